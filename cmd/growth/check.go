@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/growth-gov/growth/metamodel"
+)
+
+func init() {
+	register(command{name: "check", summary: "check definitions and report every problem as file:line:col", run: runCheck})
+}
+
+func runCheck(args []string) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: growth check [DIR]   (default: definitions, or $GROWTH_DEFINITIONS)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	dir := definitionsDir("")
+	if fs.NArg() > 0 {
+		dir = fs.Arg(0)
+	}
+	p, err := metamodel.Load(dir)
+	var de *metamodel.DefinitionError
+	if errors.As(err, &de) {
+		fmt.Println(de.Error())
+		fmt.Fprintf(os.Stderr, "%d problem(s) in %s\n", len(de.Problems), dir)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "growth check:", err)
+		return 1
+	}
+	entities, codes := 0, 0
+	for _, a := range p.Apps {
+		entities += len(a.Entities)
+	}
+	for _, cs := range p.CodeSets() {
+		codes += cs.Len()
+	}
+	fmt.Printf("ok: %d apps, %d entities, %d code sets (%d codes) in %s\n", len(p.Apps), entities, len(p.CodeSets()), codes, dir)
+	return 0
+}
+
+// definitionsDir picks the definitions folder: the flag, then GROWTH_DEFINITIONS,
+// then ./definitions.
+func definitionsDir(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := os.Getenv("GROWTH_DEFINITIONS"); env != "" {
+		return env
+	}
+	return "definitions"
+}

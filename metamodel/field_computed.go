@@ -1,0 +1,89 @@
+package metamodel
+
+import (
+	"fmt"
+
+	"github.com/shopspring/decimal"
+)
+
+// computedType is a read-only value computed from the record's other fields on
+// every write (Expr), and stored so that it can be listed, filtered and summed.
+// Returns names the type of the result; it defaults to money.
+type computedType struct{}
+
+type computedSettings struct {
+	result FieldType
+	shadow *Field // a field of the result type, for its settings
+}
+
+func init() { RegisterFieldType(computedType{}) }
+
+func (computedType) Name() string { return "computed" }
+
+var computedResults = map[string]bool{"int": true, "decimal": true, "money": true, "string": true, "bool": true, "date": true}
+
+func (computedType) Setup(f *Field, ps *Problems) {
+	onlyKeys(f, ps, "expr", "returns", "scale")
+	if f.Expr == "" {
+		ps.Addf(f.Pos, "field %s: a computed field needs expr", f.Name)
+	}
+	ret := f.Returns
+	if ret == "" {
+		ret = "money"
+	}
+	if !computedResults[ret] {
+		ps.Addf(f.At["returns"], "field %s: returns must be one of int, decimal, money, string, bool, date; got %q", f.Name, ret)
+		ret = "money"
+	}
+	shadow := &Field{Name: f.Name, Type: ret, Scale: f.Scale, Kind: LookupFieldType(ret)}
+	shadow.Kind.Setup(shadow, &Problems{})
+	f.Settings = &computedSettings{result: shadow.Kind, shadow: shadow}
+}
+
+func settingsOf(f *Field) *computedSettings { return f.Settings.(*computedSettings) }
+
+func (computedType) Column(f *Field) Column {
+	s := settingsOf(f)
+	return s.result.Column(s.shadow)
+}
+
+// Parse converts an evaluated result into the result type; a decimal result is
+// rounded half away from zero to the result's scale (四舍五入).
+func (computedType) Parse(f *Field, in any) (any, error) {
+	s := settingsOf(f)
+	if d, ok := in.(decimal.Decimal); ok {
+		if col := s.result.Column(s.shadow); col.Kind == ColumnScaled {
+			in = d.Round(int32(col.Scale))
+		} else if col.Kind == ColumnInt {
+			in = d.Round(0).IntPart()
+		}
+	}
+	if n, ok := in.(int); ok {
+		in = int64(n)
+	}
+	if n, ok := in.(float64); ok {
+		return nil, fmt.Errorf("computed field %s gave a float (%v); use decimals", f.Name, n)
+	}
+	return s.result.Parse(s.shadow, in)
+}
+
+func (computedType) Validate(f *Field, v any) error { return nil }
+func (computedType) JSON(f *Field, v any) any {
+	s := settingsOf(f)
+	return s.result.JSON(s.shadow, v)
+}
+func (computedType) Zero(f *Field) any {
+	s := settingsOf(f)
+	return s.result.Zero(s.shadow)
+}
+
+// ResultType is the type a computed field stores, or the field's own type.
+func ResultType(f *Field) string {
+	if f.Type == "computed" {
+		if f.Returns == "" {
+			return "money"
+		}
+		return f.Returns
+	}
+	return f.Type
+}

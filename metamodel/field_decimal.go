@@ -1,0 +1,131 @@
+package metamodel
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// decimalType is an exact decimal with a fixed number of digits after the point
+// (rates, quantities). moneyType below is the same with two digits.
+type decimalType struct {
+	name       string
+	fixedScale int // >0: the scale is fixed by the type (money)
+}
+
+type decimalSettings struct {
+	scale    int
+	min, max *decimal.Decimal
+}
+
+// maxDecimalDigits keeps stored values inside int64 with room for sums of many rows.
+var maxDecimalDigits = 15
+
+func init() {
+	RegisterFieldType(decimalType{name: "decimal"})
+}
+
+func (t decimalType) Name() string { return t.name }
+
+func (t decimalType) Setup(f *Field, ps *Problems) {
+	s := &decimalSettings{scale: f.Scale}
+	if t.fixedScale > 0 {
+		onlyKeys(f, ps, "min", "max")
+		s.scale = t.fixedScale
+	} else {
+		onlyKeys(f, ps, "min", "max", "scale")
+		if f.Scale < 0 || f.Scale > 8 {
+			ps.Addf(f.At["scale"], "field %s: scale must be between 0 and 8", f.Name)
+		}
+	}
+	for _, lim := range []struct {
+		key, text string
+		dst       **decimal.Decimal
+	}{{"min", f.Min, &s.min}, {"max", f.Max, &s.max}} {
+		if lim.text == "" {
+			continue
+		}
+		d, err := decimal.NewFromString(lim.text)
+		if err != nil {
+			ps.Addf(f.At[lim.key], "field %s: %s must be a number, got %q", f.Name, lim.key, lim.text)
+			continue
+		}
+		*lim.dst = &d
+	}
+	f.Settings = s
+}
+
+func (t decimalType) scale(f *Field) int {
+	if t.fixedScale > 0 {
+		return t.fixedScale
+	}
+	return f.Scale
+}
+
+func (t decimalType) Column(f *Field) Column { return Column{Kind: ColumnScaled, Scale: t.scale(f)} }
+
+// Parse accepts a decimal written as a string ("1234.56", thousands separators
+// allowed) or a JSON integer. A JSON number with a fraction is refused: it has
+// already passed through a binary float in the client and may not be exact.
+func (t decimalType) Parse(f *Field, in any) (any, error) {
+	var text string
+	switch v := in.(type) {
+	case string:
+		text = strings.ReplaceAll(strings.TrimSpace(v), ",", "")
+	case json.Number:
+		if strings.ContainsAny(string(v), ".eE") {
+			return nil, inputErr("type", "金额和小数请以字符串传送，如 \"1234.56\"")
+		}
+		text = string(v)
+	case float64:
+		return nil, inputErr("type", "金额和小数请以字符串传送，如 \"1234.56\"")
+	case decimal.Decimal:
+		text = v.String()
+	case int64:
+		return decimal.NewFromInt(v), nil
+	default:
+		return nil, inputErr("type", "应为数字")
+	}
+	if text == "" {
+		return nil, inputErr("type", "应为数字")
+	}
+	for i, r := range text {
+		if !(r >= '0' && r <= '9' || r == '.' || (i == 0 && (r == '-' || r == '+'))) {
+			return nil, inputErr("type", "%q 不是有效的数字", text)
+		}
+	}
+	d, err := decimal.NewFromString(text)
+	if err != nil {
+		return nil, inputErr("type", "%q 不是有效的数字", text)
+	}
+	scale := t.scale(f)
+	if -d.Exponent() > int32(scale) && !d.Equal(d.Truncate(int32(scale))) {
+		return nil, inputErr("scale", "最多 %d 位小数", scale)
+	}
+	if len(d.Truncate(0).Abs().String()) > maxDecimalDigits-scale {
+		return nil, inputErr("range", "数值过大")
+	}
+	return d.Truncate(int32(scale)), nil
+}
+
+func (t decimalType) Validate(f *Field, v any) error {
+	d := v.(decimal.Decimal)
+	s, _ := f.Settings.(*decimalSettings)
+	if s == nil {
+		return nil
+	}
+	if s.min != nil && d.LessThan(*s.min) {
+		return inputErr("min", "不能小于 %s", s.min.StringFixed(int32(s.scale)))
+	}
+	if s.max != nil && d.GreaterThan(*s.max) {
+		return inputErr("max", "不能大于 %s", s.max.StringFixed(int32(s.scale)))
+	}
+	return nil
+}
+
+func (t decimalType) JSON(f *Field, v any) any {
+	return v.(decimal.Decimal).StringFixed(int32(t.scale(f)))
+}
+
+func (t decimalType) Zero(f *Field) any { return decimal.Zero }

@@ -1,0 +1,74 @@
+package metamodel
+
+import (
+	"regexp"
+	"unicode/utf8"
+)
+
+// stringType is a short single-line text with an optional length limit and pattern.
+type stringType struct{}
+
+type stringSettings struct {
+	pattern *regexp.Regexp
+}
+
+func init() { RegisterFieldType(stringType{}) }
+
+func (stringType) Name() string { return "string" }
+
+func (stringType) Setup(f *Field, ps *Problems) {
+	onlyKeys(f, ps, "max_length", "pattern")
+	s := &stringSettings{}
+	if f.MaxLength < 0 {
+		ps.Addf(f.At["max_length"], "field %s: max_length must be positive", f.Name)
+	}
+	if f.Pattern != "" {
+		re, err := regexp.Compile(`^(?:` + f.Pattern + `)$`)
+		if err != nil {
+			ps.Addf(f.At["pattern"], "field %s: pattern does not compile: %v", f.Name, err)
+		}
+		s.pattern = re
+	}
+	f.Settings = s
+}
+
+func (stringType) Column(f *Field) Column {
+	size := f.MaxLength
+	if size == 0 {
+		size = 255
+	}
+	return Column{Kind: ColumnText, Size: size}
+}
+
+func (stringType) Parse(f *Field, in any) (any, error) { return parseText(in) }
+
+func (stringType) Validate(f *Field, v any) error {
+	s := v.(string)
+	limit := f.MaxLength
+	if limit == 0 {
+		limit = 255
+	}
+	if n := utf8.RuneCountInString(s); n > limit {
+		return inputErr("too_long", "最多 %d 个字符，当前 %d 个", limit, n)
+	}
+	if st, _ := f.Settings.(*stringSettings); st != nil && st.pattern != nil && !st.pattern.MatchString(s) {
+		return inputErr("pattern", "格式不正确")
+	}
+	return nil
+}
+
+func (stringType) JSON(f *Field, v any) any { return v }
+func (stringType) Zero(f *Field) any        { return "" }
+
+// parseText accepts only strings: a number where text is due is a client mistake
+// worth reporting, not coercing.
+func parseText(in any) (any, error) {
+	s, ok := in.(string)
+	if !ok {
+		return nil, inputErr("type", "应为文本")
+	}
+	if !utf8.ValidString(s) {
+		return nil, inputErr("type", "不是有效的 UTF-8 文本")
+	}
+	return s, nil
+}

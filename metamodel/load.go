@@ -1,0 +1,173 @@
+package metamodel
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads every app under dir (one folder per app, any number of .yaml or
+// .yml files in it), then checks the whole project. It returns every problem
+// at once as a *DefinitionError.
+func Load(dir string) (*Project, error) {
+	p := &Project{Dir: dir, Files: map[string][]byte{}, apps: map[string]*App{}, codeSets: map[string]*CodeSet{}}
+	ps := &Problems{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading definitions: %w", err)
+	}
+	h := sha256.New()
+	for _, ent := range entries {
+		if !ent.IsDir() || strings.HasPrefix(ent.Name(), ".") {
+			continue
+		}
+		app := loadApp(p, filepath.Join(dir, ent.Name()), ent.Name(), ps)
+		if app == nil {
+			continue
+		}
+		p.Apps = append(p.Apps, app)
+		p.apps[app.Name] = app
+	}
+	var names []string
+	for name := range p.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(p.Files[name]))
+		h.Write(p.Files[name])
+	}
+	p.Hash = hex.EncodeToString(h.Sum(nil))
+	if len(p.Apps) == 0 && ps.Len() == 0 {
+		ps.Addf(Pos{File: dir}, "no app folders with definition files found")
+	}
+	check(p, ps)
+	if err := ps.Err(); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// loadApp reads one app folder; nil when it has no definition files.
+func loadApp(p *Project, dir, name string, ps *Problems) *App {
+	var files []string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && path != dir && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if ext := filepath.Ext(path); !d.IsDir() && (ext == ".yaml" || ext == ".yml") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		return nil
+	}
+	sort.Strings(files)
+	app := &App{Name: name, entities: map[string]*Entity{}}
+	rel := func(path string) string {
+		r, err := filepath.Rel(p.Dir, path)
+		if err != nil {
+			return path
+		}
+		return filepath.ToSlash(r)
+	}
+	if !namePattern.MatchString(name) {
+		ps.Addf(Pos{File: rel(dir)}, "app folder %q: names are lower-case letters, digits and _ (at most 63), starting with a letter", name)
+	}
+	for _, path := range files {
+		text, err := os.ReadFile(path)
+		if err != nil {
+			ps.Addf(Pos{File: rel(path)}, "cannot read: %v", errors.Unwrap(err))
+			continue
+		}
+		p.Files[rel(path)] = text
+		app.Files = append(app.Files, rel(path))
+		var root yaml.Node
+		if err := yaml.Unmarshal(text, &root); err != nil {
+			ps.Addf(yamlErrorPos(rel(path), err), "malformed YAML: %s", yamlErrorText(err))
+			continue
+		}
+		if len(root.Content) == 0 {
+			continue
+		}
+		var f file
+		d := &decoder{file: rel(path), problems: ps}
+		d.decode(&root, reflectValue(&f), "")
+		mergeFile(app, &f, filepath.Dir(path), p.Dir, ps)
+	}
+	if app.Pos.File == "" {
+		app.Pos = Pos{File: app.Files[0], Line: 1, Col: 1}
+	}
+	return app
+}
+
+func mergeFile(app *App, f *file, fileDir, projectDir string, ps *Problems) {
+	if f.App != "" {
+		if f.App != app.Name {
+			ps.Addf(f.At["app"], "app %q must be named after its folder %q", f.App, app.Name)
+		}
+		if app.Pos.File != "" && app.Title != "" && f.Title != "" {
+			ps.Addf(f.At["title"], "app %s: title is given in two files (first at %s)", app.Name, app.Pos)
+		}
+		if app.Title == "" {
+			app.Pos = f.Pos
+		}
+	}
+	for _, s := range []struct{ dst, src *string }{{&app.Title, &f.Title}, {&app.TitleEn, &f.TitleEn}, {&app.Description, &f.Description}} {
+		if *s.src != "" {
+			*s.dst = *s.src
+		}
+	}
+	for _, e := range f.Entities {
+		e.App = app
+		if prev := app.entities[e.Name]; prev != nil {
+			ps.Addf(e.NamePos, "entity %s is defined twice (first at %s)", e.Name, prev.NamePos)
+			continue
+		}
+		app.entities[e.Name] = e
+		app.Entities = append(app.Entities, e)
+	}
+	for _, cs := range f.CodeSets {
+		cs.App = app
+		if cs.CSV != "" {
+			cs.loadCSV(fileDir, projectDir, ps)
+		}
+		app.CodeSets = append(app.CodeSets, cs)
+	}
+	app.Workflows = append(app.Workflows, f.Workflows...)
+	app.Forms = append(app.Forms, f.Forms...)
+	app.Roles = append(app.Roles, f.Roles...)
+	app.Reports = append(app.Reports, f.Reports...)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+):? ?`)
+
+// yamlErrorPos pulls the line out of a yaml.v3 syntax error.
+func yamlErrorPos(file string, err error) Pos {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		var line int
+		fmt.Sscan(m[1], &line)
+		return Pos{File: file, Line: line, Col: 1}
+	}
+	return Pos{File: file, Line: 1, Col: 1}
+}
+
+func yamlErrorText(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	return yamlLine.ReplaceAllString(s, "")
+}

@@ -1,0 +1,332 @@
+package metamodel
+
+import (
+	"strings"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Project is every app loaded from one definitions folder: the unit that is
+// checked, versioned and served together.
+type Project struct {
+	Dir  string
+	Apps []*App
+	// Hash identifies this exact set of definition files (sha256 over names and
+	// contents); records and history rows point at it.
+	Hash string
+	// Files holds the text of every definition file by path relative to Dir, so
+	// a definition version can be stored and diffed later.
+	Files map[string][]byte
+
+	apps     map[string]*App
+	codeSets map[string]*CodeSet
+}
+
+// App returns the app called name, or nil.
+func (p *Project) App(name string) *App { return p.apps[name] }
+
+// CodeSet returns the code set called name from any app, or nil. Code set names
+// are one namespace across the project: the basic-data standard is shared.
+func (p *Project) CodeSet(name string) *CodeSet { return p.codeSets[name] }
+
+// CodeSets lists every code set in load order.
+func (p *Project) CodeSets() []*CodeSet {
+	var out []*CodeSet
+	for _, a := range p.Apps {
+		out = append(out, a.CodeSets...)
+	}
+	return out
+}
+
+// Entity resolves "app.entity" or, relative to from, "entity".
+func (p *Project) Entity(from *App, name string) *Entity {
+	appName, entName := splitQualified(name)
+	if appName == "" {
+		if from == nil {
+			return nil
+		}
+		return from.Entity(entName)
+	}
+	if a := p.apps[appName]; a != nil {
+		return a.Entity(entName)
+	}
+	return nil
+}
+
+// App is one business system: a folder of definition files.
+type App struct {
+	Name        string
+	Pos         Pos
+	Title       string
+	TitleEn     string
+	Description string
+	Entities    []*Entity
+	CodeSets    []*CodeSet
+	Workflows   []*Workflow
+	Forms       []*Form
+	Roles       []*Role
+	Reports     []*Report
+	// Files are the definition files of the app, relative to the project folder.
+	Files []string
+
+	entities map[string]*Entity
+}
+
+// Entity returns the entity called name in this app, or nil.
+func (a *App) Entity(name string) *Entity { return a.entities[name] }
+
+// Role returns the role called name in this app, or nil.
+func (a *App) Role(name string) *Role {
+	for _, r := range a.Roles {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// Workflow returns the workflow called name in this app, or nil.
+func (a *App) Workflow(name string) *Workflow {
+	for _, w := range a.Workflows {
+		if w.Name == name {
+			return w
+		}
+	}
+	return nil
+}
+
+// file is what one YAML file may hold; files of one folder merge into an App.
+type file struct {
+	Pos         Pos
+	At          map[string]Pos
+	App         string      `yaml:"app" desc:"The app's name; must equal its folder's name."`
+	Title       string      `yaml:"title" desc:"The app's title (zh-CN)."`
+	TitleEn     string      `yaml:"title_en" desc:"The app's title in English."`
+	Description string      `yaml:"description" desc:"What the app is for."`
+	Entities    []*Entity   `yaml:"entities,named" desc:"Record types, each with a table and a REST API."`
+	CodeSets    []*CodeSet  `yaml:"codesets,named" desc:"Code sets (trees of codes) of the basic-data standard."`
+	Workflows   []*Workflow `yaml:"workflows,named" desc:"Approval flows bound to entities."`
+	Forms       []*Form     `yaml:"forms,named" desc:"Form layouts, keyed by entity name."`
+	Roles       []*Role     `yaml:"roles,named" desc:"Roles: what they may do on which entities, and on which records."`
+	Reports     []*Report   `yaml:"reports,named" desc:"Grouped totals over an entity."`
+}
+
+// Entity is a record type: one table, one REST resource, one form.
+type Entity struct {
+	Name        string
+	NamePos     Pos
+	Pos         Pos
+	At          map[string]Pos
+	Title       string     `yaml:"title" desc:"Label (zh-CN)."`
+	TitleEn     string     `yaml:"title_en" desc:"Label in English."`
+	Description string     `yaml:"description" desc:"What a record of this entity is."`
+	OrgField    string     `yaml:"org_field" desc:"The code field holding the org a record belongs to (data scope)."`
+	YearField   string     `yaml:"year_field" desc:"The int field holding the fiscal year; code fields accept only codes valid in it."`
+	Fields      []*Field   `yaml:"fields,named" desc:"Fields in display order."`
+	Unique      [][]string `yaml:"unique" desc:"Groups of fields whose values together are unique."`
+	Rules       []*Rule    `yaml:"rules" desc:"Record rules checked on every create and update."`
+	Filters     []string   `yaml:"filters" desc:"Fields users filter on: indexed and offered as list filters."`
+
+	// Resolved by the checker.
+	App      *App      `yaml:"-"`
+	Workflow *Workflow `yaml:"-"`
+	fields   map[string]*Field
+}
+
+// Field returns the field called name, or nil.
+func (e *Entity) Field(name string) *Field { return e.fields[name] }
+
+// QualifiedName is "app.entity".
+func (e *Entity) QualifiedName() string { return e.App.Name + "." + e.Name }
+
+// Label is the entity's title, or its name when it has none.
+func (e *Entity) Label() string {
+	if e.Title != "" {
+		return e.Title
+	}
+	return e.Name
+}
+
+// Field is one attribute of an entity; Type names its FieldType.
+type Field struct {
+	Name      string
+	NamePos   Pos
+	Pos       Pos
+	At        map[string]Pos
+	Type      string       `yaml:"type,shorthand" desc:"Field type: string, text, int, decimal, money, date, datetime, bool, enum, code, ref, computed."`
+	Label     string       `yaml:"label" desc:"Label (zh-CN)."`
+	LabelEn   string       `yaml:"label_en" desc:"Label in English."`
+	Help      string       `yaml:"help" desc:"Help text shown under the input."`
+	Required  bool         `yaml:"required" desc:"A value must be given."`
+	Unique    bool         `yaml:"unique" desc:"No two records share a value."`
+	Readonly  bool         `yaml:"readonly" desc:"Set only by the platform (workflow actions, defaults), never by a user."`
+	Default   any          `yaml:"default" desc:"Value used when none is given."`
+	MaxLength int          `yaml:"max_length" desc:"string: the most characters allowed."`
+	Pattern   string       `yaml:"pattern" desc:"string: a regular expression the whole value must match."`
+	Min       string       `yaml:"min" desc:"int, decimal, money: the smallest value allowed."`
+	Max       string       `yaml:"max" desc:"int, decimal, money: the largest value allowed."`
+	Scale     int          `yaml:"scale" desc:"decimal: digits after the decimal point."`
+	Values    []*EnumValue `yaml:"values" desc:"enum: the allowed values with labels."`
+	CodeSet   string       `yaml:"codeset" desc:"code: the code set values come from."`
+	LeafOnly  bool         `yaml:"leaf_only" desc:"code: only leaf codes are accepted."`
+	Entity    string       `yaml:"entity" desc:"ref: the entity referred to, as entity or app.entity."`
+	Expr      string       `yaml:"expr" desc:"computed: an expression over the record's fields."`
+	Returns   string       `yaml:"returns" desc:"computed: the result type (int, decimal, money, string, bool, date); default money."`
+
+	// Resolved by the checker.
+	Kind    FieldType   `yaml:"-"`
+	Owner   *Entity     `yaml:"-"`
+	Set     *CodeSet    `yaml:"-"`
+	Target  *Entity     `yaml:"-"`
+	Program *vm.Program `yaml:"-"`
+	// Settings parsed by the field type (limits, compiled pattern, result type).
+	Settings any `yaml:"-"`
+}
+
+// DisplayLabel is the field's label, or its name when it has none.
+func (f *Field) DisplayLabel() string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return f.Name
+}
+
+// EnumValue is one allowed value of an enum field.
+type EnumValue struct {
+	Pos     Pos
+	Value   string `yaml:"value,shorthand" desc:"The stored value."`
+	Label   string `yaml:"label" desc:"Label (zh-CN)."`
+	LabelEn string `yaml:"label_en" desc:"Label in English."`
+}
+
+// Rule is a record-level assertion: when Assert is false, Message is shown
+// against Fields.
+type Rule struct {
+	Pos       Pos
+	At        map[string]Pos
+	Name      string   `yaml:"name" desc:"A name for the rule, used in error codes."`
+	When      string   `yaml:"when" desc:"Only check the rule when this expression is true."`
+	Assert    string   `yaml:"assert" desc:"An expression that must be true for the record to be saved."`
+	Message   string   `yaml:"message" desc:"What the user is told (zh-CN) when the assertion fails."`
+	MessageEn string   `yaml:"message_en" desc:"The message in English."`
+	Fields    []string `yaml:"fields" desc:"The fields the message is shown against."`
+
+	WhenProgram   *vm.Program `yaml:"-"`
+	AssertProgram *vm.Program `yaml:"-"`
+}
+
+// Workflow is an approval flow on one entity.
+type Workflow struct {
+	Name        string
+	NamePos     Pos
+	Pos         Pos
+	At          map[string]Pos
+	Title       string            `yaml:"title" desc:"Label (zh-CN)."`
+	Entity      string            `yaml:"entity" desc:"The entity whose records move through this workflow."`
+	Initial     string            `yaml:"initial" desc:"The state a new record starts in."`
+	States      []string          `yaml:"states" desc:"Every state, in display order."`
+	Final       []string          `yaml:"final" desc:"States that end the flow; they need no way out."`
+	Editable    []string          `yaml:"editable" desc:"States in which the record may be edited; default: the initial state."`
+	Labels      map[string]string `yaml:"labels" desc:"State labels (zh-CN), by state."`
+	Transitions []*Transition     `yaml:"transitions" desc:"The events that move a record from state to state."`
+
+	Target *Entity `yaml:"-"`
+}
+
+// Transition is one event of a workflow.
+type Transition struct {
+	Pos          Pos
+	At           map[string]Pos
+	Event        string            `yaml:"event" desc:"The event's name, used in the API path."`
+	Label        string            `yaml:"label" desc:"Button label (zh-CN)."`
+	From         []string          `yaml:"from" desc:"States the event may fire from."`
+	To           string            `yaml:"to" desc:"The state the record moves to."`
+	Roles        []string          `yaml:"roles" desc:"Roles that may fire the event."`
+	Guard        string            `yaml:"guard" desc:"An expression over the record and the actor that must be true."`
+	GuardMessage string            `yaml:"guard_message" desc:"What the user is told when the guard fails."`
+	NotBy        []string          `yaml:"not_by" desc:"Who may not fire it: creator, previous_approver."`
+	Quorum       int               `yaml:"quorum" desc:"Distinct approvals needed before the transition happens."`
+	Comment      string            `yaml:"comment" desc:"required when a comment must be given."`
+	Set          map[string]string `yaml:"set" desc:"Fields set on success, each from an expression."`
+
+	GuardProgram *vm.Program            `yaml:"-"`
+	SetPrograms  map[string]*vm.Program `yaml:"-"`
+}
+
+// Form lays out the form of the entity it is named after.
+type Form struct {
+	Name     string
+	NamePos  Pos
+	Pos      Pos
+	At       map[string]Pos
+	Title    string     `yaml:"title" desc:"Form title (zh-CN)."`
+	Layout   [][]string `yaml:"layout" desc:"Rows of field names: a one-section form."`
+	Sections []*Section `yaml:"sections" desc:"Titled sections of rows of fields."`
+}
+
+// Section is a titled group of rows in a form.
+type Section struct {
+	Pos   Pos
+	Title string     `yaml:"title" desc:"Section title (zh-CN)."`
+	Rows  [][]string `yaml:"rows" desc:"Rows of field names."`
+}
+
+// Role is what a group of users may do, and on which records.
+type Role struct {
+	Name    string
+	NamePos Pos
+	Pos     Pos
+	At      map[string]Pos
+	Title   string       `yaml:"title" desc:"Label (zh-CN)."`
+	Scope   string       `yaml:"scope" desc:"Which records: own, own_org, org_subtree or all."`
+	Can     []*Grant     `yaml:"can,named" desc:"By entity: actions allowed (create, read, update, delete, export, and workflow events)."`
+	Fields  []*FieldRule `yaml:"fields,named" desc:"By entity: fields hidden from or read-only for this role."`
+}
+
+// Grant lists the actions a role may take on one entity.
+type Grant struct {
+	Name    string
+	NamePos Pos
+	Pos     Pos
+	Actions []string `yaml:"actions,shorthand" desc:"Actions allowed."`
+}
+
+// FieldRule restricts fields of one entity for a role.
+type FieldRule struct {
+	Name     string
+	NamePos  Pos
+	Pos      Pos
+	Hidden   []string `yaml:"hidden" desc:"Fields never sent to this role."`
+	Readonly []string `yaml:"readonly" desc:"Fields this role may see but not write."`
+}
+
+// Report is a grouped summary over an entity.
+type Report struct {
+	Name     string
+	NamePos  Pos
+	Pos      Pos
+	At       map[string]Pos
+	Title    string     `yaml:"title" desc:"Label (zh-CN)."`
+	Entity   string     `yaml:"entity" desc:"The entity summarised."`
+	GroupBy  []string   `yaml:"group_by" desc:"Fields to group by."`
+	Measures []*Measure `yaml:"measures" desc:"Columns computed per group."`
+	Filters  []string   `yaml:"filters" desc:"Fields the report may be filtered on."`
+}
+
+// Measure is one column of a report.
+type Measure struct {
+	Pos   Pos
+	At    map[string]Pos
+	Name  string `yaml:"name" desc:"Column name."`
+	Label string `yaml:"label" desc:"Column label (zh-CN)."`
+	Agg   string `yaml:"agg" desc:"sum, count, min, max."`
+	Field string `yaml:"field" desc:"The field aggregated."`
+}
+
+// splitQualified splits "app.entity" into its parts; a plain name has no app.
+func splitQualified(name string) (app, entity string) {
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		return name[:i], name[i+1:]
+	}
+	return "", name
+}
