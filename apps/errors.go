@@ -1,0 +1,110 @@
+package apps
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/engine"
+)
+
+// errorBody is the one JSON shape of every error (DESIGN.md): fields maps a
+// field to its messages, field_codes to their stable codes.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code       string              `json:"code"`
+	Message    string              `json:"message"`
+	Fields     map[string][]string `json:"fields,omitempty"`
+	FieldCodes map[string][]string `json:"field_codes,omitempty"`
+}
+
+// errorHandler is the one place that maps errors to HTTP. A database or
+// internal error is logged with its detail and answered with a generic message.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	status, body := s.describe(c, err)
+	return c.Status(status).JSON(body)
+}
+
+func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
+	var (
+		ve  *engine.ValidationError
+		ce  *engine.ConflictError
+		fe  *engine.ForbiddenError
+		bq  *engine.BadQueryError
+		fbe *fiber.Error
+	)
+	switch {
+	case errors.As(err, &ve):
+		status, code, msg := http.StatusUnprocessableEntity, "validation", "提交的数据未通过校验"
+		if ve.Malformed {
+			status, code, msg = http.StatusBadRequest, "malformed", "提交的数据包含无法识别的字段"
+		}
+		d := errorDetail{Code: code, Message: msg, Fields: map[string][]string{}, FieldCodes: map[string][]string{}}
+		for name, list := range ve.Fields {
+			for _, f := range list {
+				d.Fields[name] = append(d.Fields[name], f.Message)
+				d.FieldCodes[name] = append(d.FieldCodes[name], f.Code)
+			}
+		}
+		if msgs := d.Fields[engine.RecordField]; len(msgs) == 1 && len(d.Fields) == 1 {
+			d.Message = msgs[0]
+		}
+		return status, errorBody{d}
+	case errors.As(err, &bq):
+		return http.StatusBadRequest, errorBody{errorDetail{Code: "malformed", Message: bq.Error(), Fields: map[string][]string{bq.Param: {bq.Message}}}}
+	case errors.As(err, &ce):
+		code := "conflict"
+		if ce.Code == "insufficient_balance" {
+			code = ce.Code
+		}
+		d := errorDetail{Code: code, Message: ce.Message}
+		if len(ce.Fields) > 0 {
+			d.Fields, d.FieldCodes = map[string][]string{}, map[string][]string{}
+			for name, list := range ce.Fields {
+				for _, f := range list {
+					d.Fields[name] = append(d.Fields[name], f.Message)
+					d.FieldCodes[name] = append(d.FieldCodes[name], f.Code)
+				}
+			}
+		}
+		return http.StatusConflict, errorBody{d}
+	case errors.As(err, &fe):
+		return http.StatusForbidden, errorBody{errorDetail{Code: "forbidden", Message: fe.Message}}
+	case errors.Is(err, engine.ErrNotFound), errors.Is(err, engine.ErrUnknown):
+		return http.StatusNotFound, errorBody{errorDetail{Code: "not_found", Message: "未找到：" + trimKnown(err)}}
+	case errors.Is(err, engine.ErrUnauthorized):
+		return http.StatusUnauthorized, errorBody{errorDetail{Code: "unauthorized", Message: trimKnown(err)}}
+	case errors.As(err, &fbe):
+		code := map[int]string{400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "malformed", 409: "conflict", 413: "too_large", 422: "validation"}[fbe.Code]
+		if code == "" {
+			code = "internal"
+		}
+		msg := fbe.Message
+		if fbe.Code == fiber.StatusRequestEntityTooLarge {
+			msg = "请求体过大（上限 1 MiB）"
+		}
+		return fbe.Code, errorBody{errorDetail{Code: code, Message: msg}}
+	case errors.Is(err, context.Canceled):
+		return 499, errorBody{errorDetail{Code: "canceled", Message: "请求已取消"}}
+	}
+	s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "error", err.Error())
+	return http.StatusInternalServerError, errorBody{errorDetail{Code: "internal", Message: "服务器内部错误，请稍后重试；问题已记录"}}
+}
+
+// trimKnown drops the sentinel prefix of a wrapped engine error.
+func trimKnown(err error) string {
+	msg := err.Error()
+	for _, sentinel := range []error{engine.ErrNotFound, engine.ErrUnknown, engine.ErrUnauthorized} {
+		if errors.Is(err, sentinel) {
+			prefix := sentinel.Error() + ": "
+			if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+				return msg[len(prefix):]
+			}
+		}
+	}
+	return msg
+}

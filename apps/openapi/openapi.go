@@ -1,0 +1,164 @@
+// Package openapi writes the OpenAPI 3.0.3 document of Growth's generic REST
+// API, served at GET /api/openapi.json: for every app and entity of a loaded
+// project, the list, create, get, update and delete operations, the workflow
+// operations of entities that have a workflow, and a schema per record built
+// from its fields' types.
+//
+// It describes the API; it does not serve it. It reads only the metamodel, and
+// must not import the engine, fiber or anything that touches a database, so
+// that the document can be built (and checked) from definitions alone.
+package openapi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// Version is the OpenAPI version of the documents Document writes.
+const Version = "3.0.3"
+
+// ErrDuplicateOperation is returned when two operations of a project would
+// share an operationId or a path (say, app "a_b" with entity "c" and app "a"
+// with entity "b_c" both make list_a_b_c); OpenAPI requires them unique.
+var ErrDuplicateOperation = errors.New("openapi: duplicate operation")
+
+// Document returns the OpenAPI document for every app and entity of p, as
+// indented JSON. It is deterministic: the same project and version give the
+// same bytes, so a server can build it once per definition version and serve
+// it with that version as its ETag. version becomes info.version; pass the
+// definition hash (p.Hash).
+//
+// p should have loaded without problems; an entity whose fields did not check
+// is still described, as far as its definition allows.
+func Document(p *metamodel.Project, version string) ([]byte, error) {
+	if p == nil {
+		return nil, errors.New("openapi: no project")
+	}
+	b := &builder{
+		doc: &document{
+			OpenAPI:    Version,
+			Info:       info{Title: "Growth", Version: version, Description: description(p)},
+			Security:   []securityRequirement{{"bearerAuth": {}}},
+			Paths:      newOrdered[*pathItem](),
+			Components: sharedComponents(),
+		},
+		operations: map[string]string{},
+	}
+	if err := b.addSystemPaths(); err != nil {
+		return nil, err
+	}
+	for _, a := range p.Apps {
+		b.doc.Tags = append(b.doc.Tags, tag{Name: a.Name, Description: appTitle(a)})
+		for _, e := range a.Entities {
+			addEntitySchemas(b.doc.Components.Schemas, e)
+			if err := b.addRecordPaths(e); err != nil {
+				return nil, err
+			}
+			if e.Workflow == nil {
+				continue
+			}
+			addWorkflowSchemas(b.doc.Components.Schemas, e)
+			if err := b.addWorkflowPaths(e); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b.doc.Tags = append(b.doc.Tags, tag{Name: systemTag, Description: "The server itself."})
+	return encode(b.doc)
+}
+
+// systemTag groups the operations that belong to no app.
+const systemTag = "system"
+
+// builder collects paths and checks that operations stay unique.
+type builder struct {
+	doc *document
+	// operations maps each operationId and each path to where it was first
+	// used, to report a duplicate.
+	operations map[string]string
+}
+
+// add adds the path item at path; every path and operationId may occur once.
+func (b *builder) add(path string, item *pathItem) error {
+	if prev, dup := b.operations["path "+path]; dup {
+		return fmt.Errorf("%w: path %s is described twice (%s)", ErrDuplicateOperation, path, prev)
+	}
+	b.operations["path "+path] = path
+	for _, mo := range []struct {
+		method string
+		op     *operation
+	}{{"GET", item.Get}, {"POST", item.Post}, {"PATCH", item.Patch}, {"DELETE", item.Delete}} {
+		if mo.op == nil {
+			continue
+		}
+		where := mo.method + " " + path
+		if prev, dup := b.operations[mo.op.OperationID]; dup {
+			return fmt.Errorf("%w: operationId %s of %s is already used by %s; rename an app or entity", ErrDuplicateOperation, mo.op.OperationID, where, prev)
+		}
+		b.operations[mo.op.OperationID] = where
+	}
+	b.doc.Paths.Set(path, item)
+	return nil
+}
+
+// addSystemPaths adds the health check and this document itself.
+func (b *builder) addSystemPaths() error {
+	public := []securityRequirement{}
+	health := &operation{
+		Tags:        []string{systemTag},
+		Summary:     "Health check",
+		Description: "Answers ok while the server is up; needs no token.",
+		OperationID: "healthz",
+		Responses: orderedResponses("200", &response{
+			Description: "The server is up.",
+			Content:     map[string]*mediaType{"text/plain": {Schema: &schema{Type: "string", Example: "ok"}}},
+		}),
+		Security: &public,
+	}
+	if err := b.add("/healthz", &pathItem{Get: health}); err != nil {
+		return err
+	}
+	spec := &operation{
+		Tags:        []string{systemTag},
+		Summary:     "This OpenAPI document",
+		Description: "The OpenAPI " + Version + " document of this API, generated from the definitions; info.version is the definition version.",
+		OperationID: "openapi",
+		Responses:   responses("200", "The document.", &schema{Type: "object"}, "401"),
+	}
+	return b.add("/api/openapi.json", &pathItem{Get: spec})
+}
+
+// orderedResponses is responses of one status.
+func orderedResponses(status string, r *response) *ordered[*response] {
+	out := newOrdered[*response]()
+	out.Set(status, r)
+	return out
+}
+
+// description introduces the API and lists the apps.
+func description(p *metamodel.Project) string {
+	var sb strings.Builder
+	sb.WriteString("The REST API of the business systems defined in this Growth project, generated from their definitions. ")
+	sb.WriteString("Every operation but the health check needs a bearer token. ")
+	sb.WriteString("Money and decimals are exact and travel as strings (\"1234.56\"); every error has the shape of the Error schema.\n\n")
+	sb.WriteString("Apps:\n")
+	for _, a := range p.Apps {
+		fmt.Fprintf(&sb, "\n- `%s`: %s", a.Name, appTitle(a))
+		if a.Description != "" {
+			sb.WriteString(". " + strings.TrimSpace(a.Description))
+		}
+	}
+	return sb.String()
+}
+
+// appTitle is the app's title with its English title, or its name.
+func appTitle(a *metamodel.App) string {
+	title := joinNonEmpty(" / ", a.Title, a.TitleEn)
+	if title == "" {
+		return a.Name
+	}
+	return title
+}

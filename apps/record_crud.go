@@ -1,0 +1,174 @@
+package apps
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/engine"
+)
+
+// decodeObject reads a JSON object body, keeping numbers exact (json.Number)
+// so that no amount passes through a float.
+func decodeObject(body []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, fiber.NewError(fiber.StatusBadRequest, "请求体不是有效的 JSON 对象："+err.Error())
+	}
+	if obj == nil {
+		return nil, fiber.NewError(fiber.StatusBadRequest, "请求体应为 JSON 对象")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fiber.NewError(fiber.StatusBadRequest, "JSON 对象之后还有多余内容")
+	}
+	return obj, nil
+}
+
+func (s *Server) list(c *fiber.Ctx) error {
+	actor, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	q := engine.ListQuery{Filter: c.Query("filter"), Sort: c.Query("sort"), Total: c.QueryBool("total")}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"page", &q.Page}, {"page_size", &q.PageSize}} {
+		if v := c.Query(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return &engine.BadQueryError{Param: p.name, Message: fmt.Sprintf("应为正整数，收到 %q", v)}
+			}
+			*p.dst = n
+		}
+	}
+	res, err := s.rt.List(c.UserContext(), actor, e.App.Name, e.Name, q)
+	if err != nil {
+		return err
+	}
+	items := make([]map[string]any, len(res.Items))
+	for i, rec := range res.Items {
+		items[i] = engine.RecordJSON(e, rec, nil)
+	}
+	out := fiber.Map{"items": items, "page": res.Page, "page_size": res.PageSize, "has_more": res.HasMore}
+	if res.Total != nil {
+		out["total"] = *res.Total
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) create(c *fiber.Ctx) error {
+	actor, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	input, err := decodeObject(c.Body())
+	if err != nil {
+		return err
+	}
+	rec, err := s.rt.Create(c.UserContext(), actor, e.App.Name, e.Name, input)
+	if err != nil {
+		return err
+	}
+	c.Location(fmt.Sprintf("/api/%s/%s/%d", e.App.Name, e.Name, rec.ID))
+	return c.Status(fiber.StatusCreated).JSON(engine.RecordJSON(e, rec, nil))
+}
+
+func (s *Server) get(c *fiber.Ctx) error {
+	actor, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	id, err := recordID(c)
+	if err != nil {
+		return err
+	}
+	rec, err := s.rt.Get(c.UserContext(), actor, e.App.Name, e.Name, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(engine.RecordJSON(e, rec, nil))
+}
+
+// versionOf takes the required "version" out of a PATCH body.
+func versionOf(input map[string]any) (int64, error) {
+	raw, ok := input["version"]
+	if !ok {
+		return 0, &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{"version": {{Code: "required", Message: "修改记录须提供读取时的 version"}}}}
+	}
+	delete(input, "version")
+	n, ok := raw.(json.Number)
+	v, err := n.Int64()
+	if !ok || err != nil || v < 1 {
+		return 0, &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{"version": {{Code: "type", Message: "version 应为正整数"}}}}
+	}
+	return v, nil
+}
+
+func (s *Server) update(c *fiber.Ctx) error {
+	actor, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	id, err := recordID(c)
+	if err != nil {
+		return err
+	}
+	input, err := decodeObject(c.Body())
+	if err != nil {
+		return err
+	}
+	version, err := versionOf(input)
+	if err != nil {
+		return err
+	}
+	rec, err := s.rt.Update(c.UserContext(), actor, e.App.Name, e.Name, id, version, input)
+	if err != nil {
+		return err
+	}
+	return c.JSON(engine.RecordJSON(e, rec, nil))
+}
+
+func (s *Server) delete(c *fiber.Ctx) error {
+	actor, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	id, err := recordID(c)
+	if err != nil {
+		return err
+	}
+	version, err := strconv.ParseInt(c.Query("version"), 10, 64)
+	if err != nil || version < 1 {
+		return &engine.BadQueryError{Param: "version", Message: "删除记录须在查询参数中提供读取时的 version"}
+	}
+	if err := s.rt.Delete(c.UserContext(), actor, e.App.Name, e.Name, id, version); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,96 @@
+package apps
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/apps/openapi"
+	"github.com/growth-gov/growth/engine"
+)
+
+// MaxBodyBytes caps a request body; larger bodies get 413.
+const MaxBodyBytes = 1 << 20
+
+// Options configure the HTTP server.
+type Options struct {
+	Logger *slog.Logger
+	// Actor identifies the caller of a request. Nil means every request acts as
+	// Anonymous: the development default until authentication is configured.
+	Actor func(c *fiber.Ctx) (engine.Actor, error)
+	// Metrics, when set, receives request counts and latencies.
+	Metrics *Metrics
+}
+
+// Anonymous is the actor of requests when no authentication is configured.
+var Anonymous = engine.Actor{User: "anonymous"}
+
+// Server serves the REST API of every loaded app.
+type Server struct {
+	rt      *engine.Runtime
+	log     *slog.Logger
+	actor   func(c *fiber.Ctx) (engine.Actor, error)
+	metrics *Metrics
+	openapi []byte
+}
+
+// New builds the fiber app with every route mounted.
+func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
+	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.actor == nil {
+		s.actor = func(*fiber.Ctx) (engine.Actor, error) { return Anonymous, nil }
+	}
+	doc, err := openapi.Document(rt.Project, rt.Project.Hash)
+	if err != nil {
+		return nil, err
+	}
+	s.openapi = doc
+	app := fiber.New(fiber.Config{
+		AppName:               "growth",
+		BodyLimit:             MaxBodyBytes,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	if s.metrics != nil {
+		app.Use(s.metrics.middleware)
+	}
+	s.Mount(app)
+	return app, nil
+}
+
+// Mount adds the API routes to app.
+func (s *Server) Mount(app *fiber.App) {
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	if s.metrics != nil {
+		app.Get("/metrics", s.metrics.handler)
+	}
+	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(s.openapi)
+	})
+	api := app.Group("/api/:app/:entity")
+	api.Get("/", s.list)
+	api.Post("/", s.create)
+	api.Get("/:id", s.get)
+	api.Patch("/:id", s.update)
+	api.Delete("/:id", s.delete)
+}
+
+// recordID parses the :id path parameter.
+func recordID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fiber.NewError(fiber.StatusNotFound, "记录编号无效")
+	}
+	return id, nil
+}
+
+var errNoVersion = errors.New("version is required")

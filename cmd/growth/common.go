@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// DefaultDB is the embedded database used when neither --db nor GROWTH_DB is set.
+const DefaultDB = "sqlite:data/growth.db"
+
+// dbFlags are the flags every command that touches a database takes.
+type dbFlags struct {
+	db          string
+	definitions string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.db, "db", "", "database: sqlite:PATH or postgres://… (env GROWTH_DB; default "+DefaultDB+")")
+	fs.StringVar(&f.definitions, "definitions", "", "definitions folder (env GROWTH_DEFINITIONS; default definitions)")
+}
+
+func (f *dbFlags) dsn() string {
+	if f.db != "" {
+		return f.db
+	}
+	if env := os.Getenv("GROWTH_DB"); env != "" {
+		return env
+	}
+	return DefaultDB
+}
+
+// loadProject loads and checks the definitions, printing every problem.
+func loadProject(dir string) (*metamodel.Project, error) {
+	p, err := metamodel.Load(definitionsDir(dir))
+	var de *metamodel.DefinitionError
+	if errors.As(err, &de) {
+		return nil, fmt.Errorf("the definitions in %s have %d problem(s):\n%s", definitionsDir(dir), len(de.Problems), de.Error())
+	}
+	return p, err
+}
+
+// openDB opens the database named by the flags.
+func openDB(ctx context.Context, f *dbFlags) (*engine.DB, error) {
+	return engine.Open(ctx, f.dsn())
+}
+
+// newLogger logs JSON when stderr is not a terminal (services, CI), text otherwise.
+func newLogger(w io.Writer) *slog.Logger {
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func fail(cmd string, err error) int {
+	fmt.Fprintf(os.Stderr, "growth %s: %v\n", cmd, err)
+	return 1
+}

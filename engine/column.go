@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
+)
+
+// sqliteTime is how instants are stored in SQLite: fixed width, so that text
+// order is time order.
+const sqliteTime = "2006-01-02T15:04:05.000000Z"
+
+// columnDDL is the column type of a storage class in a dialect.
+func (db *DB) columnDDL(c metamodel.Column) string {
+	switch c.Kind {
+	case metamodel.ColumnText:
+		if db.Dialect == Postgres && c.Size > 0 {
+			return fmt.Sprintf("VARCHAR(%d)", c.Size)
+		}
+		return "TEXT"
+	case metamodel.ColumnInt, metamodel.ColumnScaled:
+		if db.Dialect == SQLite {
+			return "INTEGER"
+		}
+		return "BIGINT"
+	case metamodel.ColumnBool:
+		return "BOOLEAN"
+	case metamodel.ColumnDate:
+		if db.Dialect == Postgres {
+			return "DATE"
+		}
+		return "TEXT"
+	case metamodel.ColumnTimestamp:
+		if db.Dialect == Postgres {
+			return "TIMESTAMPTZ"
+		}
+		return "TEXT"
+	}
+	panic(fmt.Sprintf("engine: unknown column kind %d", c.Kind))
+}
+
+// toDB turns a canonical value into a database argument.
+func (db *DB) toDB(c metamodel.Column, v any) any {
+	if v == nil {
+		return nil
+	}
+	switch c.Kind {
+	case metamodel.ColumnScaled:
+		// Exact: the field type has already refused more digits than Scale.
+		return v.(decimal.Decimal).Shift(int32(c.Scale)).IntPart()
+	case metamodel.ColumnDate:
+		return v.(time.Time).Format(time.DateOnly)
+	case metamodel.ColumnTimestamp:
+		return db.timeArg(v.(time.Time))
+	}
+	return v
+}
+
+// timeArg is an instant as a database argument.
+func (db *DB) timeArg(t time.Time) any {
+	t = t.UTC().Truncate(time.Microsecond)
+	if db.Dialect == SQLite {
+		return t.Format(sqliteTime)
+	}
+	return t
+}
+
+// fromDB turns a scanned database value into the canonical value.
+func fromDB(c metamodel.Column, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch c.Kind {
+	case metamodel.ColumnText:
+		switch s := v.(type) {
+		case string:
+			return s, nil
+		case []byte:
+			return string(s), nil
+		}
+	case metamodel.ColumnInt:
+		if n, ok := asInt64(v); ok {
+			return n, nil
+		}
+	case metamodel.ColumnScaled:
+		if n, ok := asInt64(v); ok {
+			return decimal.New(n, -int32(c.Scale)), nil
+		}
+	case metamodel.ColumnBool:
+		switch b := v.(type) {
+		case bool:
+			return b, nil
+		case int64:
+			return b != 0, nil
+		}
+	case metamodel.ColumnDate:
+		switch t := v.(type) {
+		case time.Time:
+			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+		case string:
+			return time.Parse(time.DateOnly, t)
+		}
+	case metamodel.ColumnTimestamp:
+		return scanTime(v)
+	}
+	return nil, fmt.Errorf("cannot read %T as column kind %d", v, c.Kind)
+}
+
+func scanTime(v any) (time.Time, error) {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC(), nil
+	case string:
+		return time.Parse(time.RFC3339Nano, t)
+	case []byte:
+		return time.Parse(time.RFC3339Nano, string(t))
+	}
+	return time.Time{}, fmt.Errorf("cannot read %T as a time", v)
+}
+
+func asInt64(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int32:
+		return int64(n), true
+	case int:
+		return int64(n), true
+	}
+	return 0, false
+}

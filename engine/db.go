@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/growth-gov/growth/migrations"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+)
+
+// Dialect is the SQL flavour of a database.
+type Dialect string
+
+// The two supported databases.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database. On SQLite every write goes through a pool of one
+// connection (SQLite allows one writer; queuing in Go is cheaper than
+// "database is locked"), and reads use their own pool in WAL mode. On
+// PostgreSQL both are the same pool.
+type DB struct {
+	Dialect Dialect
+	Write   *sql.DB
+	Read    *sql.DB
+	// Gorm wraps the write pool for the migrator and simple queries.
+	Gorm *gorm.DB
+	// Name says which database this is, without credentials, for logs.
+	Name string
+}
+
+// Open opens "sqlite:PATH" (PATH may be ":memory:") or a postgres:// URL.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	}
+	return nil, fmt.Errorf("database %q: use sqlite:PATH or a postgres:// URL", redact(dsn))
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: no path given (sqlite:growth.db)")
+	}
+	memory := path == ":memory:"
+	if !memory {
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("sqlite: %w", err)
+			}
+		}
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	if !memory {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	q.Set("_txlock", "immediate")
+	dsn := path + "?" + q.Encode()
+	if memory {
+		// One shared in-memory database for both pools.
+		dsn = "file:growth-mem-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "?mode=memory&cache=shared&" + q.Encode()
+	}
+	write, err := sql.Open(sqlite.DriverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	read := write
+	if !memory {
+		read, err = sql.Open(sqlite.DriverName, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		read.SetMaxOpenConns(4)
+	}
+	if err := write.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	g, err := gorm.Open(sqlite.Dialector{DriverName: sqlite.DriverName, Conn: write}, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return &DB{Dialect: SQLite, Write: write, Read: read, Gorm: g, Name: "sqlite:" + path}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres %s: %w", redact(dsn), err)
+	}
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(20)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.PingContext(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres %s: %w", redact(dsn), err)
+	}
+	g, err := gorm.Open(postgres.New(postgres.Config{Conn: pool}), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return &DB{Dialect: Postgres, Write: pool, Read: pool, Gorm: g, Name: redact(dsn)}, nil
+}
+
+// redact removes a password from a database URL before it is logged or shown.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.Write.Close()
+	if db.Read != db.Write {
+		err = errors.Join(err, db.Read.Close())
+	}
+	return err
+}
+
+// Placeholder is the n-th (1-based) bind parameter.
+func (db *DB) Placeholder(n int) string {
+	if db.Dialect == Postgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
+
+// Quote quotes an identifier. Identifiers come from checked definitions (lower
+// case, digits, _), so quoting is belt and braces, not the defence.
+func (db *DB) Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// Tx runs fn in one write transaction: committed when fn returns nil, rolled
+// back otherwise, so that a request that fails leaves nothing behind.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies the platform's own SQL migrations not yet applied.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS growth_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	dir := string(db.Dialect)
+	entries, err := fs.ReadDir(migrations.FS, dir)
+	if err != nil {
+		return err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		version := strings.TrimSuffix(e.Name(), ".sql")
+		var n int
+		if err := db.Write.QueryRowContext(ctx, `SELECT COUNT(*) FROM growth_migrations WHERE version = `+db.Placeholder(1), version).Scan(&n); err != nil {
+			return fmt.Errorf("migration %s: %w", version, err)
+		}
+		if n > 0 {
+			continue
+		}
+		text, err := fs.ReadFile(migrations.FS, dir+"/"+e.Name())
+		if err != nil {
+			return err
+		}
+		err = db.Tx(ctx, func(tx *sql.Tx) error {
+			for _, stmt := range splitSQL(string(text)) {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %s: %w\n%s", version, err, stmt)
+				}
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO growth_migrations (version, applied_at) VALUES (`+db.Placeholder(1)+`, `+db.Placeholder(2)+`)`, version, time.Now().UTC().Format(time.RFC3339))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitSQL splits a migration file into statements at semicolons that end a
+// line; migrations hold no procedural code, so this is enough.
+func splitSQL(text string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "--") || trimmed == "" {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(trimmed, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}

@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// ListQuery is what a list request asks for.
+type ListQuery struct {
+	// Filter is in the filter language (docs/filter.md).
+	Filter string
+	// Sort is a comma-separated list of fields, "-" for descending; the
+	// default is newest first.
+	Sort     string
+	Page     int
+	PageSize int
+	// Total asks for the number of all matching records, which costs a count.
+	Total bool
+}
+
+// ListResult is one page of records.
+type ListResult struct {
+	Items    []*Record
+	Page     int
+	PageSize int
+	HasMore  bool
+	// Total is set only when asked for.
+	Total *int64
+}
+
+// MaxPageSize caps a page so that one request cannot read a whole table.
+const MaxPageSize = 200
+
+// BadQueryError is a malformed list query (filter or sort); it names what is wrong.
+type BadQueryError struct {
+	Param   string
+	Message string
+}
+
+func (e *BadQueryError) Error() string { return e.Param + ": " + e.Message }
+
+// binder adapts the database to the filter compiler.
+type binder struct{ db *DB }
+
+func (b binder) Placeholder(n int) string { return b.db.Placeholder(n) }
+
+func (b binder) Arg(f *metamodel.Field, v any) any {
+	if f == nil {
+		if t, ok := v.(time.Time); ok {
+			return b.db.timeArg(t)
+		}
+		return v
+	}
+	return b.db.toDB(f.Kind.Column(f), v)
+}
+
+// resolver lets filters and sorts name fields and system columns.
+func (rt *Runtime) resolver(s *entityStore) filter.Resolver {
+	return func(name string) (filter.Column, bool) {
+		q := rt.DB.Quote(name)
+		switch name {
+		case "id", "version":
+			return filter.Column{SQL: q, Kind: filter.SystemInt}, true
+		case "created_by":
+			return filter.Column{SQL: q, Kind: filter.SystemText}, true
+		case "state":
+			if s.hasState {
+				return filter.Column{SQL: q, Kind: filter.SystemText}, true
+			}
+			return filter.Column{}, false
+		case "created_at", "updated_at":
+			return filter.Column{SQL: q, Kind: filter.SystemTime}, true
+		}
+		if f := s.entity.Field(name); f != nil {
+			return filter.Column{SQL: q, Field: f}, true
+		}
+		return filter.Column{}, false
+	}
+}
+
+// List reads one page of records matching q.
+func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q ListQuery) (*ListResult, error) {
+	s, err := rt.store(app, entity)
+	if err != nil {
+		return nil, err
+	}
+	where, args, err := rt.where(s, q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	order, err := rt.orderBy(s, q.Sort)
+	if err != nil {
+		return nil, err
+	}
+	page, size := q.Page, q.PageSize
+	if page < 1 {
+		page = 1
+	}
+	if size < 1 {
+		size = 20
+	}
+	if size > MaxPageSize {
+		return nil, &BadQueryError{Param: "page_size", Message: fmt.Sprintf("at most %d", MaxPageSize)}
+	}
+	n := len(args)
+	sqlText := s.selectSQL + where + order + fmt.Sprintf(" LIMIT %s OFFSET %s", rt.DB.Placeholder(n+1), rt.DB.Placeholder(n+2))
+	rows, err := rt.DB.Read.QueryContext(ctx, sqlText, append(args, size+1, (page-1)*size)...)
+	if err != nil {
+		return nil, rt.dbError(s, "list", err)
+	}
+	defer rows.Close()
+	res := &ListResult{Page: page, PageSize: size, Items: make([]*Record, 0, size)}
+	for rows.Next() {
+		rec, err := s.scan(rows)
+		if err != nil {
+			return nil, rt.dbError(s, "list", err)
+		}
+		if len(res.Items) == size {
+			res.HasMore = true
+			break
+		}
+		res.Items = append(res.Items, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, rt.dbError(s, "list", err)
+	}
+	if q.Total {
+		var total int64
+		if err := rt.DB.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+rt.DB.Quote(s.table)+where, args...).Scan(&total); err != nil {
+			return nil, rt.dbError(s, "count", err)
+		}
+		res.Total = &total
+	}
+	return res, nil
+}
+
+func (rt *Runtime) where(s *entityStore, src string) (string, []any, error) {
+	if strings.TrimSpace(src) == "" {
+		return "", nil, nil
+	}
+	node, err := filter.Parse(src)
+	if err != nil {
+		return "", nil, filterError(err)
+	}
+	cond, args, err := filter.Compile(node, rt.resolver(s), binder{rt.DB}, 0)
+	if err != nil {
+		return "", nil, filterError(err)
+	}
+	return " WHERE " + cond, args, nil
+}
+
+func filterError(err error) error {
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return &BadQueryError{Param: "filter", Message: fe.Error()}
+	}
+	return &BadQueryError{Param: "filter", Message: err.Error()}
+}
+
+func (rt *Runtime) orderBy(s *entityStore, sort string) (string, error) {
+	if strings.TrimSpace(sort) == "" {
+		return " ORDER BY " + rt.DB.Quote("id") + " DESC", nil
+	}
+	resolve := rt.resolver(s)
+	var parts []string
+	hasID := false
+	for _, item := range strings.Split(sort, ",") {
+		item = strings.TrimSpace(item)
+		dir := " ASC"
+		if strings.HasPrefix(item, "-") {
+			dir, item = " DESC", item[1:]
+		} else {
+			item = strings.TrimPrefix(item, "+")
+		}
+		col, ok := resolve(item)
+		if !ok {
+			return "", &BadQueryError{Param: "sort", Message: fmt.Sprintf("unknown field %q", item)}
+		}
+		hasID = hasID || item == "id"
+		parts = append(parts, col.SQL+dir)
+	}
+	if !hasID {
+		// A stable order, so pages neither repeat nor skip records.
+		parts = append(parts, rt.DB.Quote("id")+" DESC")
+	}
+	return " ORDER BY " + strings.Join(parts, ", "), nil
+}

@@ -1,0 +1,414 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// Runtime is the façade the REST API and the web UI both call: every read and
+// write of a record goes through it, in one transaction per call.
+type Runtime struct {
+	DB      *DB
+	Project *metamodel.Project
+	Log     *slog.Logger
+
+	stores map[string]*entityStore // by "app.entity"
+	now    func() time.Time
+}
+
+// StartOptions tune Start.
+type StartOptions struct {
+	// AllowDestructive applies destructive schema changes (old data archived).
+	AllowDestructive bool
+	Logger           *slog.Logger
+}
+
+// Start brings the database in line with the definitions (platform
+// migrations, then additive schema changes), records the definition version
+// and returns a Runtime. A destructive change stops it with ErrDestructive.
+func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions) (*Runtime, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	plan, err := db.PlanSchema(ctx, p, opts.AllowDestructive)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.ApplySchema(ctx, plan); err != nil {
+		return nil, err
+	}
+	for _, s := range plan.Steps {
+		log.Info("schema change applied", "table", s.Table, "change", s.Description)
+	}
+	if err := db.recordDefinitionVersion(ctx, p); err != nil {
+		return nil, err
+	}
+	return NewRuntime(db, p, log), nil
+}
+
+// NewRuntime builds a runtime over a database whose schema is already in line.
+func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
+	rt := &Runtime{DB: db, Project: p, Log: log, stores: map[string]*entityStore{}, now: time.Now}
+	for _, a := range p.Apps {
+		for _, e := range a.Entities {
+			rt.stores[e.QualifiedName()] = newEntityStore(db, e)
+		}
+	}
+	return rt
+}
+
+func (db *DB) recordDefinitionVersion(ctx context.Context, p *metamodel.Project) error {
+	files, err := json.Marshal(p.Files)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := db.Write.QueryRowContext(ctx, `SELECT COUNT(*) FROM growth_definition_versions WHERE hash = `+db.Placeholder(1), p.Hash).Scan(&n); err != nil {
+		return fmt.Errorf("definition versions: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err = db.Write.ExecContext(ctx, `INSERT INTO growth_definition_versions (hash, created_at, files) VALUES (`+db.Placeholder(1)+`, `+db.Placeholder(2)+`, `+db.Placeholder(3)+`)`,
+		p.Hash, db.timeArg(time.Now()), string(files))
+	return err
+}
+
+// Entity resolves app and entity names, or ErrUnknown.
+func (rt *Runtime) Entity(app, entity string) (*metamodel.Entity, error) {
+	s := rt.stores[app+"."+entity]
+	if s == nil {
+		return nil, fmt.Errorf("%w: %s.%s", ErrUnknown, app, entity)
+	}
+	return s.entity, nil
+}
+
+func (rt *Runtime) store(app, entity string) (*entityStore, error) {
+	s := rt.stores[app+"."+entity]
+	if s == nil {
+		return nil, fmt.Errorf("%w: %s.%s", ErrUnknown, app, entity)
+	}
+	return s, nil
+}
+
+// Create validates input and stores a new record, with its audit row, in one
+// transaction.
+func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, input map[string]any) (*Record, error) {
+	s, err := rt.store(app, entity)
+	if err != nil {
+		return nil, err
+	}
+	e := s.entity
+	values, verr := decodeInput(e, input, nil)
+	if verr != nil {
+		return nil, verr
+	}
+	applyDefaults(e, values)
+	now := rt.now().UTC().Truncate(time.Microsecond)
+	rec := &Record{App: app, Entity: entity, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
+	if e.Workflow != nil {
+		rec.State = e.Workflow.Initial
+	}
+	if err := rt.prepare(e, rec); err != nil {
+		return nil, err
+	}
+	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
+			return err
+		}
+		args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(now), rt.DB.timeArg(now), rec.DefVersion}
+		if s.hasState {
+			args = append(args, rec.State)
+		}
+		args = append(args, s.fieldArgs(rt.DB, values)...)
+		if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
+			return rt.dbError(s, "create", err)
+		}
+		return rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
+			Changes: diffValues(e, nil, values), DefVersion: rec.DefVersion})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// prepare computes derived fields and validates the complete record.
+func (rt *Runtime) prepare(e *metamodel.Entity, rec *Record) error {
+	if err := computeFields(e, rec, rec.Values); err != nil {
+		return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "computed", Message: err.Error()}}}}
+	}
+	if verr := validate(e, rec, rec.Values); verr != nil {
+		return verr
+	}
+	return nil
+}
+
+// checkRefs verifies, inside the transaction, that every ref points at a record.
+func (rt *Runtime) checkRefs(ctx context.Context, tx *sql.Tx, e *metamodel.Entity, values map[string]any) error {
+	verr := &ValidationError{}
+	for _, f := range e.Fields {
+		id, ok := values[f.Name].(int64)
+		if f.Type != "ref" || !ok || f.Target == nil {
+			continue
+		}
+		target := rt.stores[f.Target.QualifiedName()]
+		var one int
+		err := tx.QueryRowContext(ctx, target.existsSQL, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			verr.add(f.Name, "ref_not_found", "%s #%d 不存在", f.Target.Label(), id)
+			continue
+		}
+		if err != nil {
+			return rt.dbError(target, "check reference", err)
+		}
+	}
+	if verr.empty() {
+		return nil
+	}
+	return verr
+}
+
+// Get reads one record.
+func (rt *Runtime) Get(ctx context.Context, actor Actor, app, entity string, id int64) (*Record, error) {
+	s, err := rt.store(app, entity)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.scan(rt.DB.Read.QueryRowContext(ctx, s.getSQL, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s #%d", ErrNotFound, s.entity.Label(), id)
+	}
+	if err != nil {
+		return nil, rt.dbError(s, "get", err)
+	}
+	return rec, nil
+}
+
+// getForUpdate reads a record inside a write transaction, locking its row on
+// PostgreSQL (SQLite's single writer already serialises).
+func (rt *Runtime) getForUpdate(ctx context.Context, tx *sql.Tx, s *entityStore, id int64) (*Record, error) {
+	q := s.getSQL
+	if rt.DB.Dialect == Postgres {
+		q += " FOR UPDATE"
+	}
+	rec, err := s.scan(tx.QueryRowContext(ctx, q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s #%d", ErrNotFound, s.entity.Label(), id)
+	}
+	if err != nil {
+		return nil, rt.dbError(s, "get", err)
+	}
+	return rec, nil
+}
+
+// Update changes the fields given in input on record id, if its version is
+// still version (optimistic concurrency: a stale version is a conflict).
+func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, id, version int64, input map[string]any) (*Record, error) {
+	s, err := rt.store(app, entity)
+	if err != nil {
+		return nil, err
+	}
+	e := s.entity
+	changes, verr := decodeInput(e, input, nil)
+	if verr != nil {
+		return nil, verr
+	}
+	var rec *Record
+	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		old, err := rt.getForUpdate(ctx, tx, s, id)
+		if err != nil {
+			return err
+		}
+		if old.Version != version {
+			return staleError(e, old.Version, version)
+		}
+		if e.Workflow != nil && !editableIn(e.Workflow, old.State) {
+			return &ConflictError{Code: "state", Message: fmt.Sprintf("%s 在“%s”状态下不能修改", e.Label(), stateLabel(e.Workflow, old.State))}
+		}
+		values := make(map[string]any, len(old.Values))
+		for k, v := range old.Values {
+			values[k] = v
+		}
+		for k, v := range changes {
+			values[k] = v
+		}
+		now := rt.now().UTC().Truncate(time.Microsecond)
+		rec = &Record{App: app, Entity: entity, ID: id, Version: old.Version + 1, State: old.State, CreatedBy: old.CreatedBy, CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
+		if err := rt.prepare(e, rec); err != nil {
+			return err
+		}
+		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
+			return err
+		}
+		diff := diffValues(e, old.Values, values)
+		if len(diff) == 0 {
+			rec = old
+			return nil
+		}
+		return rt.writeUpdate(ctx, tx, s, actor, old, rec, "update", diff)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// writeUpdate stores rec over old (whose version it checks again in SQL) and
+// appends the audit row.
+func (rt *Runtime) writeUpdate(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, old, rec *Record, action string, diff map[string][2]any) error {
+	args := []any{rt.DB.timeArg(rec.UpdatedAt), rec.DefVersion}
+	if s.hasState {
+		args = append(args, rec.State)
+	}
+	args = append(args, s.fieldArgs(rt.DB, rec.Values)...)
+	args = append(args, rec.ID, old.Version)
+	res, err := tx.ExecContext(ctx, s.updateSQL, args...)
+	if err != nil {
+		return rt.dbError(s, action, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return staleError(s.entity, -1, old.Version)
+	}
+	if old.State != rec.State {
+		diff["state"] = [2]any{old.State, rec.State}
+	}
+	return rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: action, Actor: actor.User, At: rec.UpdatedAt, Changes: diff, DefVersion: rec.DefVersion})
+}
+
+func staleError(e *metamodel.Entity, current, given int64) error {
+	msg := fmt.Sprintf("%s 已被他人修改（您的版本 %d 已过期），请刷新后重试", e.Label(), given)
+	if current > 0 {
+		msg = fmt.Sprintf("%s 已被他人修改（当前版本 %d，您的版本 %d），请刷新后重试", e.Label(), current, given)
+	}
+	return &ConflictError{Code: "stale", Message: msg}
+}
+
+// Delete removes record id if its version is still version; the audit row
+// keeps its last values.
+func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, id, version int64) error {
+	s, err := rt.store(app, entity)
+	if err != nil {
+		return err
+	}
+	e := s.entity
+	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		old, err := rt.getForUpdate(ctx, tx, s, id)
+		if err != nil {
+			return err
+		}
+		if old.Version != version {
+			return staleError(e, old.Version, version)
+		}
+		if e.Workflow != nil && !editableIn(e.Workflow, old.State) {
+			return &ConflictError{Code: "state", Message: fmt.Sprintf("%s 在“%s”状态下不能删除", e.Label(), stateLabel(e.Workflow, old.State))}
+		}
+		if _, err := tx.ExecContext(ctx, s.deleteSQL, id, version); err != nil {
+			return rt.dbError(s, "delete", err)
+		}
+		return rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
+			Changes: diffValues(e, old.Values, nil), DefVersion: rt.Project.Hash})
+	})
+}
+
+func editableIn(w *metamodel.Workflow, state string) bool {
+	if len(w.Editable) == 0 {
+		return state == w.Initial
+	}
+	for _, s := range w.Editable {
+		if s == state {
+			return true
+		}
+	}
+	return false
+}
+
+func stateLabel(w *metamodel.Workflow, state string) string {
+	if l := w.Labels[state]; l != "" {
+		return l
+	}
+	return state
+}
+
+// diffValues lists changed fields as [before, after] in JSON form.
+func diffValues(e *metamodel.Entity, before, after map[string]any) map[string][2]any {
+	out := map[string][2]any{}
+	for _, f := range e.Fields {
+		var b, a any
+		if before != nil && before[f.Name] != nil {
+			b = f.Kind.JSON(f, before[f.Name])
+		}
+		if after != nil && after[f.Name] != nil {
+			a = f.Kind.JSON(f, after[f.Name])
+		}
+		if fmt.Sprint(b) == fmt.Sprint(a) && (b == nil) == (a == nil) {
+			continue
+		}
+		out[f.Name] = [2]any{b, a}
+	}
+	return out
+}
+
+// dbError turns a database error into a conflict (unique constraints) or an
+// internal error whose SQL and driver text go to the log, never to the client.
+func (rt *Runtime) dbError(s *entityStore, op string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var ve *ValidationError
+	var ce *ConflictError
+	if errors.As(err, &ve) || errors.As(err, &ce) || errors.Is(err, ErrNotFound) {
+		return err
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "23505") || strings.Contains(msg, "duplicate key") {
+		fields := uniqueFields(s, msg)
+		labels := make([]string, 0, len(fields))
+		fe := map[string][]FieldError{}
+		for _, name := range fields {
+			if f := s.entity.Field(name); f != nil {
+				labels = append(labels, f.DisplayLabel())
+			}
+			fe[name] = []FieldError{{Code: "duplicate", Message: "已存在相同的值"}}
+		}
+		return &ConflictError{Code: "duplicate", Message: fmt.Sprintf("%s 中已存在相同的%s", s.entity.Label(), strings.Join(labels, "、")), Fields: fe}
+	}
+	rt.Log.Error("database error", "op", op, "table", s.table, "error", msg)
+	return fmt.Errorf("%s %s: %w", op, s.table, errInternal)
+}
+
+var errInternal = errors.New("internal database error")
+
+// uniqueFields finds which unique index a constraint error names.
+func uniqueFields(s *entityStore, msg string) []string {
+	spec := Spec(s.entity)
+	for _, ix := range spec.Indexes {
+		if ix.Unique && strings.Contains(msg, ix.Name) {
+			return ix.Columns
+		}
+	}
+	// SQLite names columns: "UNIQUE constraint failed: t.a, t.b (2067)".
+	if i := strings.Index(msg, "UNIQUE constraint failed: "); i >= 0 {
+		var out []string
+		for _, part := range strings.Split(msg[i+len("UNIQUE constraint failed: "):], ", ") {
+			part = strings.Fields(part + " ")[0]
+			if k := strings.LastIndexByte(part, '.'); k >= 0 {
+				out = append(out, part[k+1:])
+			}
+		}
+		return out
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
+)
+
+// Writes go through three steps, the same for the API, forms and imports:
+// decodeInput turns what the client sent into canonical values (and refuses
+// unknown or read-only fields), then complete fills defaults and computed
+// fields, then validate checks required fields, each field type's limits, codes
+// against their code set and the record's fiscal year, and the entity's rules.
+
+// decodeInput parses input (JSON-decoded with UseNumber, or form strings) into
+// canonical values. writable says which fields this actor may write.
+func decodeInput(e *metamodel.Entity, input map[string]any, writable func(*metamodel.Field) bool) (map[string]any, *ValidationError) {
+	out := make(map[string]any, len(input))
+	verr := &ValidationError{}
+	for key, raw := range input {
+		f := e.Field(key)
+		if f == nil {
+			if slices.Contains(metamodel.SystemFields, key) || key == "version" {
+				verr.Malformed = true
+				verr.add(key, "system_field", "系统字段 %s 不能直接写入", key)
+				continue
+			}
+			verr.Malformed = true
+			verr.add(key, "unknown_field", "%s 中没有字段 %s", e.Label(), key)
+			continue
+		}
+		if f.Readonly || f.Type == "computed" || (writable != nil && !writable(f)) {
+			verr.add(key, "readonly", "%s 是只读字段", f.DisplayLabel())
+			continue
+		}
+		if raw == nil {
+			out[key] = nil
+			continue
+		}
+		if s, ok := raw.(string); ok && s == "" && f.Type != "string" && f.Type != "text" {
+			// An empty form input clears a non-text field.
+			out[key] = nil
+			continue
+		}
+		v, err := f.Kind.Parse(f, raw)
+		if err != nil {
+			ie := metamodel.AsInputError(err)
+			verr.add(key, ie.Code, "%s", ie.Message)
+			continue
+		}
+		out[key] = v
+	}
+	if verr.empty() {
+		return out, nil
+	}
+	return out, verr
+}
+
+// applyDefaults fills fields the creator left out with their defaults.
+func applyDefaults(e *metamodel.Entity, values map[string]any) {
+	for _, f := range e.Fields {
+		if _, given := values[f.Name]; given || f.Default == nil || f.Type == "computed" {
+			continue
+		}
+		in := f.Default
+		switch v := in.(type) {
+		case int:
+			in = int64(v)
+			if f.Type == "money" || f.Type == "decimal" {
+				in = decimal.NewFromInt(int64(v))
+			}
+		case float64:
+			in = decimal.NewFromFloat(v).String()
+		}
+		if v, err := f.Kind.Parse(f, in); err == nil {
+			values[f.Name] = v
+		}
+	}
+}
+
+// exprEnv is the environment expressions of e run against.
+func exprEnv(e *metamodel.Entity, rec *Record, values map[string]any) map[string]any {
+	env := make(map[string]any, len(e.Fields)+8)
+	for _, f := range e.Fields {
+		v := values[f.Name]
+		if v == nil {
+			env[f.Name] = f.Kind.Zero(f)
+			continue
+		}
+		if n, ok := v.(int64); ok {
+			env[f.Name] = int(n)
+			continue
+		}
+		env[f.Name] = v
+	}
+	env["today"] = time.Now().UTC().Truncate(24 * time.Hour)
+	if rec != nil {
+		env["id"] = int(rec.ID)
+		env["state"] = rec.State
+		env["created_by"] = rec.CreatedBy
+		env["created_at"] = rec.CreatedAt
+		env["updated_at"] = rec.UpdatedAt
+	} else {
+		env["id"], env["state"], env["created_by"] = 0, "", ""
+		env["created_at"], env["updated_at"] = time.Time{}, time.Time{}
+	}
+	return env
+}
+
+// computeFields evaluates every computed field in order (a computed field may
+// use one computed before it).
+func computeFields(e *metamodel.Entity, rec *Record, values map[string]any) error {
+	var env map[string]any
+	for _, f := range e.Fields {
+		if f.Type != "computed" || f.Program == nil {
+			continue
+		}
+		if env == nil {
+			env = exprEnv(e, rec, values)
+		}
+		out, err := metamodel.Run(f.Program, env)
+		if err != nil {
+			return fmt.Errorf("computing %s: %w", f.Name, err)
+		}
+		v, err := f.Kind.Parse(f, out)
+		if err != nil {
+			return fmt.Errorf("computing %s: %w", f.Name, err)
+		}
+		values[f.Name] = v
+		env[f.Name] = v
+		if n, ok := v.(int64); ok {
+			env[f.Name] = int(n)
+		}
+	}
+	return nil
+}
+
+// validate checks a complete set of values; rec is the stored record on update.
+func validate(e *metamodel.Entity, rec *Record, values map[string]any) *ValidationError {
+	verr := &ValidationError{}
+	year := 0
+	if e.YearField != "" {
+		if y, ok := values[e.YearField].(int64); ok {
+			year = int(y)
+		}
+	}
+	for _, f := range e.Fields {
+		v := values[f.Name]
+		if v == nil || v == "" {
+			if f.Required && f.Type != "computed" {
+				verr.add(f.Name, "required", "%s 为必填项", f.DisplayLabel())
+			}
+			continue
+		}
+		if err := f.Kind.Validate(f, v); err != nil {
+			ie := metamodel.AsInputError(err)
+			verr.add(f.Name, ie.Code, "%s", ie.Message)
+			continue
+		}
+		if f.Type == "code" && f.Set != nil {
+			if err := f.Set.CheckCode(v.(string), year, f.LeafOnly); err != nil {
+				verr.add(f.Name, codeErrorCode(err), "%s", trimSentinel(err))
+			}
+		}
+	}
+	if !verr.empty() {
+		// Rules assume well-formed fields; report field problems first.
+		return verr
+	}
+	var env map[string]any
+	for i, r := range e.Rules {
+		if r.AssertProgram == nil {
+			continue
+		}
+		if env == nil {
+			env = exprEnv(e, rec, values)
+		}
+		if r.WhenProgram != nil {
+			if ok, err := metamodel.RunBool(r.WhenProgram, env); err != nil || !ok {
+				continue
+			}
+		}
+		ok, err := metamodel.RunBool(r.AssertProgram, env)
+		if err == nil && ok {
+			continue
+		}
+		code := r.Name
+		if code == "" {
+			code = fmt.Sprintf("rule_%d", i+1)
+		}
+		msg := r.Message
+		if err != nil {
+			msg = fmt.Sprintf("%s（规则无法计算：%v）", r.Message, err)
+		}
+		if len(r.Fields) == 0 {
+			verr.add(RecordField, code, "%s", msg)
+		}
+		for _, name := range r.Fields {
+			verr.add(name, code, "%s", msg)
+		}
+	}
+	if verr.empty() {
+		return nil
+	}
+	return verr
+}
+
+func codeErrorCode(err error) string {
+	switch {
+	case isErr(err, metamodel.ErrUnknownCode):
+		return "unknown_code"
+	case isErr(err, metamodel.ErrCodeDisabled):
+		return "code_disabled"
+	case isErr(err, metamodel.ErrCodeNotValid):
+		return "code_not_valid"
+	case isErr(err, metamodel.ErrCodeNotLeaf):
+		return "code_not_leaf"
+	}
+	return "code"
+}
