@@ -57,7 +57,7 @@ func (s *Server) list(c *fiber.Ctx) error {
 	}
 	items := make([]map[string]any, len(res.Items))
 	for i, rec := range res.Items {
-		items[i] = engine.RecordJSON(e, rec, nil)
+		items[i] = engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
 	}
 	out := fiber.Map{"items": items, "page": res.Page, "page_size": res.PageSize, "has_more": res.HasMore}
 	if res.Total != nil {
@@ -79,12 +79,16 @@ func (s *Server) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.rt.Create(c.UserContext(), actor, e.App.Name, e.Name, input)
+	ctx := c.UserContext()
+	if key := c.Get("Idempotency-Key"); key != "" {
+		ctx = engine.WithIdempotencyKey(ctx, key)
+	}
+	rec, err := s.rt.Create(ctx, actor, e.App.Name, e.Name, input)
 	if err != nil {
 		return err
 	}
 	c.Location(fmt.Sprintf("/api/%s/%s/%d", e.App.Name, e.Name, rec.ID))
-	return c.Status(fiber.StatusCreated).JSON(engine.RecordJSON(e, rec, nil))
+	return c.Status(fiber.StatusCreated).JSON(engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e)))
 }
 
 func (s *Server) get(c *fiber.Ctx) error {
@@ -104,7 +108,7 @@ func (s *Server) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(engine.RecordJSON(e, rec, nil))
+	return c.JSON(engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e)))
 }
 
 // versionOf takes the required "version" out of a PATCH body.
@@ -147,7 +151,7 @@ func (s *Server) update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(engine.RecordJSON(e, rec, nil))
+	return c.JSON(engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e)))
 }
 
 func (s *Server) delete(c *fiber.Ctx) error {

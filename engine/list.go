@@ -60,8 +60,20 @@ func (b binder) Arg(f *metamodel.Field, v any) any {
 	return b.db.toDB(f.Kind.Column(f), v)
 }
 
-// resolver lets filters and sorts name fields and system columns.
-func (rt *Runtime) resolver(s *entityStore) filter.Resolver {
+// resolver lets an actor's filters and sorts name the fields it may see and
+// the system columns.
+func (rt *Runtime) resolver(actor Actor, s *entityStore) filter.Resolver {
+	all := rt.scopeResolver(s)
+	return func(name string) (filter.Column, bool) {
+		if rt.Access.Hidden(actor, s.entity, name) {
+			return filter.Column{}, false
+		}
+		return all(name)
+	}
+}
+
+// scopeResolver resolves every column: data scopes may name any field.
+func (rt *Runtime) scopeResolver(s *entityStore) filter.Resolver {
 	return func(name string) (filter.Column, bool) {
 		q := rt.DB.Quote(name)
 		switch name {
@@ -90,11 +102,14 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	if err != nil {
 		return nil, err
 	}
-	where, args, err := rt.where(s, q.Filter)
+	if !rt.Access.Can(actor, s.entity, "read") {
+		return nil, forbidden("您无权查看%s", s.entity.Label())
+	}
+	where, args, err := rt.where(actor, s, q.Filter)
 	if err != nil {
 		return nil, err
 	}
-	order, err := rt.orderBy(s, q.Sort)
+	order, err := rt.orderBy(actor, s, q.Sort)
 	if err != nil {
 		return nil, err
 	}
@@ -140,19 +155,33 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	return res, nil
 }
 
-func (rt *Runtime) where(s *entityStore, src string) (string, []any, error) {
-	if strings.TrimSpace(src) == "" {
+// where builds the WHERE clause of a list: the user's filter AND the actor's
+// data scope, both parameterised.
+func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any, error) {
+	var conds []string
+	var args []any
+	if strings.TrimSpace(src) != "" {
+		node, err := filter.Parse(src)
+		if err != nil {
+			return "", nil, filterError(err)
+		}
+		cond, a, err := filter.Compile(node, rt.resolver(actor, s), binder{rt.DB}, 0)
+		if err != nil {
+			return "", nil, filterError(err)
+		}
+		conds, args = append(conds, "("+cond+")"), a
+	}
+	if scope := rt.Access.Scope(actor, s.entity); scope != nil {
+		cond, a, err := filter.Compile(scope, rt.scopeResolver(s), binder{rt.DB}, len(args))
+		if err != nil {
+			return "", nil, fmt.Errorf("data scope of %s: %w", s.entity.QualifiedName(), err)
+		}
+		conds, args = append(conds, "("+cond+")"), append(args, a...)
+	}
+	if len(conds) == 0 {
 		return "", nil, nil
 	}
-	node, err := filter.Parse(src)
-	if err != nil {
-		return "", nil, filterError(err)
-	}
-	cond, args, err := filter.Compile(node, rt.resolver(s), binder{rt.DB}, 0)
-	if err != nil {
-		return "", nil, filterError(err)
-	}
-	return " WHERE " + cond, args, nil
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
 }
 
 func filterError(err error) error {
@@ -163,11 +192,11 @@ func filterError(err error) error {
 	return &BadQueryError{Param: "filter", Message: err.Error()}
 }
 
-func (rt *Runtime) orderBy(s *entityStore, sort string) (string, error) {
+func (rt *Runtime) orderBy(actor Actor, s *entityStore, sort string) (string, error) {
 	if strings.TrimSpace(sort) == "" {
 		return " ORDER BY " + rt.DB.Quote("id") + " DESC", nil
 	}
-	resolve := rt.resolver(s)
+	resolve := rt.resolver(actor, s)
 	var parts []string
 	hasID := false
 	for _, item := range strings.Split(sort, ",") {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
 )
 
@@ -20,8 +21,12 @@ type Runtime struct {
 	Project *metamodel.Project
 	Log     *slog.Logger
 
-	stores map[string]*entityStore // by "app.entity"
-	now    func() time.Time
+	// Access decides what each actor may do and see; OpenAccess by default.
+	Access Access
+
+	stores  map[string]*entityStore // by "app.entity"
+	effects []Effect
+	now     func() time.Time
 }
 
 // StartOptions tune Start.
@@ -60,7 +65,7 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 
 // NewRuntime builds a runtime over a database whose schema is already in line.
 func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
-	rt := &Runtime{DB: db, Project: p, Log: log, stores: map[string]*entityStore{}, now: time.Now}
+	rt := &Runtime{DB: db, Project: p, Log: log, Access: OpenAccess{}, stores: map[string]*entityStore{}, now: time.Now}
 	for _, a := range p.Apps {
 		for _, e := range a.Entities {
 			rt.stores[e.QualifiedName()] = newEntityStore(db, e)
@@ -111,7 +116,10 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 		return nil, err
 	}
 	e := s.entity
-	values, verr := decodeInput(e, input, nil)
+	if !rt.Access.Can(actor, e, "create") {
+		return nil, forbidden("您无权新建%s", e.Label())
+	}
+	values, verr := decodeInput(e, input, rt.writable(actor, e))
 	if verr != nil {
 		return nil, verr
 	}
@@ -123,6 +131,9 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	}
 	if err := rt.prepare(e, rec); err != nil {
 		return nil, err
+	}
+	if !rt.Access.Sees(actor, e, rec) {
+		return nil, forbidden("不能为您的数据范围以外的单位新建%s", e.Label())
 	}
 	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
@@ -136,8 +147,11 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 		if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
 			return rt.dbError(s, "create", err)
 		}
-		return rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
-			Changes: diffValues(e, nil, values), DefVersion: rec.DefVersion})
+		if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
+			Changes: diffValues(e, nil, values), DefVersion: rec.DefVersion}); err != nil {
+			return err
+		}
+		return rt.applyEffects(ctx, tx, &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)})
 	})
 	if err != nil {
 		return nil, err
@@ -187,7 +201,19 @@ func (rt *Runtime) Get(ctx context.Context, actor Actor, app, entity string, id 
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.scan(rt.DB.Read.QueryRowContext(ctx, s.getSQL, id))
+	if !rt.Access.Can(actor, s.entity, "read") {
+		return nil, forbidden("您无权查看%s", s.entity.Label())
+	}
+	q, args := s.getSQL, []any{id}
+	if scope := rt.Access.Scope(actor, s.entity); scope != nil {
+		cond, scopeArgs, err := filter.Compile(scope, rt.scopeResolver(s), binder{rt.DB}, 1)
+		if err != nil {
+			return nil, fmt.Errorf("data scope of %s: %w", s.entity.QualifiedName(), err)
+		}
+		q += " AND " + cond
+		args = append(args, scopeArgs...)
+	}
+	rec, err := s.scan(rt.DB.Read.QueryRowContext(ctx, q, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %s #%d", ErrNotFound, s.entity.Label(), id)
 	}
@@ -222,7 +248,10 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		return nil, err
 	}
 	e := s.entity
-	changes, verr := decodeInput(e, input, nil)
+	if !rt.Access.Can(actor, e, "update") {
+		return nil, forbidden("您无权修改%s", e.Label())
+	}
+	changes, verr := decodeInput(e, input, rt.writable(actor, e))
 	if verr != nil {
 		return nil, verr
 	}
@@ -231,6 +260,9 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
+		}
+		if !rt.Access.Sees(actor, e, old) {
+			return forbidden("%s #%d 不在您的数据范围内", e.Label(), id)
 		}
 		if old.Version != version {
 			return staleError(e, old.Version, version)
@@ -250,6 +282,9 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		if err := rt.prepare(e, rec); err != nil {
 			return err
 		}
+		if !rt.Access.Sees(actor, e, rec) {
+			return forbidden("不能把%s改到您的数据范围以外", e.Label())
+		}
 		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
 			return err
 		}
@@ -258,7 +293,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 			rec = old
 			return nil
 		}
-		return rt.writeUpdate(ctx, tx, s, actor, old, rec, "update", diff)
+		return rt.writeChange(ctx, tx, s, &Change{Actor: actor, Entity: e, Action: "update", Old: old, New: rec, IdempotencyKey: IdempotencyKey(ctx)}, diff)
 	})
 	if err != nil {
 		return nil, err
@@ -288,6 +323,15 @@ func (rt *Runtime) writeUpdate(ctx context.Context, tx *sql.Tx, s *entityStore, 
 	return rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: action, Actor: actor.User, At: rec.UpdatedAt, Changes: diff, DefVersion: rec.DefVersion})
 }
 
+// writeChange is writeUpdate followed by the effects of the change; workflow
+// events use it with their transition.
+func (rt *Runtime) writeChange(ctx context.Context, tx *sql.Tx, s *entityStore, ch *Change, diff map[string][2]any) error {
+	if err := rt.writeUpdate(ctx, tx, s, ch.Actor, ch.Old, ch.New, ch.Action, diff); err != nil {
+		return err
+	}
+	return rt.applyEffects(ctx, tx, ch)
+}
+
 func staleError(e *metamodel.Entity, current, given int64) error {
 	msg := fmt.Sprintf("%s 已被他人修改（您的版本 %d 已过期），请刷新后重试", e.Label(), given)
 	if current > 0 {
@@ -304,10 +348,16 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 		return err
 	}
 	e := s.entity
+	if !rt.Access.Can(actor, e, "delete") {
+		return forbidden("您无权删除%s", e.Label())
+	}
 	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
+		}
+		if !rt.Access.Sees(actor, e, old) {
+			return forbidden("%s #%d 不在您的数据范围内", e.Label(), id)
 		}
 		if old.Version != version {
 			return staleError(e, old.Version, version)
@@ -318,8 +368,11 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 		if _, err := tx.ExecContext(ctx, s.deleteSQL, id, version); err != nil {
 			return rt.dbError(s, "delete", err)
 		}
-		return rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
-			Changes: diffValues(e, old.Values, nil), DefVersion: rt.Project.Hash})
+		if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
+			Changes: diffValues(e, old.Values, nil), DefVersion: rt.Project.Hash}); err != nil {
+			return err
+		}
+		return rt.applyEffects(ctx, tx, &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: IdempotencyKey(ctx)})
 	})
 }
 
@@ -411,4 +464,34 @@ func uniqueFields(s *entityStore, msg string) []string {
 		return out
 	}
 	return nil
+}
+
+func forbidden(format string, args ...any) error {
+	return &ForbiddenError{Message: fmt.Sprintf(format, args...)}
+}
+
+// writable says which fields actor may write on e.
+func (rt *Runtime) writable(actor Actor, e *metamodel.Entity) func(*metamodel.Field) bool {
+	return func(f *metamodel.Field) bool {
+		return !rt.Access.Hidden(actor, e, f.Name) && !rt.Access.ReadOnly(actor, e, f.Name)
+	}
+}
+
+// HiddenFor returns the fields actor may not see on e, for rendering.
+func (rt *Runtime) HiddenFor(actor Actor, e *metamodel.Entity) func(string) bool {
+	return func(field string) bool { return rt.Access.Hidden(actor, e, field) }
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotencyKey attaches a client's idempotency key to ctx; effects use it
+// so that a retried request applies its effect once.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
+}
+
+// IdempotencyKey returns the key attached by WithIdempotencyKey, or "".
+func IdempotencyKey(ctx context.Context) string {
+	k, _ := ctx.Value(idempotencyKey{}).(string)
+	return k
 }

@@ -1,0 +1,57 @@
+package engine
+
+import (
+	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// Access decides what an actor may do and see. The runtime asks it on every
+// path — list, get, create, update, delete, workflow events, history, exports —
+// so enforcement lives in one place. OpenAccess allows everything; the access
+// feature (roles from the definitions, casbin) provides the real one.
+type Access interface {
+	// Can reports whether actor may take action on entity e: create, read,
+	// update, delete, export, or a workflow event name.
+	Can(actor Actor, e *metamodel.Entity, action string) bool
+	// Scope is the condition records must meet for actor to see them, added to
+	// every query as SQL; nil means every record.
+	Scope(actor Actor, e *metamodel.Entity) filter.Node
+	// Sees is Scope's in-memory twin, for a record about to be created.
+	Sees(actor Actor, e *metamodel.Entity, rec *Record) bool
+	// Hidden reports a field actor may never see: it leaves the server in no format.
+	Hidden(actor Actor, e *metamodel.Entity, field string) bool
+	// ReadOnly reports a field actor may see but not write.
+	ReadOnly(actor Actor, e *metamodel.Entity, field string) bool
+}
+
+// OpenAccess lets every actor do everything: the runtime's default, for tools
+// and tests that do not exercise access control.
+type OpenAccess struct{}
+
+var _ Access = OpenAccess{}
+
+func (OpenAccess) Can(Actor, *metamodel.Entity, string) bool      { return true }
+func (OpenAccess) Scope(Actor, *metamodel.Entity) filter.Node     { return nil }
+func (OpenAccess) Sees(Actor, *metamodel.Entity, *Record) bool    { return true }
+func (OpenAccess) Hidden(Actor, *metamodel.Entity, string) bool   { return false }
+func (OpenAccess) ReadOnly(Actor, *metamodel.Entity, string) bool { return false }
+
+// Effect is a consequence of a record change applied in the same transaction
+// as the change itself: the ledger's reserve, consume and release are effects.
+// An effect that fails rolls the whole change back.
+type Effect interface {
+	Apply(ctx EffectContext, ch *Change) error
+}
+
+// Change describes one committed-to-be record change for effects.
+type Change struct {
+	Actor  Actor
+	Entity *metamodel.Entity
+	// Action is create, update, delete, or the workflow event's name.
+	Action string
+	// Transition is the workflow transition fired, for events.
+	Transition *metamodel.Transition
+	Old, New   *Record
+	// IdempotencyKey is the client's key for this request, if it sent one.
+	IdempotencyKey string
+}

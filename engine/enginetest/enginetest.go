@@ -1,0 +1,158 @@
+// Package enginetest is the test-app factory: a fresh SQLite file or a fresh
+// PostgreSQL schema per test, definitions written from strings, and a started
+// runtime. Every engine, apps and ui test uses it so that the same scenarios
+// run on both databases.
+package enginetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// PostgresEnv names the environment variable holding the PostgreSQL URL tests
+// use, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+const PostgresEnv = "GROWTH_TEST_POSTGRES"
+
+// Dialects lists the databases a test runs on: SQLite always, PostgreSQL when
+// GROWTH_TEST_POSTGRES is set. Under CI (CI=true) PostgreSQL is required and
+// its absence fails the test instead of skipping it.
+func Dialects(t testing.TB) []engine.Dialect {
+	out := []engine.Dialect{engine.SQLite}
+	if os.Getenv(PostgresEnv) != "" {
+		out = append(out, engine.Postgres)
+	} else if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not set, but CI=true requires the PostgreSQL tests to run", PostgresEnv)
+	} else {
+		t.Logf("PostgreSQL tests skipped: set %s=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run them", PostgresEnv)
+	}
+	return out
+}
+
+// ForEachDB runs fn as a subtest per database.
+func ForEachDB(t *testing.T, fn func(t *testing.T, d engine.Dialect)) {
+	for _, d := range Dialects(t) {
+		t.Run(string(d), func(t *testing.T) { fn(t, d) })
+	}
+}
+
+// OpenDB opens a fresh, empty database of dialect d, dropped when t ends.
+func OpenDB(t testing.TB, d engine.Dialect) *engine.DB {
+	t.Helper()
+	ctx := context.Background()
+	switch d {
+	case engine.SQLite:
+		db, err := engine.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "test.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	case engine.Postgres:
+		base := os.Getenv(PostgresEnv)
+		if base == "" {
+			t.Skipf("PostgreSQL not configured (%s)", PostgresEnv)
+		}
+		schema := "t_" + randomHex(6)
+		admin, err := engine.Open(ctx, base)
+		if err != nil {
+			t.Fatalf("PostgreSQL at %s is not reachable: %v", base, err)
+		}
+		if _, err := admin.Write.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+			t.Fatal(err)
+		}
+		db, err := engine.Open(ctx, withSearchPath(base, schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			db.Close()
+			_, _ = admin.Write.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			admin.Close()
+		})
+		return db
+	}
+	t.Fatalf("unknown dialect %q", d)
+	return nil
+}
+
+func withSearchPath(base, schema string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// WriteDefinitions writes files (path relative to a fresh definitions folder →
+// content) and returns the folder.
+func WriteDefinitions(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// Load loads definitions from files and fails the test on any problem.
+func Load(t testing.TB, files map[string]string) *metamodel.Project {
+	t.Helper()
+	p, err := metamodel.Load(WriteDefinitions(t, files))
+	if err != nil {
+		t.Fatalf("definitions do not load:\n%v", err)
+	}
+	return p
+}
+
+// LoadDir loads a definitions folder (such as the shipped ../../definitions).
+func LoadDir(t testing.TB, dir string) *metamodel.Project {
+	t.Helper()
+	p, err := metamodel.Load(dir)
+	if err != nil {
+		t.Fatalf("definitions in %s do not load:\n%v", dir, err)
+	}
+	return p
+}
+
+// Start opens a fresh database of dialect d and starts a runtime on p.
+func Start(t testing.TB, d engine.Dialect, p *metamodel.Project) *engine.Runtime {
+	t.Helper()
+	db := OpenDB(t, d)
+	rt, err := engine.Start(context.Background(), db, p, engine.StartOptions{Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("start on %s: %v", d, err)
+	}
+	return rt
+}
+
+// Must fails the test on err.
+func Must[T any](t testing.TB, v T, err error) T {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
