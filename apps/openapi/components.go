@@ -27,7 +27,7 @@ var errorResponses = []errorResponse{
 		map[string]any{"code": "forbidden", "message": "无权执行此操作"}},
 	{"404", "NotFound", "No such record, or none the caller may see.",
 		map[string]any{"code": "not_found", "message": "记录不存在"}},
-	{"409", "Conflict", "The record changed since the given version, a unique value is taken, or a balance it draws on is insufficient (code insufficient_balance).",
+	{"409", "Conflict", "The record changed since the given version, its workflow state does not allow the change, a unique value is taken, or a balance it draws on is insufficient (code insufficient_balance).",
 		map[string]any{"code": "insufficient_balance", "message": "指标余额不足"}},
 	{"413", "TooLarge", "The request body is too large.",
 		map[string]any{"code": "too_large", "message": "请求过大"}},
@@ -67,11 +67,11 @@ func sharedComponents() components {
 	})
 
 	params := newOrdered[*parameter]()
-	params.Set(paramID, &parameter{Name: "id", In: "path", Required: true, Description: "The record's id.",
+	params.Set(paramID, &parameter{Name: "id", In: "path", Required: true, Description: "The record's id; one that is not a positive integer finds no record (404).",
 		Schema: &schema{Type: "integer", Format: "int64", Minimum: ptr(int64(1))}})
 	params.Set(paramVersion, &parameter{Name: "version", In: "query", Required: true,
 		Description: "The version the delete is based on; a stale version is refused (409).",
-		Schema:      &schema{Type: "integer", Format: "int64"}})
+		Schema:      &schema{Type: "integer", Format: "int64", Minimum: ptr(int64(1))}})
 	params.Set(paramPage, &parameter{Name: "page", In: "query", Description: "The page to return, from 1.",
 		Schema: &schema{Type: "integer", Format: "int32", Minimum: ptr(int64(1)), Default: 1}})
 	params.Set(paramPageSize, &parameter{Name: "page_size", In: "query", Description: "Records per page.",

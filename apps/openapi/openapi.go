@@ -124,9 +124,10 @@ func (b *builder) addSystemPaths() error {
 	spec := &operation{
 		Tags:        []string{systemTag},
 		Summary:     "This OpenAPI document",
-		Description: "The OpenAPI " + Version + " document of this API, generated from the definitions; info.version is the definition version.",
+		Description: "The OpenAPI " + Version + " document of this API, generated from the definitions; info.version is the definition version. Needs no token.",
 		OperationID: "openapi",
-		Responses:   responses("200", "The document.", &schema{Type: "object"}, "401"),
+		Responses:   responses("200", "The document.", &schema{Type: "object"}),
+		Security:    &public,
 	}
 	return b.add("/api/openapi.json", &pathItem{Get: spec})
 }
@@ -142,7 +143,7 @@ func orderedResponses(status string, r *response) *ordered[*response] {
 func description(p *metamodel.Project) string {
 	var sb strings.Builder
 	sb.WriteString("The REST API of the business systems defined in this Growth project, generated from their definitions. ")
-	sb.WriteString("Every operation but the health check needs a bearer token. ")
+	sb.WriteString("Every operation but the health check and this document needs a bearer token. ")
 	sb.WriteString("Money and decimals are exact and travel as strings (\"1234.56\"); every error has the shape of the Error schema.\n\n")
 	sb.WriteString("Apps:\n")
 	for _, a := range p.Apps {

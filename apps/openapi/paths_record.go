@@ -46,14 +46,19 @@ func (b *builder) addRecordPaths(e *metamodel.Entity) error {
 		OperationID: operationID("create", e),
 		Parameters:  []*parameter{paramRef(paramIdempotency)},
 		RequestBody: &requestBody{Required: true, Content: jsonBody(ref(inputName(e)))},
-		Responses:   responses("201", "The record as stored.", ref(recordName(e)), "400", "401", "403", "409", "413", "422", "500"),
+		Responses: orderedResponses("201", &response{
+			Description: "The record as stored.",
+			Headers:     map[string]*header{"Location": {Description: "The new record's path, " + recordPath(e) + ".", Schema: &schema{Type: "string"}}},
+			Content:     jsonBody(ref(recordName(e))),
+		}),
 	}
+	errorRefs(create.Responses, "400", "401", "403", "409", "413", "422", "500")
 
 	get := &operation{
 		Tags:        tags,
 		Summary:     "Get " + label,
 		OperationID: operationID("get", e),
-		Responses:   responses("200", "The record.", ref(recordName(e)), "400", "401", "403", "404", "500"),
+		Responses:   responses("200", "The record.", ref(recordName(e)), "401", "403", "404", "500"),
 	}
 
 	update := &operation{

@@ -38,7 +38,7 @@ func (b *builder) addWorkflowPaths(e *metamodel.Entity) error {
 		Summary:     "Events open to " + label,
 		Description: "The workflow events that can be fired on the record in its current state.",
 		OperationID: operationID("events", e),
-		Responses:   responses("200", "The events.", ref(eventsName(e)), "400", "401", "403", "404", "500"),
+		Responses:   responses("200", "The events.", ref(eventsName(e)), "401", "403", "404", "500"),
 	}
 	if err := b.add(recordPath(e)+"/events", &pathItem{Parameters: []*parameter{paramRef(paramID)}, Get: events}); err != nil {
 		return err
@@ -49,7 +49,7 @@ func (b *builder) addWorkflowPaths(e *metamodel.Entity) error {
 		Summary:     "History of " + label,
 		Description: "Every event fired on the record, oldest first.",
 		OperationID: operationID("history", e),
-		Responses:   responses("200", "The history.", ref(historyName(e)), "400", "401", "403", "404", "500"),
+		Responses:   responses("200", "The history.", ref(historyName(e)), "401", "403", "404", "500"),
 	}
 	return b.add(recordPath(e)+"/history", &pathItem{Parameters: []*parameter{paramRef(paramID)}, Get: history})
 }

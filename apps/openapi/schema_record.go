@@ -45,13 +45,11 @@ func recordSchema(e *metamodel.Entity) *schema {
 	props.Set("created_at", &schema{Type: "string", Format: "date-time", ReadOnly: true})
 	props.Set("updated_at", &schema{Type: "string", Format: "date-time", ReadOnly: true})
 	required = append(required, "created_by", "created_at", "updated_at")
-	if labels := labelsSchema(e); labels != nil {
-		props.Set("_labels", labels)
-	}
+	props.Set("_labels", labelsSchema(e))
 	return &schema{
 		Type:        "object",
 		Title:       e.Label(),
-		Description: joinText(e.Description, "A "+e.QualifiedName()+" record. Fields hidden from the caller's role are left out."),
+		Description: joinText(e.Description, "A "+e.QualifiedName()+" record. A field without a value is null; fields hidden from the caller's role are left out."),
 		Properties:  props,
 		Required:    required,
 	}
@@ -74,20 +72,23 @@ func stateSchema(w *metamodel.Workflow) *schema {
 }
 
 // labelsSchema describes _labels, the display names of the record's code and
-// enum values by field name; nil when the entity has no such field.
+// enum values (and of its workflow state) by field name, so that a client
+// need not look codes up. A field without a value has no label.
 func labelsSchema(e *metamodel.Entity) *schema {
 	props := newOrdered[*schema]()
+	what := "code and enum values"
+	if e.Workflow != nil {
+		props.Set("state", &schema{Type: "string", ReadOnly: true})
+		what = "workflow state and its " + what
+	}
 	for _, f := range e.Fields {
 		if f.Type == "code" || f.Type == "enum" {
 			props.Set(f.Name, &schema{Type: "string", Title: f.Label, ReadOnly: true})
 		}
 	}
-	if props.Len() == 0 {
-		return nil
-	}
 	return &schema{
 		Type:        "object",
-		Description: "Display labels of the record's code and enum values, by field name.",
+		Description: "Display labels of the record's " + what + ", by field name.",
 		ReadOnly:    true,
 		Properties:  props,
 	}
@@ -129,7 +130,7 @@ func inputSchema(e *metamodel.Entity) *schema {
 // the change is based on.
 func patchSchema(e *metamodel.Entity) *schema {
 	props := newOrdered[*schema]()
-	props.Set("version", &schema{Type: "integer", Format: "int64", Description: "The version the change is based on; a stale version is refused (409)."})
+	props.Set("version", &schema{Type: "integer", Format: "int64", Minimum: ptr(int64(1)), Description: "The version the change is based on; a stale version is refused (409)."})
 	for _, f := range writable(e) {
 		s := fieldSchema(f)
 		// A field left out of an update keeps its value; a default here would

@@ -73,7 +73,13 @@ type requestBody struct {
 type response struct {
 	Ref         string                `json:"$ref,omitempty"`
 	Description string                `json:"description,omitempty"`
+	Headers     map[string]*header    `json:"headers,omitempty"`
 	Content     map[string]*mediaType `json:"content,omitempty"`
+}
+
+type header struct {
+	Description string  `json:"description,omitempty"`
+	Schema      *schema `json:"schema"`
 }
 
 type mediaType struct {
@@ -144,9 +150,6 @@ func (m *ordered[V]) Set(key string, v V) {
 	}
 	m.values[key] = v
 }
-
-// Len is the number of keys.
-func (m *ordered[V]) Len() int { return len(m.keys) }
 
 // MarshalJSON writes the keys in insertion order.
 func (m *ordered[V]) MarshalJSON() ([]byte, error) {

@@ -148,11 +148,12 @@ func Start(t testing.TB, d engine.Dialect, p *metamodel.Project) *engine.Runtime
 	return rt
 }
 
-// Must fails the test on err.
-func Must[T any](t testing.TB, v T, err error) T {
-	t.Helper()
+// Must returns v, or panics on err (the test fails with the error): for
+// calls whose failure is not what a test is about, such as
+// enginetest.Must(rt.Create(…)).
+func Must[T any](v T, err error) T {
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	return v
 }
