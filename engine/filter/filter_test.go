@@ -580,6 +580,8 @@ func TestErrorFormat(t *testing.T) {
 // value that leaked into the SQL would not match.
 var sqlShape = regexp.MustCompile(`^(?:"[a-z_][a-z0-9_]*"|\?|\$[0-9]+|AND|OR|NOT|IN|LIKE|ESCAPE '\\'|IS|NULL|<>|<=|>=|=|<|>|\(|\)|, | )*$`)
 
+var pgPlaceholder = regexp.MustCompile(`\$[0-9]+`)
+
 func seeds(f *testing.F) {
 	for _, s := range []string{
 		"year = 2026 and agency under '101' and (amount >= '1000.00' or status in ('draft','submitted')) and not purpose like '%会议%'",
@@ -662,7 +664,7 @@ func FuzzCompile(f *testing.F) {
 					b.WriteString("$" + strconv.Itoa(dialect.start+i+1))
 				}
 				want = b.String()
-				if got := strings.Join(regexp.MustCompile(`\$[0-9]+`).FindAllString(sql, -1), ""); got != want {
+				if got := strings.Join(pgPlaceholder.FindAllString(sql, -1), ""); got != want {
 					t.Fatalf("Compile(%q) = %q: placeholders %s, want %s", src, sql, got, want)
 				}
 			} else if got := strings.Count(sql, "?"); got != len(args) {
@@ -670,4 +672,27 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	})
+}
+
+const benchFilter = "year = 2026 and agency under '101' and (amount >= '1000.00' or status in ('draft','submitted')) and not purpose like '%会议%'"
+
+func BenchmarkParse(b *testing.B) {
+	for b.Loop() {
+		if _, err := filter.Parse(benchFilter); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCompile(b *testing.B) {
+	n, err := filter.Parse(benchFilter)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resolve := resolver(payment(b))
+	for b.Loop() {
+		if _, _, err := filter.Compile(n, resolve, postgres, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
