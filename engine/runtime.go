@@ -26,7 +26,9 @@ type Runtime struct {
 
 	stores  map[string]*entityStore // by "app.entity"
 	effects []Effect
-	now     func() time.Time
+	// workflows are the state machines of the workflows, by "app.entity".
+	workflows map[string]*machine
+	now       func() time.Time
 }
 
 // StartOptions tune Start.
@@ -71,6 +73,7 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 			rt.stores[e.QualifiedName()] = newEntityStore(db, e)
 		}
 	}
+	rt.initWorkflows()
 	return rt
 }
 

@@ -35,6 +35,7 @@ func check(p *Project, ps *Problems) {
 		}
 		for _, w := range a.Workflows {
 			checkWorkflow(a, w, ps)
+			checkWorkflowActions(a, w, ps)
 		}
 		for _, f := range a.Forms {
 			checkForm(a, f, ps)

@@ -248,6 +248,7 @@ type Transition struct {
 	Quorum       int               `yaml:"quorum" desc:"Distinct approvals needed before the transition happens."`
 	Comment      string            `yaml:"comment" desc:"required when a comment must be given."`
 	Set          map[string]string `yaml:"set" desc:"Fields set on success, each from an expression."`
+	Number       *NumberAction     `yaml:"number" desc:"Stamps a number from a sequence on success: {field, format, per}."`
 
 	GuardProgram *vm.Program            `yaml:"-"`
 	SetPrograms  map[string]*vm.Program `yaml:"-"`
