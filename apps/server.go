@@ -82,6 +82,7 @@ func (s *Server) Mount(app *fiber.App) {
 	api.Get("/:id", s.get)
 	api.Patch("/:id", s.update)
 	api.Delete("/:id", s.delete)
+	s.mountWorkflow(api)
 }
 
 // recordID parses the :id path parameter.
