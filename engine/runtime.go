@@ -74,6 +74,8 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 		}
 	}
 	rt.initWorkflows()
+	rt.AddEffect(idempotencyEffect{})
+	addLedger(rt)
 	return rt
 }
 
@@ -117,6 +119,9 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	s, err := rt.store(app, entity)
 	if err != nil {
 		return nil, err
+	}
+	if rec, replayed, err := rt.IdempotentReplay(ctx, actor, app, entity, "create", 0); replayed {
+		return rec, err
 	}
 	e := s.entity
 	if !rt.Access.Can(actor, e, "create") {

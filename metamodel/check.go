@@ -47,6 +47,7 @@ func check(p *Project, ps *Problems) {
 			checkReport(a, r, ps)
 		}
 	}
+	checkLedger(p, ps)
 }
 
 func checkName(kind, name string, pos Pos, ps *Problems) {

@@ -126,6 +126,9 @@ type Entity struct {
 	Unique      [][]string `yaml:"unique" desc:"Groups of fields whose values together are unique."`
 	Rules       []*Rule    `yaml:"rules" desc:"Record rules checked on every create and update."`
 	Filters     []string   `yaml:"filters" desc:"Fields users filter on: indexed and offered as list filters."`
+	Balance     *Balance   `yaml:"balance" desc:"Makes every record an account others may draw on: which money field funds it, and at which event it opens."`
+	Draws       []*Draw    `yaml:"draws" desc:"Accounts this record draws on along its ref fields, and at which events money is reserved, consumed and given back."`
+	Adjusts     *Adjust    `yaml:"adjusts" desc:"Makes every record an adjustment of an account: increase, decrease, transfer, freeze or unfreeze."`
 
 	// Resolved by the checker.
 	App      *App      `yaml:"-"`

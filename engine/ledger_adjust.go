@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// adjust applies an adjustment record (metamodel.Adjust): checked whenever it
+// is written, applied once at one of its apply_on events, and frozen from
+// then on: an adjustment that took effect can be neither edited nor deleted,
+// since its rows in the ledger say what it did.
+func (l *ledger) adjust(ec EffectContext, ch *Change, src ledgerSource) error {
+	a := ch.Entity.Adjusts
+	if ch.Action == "update" || ch.Action == "delete" {
+		applied, err := l.sourceApplied(ec, src)
+		if err != nil {
+			return err
+		}
+		if applied && (ch.Action == "delete" || adjustmentChanged(a, ch.Old, ch.New)) {
+			return &ConflictError{Code: "adjustment_applied", Message: fmt.Sprintf("%s #%d 已生效，不能修改或删除；请另行调整", ch.Entity.Label(), src.id)}
+		}
+		if ch.Action == "delete" {
+			return nil
+		}
+	}
+	if verr := checkAdjustment(a, ch.New); verr != nil {
+		return verr
+	}
+	if !a.Applies(ch.Action) {
+		return nil
+	}
+	if applied, err := l.sourceApplied(ec, src); err != nil || applied {
+		return err // an adjustment applies once, whichever event comes again
+	}
+	rec := ch.New
+	kind := adjustmentKind(a, rec)
+	amount := amountOf(rec, a.AmountField)
+	acct := Account{App: a.Target.App.Name, Entity: a.Target.Name, ID: rec.Values[a.AccountField.Name].(int64)}
+	r := moveRequest{account: acct, strict: true, label: accountLabel(a.Target, acct.ID), field: a.AmountField.Name}
+	switch kind {
+	case "increase":
+		r.moves, r.what = []movement{{KindIncrease, amount}}, "追加"
+	case "decrease":
+		r.moves, r.what = []movement{{KindDecrease, amount}}, "追减"
+	case "freeze":
+		r.moves, r.what = []movement{{KindFreeze, amount}}, "冻结"
+	case "unfreeze":
+		r.moves, r.what = []movement{{KindUnfreeze, amount}}, "解冻"
+	case "transfer":
+		to := Account{App: acct.App, Entity: acct.Entity, ID: rec.Values[a.ToField.Name].(int64)}
+		in := moveRequest{account: to, strict: true, label: accountLabel(a.Target, to.ID), field: a.ToField.Name, what: "调入", moves: []movement{{KindTransferIn, amount}}}
+		r.moves, r.what = []movement{{KindTransferOut, amount}}, "调出"
+		// Lock the two balances in one order, so that two transfers in
+		// opposite directions cannot deadlock on PostgreSQL.
+		first, second := r, in
+		if to.less(acct) {
+			first, second = in, r
+		}
+		if err := l.move(ec, ec.Tx, src, first); err != nil {
+			return err
+		}
+		return l.move(ec, ec.Tx, src, second)
+	default:
+		return fmt.Errorf("adjustment %s #%d: unknown kind %q", ch.Entity.QualifiedName(), src.id, kind)
+	}
+	return l.move(ec, ec.Tx, src, r)
+}
+
+// sourceApplied reports whether the record has any ledger row.
+func (l *ledger) sourceApplied(ec EffectContext, src ledgerSource) (bool, error) {
+	var n int
+	err := ec.Tx.QueryRowContext(ec, l.sql.sourceRows, src.app, src.entity, src.id).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("ledger rows of %s.%s #%d: %w", src.app, src.entity, src.id, err)
+	}
+	return n > 0, nil
+}
+
+func adjustmentKind(a *metamodel.Adjust, rec *Record) string {
+	if a.FixedKind != "" {
+		return a.FixedKind
+	}
+	k, _ := rec.Values[a.KindField.Name].(string)
+	return k
+}
+
+// adjustmentChanged reports whether an edit touches what the adjustment did.
+func adjustmentChanged(a *metamodel.Adjust, old, new *Record) bool {
+	fields := []*metamodel.Field{a.AccountField, a.AmountField, a.KindField, a.ToField}
+	for _, f := range fields {
+		if f != nil && fmt.Sprint(old.Values[f.Name]) != fmt.Sprint(new.Values[f.Name]) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkAdjustment refuses an adjustment that cannot apply: no positive
+// amount, no kind, or a transfer without a second account.
+func checkAdjustment(a *metamodel.Adjust, rec *Record) *ValidationError {
+	verr := &ValidationError{}
+	if amount := amountOf(rec, a.AmountField); amount <= 0 {
+		verr.add(a.AmountField.Name, "amount_not_positive", "%s必须大于 0", a.AmountField.DisplayLabel())
+	}
+	kind := adjustmentKind(a, rec)
+	if kind == "" {
+		verr.add(a.KindField.Name, "required", "%s 为必填项", a.KindField.DisplayLabel())
+	} else if !slices.Contains(metamodel.AdjustKinds, kind) {
+		verr.add(a.KindField.Name, "enum", "未知的调整类型 %s", kind)
+	}
+	from, _ := rec.Values[a.AccountField.Name].(int64)
+	if from <= 0 {
+		verr.add(a.AccountField.Name, "required", "%s 为必填项", a.AccountField.DisplayLabel())
+	}
+	if kind == "transfer" {
+		to, _ := rec.Values[a.ToField.Name].(int64)
+		switch {
+		case to <= 0:
+			verr.add(a.ToField.Name, "required", "调剂须指定调入的%s", a.Target.Label())
+		case to == from:
+			verr.add(a.ToField.Name, "transfer_same_account", "调出与调入不能是同一%s（%s）", a.Target.Label(), accountLabel(a.Target, to))
+		}
+	}
+	if verr.empty() {
+		return nil
+	}
+	return verr
+}

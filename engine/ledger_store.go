@@ -1,0 +1,357 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
+)
+
+// The ledger keeps, per account (a record of an entity with a balance), four
+// amounts in integer fen: approved, reserved, consumed and frozen; available
+// is approved − reserved − consumed − frozen. Every change to them is one
+// UPDATE of growth_balances whose WHERE clause carries the condition (so the
+// check and the draw-down are one atomic statement on both databases: SQLite
+// has one writer, PostgreSQL re-evaluates the WHERE on the locked row), plus
+// one appended growth_ledger row per movement, in the same transaction.
+
+// Ledger movement kinds.
+const (
+	KindOpen        = "open"
+	KindIncrease    = "increase"
+	KindDecrease    = "decrease"
+	KindTransferOut = "transfer-out"
+	KindTransferIn  = "transfer-in"
+	KindReserve     = "reserve"
+	KindConsume     = "consume"
+	KindRelease     = "release"
+	KindRefund      = "refund"
+	KindFreeze      = "freeze"
+	KindUnfreeze    = "unfreeze"
+)
+
+// kindDelta is what one unit of a movement kind does to an account's amounts.
+// It is the one table both the balance updates and `ledger verify` use, so
+// the two cannot disagree.
+type kindDelta struct{ approved, reserved, consumed, frozen int64 }
+
+var kindDeltas = map[string]kindDelta{
+	KindOpen:        {approved: 1},
+	KindIncrease:    {approved: 1},
+	KindTransferIn:  {approved: 1},
+	KindDecrease:    {approved: -1},
+	KindTransferOut: {approved: -1},
+	KindReserve:     {reserved: 1},
+	KindConsume:     {reserved: -1, consumed: 1},
+	KindRelease:     {reserved: -1},
+	KindRefund:      {consumed: -1},
+	KindFreeze:      {frozen: 1},
+	KindUnfreeze:    {frozen: -1},
+}
+
+// LedgerKinds lists the movement kinds.
+func LedgerKinds() []string {
+	out := make([]string, 0, len(kindDeltas))
+	for k := range kindDeltas {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Account names a balance: the record of an entity that funds it.
+type Account struct {
+	App    string
+	Entity string
+	ID     int64
+}
+
+func (a Account) less(b Account) bool {
+	if a.App != b.App {
+		return a.App < b.App
+	}
+	if a.Entity != b.Entity {
+		return a.Entity < b.Entity
+	}
+	return a.ID < b.ID
+}
+
+// Amounts are an account's balances in fen.
+type Amounts struct {
+	Approved, Reserved, Consumed, Frozen int64
+}
+
+// Available is what may still be drawn.
+func (a Amounts) Available() int64 { return a.Approved - a.Reserved - a.Consumed - a.Frozen }
+
+func (a *Amounts) add(kind string, amount int64) {
+	d := kindDeltas[kind]
+	a.Approved += d.approved * amount
+	a.Reserved += d.reserved * amount
+	a.Consumed += d.consumed * amount
+	a.Frozen += d.frozen * amount
+}
+
+// movement is one ledger row about to be written.
+type movement struct {
+	kind   string
+	amount int64 // fen, ≥ 0
+}
+
+// ledgerSource is what caused a set of movements.
+type ledgerSource struct {
+	app, entity string
+	id, version int64
+	event       string
+	actor       string
+	key         string
+	at          time.Time
+}
+
+// noFloor disables the availability condition of a balance update.
+const noFloor = -(int64(1) << 62)
+
+// ledgerSQL holds the ledger's statements for one dialect.
+type ledgerSQL struct {
+	update, insertRow, open, read, holdings, sourceRows string
+}
+
+func newLedgerSQL(db *DB) ledgerSQL {
+	// Numbered placeholders on both databases ($n, ?n): the balance update
+	// uses each delta twice, in SET and in WHERE.
+	p := func(n int) string {
+		if db.Dialect == SQLite {
+			return "?" + strconv.Itoa(n)
+		}
+		return db.Placeholder(n)
+	}
+	list := func(from, n int) string {
+		var ph []string
+		for i := 0; i < n; i++ {
+			ph = append(ph, p(from+i))
+		}
+		return strings.Join(ph, ", ")
+	}
+	acct := func(from int) string {
+		return "account_app = " + p(from) + " AND account_entity = " + p(from+1) + " AND account_id = " + p(from+2)
+	}
+	return ledgerSQL{
+		// $1..$4 deltas, $5 updated_at, $6..$8 account, $9 floor of available.
+		update: "UPDATE growth_balances SET approved = approved + " + p(1) + ", reserved = reserved + " + p(2) +
+			", consumed = consumed + " + p(3) + ", frozen = frozen + " + p(4) + ", version = version + 1, updated_at = " + p(5) +
+			" WHERE " + acct(6) +
+			" AND (approved + " + p(1) + ") - (reserved + " + p(2) + ") - (consumed + " + p(3) + ") - (frozen + " + p(4) + ") >= " + p(9) +
+			" AND reserved + " + p(2) + " >= 0 AND consumed + " + p(3) + " >= 0 AND frozen + " + p(4) + " >= 0",
+		insertRow: "INSERT INTO growth_ledger (account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at, idempotency_key, note) VALUES (" +
+			list(1, 14) + ") ON CONFLICT DO NOTHING",
+		open: "INSERT INTO growth_balances (account_app, account_entity, account_id, approved, reserved, consumed, frozen, version, opened_at, updated_at) VALUES (" +
+			list(1, 4) + ", 0, 0, 0, 1, " + p(5) + ", " + p(5) + ") ON CONFLICT DO NOTHING",
+		read: "SELECT approved, reserved, consumed, frozen FROM growth_balances WHERE " + acct(1),
+		holdings: "SELECT kind, SUM(amount) FROM growth_ledger WHERE source_app = " + p(1) + " AND source_entity = " + p(2) +
+			" AND source_id = " + p(3) + " AND " + acct(4) + " GROUP BY kind",
+		sourceRows: "SELECT COUNT(*) FROM growth_ledger WHERE source_app = " + p(1) + " AND source_entity = " + p(2) + " AND source_id = " + p(3),
+	}
+}
+
+// readBalance reads an account's amounts; ok is false when it is not open.
+func (l *ledger) readBalance(ctx context.Context, q queryer, a Account) (Amounts, bool, error) {
+	var am Amounts
+	err := q.QueryRowContext(ctx, l.sql.read, a.App, a.Entity, a.ID).Scan(&am.Approved, &am.Reserved, &am.Consumed, &am.Frozen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return am, false, nil
+	}
+	return am, err == nil, err
+}
+
+// queryer is a *sql.Tx or *sql.DB.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// holding is what one source record holds on one account.
+type holding struct{ reserved, consumed int64 }
+
+func (l *ledger) holdings(ctx context.Context, tx *sql.Tx, src ledgerSource, a Account) (holding, error) {
+	rows, err := tx.QueryContext(ctx, l.sql.holdings, src.app, src.entity, src.id, a.App, a.Entity, a.ID)
+	if err != nil {
+		return holding{}, fmt.Errorf("ledger holdings: %w", err)
+	}
+	defer rows.Close()
+	var h holding
+	for rows.Next() {
+		var kind string
+		var sum int64
+		if err := rows.Scan(&kind, &sum); err != nil {
+			return holding{}, err
+		}
+		switch kind {
+		case KindReserve:
+			h.reserved += sum
+		case KindConsume:
+			h.reserved -= sum
+			h.consumed += sum
+		case KindRelease:
+			h.reserved -= sum
+		case KindRefund:
+			h.consumed -= sum
+		}
+	}
+	return h, rows.Err()
+}
+
+// open creates an account with approved = amount, once: an account already
+// open is left as it is. It reports whether it opened one.
+func (l *ledger) open(ctx context.Context, tx *sql.Tx, src ledgerSource, a Account, amount int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, l.sql.open, a.App, a.Entity, a.ID, amount, l.db.timeArg(src.at))
+	if err != nil {
+		return false, fmt.Errorf("ledger open: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if _, err := l.insertRows(ctx, tx, src, a, []movement{{KindOpen, amount}}, ""); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// insertRows appends the movements; applied is false when this change already
+// wrote them (the unique key), and then nothing must be done again.
+func (l *ledger) insertRows(ctx context.Context, tx *sql.Tx, src ledgerSource, a Account, moves []movement, note string) (bool, error) {
+	at := l.db.timeArg(src.at)
+	for i, m := range moves {
+		res, err := tx.ExecContext(ctx, l.sql.insertRow, a.App, a.Entity, a.ID, m.kind, m.amount,
+			src.app, src.entity, src.id, src.version, src.event, src.actor, at, src.key, note)
+		if err != nil {
+			return false, fmt.Errorf("ledger row: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if i > 0 {
+				return false, fmt.Errorf("ledger row: %s of %s.%s #%d written only in part", m.kind, a.App, a.Entity, a.ID)
+			}
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// moveRequest is a set of movements on one account and how to refuse them.
+type moveRequest struct {
+	account Account
+	moves   []movement
+	// strict refuses a change that leaves available below zero when it
+	// lowers available; otherwise it goes through and note says so.
+	strict bool
+	// label names the account for people ("指标 #12"); field is the field of
+	// the source record the refusal is shown against.
+	label string
+	field string
+	// what names the request in the refusal ("申请", "追减", "冻结").
+	what string
+}
+
+// move applies the movements of r: the ledger rows, then one conditional
+// update of the balance. A refusal is a *ConflictError naming the account
+// and what is available.
+func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveRequest) error {
+	var d Amounts
+	var total int64
+	for _, m := range r.moves {
+		d.add(m.kind, m.amount)
+		total += m.amount
+	}
+	if total == 0 {
+		return nil
+	}
+	lowers := d.Available() < 0
+	floor := noFloor
+	note := ""
+	if lowers {
+		if r.strict {
+			floor = 0
+		} else if cur, ok, err := l.readBalance(ctx, tx, r.account); err == nil && ok && cur.Available()+d.Available() < 0 {
+			note = fmt.Sprintf("超出可用余额（可用 %s，%s %s）", FormatFen(cur.Available()), r.what, FormatFen(-d.Available()))
+			l.rt.Log.Warn("ledger overdraft allowed by control", "account", r.label, "available", FormatFen(cur.Available()), "amount", FormatFen(-d.Available()), "source", fmt.Sprintf("%s.%s #%d", src.app, src.entity, src.id))
+		}
+	}
+	applied, err := l.insertRows(ctx, tx, src, r.account, r.moves, note)
+	if err != nil || !applied {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, l.sql.update, d.Approved, d.Reserved, d.Consumed, d.Frozen, l.db.timeArg(src.at),
+		r.account.App, r.account.Entity, r.account.ID, floor)
+	if err != nil {
+		return fmt.Errorf("ledger update: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	return l.refusal(ctx, tx, r, d)
+}
+
+// refusal explains why a balance update matched no row.
+func (l *ledger) refusal(ctx context.Context, tx *sql.Tx, r moveRequest, d Amounts) error {
+	cur, ok, err := l.readBalance(ctx, tx, r.account)
+	if err != nil {
+		return fmt.Errorf("ledger read: %w", err)
+	}
+	fields := func(msg string) map[string][]FieldError {
+		if r.field == "" {
+			return nil
+		}
+		return map[string][]FieldError{r.field: {{Code: "insufficient_balance", Message: msg}}}
+	}
+	if !ok {
+		msg := fmt.Sprintf("%s 尚未生效（没有可用额度）", r.label)
+		return &ConflictError{Code: "account_not_open", Message: msg, Fields: fields(msg)}
+	}
+	if d.Available() < 0 && cur.Available()+d.Available() < 0 {
+		msg := fmt.Sprintf("%s 可用余额不足：可用 %s，%s %s", r.label, FormatFen(cur.Available()), r.what, FormatFen(-d.Available()))
+		return &ConflictError{Code: "insufficient_balance", Message: msg, Fields: fields(msg)}
+	}
+	if cur.Frozen+d.Frozen < 0 {
+		msg := fmt.Sprintf("%s 已冻结 %s，不能解冻 %s", r.label, FormatFen(cur.Frozen), FormatFen(-d.Frozen))
+		return &ConflictError{Code: "insufficient_balance", Message: msg, Fields: fields(msg)}
+	}
+	msg := fmt.Sprintf("%s 的余额与本次变动不符（已预留 %s，已使用 %s），请刷新后重试", r.label, FormatFen(cur.Reserved), FormatFen(cur.Consumed))
+	return &ConflictError{Code: "ledger_state", Message: msg, Fields: fields(msg)}
+}
+
+// Fen converts an amount to integer fen (two decimals, exact for money).
+func Fen(d decimal.Decimal) int64 { return d.Shift(2).IntPart() }
+
+// Yuan converts fen to an amount.
+func Yuan(fen int64) decimal.Decimal { return decimal.New(fen, -2) }
+
+// FormatFen writes fen as yuan with thousands separators: 1,000.00.
+func FormatFen(fen int64) string {
+	neg := fen < 0
+	if neg {
+		fen = -fen
+	}
+	whole := strconv.FormatInt(fen/100, 10)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	fmt.Fprintf(&b, ".%02d", fen%100)
+	return b.String()
+}
+
+// accountLabel names an account for people: the entity's label and the id.
+func accountLabel(e *metamodel.Entity, id int64) string { return fmt.Sprintf("%s #%d", e.Label(), id) }
