@@ -1,23 +1,45 @@
 package metamodel
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
+	exprfile "github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 )
 
-// reservedFields are columns every entity table has; a definition cannot reuse them.
-var reservedFields = map[string]bool{"id": true, "version": true, "state": true, "created_by": true, "created_at": true, "updated_at": true, "def_version": true}
+// reservedFieldNames are columns every entity table has; a definition cannot reuse them.
+var reservedFieldNames = []string{"id", "version", "state", "created_by", "created_at", "updated_at", "def_version"}
+
+var reservedFields = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range reservedFieldNames {
+		m[n] = true
+	}
+	return m
+}()
 
 // BasicActions are the record actions a role may be granted besides workflow events.
 var BasicActions = []string{"create", "read", "update", "delete", "export"}
 
 // Scopes are the data scopes a role may have.
 var Scopes = []string{"own", "own_org", "org_subtree", "all"}
+
+// NotByValues are who a transition's not_by may exclude.
+var NotByValues = []string{"creator", "previous_approver"}
+
+// CommentValues are the values of a transition's comment.
+var CommentValues = []string{"required", "optional"}
+
+// Aggregates are the aggregate functions of a report measure.
+var Aggregates = []string{"sum", "count", "min", "max"}
+
+// Standards are the kinds of code set.
+var Standards = []string{"national", "extension"}
 
 // check resolves every reference and compiles every expression, recording all
 // problems. It runs in dependency order: code sets, then entity fields, then
@@ -40,19 +62,27 @@ func check(p *Project, ps *Problems) {
 		for _, f := range a.Forms {
 			checkForm(a, f, ps)
 		}
-		for _, r := range a.Roles {
-			checkRole(p, a, r, ps)
-		}
 		for _, r := range a.Reports {
 			checkReport(a, r, ps)
 		}
 	}
+	// Roles last: a role may grant the workflow events of another app's entity,
+	// so every app's workflows must be bound first.
+	for _, a := range p.Apps {
+		for _, r := range a.Roles {
+			checkRole(p, a, r, ps)
+		}
+	}
 	checkLedger(p, ps)
+	checkAccess(p, ps)
 }
+
+// nameRule explains namePattern; load.go uses it for app folders.
+const nameRule = "names are lower-case letters, digits and _ (at most 63), starting with a letter, since they become table, column and URL names"
 
 func checkName(kind, name string, pos Pos, ps *Problems) {
 	if !namePattern.MatchString(name) {
-		ps.Addf(pos, "%s %q: names are lower-case letters, digits and _ (at most 63), starting with a letter", kind, name)
+		ps.Addf(pos, "%s %q: %s", kind, name, nameRule)
 	}
 }
 
@@ -78,7 +108,7 @@ func checkCodeSets(p *Project, ps *Problems) {
 				ps.Addf(cs.NamePos, "code set %s: an extension set must name the set it extends (extends:)", cs.Name)
 			}
 		default:
-			ps.Addf(cs.At["standard"], "code set %s: standard must be national or extension, got %q", cs.Name, cs.Standard)
+			ps.Addf(cs.At["standard"], "code set %s: standard must be one of %s, got %q", cs.Name, strings.Join(Standards, ", "), cs.Standard)
 		}
 		for i, w := range cs.Levels {
 			if w <= 0 {
@@ -164,16 +194,16 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 		f.Owner = e
 		checkName("field", f.Name, f.NamePos, ps)
 		if reservedFields[f.Name] {
-			ps.Addf(f.NamePos, "entity %s: field name %q is reserved by the platform", e.Name, f.Name)
+			ps.Addf(f.NamePos, "entity %s: field name %q is reserved: every record has the system fields %s", e.Name, f.Name, strings.Join(reservedFieldNames, ", "))
 		}
 		e.fields[f.Name] = f
 		if f.Type == "" {
-			ps.Addf(f.NamePos, "field %s: type is missing (one of %s)", f.Name, strings.Join(FieldTypeNames(), ", "))
+			ps.Addf(f.NamePos, "field %s: type is missing (one of %s)", f.where(), strings.Join(FieldTypeNames(), ", "))
 			continue
 		}
 		f.Kind = LookupFieldType(f.Type)
 		if f.Kind == nil {
-			ps.Addf(f.At["type"], "field %s: unknown type %q%s; known types: %s", f.Name, f.Type, suggest(f.Type, FieldTypeNames()), strings.Join(FieldTypeNames(), ", "))
+			ps.Addf(f.At["type"], "field %s: unknown type %q%s; known types: %s", f.where(), f.Type, suggest(f.Type, FieldTypeNames()), strings.Join(FieldTypeNames(), ", "))
 			continue
 		}
 		f.Kind.Setup(f, ps)
@@ -182,14 +212,18 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 			if f.CodeSet != "" {
 				f.Set = p.CodeSet(f.CodeSet)
 				if f.Set == nil {
-					ps.Addf(f.At["codeset"], "field %s: code set %q does not exist%s", f.Name, f.CodeSet, suggest(f.CodeSet, codeSetNames(p)))
+					hint := suggest(f.CodeSet, codeSetNames(p))
+					if hint == "" {
+						hint = " (code sets are defined under codesets: in any app folder)"
+					}
+					ps.Addf(f.At["codeset"], "field %s: code set %q does not exist%s", f.where(), f.CodeSet, hint)
 				}
 			}
 		case "ref":
 			if f.Entity != "" {
 				f.Target = p.Entity(e.App, f.Entity)
 				if f.Target == nil {
-					ps.Addf(f.At["entity"], "field %s: entity %q does not exist (write entity, or app.entity for another app)", f.Name, f.Entity)
+					ps.Addf(f.At["entity"], "field %s: entity %q does not exist%s", f.where(), f.Entity, entityHint(p, e.App, f.Entity))
 				}
 			}
 		}
@@ -211,7 +245,16 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 				err = f.Kind.Validate(f, v)
 			}
 			if err != nil {
-				ps.Addf(f.At["default"], "field %s: default %v is not valid: %s", f.Name, f.Default, AsInputError(err).Message)
+				hint := ""
+				if _, text := f.Kind.Zero(f).(string); text {
+					switch f.Default.(type) {
+					case int, float64:
+						hint = " (YAML reads it as a number; quote it to make it text)"
+					case bool:
+						hint = " (YAML reads it as true or false; quote it to make it text)"
+					}
+				}
+				ps.Addf(f.At["default"], "field %s: default %v is not valid for type %s: %s%s", f.where(), f.Default, f.Type, AsInputError(err).Message, hint)
 			}
 		}
 	}
@@ -261,36 +304,41 @@ func checkEntityExprs(e *Entity, ps *Problems) {
 		}
 		prog, err := CompileValue(f.Expr, env)
 		if err != nil {
-			ps.Addf(f.At["expr"], "field %s: expression does not compile: %s", f.Name, exprError(err, env))
+			ps.Addf(f.At["expr"], "field %s: expr does not compile: %s", f.where(), exprError(err, env))
 			continue
 		}
 		want := reflect.TypeOf(settingsOf(f).result.Zero(settingsOf(f).shadow))
 		if got := prog.Node().Type(); got != nil && got.Kind() != reflect.Interface && !compatible(got, want) {
-			ps.Addf(f.At["expr"], "field %s: expression gives %s, but returns is %s", f.Name, got, ResultType(f))
+			ps.Addf(f.At["expr"], "field %s: the expression gives %s, but the field returns %s (set returns:)", f.where(), typeName(got), ResultType(f))
 		}
 		f.Program = prog
 	}
-	for _, r := range e.Rules {
+	for i, r := range e.Rules {
+		// Rules are named by their name, or by their place in the list.
+		rule := fmt.Sprintf("entity %s: rule %d", e.Name, i+1)
+		if r.Name != "" {
+			rule = fmt.Sprintf("entity %s: rule %s", e.Name, r.Name)
+		}
 		if r.Assert == "" {
-			ps.Addf(r.Pos, "entity %s: a rule needs assert", e.Name)
+			ps.Addf(r.Pos, "%s needs assert: the expression that must be true", rule)
 		} else if prog, err := CompileBool(r.Assert, env); err != nil {
-			ps.Addf(r.At["assert"], "entity %s: rule does not compile: %s", e.Name, exprError(err, env))
+			ps.Addf(r.At["assert"], "%s: assert does not compile: %s", rule, exprError(err, env))
 		} else {
 			r.AssertProgram = prog
 		}
 		if r.When != "" {
 			if prog, err := CompileBool(r.When, env); err != nil {
-				ps.Addf(r.At["when"], "entity %s: rule condition does not compile: %s", e.Name, exprError(err, env))
+				ps.Addf(r.At["when"], "%s: when does not compile: %s", rule, exprError(err, env))
 			} else {
 				r.WhenProgram = prog
 			}
 		}
 		if r.Message == "" {
-			ps.Addf(r.Pos, "entity %s: a rule needs a message for the user", e.Name)
+			ps.Addf(r.Pos, "%s needs a message for the user", rule)
 		}
-		for i, name := range r.Fields {
+		for j, name := range r.Fields {
 			if e.fields[name] == nil {
-				ps.Addf(itemPos(r.At, "fields", i), "entity %s: rule blames field %q, which does not exist%s", e.Name, name, suggest(name, fieldNames(e)))
+				ps.Addf(itemPos(r.At, "fields", j), "%s blames field %q, which entity %s does not have%s", rule, name, e.Name, suggest(name, fieldNames(e)))
 			}
 		}
 	}
@@ -310,12 +358,23 @@ func compatible(got, want reflect.Type) bool {
 }
 
 // exprError flattens expr's multi-line error (with a caret drawing) to one
-// line, and suggests the nearest name for an unknown one.
+// line that says where in the expression it is, speaks of definition types
+// rather than Go types, and suggests the nearest name for an unknown one.
 func exprError(err error, env map[string]any) string {
-	msg := err.Error()
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
+	var msg, where string
+	var fe *exprfile.Error
+	if errors.As(err, &fe) {
+		msg = fe.Message
+		if fe.Snippet != "" {
+			where = fmt.Sprintf(" at character %d", fe.Column+1)
+			if fe.Line > 1 {
+				where = fmt.Sprintf(" at line %d, character %d", fe.Line, fe.Column+1)
+			}
+		}
+	} else {
+		msg, _, _ = strings.Cut(err.Error(), "\n")
 	}
+	msg = goTypeNames.Replace(msg) + where
 	if m := unknownName.FindStringSubmatch(msg); m != nil {
 		var names []string
 		for n := range env {
@@ -327,6 +386,19 @@ func exprError(err error, env map[string]any) string {
 }
 
 var unknownName = regexp.MustCompile(`unknown name (\w+)`)
+
+// goTypeNames turns the Go types of expression values into the words of the
+// definition language.
+var goTypeNames = strings.NewReplacer(
+	"decimal.Decimal", "decimal",
+	"time.Time", "date",
+	"metamodel.Actor", "actor",
+	"unexpected token EOF", "the expression ends too early",
+	"float64", "float",
+)
+
+// typeName is a Go type of expression values in the words of the definition language.
+func typeName(t reflect.Type) string { return goTypeNames.Replace(t.String()) }
 
 func checkWorkflow(a *App, w *Workflow, ps *Problems) {
 	checkName("workflow", w.Name, w.NamePos, ps)
@@ -348,9 +420,18 @@ func checkWorkflow(a *App, w *Workflow, ps *Problems) {
 		}
 		states[s] = true
 	}
+	// A transition naming an unknown state makes the reachability problems
+	// below follow from it; they are left out until it is fixed.
+	danglingTransition := false
+	if len(w.States) == 0 {
+		ps.Addf(w.NamePos, "workflow %s: states is missing: list every state a record can be in", w.Name)
+	}
 	stateRef := func(what, s string, pos Pos) {
-		if !states[s] {
-			ps.Addf(pos, "workflow %s: %s names state %q, which is not in states%s", w.Name, what, s, suggest(s, w.States))
+		if !states[s] && len(w.States) > 0 {
+			if strings.HasPrefix(what, "transition ") {
+				danglingTransition = true
+			}
+			ps.Addf(pos, "workflow %s: %s: state %q is not one of the workflow's states (%s)%s", w.Name, what, s, strings.Join(w.States, ", "), suggest(s, w.States))
 		}
 	}
 	if w.Initial == "" {
@@ -365,7 +446,7 @@ func checkWorkflow(a *App, w *Workflow, ps *Problems) {
 		stateRef("editable", s, itemPos(w.At, "editable", i))
 	}
 	for s := range w.Labels {
-		stateRef("labels", s, w.At["labels"])
+		stateRef("labels", s, itemPos(w.At, "labels", s))
 	}
 	var env map[string]any
 	if w.Target != nil {
@@ -386,35 +467,35 @@ func checkWorkflow(a *App, w *Workflow, ps *Problems) {
 			ps.Addf(t.Pos, "workflow %s: transition %s needs from", w.Name, t.Event)
 		}
 		for i, s := range t.From {
-			stateRef("transition "+t.Event+" from", s, itemPos(t.At, "from", i))
+			stateRef("transition "+t.Event+", from", s, itemPos(t.At, "from", i))
 		}
 		if t.To == "" {
 			ps.Addf(t.Pos, "workflow %s: transition %s needs to", w.Name, t.Event)
 		} else {
-			stateRef("transition "+t.Event+" to", t.To, t.At["to"])
+			stateRef("transition "+t.Event+", to", t.To, t.At["to"])
 		}
 		for i, r := range t.Roles {
 			if a.Role(r) == nil {
-				ps.Addf(itemPos(t.At, "roles", i), "workflow %s: transition %s names role %q, which app %s does not define%s", w.Name, t.Event, r, a.Name, suggest(r, roleNames(a)))
+				ps.Addf(itemPos(t.At, "roles", i), "workflow %s: transition %s: role %q is not defined under roles: of app %s%s", w.Name, t.Event, r, a.Name, suggest(r, roleNames(a)))
 			}
 		}
-		for _, nb := range t.NotBy {
-			if nb != "creator" && nb != "previous_approver" {
-				ps.Addf(t.At["not_by"], "workflow %s: not_by takes creator or previous_approver, got %q", w.Name, nb)
+		for i, nb := range t.NotBy {
+			if !slices.Contains(NotByValues, nb) {
+				ps.Addf(itemPos(t.At, "not_by", i), "workflow %s: transition %s: not_by takes %s, got %q", w.Name, t.Event, strings.Join(NotByValues, " or "), nb)
 			}
 		}
 		if t.Quorum < 0 {
-			ps.Addf(t.At["quorum"], "workflow %s: quorum must be positive", w.Name)
+			ps.Addf(t.At["quorum"], "workflow %s: transition %s: quorum must be positive", w.Name, t.Event)
 		}
-		if t.Comment != "" && t.Comment != "required" && t.Comment != "optional" {
-			ps.Addf(t.At["comment"], "workflow %s: comment is required or optional, got %q", w.Name, t.Comment)
+		if t.Comment != "" && !slices.Contains(CommentValues, t.Comment) {
+			ps.Addf(t.At["comment"], "workflow %s: transition %s: comment is %s, got %q", w.Name, t.Event, strings.Join(CommentValues, " or "), t.Comment)
 		}
 		if env == nil {
 			continue
 		}
 		if t.Guard != "" {
 			if prog, err := CompileBool(t.Guard, env); err != nil {
-				ps.Addf(t.At["guard"], "workflow %s: guard of %s does not compile: %s", w.Name, t.Event, exprError(err, env))
+				ps.Addf(t.At["guard"], "workflow %s: transition %s: guard does not compile: %s", w.Name, t.Event, exprError(err, env))
 			} else {
 				t.GuardProgram = prog
 			}
@@ -422,12 +503,12 @@ func checkWorkflow(a *App, w *Workflow, ps *Problems) {
 		for field, code := range t.Set {
 			f := w.Target.Field(field)
 			if f == nil {
-				ps.Addf(t.At["set"], "workflow %s: transition %s sets field %q, which does not exist%s", w.Name, t.Event, field, suggest(field, fieldNames(w.Target)))
+				ps.Addf(itemPos(t.At, "set", field), "workflow %s: transition %s: set names field %q, which entity %s does not have%s", w.Name, t.Event, field, w.Target.Name, suggest(field, fieldNames(w.Target)))
 				continue
 			}
 			prog, err := CompileValue(code, env)
 			if err != nil {
-				ps.Addf(t.At["set"], "workflow %s: transition %s: value for %s does not compile: %s", w.Name, t.Event, field, exprError(err, env))
+				ps.Addf(itemPos(t.At, "set", field), "workflow %s: transition %s: set %s does not compile: %s", w.Name, t.Event, field, exprError(err, env))
 				continue
 			}
 			if t.SetPrograms == nil {
@@ -436,7 +517,9 @@ func checkWorkflow(a *App, w *Workflow, ps *Problems) {
 			t.SetPrograms[field] = prog
 		}
 	}
-	checkReachable(w, states, ps)
+	if !danglingTransition {
+		checkReachable(w, states, ps)
+	}
 }
 
 // checkReachable reports states no record can reach from the initial state, and
@@ -465,12 +548,27 @@ func checkReachable(w *Workflow, states map[string]bool, ps *Problems) {
 	}
 	for i, s := range w.States {
 		if !seen[s] {
-			ps.Addf(itemPos(w.At, "states", i), "workflow %s: state %s cannot be reached from %s", w.Name, s, w.Initial)
+			ps.Addf(itemPos(w.At, "states", i), "workflow %s: state %s cannot be reached from the initial state %s: no chain of transitions leads to it", w.Name, s, w.Initial)
 		}
 		if !slices.Contains(w.Final, s) && len(out[s]) == 0 {
-			ps.Addf(itemPos(w.At, "states", i), "workflow %s: state %s is not final but has no way out", w.Name, s)
+			ps.Addf(itemPos(w.At, "states", i), "workflow %s: state %s has no transition out of it and is not final: add a transition from it, or list it under final", w.Name, s)
 		}
 	}
+}
+
+// entityHint suggests the entity nearest to a misspelt reference from app a,
+// or explains how references are written.
+func entityHint(p *Project, a *App, name string) string {
+	candidates := entityNames(a)
+	for _, other := range p.Apps {
+		for _, e := range other.Entities {
+			candidates = append(candidates, other.Name+"."+e.Name)
+		}
+	}
+	if s := suggest(name, candidates); s != "" {
+		return s
+	}
+	return " (name an entity of this app, or another app's as app.entity)"
 }
 
 func entityNames(a *App) []string {
@@ -496,11 +594,12 @@ func checkForm(a *App, f *Form, ps *Problems) {
 		return
 	}
 	seen := map[string]bool{}
-	rowsCheck := func(rows [][]string, pos Pos) {
-		for _, row := range rows {
-			for _, name := range row {
+	rowsCheck := func(rows [][]string, at map[string]Pos, key string) {
+		for i, row := range rows {
+			for j, name := range row {
+				pos := itemPos(at, key, i, j)
 				if e.Field(name) == nil {
-					ps.Addf(pos, "form %s: field %q does not exist%s", f.Name, name, suggest(name, fieldNames(e)))
+					ps.Addf(pos, "form %s: field %q is not a field of entity %s%s", f.Name, name, e.Name, suggest(name, fieldNames(e)))
 				} else if seen[name] {
 					ps.Addf(pos, "form %s: field %s appears twice", f.Name, name)
 				}
@@ -508,9 +607,9 @@ func checkForm(a *App, f *Form, ps *Problems) {
 			}
 		}
 	}
-	rowsCheck(f.Layout, f.At["layout"])
+	rowsCheck(f.Layout, f.At, "layout")
 	for _, s := range f.Sections {
-		rowsCheck(s.Rows, s.Pos)
+		rowsCheck(s.Rows, s.At, "rows")
 	}
 	if len(f.Layout) > 0 && len(f.Sections) > 0 {
 		ps.Addf(f.At["layout"], "form %s: give layout or sections, not both", f.Name)
@@ -528,28 +627,38 @@ func checkRole(p *Project, a *App, r *Role, ps *Problems) {
 	for _, g := range r.Can {
 		e := p.Entity(a, g.Name)
 		if e == nil {
-			ps.Addf(g.NamePos, "role %s: entity %q does not exist%s", r.Name, g.Name, suggest(g.Name, entityNames(a)))
+			ps.Addf(g.NamePos, "role %s: can: entity %q does not exist%s", r.Name, g.Name, entityHint(p, a, g.Name))
 			continue
 		}
-		for _, act := range g.Actions {
-			if slices.Contains(BasicActions, act) {
-				continue
+		actions := slices.Clone(BasicActions)
+		if e.Workflow != nil {
+			for _, t := range e.Workflow.Transitions {
+				if t.Event != "" && !slices.Contains(actions, t.Event) {
+					actions = append(actions, t.Event)
+				}
 			}
-			if e.Workflow != nil && slices.ContainsFunc(e.Workflow.Transitions, func(t *Transition) bool { return t.Event == act }) {
-				continue
+		}
+		for i, act := range g.Actions {
+			if !slices.Contains(actions, act) {
+				ps.Addf(itemPos(g.At, "actions", i), "role %s: can: %q is not an action on %s; actions are %s%s", r.Name, act, g.Name, strings.Join(actions, ", "), suggest(act, actions))
 			}
-			ps.Addf(g.Pos, "role %s: %q is not an action on %s (%s, or one of its workflow events)", r.Name, act, e.Name, strings.Join(BasicActions, ", "))
 		}
 	}
 	for _, fr := range r.Fields {
 		e := p.Entity(a, fr.Name)
 		if e == nil {
-			ps.Addf(fr.NamePos, "role %s: fields: entity %q does not exist", r.Name, fr.Name)
+			ps.Addf(fr.NamePos, "role %s: fields: entity %q does not exist%s", r.Name, fr.Name, entityHint(p, a, fr.Name))
 			continue
 		}
-		for _, name := range append(append([]string{}, fr.Hidden...), fr.Readonly...) {
-			if e.Field(name) == nil {
-				ps.Addf(fr.Pos, "role %s: fields of %s: field %q does not exist%s", r.Name, e.Name, name, suggest(name, fieldNames(e)))
+		for _, key := range []string{"hidden", "readonly"} {
+			names := fr.Hidden
+			if key == "readonly" {
+				names = fr.Readonly
+			}
+			for i, name := range names {
+				if e.Field(name) == nil {
+					ps.Addf(itemPos(fr.At, key, i), "role %s: fields: %s: field %q is not a field of entity %s%s", r.Name, key, name, fr.Name, suggest(name, fieldNames(e)))
+				}
 			}
 		}
 	}
@@ -557,37 +666,64 @@ func checkRole(p *Project, a *App, r *Role, ps *Problems) {
 
 func checkReport(a *App, r *Report, ps *Problems) {
 	checkName("report", r.Name, r.NamePos, ps)
-	e := a.Entity(r.Entity)
-	if e == nil {
-		ps.Addf(r.At["entity"], "report %s: entity %q does not exist%s", r.Name, r.Entity, suggest(r.Entity, entityNames(a)))
+	if r.Entity == "" {
+		ps.Addf(r.NamePos, "report %s: entity is missing", r.Name)
 		return
 	}
-	for _, name := range append(append([]string{}, r.GroupBy...), r.Filters...) {
-		if e.Field(name) == nil {
-			ps.Addf(r.Pos, "report %s: field %q does not exist in %s%s", r.Name, name, e.Name, suggest(name, fieldNames(e)))
+	e := a.Entity(r.Entity)
+	if e == nil {
+		ps.Addf(r.At["entity"], "report %s: entity %q does not exist in app %s%s", r.Name, r.Entity, a.Name, suggest(r.Entity, entityNames(a)))
+		return
+	}
+	for _, key := range []string{"group_by", "filters"} {
+		names := r.GroupBy
+		if key == "filters" {
+			names = r.Filters
+		}
+		for i, name := range names {
+			if e.Field(name) == nil {
+				ps.Addf(itemPos(r.At, key, i), "report %s: %s: field %q is not a field of entity %s%s", r.Name, key, name, e.Name, suggest(name, fieldNames(e)))
+			}
 		}
 	}
-	for _, m := range r.Measures {
+	for i, m := range r.Measures {
+		measure := fmt.Sprintf("report %s: measure %d", r.Name, i+1)
+		if m.Name != "" {
+			measure = fmt.Sprintf("report %s: measure %s", r.Name, m.Name)
+		}
 		switch m.Agg {
 		case "count":
 		case "sum", "min", "max":
 			f := e.Field(m.Field)
-			if f == nil {
-				ps.Addf(m.Pos, "report %s: measure %s: field %q does not exist", r.Name, m.Name, m.Field)
-			} else if m.Agg == "sum" && f.Kind != nil && f.Kind.Column(f).Kind != ColumnScaled && f.Kind.Column(f).Kind != ColumnInt {
-				ps.Addf(m.Pos, "report %s: measure %s: cannot sum %s field %s", r.Name, m.Name, f.Type, f.Name)
+			switch {
+			case m.Field == "":
+				ps.Addf(m.Pos, "%s: agg %s needs field: the field aggregated", measure, m.Agg)
+			case f == nil:
+				ps.Addf(m.At["field"], "%s: field %q is not a field of entity %s%s", measure, m.Field, e.Name, suggest(m.Field, fieldNames(e)))
+			case m.Agg == "sum" && f.Kind != nil && f.Kind.Column(f).Kind != ColumnScaled && f.Kind.Column(f).Kind != ColumnInt:
+				ps.Addf(m.At["field"], "%s: cannot sum %s field %s; sum takes int, decimal, money and computed number fields", measure, f.Type, f.Name)
 			}
+		case "":
+			ps.Addf(m.Pos, "%s: agg is missing (one of %s)", measure, strings.Join(Aggregates, ", "))
 		default:
-			ps.Addf(m.At["agg"], "report %s: measure %s: agg must be sum, count, min or max, got %q", r.Name, m.Name, m.Agg)
+			ps.Addf(m.At["agg"], "%s: agg must be one of %s, got %q%s", measure, strings.Join(Aggregates, ", "), m.Agg, suggest(m.Agg, Aggregates))
 		}
 	}
 }
 
-// itemPos is the position of item i of the list under key, or of the key's
-// value when the list was written as a single value.
-func itemPos(at map[string]Pos, key string, i int) Pos {
-	if p, ok := at[key+"."+strconv.Itoa(i)]; ok {
-		return p
+// itemPos is the position of an item inside the value of key: of item i of a
+// list (then item j of that item, for a list of lists), or of a key of a
+// mapping. It falls back to the nearest enclosing position, such as the key's
+// value when a list was written as a single value.
+func itemPos[I int | string](at map[string]Pos, key string, path ...I) Pos {
+	best := at[key]
+	for _, p := range path {
+		key += "." + fmt.Sprint(p)
+		if pos, ok := at[key]; ok {
+			best = pos
+		} else {
+			break
+		}
 	}
-	return at[key]
+	return best
 }

@@ -172,6 +172,7 @@ var (
 func (cs *CodeSet) loadCSV(defDir, projectDir string, ps *Problems) {
 	path := filepath.Join(defDir, cs.CSV)
 	rel, _ := filepath.Rel(projectDir, path)
+	rel = filepath.ToSlash(rel)
 	f, err := os.Open(path)
 	if err != nil {
 		ps.Addf(cs.At["csv"], "code set %s: cannot read CSV %s: %v", cs.Name, cs.CSV, errors.Unwrap(err))
@@ -187,12 +188,12 @@ func (cs *CodeSet) loadCSV(defDir, projectDir string, ps *Problems) {
 	}
 	cols := map[string]int{}
 	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		cols[h] = i
+		header[i] = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		cols[header[i]] = i
 	}
 	for _, need := range []string{"code", "name"} {
 		if _, ok := cols[need]; !ok {
-			ps.Addf(Pos{File: rel, Line: 1, Col: 1}, "code set %s: CSV header lacks the column %q", cs.Name, need)
+			ps.Addf(Pos{File: rel, Line: 1, Col: 1}, "code set %s: the CSV header (%s) has no column %q; the first row names the columns: code, name, and optionally parent, valid_from, valid_to, enabled and the set's attributes", cs.Name, strings.Join(header, ","), need)
 			return
 		}
 	}
@@ -201,7 +202,6 @@ func (cs *CodeSet) loadCSV(defDir, projectDir string, ps *Problems) {
 		known[a.Name] = true
 	}
 	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		if !known[h] {
 			ps.Addf(Pos{File: rel, Line: 1, Col: i + 1}, "code set %s: unknown CSV column %q (declare it under attributes)", cs.Name, h)
 		}
@@ -255,6 +255,23 @@ func (cs *CodeSet) loadCSV(defDir, projectDir string, ps *Problems) {
 	}
 }
 
+// levelsText writes levels as they are written in YAML: [3, 2, 2].
+func levelsText(levels []int) string {
+	parts := make([]string, len(levels))
+	for i, w := range levels {
+		parts[i] = strconv.Itoa(w)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// baseNote names the base set in a message about an extension's codes.
+func (cs *CodeSet) baseNote() string {
+	if cs.Base != nil {
+		return " nor in " + cs.Base.Name
+	}
+	return ""
+}
+
 // build resolves the tree of cs (its base must be built first) and checks that
 // codes are unique, parents exist, widths follow Levels and an extension only adds.
 func (cs *CodeSet) build(ps *Problems) {
@@ -275,9 +292,12 @@ func (cs *CodeSet) build(ps *Problems) {
 			ps.Addf(c.Pos, "code set %s: code %s has no name", cs.Name, c.Code)
 		}
 		if prev, dup := cs.nodes[c.Code]; dup {
-			if prev.Set != cs {
-				ps.Addf(c.Pos, "code set %s: extension may not change national code %s (%s) of %s; add new codes under it instead", cs.Name, c.Code, prev.Name, prev.Set.Name)
-			} else {
+			switch {
+			case prev.Set != cs && c.Enabled != nil && !*c.Enabled:
+				ps.Addf(c.Pos, "code set %s: an extension may not disable national code %s (%s) of %s; only the national set can disable its codes", cs.Name, c.Code, prev.Name, prev.Set.Name)
+			case prev.Set != cs:
+				ps.Addf(c.Pos, "code set %s: an extension may not change national code %s (%s) of %s; it may only add new codes (under national ones)", cs.Name, c.Code, prev.Name, prev.Set.Name)
+			default:
 				ps.Addf(c.Pos, "code set %s: code %s is defined twice (first at %s)", cs.Name, c.Code, prev.Pos)
 			}
 			continue
@@ -299,7 +319,11 @@ func (cs *CodeSet) build(ps *Problems) {
 		}
 		p := cs.nodes[n.Code.Parent]
 		if p == nil {
-			ps.Addf(n.Pos, "code set %s: code %s names parent %s, which is not in the set", cs.Name, n.Code.Code, n.Code.Parent)
+			// An extension whose base could not be resolved (already reported)
+			// would report every parent in the base here.
+			if cs.Extends == "" || cs.Base != nil {
+				ps.Addf(n.Pos, "code set %s: code %s names parent %s, which is not in the set%s", cs.Name, n.Code.Code, n.Code.Parent, cs.baseNote())
+			}
 			continue
 		}
 		n.Parent = p
@@ -324,11 +348,12 @@ func (cs *CodeSet) build(ps *Problems) {
 	}
 	if len(levels) > 0 {
 		for _, n := range own {
-			if n.Level == 0 {
+			if n.Level == 0 || n.Code.Parent != "" && n.Parent == nil {
+				// A cycle or a missing parent is reported already; its level is unknown.
 				continue
 			}
 			if n.Level > len(levels) {
-				ps.Addf(n.Pos, "code set %s: code %s is at level %d, but the set has %d levels", cs.Name, n.Code.Code, n.Level, len(levels))
+				ps.Addf(n.Pos, "code set %s: code %s is at level %d, but the set has %d levels (levels: %s)", cs.Name, n.Code.Code, n.Level, len(levels), levelsText(levels))
 				continue
 			}
 			width := 0
@@ -336,7 +361,7 @@ func (cs *CodeSet) build(ps *Problems) {
 				width += w
 			}
 			if len(n.Code.Code) != width {
-				ps.Addf(n.Pos, "code set %s: code %s at level %d should have %d digits", cs.Name, n.Code.Code, n.Level, width)
+				ps.Addf(n.Pos, "code set %s: code %s is at level %d, so it should have %d digits (levels: %s)", cs.Name, n.Code.Code, n.Level, width, levelsText(levels))
 			} else if n.Parent != nil && !strings.HasPrefix(n.Code.Code, n.Parent.Code.Code) {
 				ps.Addf(n.Pos, "code set %s: code %s should start with its parent's code %s", cs.Name, n.Code.Code, n.Parent.Code.Code)
 			}

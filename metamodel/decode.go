@@ -29,6 +29,16 @@ type decoder struct {
 
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Col: n.Column} }
 
+// addf records a problem about the node called what; at the top of a file what
+// is empty and the message stands alone.
+func (d *decoder) addf(n *yaml.Node, what, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if what != "" {
+		msg = what + ": " + msg
+	}
+	d.problems.Addf(d.pos(n), "%s", msg)
+}
+
 var (
 	posType    = reflect.TypeOf(Pos{})
 	atType     = reflect.TypeOf(map[string]Pos{})
@@ -84,12 +94,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, what string) {
 		d.decodeMap(n, v, what)
 	case reflect.Interface:
 		if n.Kind != yaml.ScalarNode {
-			d.problems.Addf(d.pos(n), "%s: expected a single value, got %s", what, kindName(n))
+			d.addf(n, what, "expected a single value, got %s", kindName(n))
 			return
 		}
 		var x any
 		if err := n.Decode(&x); err != nil {
-			d.problems.Addf(d.pos(n), "%s: %v", what, err)
+			d.addf(n, what, "%v", err)
 			return
 		}
 		if x != nil {
@@ -102,7 +112,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, what string) {
 
 func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, what string) {
 	if n.Kind != yaml.ScalarNode {
-		d.problems.Addf(d.pos(n), "%s: expected a single value, got %s", what, kindName(n))
+		d.addf(n, what, "expected a single value, got %s", kindName(n))
 		return
 	}
 	switch v.Kind() {
@@ -112,21 +122,22 @@ func (d *decoder) decodeScalar(n *yaml.Node, v reflect.Value, what string) {
 		}
 		v.SetString(n.Value)
 	case reflect.Bool:
+		// Only YAML's true and false: strconv.ParseBool would also take 1, t and F.
 		b, err := strconv.ParseBool(n.Value)
-		if err != nil || n.Tag == "!!str" {
-			d.problems.Addf(d.pos(n), "%s: expected true or false, got %q", what, n.Value)
+		if err != nil || n.Tag != "!!bool" {
+			d.addf(n, what, "expected true or false, got %q", n.Value)
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		i, err := strconv.ParseInt(n.Value, 10, 64)
 		if err != nil || n.Tag == "!!str" {
-			d.problems.Addf(d.pos(n), "%s: expected a whole number, got %q", what, n.Value)
+			d.addf(n, what, "expected a whole number, got %q", n.Value)
 			return
 		}
 		v.SetInt(i)
 	default:
-		d.problems.Addf(d.pos(n), "%s: cannot hold a value of Go kind %s", what, v.Kind())
+		d.addf(n, what, "cannot hold a value of Go kind %s", v.Kind())
 	}
 }
 
@@ -134,14 +145,14 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, what string, named 
 	elem := v.Type().Elem()
 	if named {
 		if n.Kind != yaml.MappingNode {
-			d.problems.Addf(d.pos(n), "%s: expected a mapping of names, got %s", what, kindName(n))
+			d.addf(n, what, "expected a mapping of names, got %s", kindName(n))
 			return
 		}
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
 			if seen[k.Value] {
-				d.problems.Addf(d.pos(k), "%s: %q is defined twice", what, k.Value)
+				d.addf(k, what, "%q is defined twice", k.Value)
 				continue
 			}
 			seen[k.Value] = true
@@ -169,7 +180,7 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, what string, named 
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.problems.Addf(d.pos(n), "%s: expected a list, got %s", what, kindName(n))
+		d.addf(n, what, "expected a list, got %s", kindName(n))
 		return
 	}
 	for i, c := range n.Content {
@@ -184,7 +195,7 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, what string) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.problems.Addf(d.pos(n), "%s: expected a mapping, got %s", what, kindName(n))
+		d.addf(n, what, "expected a mapping, got %s", kindName(n))
 		return
 	}
 	if v.IsNil() {
@@ -253,7 +264,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 		for _, ft := range tags {
 			if ft.shorthand {
 				d.decode(n, v.Field(ft.index).Addr(), what)
-				d.setAt(v, ft.key, d.pos(n))
+				d.setAtNode(v, ft.key, n)
 				return
 			}
 		}
@@ -262,7 +273,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.problems.Addf(d.pos(n), "%s: expected a mapping, got %s", what, kindName(n))
+		d.addf(n, what, "expected a mapping, got %s", kindName(n))
 		return
 	}
 	seen := map[string]bool{}
@@ -276,31 +287,51 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, what string) {
 			}
 		}
 		if ft == nil {
-			msg := fmt.Sprintf("%s: unknown key %q", what, k.Value)
+			msg := fmt.Sprintf("unknown key %q", k.Value)
 			if s := closest(k.Value, keysOf(v.Type())); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			} else {
+				msg += "; the keys here are " + strings.Join(keysOf(v.Type()), ", ")
 			}
-			d.problems.Addf(d.pos(k), "%s", msg)
+			d.addf(k, what, "%s", msg)
 			continue
 		}
 		if seen[k.Value] {
-			d.problems.Addf(d.pos(k), "%s: key %q is given twice", what, k.Value)
+			d.addf(k, what, "key %q is given twice", k.Value)
 			continue
 		}
 		seen[k.Value] = true
-		d.setAt(v, k.Value, d.pos(val))
-		if val.Kind == yaml.SequenceNode {
-			// Items of a list get their own positions: At["states.2"].
-			for j, item := range val.Content {
-				d.setAt(v, k.Value+"."+strconv.Itoa(j), d.pos(item))
-			}
-		}
+		d.setAtNode(v, k.Value, val)
 		f := v.Field(ft.index)
 		if ft.named {
 			d.decodeSlice(val, f, joinWhat(what, k.Value), true)
 			continue
 		}
 		d.decode(val, f.Addr(), joinWhat(what, k.Value))
+	}
+}
+
+// setAtNode records the position of the value n of key, and below it the
+// positions the checker points at inside it: items of a list (At["states.2"]),
+// items of a list of lists (At["layout.1.0"]) and the keys of a mapping
+// (At["labels.draft"]).
+func (d *decoder) setAtNode(v reflect.Value, key string, n *yaml.Node) {
+	d.setAt(v, key, d.pos(n))
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			itemKey := key + "." + strconv.Itoa(i)
+			d.setAt(v, itemKey, d.pos(item))
+			if item.Kind == yaml.SequenceNode {
+				for j, sub := range item.Content {
+					d.setAt(v, itemKey+"."+strconv.Itoa(j), d.pos(sub))
+				}
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			d.setAt(v, key+"."+n.Content[i].Value, d.pos(n.Content[i]))
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 	"github.com/shopspring/decimal"
 )
@@ -192,16 +193,40 @@ func decimalOperators() []expr.Option {
 			}, sigs(ret)...),
 			expr.Operator(o.sym, o.name))
 	}
-	// Unary minus and abs, and round(x, places) for amounts.
+	// dec(x) makes a decimal of a number, round_to(x, places) rounds half away
+	// from zero, and unary minus on a decimal becomes dec_neg (expr overloads
+	// binary operators only).
 	opts = append(opts,
 		expr.Function("dec", func(params ...any) (any, error) { return toDec(params[0]), nil },
 			reflectFunc1(0, D), reflectFunc1(0.0, D), reflectFunc1(D, D)),
 		expr.Function("round_to", func(params ...any) (any, error) {
 			return toDec(params[0]).Round(int32(params[1].(int))), nil
 		}, reflectFunc(D, 0, D)),
+		expr.Function("dec_neg", func(params ...any) (any, error) { return toDec(params[0]).Neg(), nil },
+			reflectFunc1(D, D)),
+		expr.Patch(&decimalNegation{}),
 	)
 	return opts
 }
+
+// decimalNegation rewrites -x for a decimal x into dec_neg(x). It runs with
+// the operator overloads, repeatedly, so that -(a + b) is seen once a + b has
+// become a decimal.
+type decimalNegation struct{ patched bool }
+
+var decimalReflectType = reflect.TypeOf(decimal.Decimal{})
+
+func (v *decimalNegation) Visit(node *ast.Node) {
+	u, ok := (*node).(*ast.UnaryNode)
+	if !ok || u.Operator != "-" || u.Node.Type() != decimalReflectType {
+		return
+	}
+	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "dec_neg"}, Arguments: []ast.Node{u.Node}})
+	v.patched = true
+}
+
+func (v *decimalNegation) Reset()             { v.patched = false }
+func (v *decimalNegation) ShouldRepeat() bool { return v.patched }
 
 // reflectFunc builds new(func(A, B) R) for the given sample values' types.
 func reflectFunc(a, b, ret any) any {

@@ -123,8 +123,12 @@ func onlyKeys(f *Field, ps *Problems, allowed ...string) {
 		ok[k] = true
 	}
 	for k, pos := range f.At {
-		if !commonKeys[k] && !ok[strings.SplitN(k, ".", 2)[0]] {
-			ps.Addf(pos, "field %s: key %q does not apply to type %s", f.Name, k, f.Type)
+		// At also holds positions inside values (values.0); the key itself is enough.
+		if strings.Contains(k, ".") {
+			continue
+		}
+		if !commonKeys[k] && !ok[k] {
+			ps.Addf(pos, "field %s: key %q does not apply to type %s", f.where(), k, f.Type)
 		}
 	}
 }

@@ -25,14 +25,14 @@ var computedResults = map[string]bool{"int": true, "decimal": true, "money": tru
 func (computedType) Setup(f *Field, ps *Problems) {
 	onlyKeys(f, ps, "expr", "returns", "scale")
 	if f.Expr == "" {
-		ps.Addf(f.Pos, "field %s: a computed field needs expr", f.Name)
+		ps.Addf(f.Pos, "field %s: a computed field needs expr", f.where())
 	}
 	ret := f.Returns
 	if ret == "" {
 		ret = "money"
 	}
 	if !computedResults[ret] {
-		ps.Addf(f.At["returns"], "field %s: returns must be one of int, decimal, money, string, bool, date; got %q", f.Name, ret)
+		ps.Addf(f.At["returns"], "field %s: returns must be one of int, decimal, money, string, bool, date; got %q", f.where(), ret)
 		ret = "money"
 	}
 	shadow := &Field{Name: f.Name, Type: ret, Scale: f.Scale, Kind: LookupFieldType(ret)}

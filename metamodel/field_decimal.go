@@ -36,7 +36,7 @@ func (t decimalType) Setup(f *Field, ps *Problems) {
 	} else {
 		onlyKeys(f, ps, "min", "max", "scale")
 		if f.Scale < 0 || f.Scale > 8 {
-			ps.Addf(f.At["scale"], "field %s: scale must be between 0 and 8", f.Name)
+			ps.Addf(f.At["scale"], "field %s: scale must be between 0 and 8", f.where())
 		}
 	}
 	for _, lim := range []struct {
@@ -48,7 +48,7 @@ func (t decimalType) Setup(f *Field, ps *Problems) {
 		}
 		d, err := decimal.NewFromString(lim.text)
 		if err != nil {
-			ps.Addf(f.At[lim.key], "field %s: %s must be a number, got %q", f.Name, lim.key, lim.text)
+			ps.Addf(f.At[lim.key], "field %s: %s must be a number, got %q", f.where(), lim.key, lim.text)
 			continue
 		}
 		*lim.dst = &d

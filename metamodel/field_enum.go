@@ -12,15 +12,15 @@ func (enumType) Name() string { return "enum" }
 func (enumType) Setup(f *Field, ps *Problems) {
 	onlyKeys(f, ps, "values")
 	if len(f.Values) == 0 {
-		ps.Addf(f.Pos, "field %s: an enum needs values", f.Name)
+		ps.Addf(f.Pos, "field %s: an enum needs values", f.where())
 	}
 	seen := map[string]bool{}
 	for _, v := range f.Values {
 		if v.Value == "" {
-			ps.Addf(v.Pos, "field %s: an enum value is empty", f.Name)
+			ps.Addf(v.Pos, "field %s: an enum value is empty", f.where())
 		}
 		if seen[v.Value] {
-			ps.Addf(v.Pos, "field %s: enum value %q is listed twice", f.Name, v.Value)
+			ps.Addf(v.Pos, "field %s: enum value %q is listed twice", f.where(), v.Value)
 		}
 		seen[v.Value] = true
 	}

@@ -30,7 +30,7 @@ func (intType) Setup(f *Field, ps *Problems) {
 		}
 		n, err := strconv.ParseInt(lim.text, 10, 64)
 		if err != nil {
-			ps.Addf(f.At[lim.key], "field %s: %s must be a whole number, got %q", f.Name, lim.key, lim.text)
+			ps.Addf(f.At[lim.key], "field %s: %s must be a whole number, got %q", f.where(), lim.key, lim.text)
 			continue
 		}
 		*lim.dst = &n

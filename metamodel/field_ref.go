@@ -11,7 +11,7 @@ func (refType) Name() string { return "ref" }
 func (refType) Setup(f *Field, ps *Problems) {
 	onlyKeys(f, ps, "entity")
 	if f.Entity == "" {
-		ps.Addf(f.Pos, "field %s: a ref field needs entity", f.Name)
+		ps.Addf(f.Pos, "field %s: a ref field needs entity", f.where())
 	}
 }
 

@@ -20,12 +20,12 @@ func (stringType) Setup(f *Field, ps *Problems) {
 	onlyKeys(f, ps, "max_length", "pattern")
 	s := &stringSettings{}
 	if f.MaxLength < 0 {
-		ps.Addf(f.At["max_length"], "field %s: max_length must be positive", f.Name)
+		ps.Addf(f.At["max_length"], "field %s: max_length must be positive", f.where())
 	}
 	if f.Pattern != "" {
 		re, err := regexp.Compile(`^(?:` + f.Pattern + `)$`)
 		if err != nil {
-			ps.Addf(f.At["pattern"], "field %s: pattern does not compile: %v", f.Name, err)
+			ps.Addf(f.At["pattern"], "field %s: pattern does not compile: %v", f.where(), err)
 		}
 		s.pattern = re
 	}

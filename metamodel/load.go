@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -87,7 +88,7 @@ func loadApp(p *Project, dir, name string, ps *Problems) *App {
 		return filepath.ToSlash(r)
 	}
 	if !namePattern.MatchString(name) {
-		ps.Addf(Pos{File: rel(dir)}, "app folder %q: names are lower-case letters, digits and _ (at most 63), starting with a letter", name)
+		ps.Addf(Pos{File: rel(dir)}, "app folder %q: %s", name, nameRule)
 	}
 	for _, path := range files {
 		text, err := os.ReadFile(path)
@@ -149,22 +150,68 @@ func mergeFile(app *App, f *file, fileDir, projectDir string, ps *Problems) {
 		}
 		app.CodeSets = append(app.CodeSets, cs)
 	}
-	app.Workflows = append(app.Workflows, f.Workflows...)
-	app.Forms = append(app.Forms, f.Forms...)
-	app.Roles = append(app.Roles, f.Roles...)
-	app.Reports = append(app.Reports, f.Reports...)
+	// Within a file the decoder refuses a name given twice; across the files
+	// of an app it is caught here.
+	firstAt := func(kind, name string, pos Pos, names map[string]Pos) bool {
+		if prev, dup := names[kind+" "+name]; dup {
+			ps.Addf(pos, "%s %s is defined twice (first at %s)", kind, name, prev)
+			return false
+		}
+		names[kind+" "+name] = pos
+		return true
+	}
+	if app.names == nil {
+		app.names = map[string]Pos{}
+	}
+	for _, w := range f.Workflows {
+		if firstAt("workflow", w.Name, w.NamePos, app.names) {
+			app.Workflows = append(app.Workflows, w)
+		}
+	}
+	for _, fm := range f.Forms {
+		if firstAt("form", fm.Name, fm.NamePos, app.names) {
+			app.Forms = append(app.Forms, fm)
+		}
+	}
+	for _, r := range f.Roles {
+		if firstAt("role", r.Name, r.NamePos, app.names) {
+			app.Roles = append(app.Roles, r)
+		}
+	}
+	for _, r := range f.Reports {
+		if firstAt("report", r.Name, r.NamePos, app.names) {
+			app.Reports = append(app.Reports, r)
+		}
+	}
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+):? ?`)
 
+// yamlParserProblems are the messages of yaml.v3's parser (as opposed to its
+// scanner). yaml.v3 reports a parser error's line counting from 0, a scanner
+// error's from 1.
+var yamlParserProblems = []string{"did not find expected", "found duplicate %", "found incompatible YAML document", "found undefined tag handle"}
+
+// scannerProblems are scanner messages that share a prefix with parser ones.
+var yamlScannerProblems = []string{"did not find expected alphabetic", "did not find expected whitespace", "did not find expected '!'", "did not find expected hexdecimal", "did not find expected tag URI", "did not find expected comment"}
+
 // yamlErrorPos pulls the line out of a yaml.v3 syntax error.
 func yamlErrorPos(file string, err error) Pos {
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		var line int
-		fmt.Sscan(m[1], &line)
-		return Pos{File: file, Line: line, Col: 1}
+	msg := err.Error()
+	m := yamlLine.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return Pos{File: file, Line: 1, Col: 1}
 	}
-	return Pos{File: file, Line: 1, Col: 1}
+	var line int
+	fmt.Sscan(msg[m[2]:m[3]], &line)
+	problem := msg[m[1]:]
+	hasPrefix := func(prefixes []string) bool {
+		return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(problem, p) })
+	}
+	if hasPrefix(yamlParserProblems) && !hasPrefix(yamlScannerProblems) {
+		line++
+	}
+	return Pos{File: file, Line: line, Col: 1}
 }
 
 func yamlErrorText(err error) string {

@@ -70,6 +70,7 @@ type App struct {
 	Files []string
 
 	entities map[string]*Entity
+	names    map[string]Pos // "workflow payment" → where it was first defined
 }
 
 // Entity returns the entity called name in this app, or nil.
@@ -186,6 +187,15 @@ type Field struct {
 	Settings any `yaml:"-"`
 }
 
+// where names the field in problems: entity.field once the checker has set
+// its owner.
+func (f *Field) where() string {
+	if f.Owner != nil {
+		return f.Owner.Name + "." + f.Name
+	}
+	return f.Name
+}
+
 // DisplayLabel is the field's label, or its name when it has none.
 func (f *Field) DisplayLabel() string {
 	if f.Label != "" {
@@ -271,6 +281,7 @@ type Form struct {
 // Section is a titled group of rows in a form.
 type Section struct {
 	Pos   Pos
+	At    map[string]Pos
 	Title string     `yaml:"title" desc:"Section title (zh-CN)."`
 	Rows  [][]string `yaml:"rows" desc:"Rows of field names."`
 }
@@ -292,6 +303,7 @@ type Grant struct {
 	Name    string
 	NamePos Pos
 	Pos     Pos
+	At      map[string]Pos
 	Actions []string `yaml:"actions,shorthand" desc:"Actions allowed."`
 }
 
@@ -300,6 +312,7 @@ type FieldRule struct {
 	Name     string
 	NamePos  Pos
 	Pos      Pos
+	At       map[string]Pos
 	Hidden   []string `yaml:"hidden" desc:"Fields never sent to this role."`
 	Readonly []string `yaml:"readonly" desc:"Fields this role may see but not write."`
 }

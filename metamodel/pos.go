@@ -61,7 +61,12 @@ func (ps *Problems) Err() error {
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
-		return a.Col < b.Col
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		// Problems found by walking a map share a position; order them by text
+		// so that the output is the same on every run.
+		return sorted[i].Message < sorted[j].Message
 	})
 	return &DefinitionError{Problems: sorted}
 }

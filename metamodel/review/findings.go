@@ -1,0 +1,270 @@
+package review
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
+)
+
+// Severity ranks a finding.
+type Severity string
+
+// Severities, from the most serious.
+const (
+	High   Severity = "high"
+	Medium Severity = "medium"
+	Low    Severity = "low"
+)
+
+func (s Severity) rank() int { return map[Severity]int{High: 0, Medium: 1, Low: 2}[s] }
+
+// Finding is one thing an auditor should look at, where it is written.
+type Finding struct {
+	Severity Severity
+	// Code is stable for tools: self_approval, transition_without_roles,
+	// guard_never_true, unreachable_state, dead_end_state, stuck_state,
+	// large_amount_without_quorum, grant_without_effect, role_cannot_fire.
+	Code    string
+	App     string
+	Pos     metamodel.Pos
+	Message string
+}
+
+// Where is the finding's file:line.
+func (f Finding) Where() string {
+	if f.Pos.Line == 0 {
+		return f.Pos.File
+	}
+	return fmt.Sprintf("%s:%d", f.Pos.File, f.Pos.Line)
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s: %s [%s] %s", f.Where(), f.Severity, f.Code, f.Message)
+}
+
+// Options tune the findings.
+type Options struct {
+	// LargeAmount is the amount above which one approver is not enough;
+	// zero means DefaultLargeAmount.
+	LargeAmount decimal.Decimal
+}
+
+// DefaultLargeAmount is 1,000,000 (yuan): above it, approvals should need a
+// quorum of two.
+var DefaultLargeAmount = decimal.NewFromInt(1_000_000)
+
+// Findings reviews every app of p. Findings come sorted by app, severity,
+// file and line.
+func Findings(p *metamodel.Project, opts Options) []Finding {
+	if opts.LargeAmount.IsZero() {
+		opts.LargeAmount = DefaultLargeAmount
+	}
+	var out []Finding
+	for _, a := range p.Apps {
+		for _, w := range a.Workflows {
+			e := a.Entity(w.Entity)
+			out = append(out, workflowFindings(p, a, w, e, opts)...)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		x, y := out[i], out[j]
+		if x.App != y.App {
+			return appIndex(p, x.App) < appIndex(p, y.App)
+		}
+		if x.Severity != y.Severity {
+			return x.Severity.rank() < y.Severity.rank()
+		}
+		if x.Pos.File != y.Pos.File {
+			return x.Pos.File < y.Pos.File
+		}
+		if x.Pos.Line != y.Pos.Line {
+			return x.Pos.Line < y.Pos.Line
+		}
+		return x.Message < y.Message
+	})
+	return out
+}
+
+func appIndex(p *metamodel.Project, name string) int {
+	return slices.IndexFunc(p.Apps, func(a *metamodel.App) bool { return a.Name == name })
+}
+
+func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workflow, e *metamodel.Entity, opts Options) []Finding {
+	var out []Finding
+	add := func(sev Severity, code string, pos metamodel.Pos, format string, args ...any) {
+		out = append(out, Finding{Severity: sev, Code: code, App: a.Name, Pos: pos, Message: fmt.Sprintf(format, args...)})
+	}
+	wf := "workflow " + w.Name
+
+	// States that cannot be reached, cannot be left, or can be left only by
+	// events no role may fire.
+	reach := reachable(w)
+	out2 := map[string][]*metamodel.Transition{}
+	for _, t := range w.Transitions {
+		for _, s := range t.From {
+			out2[s] = append(out2[s], t)
+		}
+	}
+	for i, s := range w.States {
+		pos := itemPos(w.At, "states", i)
+		if !reach[s] {
+			add(High, "unreachable_state", pos, "%s: state %s cannot be reached from the initial state %s: no chain of transitions leads to it", wf, s, w.Initial)
+		}
+		if slices.Contains(w.Final, s) {
+			continue
+		}
+		if len(out2[s]) == 0 {
+			add(High, "dead_end_state", pos, "%s: state %s cannot be left: no transition starts from it and it is not marked final; records would stay there forever", wf, s)
+			continue
+		}
+		if e == nil {
+			continue
+		}
+		fireable := slices.ContainsFunc(out2[s], func(t *metamodel.Transition) bool { return len(Firers(p, e, t)) > 0 })
+		if !fireable && reach[s] {
+			var evs []string
+			for _, t := range out2[s] {
+				evs = append(evs, t.Event)
+			}
+			add(Medium, "stuck_state", pos, "%s: no role may move a record out of state %s: its events (%s) are granted to no role the transitions allow", wf, s, strings.Join(evs, ", "))
+		}
+	}
+	if e == nil {
+		return out
+	}
+
+	for _, t := range w.Transitions {
+		tr := wf + ": transition " + t.Event
+		firers := Firers(p, e, t)
+		if len(t.Roles) == 0 {
+			who := "every role granted it under can: (" + strings.Join(firers, ", ") + ")"
+			if len(firers) == 0 {
+				who = "every role granted it under can:, and none is, so nobody can fire it"
+			}
+			add(Medium, "transition_without_roles", t.Pos, "%s has no roles: it is open to %s; list the roles that may fire it", tr, who)
+		}
+		if never, why := neverTrue(p, e, t); never {
+			add(High, "guard_never_true", posOr(t.At["guard"], t.Pos), "%s can never fire: its guard `%s` is never true (%s)", tr, t.Guard, why)
+		}
+		approval := isApproval(w, t)
+		// A role that may create records and approve them.
+		if approval {
+			for _, ra := range p.Apps {
+				for _, r := range ra.Roles {
+					g := grantOn(p, ra, r, e)
+					if g == nil || !slices.Contains(g.Actions, "create") || !slices.Contains(g.Actions, t.Event) || !Allows(e, r.Name, t.Event) {
+						continue
+					}
+					name := MatrixRow{Role: r, App: ra}.RoleName(e)
+					if slices.Contains(t.NotBy, "creator") {
+						add(Low, "self_approval", g.NamePos, "role %s may both create %s and %s it (%s at %s); not_by: [creator] stops a user approving their own record, but two users of the role can approve each other's", name, e.Name, t.Event, tr, where(t.Pos))
+					} else {
+						add(High, "self_approval", g.NamePos, "role %s may both create %s and %s it (%s at %s) and nothing stops a user approving their own record: add not_by: [creator] to the transition or take %s away from the role", name, e.Name, t.Event, tr, where(t.Pos), t.Event)
+					}
+				}
+			}
+		}
+		// Large amounts approved by one person.
+		if approval && t.Quorum < 2 {
+			for _, f := range e.Fields {
+				if f.Type != "money" {
+					continue
+				}
+				limit, capped := upperBound(t.Guard, f.Name)
+				if max, err := decimal.NewFromString(f.Max); err == nil && f.Max != "" && (!capped || max.LessThan(limit)) {
+					limit, capped = max, true
+				}
+				if capped && limit.LessThanOrEqual(opts.LargeAmount) {
+					continue
+				}
+				upTo := "with no upper limit"
+				if capped {
+					upTo = "up to " + limit.StringFixed(2)
+				}
+				add(Medium, "large_amount_without_quorum", t.Pos, "%s lets one person approve %s.%s %s; amounts above %s need no second approver: set quorum: 2, or cap the amount in the guard and route larger ones through a transition with a quorum", tr, e.Name, f.Name, upTo, opts.LargeAmount.StringFixed(2))
+			}
+		}
+		// Grants and transition roles that do not meet.
+		for i, rn := range t.Roles {
+			r := a.Role(rn)
+			if r == nil {
+				continue
+			}
+			if g := grantOn(p, a, r, e); g == nil || !slices.Contains(g.Actions, t.Event) {
+				add(Low, "role_cannot_fire", itemPos(t.At, "roles", i), "%s lists role %s, but the role is not granted %s on %s under can:, so it cannot fire it", tr, rn, t.Event, e.Name)
+			}
+		}
+	}
+	for _, ra := range p.Apps {
+		for _, r := range ra.Roles {
+			g := grantOn(p, ra, r, e)
+			if g == nil {
+				continue
+			}
+			for _, act := range g.Actions {
+				if !Allows(e, r.Name, act) {
+					add(Low, "grant_without_effect", g.NamePos, "role %s is granted %s on %s, but the event's transitions allow only other roles: the grant has no effect", r.Name, act, e.Name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// approvalWords mark an event or label as an approval; rejectionWords mark
+// the events that send a record back, which are not approvals.
+var (
+	approvalWords  = regexp.MustCompile(`(?i)approv|review|check|verif|audit|sign|confirm|accept|release|审|批|核|签|确认|下达`)
+	rejectionWords = regexp.MustCompile(`(?i)reject|return|back|cancel|withdraw|revoke|refund|退|驳|撤|作废|取消`)
+)
+
+// isApproval reports whether t is an approval step: not a rejection, and
+// named like one (approve, review, 审核, 批准, 签章, …) or guarded against
+// self-approval (not_by) or by a quorum.
+func isApproval(w *metamodel.Workflow, t *metamodel.Transition) bool {
+	if rejectionWords.MatchString(t.Event) || rejectionWords.MatchString(t.Label) || t.To == w.Initial {
+		return false
+	}
+	return len(t.NotBy) > 0 || t.Quorum > 1 || approvalWords.MatchString(t.Event) || approvalWords.MatchString(t.Label)
+}
+
+// reachable marks the states some chain of transitions leads to from the
+// initial state.
+func reachable(w *metamodel.Workflow) map[string]bool {
+	seen := map[string]bool{w.Initial: true}
+	queue := []string{w.Initial}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, t := range w.Transitions {
+			if slices.Contains(t.From, s) && !seen[t.To] {
+				seen[t.To] = true
+				queue = append(queue, t.To)
+			}
+		}
+	}
+	return seen
+}
+
+// itemPos is the position of item i of the list under key, or of the key.
+func itemPos(at map[string]metamodel.Pos, key string, i int) metamodel.Pos {
+	if p, ok := at[fmt.Sprintf("%s.%d", key, i)]; ok {
+		return p
+	}
+	return at[key]
+}
+
+func posOr(p, fallback metamodel.Pos) metamodel.Pos {
+	if p.File == "" {
+		return fallback
+	}
+	return p
+}
+
+// where is a position as file:line.
+func where(p metamodel.Pos) string { return Finding{Pos: p}.Where() }
