@@ -295,3 +295,89 @@ func TestShippedAdjustmentAndPaymentAPI(t *testing.T) {
 		}
 	})
 }
+
+// shippedActor lets a test act as a user: X-User, X-Roles (comma
+// separated) and X-Org. Real authentication is a separate feature.
+func shippedActor(c *fiber.Ctx) (engine.Actor, error) {
+	a := engine.Actor{User: c.Get("X-User", "anonymous"), Org: c.Get("X-Org")}
+	if roles := c.Get("X-Roles"); roles != "" {
+		a.Roles = strings.Split(roles, ",")
+	}
+	return a, nil
+}
+
+func actingAs(user, roles, org string) map[string]string {
+	return map[string]string{"X-User": user, "X-Roles": roles, "X-Org": org}
+}
+
+// TestShippedWorkflows walks an indicator from entry to release and a payment
+// from entry to refund through the REST API, as the users of each step.
+func TestShippedWorkflows(t *testing.T) {
+	p := enginetest.LoadDir(t, shippedDir)
+	var (
+		clerk    = actingAs("c1", "division_clerk", "104")
+		reviewer = actingAs("r1", "division_reviewer", "104")
+		both     = actingAs("c1", "division_clerk,division_reviewer", "104")
+		office   = actingAs("b1", "budget_office", "")
+		agClerk  = actingAs("a1", "agency_clerk", "104001")
+		agRev    = actingAs("a2", "agency_reviewer", "104001")
+		treasury = actingAs("t1", "treasury", "")
+		bank     = actingAs("k1", "bank", "")
+	)
+	ev := func(path, event string) string { return path + "/events/" + event }
+	const ind = "/api/indicator/indicator/1"
+	const pay1, pay2 = "/api/payment/payment/1", "/api/payment/payment/2"
+	payment := map[string]any{"year": 2026, "division": "510000000", "indicator": 1, "agency": "104001",
+		"func_class": "2050201", "gov_econ": "50201", "dept_econ": "30201", "fund_nature": "11",
+		"payer_name": "四川省教育厅", "payer_account": "510101000000001", "payer_bank": "102651000011",
+		"payee_name": "成都某办公用品有限公司", "payee_account": "4402200109100012345", "payee_bank": "102651000029",
+		"settlement_method": "1", "payment_method": "001002", "purpose": "购买办公用品", "amount": "3580.00"}
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt := enginetest.Start(t, d, p)
+		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: shippedActor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scenarios := []apitest.Scenario{
+			{Name: "clerk enters", Method: "POST", Path: "/api/indicator/indicator", Body: validIndicator(), Headers: clerk, Status: 201, Want: map[string]any{"id": 1, "created_by": "c1"}},
+			{Name: "submit", Method: "POST", Path: ev(ind, "submit"), Headers: clerk, Status: 200, Want: map[string]any{"state": "submitted", "_labels.state": "待处室审核"}},
+			{Name: "clerk cannot review", Method: "POST", Path: ev(ind, "review"), Headers: clerk, Status: 403},
+			{Name: "reject needs a reason", Method: "POST", Path: ev(ind, "reject"), Headers: reviewer, Status: 422, Want: map[string]any{"error.field_codes.comment.0": "required"}},
+			{Name: "reject", Method: "POST", Path: ev(ind, "reject"), Body: map[string]any{"comment": "功能分类应为小学教育"}, Headers: reviewer, Status: 200, Want: map[string]any{"state": "draft"}},
+			{Name: "correct and resubmit", Method: "PATCH", Path: ind, Body: map[string]any{"version": 3, "func_class": "2050202"}, Headers: clerk, Status: 200},
+			{Name: "resubmit", Method: "POST", Path: ev(ind, "submit"), Headers: clerk, Status: 200},
+			{Name: "no one reviews their own entry", Method: "POST", Path: ev(ind, "review"), Headers: both, Status: 403},
+			{Name: "review", Method: "POST", Path: ev(ind, "review"), Headers: reviewer, Status: 200, Want: map[string]any{"state": "reviewed"}},
+			{Name: "division reviewer cannot send back from the budget office", Method: "POST", Path: ev(ind, "send_back"), Body: map[string]any{"comment": "x"}, Headers: reviewer, Status: 403},
+			{Name: "check", Method: "POST", Path: ev(ind, "check"), Headers: office, Status: 200, Want: map[string]any{"state": "checked"}},
+			{Name: "release", Method: "POST", Path: ev(ind, "release"), Headers: office, Status: 200, Want: map[string]any{"state": "released", "_labels.state": "已下达"}},
+			{Name: "a released indicator is not edited", Method: "PATCH", Path: ind, Body: map[string]any{"version": 8, "amount": "1.00"}, Headers: clerk, Status: 409},
+
+			{Name: "payment 1", Method: "POST", Path: "/api/payment/payment", Body: payment, Headers: agClerk, Status: 201, Want: map[string]any{"pay_no": nil}},
+			{Name: "payment 2", Method: "POST", Path: "/api/payment/payment", Body: with(payment, "amount", "120.00"), Headers: agClerk, Status: 201},
+			{Name: "submit stamps the number", Method: "POST", Path: ev(pay1, "submit"), Headers: agClerk, Status: 200,
+				Want: map[string]any{"state": "submitted", "pay_no": "ZF2026510000000000001"}},
+			{Name: "agency reviewer sends it back", Method: "POST", Path: ev(pay1, "reject"), Body: map[string]any{"comment": "用途不清"}, Headers: agRev, Status: 200, Want: map[string]any{"state": "rejected"}},
+			{Name: "editable when rejected", Method: "PATCH", Path: pay1, Body: map[string]any{"version": 3, "purpose": "购买办公用品（打印纸）"}, Headers: agClerk, Status: 200},
+			{Name: "resubmit keeps the number", Method: "POST", Path: ev(pay1, "submit"), Headers: agClerk, Status: 200, Want: map[string]any{"pay_no": "ZF2026510000000000001"}},
+			{Name: "next number", Method: "POST", Path: ev(pay2, "submit"), Headers: agClerk, Status: 200, Want: map[string]any{"pay_no": "ZF2026510000000000002"}},
+			{Name: "treasury cannot sign before the agency review", Method: "POST", Path: ev(pay1, "sign"), Headers: treasury, Status: 409},
+			{Name: "agency review", Method: "POST", Path: ev(pay1, "agency_review"), Headers: agRev, Status: 200, Want: map[string]any{"state": "agency_reviewed"}},
+			{Name: "sign", Method: "POST", Path: ev(pay1, "sign"), Headers: treasury, Status: 200, Want: map[string]any{"state": "signed", "_labels.state": "已签章"}},
+			{Name: "a signed voucher is immutable", Method: "PATCH", Path: pay1, Body: map[string]any{"version": 7, "amount": "1.00"}, Headers: agClerk, Status: 409},
+			{Name: "the bank cannot send", Method: "POST", Path: ev(pay1, "send"), Headers: bank, Status: 403},
+			{Name: "send", Method: "POST", Path: ev(pay1, "send"), Headers: treasury, Status: 200, Want: map[string]any{"state": "sent"}},
+			{Name: "refund needs a reason", Method: "POST", Path: ev(pay1, "refund"), Headers: bank, Status: 422},
+		}
+		for _, sc := range scenarios {
+			apitest.Run(t, app, sc)
+		}
+		body := apitest.Run(t, app, apitest.Scenario{Name: "bank confirms", Method: "POST", Path: ev(pay1, "confirm_paid"), Headers: bank, Status: 200,
+			Want: map[string]any{"state": "paid", "_labels.state": "已支付"}})
+		if paidOn, _ := apitest.Get(body, "paid_on"); !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`).MatchString(fmt.Sprint(paidOn)) {
+			t.Errorf("paid_on = %v, want the date of payment", paidOn)
+		}
+		apitest.Run(t, app, apitest.Scenario{Name: "refund after payment", Method: "POST", Path: ev(pay1, "refund"), Body: map[string]any{"comment": "收款账户已销户"}, Headers: bank, Status: 200,
+			Want: map[string]any{"state": "refunded"}})
+	})
+}
