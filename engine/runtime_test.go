@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
@@ -187,3 +188,17 @@ func TestRefMustExist(t *testing.T) {
 }
 
 func jsonID(id int64) string { b, _ := json.Marshal(id); return string(b) }
+
+func TestTodayIsTheBeijingDate(t *testing.T) {
+	scenarios := []struct{ utc, want string }{
+		{"2026-03-01T15:59:59Z", "2026-03-01"},
+		{"2026-03-01T16:00:00Z", "2026-03-02"}, // midnight in Beijing
+		{"2026-12-31T20:00:00Z", "2027-01-01"},
+	}
+	for _, sc := range scenarios {
+		now, _ := time.Parse(time.RFC3339, sc.utc)
+		if got := engine.Today(now).Format(time.DateOnly); got != sc.want {
+			t.Errorf("Today(%s) = %s, want %s", sc.utc, got, sc.want)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func exprEnv(e *metamodel.Entity, rec *Record, values map[string]any) map[string
 		}
 		env[f.Name] = v
 	}
-	env["today"] = time.Now().UTC().Truncate(24 * time.Hour)
+	env["today"] = Today(time.Now())
 	if rec != nil {
 		env["id"] = int(rec.ID)
 		env["state"] = rec.State
@@ -220,4 +220,15 @@ func codeErrorCode(err error) string {
 		return "code_not_leaf"
 	}
 	return "code"
+}
+
+// beijing is China Standard Time (UTC+8, no daylight saving): fiscal days in
+// this domain turn over at midnight Beijing time, not at midnight UTC.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// Today is the calendar date in Beijing at instant now, as midnight UTC of that
+// date (the form date fields have).
+func Today(now time.Time) time.Time {
+	y, m, d := now.In(beijing).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
