@@ -664,53 +664,6 @@ func checkRole(p *Project, a *App, r *Role, ps *Problems) {
 	}
 }
 
-func checkReport(a *App, r *Report, ps *Problems) {
-	checkName("report", r.Name, r.NamePos, ps)
-	if r.Entity == "" {
-		ps.Addf(r.NamePos, "report %s: entity is missing", r.Name)
-		return
-	}
-	e := a.Entity(r.Entity)
-	if e == nil {
-		ps.Addf(r.At["entity"], "report %s: entity %q does not exist in app %s%s", r.Name, r.Entity, a.Name, suggest(r.Entity, entityNames(a)))
-		return
-	}
-	for _, key := range []string{"group_by", "filters"} {
-		names := r.GroupBy
-		if key == "filters" {
-			names = r.Filters
-		}
-		for i, name := range names {
-			if e.Field(name) == nil {
-				ps.Addf(itemPos(r.At, key, i), "report %s: %s: field %q is not a field of entity %s%s", r.Name, key, name, e.Name, suggest(name, fieldNames(e)))
-			}
-		}
-	}
-	for i, m := range r.Measures {
-		measure := fmt.Sprintf("report %s: measure %d", r.Name, i+1)
-		if m.Name != "" {
-			measure = fmt.Sprintf("report %s: measure %s", r.Name, m.Name)
-		}
-		switch m.Agg {
-		case "count":
-		case "sum", "min", "max":
-			f := e.Field(m.Field)
-			switch {
-			case m.Field == "":
-				ps.Addf(m.Pos, "%s: agg %s needs field: the field aggregated", measure, m.Agg)
-			case f == nil:
-				ps.Addf(m.At["field"], "%s: field %q is not a field of entity %s%s", measure, m.Field, e.Name, suggest(m.Field, fieldNames(e)))
-			case m.Agg == "sum" && f.Kind != nil && f.Kind.Column(f).Kind != ColumnScaled && f.Kind.Column(f).Kind != ColumnInt:
-				ps.Addf(m.At["field"], "%s: cannot sum %s field %s; sum takes int, decimal, money and computed number fields", measure, f.Type, f.Name)
-			}
-		case "":
-			ps.Addf(m.Pos, "%s: agg is missing (one of %s)", measure, strings.Join(Aggregates, ", "))
-		default:
-			ps.Addf(m.At["agg"], "%s: agg must be one of %s, got %q%s", measure, strings.Join(Aggregates, ", "), m.Agg, suggest(m.Agg, Aggregates))
-		}
-	}
-}
-
 // itemPos is the position of an item inside the value of key: of item i of a
 // list (then item j of that item, for a list of lists), or of a key of a
 // mapping. It falls back to the nearest enclosing position, such as the key's

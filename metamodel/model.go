@@ -328,16 +328,23 @@ type Report struct {
 	GroupBy  []string   `yaml:"group_by" desc:"Fields to group by."`
 	Measures []*Measure `yaml:"measures" desc:"Columns computed per group."`
 	Filters  []string   `yaml:"filters" desc:"Fields the report may be filtered on."`
+	Where    string     `yaml:"where" desc:"A fixed condition in the filter language (docs/filter.md) every counted record meets, e.g. state = 'released'."`
 }
 
 // Measure is one column of a report.
 type Measure struct {
-	Pos   Pos
-	At    map[string]Pos
-	Name  string `yaml:"name" desc:"Column name."`
-	Label string `yaml:"label" desc:"Column label (zh-CN)."`
-	Agg   string `yaml:"agg" desc:"sum, count, min, max."`
-	Field string `yaml:"field" desc:"The field aggregated."`
+	Pos     Pos
+	At      map[string]Pos
+	Name    string `yaml:"name" desc:"Column name."`
+	Label   string `yaml:"label" desc:"Column label (zh-CN)."`
+	Agg     string `yaml:"agg" desc:"sum, count, min, max (over field); or leave it out and give balance or expr."`
+	Field   string `yaml:"field" desc:"The field aggregated."`
+	Balance string `yaml:"balance" desc:"Sum of the records' ledger balances: approved, reserved, consumed, frozen or available (the entity must declare a balance)."`
+	Expr    string `yaml:"expr" desc:"A value computed from the group's other measures by name, with exact decimals, e.g. consumed / approved * 100; empty when it divides by zero."`
+	Scale   int    `yaml:"scale" desc:"expr: digits after the point (default 2)."`
+
+	// Program is the compiled expr, set by the checker.
+	Program *vm.Program `yaml:"-"`
 }
 
 // splitQualified splits "app.entity" into its parts; a plain name has no app.

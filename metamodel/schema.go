@@ -47,7 +47,7 @@ var schemaRequired = map[string][]string{
 	"Transition": {"event", "from", "to"},
 	"Role":       {"scope"},
 	"Report":     {"entity"},
-	"Measure":    {"agg"},
+	"Measure":    {"name"},
 	"CodeSet":    {"title"},
 	"Code":       {"code", "name"},
 }

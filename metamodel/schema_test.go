@@ -241,7 +241,7 @@ func TestSchemaRequiredMatchesChecker(t *testing.T) {
 		{"Transition.to", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a, b], final: [b], transitions: [{event: go, from: a}]}\n", "needs to"},
 		{"Role.scope", "roles:\n  r: {title: x}\n", "scope is missing"},
 		{"Report.entity", "reports:\n  r: {title: x}\n", "entity is missing"},
-		{"Measure.agg", "entities:\n  e:\n    fields: {a: int}\nreports:\n  r: {entity: e, measures: [{name: n}]}\n", "agg is missing"},
+		{"Measure.name", "entities:\n  e:\n    fields: {a: int}\nreports:\n  r: {entity: e, measures: [{agg: count}]}\n", "name is missing"},
 		{"CodeSet.title", "codesets:\n  s: {codes: [{code: '1', name: x}]}\n", "needs a title"},
 		{"Code.code", "codesets:\n  s: {title: x, codes: [{name: x}]}\n", "a code has no code"},
 		{"Code.name", "codesets:\n  s: {title: x, codes: [{code: '1'}]}\n", "has no name"},

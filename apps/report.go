@@ -1,0 +1,67 @@
+package apps
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/engine"
+	"github.com/shopspring/decimal"
+)
+
+// report answers GET /api/reports/{app}/{report}?filter=…: the columns, one row
+// per group and the totals row; money and decimals as strings.
+func (s *Server) report(c *fiber.Ctx) error {
+	actor, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.rt.Report(c.UserContext(), actor, c.Params("app"), c.Params("report"), c.Query("filter"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(ReportJSON(res))
+}
+
+// ReportJSON renders a report result for the API (and the UI's exports).
+func ReportJSON(res *engine.ReportResult) fiber.Map {
+	cols := make([]fiber.Map, len(res.Columns))
+	for i, col := range res.Columns {
+		kind := "measure"
+		if col.Group {
+			kind = "group"
+		}
+		cols[i] = fiber.Map{"name": col.Name, "label": col.Label, "kind": kind}
+	}
+	render := func(row engine.ReportRow) fiber.Map {
+		out := fiber.Map{}
+		for _, col := range res.Columns {
+			v := row.Values[col.Name]
+			switch {
+			case col.Group:
+				if v != nil {
+					if f := res.Entity.Field(col.Name); f != nil {
+						v = f.Kind.JSON(f, v)
+					}
+				}
+			case v != nil:
+				if d, ok := v.(decimal.Decimal); ok {
+					scale := int32(2)
+					if col.Measure.Expr != "" && col.Measure.Scale > 0 {
+						scale = int32(col.Measure.Scale)
+					} else if f := res.Entity.Field(col.Measure.Field); f != nil && col.Measure.Agg != "" {
+						scale = int32(f.Kind.Column(f).Scale)
+					}
+					v = d.StringFixed(scale)
+				}
+			}
+			out[col.Name] = v
+		}
+		if len(row.Labels) > 0 {
+			out["_labels"] = row.Labels
+		}
+		return out
+	}
+	rows := make([]fiber.Map, len(res.Rows))
+	for i, row := range res.Rows {
+		rows[i] = render(row)
+	}
+	return fiber.Map{"report": res.Report.Name, "title": res.Report.Title, "columns": cols, "rows": rows, "totals": render(res.Totals)}
+}
