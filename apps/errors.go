@@ -20,6 +20,8 @@ type errorDetail struct {
 	Message    string              `json:"message"`
 	Fields     map[string][]string `json:"fields,omitempty"`
 	FieldCodes map[string][]string `json:"field_codes,omitempty"`
+	// Rows lists every bad row of a refused import.
+	Rows []engine.ImportRowError `json:"rows,omitempty"`
 }
 
 // errorHandler is the one place that maps errors to HTTP. A database or
@@ -37,7 +39,10 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		bq  *engine.BadQueryError
 		fbe *fiber.Error
 	)
+	var ir *engine.ImportRejectedError
 	switch {
+	case errors.As(err, &ir):
+		return http.StatusUnprocessableEntity, importRejected(ir)
 	case errors.As(err, &ve):
 		status, code, msg := http.StatusUnprocessableEntity, "validation", "提交的数据未通过校验"
 		if ve.Malformed {

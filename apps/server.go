@@ -83,6 +83,7 @@ func (s *Server) Mount(app *fiber.App) {
 	api.Patch("/:id", s.update)
 	api.Delete("/:id", s.delete)
 	s.mountWorkflow(api)
+	s.mountLedger(api)
 }
 
 // recordID parses the :id path parameter.

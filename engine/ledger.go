@@ -289,9 +289,9 @@ func positive(f *metamodel.Field, fen int64, zeroOK bool) *ValidationError {
 	if fen > 0 || (zeroOK && fen == 0) {
 		return nil
 	}
-	msg := "金额必须大于 0"
+	msg := "必须大于 0"
 	if zeroOK {
-		msg = "金额不能为负数"
+		msg = "不能为负数"
 	}
 	return &ValidationError{Fields: map[string][]FieldError{f.Name: {{Code: "amount_not_positive", Message: fmt.Sprintf("%s%s", f.DisplayLabel(), msg)}}}}
 }

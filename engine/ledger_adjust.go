@@ -48,8 +48,15 @@ func (l *ledger) adjust(ec EffectContext, ch *Change, src ledgerSource) error {
 		r.moves, r.what = []movement{{KindFreeze, amount}}, "冻结"
 	case "unfreeze":
 		r.moves, r.what = []movement{{KindUnfreeze, amount}}, "解冻"
-	case "transfer":
+	case "transfer", "change":
 		to := Account{App: acct.App, Entity: acct.Entity, ID: rec.Values[a.ToField.Name].(int64)}
+		if kind == "change" {
+			// The account of the new element combination may not be open
+			// yet: it opens at zero and receives the amount.
+			if _, err := l.open(ec, ec.Tx, src, to, 0); err != nil {
+				return err
+			}
+		}
 		in := moveRequest{account: to, strict: true, label: accountLabel(a.Target, to.ID), field: a.ToField.Name, what: "调入", moves: []movement{{KindTransferIn, amount}}}
 		r.moves, r.what = []movement{{KindTransferOut, amount}}, "调出"
 		// Lock the two balances in one order, so that two transfers in
@@ -114,7 +121,7 @@ func checkAdjustment(a *metamodel.Adjust, rec *Record) *ValidationError {
 	if from <= 0 {
 		verr.add(a.AccountField.Name, "required", "%s 为必填项", a.AccountField.DisplayLabel())
 	}
-	if kind == "transfer" {
+	if kind == "transfer" || kind == "change" {
 		to, _ := rec.Values[a.ToField.Name].(int64)
 		switch {
 		case to <= 0:

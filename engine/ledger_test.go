@@ -60,7 +60,7 @@ entities:
     fields:
       grant:  {type: ref, entity: grant, required: true}
       target: {type: ref, entity: grant, label: 调入额度}
-      kind:   {type: enum, label: 类型, required: true, values: [increase, decrease, transfer, freeze, unfreeze]}
+      kind:   {type: enum, label: 类型, required: true, values: [increase, decrease, transfer, change, freeze, unfreeze]}
       amount: {type: money, label: 金额, required: true}
     adjusts: {account: grant, kind: kind, amount: amount, to: target, apply_on: [approve]}
 workflows:
@@ -512,8 +512,22 @@ func TestLedgerAdjustments(t *testing.T) {
 		f.mustCreate("spend", spendOn(a, 0, "1000.01"))
 		rec := f.mustCreate("adjustment", map[string]any{"grant": a, "kind": "increase", "amount": "1.00"})
 		f.mustFire("adjustment", rec.ID, "approve")
+		// A change moves money to a grant of other elements that is not
+		// released yet: its account opens at zero and receives the amount;
+		// releasing it later does not open it a second time.
+		c := f.mustCreate("grant", map[string]any{"agency": "101001", "func_class": "2050202", "amount": "1000.00"})
+		if err := adjust("change", "1000.00", c.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.mustFire("grant", c.ID, "release")
+		if got, want := f.balance("grant", c.ID), "1,000.00/0.00/0.00/0.00/1,000.00"; got != want {
+			t.Errorf("grant changed to: %s, want %s", got, want)
+		}
+		if got, want := f.ledgerKinds("grant", c.ID, ""), "open:0.00 transfer-in:1,000.00"; got != want {
+			t.Errorf("ledger of the grant changed to: %s, want %s", got, want)
+		}
 		f.verify()
-		if got, want := f.balance("grant", a), "8,001.00/4,000.01/0.00/0.00/4,000.99"; got != want {
+		if got, want := f.balance("grant", a), "7,001.00/4,000.01/0.00/0.00/3,000.99"; got != want {
 			t.Errorf("grant a at the end: %s, want %s", got, want)
 		}
 	})

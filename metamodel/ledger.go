@@ -23,8 +23,10 @@ const CreateEvent = "create"
 // refuses an overdraft, warn lets it through with a warning, none records it.
 var Controls = []string{"strict", "warn", "none"}
 
-// AdjustKinds are what an adjustment does to its account.
-var AdjustKinds = []string{"increase", "decrease", "transfer", "freeze", "unfreeze"}
+// AdjustKinds are what an adjustment does to its account. change (变更) is a
+// transfer to an account with another element combination: the receiving
+// account is opened (at zero) if it is not open yet.
+var AdjustKinds = []string{"increase", "decrease", "transfer", "change", "freeze", "unfreeze"}
 
 // Balance makes every record of an entity an account: approved is its amount
 // field once the account opens.
@@ -73,14 +75,15 @@ func (d *Draw) Strict() bool { return d.Control == "" || d.Control == "strict" }
 
 // Adjust says that a record changes an account when one of ApplyOn fires:
 // increase (追加), decrease (追减), transfer to another account (调剂),
-// freeze or unfreeze part of it.
+// change to an account of another element combination (变更), freeze or
+// unfreeze part of it.
 type Adjust struct {
 	Pos     Pos
 	At      map[string]Pos
 	Account string   `yaml:"account" desc:"The ref field naming the account adjusted; its entity must declare a balance."`
-	Kind    string   `yaml:"kind" desc:"An enum field whose values are adjustment kinds, or one fixed kind: increase, decrease, transfer, freeze, unfreeze."`
+	Kind    string   `yaml:"kind" desc:"An enum field whose values are adjustment kinds, or one fixed kind: increase, decrease, transfer, change, freeze, unfreeze."`
 	Amount  string   `yaml:"amount" desc:"The money field holding how much; must be positive."`
-	To      string   `yaml:"to" desc:"transfer: the ref field naming the account that receives the amount."`
+	To      string   `yaml:"to" desc:"transfer, change: the ref field naming the account that receives the amount."`
 	ApplyOn []string `yaml:"apply_on" desc:"Events at which the adjustment takes effect (create = on create)."`
 
 	// Resolved by the checker.
@@ -211,8 +214,8 @@ func checkAdjust(p *Project, e *Entity, a *Adjust, ps *Problems) {
 		if a.To == a.Account {
 			ps.Addf(a.At["to"], "%s: to and account are the same field; a transfer needs a second ref field", where)
 		}
-	} else if slices.Contains(kinds, "transfer") {
-		ps.Addf(a.Pos, "%s: kind transfer needs to: the ref field naming the account that receives the amount", where)
+	} else if slices.Contains(kinds, "transfer") || slices.Contains(kinds, "change") {
+		ps.Addf(a.Pos, "%s: kinds transfer and change need to: the ref field naming the account that receives the amount", where)
 	}
 	if len(a.ApplyOn) == 0 {
 		ps.Addf(a.Pos, "%s: apply_on is missing: the events at which the adjustment takes effect (create = on create)", where)

@@ -123,7 +123,7 @@ func TestLedgerChecks(t *testing.T) {
 			want:    []string{`kind field kind has value "move", which is not an adjustment kind`}},
 		{name: "transfer without to",
 			replace: map[string]string{"ADJUST": "    adjusts: {account: account, kind: kind, amount: amount, apply_on: [create]}"},
-			want:    []string{"kind transfer needs to"}},
+			want:    []string{"kinds transfer and change need to"}},
 		{name: "fixed kind, no apply_on",
 			replace: map[string]string{"ADJUST": "    adjusts: {account: account, kind: increase, amount: amount}"},
 			want:    []string{"adjusts: apply_on is missing"}},

@@ -1,0 +1,93 @@
+package apps
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/engine"
+)
+
+// importFile imports the uploaded file (multipart field "file"; format from
+// the form field "format" or the file name: .xlsx is Excel, else CSV). It
+// answers 200 with the report when every row was imported, and 422 with
+// every bad row otherwise (nothing imported).
+//
+// With "Accept: application/x-ndjson" the answer streams instead: one line
+// {"done": n, "total": m} as rows are written, then {"report": …} or
+// {"error": …} — so that a browser can show the same progress as the CLI.
+func (s *Server) importFile(c *fiber.Ctx) error {
+	actor, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{"file": {{Code: "required", Message: "请以 multipart/form-data 上传文件（字段名 file）"}}}}
+	}
+	format := c.FormValue("format")
+	if format == "" {
+		format = engine.ImportFormat(fh.Filename)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	if c.Get(fiber.HeaderAccept) != "application/x-ndjson" {
+		defer f.Close()
+		report, err := s.rt.Import(ctx, actor, e.App.Name, e.Name, f, format, nil)
+		if err != nil {
+			return err
+		}
+		return c.JSON(report)
+	}
+	c.Set(fiber.HeaderContentType, "application/x-ndjson")
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer f.Close()
+		enc := json.NewEncoder(w)
+		step := 1
+		report, err := s.rt.Import(ctx, actor, e.App.Name, e.Name, f, format, func(done, total int) {
+			if step == 1 && total > 100 {
+				step = total / 100
+			}
+			if done%step == 0 || done == total {
+				_ = enc.Encode(fiber.Map{"done": done, "total": total})
+				_ = w.Flush()
+			}
+		})
+		if err != nil {
+			_ = enc.Encode(s.streamedError(err))
+		} else {
+			_ = enc.Encode(fiber.Map{"report": report})
+		}
+		_ = w.Flush()
+	})
+	return nil
+}
+
+// importRejected is the body of a refused import: every bad row with its
+// line and, by field, what is wrong.
+func importRejected(ir *engine.ImportRejectedError) errorBody {
+	return errorBody{errorDetail{Code: "import_rejected", Message: ir.Error(), Rows: ir.Report.Errors}}
+}
+
+// streamedError is the last line of a streamed import that failed; the
+// status is already 200, so the line says what the status would have said.
+func (s *Server) streamedError(err error) errorBody {
+	var ir *engine.ImportRejectedError
+	var fe *engine.ForbiddenError
+	switch {
+	case errors.As(err, &ir):
+		return importRejected(ir)
+	case errors.As(err, &fe):
+		return errorBody{errorDetail{Code: "forbidden", Message: fe.Message}}
+	}
+	s.log.Error("import failed", "error", err.Error())
+	return errorBody{errorDetail{Code: "internal", Message: "服务器内部错误，请稍后重试；问题已记录"}}
+}

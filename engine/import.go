@@ -1,0 +1,427 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/xuri/excelize/v2"
+)
+
+// Bulk import (docs/import.md): a CSV or Excel file whose first row names the
+// fields (by name or label) becomes records of one entity, all or nothing.
+// Every row goes through what an API create does — decodeInput, defaults,
+// computed fields, validate, data scope, references, then the insert with its
+// audit row and effects (the ledger) — and the file is imported only when
+// every row passes; otherwise nothing is written and the report lists every
+// bad row with its line number and reasons.
+
+// Import formats.
+const (
+	FormatCSV  = "csv"
+	FormatXLSX = "xlsx"
+)
+
+// FileField is the key of problems with the file itself (columns, format).
+const FileField = "_file"
+
+// ImportRowError is what is wrong with one row: by field, as in a
+// ValidationError; RecordField holds problems of the whole row.
+type ImportRowError struct {
+	Line   int                     `json:"line"`
+	Fields map[string][]FieldError `json:"fields"`
+}
+
+// ImportReport says what an import did or why it did not.
+type ImportReport struct {
+	App      string   `json:"app"`
+	Entity   string   `json:"entity"`
+	Columns  []string `json:"columns"`
+	Total    int      `json:"total"`
+	Imported int      `json:"imported"`
+	// IDs are the records created, in file order.
+	IDs    []int64          `json:"ids,omitempty"`
+	Errors []ImportRowError `json:"errors,omitempty"`
+}
+
+// ImportRejectedError is returned when any row is bad: nothing was imported.
+type ImportRejectedError struct{ Report *ImportReport }
+
+func (e *ImportRejectedError) Error() string {
+	return fmt.Sprintf("导入未执行：%d 行有误，未导入任何记录", len(e.Report.Errors))
+}
+
+// importRow is one data row of the file.
+type importRow struct {
+	line  int
+	cells []string
+}
+
+// Import reads a CSV or Excel file of records of app.entity and creates them
+// all in one transaction, or none. progress, if given, is called as rows are
+// written (done of total). A file with bad rows returns the report listing
+// them and an *ImportRejectedError.
+func (rt *Runtime) Import(ctx context.Context, actor Actor, app, entity string, r io.Reader, format string, progress func(done, total int)) (*ImportReport, error) {
+	return rt.importWith(ctx, actor, app, entity, r, format, progress, nil)
+}
+
+// importWith is Import with a last step inside the import's transaction.
+func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity string, r io.Reader, format string, progress func(done, total int), last func(tx *sql.Tx, report *ImportReport) error) (*ImportReport, error) {
+	s, err := rt.store(app, entity)
+	if err != nil {
+		return nil, err
+	}
+	e := s.entity
+	if !rt.Access.Can(actor, e, "create") {
+		return nil, forbidden("您无权新建%s", e.Label())
+	}
+	report := &ImportReport{App: app, Entity: entity}
+	rows, err := readTable(r, format)
+	if err != nil {
+		return rt.rejectFile(report, 1, "%v", err)
+	}
+	if len(rows) == 0 {
+		return rt.rejectFile(report, 1, "文件是空的：第一行应为字段名（或字段标题）")
+	}
+	fields, ferr := importColumns(e, rows[0].cells)
+	for _, f := range fields {
+		if f != nil {
+			report.Columns = append(report.Columns, f.Name)
+		}
+	}
+	if ferr != nil {
+		return rt.rejectFile(report, rows[0].line, "%s", ferr.Error())
+	}
+	rows = rows[1:]
+	report.Total = len(rows)
+
+	// Validate every row before anything is written.
+	records := make([]*Record, len(rows))
+	bad := map[int]*ValidationError{}
+	writable := rt.writable(actor, e)
+	now := rt.now().UTC().Truncate(time.Microsecond)
+	for i, row := range rows {
+		input := map[string]any{}
+		for j, cell := range row.cells {
+			if j < len(fields) && fields[j] != nil && strings.TrimSpace(cell) != "" {
+				input[fields[j].Name] = importCell(fields[j], cell, format)
+			}
+		}
+		values, verr := decodeInput(e, input, writable)
+		if verr != nil {
+			bad[i] = verr
+			continue
+		}
+		applyDefaults(e, values)
+		rec := &Record{App: app, Entity: entity, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
+		if e.Workflow != nil {
+			rec.State = e.Workflow.Initial
+		}
+		if err := rt.prepare(e, rec); err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				return nil, err
+			}
+			bad[i] = ve
+			continue
+		}
+		if !rt.Access.Sees(actor, e, rec) {
+			bad[i] = &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "scope", Message: fmt.Sprintf("不能为您的数据范围以外的单位新建%s", e.Label())}}}}
+			continue
+		}
+		records[i] = rec
+	}
+	duplicatesInFile(e, rows, records, bad)
+
+	// Write every valid row in one transaction, each in a savepoint, so that
+	// a row refused there (a reference, a duplicate, an overdraft) is listed
+	// and the rows after it are still checked. Any bad row, found here or
+	// above, rolls the whole transaction back.
+	rowCtx := WithIdempotencyKey(ctx, "")
+	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		for i, rec := range records {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if rec == nil {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT import_row"); err != nil {
+				return fmt.Errorf("import savepoint: %w", err)
+			}
+			rowErr := rt.insertImported(rowCtx, tx, s, actor, rec)
+			if rowErr != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT import_row"); err != nil {
+					return fmt.Errorf("import savepoint: %w", err)
+				}
+				ve, ok := asRowError(rowErr)
+				if !ok {
+					return fmt.Errorf("line %d: %w", rows[i].line, rowErr)
+				}
+				bad[i] = ve
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT import_row"); err != nil {
+				return fmt.Errorf("import savepoint: %w", err)
+			}
+			if progress != nil {
+				progress(i+1, len(records))
+			}
+		}
+		if len(bad) > 0 {
+			return errImportRejected
+		}
+		if last != nil {
+			report.Imported = len(records)
+			return last(tx, report)
+		}
+		return nil
+	})
+	if errors.Is(err, errImportRejected) {
+		return rt.reject(report, rows, bad)
+	}
+	if err != nil {
+		return nil, err
+	}
+	report.Imported = len(records)
+	for _, rec := range records {
+		report.IDs = append(report.IDs, rec.ID)
+	}
+	return report, nil
+}
+
+var errImportRejected = errors.New("import rejected")
+
+// insertImported is Create's write step for one validated record, inside the
+// import's transaction.
+func (rt *Runtime) insertImported(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, rec *Record) error {
+	if err := rt.checkRefs(ctx, tx, s.entity, rec.Values); err != nil {
+		return err
+	}
+	args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(rec.CreatedAt), rt.DB.timeArg(rec.UpdatedAt), rec.DefVersion}
+	if s.hasState {
+		args = append(args, rec.State)
+	}
+	args = append(args, s.fieldArgs(rt.DB, rec.Values)...)
+	if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
+		return rt.dbError(s, "import", err)
+	}
+	if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: rec.CreatedAt,
+		Changes: diffValues(s.entity, nil, rec.Values), DefVersion: rec.DefVersion}); err != nil {
+		return err
+	}
+	return rt.applyEffects(ctx, tx, &Change{Actor: actor, Entity: s.entity, Action: "create", New: rec})
+}
+
+// asRowError turns what refused one row into its report entry; other errors
+// (the database is gone) stop the import.
+func asRowError(err error) (*ValidationError, bool) {
+	var ve *ValidationError
+	var ce *ConflictError
+	var fe *ForbiddenError
+	switch {
+	case errors.As(err, &ve):
+		return ve, true
+	case errors.As(err, &ce):
+		out := &ValidationError{Fields: map[string][]FieldError{}}
+		for k, v := range ce.Fields {
+			out.Fields[k] = append(out.Fields[k], v...)
+		}
+		if len(ce.Fields) == 0 {
+			out.add(RecordField, ce.Code, "%s", ce.Message)
+		}
+		return out, true
+	case errors.As(err, &fe):
+		return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "forbidden", Message: fe.Message}}}}, true
+	}
+	return nil, false
+}
+
+func (rt *Runtime) rejectFile(report *ImportReport, line int, format string, args ...any) (*ImportReport, error) {
+	report.Errors = []ImportRowError{{Line: line, Fields: map[string][]FieldError{FileField: {{Code: "file", Message: fmt.Sprintf(format, args...)}}}}}
+	return report, &ImportRejectedError{Report: report}
+}
+
+func (rt *Runtime) reject(report *ImportReport, rows []importRow, bad map[int]*ValidationError) (*ImportReport, error) {
+	idx := make([]int, 0, len(bad))
+	for i := range bad {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	for _, i := range idx {
+		report.Errors = append(report.Errors, ImportRowError{Line: rows[i].line, Fields: bad[i].Fields})
+	}
+	report.Imported, report.IDs = 0, nil
+	return report, &ImportRejectedError{Report: report}
+}
+
+// importColumns maps the header row to fields: a field's name, label or
+// English label, case-insensitively.
+func importColumns(e *metamodel.Entity, header []string) ([]*metamodel.Field, error) {
+	byName := map[string]*metamodel.Field{}
+	for _, f := range e.Fields {
+		for _, n := range []string{f.Name, f.Label, f.LabelEn} {
+			if n != "" {
+				byName[strings.ToLower(n)] = f
+			}
+		}
+	}
+	out := make([]*metamodel.Field, len(header))
+	seen := map[*metamodel.Field]int{}
+	var problems []string
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		f := byName[strings.ToLower(h)]
+		switch {
+		case f == nil:
+			problems = append(problems, fmt.Sprintf("第 %d 列“%s”不是%s的字段", i+1, h, e.Label()))
+		case seen[f] > 0:
+			problems = append(problems, fmt.Sprintf("第 %d 列“%s”与第 %d 列是同一字段 %s", i+1, h, seen[f], f.Name))
+		default:
+			seen[f] = i + 1
+			out[i] = f
+		}
+	}
+	if len(problems) > 0 {
+		return out, errors.New(strings.Join(problems, "；"))
+	}
+	return out, nil
+}
+
+// duplicatesInFile marks rows that repeat a unique value of an earlier row.
+func duplicatesInFile(e *metamodel.Entity, rows []importRow, records []*Record, bad map[int]*ValidationError) {
+	var groups [][]string
+	for _, f := range e.Fields {
+		if f.Unique {
+			groups = append(groups, []string{f.Name})
+		}
+	}
+	groups = append(groups, e.Unique...)
+	for _, g := range groups {
+		first := map[string]int{}
+		for i, rec := range records {
+			if rec == nil {
+				continue
+			}
+			var parts []string
+			empty := false
+			for _, name := range g {
+				v := rec.Values[name]
+				if v == nil {
+					empty = true
+				}
+				parts = append(parts, fmt.Sprint(v))
+			}
+			if empty {
+				continue
+			}
+			key := strings.Join(parts, "\x00")
+			if j, dup := first[key]; dup {
+				if bad[i] == nil {
+					bad[i] = &ValidationError{}
+				}
+				bad[i].add(g[0], "duplicate", "与第 %d 行重复（%s）", rows[j].line, strings.Join(g, "、"))
+				continue
+			}
+			first[key] = i
+		}
+	}
+}
+
+// importCell turns a cell into API-like input. Excel stores dates as day
+// numbers; they become dates here.
+func importCell(f *metamodel.Field, cell, format string) any {
+	cell = strings.TrimSpace(cell)
+	if format == FormatXLSX && (f.Type == "date" || f.Type == "datetime") {
+		if n, err := strconv.ParseFloat(cell, 64); err == nil {
+			if t, err := excelize.ExcelDateToTime(n, false); err == nil {
+				if f.Type == "date" {
+					return t.Format(time.DateOnly)
+				}
+				return t.Format(time.RFC3339)
+			}
+		}
+	}
+	return cell
+}
+
+// readTable reads every non-empty row of a CSV file or of the first sheet of
+// an Excel file, with its line number.
+func readTable(r io.Reader, format string) ([]importRow, error) {
+	switch strings.ToLower(format) {
+	case FormatCSV:
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("读取文件失败：%v", err)
+		}
+		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		cr := csv.NewReader(bytes.NewReader(data))
+		cr.FieldsPerRecord = -1
+		var rows []importRow
+		for {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("不是有效的 CSV 文件：%v", err)
+			}
+			line, _ := cr.FieldPos(0)
+			if !blank(rec) {
+				rows = append(rows, importRow{line: line, cells: rec})
+			}
+		}
+		return rows, nil
+	case FormatXLSX:
+		x, err := excelize.OpenReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("不是有效的 Excel（xlsx）文件：%v", err)
+		}
+		defer x.Close()
+		sheets := x.GetSheetList()
+		if len(sheets) == 0 {
+			return nil, errors.New("Excel 文件中没有工作表")
+		}
+		cells, err := x.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, fmt.Errorf("读取工作表 %s 失败：%v", sheets[0], err)
+		}
+		var rows []importRow
+		for i, rec := range cells {
+			if !blank(rec) {
+				rows = append(rows, importRow{line: i + 1, cells: rec})
+			}
+		}
+		return rows, nil
+	}
+	return nil, fmt.Errorf("不支持的文件格式 %q：请上传 CSV 或 Excel（xlsx）文件", format)
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ImportFormat guesses the format from a file name: .xlsx is Excel, anything
+// else CSV.
+func ImportFormat(name string) string {
+	if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
+		return FormatXLSX
+	}
+	return FormatCSV
+}
