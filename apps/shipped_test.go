@@ -135,6 +135,9 @@ func TestShippedIndicatorAPI(t *testing.T) {
 				Want: map[string]any{"error.field_codes.agency.0": "agency_below_department"}},
 			{Name: "transfer without upper document", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "fund_source", "32"), Status: 422,
 				Want: map[string]any{"error.field_codes.upper_doc_no.0": "upper_doc_for_transfer"}},
+			{Name: "department economic class not mapped to the government one", Method: "POST", Path: "/api/indicator/indicator",
+				Body: with(validIndicator(), "dept_econ", "30101"), Status: 422,
+				Want: map[string]any{"error.field_codes.dept_econ.0": "econ_mapping"}},
 			{Name: "missing required elements", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "func_class", nil, "fund_nature", nil), Status: 422,
 				Want: map[string]any{"error.field_codes.func_class.0": "required", "error.field_codes.fund_nature.0": "required"}},
 		}

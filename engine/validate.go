@@ -97,6 +97,11 @@ func exprEnv(e *metamodel.Entity, rec *Record, values map[string]any) map[string
 		env[f.Name] = v
 	}
 	env["today"] = Today(time.Now())
+	if p := e.App.Project(); p != nil {
+		for name, fn := range p.Functions() {
+			env[name] = fn
+		}
+	}
 	if rec != nil {
 		env["id"] = int(rec.ID)
 		env["state"] = rec.State

@@ -75,6 +75,7 @@ func check(p *Project, ps *Problems) {
 	}
 	checkLedger(p, ps)
 	checkAccess(p, ps)
+	checkCodeCallsAll(p, ps)
 }
 
 // nameRule explains namePattern; load.go uses it for app folders.

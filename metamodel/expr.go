@@ -89,6 +89,11 @@ func Env(e *Entity, withActor bool) map[string]any {
 	if withActor {
 		env["actor"] = Actor{}
 	}
+	if e.App != nil && e.App.project != nil {
+		for name, fn := range e.App.project.Functions() {
+			env[name] = fn
+		}
+	}
 	return env
 }
 

@@ -37,6 +37,7 @@ func Load(dir string) (*Project, error) {
 		}
 		p.Apps = append(p.Apps, app)
 		p.apps[app.Name] = app
+		app.project = p
 	}
 	var names []string
 	for name := range p.Files {

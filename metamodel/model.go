@@ -2,6 +2,7 @@ package metamodel
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/expr-lang/expr/vm"
 )
@@ -20,6 +21,9 @@ type Project struct {
 
 	apps     map[string]*App
 	codeSets map[string]*CodeSet
+
+	functionsOnce sync.Once
+	functions     map[string]any
 }
 
 // App returns the app called name, or nil.
@@ -70,11 +74,15 @@ type App struct {
 	Files []string
 
 	entities map[string]*Entity
+	project  *Project
 	names    map[string]Pos // "workflow payment" → where it was first defined
 }
 
 // Entity returns the entity called name in this app, or nil.
 func (a *App) Entity(name string) *Entity { return a.entities[name] }
+
+// Project is the project the app was loaded in.
+func (a *App) Project() *Project { return a.project }
 
 // Role returns the role called name in this app, or nil.
 func (a *App) Role(name string) *Role {
