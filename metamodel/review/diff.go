@@ -287,7 +287,39 @@ func (d *differ) workflow(ow, nw *metamodel.Workflow) {
 	d.text(subj, "title", ow.Title, nw.Title)
 	d.text(subj, "entity", ow.Entity, nw.Entity)
 	d.text(subj, "initial state", ow.Initial, nw.Initial)
-	d.set(subj, ow.States, nw.States, "state %s added", "state %s removed")
+	marked := func(w *metamodel.Workflow) []string {
+		var out []string
+		for _, s := range w.States {
+			var marks []string
+			if s == w.Initial {
+				marks = append(marks, "initial")
+			}
+			if slices.Contains(w.Final, s) {
+				marks = append(marks, "final")
+			}
+			if slices.Contains(editable(w), s) {
+				marks = append(marks, "editable")
+			}
+			if len(marks) > 0 {
+				s += " (" + strings.Join(marks, ", ") + ")"
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	var addedStates, removedStates []string
+	for _, s := range marked(nw) {
+		if !slices.Contains(ow.States, strings.Fields(s)[0]) {
+			addedStates = append(addedStates, s)
+		}
+	}
+	for _, s := range marked(ow) {
+		if !slices.Contains(nw.States, strings.Fields(s)[0]) {
+			removedStates = append(removedStates, s)
+		}
+	}
+	d.set(subj, nil, addedStates, "state %s added", "")
+	d.set(subj, removedStates, nil, "", "state %s removed")
 	// Final and editable only for states in both versions: a state added or
 	// removed is one change already.
 	common := func(states []string) []string {

@@ -49,56 +49,85 @@ func neverTrue(p *metamodel.Project, e *metamodel.Entity, t *metamodel.Transitio
 	return gc.never(tree.Node)
 }
 
+// never decides whether n is false for every record: it writes n as a
+// disjunction of conjunctions and looks for a contradiction in each.
 func (gc *guardContext) never(n ast.Node) (bool, string) {
+	clauses, ok := dnf(n)
+	if !ok {
+		return false, ""
+	}
+	if len(clauses) == 0 {
+		return true, "it is the constant false"
+	}
+	var whys []string
+	for _, c := range clauses {
+		never, why := gc.contradiction(c)
+		if !never {
+			return false, ""
+		}
+		if !slices.Contains(whys, why) {
+			whys = append(whys, why)
+		}
+	}
+	if len(clauses) == 1 {
+		return true, whys[0]
+	}
+	return true, "no alternative can hold: " + strings.Join(whys, "; ")
+}
+
+// maxClauses bounds the disjunctive normal form; larger guards are not
+// analysed.
+const maxClauses = 64
+
+// dnf writes n as a list of conjunctions (each a list of terms); false is no
+// conjunction at all, true one empty conjunction.
+func dnf(n ast.Node) ([][]ast.Node, bool) {
 	switch x := n.(type) {
 	case *ast.BoolNode:
-		if !x.Value {
-			return true, "it is the constant false"
+		if x.Value {
+			return [][]ast.Node{{}}, true
 		}
-		return false, ""
+		return nil, true
 	case *ast.UnaryNode:
-		if b, ok := x.Node.(*ast.BoolNode); ok && (x.Operator == "!" || x.Operator == "not") && b.Value {
-			return true, "it is the constant false"
+		if b, ok := x.Node.(*ast.BoolNode); ok && (x.Operator == "!" || x.Operator == "not") {
+			return dnf(&ast.BoolNode{Value: !b.Value})
 		}
 	case *ast.BinaryNode:
 		switch x.Operator {
 		case "||", "or":
-			l, lr := gc.never(x.Left)
-			r, rr := gc.never(x.Right)
-			if l && r {
-				return true, "neither side of " + x.Operator + " can hold: " + lr + "; " + rr
+			l, lok := dnf(x.Left)
+			r, rok := dnf(x.Right)
+			if !lok || !rok || len(l)+len(r) > maxClauses {
+				return nil, false
 			}
-			return false, ""
+			return append(l, r...), true
 		case "&&", "and":
-			terms := conjuncts(n)
-			for _, term := range terms {
-				if never, why := gc.never(term); never {
-					return true, why
+			l, lok := dnf(x.Left)
+			r, rok := dnf(x.Right)
+			if !lok || !rok || len(l)*len(r) > maxClauses {
+				return nil, false
+			}
+			var out [][]ast.Node
+			for _, a := range l {
+				for _, b := range r {
+					out = append(out, append(slices.Clone(a), b...))
 				}
 			}
-			return gc.contradiction(terms)
+			return out, true
 		}
 	}
-	return gc.contradiction([]ast.Node{n})
-}
-
-// conjuncts flattens a chain of && into its terms.
-func conjuncts(n ast.Node) []ast.Node {
-	if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == "&&" || b.Operator == "and") {
-		return append(conjuncts(b.Left), conjuncts(b.Right)...)
-	}
-	return []ast.Node{n}
+	return [][]ast.Node{{n}}, true
 }
 
 // atom is one comparison of a name with constants: amount <= 1000,
 // state == 'draft', method in ['a', 'b'], 'treasury' in actor.roles.
 type atom struct {
-	name string
-	op   string // ==, !=, <, <=, >, >=, in, not in, has
-	num  decimal.Decimal
+	name  string
+	op    string // ==, !=, <, <=, >, >=, in, not in, has
+	num   decimal.Decimal
 	isNum bool
-	strs []string // the constant(s) as text
-	text string   // as written, for messages
+	strs  []string // the constant(s) as text
+	text  string   // as written, for messages
 }
 
 // contradiction looks for atoms about one name that cannot all hold.
