@@ -92,6 +92,9 @@ const (
 	Number
 	// Bool is true or false; Text is "true" or "false".
 	Bool
+	// Param is $name, a value supplied by the caller (Bind): the field of
+	// another record, such as the parent of generated records. Text is the name.
+	Param
 )
 
 // Value is a literal of a filter.
@@ -173,6 +176,9 @@ func (n *IsNull) String() string {
 // String renders the literal: strings in single quotes, a quote in them doubled,
 // since single-quoted strings have no other escapes and so hold any text.
 func (v Value) String() string {
+	if v.Kind == Param {
+		return "$" + v.Text
+	}
 	if v.Kind == String {
 		return "'" + strings.ReplaceAll(v.Text, "'", "''") + "'"
 	}

@@ -196,6 +196,9 @@ func (c *compiler) like(b *strings.Builder, n *Like) error {
 	if !isText(col) {
 		return errorf(n.Offset, "%s: like applies only to text fields (string, text, enum, code)", n.Field)
 	}
+	if n.Pattern.Kind == Param {
+		return errorf(n.Pattern.Offset, "%s: $%s has no value (bind parameters before compiling)", n.Field, n.Pattern.Text)
+	}
 	if n.Pattern.Kind != String {
 		return errorf(n.Pattern.Offset, "%s: the like pattern must be a quoted string", n.Field)
 	}
@@ -221,6 +224,9 @@ func (c *compiler) under(b *strings.Builder, n *Under) error {
 	f := col.Field
 	if f == nil || f.Set == nil {
 		return errorf(n.Offset, "%s: under applies only to code fields", n.Field)
+	}
+	if n.Code.Kind == Param {
+		return errorf(n.Code.Offset, "%s: $%s has no value (bind parameters before compiling)", n.Field, n.Code.Text)
 	}
 	if n.Code.Kind != String {
 		return errorf(n.Code.Offset, "%s: the code after under must be a quoted string", n.Field)
@@ -335,6 +341,8 @@ func (c *compiler) value(name string, col Column, v Value) (string, error) {
 			}
 		case Bool:
 			in = v.Text == "true"
+		case Param:
+			return "", errorf(v.Offset, "%s: $%s has no value (bind parameters before compiling)", name, v.Text)
 		default:
 			return "", errorf(v.Offset, "%s: a value has no kind", name)
 		}

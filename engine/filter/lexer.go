@@ -17,6 +17,7 @@ const (
 	tokLParen
 	tokRParen
 	tokComma
+	tokParam
 )
 
 // token is one lexeme; text is a word or number as written, a string's
@@ -40,6 +41,8 @@ func (t token) describe() string {
 		return "the string " + Value{Kind: String, Text: t.text}.String()
 	case tokNumber:
 		return "the number " + t.text
+	case tokParam:
+		return "the parameter $" + t.text
 	}
 	return fmt.Sprintf("%q", t.text)
 }
@@ -99,6 +102,16 @@ func (l *lexer) next() (token, error) {
 	case c == ',':
 		l.pos++
 		return token{kind: tokComma, text: ",", off: start}, nil
+	case c == '$':
+		end := start + 1
+		for end < len(src) && isWordPart(src[end]) {
+			end++
+		}
+		if end == start+1 || !isWordStart(src[start+1]) {
+			return token{}, errorf(start, `"$" starts a parameter and is followed by a field name, as in $agency`)
+		}
+		l.pos = end
+		return token{kind: tokParam, text: src[start+1 : end], off: start}, nil
 	case c == '=' || c == '!' || c == '<' || c == '>':
 		return l.operator()
 	}

@@ -312,6 +312,8 @@ func (p *parser) value(after string) (Value, error) {
 		v = Value{Kind: String, Text: t.text, Offset: t.off}
 	case t.kind == tokNumber:
 		v = Value{Kind: Number, Text: t.text, Offset: t.off}
+	case t.kind == tokParam:
+		v = Value{Kind: Param, Text: t.text, Offset: t.off}
 	case t.is("true"), t.is("false"):
 		v = Value{Kind: Bool, Text: strings.ToLower(t.text), Offset: t.off}
 	case t.kind == tokEOF:
@@ -330,11 +332,14 @@ func (p *parser) value(after string) (Value, error) {
 // quoted parses a string literal where the grammar allows no other value.
 func (p *parser) quoted(what string) (Value, error) {
 	t := p.tok
-	if t.kind != tokString {
+	if t.kind != tokString && t.kind != tokParam {
 		return Value{}, errorf(t.off, "expected %s, found %s", what, t.describe())
 	}
 	if err := p.advance(); err != nil {
 		return Value{}, err
+	}
+	if t.kind == tokParam {
+		return Value{Kind: Param, Text: t.text, Offset: t.off}, nil
 	}
 	return Value{Kind: String, Text: t.text, Offset: t.off}, nil
 }
