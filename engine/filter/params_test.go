@@ -25,7 +25,7 @@ func TestParams(t *testing.T) {
 	}
 	scenarios := []struct {
 		src, canonical, sql string
-		args               []any
+		args                []any
 	}{
 		{"year = $year and amount >= $amount", "year = $year and amount >= $amount", `"year" = ? AND "amount" >= ?`, []any{int64(2026), int64(123450)}},
 		{"name = $name", "name = $name", `"name" = ?`, []any{"x' or 1=1 --"}},
