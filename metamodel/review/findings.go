@@ -26,9 +26,10 @@ func (s Severity) rank() int { return map[Severity]int{High: 0, Medium: 1, Low: 
 // Finding is one thing an auditor should look at, where it is written.
 type Finding struct {
 	Severity Severity
-	// Code is stable for tools: self_approval, transition_without_roles,
-	// guard_never_true, unreachable_state, dead_end_state, stuck_state,
-	// large_amount_without_quorum, grant_without_effect, role_cannot_fire.
+	// Code is stable for tools: self_approval, same_person_two_steps,
+	// transition_without_roles, guard_never_true, unreachable_state,
+	// dead_end_state, stuck_state, large_amount_without_quorum,
+	// grant_without_effect, role_cannot_fire.
 	Code    string
 	App     string
 	Pos     metamodel.Pos
@@ -169,26 +170,6 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 				}
 			}
 		}
-		// Large amounts approved by one person.
-		if approval && t.Quorum < 2 {
-			for _, f := range e.Fields {
-				if f.Type != "money" {
-					continue
-				}
-				limit, capped := upperBound(t.Guard, f.Name)
-				if max, err := decimal.NewFromString(f.Max); err == nil && f.Max != "" && (!capped || max.LessThan(limit)) {
-					limit, capped = max, true
-				}
-				if capped && limit.LessThanOrEqual(opts.LargeAmount) {
-					continue
-				}
-				upTo := "with no upper limit"
-				if capped {
-					upTo = "up to " + limit.StringFixed(2)
-				}
-				add(Medium, "large_amount_without_quorum", t.Pos, "%s lets one person approve %s.%s %s; amounts above %s need no second approver: set quorum: 2, or cap the amount in the guard and route larger ones through a transition with a quorum", tr, e.Name, f.Name, upTo, opts.LargeAmount.StringFixed(2))
-			}
-		}
 		// Grants and transition roles that do not meet.
 		for i, rn := range t.Roles {
 			r := a.Role(rn)
@@ -199,6 +180,59 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 				add(Low, "role_cannot_fire", itemPos(t.At, "roles", i), "%s lists role %s, but the role is not granted %s on %s under can:, so it cannot fire it", tr, rn, t.Event, e.Name)
 			}
 		}
+	}
+	// Two approval steps in a row that one person may take: the second does
+	// not exclude the previous approver and a role may fire both.
+	for _, t2 := range w.Transitions {
+		if !isApproval(w, t2) || slices.Contains(t2.NotBy, "previous_approver") {
+			continue
+		}
+		second := Firers(p, e, t2)
+		for _, t1 := range w.Transitions {
+			if t1 == t2 || !isApproval(w, t1) || !slices.Contains(t2.From, t1.To) {
+				continue
+			}
+			var both []string
+			for _, r := range Firers(p, e, t1) {
+				if slices.Contains(second, r) {
+					both = append(both, r)
+				}
+			}
+			if len(both) > 0 {
+				add(Medium, "same_person_two_steps", t2.Pos, "%s: role %s may fire both %s and then %s, and %s does not exclude the previous approver: one person can take both steps on the same %s; add not_by: [previous_approver] to %s",
+					wf, strings.Join(both, ", "), t1.Event, t2.Event, t2.Event, e.Name, t2.Event)
+			}
+		}
+	}
+	// Large amounts approved without a quorum: no approval step of the
+	// workflow needs two approvers, and some step lets one person approve an
+	// amount above the limit.
+	var steps, uncapped []string
+	quorum := false
+	for _, t := range w.Transitions {
+		if !isApproval(w, t) {
+			continue
+		}
+		if t.Quorum > 1 {
+			quorum = true
+		}
+		steps = append(steps, fmt.Sprintf("%s at %s", t.Event, where(t.Pos)))
+		for _, f := range e.Fields {
+			if f.Type != "money" {
+				continue
+			}
+			limit, capped := upperBound(t.Guard, f.Name)
+			if max, err := decimal.NewFromString(f.Max); err == nil && f.Max != "" && (!capped || max.LessThan(limit)) {
+				limit, capped = max, true
+			}
+			if (!capped || limit.GreaterThan(opts.LargeAmount)) && !slices.Contains(uncapped, e.Name+"."+f.Name) {
+				uncapped = append(uncapped, e.Name+"."+f.Name)
+			}
+		}
+	}
+	if !quorum && len(uncapped) > 0 {
+		add(Medium, "large_amount_without_quorum", w.NamePos, "%s: no approval step needs a quorum, so one approver per step passes any %s above %s (steps: %s); set quorum: 2 on a step, or cap the amount in the guards and route larger ones through a transition with a quorum",
+			wf, strings.Join(uncapped, ", "), opts.LargeAmount.StringFixed(2), strings.Join(steps, "; "))
 	}
 	for _, ra := range p.Apps {
 		for _, r := range ra.Roles {
@@ -219,7 +253,7 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 // approvalWords mark an event or label as an approval; rejectionWords mark
 // the events that send a record back, which are not approvals.
 var (
-	approvalWords  = regexp.MustCompile(`(?i)approv|review|check|verif|audit|sign|confirm|accept|release|审|批|核|签|确认|下达`)
+	approvalWords  = regexp.MustCompile(`(?i)approv|review|check|verif|audit|sign|accept|release|审|批|核|签|下达`)
 	rejectionWords = regexp.MustCompile(`(?i)reject|return|back|cancel|withdraw|revoke|refund|退|驳|撤|作废|取消`)
 )
 

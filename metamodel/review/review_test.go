@@ -6,10 +6,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
 )
 
 // update rewrites the golden files under testdata/golden:
@@ -77,7 +79,7 @@ func TestSeededFindings(t *testing.T) {
 		{"orphan state cannot be left", "dead_end_state", "claims/workflow.yaml:6", High, "state archived cannot be left"},
 		{"role-less transition", "transition_without_roles", "claims/workflow.yaml:13", Medium, "transition pay has no roles: it is open to every role granted it under can: (manager)"},
 		{"guard never true", "guard_never_true", "claims/workflow.yaml:12", High, "`amount > 5000` and `amount < 1000` cannot all hold"},
-		{"large amount, one approver", "large_amount_without_quorum", "claims/workflow.yaml:11", Medium, "lets one person approve claim.amount with no upper limit"},
+		{"large amount, one approver", "large_amount_without_quorum", "claims/workflow.yaml:2", Medium, "no approval step needs a quorum, so one approver per step passes any claim.amount above 1000000.00 (steps: approve at claims/workflow.yaml:11; express at claims/workflow.yaml:12)"},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -97,6 +99,34 @@ func TestSeededFindings(t *testing.T) {
 	}
 	if len(findings) != len(scenarios) {
 		t.Errorf("%d findings, want %d:\n%s", len(findings), len(scenarios), findingsText(findings))
+	}
+}
+
+// TestLargeAmounts checks when one approver per step is reported: not when a
+// step needs a quorum, not when the guards cap the amount below the limit.
+func TestLargeAmounts(t *testing.T) {
+	old := load(t, filepath.Join("testdata", "diff", "old")) // approve: amount <= 10000, no quorum
+	new := load(t, filepath.Join("testdata", "diff", "new")) // approve: quorum 2
+	scenarios := []struct {
+		name  string
+		p     *metamodel.Project
+		limit int64
+		want  bool
+	}{
+		{"guard caps below the limit", old, 1_000_000, false},
+		{"guard caps above the limit", old, 5_000, true},
+		{"a step needs a quorum", new, 5_000, false},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			got := false
+			for _, f := range Findings(sc.p, Options{LargeAmount: decimal.NewFromInt(sc.limit)}) {
+				got = got || f.Code == "large_amount_without_quorum"
+			}
+			if got != sc.want {
+				t.Errorf("reported %v, want %v", got, sc.want)
+			}
+		})
 	}
 }
 
@@ -287,5 +317,123 @@ func TestIsApproval(t *testing.T) {
 		if got := isApproval(w, &sc.t); got != sc.want {
 			t.Errorf("isApproval(%s %s) = %v, want %v", sc.t.Event, sc.t.Label, got, sc.want)
 		}
+	}
+}
+
+// TestSamePersonTwoSteps checks the finding for two approval steps in a row
+// that one role may take, and that not_by: [previous_approver] clears it.
+func TestSamePersonTwoSteps(t *testing.T) {
+	const app = `app: flow
+entities:
+  doc:
+    fields: {amount: {type: money, max: 1000}}
+workflows:
+  doc:
+    entity: doc
+    initial: draft
+    states: [draft, checked, released]
+    final: [released]
+    transitions:
+      - {event: check, from: draft, to: checked, roles: [office]}
+      - {event: release, from: checked, to: released, roles: [office]NOTBY}
+roles:
+  office: {scope: all, can: {doc: [create, read, check, release]}}
+`
+	scenarios := []struct {
+		name  string
+		notBy string
+		want  string
+	}{
+		{"one role takes both steps", "", "flow/app.yaml:13: medium [same_person_two_steps] workflow doc: role office may fire both check and then release"},
+		{"previous approver excluded", ", not_by: [previous_approver, creator]", ""},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "flow"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "flow", "app.yaml"), []byte(strings.Replace(app, "NOTBY", sc.notBy, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range Findings(load(t, dir), Options{}) {
+				if f.Code == "same_person_two_steps" {
+					got = append(got, f.String())
+				}
+			}
+			switch {
+			case sc.want == "" && len(got) > 0:
+				t.Errorf("unexpected finding: %v", got)
+			case sc.want != "" && (len(got) != 1 || !strings.HasPrefix(got[0], sc.want)):
+				t.Errorf("findings %v, want one starting %q", got, sc.want)
+			}
+		})
+	}
+}
+
+// TestDiffShippedWorkflow changes one shipped workflow in memory the way a
+// new version would, and expects each change listed exactly once.
+func TestDiffShippedWorkflow(t *testing.T) {
+	dir := filepath.Join("..", "..", "definitions")
+	old, new := load(t, dir), load(t, dir)
+	var app *metamodel.App
+	var w *metamodel.Workflow
+	for _, a := range new.Apps {
+		if len(a.Workflows) > 0 && len(a.Roles) > 1 {
+			app, w = a, a.Workflows[0]
+			break
+		}
+	}
+	if w == nil {
+		t.Skip("no shipped workflow yet")
+	}
+	var tr *metamodel.Transition
+	for _, x := range w.Transitions {
+		if len(x.Roles) > 0 {
+			tr = x
+			break
+		}
+	}
+	var extra string // a role of the app the transition does not list
+	for _, r := range app.Roles {
+		if !slices.Contains(tr.Roles, r.Name) {
+			extra = r.Name
+			break
+		}
+	}
+	e := app.Entity(w.Entity)
+	var optional *metamodel.Field
+	for _, f := range e.Fields {
+		if !f.Required && f.Type != "computed" {
+			optional = f
+			break
+		}
+	}
+	oldGuard := tr.Guard
+	tr.Roles = append(slices.Clone(tr.Roles), extra)
+	tr.Guard = "amount <= 50000"
+	tr.Quorum = 2
+	w.States = append(slices.Clone(w.States), "on_hold")
+	optional.Required = true
+
+	prefix := app.Name + ": workflow " + w.Name + ": "
+	guardLine := prefix + "guard on " + tr.Event + " added: `amount <= 50000`"
+	if oldGuard != "" {
+		guardLine = prefix + "guard on " + tr.Event + " changed from `" + oldGuard + "` to `amount <= 50000`"
+	}
+	want := []string{
+		app.Name + ": entity " + e.Name + ": field " + optional.Name + " now required",
+		prefix + "state on_hold added",
+		prefix + "transition " + tr.Event + " now allowed for role " + extra,
+		guardLine,
+		prefix + "transition " + tr.Event + " now needs 2 distinct approvals (was 1)",
+	}
+	var got []string
+	for _, c := range Diff(old, new) {
+		got = append(got, c.String())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
