@@ -104,3 +104,81 @@ func TestLedgerAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestShippedLedger runs the shipped indicator and payment apps through the
+// ledger: an indicator opens its balance when released, a payment reserves
+// on submit, gives back on reject, is consumed on sign and refunded; an
+// adjustment adds to the indicator; the ledger verifies.
+func TestShippedLedger(t *testing.T) {
+	p := enginetest.LoadDir(t, shippedDir)
+	var (
+		clerk    = actingAs("c1", "division_clerk", "104")
+		reviewer = actingAs("r1", "division_reviewer", "104")
+		office   = actingAs("b1", "budget_office", "")
+		agClerk  = actingAs("a1", "agency_clerk", "104001")
+		agRev    = actingAs("a2", "agency_reviewer", "104001")
+		treasury = actingAs("t1", "treasury", "")
+		bank     = actingAs("k1", "bank", "")
+	)
+	ev := func(path, event string) string { return path + "/events/" + event }
+	const ind, pay1, pay2 = "/api/indicator/indicator/1", "/api/payment/payment/1", "/api/payment/payment/2"
+	payment := map[string]any{"year": 2026, "division": "510000000", "indicator": 1, "agency": "104001",
+		"func_class": "2050201", "gov_econ": "50201", "dept_econ": "30201", "fund_nature": "11",
+		"payer_name": "四川省教育厅", "payer_account": "510101000000001", "payer_bank": "102651000011",
+		"payee_name": "成都某办公用品有限公司", "payee_account": "4402200109100012345", "payee_bank": "102651000029",
+		"settlement_method": "1", "payment_method": "001002", "purpose": "购买办公用品", "amount": "200000.00"}
+	balance := func(reserved, consumed, available string) map[string]any {
+		return map[string]any{"reserved": reserved, "consumed": consumed, "available": available}
+	}
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt := enginetest.Start(t, d, p)
+		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: shippedActor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scenarios := []apitest.Scenario{
+			{Name: "indicator", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "amount", "1000000.00"), Headers: clerk, Status: 201},
+			{Name: "not open before release", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: map[string]any{"open": false, "available": "0.00"}},
+			{Name: "submit", Method: "POST", Path: ev(ind, "submit"), Headers: clerk, Status: 200},
+			{Name: "review", Method: "POST", Path: ev(ind, "review"), Headers: reviewer, Status: 200},
+			{Name: "check", Method: "POST", Path: ev(ind, "check"), Headers: office, Status: 200},
+			{Name: "release opens the balance", Method: "POST", Path: ev(ind, "release"), Headers: office, Status: 200},
+			{Name: "balance", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: map[string]any{"open": true, "approved": "1000000.00", "available": "1000000.00"}},
+
+			{Name: "payment 1", Method: "POST", Path: "/api/payment/payment", Body: payment, Headers: agClerk, Status: 201},
+			{Name: "payment 2, too big", Method: "POST", Path: "/api/payment/payment", Body: with(payment, "amount", "800000.01"), Headers: agClerk, Status: 201},
+			{Name: "elements must match", Method: "POST", Path: "/api/payment/payment", Body: with(payment, "gov_econ", "50101", "dept_econ", "30101"), Headers: agClerk, Status: 422,
+				Want: map[string]any{"error.field_codes.gov_econ.0": "mismatch"}},
+			{Name: "submit reserves", Method: "POST", Path: ev(pay1, "submit"), Headers: agClerk, Status: 200},
+			{Name: "reserved", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: balance("200000.00", "0.00", "800000.00")},
+			{Name: "overdraft refused", Method: "POST", Path: ev(pay2, "submit"), Headers: agClerk, Status: 409,
+				Want: map[string]any{"error.code": "insufficient_balance", "error.message": "预算指标 #1 可用余额不足：可用 800,000.00，申请 800,000.01"}},
+			{Name: "refused submit left it a draft", Method: "GET", Path: pay2, Headers: agClerk, Status: 200, Want: map[string]any{"state": "draft"}},
+			{Name: "reject releases", Method: "POST", Path: ev(pay1, "reject"), Body: map[string]any{"comment": "用途不清"}, Headers: agRev, Status: 200},
+			{Name: "released", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: balance("0.00", "0.00", "1000000.00")},
+			{Name: "resubmit", Method: "POST", Path: ev(pay1, "submit"), Headers: agClerk, Status: 200},
+			{Name: "agency review", Method: "POST", Path: ev(pay1, "agency_review"), Headers: agRev, Status: 200},
+			{Name: "sign consumes", Method: "POST", Path: ev(pay1, "sign"), Headers: treasury, Status: 200},
+			{Name: "consumed", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: balance("0.00", "200000.00", "800000.00")},
+			{Name: "send", Method: "POST", Path: ev(pay1, "send"), Headers: treasury, Status: 200},
+			{Name: "paid", Method: "POST", Path: ev(pay1, "confirm_paid"), Headers: bank, Status: 200},
+			{Name: "refund", Method: "POST", Path: ev(pay1, "refund"), Body: map[string]any{"comment": "收款账户已销户"}, Headers: bank, Status: 200},
+			{Name: "a second refund changes nothing", Method: "POST", Path: ev(pay1, "refund"), Body: map[string]any{"comment": "再退"}, Headers: bank, Status: 409},
+			{Name: "refunded", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: balance("0.00", "0.00", "1000000.00")},
+			{Name: "payment's ledger", Method: "GET", Path: pay1 + "/ledger", Headers: agClerk, Status: 200,
+				Want: map[string]any{"items.#": 5, "items.0.kind": "reserve", "items.1.kind": "release", "items.2.kind": "reserve", "items.3.kind": "consume", "items.4.kind": "refund", "items.4.event": "refund"}},
+
+			{Name: "increase", Method: "POST", Path: "/api/indicator/adjustment", Headers: clerk, Status: 201,
+				Body: map[string]any{"year": 2026, "agency": "104001", "kind": "increase", "indicator": 1, "amount": "50000.00", "reason": "追加预算"}},
+			{Name: "submit the increase", Method: "POST", Path: ev("/api/indicator/adjustment/1", "submit"), Headers: clerk, Status: 200},
+			{Name: "approve the increase", Method: "POST", Path: ev("/api/indicator/adjustment/1", "approve"), Headers: office, Status: 200},
+			{Name: "increased", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: map[string]any{"approved": "1050000.00", "available": "1050000.00"}},
+		}
+		for _, sc := range scenarios {
+			apitest.Run(t, app, sc)
+		}
+		if r, err := rt.DB.VerifyLedger(t.Context()); err != nil || !r.OK() {
+			t.Errorf("ledger verify: %v %v", err, r)
+		}
+	})
+}

@@ -331,7 +331,7 @@ func TestShippedWorkflows(t *testing.T) {
 	const ind = "/api/indicator/indicator/1"
 	const pay1, pay2 = "/api/payment/payment/1", "/api/payment/payment/2"
 	payment := map[string]any{"year": 2026, "division": "510000000", "indicator": 1, "agency": "104001",
-		"func_class": "2050201", "gov_econ": "50201", "dept_econ": "30201", "fund_nature": "11",
+		"func_class": "2050202", "gov_econ": "50201", "dept_econ": "30201", "fund_nature": "11",
 		"payer_name": "四川省教育厅", "payer_account": "510101000000001", "payer_bank": "102651000011",
 		"payee_name": "成都某办公用品有限公司", "payee_account": "4402200109100012345", "payee_bank": "102651000029",
 		"settlement_method": "1", "payment_method": "001002", "purpose": "购买办公用品", "amount": "3580.00"}

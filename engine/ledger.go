@@ -170,14 +170,19 @@ func (l *ledger) draw(ec EffectContext, ch *Change, src ledgerSource, d *metamod
 
 // take reserves amount, or consumes it: from the record's reservation when it
 // holds one, otherwise straight from what is available (written as a reserve
-// and a consume row, so that the ledger always reads reserve → consume).
+// and a consume row, so that the ledger always reads reserve → consume). The
+// amount consumed is the amount field's value now: when it is less than the
+// reservation (a plan approved for less than requested) the rest is
+// released; when it is more, the difference is reserved first, checked.
 func (l *ledger) take(ec EffectContext, src ledgerSource, d *metamodel.Draw, acct Account, amount int64, h holding, consume bool) error {
 	r := moveRequest{account: acct, strict: d.Strict(), label: accountLabel(d.Target, acct.ID), field: d.AmountField.Name, what: "申请"}
 	switch {
 	case h.consumed > 0:
 		return nil // already consumed: this step happened before
+	case consume && h.reserved > 0 && amount <= h.reserved:
+		r.moves = []movement{{KindConsume, amount}, {KindRelease, h.reserved - amount}}
 	case consume && h.reserved > 0:
-		r.moves = []movement{{KindConsume, h.reserved}}
+		r.moves = []movement{{KindReserve, amount - h.reserved}, {KindConsume, amount}}
 	case consume:
 		r.moves = []movement{{KindReserve, amount}, {KindConsume, amount}}
 	case h.reserved > 0:

@@ -264,14 +264,17 @@ type moveRequest struct {
 // and what is available.
 func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveRequest) error {
 	var d Amounts
-	var total int64
+	moves := r.moves[:0:0]
 	for _, m := range r.moves {
-		d.add(m.kind, m.amount)
-		total += m.amount
+		if m.amount != 0 {
+			d.add(m.kind, m.amount)
+			moves = append(moves, m)
+		}
 	}
-	if total == 0 {
+	if len(moves) == 0 {
 		return nil
 	}
+	r.moves = moves
 	lowers := d.Available() < 0
 	floor := noFloor
 	note := ""

@@ -55,6 +55,15 @@ entities:
       amount: {type: money, required: true}
     draws:
       - {on: grant, amount: amount, consume_on: [create]}
+  claim:
+    title: 申领
+    fields:
+      grant:       {type: ref, entity: grant, required: true}
+      requested:   {type: money, required: true}
+      granted:     {type: money, readonly: true}
+      draw_amount: {type: computed, expr: "granted > 0 ? granted : requested"}
+    draws:
+      - {on: grant, amount: draw_amount, reserve_on: [submit], consume_on: [approve_less, approve_more]}
   adjustment:
     title: 调整
     fields:
@@ -90,6 +99,15 @@ workflows:
       - {event: pay, from: draft, to: paid}
       - {event: cancel, from: draft, to: cancelled}
       - {event: refund, from: paid, to: refunded}
+  claim:
+    entity: claim
+    initial: draft
+    states: [draft, submitted, approved]
+    final: [approved]
+    transitions:
+      - {event: submit, from: draft, to: submitted}
+      - {event: approve_less, from: submitted, to: approved, set: {granted: "requested - 100"}}
+      - {event: approve_more, from: submitted, to: approved, set: {granted: "requested + 100"}}
   adjustment:
     entity: adjustment
     initial: draft
@@ -392,6 +410,31 @@ func TestLedgerLifecycle(t *testing.T) {
 		}
 		if got, want := f.ledgerKinds("grant", g, ""), "open:10,000.00 reserve:1,000.00 consume:1,000.00 refund:1,000.00 reserve:2,000.00 release:2,000.00 reserve:2,500.00 release:2,500.00 reserve:300.00 release:300.00 reserve:400.00 consume:400.00 reserve:600.00 release:600.00 reserve:600.00"; got != want {
 			t.Errorf("grant's ledger:\n %s\nwant\n %s", got, want)
+		}
+		f.verify()
+	})
+}
+
+// TestLedgerConsumeOtherAmount: consuming less than was reserved releases
+// the rest; consuming more reserves the difference first.
+func TestLedgerConsumeOtherAmount(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		f := startFund(t, d)
+		g := f.grant("10000.00")
+		less := f.mustCreate("claim", map[string]any{"grant": g, "requested": "1000.00"})
+		f.mustFire("claim", less.ID, "submit")
+		f.mustFire("claim", less.ID, "approve_less")
+		if got, want := f.balance("grant", g), "10,000.00/0.00/900.00/0.00/9,100.00"; got != want {
+			t.Errorf("approved for less: %s, want %s", got, want)
+		}
+		more := f.mustCreate("claim", map[string]any{"grant": g, "requested": "1000.00"})
+		f.mustFire("claim", more.ID, "submit")
+		f.mustFire("claim", more.ID, "approve_more")
+		if got, want := f.balance("grant", g), "10,000.00/0.00/2,000.00/0.00/8,000.00"; got != want {
+			t.Errorf("approved for more: %s, want %s", got, want)
+		}
+		if got, want := f.ledgerKinds("claim", less.ID, "source")+" | "+f.ledgerKinds("claim", more.ID, "source"), "reserve:1,000.00 consume:900.00 release:100.00 | reserve:1,000.00 reserve:100.00 consume:1,100.00"; got != want {
+			t.Errorf("claims' rows: %s, want %s", got, want)
 		}
 		f.verify()
 	})
