@@ -260,7 +260,7 @@ func stateConflict(m *machine, rec *Record, event string) error {
 // refusal says why actor may not fire t on rec by the transition's own
 // rules (roles, not_by), or "" when it may.
 func (rt *Runtime) refusal(ctx context.Context, q querier, actor Actor, m *machine, t *metamodel.Transition, rec *Record) (string, error) {
-	if len(t.Roles) > 0 && !slices.ContainsFunc(actor.Roles, func(r string) bool { return slices.Contains(t.Roles, r) }) {
+	if len(t.Roles) > 0 && !slices.ContainsFunc(workflowRoles(actor, m.w.Target.App.Name), func(r string) bool { return slices.Contains(t.Roles, r) }) {
 		return fmt.Sprintf("“%s”只能由%s执行", transitionLabel(t), roleLabels(m.w.Target.App, t.Roles)), nil
 	}
 	for _, nb := range t.NotBy {
@@ -306,8 +306,23 @@ func guardFailure(e *metamodel.Entity, t *metamodel.Transition, rec *Record, act
 // fields and system fields, and the actor.
 func guardEnv(e *metamodel.Entity, rec *Record, actor Actor) map[string]any {
 	env := exprEnv(e, rec, rec.Values)
-	env["actor"] = metamodel.Actor{Name: actor.User, Roles: actor.Roles, Org: actor.Org}
+	env["actor"] = metamodel.Actor{Name: actor.User, Roles: workflowRoles(actor, e.App.Name), Org: actor.Org}
 	return env
+}
+
+// workflowRoles are the actor's roles as a workflow of app names them: the
+// roles "app.role" of that app by their name in it, and roles given without
+// an app.
+func workflowRoles(actor Actor, app string) []string {
+	var out []string
+	for _, r := range actor.Roles {
+		if name, ok := strings.CutPrefix(r, app+"."); ok {
+			out = append(out, name)
+		} else if !strings.Contains(r, ".") {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // setFields evaluates t's set expressions against the record before the

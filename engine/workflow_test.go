@@ -57,7 +57,7 @@ workflows:
         set: {reviews: "reviews + 1"}
       - {event: approve, label: 批准, from: reviewed, to: approved, roles: [board], quorum: 2, not_by: [previous_approver], set: {approved_by: "actor.name"}}
       - {event: reject, label: 退回, from: [submitted, reviewed], to: rejected, roles: [reviewer, board], comment: required}
-      - {event: close, label: 关闭, from: approved, to: closed}
+      - {event: close, label: 关闭, from: approved, to: closed, guard: "'board' in actor.roles"}
 roles:
   clerk:    {title: 经办, scope: all, can: {request: [create, read, update, submit]}}
   reviewer: {title: 复核人, scope: all, can: {request: [read, review, reject]}}
@@ -73,7 +73,7 @@ type roleAccess struct{ engine.OpenAccess }
 
 func (roleAccess) Can(actor engine.Actor, e *metamodel.Entity, action string) bool {
 	for _, name := range actor.Roles {
-		if r := e.App.Role(name); r != nil {
+		if r := e.App.Role(strings.TrimPrefix(name, e.App.Name+".")); r != nil {
 			for _, g := range r.Can {
 				if g.Name == e.Name && slices.Contains(g.Actions, action) {
 					return true
@@ -591,6 +591,43 @@ func TestWorkflowNumbersPerYear(t *testing.T) {
 		}
 		if want := []string{"SQ2026-0001", "SQ2027-0001", "SQ2026-0002"}; !slices.Equal(got, want) {
 			t.Errorf("numbers = %v, want %v", got, want)
+		}
+	})
+}
+
+// TestWorkflowQualifiedRoles fires the chain as actors whose roles are
+// written "app.role", as the access feature gives them.
+func TestWorkflowQualifiedRoles(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		f := newWorkflowFixture(t, d)
+		ctx := context.Background()
+		rec := f.create(actor("c1", "wf.clerk"), "10")
+		steps := []struct {
+			by       engine.Actor
+			event    string
+			status   int
+			contains string
+		}{
+			{actor("c1", "wf.clerk"), "submit", 0, "submitted"},
+			{actor("a1", "wf.auditor"), "review", 403, "只能由“复核人”执行"},
+			{actor("r1", "other.reviewer"), "review", 403, "您无权"},
+			{actor("r1", "wf.reviewer"), "review", 0, "reviewed"},
+			{actor("b1", "wf.board"), "approve", 0, "reviewed"},
+			{actor("b2", "wf.board"), "approve", 0, "approved"},
+			{actor("b3", "wf.board"), "close", 0, "closed"}, // the guard reads actor.roles as the app names them
+		}
+		for _, st := range steps {
+			res, err := f.rt.FireEvent(ctx, st.by, "wf", "request", rec.ID, st.event, "")
+			if st.status != 0 {
+				wantErr(t, err, st.status, st.contains)
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s by %v: %v", st.event, st.by.Roles, err)
+			}
+			if res.Record.State != st.contains {
+				t.Errorf("%s by %v: state %s, want %s", st.event, st.by.Roles, res.Record.State, st.contains)
+			}
 		}
 	})
 }
