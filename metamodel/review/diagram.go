@@ -297,7 +297,28 @@ func SVG(w *metamodel.Workflow) string {
 		}
 	}
 	pairCount := map[[2]string]int{}
-	backLane := 0
+	// Back edges (to an earlier row) run in lanes on the right, the shortest
+	// innermost, each with its own lane so that they never share a line.
+	type edgeKey struct {
+		t    *metamodel.Transition
+		from string
+	}
+	var backs []edgeKey
+	for _, t := range w.Transitions {
+		for _, from := range t.From {
+			if a, b := nodes[from], nodes[t.To]; a != nil && b != nil && b.layer < a.layer {
+				backs = append(backs, edgeKey{t, from})
+			}
+		}
+	}
+	sort.SliceStable(backs, func(i, j int) bool {
+		return nodes[backs[i].from].layer-nodes[backs[i].t.To].layer < nodes[backs[j].from].layer-nodes[backs[j].t.To].layer
+	})
+	lane := map[edgeKey]int{}
+	arrivals := map[string]int{}
+	for i, k := range backs {
+		lane[k] = i
+	}
 	type edgeToLabel struct {
 		t              *metamodel.Transition
 		p0, p1, p2, p3 [2]float64
@@ -343,11 +364,18 @@ func SVG(w *metamodel.Workflow) string {
 				p2 = [2]float64{p3[0] - dir*20, p3[1] + 24 + math.Abs(bow)/4}
 			default:
 				// Back: an arc on the right of both states.
-				backLane++
-				out := 50 + 26*float64(backLane%6) + math.Abs(bow)/3
+				i := lane[edgeKey{t, from}]
+				arr := arrivals[t.To]
+				arrivals[t.To]++
 				p0 = [2]float64{a.x + a.w/2, a.y + 6}
-				p3 = [2]float64{b.x + b.w/2, b.y - 6}
-				right := math.Max(p0[0], p3[0]) + out
+				p3 = [2]float64{b.x + b.w/2, b.y - 12 + 6*float64(arr%4)}
+				right := 0.0
+				for _, n := range nodes {
+					if n.layer >= b.layer && n.layer <= a.layer {
+						right = math.Max(right, n.x+n.w/2)
+					}
+				}
+				right += 40 + 38*float64(i)
 				p1 = [2]float64{right, p0[1]}
 				p2 = [2]float64{right, p3[1]}
 			}
@@ -376,6 +404,12 @@ func SVG(w *metamodel.Workflow) string {
 			}
 			lw += 10
 			lh := float64(len(lines))*(svgLabelFont+3) + 6
+			moves := [][2]float64{{0, 0}, {1, 0}, {0, 1}, {0, -1}, {-1, 0}}
+			if ed.back {
+				// A back edge's label hangs right of the arc's outermost point.
+				mx += 6 + lw/2
+				moves = [][2]float64{{0, 0}, {0, 1}, {0, -1}, {1, 0}}
+			}
 			place := func(dx, dy float64) box {
 				return box{mx + dx - lw/2, my + dy - lh/2, mx + dx + lw/2, my + dy + lh/2}
 			}
@@ -386,8 +420,8 @@ func SVG(w *metamodel.Workflow) string {
 			}
 		search:
 			for step := 0; step < 80; step++ {
-				for _, d := range [][2]float64{{0, 0}, {side, 0}, {0, 1}, {0, -1}, {-side, 0}} {
-					cand := place(d[0]*float64(step)*12, d[1]*float64(step)*8)
+				for _, d := range moves {
+					cand := place(d[0]*side*float64(step)*12, d[1]*float64(step)*8)
 					if !slices.ContainsFunc(occupied, cand.overlaps) {
 						lb = cand
 						break search
