@@ -142,49 +142,66 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	}
 	duplicatesInFile(e, rows, records, bad)
 
-	// Write every valid row in one transaction, each in a savepoint, so that
-	// a row refused there (a reference, a duplicate, an overdraft) is listed
+	// Write every valid row in one transaction. A clean file is written
+	// straight through. When a row is refused there (a reference, a
+	// duplicate, an overdraft) — or rows are bad already — the rows are
+	// written again, each in a savepoint, so that every refused row is listed
 	// and the rows after it are still checked. Any bad row, found here or
 	// above, rolls the whole transaction back.
 	rowCtx := WithIdempotencyKey(ctx, "")
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
-		for i, rec := range records {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if rec == nil {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT import_row"); err != nil {
-				return fmt.Errorf("import savepoint: %w", err)
-			}
-			rowErr := rt.insertImported(rowCtx, tx, s, actor, rec)
-			if rowErr != nil {
-				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT import_row"); err != nil {
-					return fmt.Errorf("import savepoint: %w", err)
+	write := func(savepoints bool) error {
+		return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+			for i, rec := range records {
+				if err := ctx.Err(); err != nil {
+					return err
 				}
-				ve, ok := asRowError(rowErr)
-				if !ok {
-					return fmt.Errorf("line %d: %w", rows[i].line, rowErr)
+				if rec == nil {
+					continue
 				}
-				bad[i] = ve
+				if savepoints {
+					if _, err := tx.ExecContext(ctx, "SAVEPOINT import_row"); err != nil {
+						return fmt.Errorf("import savepoint: %w", err)
+					}
+				}
+				if rowErr := rt.insertImported(rowCtx, tx, s, actor, rec); rowErr != nil {
+					ve, ok := asRowError(rowErr)
+					if !ok {
+						return fmt.Errorf("line %d: %w", rows[i].line, rowErr)
+					}
+					if !savepoints {
+						return errImportRetry
+					}
+					if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT import_row"); err != nil {
+						return fmt.Errorf("import savepoint: %w", err)
+					}
+					bad[i] = ve
+				}
+				if savepoints {
+					if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT import_row"); err != nil {
+						return fmt.Errorf("import savepoint: %w", err)
+					}
+				}
+				if progress != nil {
+					progress(i+1, len(records))
+				}
 			}
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT import_row"); err != nil {
-				return fmt.Errorf("import savepoint: %w", err)
+			if len(bad) > 0 {
+				return errImportRejected
 			}
-			if progress != nil {
-				progress(i+1, len(records))
+			if last != nil {
+				report.Imported = len(records)
+				return last(tx, report)
 			}
-		}
-		if len(bad) > 0 {
-			return errImportRejected
-		}
-		if last != nil {
-			report.Imported = len(records)
-			return last(tx, report)
-		}
-		return nil
-	})
+			return nil
+		})
+	}
+	err = errImportRetry
+	if len(bad) == 0 {
+		err = write(false)
+	}
+	if errors.Is(err, errImportRetry) {
+		err = write(true)
+	}
 	if errors.Is(err, errImportRejected) {
 		return rt.reject(report, rows, bad)
 	}
@@ -198,7 +215,10 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	return report, nil
 }
 
-var errImportRejected = errors.New("import rejected")
+var (
+	errImportRejected = errors.New("import rejected")
+	errImportRetry    = errors.New("import: write again row by row")
+)
 
 // insertImported is Create's write step for one validated record, inside the
 // import's transaction.

@@ -84,6 +84,13 @@ func TestImport(t *testing.T) {
 				count: 0,
 			},
 			{
+				name:   "a file refused only when written: the second row overdraws",
+				entity: "spend",
+				file:   "grant,agency,func_class,amount\n" + gs + ",101001,2050201,3000.00\n" + gs + ",101001,2050201,2000.01\n" + gs + ",101001,2050201,1.00\n",
+				want:   []string{"3 amount: 额度 #" + gs + " 可用余额不足：可用 2,000.00，申请 2,000.01"},
+				count:  0,
+			},
+			{
 				name:   "an unknown column",
 				entity: "spend",
 				file:   "grant,agency,功能,amount\n" + gs + ",101001,2050201,1.00\n",
