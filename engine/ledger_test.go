@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -670,22 +671,44 @@ func TestLedgerCrashRollsBack(t *testing.T) {
 	})
 }
 
-// TestLedgerVerifyFindsTampering: a balance changed by hand is reported.
+// TestLedgerVerifyFindsTampering: each kind of damage done by hand is
+// reported, naming the account and the difference.
 func TestLedgerVerifyFindsTampering(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		f := startFund(t, d)
-		g := f.grant("10000.00")
-		f.mustCreate("spend", spendOn(g, 0, "1000.00"))
-		if _, err := f.rt.DB.Write.Exec(`UPDATE growth_balances SET reserved = reserved - 1`); err != nil {
-			t.Fatal(err)
+		scenarios := []struct {
+			name string
+			sql  []string
+			want string // {g} is the grant's id
+		}{
+			{"a balance changed", []string{`UPDATE growth_balances SET reserved = reserved - 1`},
+				"fund.grant #{g}: reserved is 999.99, the ledger rows add up to 1,000.00 (difference -0.01)"},
+			{"a transfer with one leg", []string{
+				`INSERT INTO growth_ledger (account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at)
+				 SELECT account_app, account_entity, account_id, 'transfer-out', 500, 'fund', 'adjustment', 99, 2, 'approve', 'x', at FROM growth_ledger WHERE kind = 'open'`,
+				`UPDATE growth_balances SET approved = approved - 500`},
+				"fund.adjustment #99 (version 2): transfers do not net to zero (-5.00)"},
+			{"a balance row without rows", []string{`UPDATE growth_balances SET account_id = account_id + 1000`},
+				"fund.grant #{g}: has ledger rows but no balance row"},
 		}
-		r, err := f.rt.DB.VerifyLedger(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := "fund.grant #" + itoa(g) + ": reserved is 999.99, the ledger rows add up to 1,000.00 (difference -0.01)"
-		if r.OK() || len(r.Problems) != 1 || r.Problems[0] != want {
-			t.Errorf("problems %q, want [%q]", r.Problems, want)
+		for _, sc := range scenarios {
+			t.Run(sc.name, func(t *testing.T) {
+				f := startFund(t, d)
+				g := f.grant("10000.00")
+				f.mustCreate("spend", spendOn(g, 0, "1000.00"))
+				for _, q := range sc.sql {
+					if _, err := f.rt.DB.Write.Exec(q); err != nil {
+						t.Fatal(err)
+					}
+				}
+				r, err := f.rt.DB.VerifyLedger(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := strings.ReplaceAll(sc.want, "{g}", itoa(g))
+				if r.OK() || !slices.Contains(r.Problems, want) {
+					t.Errorf("problems %q, want one to be %q", r.Problems, want)
+				}
+			})
 		}
 	})
 }
