@@ -56,6 +56,13 @@ entities:
       amount: {type: money, required: true}
     draws:
       - {on: grant, amount: amount, consume_on: [create]}
+  loose:
+    title: 预警支出
+    fields:
+      grant:  {type: ref, entity: grant, required: true}
+      amount: {type: money, required: true}
+    draws:
+      - {on: grant, amount: amount, reserve_on: [create], control: warn}
   claim:
     title: 申领
     fields:
@@ -438,6 +445,34 @@ func TestLedgerConsumeOtherAmount(t *testing.T) {
 			t.Errorf("claims' rows: %s, want %s", got, want)
 		}
 		f.verify()
+	})
+}
+
+// TestLedgerWarnControl: a draw under control warn goes through an
+// overdraft, says so in its ledger row, and verify lists the account as
+// overdrawn without failing.
+func TestLedgerWarnControl(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		f := startFund(t, d)
+		g := f.grant("100.00")
+		rec := f.mustCreate("loose", map[string]any{"grant": g, "amount": "150.00"})
+		if got, want := f.balance("grant", g), "100.00/150.00/0.00/0.00/-50.00"; got != want {
+			t.Errorf("after a warned overdraft: %s, want %s", got, want)
+		}
+		page, err := f.rt.Ledger(context.Background(), fundClerk, "fund", "loose", rec.ID, engine.LedgerQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) != 1 || page.Items[0].Note != "超出可用余额（可用 100.00，申请 150.00）" {
+			t.Errorf("ledger rows %+v, want one reserve noting the overdraft", page.Items)
+		}
+		r, err := f.rt.DB.VerifyLedger(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.OK() || len(r.Overdrawn) != 1 {
+			t.Errorf("verify: problems %q, overdrawn %q; want none and one", r.Problems, r.Overdrawn)
+		}
 	})
 }
 
