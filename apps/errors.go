@@ -3,7 +3,9 @@ package apps
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
@@ -38,6 +40,7 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		fe  *engine.ForbiddenError
 		bq  *engine.BadQueryError
 		fbe *fiber.Error
+		tma *engine.TooManyAttemptsError
 	)
 	var ir *engine.ImportRejectedError
 	switch {
@@ -81,7 +84,11 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		return http.StatusForbidden, errorBody{errorDetail{Code: "forbidden", Message: fe.Message}}
 	case errors.Is(err, engine.ErrNotFound), errors.Is(err, engine.ErrUnknown):
 		return http.StatusNotFound, errorBody{errorDetail{Code: "not_found", Message: "未找到：" + trimKnown(err)}}
+	case errors.As(err, &tma):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(tma.RetryAfter.Seconds()))))
+		return http.StatusTooManyRequests, errorBody{errorDetail{Code: tma.Code, Message: tma.Message}}
 	case errors.Is(err, engine.ErrUnauthorized):
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="growth"`)
 		return http.StatusUnauthorized, errorBody{errorDetail{Code: "unauthorized", Message: trimKnown(err)}}
 	case errors.As(err, &fbe):
 		code := map[int]string{400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "malformed", 409: "conflict", 413: "too_large", 422: "validation"}[fbe.Code]

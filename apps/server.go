@@ -22,6 +22,9 @@ type Options struct {
 	Actor func(c *fiber.Ctx) (engine.Actor, error)
 	// Metrics, when set, receives request counts and latencies.
 	Metrics *Metrics
+	// Auth, when set, serves login, logout and user administration, and is
+	// the Actor when Actor is nil.
+	Auth *Auth
 }
 
 // Anonymous is the actor of requests when no authentication is configured.
@@ -34,11 +37,15 @@ type Server struct {
 	actor   func(c *fiber.Ctx) (engine.Actor, error)
 	metrics *Metrics
 	openapi []byte
+	auth    *Auth
 }
 
 // New builds the fiber app with every route mounted.
 func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
-	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics}
+	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics, auth: opts.Auth}
+	if s.actor == nil && s.auth != nil {
+		s.actor = s.auth.Actor
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -68,6 +75,9 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 
 // Mount adds the API routes to app.
 func (s *Server) Mount(app *fiber.App) {
+	if s.auth != nil {
+		s.auth.mount(app)
+	}
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	if s.metrics != nil {
 		app.Get("/metrics", s.metrics.handler)

@@ -140,11 +140,14 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	if err := rt.prepare(e, rec); err != nil {
 		return nil, err
 	}
-	if !rt.Access.Sees(actor, e, rec) {
+	if !rt.sees(actor, e, "create", rec) {
 		return nil, forbidden("不能为您的数据范围以外的单位新建%s", e.Label())
 	}
 	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
+			return err
+		}
+		if err := rt.checkRefScope(ctx, tx, actor, e, values); err != nil {
 			return err
 		}
 		args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(now), rt.DB.timeArg(now), rec.DefVersion}
@@ -269,7 +272,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		if err != nil {
 			return err
 		}
-		if !rt.Access.Sees(actor, e, old) {
+		if !rt.sees(actor, e, "update", old) {
 			return forbidden("%s #%d 不在您的数据范围内", e.Label(), id)
 		}
 		if old.Version != version {
@@ -290,10 +293,13 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		if err := rt.prepare(e, rec); err != nil {
 			return err
 		}
-		if !rt.Access.Sees(actor, e, rec) {
+		if !rt.sees(actor, e, "update", rec) {
 			return forbidden("不能把%s改到您的数据范围以外", e.Label())
 		}
 		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
+			return err
+		}
+		if err := rt.checkRefScope(ctx, tx, actor, e, changes); err != nil {
 			return err
 		}
 		diff := diffValues(e, old.Values, values)
@@ -364,7 +370,7 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 		if err != nil {
 			return err
 		}
-		if !rt.Access.Sees(actor, e, old) {
+		if !rt.sees(actor, e, "delete", old) {
 			return forbidden("%s #%d 不在您的数据范围内", e.Label(), id)
 		}
 		if old.Version != version {

@@ -23,6 +23,7 @@ func runServe(args []string) int {
 	var dbf dbFlags
 	dbf.register(fs)
 	addr := fs.String("addr", "", "listen address (env GROWTH_ADDR; default 127.0.0.1:8080)")
+	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -54,7 +55,11 @@ func runServe(args []string) int {
 	if db.Read != db.Write {
 		pools["read"] = db.Read
 	}
-	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools)})
+	auth, err := setupAccess(ctx, rt, *demo, log)
+	if err != nil {
+		return fail("serve", err)
+	}
+	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth})
 	if err != nil {
 		return fail("serve", err)
 	}

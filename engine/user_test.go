@@ -1,0 +1,287 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/enginetest"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// testClock is a clock tests move by hand.
+type testClock struct{ t time.Time }
+
+func (c *testClock) now() time.Time      { return c.t }
+func (c *testClock) add(d time.Duration) { c.t = c.t.Add(d) }
+func newTestClock() *testClock           { return &testClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)} }
+func accValidationField(err error) (string, bool) {
+	var ve *engine.ValidationError
+	if !errors.As(err, &ve) {
+		return "", false
+	}
+	for f := range ve.Fields {
+		return f, true
+	}
+	return "", false
+}
+
+// startUsers starts the access test project on d with a user store whose
+// hashes are cheap and whose clock tests control.
+func startUsers(t *testing.T, d engine.Dialect) (*engine.Runtime, *engine.Users, *testClock) {
+	t.Helper()
+	p, _ := accessProject(t)
+	rt := enginetest.Start(t, d, p)
+	users := engine.NewUsers(rt.DB, p)
+	users.HashCost = bcrypt.MinCost
+	clock := newTestClock()
+	users.Clock = clock.now
+	return rt, users, clock
+}
+
+var accAdmin = engine.Actor{User: "root", Roles: []string{engine.AdminRole}}
+
+func TestUsersAddValidates(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		_, users, _ := startUsers(t, d)
+		ctx := context.Background()
+		good := engine.NewUser{Name: "Clerk1", DisplayName: "张三", Password: "correct horse", Roles: []string{"grants.clerk"}, Org: "101001"}
+		u, err := users.Add(ctx, accAdmin, good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Name != "clerk1" || u.Org != "101001" || !u.Enabled || len(u.Roles) != 1 {
+			t.Errorf("added %+v", u)
+		}
+		scenarios := []struct {
+			name  string
+			edit  func(nu *engine.NewUser)
+			field string
+		}{
+			{"bad name", func(nu *engine.NewUser) { nu.Name = "张 三" }, "name"},
+			{"short password", func(nu *engine.NewUser) { nu.Password = "short" }, "password"},
+			{"password equals name", func(nu *engine.NewUser) { nu.Name, nu.Password = "longname1", "LongName1" }, "password"},
+			{"unqualified role", func(nu *engine.NewUser) { nu.Roles = []string{"clerk"} }, "roles"},
+			{"unknown role", func(nu *engine.NewUser) { nu.Roles = []string{"grants.boss"} }, "roles"},
+			{"the platform's own role", func(nu *engine.NewUser) { nu.Roles = []string{engine.SystemRole} }, "roles"},
+			{"org in no org tree", func(nu *engine.NewUser) { nu.Org = "999999" }, "org"},
+		}
+		for _, sc := range scenarios {
+			nu := good
+			nu.Name = "someone"
+			sc.edit(&nu)
+			_, err := users.Add(ctx, accAdmin, nu)
+			if field, ok := accValidationField(err); !ok || field != sc.field {
+				t.Errorf("%s: err = %v, want a validation error on %s", sc.name, err, sc.field)
+			}
+		}
+		if _, err := users.Add(ctx, accAdmin, good); !errors.Is(err, engine.ErrConflict) {
+			t.Errorf("duplicate name: err = %v, want a conflict", err)
+		}
+		list, err := users.List(ctx)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("list = %v, %v; want one user", list, err)
+		}
+	})
+}
+
+func TestUsersChangeAndSessions(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt, users, clock := startUsers(t, d)
+		ctx := context.Background()
+		if _, err := users.Add(ctx, accAdmin, engine.NewUser{Name: "c1", Password: "password-1", Roles: []string{"grants.clerk"}, Org: "101001"}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := users.Login(ctx, "C1", "password-1", "10.0.0.1", engine.BearerSession)
+		if err != nil {
+			t.Fatal(err)
+		}
+		actor, err := users.Authenticate(ctx, s.Token, engine.BearerSession)
+		if err != nil || actor.User != "c1" || actor.Org != "101001" || actor.Roles[0] != "grants.clerk" {
+			t.Fatalf("authenticate = %+v, %v", actor, err)
+		}
+		// Role and org changes apply to the next request of a live session.
+		roles := []string{"grants.department"}
+		org := "101"
+		if _, err := users.Change(ctx, accAdmin, "c1", engine.UserChange{Roles: &roles, Org: &org}); err != nil {
+			t.Fatal(err)
+		}
+		actor, _ = users.Authenticate(ctx, s.Token, engine.BearerSession)
+		if actor.Org != "101" || actor.Roles[0] != "grants.department" {
+			t.Errorf("after change: %+v", actor)
+		}
+		if _, err := users.Authenticate(ctx, s.Token, engine.CookieSession); !errors.Is(err, engine.ErrUnauthorized) {
+			t.Errorf("a bearer token used as a cookie: err = %v, want unauthorized", err)
+		}
+		// Disabling ends sessions; enabling does not revive them.
+		off, on := false, true
+		if _, err := users.Change(ctx, accAdmin, "c1", engine.UserChange{Enabled: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := users.Change(ctx, accAdmin, "c1", engine.UserChange{Enabled: &on}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := users.Authenticate(ctx, s.Token, engine.BearerSession); !errors.Is(err, engine.ErrUnauthorized) {
+			t.Errorf("session after disable: err = %v, want unauthorized", err)
+		}
+		// Sessions expire.
+		s2, err := users.Login(ctx, "c1", "password-1", "10.0.0.1", engine.BearerSession)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.add(users.Policy.SessionTTL)
+		if _, err := users.Authenticate(ctx, s2.Token, engine.BearerSession); !errors.Is(err, engine.ErrUnauthorized) || !strings.Contains(err.Error(), "过期") {
+			t.Errorf("expired session: err = %v, want unauthorized (expired)", err)
+		}
+		// A new password works, the old one does not, and the change is audited without the password.
+		pw := "password-2"
+		if _, err := users.Change(ctx, accAdmin, "c1", engine.UserChange{Password: &pw}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := users.Login(ctx, "c1", "password-1", "10.0.0.1", engine.BearerSession); !errors.Is(err, engine.ErrUnauthorized) {
+			t.Errorf("old password: err = %v", err)
+		}
+		if _, err := users.Login(ctx, "c1", "password-2", "10.0.0.1", engine.BearerSession); err != nil {
+			t.Errorf("new password: %v", err)
+		}
+		if _, err := users.Change(ctx, accAdmin, "nobody", engine.UserChange{Enabled: &on}); !errors.Is(err, engine.ErrNotFound) {
+			t.Errorf("changing an unknown user: err = %v, want not found", err)
+		}
+		var actions []string
+		rows, err := rt.DB.Read.QueryContext(ctx, `SELECT action, actor, changes FROM growth_audit WHERE app = 'growth' AND entity = 'user' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var action, by, changes string
+			if err := rows.Scan(&action, &by, &changes); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(changes, "password-") || strings.Contains(changes, "$2a$") {
+				t.Errorf("audit row %s leaks a password or hash: %s", action, changes)
+			}
+			actions = append(actions, action+":"+by)
+		}
+		rows.Close()
+		want := "create:root login:c1 update:root update:root update:root login:c1 update:root login_failed:anonymous login:c1"
+		if got := strings.Join(actions, " "); got != want {
+			t.Errorf("audit trail:\n got %s\nwant %s", got, want)
+		}
+		report, err := rt.DB.VerifyAudit(ctx)
+		if err != nil || !report.OK() {
+			t.Errorf("audit verify: %+v, %v", report, err)
+		}
+	})
+}
+
+func TestLoginLimits(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		_, users, clock := startUsers(t, d)
+		ctx := context.Background()
+		if _, err := users.Add(ctx, accAdmin, engine.NewUser{Name: "c1", Password: "password-1", Roles: []string{"grants.clerk"}, Org: "101001"}); err != nil {
+			t.Fatal(err)
+		}
+		login := func(name, password, address string) error {
+			_, err := users.Login(ctx, name, password, address, engine.BearerSession)
+			return err
+		}
+		code := func(err error) string {
+			var tm *engine.TooManyAttemptsError
+			switch {
+			case err == nil:
+				return "ok"
+			case errors.As(err, &tm):
+				return tm.Code
+			case errors.Is(err, engine.ErrUnauthorized):
+				return "unauthorized:" + err.Error()
+			}
+			return err.Error()
+		}
+		// The same sequence for an existing and an unknown name gets the
+		// same answers: nothing tells them apart.
+		for _, name := range []string{"c1", "ghost"} {
+			var got []string
+			step := func(err error) { got = append(got, code(err)) }
+			step(login(name, "wrong-1", "10.0.0.2"))
+			step(login(name, "wrong-2", "10.0.0.2"))
+			step(login(name, "wrong-3", "10.0.0.2"))
+			step(login(name, "wrong-4", "10.0.0.2")) // too fast after three failures
+			clock.add(time.Second)
+			step(login(name, "wrong-4", "10.0.0.2"))
+			clock.add(2 * time.Second)
+			step(login(name, "wrong-5", "10.0.0.2")) // the fifth failure locks
+			clock.add(time.Minute)
+			step(login(name, "password-1", "10.0.0.2")) // locked even with the right password
+			want := []string{"unauthorized:unauthorized: 用户名或密码错误", "unauthorized:unauthorized: 用户名或密码错误", "unauthorized:unauthorized: 用户名或密码错误",
+				"rate_limited", "unauthorized:unauthorized: 用户名或密码错误", "unauthorized:unauthorized: 用户名或密码错误", "locked"}
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("%s:\n got %v\nwant %v", name, got, want)
+			}
+			var tm *engine.TooManyAttemptsError
+			if err := login(name, "password-1", "10.0.0.2"); !errors.As(err, &tm) || tm.RetryAfter <= 0 || tm.RetryAfter > users.Policy.Window {
+				t.Errorf("%s: locked answer %v, want a retry within the window", name, err)
+			}
+			clock.add(users.Policy.Window)
+		}
+		// The lock lifts after the window, and a success forgives earlier failures.
+		if err := login("c1", "password-1", "10.0.0.2"); err != nil {
+			t.Errorf("after the window: %v", err)
+		}
+		// Many failures from one address refuse it, whatever the name.
+		users.Policy.MaxAddressFailures = 4
+		for i, name := range []string{"a", "b", "c", "d"} {
+			if err := login(name, "x-password", "10.0.0.9"); !errors.Is(err, engine.ErrUnauthorized) {
+				t.Fatalf("attempt %d: %v", i, err)
+			}
+		}
+		if got := code(login("c1", "password-1", "10.0.0.9")); got != "rate_limited" {
+			t.Errorf("noisy address: %s, want rate_limited", got)
+		}
+		if err := login("c1", "password-1", "10.0.0.10"); err != nil {
+			t.Errorf("another address: %v", err)
+		}
+		// A disabled user with the right password is told so; with a wrong one, not.
+		off := false
+		if _, err := users.Change(ctx, accAdmin, "c1", engine.UserChange{Enabled: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if err := login("c1", "password-1", "10.0.0.11"); !strings.Contains(code(err), "停用") {
+			t.Errorf("disabled user, right password: %v", err)
+		}
+		if err := login("c1", "wrong-password", "10.0.0.11"); !strings.Contains(code(err), "用户名或密码错误") {
+			t.Errorf("disabled user, wrong password: %v", err)
+		}
+	})
+}
+
+func TestDemoUsers(t *testing.T) {
+	_, users, _ := startUsers(t, engine.SQLite)
+	ctx := context.Background()
+	list, err := users.EnsureDemoUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgs := map[string]string{}
+	for _, d := range list {
+		orgs[d.Name] = d.Org
+		if !d.Created {
+			t.Errorf("%s not created", d.Name)
+		}
+	}
+	want := map[string]string{"admin": "", "grants_clerk": "101001", "grants_department": "101", "grants_auditor": "", "grants_author": "", "other_clerk": ""}
+	for name, org := range want {
+		if got, ok := orgs[name]; !ok || got != org {
+			t.Errorf("demo user %s: org %q (exists %v), want %q", name, got, ok, org)
+		}
+	}
+	if _, err := users.Login(ctx, "grants_clerk", engine.DemoPassword, "127.0.0.1", engine.BearerSession); err != nil {
+		t.Errorf("demo login: %v", err)
+	}
+	again, err := users.EnsureDemoUsers(ctx)
+	if err != nil || again[0].Created {
+		t.Errorf("second run should find the users: %v, %v", again, err)
+	}
+}
