@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/looplab/fsm"
 	"github.com/shopspring/decimal"
@@ -36,12 +39,22 @@ type machine struct {
 	from map[string]map[string]*metamodel.Transition
 	// hasEvent lists every event of the workflow.
 	hasEvent map[string]bool
+	// conditions are the terms of guards written a && b && … without a
+	// guard_message, each compiled alone, so that a refusal can name the
+	// term that failed.
+	conditions map[*metamodel.Transition][]condition
+}
+
+// condition is one term of a guard.
+type condition struct {
+	text string
+	prog *vm.Program
 }
 
 // newMachine builds the state machine of w. The checker has made sure an
 // event leads from each state to one place, so the table is unambiguous.
 func newMachine(w *metamodel.Workflow) *machine {
-	m := &machine{w: w, from: map[string]map[string]*metamodel.Transition{}, hasEvent: map[string]bool{}}
+	m := &machine{w: w, from: map[string]map[string]*metamodel.Transition{}, hasEvent: map[string]bool{}, conditions: map[*metamodel.Transition][]condition{}}
 	type key struct{ event, state string }
 	byKey := map[key]*metamodel.Transition{}
 	for _, t := range w.Transitions {
@@ -51,6 +64,11 @@ func newMachine(w *metamodel.Workflow) *machine {
 			if byKey[key{t.Event, s}] == nil {
 				byKey[key{t.Event, s}] = t
 			}
+		}
+	}
+	for _, t := range w.Transitions {
+		if t.GuardProgram != nil && t.GuardMessage == "" && w.Target != nil {
+			m.conditions[t] = guardConditions(w.Target, t.Guard)
 		}
 	}
 	for _, s := range w.States {
@@ -162,7 +180,7 @@ func (rt *Runtime) FireEvent(ctx context.Context, actor Actor, app, entity strin
 		if t.Comment == "required" && comment == "" {
 			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: fmt.Sprintf("“%s”须填写意见", transitionLabel(t))}}}}
 		}
-		if msg := guardFailure(e, t, old, actor); msg != "" {
+		if msg := m.guardFailure(e, t, old, actor); msg != "" {
 			return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "guard", Message: msg}}}}
 		}
 		now := rt.now().UTC().Truncate(time.Microsecond)
@@ -282,19 +300,61 @@ func (rt *Runtime) refusal(ctx context.Context, q querier, actor Actor, m *machi
 	return "", nil
 }
 
+// guardConditions splits a guard a && b && … into its terms, compiled one by
+// one; nil when it has one term or a term does not compile alone.
+func guardConditions(e *metamodel.Entity, guard string) []condition {
+	tree, err := parser.Parse(guard)
+	if err != nil {
+		return nil
+	}
+	var terms []ast.Node
+	var split func(n ast.Node)
+	split = func(n ast.Node) {
+		if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == "&&" || b.Operator == "and") {
+			split(b.Left)
+			split(b.Right)
+			return
+		}
+		terms = append(terms, n)
+	}
+	split(tree.Node)
+	if len(terms) < 2 {
+		return nil
+	}
+	env := metamodel.Env(e, true)
+	var out []condition
+	for _, term := range terms {
+		prog, err := metamodel.CompileBool(term.String(), env)
+		if err != nil {
+			return nil
+		}
+		out = append(out, condition{text: term.String(), prog: prog})
+	}
+	return out
+}
+
 // guardFailure runs t's guard on rec for actor and returns what the user is
-// told when it is false, or "".
-func guardFailure(e *metamodel.Entity, t *metamodel.Transition, rec *Record, actor Actor) string {
+// told when it is false, or "": the guard_message, or else the term of the
+// guard that failed.
+func (m *machine) guardFailure(e *metamodel.Entity, t *metamodel.Transition, rec *Record, actor Actor) string {
 	if t.GuardProgram == nil {
 		return ""
 	}
-	ok, err := metamodel.RunBool(t.GuardProgram, guardEnv(e, rec, actor))
+	env := guardEnv(e, rec, actor)
+	ok, err := metamodel.RunBool(t.GuardProgram, env)
 	if err == nil && ok {
 		return ""
 	}
 	msg := t.GuardMessage
 	if msg == "" {
-		msg = "不满足条件：" + t.Guard
+		failed := t.Guard
+		for _, c := range m.conditions[t] {
+			if ok, cerr := metamodel.RunBool(c.prog, env); cerr != nil || !ok {
+				failed = c.text
+				break
+			}
+		}
+		msg = "不满足条件：" + failed
 	}
 	if err != nil {
 		msg += "（条件无法计算：" + err.Error() + "）"
@@ -504,7 +564,7 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 			continue
 		}
 		opt := EventOption{Event: t.Event, Label: transitionLabel(t), To: t.To, ToLabel: stateLabel(m.w, t.To), CommentRequired: t.Comment == "required", Available: true}
-		if msg := guardFailure(e, t, rec, actor); msg != "" {
+		if msg := m.guardFailure(e, t, rec, actor); msg != "" {
 			opt.Available, opt.Reason = false, msg
 		}
 		if t.Quorum > 1 {

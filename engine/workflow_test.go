@@ -58,9 +58,10 @@ workflows:
       - {event: approve, label: 批准, from: reviewed, to: approved, roles: [board], quorum: 2, not_by: [previous_approver], set: {approved_by: "actor.name"}}
       - {event: reject, label: 退回, from: [submitted, reviewed], to: rejected, roles: [reviewer, board], comment: required}
       - {event: close, label: 关闭, from: approved, to: closed, guard: "'board' in actor.roles"}
+      - {event: escalate, label: 升级, from: reviewed, to: submitted, roles: [reviewer], guard: "amount > 0 && purpose != '测试' && year > 2000"}
 roles:
   clerk:    {title: 经办, scope: all, can: {request: [create, read, update, submit]}}
-  reviewer: {title: 复核人, scope: all, can: {request: [read, review, reject]}}
+  reviewer: {title: 复核人, scope: all, can: {request: [read, review, reject, escalate]}}
   board:    {title: 审批人, scope: all, can: {request: [read, approve, reject, close]}}
   auditor:  {title: 稽核, scope: all, can: {request: [read, review]}}
   outsider: {title: 外单位, scope: own, can: {request: [read, create, submit]}}
@@ -357,6 +358,7 @@ func TestWorkflowRefusals(t *testing.T) {
 			{name: "guard fails with its message", amount: "60000", state: "submitted", by: reviewer, event: "review", status: 422, contains: "超过五万元不能复核"},
 			{name: "same approver twice towards the quorum", state: "reviewed", prepare: func(rec *engine.Record) { f.fire(board1, rec.ID, "approve", "") },
 				by: board1, event: "approve", status: 409, contains: "您已就“批准”审批过（1/2）"},
+			{name: "a guard without a message names the failing term", state: "reviewed", by: reviewer, event: "escalate", status: 422, contains: `不满足条件：purpose != "测试"`},
 			{name: "unknown event", state: "draft", by: clerk1, event: "launch", status: 404, contains: "没有事件 launch"},
 			{name: "record out of the actor's scope", state: "submitted", by: actor("o1", "outsider"), event: "submit", status: 403, contains: "不在您的数据范围内"},
 			{name: "an effect refuses: nothing is written", state: "approved", by: board1, event: "close", status: 409, contains: "余额不足"},
