@@ -508,7 +508,7 @@ func (m *matrix) storeWith(e *metamodel.Entity, org, creator string, depth int) 
 			sort.Strings(names)
 			k := conflicts
 			for _, name := range names {
-				if f := e.Field(name); f != nil {
+				if f := e.Field(name); f != nil && name != e.OrgField {
 					radix := candidates(f)
 					bump[name] = k % radix
 					k /= radix
@@ -633,7 +633,8 @@ func (m *matrix) values(e *metamodel.Entity, org, creator string, depth int, bum
 		}
 		switch f.Type {
 		case "ref":
-			if !f.Required || f.Target == nil {
+			// Optional references are left out until a rule asks for one.
+			if f.Target == nil || (!f.Required && n == 0) {
 				continue
 			}
 			var id int64

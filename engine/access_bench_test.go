@@ -170,3 +170,43 @@ func BenchmarkListScoped(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkListScopeRatio lists as the unscoped and as each scoped actor in
+// turn, iteration by iteration, so that both see the same machine load, and
+// reports the scoped list's time as a multiple of the unscoped one's
+// (x-unscoped).
+func BenchmarkListScopeRatio(b *testing.B) {
+	for _, d := range enginetest.Dialects(b) {
+		b.Run(string(d), func(b *testing.B) {
+			rt := startScale(b, d)
+			ctx := context.Background()
+			unscoped := engine.Actor{User: "a1", Roles: []string{"scale.auditor"}}
+			for _, sc := range []struct {
+				name  string
+				actor engine.Actor
+			}{
+				{"own_org", engine.Actor{User: "c1", Org: "005050", Roles: []string{"scale.clerk"}}},
+				{"org_subtree", engine.Actor{User: "d1", Org: "005", Roles: []string{"scale.dept"}}},
+				{"own", engine.Actor{User: "u77", Roles: []string{"scale.owner"}}},
+			} {
+				b.Run(sc.name, func(b *testing.B) {
+					var plain, scoped time.Duration
+					for b.Loop() {
+						t0 := time.Now()
+						if _, err := rt.List(ctx, unscoped, "scale", "item", engine.ListQuery{}); err != nil {
+							b.Fatal(err)
+						}
+						t1 := time.Now()
+						if _, err := rt.List(ctx, sc.actor, "scale", "item", engine.ListQuery{}); err != nil {
+							b.Fatal(err)
+						}
+						plain, scoped = plain+t1.Sub(t0), scoped+time.Since(t1)
+					}
+					b.ReportMetric(float64(plain.Nanoseconds())/float64(b.N), "unscoped-ns/op")
+					b.ReportMetric(float64(scoped.Nanoseconds())/float64(b.N), "scoped-ns/op")
+					b.ReportMetric(float64(scoped)/float64(plain), "x-unscoped")
+				})
+			}
+		})
+	}
+}
