@@ -72,6 +72,32 @@ func bearerToken(header string) (string, bool) {
 	return strings.TrimSpace(token), true
 }
 
+// proxyHeader is the header naming the client when proxies are trusted.
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// clientAddress is the address login limits count by: the peer, or behind a
+// trusted proxy the last address in X-Forwarded-For, which that proxy added
+// (addresses before it come from the client and could be anything).
+func clientAddress(c *fiber.Ctx) string {
+	peer := c.Context().RemoteIP().String()
+	header := c.App().Config().ProxyHeader
+	if header == "" || !c.IsProxyTrusted() {
+		return peer
+	}
+	parts := strings.Split(c.Get(header), ",")
+	for i := len(parts) - 1; i >= 0; i-- {
+		if addr := strings.TrimSpace(parts[i]); addr != "" {
+			return addr
+		}
+	}
+	return peer
+}
+
 func safeMethod(m string) bool {
 	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }
@@ -115,7 +141,7 @@ func (a *Auth) login(c *fiber.Ctx) error {
 		return &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{
 			"username": {{Code: "required", Message: "请输入用户名和密码"}}}}
 	}
-	s, err := a.Users.Login(c.UserContext(), body.Username, body.Password, c.IP(), engine.BearerSession)
+	s, err := a.Users.Login(c.UserContext(), body.Username, body.Password, clientAddress(c), engine.BearerSession)
 	if err != nil {
 		return err
 	}

@@ -383,3 +383,35 @@ func (b *browser) doJSON(method, path, body string, headers map[string]string) (
 	raw, _ := io.ReadAll(resp.Body)
 	return resp, string(raw)
 }
+
+func TestLoginAddressBehindProxy(t *testing.T) {
+	p := enginetest.Load(t, authDefs)
+	scenarios := []struct {
+		name    string
+		trusted []string
+		xff     string
+		want    string
+	}{
+		{"no proxy configured: the header is ignored", nil, "6.6.6.6", "0.0.0.0"},
+		{"a trusted proxy: the address it added", []string{"0.0.0.0"}, "6.6.6.6, 10.1.2.3", "10.1.2.3"},
+		{"an untrusted peer: the header is ignored", []string{"192.0.2.1"}, "10.1.2.3", "0.0.0.0"},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			s := startAuthServer(t, engine.SQLite, p)
+			app, err := apps.New(s.rt, apps.Options{Logger: enginetest.QuietLogger(), Auth: s.auth, TrustedProxies: sc.trusted})
+			if err != nil {
+				t.Fatal(err)
+			}
+			apitest.Run(t, app, apitest.Scenario{Name: "login", Method: "POST", Path: "/api/auth/login", Headers: map[string]string{"X-Forwarded-For": sc.xff},
+				Body: map[string]any{"username": "ghost", "password": "nope-nope"}, Status: 401})
+			var changes string
+			if err := s.rt.DB.Read.QueryRow(`SELECT changes FROM growth_audit WHERE action = 'login_failed'`).Scan(&changes); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(changes, `"address":[null,"`+sc.want+`"]`) {
+				t.Errorf("audited %s, want address %s", changes, sc.want)
+			}
+		})
+	}
+}

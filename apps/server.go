@@ -25,6 +25,9 @@ type Options struct {
 	// Auth, when set, serves login, logout and user administration, and is
 	// the Actor when Actor is nil.
 	Auth *Auth
+	// TrustedProxies are the reverse proxies (addresses or CIDR ranges) whose
+	// X-Forwarded-For names the client; login limits count by that address.
+	TrustedProxies []string
 }
 
 // Anonymous is the actor of requests when no authentication is configured.
@@ -65,6 +68,11 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
+
+		// The client's address is the one a trusted proxy reports.
+		EnableTrustedProxyCheck: len(opts.TrustedProxies) > 0,
+		TrustedProxies:          opts.TrustedProxies,
+		ProxyHeader:             proxyHeader(opts.TrustedProxies),
 	})
 	if s.metrics != nil {
 		app.Use(s.metrics.middleware)

@@ -39,7 +39,7 @@ func (a *Auth) LoginWithCookie(c *fiber.Ctx, username, password string) (*engine
 	if err := a.VerifyCSRF(c); err != nil {
 		return nil, err
 	}
-	s, err := a.Users.Login(c.UserContext(), username, password, c.IP(), engine.CookieSession)
+	s, err := a.Users.Login(c.UserContext(), username, password, clientAddress(c), engine.CookieSession)
 	if err != nil {
 		return nil, err
 	}

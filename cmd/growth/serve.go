@@ -23,6 +23,7 @@ func runServe(args []string) int {
 	var dbf dbFlags
 	dbf.register(fs)
 	addr := fs.String("addr", "", "listen address (env GROWTH_ADDR; default 127.0.0.1:8080)")
+	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env GROWTH_TRUSTED_PROXIES)")
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -59,7 +60,10 @@ func runServe(args []string) int {
 	if err != nil {
 		return fail("serve", err)
 	}
-	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth})
+	if *proxies == "" {
+		*proxies = os.Getenv("GROWTH_TRUSTED_PROXIES")
+	}
+	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies)})
 	if err != nil {
 		return fail("serve", err)
 	}
