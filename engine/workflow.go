@@ -158,6 +158,14 @@ func (rt *Runtime) FireEvent(ctx context.Context, actor Actor, app, entity strin
 	if !rt.Access.Can(actor, e, event) {
 		return nil, forbidden("您无权对%s执行“%s”", e.Label(), eventLabel(m.w, event))
 	}
+	// A retried event with the same Idempotency-Key gets the first one's
+	// record and changes nothing.
+	if rec, replayed, err := rt.IdempotentReplay(ctx, actor, app, entity, event, id); replayed || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return &FireResult{Record: rec, Fired: true}, nil
+	}
 	comment = strings.TrimSpace(comment)
 	var res *FireResult
 	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
