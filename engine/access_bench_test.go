@@ -210,3 +210,31 @@ func BenchmarkListScopeRatio(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRoleAccess is the cost of the questions every request asks.
+func BenchmarkRoleAccess(b *testing.B) {
+	p, a := accessProject(b)
+	grant := p.Entity(nil, "grants.grant")
+	actor := accActor("c1", "101", "grants.clerk", "grants.department")
+	b.Run("Can", func(b *testing.B) {
+		for b.Loop() {
+			if !a.Can(actor, grant, "update") {
+				b.Fatal("denied")
+			}
+		}
+	})
+	b.Run("Scope", func(b *testing.B) {
+		for b.Loop() {
+			if a.Scope(actor, grant) == nil {
+				b.Fatal("no scope")
+			}
+		}
+	})
+	b.Run("Hidden", func(b *testing.B) {
+		for b.Loop() {
+			if a.Hidden(actor, grant, "secret_note") {
+				b.Fatal("hidden")
+			}
+		}
+	})
+}

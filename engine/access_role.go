@@ -177,7 +177,9 @@ func (a *RoleAccess) HasRole(role string) bool {
 
 // allows asks casbin whether one role may take action on e.
 func (a *RoleAccess) allows(rr *roleRules, e *metamodel.Entity, action string) bool {
-	if !rr.granted[e.QualifiedName()] {
+	if !rr.granted[e.QualifiedName()] || !isAction(e, action) {
+		// Only the actions of the definitions reach casbin, whose decision
+		// cache would otherwise grow with whatever a caller passes.
 		return false
 	}
 	ok, err := a.enforcer.Enforce(rr.name, rr.app, e.QualifiedName(), action)
@@ -208,6 +210,21 @@ func (a *RoleAccess) rolesWith(actor Actor, e *metamodel.Entity, actions ...stri
 		}
 	}
 	return out
+}
+
+// isAction reports whether action is a record action or an event of e's workflow.
+func isAction(e *metamodel.Entity, action string) bool {
+	if slices.Contains(metamodel.BasicActions, action) {
+		return true
+	}
+	if e.Workflow != nil {
+		for _, t := range e.Workflow.Transitions {
+			if t.Event == action {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // writeActions are the actions on e that change records.
@@ -424,9 +441,9 @@ func shapeOf(set *metamodel.CodeSet, code string) subtreeShape {
 }
 
 // escapeLike makes s match itself in a LIKE pattern with escape \.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // recordInScope is scopeNode evaluated on one record in memory, for writes.
 func recordInScope(scope string, actor Actor, e *metamodel.Entity, rec *Record) bool {
