@@ -118,8 +118,14 @@ func Spec(e *metamodel.Entity) TableSpec {
 	for _, group := range e.Unique {
 		addIndex(group, true)
 	}
+	// Data scopes filter on the org field or the creator and lists page by id
+	// descending: (column, id) indexes serve both in one index walk.
+	if e.OrgField != "" {
+		addIndex([]string{e.OrgField, "id"}, false)
+	}
+	addIndex([]string{"created_by", "id"}, false)
 	for _, f := range e.Fields {
-		if f.Type == "ref" || f.Name == e.OrgField || slices.Contains(e.Filters, f.Name) {
+		if f.Type == "ref" || slices.Contains(e.Filters, f.Name) {
 			addIndex([]string{f.Name}, false)
 		}
 	}
