@@ -1,6 +1,7 @@
 package metamodel
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -35,6 +36,9 @@ type CodeSet struct {
 	Base  *CodeSet `yaml:"-"`
 	nodes map[string]*CodeNode
 	roots []*CodeNode
+	// csvFile and csvText are the CSV as read, relative to the project folder.
+	csvFile string
+	csvText []byte
 }
 
 // CodeAttr declares an extra value of each code.
@@ -173,13 +177,14 @@ func (cs *CodeSet) loadCSV(defDir, projectDir string, ps *Problems) {
 	path := filepath.Join(defDir, cs.CSV)
 	rel, _ := filepath.Rel(projectDir, path)
 	rel = filepath.ToSlash(rel)
-	f, err := os.Open(path)
+	text, err := os.ReadFile(path)
 	if err != nil {
 		ps.Addf(cs.At["csv"], "code set %s: cannot read CSV %s: %v", cs.Name, cs.CSV, errors.Unwrap(err))
 		return
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
+	// The CSV is part of the definition: it is versioned and hashed with the YAML.
+	cs.csvFile, cs.csvText = rel, text
+	r := csv.NewReader(bytes.NewReader(text))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {

@@ -39,6 +39,11 @@ func Load(dir string) (*Project, error) {
 		p.apps[app.Name] = app
 		app.project = p
 	}
+	for _, cs := range p.CodeSets() {
+		if cs.csvFile != "" {
+			p.Files[cs.csvFile] = cs.csvText
+		}
+	}
 	var names []string
 	for name := range p.Files {
 		names = append(names, name)
