@@ -114,3 +114,14 @@ func recordID(c *fiber.Ctx) (int64, error) {
 }
 
 var errNoVersion = errors.New("version is required")
+
+// Describe is the status, stable code and message the API answers err with.
+// The web UI shows errors through it, so that errors map to HTTP in one place
+// (errors.go); log receives internal errors (nil: the default logger).
+func Describe(c *fiber.Ctx, log *slog.Logger, err error) (status int, code, message string) {
+	if log == nil {
+		log = slog.Default()
+	}
+	status, body := (&Server{log: log}).describe(c, err)
+	return status, body.Error.Code, body.Error.Message
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/ui"
 )
 
 func init() {
@@ -65,6 +66,9 @@ func runServe(args []string) int {
 	}
 	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies)})
 	if err != nil {
+		return fail("serve", err)
+	}
+	if err := ui.Mount(app, rt, ui.Options{Sessions: auth, Logger: log}); err != nil {
 		return fail("serve", err)
 	}
 	errc := make(chan error, 1)

@@ -1,0 +1,501 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/width"
+)
+
+// A form is laid out by the entity's forms: entry (sections of rows, or one
+// layout of rows). Fields the layout does not place still appear, in a last
+// section, so that a field added to the definition shows up on the next
+// start without anyone touching the form; without a form, fields come in
+// definition order, two to a row, long texts alone. Fields the user may not
+// see are left out; fields the user may not write (readonly, computed, or
+// read-only for the user's roles) are shown, not posted.
+
+// formView is a new or edit form.
+type formView struct {
+	Title     string
+	Action    string
+	CancelURL string
+	Version   int64
+	Sections  []formSection
+	Errors    []string // problems of the whole record
+	Invalid   bool
+	Conflict  string
+	ReloadURL string
+}
+
+type formSection struct {
+	Title string
+	Rows  [][]*formField
+}
+
+// formField is one field of a form, with its widget.
+type formField struct {
+	Name, ID, Label, Help string
+	// Widget: text, textarea, int, money, decimal, date, datetime, bool,
+	// select (enum or small code set), code (code tree picker), ref, readonly.
+	Widget    string
+	Required  bool
+	Value     string
+	Display   string
+	Errors    []string
+	Options   []option
+	Pattern   string
+	MaxLength int
+	Min, Max  string
+	Step      string
+	CodeSet   string
+	LeafOnly  bool
+	CodeLabel string
+	RefURL    string
+	RefLabel  string
+	Words     string
+	Numeric   bool
+	Lang      Lang
+	field     *metamodel.Field
+}
+
+// smallCodeSet is the most codes a code field shows as a plain select; larger
+// sets get the searchable tree picker.
+const smallCodeSet = 60
+
+// formOf is the form declared for e, or nil.
+func formOf(e *metamodel.Entity) *metamodel.Form {
+	for _, f := range e.App.Forms {
+		if f.Name == e.Name {
+			return f
+		}
+	}
+	return nil
+}
+
+// layout arranges e's visible fields into sections of rows.
+func (u *UI) layout(l Lang, actor engine.Actor, e *metamodel.Entity) []formSection {
+	visible := func(name string) *metamodel.Field {
+		f := e.Field(name)
+		if f == nil || u.rt.Access.Hidden(actor, e, name) {
+			return nil
+		}
+		return f
+	}
+	placed := map[string]bool{}
+	var sections []formSection
+	addRows := func(title string, rows [][]string) {
+		s := formSection{Title: title}
+		for _, row := range rows {
+			var out []*formField
+			for _, name := range row {
+				if f := visible(name); f != nil && !placed[name] {
+					placed[name] = true
+					out = append(out, &formField{field: f})
+				}
+			}
+			if len(out) > 0 {
+				s.Rows = append(s.Rows, out)
+			}
+		}
+		if len(s.Rows) > 0 {
+			sections = append(sections, s)
+		}
+	}
+	if form := formOf(e); form != nil {
+		if len(form.Layout) > 0 {
+			addRows("", form.Layout)
+		}
+		for _, s := range form.Sections {
+			addRows(s.Title, s.Rows)
+		}
+	}
+	var rest [][]string
+	var pair []string
+	for _, f := range e.Fields {
+		if placed[f.Name] || visible(f.Name) == nil {
+			continue
+		}
+		if f.Type == "text" {
+			if len(pair) > 0 {
+				rest, pair = append(rest, pair), nil
+			}
+			rest = append(rest, []string{f.Name})
+			continue
+		}
+		pair = append(pair, f.Name)
+		if len(pair) == 2 {
+			rest, pair = append(rest, pair), nil
+		}
+	}
+	if len(pair) > 0 {
+		rest = append(rest, pair)
+	}
+	title := l.T("form.other")
+	if len(sections) == 0 {
+		title = ""
+	}
+	addRows(title, rest)
+	return sections
+}
+
+// writable reports whether actor may write f on a form.
+func (u *UI) writable(actor engine.Actor, e *metamodel.Entity, f *metamodel.Field) bool {
+	return !f.Readonly && f.Type != "computed" && !u.rt.Access.ReadOnly(actor, e, f.Name) && !u.rt.Access.Hidden(actor, e, f.Name)
+}
+
+// formState is what a form is filled from: the stored record (or defaults),
+// the user's posted text, and the problems found.
+type formState struct {
+	record *engine.Record
+	posted map[string]string
+	errors map[string][]string
+}
+
+// buildForm fills the layout's fields for r.
+func (u *UI) buildForm(ctx context.Context, r *request, e *metamodel.Entity, st formState) []formSection {
+	sections := u.layout(r.lang, r.actor, e)
+	for _, s := range sections {
+		for _, row := range s.Rows {
+			for _, ff := range row {
+				u.fillField(ctx, r, e, ff, st)
+			}
+		}
+	}
+	return sections
+}
+
+func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff *formField, st formState) {
+	f := ff.field
+	l := r.lang
+	ff.Name, ff.ID, ff.Label, ff.Help, ff.Lang, ff.Numeric = f.Name, "f-"+f.Name, l.FieldLabel(f), f.Help, l, isNumeric(f)
+	ff.Required = f.Required && f.Type != "computed"
+	ff.Errors = st.errors[f.Name]
+	var current any
+	if st.record != nil {
+		current = st.record.Values[f.Name]
+	} else {
+		current = defaultValue(f)
+	}
+	ff.Value = inputValue(f, current, u.opts.Location)
+	if text, ok := st.posted[f.Name]; ok {
+		ff.Value = text
+	}
+	ff.Display = display(l, f, current, u.opts.Location)
+	if !u.writable(r.actor, e, f) {
+		ff.Widget = "readonly"
+		if ff.Display == "" {
+			ff.Display = l.T("form.none")
+		}
+		if f.Type == "ref" && current != nil {
+			ff.RefURL, ff.Display = u.refLink(ctx, r, f, current.(int64))
+		}
+		return
+	}
+	switch f.Type {
+	case "string":
+		ff.Widget, ff.MaxLength, ff.Pattern = "text", f.MaxLength, f.Pattern
+		if ff.MaxLength == 0 {
+			ff.MaxLength = 255
+		}
+	case "text":
+		ff.Widget = "textarea"
+	case "int":
+		ff.Widget, ff.Min, ff.Max = "int", f.Min, f.Max
+	case "money":
+		ff.Widget, ff.Pattern = "money", moneyPattern(2)
+		if ff.Help == "" {
+			ff.Help = l.T("form.money.help")
+		}
+		if d, err := decimal.NewFromString(strings.ReplaceAll(normalizeNumber(ff.Value), ",", "")); err == nil && ff.Value != "" {
+			ff.Words = AmountInWords(d)
+		}
+	case "decimal":
+		ff.Widget, ff.Pattern = "decimal", moneyPattern(f.Scale)
+	case "date":
+		ff.Widget = "date"
+	case "datetime":
+		ff.Widget = "datetime"
+	case "bool":
+		ff.Widget = "bool"
+	case "enum":
+		ff.Widget = "select"
+		ff.Options = []option{{Value: "", Label: ""}}
+		for _, v := range f.Values {
+			ff.Options = append(ff.Options, option{Value: v.Value, Label: l.EnumLabel(f, v.Value), Selected: v.Value == ff.Value})
+		}
+	case "code":
+		u.codeWidget(ff, f)
+	case "ref":
+		ff.Widget = "ref"
+		if f.Target != nil {
+			ff.RefURL = "/ui/ref/" + f.Target.App.Name + "/" + f.Target.Name
+		}
+		if id, err := strconv.ParseInt(strings.TrimSpace(ff.Value), 10, 64); err == nil && id > 0 {
+			_, ff.RefLabel = u.refLink(ctx, r, f, id)
+		}
+	default:
+		ff.Widget = "text"
+	}
+}
+
+// codeWidget is a select for a small code set, the tree picker otherwise.
+// Branch codes cannot be chosen where the field takes leaf codes only.
+func (u *UI) codeWidget(ff *formField, f *metamodel.Field) {
+	cs := f.Set
+	if cs == nil {
+		ff.Widget = "text"
+		return
+	}
+	ff.CodeSet, ff.LeafOnly = cs.Name, f.LeafOnly
+	if n := cs.Lookup(ff.Value); n != nil {
+		ff.CodeLabel = n.Name
+	}
+	if cs.Len() > smallCodeSet {
+		ff.Widget = "code"
+		return
+	}
+	ff.Widget = "select"
+	ff.Options = []option{{Value: "", Label: ""}}
+	cs.Walk(func(n *metamodel.CodeNode) {
+		if !n.IsEnabled() {
+			return
+		}
+		ff.Options = append(ff.Options, option{Value: n.Code.Code, Label: n.Code.Code + " " + n.Name, Selected: n.Code.Code == ff.Value,
+			Disabled: f.LeafOnly && !n.Leaf(), Depth: n.Level})
+	})
+}
+
+// moneyPattern is the HTML pattern of an amount: digits with optional
+// thousands separators and at most scale decimals. The server parses the
+// value exactly whatever the browser let through.
+func moneyPattern(scale int) string {
+	if scale <= 0 {
+		return `-?[0-9][0-9,]*`
+	}
+	return `-?[0-9][0-9,]*(\.[0-9]{0,` + strconv.Itoa(scale) + `})?`
+}
+
+// normalizeNumber folds full-width digits and punctuation (typed with a
+// Chinese input method) to ASCII and drops spaces.
+func normalizeNumber(s string) string {
+	s = width.Narrow.String(strings.TrimSpace(s))
+	return strings.Join(strings.Fields(s), "")
+}
+
+// postedInput reads the form's fields from the request: the input map for
+// the runtime, and the text as typed to show again if it is refused. On
+// create an empty input is left out (so that defaults apply); on update it
+// clears the field.
+func (u *UI) postedInput(r *request, e *metamodel.Entity, creating bool) (map[string]any, map[string]string) {
+	input := map[string]any{}
+	posted := map[string]string{}
+	args := r.c.Request().PostArgs()
+	for _, s := range u.layout(r.lang, r.actor, e) {
+		for _, row := range s.Rows {
+			for _, ff := range row {
+				f := ff.field
+				if !u.writable(r.actor, e, f) {
+					continue
+				}
+				values := args.PeekMulti(f.Name)
+				if len(values) == 0 {
+					if f.Type != "bool" {
+						continue
+					}
+					values = [][]byte{[]byte("false")}
+				}
+				// The last value wins: a checkbox follows its hidden "false".
+				raw := string(values[len(values)-1])
+				posted[f.Name] = raw
+				value := raw
+				switch f.Type {
+				case "money", "decimal", "int", "date", "ref":
+					value = normalizeNumber(raw)
+				case "string", "code", "enum":
+					value = strings.TrimSpace(raw)
+				case "datetime":
+					value = strings.TrimSpace(raw)
+					if t, err := time.ParseInLocation("2006-01-02T15:04", value, u.opts.Location); err == nil {
+						value = t.Format(time.RFC3339)
+					}
+				}
+				if value == "" {
+					if !creating {
+						input[f.Name] = nil
+					}
+					continue
+				}
+				input[f.Name] = value
+			}
+		}
+	}
+	return input, posted
+}
+
+// postable names the fields a form lets actor post.
+func (u *UI) postable(actor engine.Actor, e *metamodel.Entity) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range e.Fields {
+		if u.writable(actor, e, f) {
+			out[f.Name] = true
+		}
+	}
+	return out
+}
+
+// fieldErrors splits a validation or conflict error into messages by field;
+// problems of fields the form does not let the user post go to the record.
+func fieldErrors(shown map[string]bool, fields map[string][]engine.FieldError) (map[string][]string, []string) {
+	byField := map[string][]string{}
+	var record []string
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for _, fe := range fields[name] {
+			if shown[name] {
+				byField[name] = append(byField[name], fe.Message)
+			} else if name == engine.RecordField {
+				record = append(record, fe.Message)
+			} else {
+				record = append(record, name+"："+fe.Message)
+			}
+		}
+	}
+	return byField, record
+}
+
+// labelled replaces field names in record-level problems by labels.
+func labelled(l Lang, e *metamodel.Entity, msgs []string) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		if name, rest, ok := strings.Cut(m, "："); ok {
+			if f := e.Field(name); f != nil {
+				m = l.FieldLabel(f) + "：" + rest
+			}
+		}
+		out[i] = m
+	}
+	return out
+}
+
+func (u *UI) newForm(r *request) error {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	if !u.rt.Access.Can(r.actor, e, "create") {
+		return &engine.ForbiddenError{Message: fmt.Sprintf("您无权新建%s", e.Label())}
+	}
+	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e)}
+	view.Sections = u.buildForm(r.c.UserContext(), r, e, formState{})
+	return u.render(r, 200, "form", u.formPage(r, e, view))
+}
+
+func (u *UI) create(r *request) error {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	input, posted := u.postedInput(r, e, true)
+	ctx := r.c.UserContext()
+	if key := r.c.FormValue("_idempotency"); key != "" {
+		ctx = engine.WithIdempotencyKey(ctx, "ui:"+key)
+	}
+	rec, err := u.rt.Create(ctx, r.actor, e.App.Name, e.Name, input)
+	if err == nil {
+		return u.redirect(r, recordURL(e, rec.ID), r.lang.T("record.saved"))
+	}
+	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e)}
+	return u.refused(r, e, view, formState{posted: posted}, err)
+}
+
+func (u *UI) editForm(r *request) error {
+	e, rec, err := u.loadRecord(r)
+	if err != nil {
+		return err
+	}
+	if !u.rt.Access.Can(r.actor, e, "update") {
+		return &engine.ForbiddenError{Message: fmt.Sprintf("您无权修改%s", e.Label())}
+	}
+	view := u.editView(r, e, rec)
+	if !editable(e, rec.State) {
+		view.Conflict = fmt.Sprintf("%s 在“%s”状态下不能修改", r.lang.EntityTitle(e), StateLabel(e.Workflow, rec.State))
+	}
+	view.Sections = u.buildForm(r.c.UserContext(), r, e, formState{record: rec})
+	return u.render(r, 200, "form", u.formPage(r, e, view))
+}
+
+func (u *UI) editView(r *request, e *metamodel.Entity, rec *engine.Record) *formView {
+	return &formView{Title: r.lang.T("form.edit", r.lang.EntityTitle(e), rec.ID), Action: recordURL(e, rec.ID) + "/edit",
+		CancelURL: recordURL(e, rec.ID), Version: rec.Version, ReloadURL: recordURL(e, rec.ID) + "/edit"}
+}
+
+func (u *UI) update(r *request) error {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	id, err := recordID(r.c)
+	if err != nil {
+		return err
+	}
+	version, err := strconv.ParseInt(r.c.FormValue("_version"), 10, 64)
+	if err != nil || version < 1 {
+		return fiber.NewError(fiber.StatusBadRequest, "表单缺少版本号，请刷新页面后重试")
+	}
+	input, posted := u.postedInput(r, e, false)
+	rec, err := u.rt.Update(r.c.UserContext(), r.actor, e.App.Name, e.Name, id, version, input)
+	if err == nil {
+		return u.redirect(r, recordURL(e, rec.ID), r.lang.T("record.saved"))
+	}
+	// Read-only fields are shown as they are now; the input as it was typed.
+	current, gerr := u.rt.Get(r.c.UserContext(), r.actor, e.App.Name, e.Name, id)
+	if gerr != nil {
+		return err
+	}
+	view := u.editView(r, e, current)
+	view.Version = version // a stale form stays stale: saving again must not overwrite
+	return u.refused(r, e, view, formState{record: current, posted: posted}, err)
+}
+
+// refused shows a form again after the runtime refused it: validation
+// problems next to their fields, a conflict (stale version, state, duplicate)
+// above the form, the user's input kept. Other errors become error pages.
+func (u *UI) refused(r *request, e *metamodel.Entity, view *formView, st formState, err error) error {
+	var ve *engine.ValidationError
+	var ce *engine.ConflictError
+	var problems map[string][]engine.FieldError
+	switch {
+	case asValidation(err, &ve):
+		problems = ve.Fields
+		view.Invalid = true
+	case asConflict(err, &ce):
+		problems = ce.Fields
+		view.Conflict = ce.Message
+	default:
+		return err
+	}
+	status, _, _ := describe(r, err)
+	st.errors, view.Errors = fieldErrors(u.postable(r.actor, e), problems)
+	view.Errors = labelled(r.lang, e, view.Errors)
+	view.Sections = u.buildForm(r.c.UserContext(), r, e, st)
+	return u.render(r, status, "form", u.formPage(r, e, view))
+}
+
+func (u *UI) formPage(r *request, e *metamodel.Entity, view *formView) *page {
+	p := u.newPage(r, view.Title, view)
+	p.Crumbs = []crumb{{Label: r.lang.AppTitle(e.App)}, {Label: r.lang.EntityTitle(e), URL: listURL(e)}, {Label: view.Title}}
+	return p
+}

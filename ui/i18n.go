@@ -1,0 +1,274 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// Lang is a language of the UI: its chrome comes from the catalogue below,
+// its labels from the definitions (label / label_en, title / title_en).
+// Chinese is the default; English is one click (or ?lang=en) away and sticks
+// in a cookie.
+type Lang string
+
+// The languages of the UI.
+const (
+	Chinese Lang = "zh-CN"
+	English Lang = "en"
+)
+
+// LangCookie remembers the language a user chose.
+const LangCookie = "growth_lang"
+
+// langOf picks the request's language: ?lang= (remembered in a cookie), else
+// the cookie, else Chinese.
+func langOf(c *fiber.Ctx) Lang {
+	if q := parseLang(c.Query("lang")); q != "" {
+		c.Cookie(&fiber.Cookie{Name: LangCookie, Value: string(q), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: fiber.CookieSameSiteLaxMode})
+		return q
+	}
+	if l := parseLang(c.Cookies(LangCookie)); l != "" {
+		return l
+	}
+	return Chinese
+}
+
+func parseLang(s string) Lang {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "zh", "zh-cn", "zh_cn":
+		return Chinese
+	case "en", "en-us", "en-gb":
+		return English
+	}
+	return ""
+}
+
+// T returns the message key in l, formatted with args. A key missing from
+// the catalogue shows as ⟦key⟧, which the tests look for.
+func (l Lang) T(key string, args ...any) string {
+	m, ok := messages[key]
+	if !ok {
+		return "⟦" + key + "⟧"
+	}
+	s := m[0]
+	if l == English && m[1] != "" {
+		s = m[1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// pick chooses the English text when the UI is in English and there is one.
+func (l Lang) pick(zh, en string) string {
+	if l == English && en != "" {
+		return en
+	}
+	return zh
+}
+
+// AppTitle is an app's title in l.
+func (l Lang) AppTitle(a *metamodel.App) string {
+	if t := l.pick(a.Title, a.TitleEn); t != "" {
+		return t
+	}
+	return a.Name
+}
+
+// EntityTitle is an entity's title in l.
+func (l Lang) EntityTitle(e *metamodel.Entity) string {
+	if t := l.pick(e.Title, e.TitleEn); t != "" {
+		return t
+	}
+	return e.Name
+}
+
+// FieldLabel is a field's label in l.
+func (l Lang) FieldLabel(f *metamodel.Field) string {
+	if t := l.pick(f.Label, f.LabelEn); t != "" {
+		return t
+	}
+	return f.Name
+}
+
+// EnumLabel is the label of an enum value in l.
+func (l Lang) EnumLabel(f *metamodel.Field, value string) string {
+	for _, v := range f.Values {
+		if v.Value == value {
+			if t := l.pick(v.Label, v.LabelEn); t != "" {
+				return t
+			}
+		}
+	}
+	return value
+}
+
+// StateLabel is a workflow state's label. States have Chinese labels only;
+// the English UI shows them too rather than bare identifiers.
+func StateLabel(w *metamodel.Workflow, state string) string {
+	if w != nil {
+		if l := w.Labels[state]; l != "" {
+			return l
+		}
+	}
+	return state
+}
+
+// messages is the UI's own text: key → {zh-CN, en}.
+var messages = map[string][2]string{
+	"app.name":            {"Growth 财政业务平台", "Growth finance platform"},
+	"nav.portal":          {"工作台", "Portal"},
+	"nav.audit":           {"审计", "Audit"},
+	"nav.logout":          {"退出", "Log out"},
+	"nav.lang":            {"English", "中文"},
+	"nav.skip":            {"跳到正文", "Skip to content"},
+	"login.title":         {"登录", "Log in"},
+	"login.username":      {"用户名", "User name"},
+	"login.password":      {"密码", "Password"},
+	"login.submit":        {"登录", "Log in"},
+	"login.missing":       {"请输入用户名和密码", "Enter your user name and password"},
+	"login.intro":         {"请使用管理员为您开设的账户登录。", "Log in with the account your administrator gave you."},
+	"portal.title":        {"工作台", "Portal"},
+	"portal.welcome":      {"您好，%s", "Hello, %s"},
+	"portal.inbox":        {"待我处理", "Waiting for me"},
+	"portal.inbox.none":   {"没有待您处理的记录。", "Nothing is waiting for you."},
+	"portal.records":      {"记录", "Records"},
+	"portal.new":          {"新建", "New"},
+	"portal.empty":        {"您还没有可以使用的业务系统，请联系管理员分配角色。", "There is no business system you may use yet; ask your administrator for a role."},
+	"portal.roles":        {"角色", "Roles"},
+	"portal.org":          {"单位", "Org"},
+	"list.new":            {"新建%s", "New %s"},
+	"list.filter":         {"筛选", "Filter"},
+	"list.apply":          {"查询", "Search"},
+	"list.reset":          {"清除", "Clear"},
+	"list.any":            {"（全部）", "(any)"},
+	"list.from":           {"从", "from"},
+	"list.to":             {"至", "to"},
+	"list.min":            {"最小", "min"},
+	"list.max":            {"最大", "max"},
+	"list.contains":       {"包含", "contains"},
+	"list.empty":          {"没有符合条件的记录。", "No records match."},
+	"list.page":           {"第 %d 页", "Page %d"},
+	"list.prev":           {"上一页", "Previous"},
+	"list.next":           {"下一页", "Next"},
+	"list.total":          {"共 %d 条", "%d in all"},
+	"list.count":          {"统计总数", "Count all"},
+	"list.pagesize":       {"每页", "Per page"},
+	"list.export":         {"导出", "Export"},
+	"list.export.xlsx":    {"导出 Excel", "Export Excel"},
+	"list.export.csv":     {"导出 CSV", "Export CSV"},
+	"list.inbox":          {"只看待我处理", "Only those waiting for me"},
+	"list.sort":           {"按此列排序", "Sort by this column"},
+	"list.state":          {"状态", "State"},
+	"list.updated":        {"更新时间", "Updated"},
+	"list.open":           {"打开", "Open"},
+	"form.new":            {"新建%s", "New %s"},
+	"form.edit":           {"修改%s #%d", "Edit %s #%d"},
+	"form.save":           {"保存", "Save"},
+	"form.cancel":         {"取消", "Cancel"},
+	"form.required":       {"必填", "required"},
+	"form.other":          {"其他信息", "Other"},
+	"form.fields":         {"基本信息", "Details"},
+	"form.invalid":        {"提交的数据未通过校验，请修改标出的字段。", "Some fields need your attention; see the messages next to them."},
+	"form.stale":          {"保存未成功：%s。您的输入仍在下方，没有覆盖他人的修改。", "Not saved: %s. Your input is kept below; nothing was overwritten."},
+	"form.reload":         {"查看最新内容", "See the current record"},
+	"form.pick":           {"选择", "Choose"},
+	"form.search":         {"搜索", "Search"},
+	"form.search.code":    {"输入代码或名称搜索", "Type a code or a name"},
+	"form.search.ref":     {"输入编号或名称搜索", "Type a number or a name"},
+	"form.browse":         {"浏览全部代码", "Browse all codes"},
+	"form.leafonly":       {"只能选择末级代码", "Only leaf codes may be chosen"},
+	"form.yes":            {"是", "Yes"},
+	"form.no":             {"否", "No"},
+	"form.none":           {"—", "—"},
+	"form.yuan":           {"元", "CNY"},
+	"form.amount.words":   {"大写", "In words"},
+	"form.readonly":       {"只读", "read-only"},
+	"form.money.help":     {"金额，最多两位小数，如 1,234.56", "An amount with at most two decimals, e.g. 1,234.56"},
+	"record.title":        {"%s #%d", "%s #%d"},
+	"record.edit":         {"修改", "Edit"},
+	"record.delete":       {"删除", "Delete"},
+	"record.delete.ask":   {"确定删除这条记录吗？", "Delete this record?"},
+	"record.state":        {"当前状态", "State"},
+	"record.actions":      {"可执行的操作", "What you may do"},
+	"record.noactions":    {"当前没有您可以执行的操作。", "There is nothing you may do on this record now."},
+	"record.comment":      {"意见", "Comment"},
+	"record.comment.req":  {"（必填）", "(required)"},
+	"record.history":      {"流转记录", "History"},
+	"record.pending":      {"已收到的审批", "Approvals so far"},
+	"record.created":      {"创建", "Created"},
+	"record.by":           {"%s 于 %s", "%s at %s"},
+	"record.balance":      {"额度", "Balance"},
+	"record.ledger":       {"额度台账", "Ledger"},
+	"record.ledger.none":  {"尚无台账分录。", "No ledger entries yet."},
+	"record.notopen":      {"额度尚未开立。", "The account is not open yet."},
+	"record.approved":     {"批准额度", "Approved"},
+	"record.reserved":     {"已预占", "Reserved"},
+	"record.consumed":     {"已使用", "Consumed"},
+	"record.frozen":       {"已冻结", "Frozen"},
+	"record.available":    {"可用余额", "Available"},
+	"record.kind":         {"类型", "Kind"},
+	"record.amount":       {"金额", "Amount"},
+	"record.source":       {"来源", "Source"},
+	"record.event":        {"事件", "Event"},
+	"record.actor":        {"操作人", "By"},
+	"record.at":           {"时间", "At"},
+	"record.note":         {"说明", "Note"},
+	"record.saved":        {"已保存。", "Saved."},
+	"record.fired":        {"已执行“%s”。", "Done: %s."},
+	"record.approval":     {"已记录您的审批（%d/%d），等待其他人审批。", "Your approval is recorded (%d of %d); waiting for others."},
+	"record.deleted":      {"已删除。", "Deleted."},
+	"record.system":       {"系统信息", "System"},
+	"record.createdby":    {"创建人", "Created by"},
+	"record.createdat":    {"创建时间", "Created at"},
+	"record.updatedat":    {"更新时间", "Updated at"},
+	"record.version":      {"版本", "Version"},
+	"audit.title":         {"审计：流程、权限与发现", "Audit: workflows, permissions and findings"},
+	"audit.all":           {"全部应用", "All apps"},
+	"audit.workflows":     {"流程图", "Workflow diagrams"},
+	"audit.matrix":        {"谁能做什么", "Who can do what"},
+	"audit.findings":      {"审查发现", "Findings"},
+	"audit.nofindings":    {"未发现问题。", "No findings."},
+	"audit.role":          {"角色", "Role"},
+	"audit.scope":         {"数据范围", "Scope"},
+	"audit.blocked":       {"已授权，但流程只允许其他角色执行", "granted, but the workflow lets other roles fire it"},
+	"audit.severity":      {"级别", "Severity"},
+	"audit.where":         {"位置", "Where"},
+	"audit.what":          {"内容", "What"},
+	"audit.nodiagram":     {"流程图尚不可用。", "The diagram is not available."},
+	"audit.forbidden":     {"只有审计或管理员角色可以查看审计页面", "Only auditors and administrators may open the audit pages"},
+	"audit.definition":    {"定义版本", "Definition version"},
+	"codes.title":         {"代码集：%s", "Code set: %s"},
+	"codes.none":          {"没有匹配的代码。", "No codes match."},
+	"codes.more":          {"仅显示前 %d 条，请输入更多字符缩小范围。", "Showing the first %d; type more to narrow it down."},
+	"refs.none":           {"没有匹配的记录。", "No records match."},
+	"error.title":         {"出错了", "Something went wrong"},
+	"error.back":          {"返回工作台", "Back to the portal"},
+	"error.notfound":      {"页面不存在", "No such page"},
+	"error.export.toobig": {"符合条件的记录有 %d 条，超过一次导出的上限 %d 条，请缩小筛选范围后再导出。", "%d records match, more than the %d one export may hold; narrow the filter and export again."},
+	"error.filter":        {"筛选条件有误：%s", "The filter is not valid: %s"},
+	"scope.all":           {"全部", "all"},
+	"scope.own":           {"本人", "own"},
+	"scope.own_org":       {"本单位", "own org"},
+	"scope.org_subtree":   {"本单位及下级", "org and below"},
+	"action.create":       {"新建", "create"},
+	"action.read":         {"查看", "read"},
+	"action.update":       {"修改", "update"},
+	"action.delete":       {"删除", "delete"},
+	"action.export":       {"导出", "export"},
+	"ledger.open":         {"开立", "open"},
+	"ledger.increase":     {"追加", "increase"},
+	"ledger.decrease":     {"追减", "decrease"},
+	"ledger.transfer-out": {"调出", "transfer out"},
+	"ledger.transfer-in":  {"调入", "transfer in"},
+	"ledger.reserve":      {"预占", "reserve"},
+	"ledger.consume":      {"使用", "consume"},
+	"ledger.release":      {"释放", "release"},
+	"ledger.refund":       {"退回", "refund"},
+	"ledger.freeze":       {"冻结", "freeze"},
+	"ledger.unfreeze":     {"解冻", "unfreeze"},
+}

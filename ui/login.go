@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/apps"
+	"github.com/growth-gov/growth/engine"
+)
+
+// loginView is the login form: the name typed is kept after a failure, the
+// password never is.
+type loginView struct {
+	Username string
+	Next     string
+	Error    string
+}
+
+func (u *UI) loginPage(c *fiber.Ctx) error {
+	securityHeaders(c)
+	r := &request{c: c, lang: langOf(c)}
+	if actor, err := u.opts.Sessions.ActorFromCookie(c); err == nil && actor.User != "" {
+		return c.Redirect(nextOf(c), fiber.StatusSeeOther)
+	}
+	return u.showLogin(r, fiber.StatusOK, &loginView{Next: c.Query("next")})
+}
+
+func (u *UI) showLogin(r *request, status int, v *loginView) error {
+	token, err := u.opts.Sessions.CSRFToken(r.c)
+	if err != nil {
+		return err
+	}
+	r.csrf = token
+	p := u.newPage(r, r.lang.T("login.title"), v)
+	return u.render(r, status, "login", p)
+}
+
+// nextOf is where to go after login: the ?next= path when it is one of
+// ours, else the portal.
+func nextOf(c *fiber.Ctx) string {
+	next := c.Query("next")
+	if next == "" {
+		next = c.FormValue("next")
+	}
+	if !safeNext(next) {
+		return "/"
+	}
+	return next
+}
+
+func (u *UI) login(c *fiber.Ctx) error {
+	securityHeaders(c)
+	r := &request{c: c, lang: langOf(c)}
+	v := &loginView{Username: strings.TrimSpace(c.FormValue("username")), Next: c.FormValue("next")}
+	password := c.FormValue("password")
+	if v.Username == "" || password == "" {
+		v.Error = r.lang.T("login.missing")
+		return u.showLogin(r, fiber.StatusUnprocessableEntity, v)
+	}
+	if _, err := u.opts.Sessions.LoginWithCookie(c, v.Username, password); err != nil {
+		status, _, msg := apps.Describe(c, u.log, err)
+		var tma *engine.TooManyAttemptsError
+		if errors.Is(err, engine.ErrUnauthorized) || errors.As(err, &tma) || status == fiber.StatusForbidden {
+			v.Error = msg
+			return u.showLogin(r, status, v)
+		}
+		return u.fail(r, err)
+	}
+	return c.Redirect(nextOf(c), fiber.StatusSeeOther)
+}
+
+func (u *UI) logout(c *fiber.Ctx) error {
+	securityHeaders(c)
+	r := &request{c: c, lang: langOf(c)}
+	if err := u.opts.Sessions.LogoutCookie(c); err != nil && !errors.Is(err, engine.ErrUnauthorized) {
+		return u.fail(r, err)
+	}
+	// A session that had already ended still leaves the browser logged out.
+	c.Cookie(&fiber.Cookie{Name: apps.SessionCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	return c.Redirect("/login?lang="+url.QueryEscape(string(r.lang)), fiber.StatusSeeOther)
+}

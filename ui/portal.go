@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// The portal (统一门户) lists the apps and entities the user may use and, per
+// workflow entity, how many records wait for the user's action: records in
+// a state from which an event the user may fire leads on, within the user's
+// data scope. The count asks the engine's access rules (Access.Can and the
+// transition's roles) and leaves out the user's own records where every such
+// event is closed to the creator (not_by: creator); a guard, a quorum the
+// user has already approved towards and not_by: previous_approver are
+// checked when the record is opened, so the count may include a few records
+// whose buttons then say why they are disabled.
+
+type portalView struct {
+	Apps       []portalApp
+	InboxTotal int64
+}
+
+type portalApp struct {
+	Title, Description string
+	Entities           []portalEntity
+}
+
+type portalEntity struct {
+	Title    string
+	ListURL  string
+	NewURL   string
+	InboxURL string
+	Inbox    int64
+	HasInbox bool
+}
+
+func (u *UI) portal(r *request) error {
+	view := &portalView{}
+	for _, a := range u.rt.Project.Apps {
+		pa := portalApp{Title: r.lang.AppTitle(a), Description: a.Description}
+		for _, e := range a.Entities {
+			if !u.rt.Access.Can(r.actor, e, "read") {
+				continue
+			}
+			pe := portalEntity{Title: r.lang.EntityTitle(e), ListURL: listURL(e)}
+			if u.rt.Access.Can(r.actor, e, "create") {
+				pe.NewURL = listURL(e) + "/new"
+			}
+			if cond := inboxFilter(u.rt, r.actor, e); cond != nil {
+				res, err := u.rt.List(r.c.UserContext(), r.actor, a.Name, e.Name, engine.ListQuery{Filter: cond.String(), PageSize: 1, Total: true})
+				if err != nil {
+					return err
+				}
+				pe.HasInbox, pe.Inbox = true, *res.Total
+				pe.InboxURL = listURL(e) + "?inbox=1"
+				view.InboxTotal += pe.Inbox
+			}
+			pa.Entities = append(pa.Entities, pe)
+		}
+		if len(pa.Entities) > 0 {
+			view.Apps = append(view.Apps, pa)
+		}
+	}
+	return u.render(r, 200, "portal", u.newPage(r, r.lang.T("portal.title"), view))
+}
+
+func listURL(e *metamodel.Entity) string { return "/ui/" + e.App.Name + "/" + e.Name }
+
+// mayFire reports whether actor may fire t as far as the access rules and
+// the transition's roles go. Roles in a transition are the app's role names;
+// an actor holds them qualified ("app.role"), or unqualified in tests.
+func mayFire(rt *engine.Runtime, actor engine.Actor, e *metamodel.Entity, t *metamodel.Transition) bool {
+	if !rt.Access.Can(actor, e, t.Event) {
+		return false
+	}
+	if len(t.Roles) == 0 || slices.Contains(actor.Roles, engine.SystemRole) {
+		return true
+	}
+	for _, r := range t.Roles {
+		if slices.Contains(actor.Roles, r) || slices.Contains(actor.Roles, e.App.Name+"."+r) {
+			return true
+		}
+	}
+	return false
+}
+
+// inboxFilter is the condition of e's records waiting for actor, or nil when
+// e has no workflow or actor may fire none of its events.
+func inboxFilter(rt *engine.Runtime, actor engine.Actor, e *metamodel.Entity) filter.Node {
+	w := e.Workflow
+	if w == nil {
+		return nil
+	}
+	// open: states with an event open to anyone; creatorOnly: states whose
+	// only events the actor may fire are closed to the record's creator.
+	open := map[string]bool{}
+	notByCreator := map[string]bool{}
+	for _, t := range w.Transitions {
+		if !mayFire(rt, actor, e, t) {
+			continue
+		}
+		excludesCreator := slices.Contains(t.NotBy, "creator")
+		for _, s := range t.From {
+			if excludesCreator {
+				notByCreator[s] = true
+			} else {
+				open[s] = true
+			}
+		}
+	}
+	var openStates, otherStates []filter.Value
+	for _, s := range w.States {
+		switch {
+		case open[s]:
+			openStates = append(openStates, text(s))
+		case notByCreator[s]:
+			otherStates = append(otherStates, text(s))
+		}
+	}
+	var terms []filter.Node
+	if len(openStates) > 0 {
+		terms = append(terms, &filter.In{Field: "state", Values: openStates})
+	}
+	if len(otherStates) > 0 {
+		terms = append(terms, &filter.And{Terms: []filter.Node{
+			&filter.In{Field: "state", Values: otherStates},
+			&filter.Compare{Field: "created_by", Op: filter.Ne, Value: text(actor.User)},
+		}})
+	}
+	switch len(terms) {
+	case 0:
+		return nil
+	case 1:
+		return terms[0]
+	}
+	return &filter.Or{Terms: terms}
+}
+
+func text(s string) filter.Value { return filter.Value{Kind: filter.String, Text: s} }
+
+// editable reports whether a record in state may be edited or deleted by
+// its workflow (the engine checks it again on write).
+func editable(e *metamodel.Entity, state string) bool {
+	w := e.Workflow
+	if w == nil {
+		return true
+	}
+	if len(w.Editable) == 0 {
+		return state == w.Initial
+	}
+	return slices.Contains(w.Editable, state)
+}
+
+// describeRoles names the actor's roles by their titles, for the header.
+func describeRoles(p *metamodel.Project, roles []string) string {
+	var out []string
+	for _, name := range roles {
+		label := name
+		if app, role, ok := strings.Cut(name, "."); ok {
+			if a := p.App(app); a != nil {
+				if r := a.Role(role); r != nil && r.Title != "" {
+					label = r.Title
+				}
+			}
+		}
+		out = append(out, label)
+	}
+	return strings.Join(out, "、")
+}

@@ -1,0 +1,381 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/apps"
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
+)
+
+// recordView is a record page: its fields laid out like its form, the
+// workflow state and the events this user may fire now, the history, and
+// for accounts the balance and ledger.
+type recordView struct {
+	Title      string
+	ID         int64
+	Version    int64
+	State      string
+	HasState   bool
+	Sections   []formSection
+	EditURL    string
+	DeleteURL  string
+	Events     []eventView
+	EventError string
+	History    []historyView
+	Pending    []historyView
+	Balance    *balanceView
+	Ledger     []ledgerRow
+	LedgerMore bool
+	System     []option
+}
+
+type eventView struct {
+	Event, Label, ToLabel string
+	URL                   string
+	Comment               bool
+	CommentRequired       bool
+	Available             bool
+	Reason                string
+	Progress              string
+	Error                 string
+	CommentText           string
+}
+
+type historyView struct {
+	Label, From, To, Actor, At, Comment string
+}
+
+type balanceView struct {
+	Open                                            bool
+	Approved, Reserved, Consumed, Frozen, Available string
+}
+
+type ledgerRow struct {
+	Kind, Amount, Source, SourceURL, Event, Actor, At, Note string
+}
+
+// loadRecord reads the record of the request's path as its actor.
+func (u *UI) loadRecord(r *request) (*metamodel.Entity, *engine.Record, error) {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := recordID(r.c)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := u.rt.Get(r.c.UserContext(), r.actor, e.App.Name, e.Name, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, rec, nil
+}
+
+func (u *UI) record(r *request) error {
+	e, rec, err := u.loadRecord(r)
+	if err != nil {
+		return err
+	}
+	view, err := u.recordView(r, e, rec)
+	if err != nil {
+		return err
+	}
+	return u.render(r, 200, "record", u.recordPage(r, e, view))
+}
+
+func (u *UI) recordPage(r *request, e *metamodel.Entity, view *recordView) *page {
+	p := u.newPage(r, view.Title, view)
+	p.Crumbs = []crumb{{Label: r.lang.AppTitle(e.App)}, {Label: r.lang.EntityTitle(e), URL: listURL(e)}, {Label: "#" + strconv.FormatInt(view.ID, 10)}}
+	return p
+}
+
+func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*recordView, error) {
+	ctx := r.c.UserContext()
+	l := r.lang
+	view := &recordView{Title: l.T("record.title", l.EntityTitle(e), rec.ID), ID: rec.ID, Version: rec.Version, HasState: e.Workflow != nil}
+	if e.Workflow != nil {
+		view.State = StateLabel(e.Workflow, rec.State)
+	}
+	// The fields, laid out like the form, all read-only.
+	view.Sections = u.layout(l, r.actor, e)
+	for _, s := range view.Sections {
+		for _, row := range s.Rows {
+			for _, ff := range row {
+				f := ff.field
+				v := rec.Values[f.Name]
+				ff.Name, ff.ID, ff.Label, ff.Widget, ff.Lang, ff.Numeric = f.Name, "f-"+f.Name, l.FieldLabel(f), "readonly", l, isNumeric(f)
+				ff.Display = display(l, f, v, u.opts.Location)
+				if v == nil {
+					ff.Display = l.T("form.none")
+				}
+				if f.Type == "code" && v != nil {
+					ff.CodeLabel = v.(string)
+				}
+				if f.Type == "ref" && v != nil {
+					ff.RefURL, ff.Display = u.refLink(ctx, r, f, v.(int64))
+				}
+				if d, ok := v.(decimal.Decimal); ok && isMoney(f) {
+					ff.Words = AmountInWords(d)
+				}
+			}
+		}
+	}
+	if editable(e, rec.State) {
+		if u.rt.Access.Can(r.actor, e, "update") {
+			view.EditURL = recordURL(e, rec.ID) + "/edit"
+		}
+		if u.rt.Access.Can(r.actor, e, "delete") {
+			view.DeleteURL = recordURL(e, rec.ID) + "/delete"
+		}
+	}
+	if e.Workflow != nil {
+		events, err := u.rt.EventsFor(ctx, r.actor, rec)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range events {
+			ev := ev
+			t := transitionOf(e.Workflow, rec.State, ev.Event)
+			item := eventView{Event: ev.Event, Label: ev.Label, ToLabel: ev.ToLabel, URL: recordURL(e, rec.ID) + "/events/" + ev.Event,
+				CommentRequired: ev.CommentRequired, Comment: ev.CommentRequired || (t != nil && t.Comment != ""), Available: ev.Available, Reason: ev.Reason}
+			if ev.Quorum > 1 {
+				item.Progress = fmt.Sprintf("%d/%d", ev.Approvals, ev.Quorum)
+			}
+			view.Events = append(view.Events, item)
+		}
+		h, err := u.rt.History(ctx, r.actor, e.App.Name, e.Name, rec.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range h.Items {
+			hv := historyView{Label: item.Label, From: item.FromLabel, To: item.ToLabel, Actor: item.Actor, At: item.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Comment: item.Comment}
+			if item.Event == "create" {
+				hv.Label = l.T("record.created")
+			}
+			view.History = append(view.History, hv)
+		}
+		for _, a := range h.Pending {
+			view.Pending = append(view.Pending, historyView{Label: eventLabel(e.Workflow, a.Event), Actor: a.Approver, At: a.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Comment: a.Comment})
+		}
+	}
+	if err := u.ledgerSection(r, e, rec, view); err != nil {
+		return nil, err
+	}
+	view.System = []option{
+		{Label: l.T("record.createdby"), Value: rec.CreatedBy},
+		{Label: l.T("record.createdat"), Value: rec.CreatedAt.In(u.opts.Location).Format("2006-01-02 15:04:05")},
+		{Label: l.T("record.updatedat"), Value: rec.UpdatedAt.In(u.opts.Location).Format("2006-01-02 15:04:05")},
+		{Label: l.T("record.version"), Value: strconv.FormatInt(rec.Version, 10)},
+	}
+	return view, nil
+}
+
+// ledgerSection adds an account's balance and ledger, or the movements a
+// drawing or adjusting record caused.
+func (u *UI) ledgerSection(r *request, e *metamodel.Entity, rec *engine.Record, view *recordView) error {
+	ctx := r.c.UserContext()
+	if e.Balance == nil && len(e.Draws) == 0 && e.Adjusts == nil {
+		return nil
+	}
+	if e.Balance != nil {
+		b, err := u.rt.Balance(ctx, r.actor, e.App.Name, e.Name, rec.ID)
+		if err != nil {
+			return err
+		}
+		a := b.Amounts
+		view.Balance = &balanceView{Open: b.Open, Approved: engine.FormatFen(a.Approved), Reserved: engine.FormatFen(a.Reserved),
+			Consumed: engine.FormatFen(a.Consumed), Frozen: engine.FormatFen(a.Frozen), Available: engine.FormatFen(a.Available())}
+	}
+	page, err := u.rt.Ledger(ctx, r.actor, e.App.Name, e.Name, rec.ID, engine.LedgerQuery{PageSize: engine.MaxPageSize})
+	if err != nil {
+		return err
+	}
+	view.LedgerMore = page.HasMore
+	for _, le := range page.Items {
+		row := ledgerRow{Kind: r.lang.T("ledger." + le.Kind), Amount: engine.FormatFen(le.Amount), Actor: le.Actor,
+			At: le.At.In(u.opts.Location).Format("2006-01-02 15:04"), Note: le.Note, Event: le.Event}
+		if se, err := u.rt.Entity(le.SourceApp, le.SourceEntity); err == nil {
+			row.Source = fmt.Sprintf("%s #%d", r.lang.EntityTitle(se), le.SourceID)
+			row.SourceURL = recordURL(se, le.SourceID)
+			if se.Workflow != nil && le.Event != "" {
+				row.Event = eventLabel(se.Workflow, le.Event)
+			}
+		}
+		if page.Side == "source" {
+			if ae, err := u.rt.Entity(le.Account.App, le.Account.Entity); err == nil {
+				row.Source = fmt.Sprintf("%s #%d", r.lang.EntityTitle(ae), le.Account.ID)
+				row.SourceURL = recordURL(ae, le.Account.ID)
+			}
+		}
+		view.Ledger = append(view.Ledger, row)
+	}
+	return nil
+}
+
+// transitionOf is the transition event fires from state.
+func transitionOf(w *metamodel.Workflow, state, event string) *metamodel.Transition {
+	for _, t := range w.Transitions {
+		if t.Event == event && slices.Contains(t.From, state) {
+			return t
+		}
+	}
+	return nil
+}
+
+// eventLabel is the label of event's first transition, or its name.
+func eventLabel(w *metamodel.Workflow, event string) string {
+	for _, t := range w.Transitions {
+		if t.Event == event && t.Label != "" {
+			return t.Label
+		}
+	}
+	return event
+}
+
+// fire fires a workflow event from the record page's button.
+func (u *UI) fire(r *request) error {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	id, err := recordID(r.c)
+	if err != nil {
+		return err
+	}
+	event := r.c.Params("event")
+	comment := r.c.FormValue("comment")
+	ctx := r.c.UserContext()
+	if key := r.c.FormValue("_idempotency"); key != "" {
+		ctx = engine.WithIdempotencyKey(ctx, "ui:"+key)
+	}
+	res, err := u.rt.FireEvent(ctx, r.actor, e.App.Name, e.Name, id, event, comment)
+	if err == nil {
+		label := event
+		if e.Workflow != nil {
+			label = eventLabel(e.Workflow, event)
+		}
+		msg := r.lang.T("record.fired", label)
+		if !res.Fired {
+			msg = r.lang.T("record.approval", res.Approvals, res.Quorum)
+		}
+		return u.redirect(r, recordURL(e, id), msg)
+	}
+	// A refusal the user can act on (a missing comment, a guard, the state
+	// moved on, not allowed) is shown on the record page next to the button.
+	var ve *engine.ValidationError
+	var ce *engine.ConflictError
+	var fe *engine.ForbiddenError
+	if !asValidation(err, &ve) && !asConflict(err, &ce) && !errors.As(err, &fe) {
+		return err
+	}
+	rec, gerr := u.rt.Get(ctx, r.actor, e.App.Name, e.Name, id)
+	if gerr != nil {
+		return err
+	}
+	view, verr := u.recordView(r, e, rec)
+	if verr != nil {
+		return err
+	}
+	_, _, msg := describe(r, err)
+	if ve != nil {
+		var parts []string
+		for _, list := range ve.Fields {
+			for _, f := range list {
+				parts = append(parts, f.Message)
+			}
+		}
+		slices.Sort(parts)
+		msg = strings.Join(parts, "；")
+	}
+	placed := false
+	for i := range view.Events {
+		if view.Events[i].Event == event {
+			view.Events[i].Error, view.Events[i].CommentText, placed = msg, comment, true
+		}
+	}
+	if !placed {
+		view.EventError = msg
+	}
+	status, _, _ := describe(r, err)
+	return u.render(r, status, "record", u.recordPage(r, e, view))
+}
+
+// remove deletes a record from its page.
+func (u *UI) remove(r *request) error {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	id, err := recordID(r.c)
+	if err != nil {
+		return err
+	}
+	version, err := strconv.ParseInt(r.c.FormValue("_version"), 10, 64)
+	if err != nil || version < 1 {
+		return fiber.NewError(fiber.StatusBadRequest, "表单缺少版本号，请刷新页面后重试")
+	}
+	if err := u.rt.Delete(r.c.UserContext(), r.actor, e.App.Name, e.Name, id, version); err != nil {
+		return err
+	}
+	return u.redirect(r, listURL(e), r.lang.T("record.deleted"))
+}
+
+// refLink is the link and label of a referenced record as r's actor sees it:
+// "#12 label" when the actor may read it, "#12" otherwise.
+func (u *UI) refLink(ctx context.Context, r *request, f *metamodel.Field, id int64) (string, string) {
+	label := "#" + strconv.FormatInt(id, 10)
+	if f.Target == nil {
+		return "", label
+	}
+	url := recordURL(f.Target, id)
+	rec, err := u.rt.Get(ctx, r.actor, f.Target.App.Name, f.Target.Name, id)
+	if err != nil {
+		return url, label
+	}
+	if s := u.refSummary(r, f.Target, rec); s != "" {
+		label += " " + s
+	}
+	return url, label
+}
+
+// refSummary names a record in a few words: its first text field, its org
+// and its first amount, as far as the actor may see them.
+func (u *UI) refSummary(r *request, e *metamodel.Entity, rec *engine.Record) string {
+	var parts []string
+	var text, org, money *metamodel.Field
+	for _, f := range e.Fields {
+		if u.rt.Access.Hidden(r.actor, e, f.Name) || rec.Values[f.Name] == nil {
+			continue
+		}
+		switch {
+		case f.Type == "string" && text == nil:
+			text = f
+		case f.Name == e.OrgField && org == nil:
+			org = f
+		case f.Type == "money" && money == nil:
+			money = f
+		}
+	}
+	for _, f := range []*metamodel.Field{text, org, money} {
+		if f != nil {
+			parts = append(parts, display(r.lang, f, rec.Values[f.Name], u.opts.Location))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func asValidation(err error, target **engine.ValidationError) bool { return errors.As(err, target) }
+func asConflict(err error, target **engine.ConflictError) bool     { return errors.As(err, target) }
+
+// describe is the status apps gives err: the one error→HTTP mapping.
+func describe(r *request, err error) (int, string, string) {
+	return apps.Describe(r.c, nil, err)
+}

@@ -1,0 +1,114 @@
+// Growth web UI: small improvements over the plain HTML forms, which work
+// without this script. Hand-written, no build step.
+//  - choosing a code or record in a picker fills its input;
+//  - money inputs show thousands separators and the amount in words (大写);
+//  - forms with data-confirm ask before they post.
+(function () {
+  "use strict";
+
+  var digits = ["零", "壹", "贰", "叁", "肆", "伍", "陆", "柒", "捌", "玖"];
+  var units = ["", "拾", "佰", "仟"];
+  var groups = ["", "万", "亿", "万亿"];
+
+  // normalize folds full-width digits and punctuation and drops spaces and
+  // separators: "１，２３４．５" → "1234.5".
+  function normalize(s) {
+    return s.replace(/[\uFF01-\uFF5E]/g, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0xFEE0);
+    }).replace(/[\s,]/g, "");
+  }
+
+  // Amounts are handled as text, digit by digit, never as floats.
+  var amountPattern = /^(-?)(\d+)(?:\.(\d{0,2}))?$/;
+
+  function group(whole) {
+    return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  function words(sign, whole, frac) {
+    whole = whole.replace(/^0+(?=\d)/, "");
+    frac = (frac + "00").slice(0, 2);
+    if (/^0+$/.test(whole) && frac === "00") return "零元整";
+    var out = sign ? "负" : "";
+    var start = out.length;
+    if (!/^0+$/.test(whole)) {
+      var parts = [];
+      while (whole.length > 4) {
+        parts.unshift(whole.slice(-4));
+        whole = whole.slice(0, -4);
+      }
+      parts.unshift(whole);
+      var zero = false;
+      parts.forEach(function (g, gi) {
+        var level = parts.length - 1 - gi;
+        var any = false;
+        for (var i = 0; i < g.length; i++) {
+          var d = +g[i];
+          if (d === 0) { zero = true; continue; }
+          if (zero && out.length > start) out += "零";
+          zero = false;
+          out += digits[d] + units[g.length - 1 - i];
+          any = true;
+        }
+        if (any) out += groups[level] || "";
+      });
+      out += "元";
+    }
+    var jiao = +frac[0], fen = +frac[1];
+    if (jiao === 0 && fen === 0) out += "整";
+    else if (fen === 0) out += digits[jiao] + "角整";
+    else if (jiao === 0) out += (out.length > start ? "零" : "") + digits[fen] + "分";
+    else out += digits[jiao] + "角" + digits[fen] + "分";
+    return out;
+  }
+
+  function showWords(input) {
+    var box = document.getElementById(input.id + "-words");
+    if (!box) return;
+    var m = amountPattern.exec(normalize(input.value));
+    box.textContent = m ? (box.getAttribute("data-prefix") || "") + "：" + words(m[1], m[2], m[3] || "") : "";
+  }
+
+  document.addEventListener("input", function (ev) {
+    if (ev.target.matches && ev.target.matches("input[data-money]")) showWords(ev.target);
+  });
+
+  document.addEventListener("focusout", function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches("input[data-money]")) return;
+    var m = amountPattern.exec(normalize(input.value));
+    if (m) {
+      var frac = ((m[3] || "") + "00").slice(0, 2);
+      input.value = m[1] + group(m[2].replace(/^0+(?=\d)/, "")) + "." + frac;
+    }
+    showWords(input);
+  });
+
+  // Pickers: a result button names its target input and the value to set.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("[data-pick-value]");
+    if (!btn) return;
+    var input = document.getElementById(btn.getAttribute("data-pick-target"));
+    if (!input) return;
+    input.value = btn.getAttribute("data-pick-value");
+    var label = document.getElementById(input.getAttribute("data-label") || "");
+    if (label) label.textContent = btn.getAttribute("data-pick-label") || "";
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    var details = btn.closest("details");
+    if (details) details.open = false;
+    input.focus();
+  });
+
+  // A code typed by hand clears the label of the code chosen before.
+  document.addEventListener("input", function (ev) {
+    var input = ev.target;
+    if (!input.getAttribute || !input.getAttribute("data-label") || input.matches("[data-money]")) return;
+    var label = document.getElementById(input.getAttribute("data-label"));
+    if (label) label.textContent = "";
+  });
+
+  document.addEventListener("submit", function (ev) {
+    var msg = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) ev.preventDefault();
+  });
+})();

@@ -1,0 +1,427 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/apps"
+	"github.com/growth-gov/growth/engine"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Sessions is what the UI needs of the web session layer: apps.Auth (the
+// session cookie, HttpOnly and SameSite, and the CSRF token bound to it).
+// The UI has no login of its own.
+type Sessions interface {
+	ActorFromCookie(c *fiber.Ctx) (engine.Actor, error)
+	LoginWithCookie(c *fiber.Ctx, username, password string) (*engine.Session, error)
+	LogoutCookie(c *fiber.Ctx) error
+	CSRFToken(c *fiber.Ctx) (string, error)
+	VerifyCSRF(c *fiber.Ctx) error
+}
+
+var _ Sessions = (*apps.Auth)(nil)
+
+// Options configure the UI.
+type Options struct {
+	// Sessions logs users in and out and checks CSRF tokens; required.
+	Sessions Sessions
+	Logger   *slog.Logger
+	// Location is the time zone times are shown and entered in; default
+	// China Standard Time (UTC+8).
+	Location *time.Location
+	// ExportLimit is the most rows one export may hold; a larger result is
+	// refused with a message to narrow the filter. Default 100,000.
+	ExportLimit int
+	// Auditor reports whether an actor may open the auditor's pages; default:
+	// the platform admin role, or a role named auditor in any app.
+	Auditor func(engine.Actor) bool
+}
+
+// DefaultExportLimit caps one export.
+const DefaultExportLimit = 100_000
+
+// chinaTime is UTC+8 without daylight saving, which needs no tz database.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// reservedApps are path segments under /ui/ that are the UI's own; an app may
+// not be called so, or its pages would be unreachable.
+var reservedApps = []string{"static", "codes", "ref", "audit"}
+
+// UI serves the web pages of one runtime.
+type UI struct {
+	rt    *engine.Runtime
+	opts  Options
+	log   *slog.Logger
+	pages map[string]*template.Template
+}
+
+// Mount adds the UI's routes to app: / (portal), /login, /logout, and the
+// pages under /ui/. It fails when an app's name collides with the UI's own
+// paths or a template does not parse.
+func Mount(app *fiber.App, rt *engine.Runtime, opts Options) error {
+	u, err := New(rt, opts)
+	if err != nil {
+		return err
+	}
+	u.Mount(app)
+	return nil
+}
+
+// New prepares the UI without mounting it.
+func New(rt *engine.Runtime, opts Options) (*UI, error) {
+	if opts.Sessions == nil {
+		return nil, errors.New("ui: Options.Sessions is required (apps.Auth)")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Location == nil {
+		opts.Location = chinaTime
+	}
+	if opts.ExportLimit <= 0 {
+		opts.ExportLimit = DefaultExportLimit
+	}
+	if opts.Auditor == nil {
+		opts.Auditor = defaultAuditor
+	}
+	for _, a := range rt.Project.Apps {
+		if slices.Contains(reservedApps, a.Name) {
+			return nil, fmt.Errorf("ui: an app may not be called %q: /ui/%s/ is the web UI's own path", a.Name, a.Name)
+		}
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	return &UI{rt: rt, opts: opts, log: opts.Logger, pages: pages}, nil
+}
+
+// defaultAuditor lets admins and any role called auditor see the audit pages.
+func defaultAuditor(a engine.Actor) bool {
+	for _, r := range a.Roles {
+		if r == engine.AdminRole || r == "auditor" || strings.HasSuffix(r, ".auditor") {
+			return true
+		}
+	}
+	return false
+}
+
+// parseTemplates parses each page with the shared layout and widgets.
+func parseTemplates() (map[string]*template.Template, error) {
+	shared := []string{"templates/layout.html", "templates/widgets.html"}
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, shared...)
+	if err != nil {
+		return nil, fmt.Errorf("ui templates: %w", err)
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range names {
+		if slices.Contains(shared, name) {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, name)
+		if err != nil {
+			return nil, fmt.Errorf("ui templates: %w", err)
+		}
+		pages[strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")] = t
+	}
+	return pages, nil
+}
+
+// funcs are the few helpers templates use; view models carry everything else
+// ready to print.
+var funcs = template.FuncMap{
+	"add": func(a, b int) int { return a + b },
+	"gridCols": func(n int) string {
+		if n < 1 {
+			n = 1
+		}
+		return "cols-" + strconv.Itoa(min(n, 4))
+	},
+}
+
+// Mount adds the routes.
+func (u *UI) Mount(app *fiber.App) {
+	static, _ := fs.Sub(staticFS, "static")
+	app.Get("/ui/static/*", u.static(static))
+	app.Get("/", u.handle(u.portal))
+	app.Get("/login", u.loginPage)
+	app.Post("/login", u.login)
+	app.Post("/logout", u.logout)
+	app.Get("/ui/audit", u.handle(u.audit))
+	app.Get("/ui/audit/diagram/:app/:workflow", u.handle(u.diagram))
+	app.Get("/ui/codes/:codeset", u.handle(u.codes))
+	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
+	app.Get("/ui/:app/:entity", u.handle(u.list))
+	app.Get("/ui/:app/:entity/export.xlsx", u.handle(u.exportXLSX))
+	app.Get("/ui/:app/:entity/export.csv", u.handle(u.exportCSV))
+	app.Get("/ui/:app/:entity/new", u.handle(u.newForm))
+	app.Post("/ui/:app/:entity/new", u.handlePost(u.create))
+	app.Get("/ui/:app/:entity/:id", u.handle(u.record))
+	app.Get("/ui/:app/:entity/:id/edit", u.handle(u.editForm))
+	app.Post("/ui/:app/:entity/:id/edit", u.handlePost(u.update))
+	app.Post("/ui/:app/:entity/:id/delete", u.handlePost(u.remove))
+	app.Post("/ui/:app/:entity/:id/events/:event", u.handlePost(u.fire))
+}
+
+// static serves the embedded assets; they change only with the binary.
+func (u *UI) static(files fs.FS) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		name := c.Params("*")
+		data, err := fs.ReadFile(files, name)
+		if err != nil || name == "" || strings.Contains(name, "..") {
+			return c.Status(fiber.StatusNotFound).SendString("not found")
+		}
+		switch {
+		case strings.HasSuffix(name, ".css"):
+			c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+		case strings.HasSuffix(name, ".js"):
+			c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+		default:
+			c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+		}
+		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+		return c.Send(data)
+	}
+}
+
+// request is one page request: who asks, in which language.
+type request struct {
+	c     *fiber.Ctx
+	actor engine.Actor
+	lang  Lang
+	csrf  string
+}
+
+// handler is a page handler; errors it returns become error pages.
+type handler func(r *request) error
+
+// handle authenticates a GET: no valid session sends the browser to the
+// login page (htmx requests get HX-Redirect).
+func (u *UI) handle(h handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		securityHeaders(c)
+		r := &request{c: c, lang: langOf(c)}
+		actor, err := u.opts.Sessions.ActorFromCookie(c)
+		if err != nil {
+			return u.toLogin(r)
+		}
+		r.actor = actor
+		if r.csrf, err = u.opts.Sessions.CSRFToken(c); err != nil {
+			return u.fail(r, err)
+		}
+		if err := h(r); err != nil {
+			return u.fail(r, err)
+		}
+		return nil
+	}
+}
+
+// handlePost authenticates a form post and checks its CSRF token before
+// anything else happens.
+func (u *UI) handlePost(h handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		securityHeaders(c)
+		r := &request{c: c, lang: langOf(c)}
+		actor, err := u.opts.Sessions.ActorFromCookie(c)
+		if err != nil {
+			return u.toLogin(r)
+		}
+		r.actor = actor
+		if r.csrf, err = u.opts.Sessions.CSRFToken(c); err != nil {
+			return u.fail(r, err)
+		}
+		if err := u.opts.Sessions.VerifyCSRF(c); err != nil {
+			return u.fail(r, err)
+		}
+		if err := h(r); err != nil {
+			return u.fail(r, err)
+		}
+		return nil
+	}
+}
+
+func securityHeaders(c *fiber.Ctx) {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+}
+
+// toLogin sends an unauthenticated request to the login page and back.
+func (u *UI) toLogin(r *request) error {
+	next := r.c.OriginalURL()
+	if r.c.Method() != fiber.MethodGet {
+		next = r.c.Get(fiber.HeaderReferer)
+		if ref, err := url.Parse(next); err == nil {
+			next = ref.RequestURI()
+		}
+	}
+	target := "/login"
+	if safeNext(next) && next != "/" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	if r.c.Get("HX-Request") == "true" {
+		r.c.Set("HX-Redirect", target)
+		return r.c.SendStatus(fiber.StatusUnauthorized)
+	}
+	return r.c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// safeNext accepts only paths on this site as redirect targets.
+func safeNext(next string) bool {
+	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\")
+}
+
+// page is what every full page template gets.
+type page struct {
+	Lang     Lang
+	Title    string
+	User     *userView
+	CSRF     string
+	LangURL  string
+	Flash    string
+	Crumbs   []crumb
+	CanAudit bool
+	Data     any
+}
+
+// T translates key in the page's language.
+func (p *page) T(key string, args ...any) string { return p.Lang.T(key, args...) }
+
+// HTMLLang is the page's lang attribute.
+func (p *page) HTMLLang() string { return string(p.Lang) }
+
+type userView struct {
+	Name    string
+	OrgName string
+}
+
+type crumb struct {
+	Label, URL string
+}
+
+// newPage starts a page for r.
+func (u *UI) newPage(r *request, title string, data any) *page {
+	p := &page{Lang: r.lang, Title: title, CSRF: r.csrf, Data: data}
+	if r.actor.User != "" {
+		p.User = &userView{Name: r.actor.User}
+		if r.actor.Org != "" {
+			p.User.OrgName = engine.OrgName(u.rt.Project, r.actor.Org)
+			if p.User.OrgName == "" {
+				p.User.OrgName = r.actor.Org
+			}
+		}
+		p.CanAudit = u.opts.Auditor(r.actor)
+	}
+	other := English
+	if r.lang == English {
+		other = Chinese
+	}
+	q := r.c.Request().URI().QueryArgs()
+	args := url.Values{}
+	q.VisitAll(func(k, v []byte) {
+		if string(k) != "lang" {
+			args.Add(string(k), string(v))
+		}
+	})
+	args.Set("lang", string(other))
+	p.LangURL = r.c.Path() + "?" + args.Encode()
+	if msg := r.c.Cookies(flashCookie); msg != "" {
+		if text, err := url.QueryUnescape(msg); err == nil {
+			p.Flash = text
+		}
+		r.c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0)})
+	}
+	return p
+}
+
+// flashCookie carries a one-time message across a redirect (post, redirect,
+// get), so that a reload does not post again.
+const flashCookie = "growth_flash"
+
+// redirect answers a successful post with 303 to target and a message.
+func (u *UI) redirect(r *request, target, flash string) error {
+	if flash != "" {
+		r.c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", MaxAge: 60, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	}
+	return r.c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// render executes a page template in the layout.
+func (u *UI) render(r *request, status int, name string, p *page) error {
+	t := u.pages[name]
+	if t == nil {
+		return fmt.Errorf("ui: no template %s", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("ui: render %s: %w", name, err)
+	}
+	r.c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return r.c.Status(status).Send(buf.Bytes())
+}
+
+// fragment executes a named template alone, for htmx to swap in.
+func (u *UI) fragment(r *request, name, block string, data any) error {
+	var buf bytes.Buffer
+	if err := u.pages[name].ExecuteTemplate(&buf, block, data); err != nil {
+		return fmt.Errorf("ui: render %s/%s: %w", name, block, err)
+	}
+	r.c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return r.c.Send(buf.Bytes())
+}
+
+// errorView is the error page's content.
+type errorView struct {
+	Status  int
+	Message string
+}
+
+// fail renders err as an error page with the status apps gives it (the one
+// error→HTTP mapping); a lost session goes to the login page.
+func (u *UI) fail(r *request, err error) error {
+	status, code, msg := apps.Describe(r.c, u.log, err)
+	if status == fiber.StatusUnauthorized && code == "unauthorized" {
+		return u.toLogin(r)
+	}
+	if r.c.Get("HX-Request") == "true" {
+		r.c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		return r.c.Status(status).SendString(msg)
+	}
+	p := u.newPage(r, r.lang.T("error.title"), &errorView{Status: status, Message: msg})
+	if rerr := u.render(r, status, "error", p); rerr != nil {
+		u.log.Error("ui: error page failed", "error", rerr.Error())
+		return r.c.Status(status).SendString(msg)
+	}
+	return nil
+}
+
+// recordID parses the :id of a record path.
+func recordID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%w: 记录编号 %q 无效", engine.ErrNotFound, c.Params("id"))
+	}
+	return id, nil
+}
