@@ -97,7 +97,7 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		}
 		msg := fbe.Message
 		if fbe.Code == fiber.StatusRequestEntityTooLarge {
-			msg = "请求体过大（上限 1 MiB）"
+			msg = s.tooLargeMessage(c)
 		}
 		return fbe.Code, errorBody{errorDetail{Code: code, Message: msg}}
 	case errors.Is(err, context.Canceled):

@@ -59,6 +59,9 @@ func (s *Server) list(c *fiber.Ctx) error {
 	for i, rec := range res.Items {
 		items[i] = engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
 	}
+	if err := s.withFiles(c.UserContext(), e, items...); err != nil {
+		return err
+	}
 	out := fiber.Map{"items": items, "page": res.Page, "page_size": res.PageSize, "has_more": res.HasMore}
 	if res.Total != nil {
 		out["total"] = *res.Total
@@ -88,7 +91,11 @@ func (s *Server) create(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location(fmt.Sprintf("/api/%s/%s/%d", e.App.Name, e.Name, rec.ID))
-	return c.Status(fiber.StatusCreated).JSON(engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e)))
+	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
+	if err := s.withFiles(c.UserContext(), e, out); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 func (s *Server) get(c *fiber.Ctx) error {
@@ -108,7 +115,11 @@ func (s *Server) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e)))
+	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
+	if err := s.withFiles(c.UserContext(), e, out); err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 // versionOf takes the required "version" out of a PATCH body.
@@ -151,7 +162,11 @@ func (s *Server) update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e)))
+	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
+	if err := s.withFiles(c.UserContext(), e, out); err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) delete(c *fiber.Ctx) error {

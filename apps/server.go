@@ -62,7 +62,7 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 	s.openapi = doc
 	app := fiber.New(fiber.Config{
 		AppName:               "growth",
-		BodyLimit:             MaxBodyBytes,
+		BodyLimit:             bodyLimit(rt),
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
 		ReadTimeout:           30 * time.Second,
@@ -83,6 +83,7 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 
 // Mount adds the API routes to app.
 func (s *Server) Mount(app *fiber.App) {
+	s.mountFiles(app)
 	if s.auth != nil {
 		s.auth.mount(app)
 	}
@@ -94,6 +95,7 @@ func (s *Server) Mount(app *fiber.App) {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(s.openapi)
 	})
+	app.Get("/api/public/reports/:app/:report", s.publicReport)
 	api := app.Group("/api/:app/:entity")
 	api.Get("/", s.list)
 	api.Post("/", s.create)
@@ -102,6 +104,7 @@ func (s *Server) Mount(app *fiber.App) {
 	api.Delete("/:id", s.delete)
 	s.mountWorkflow(api)
 	s.mountLedger(api)
+	s.mountExports(api)
 }
 
 // recordID parses the :id path parameter.

@@ -76,6 +76,9 @@ func (s *Server) fireEvent(c *fiber.Ctx) error {
 		return err
 	}
 	out := engine.RecordJSON(e, res.Record, s.rt.HiddenFor(actor, e))
+	if err := s.withFiles(c.UserContext(), e, out); err != nil {
+		return err
+	}
 	if !res.Fired {
 		out["_approvals"] = fiber.Map{"event": c.Params("event"), "count": res.Approvals, "quorum": res.Quorum, "approvers": res.Approvers}
 	}

@@ -76,6 +76,8 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 	rt.initWorkflows()
 	rt.AddEffect(idempotencyEffect{})
 	addLedger(rt)
+	addFiles(rt)
+	addScheduleGuard(rt)
 	return rt
 }
 

@@ -73,6 +73,7 @@ func check(p *Project, ps *Problems) {
 			checkRole(p, a, r, ps)
 		}
 	}
+	checkExportsAndSchedules(p, ps)
 	checkLedger(p, ps)
 	checkAccess(p, ps)
 	checkCodeCallsAll(p, ps)

@@ -189,6 +189,7 @@ func mergeFile(app *App, f *file, fileDir, projectDir string, ps *Problems) {
 			app.Reports = append(app.Reports, r)
 		}
 	}
+	mergeExportsAndSchedules(app, f, ps)
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+):? ?`)

@@ -70,6 +70,8 @@ type App struct {
 	Forms       []*Form
 	Roles       []*Role
 	Reports     []*Report
+	Exports     []*Export
+	Schedules   []*Schedule
 	// Files are the definition files of the app, relative to the project folder.
 	Files []string
 
@@ -118,6 +120,8 @@ type file struct {
 	Forms       []*Form     `yaml:"forms,named" desc:"Form layouts, keyed by entity name."`
 	Roles       []*Role     `yaml:"roles,named" desc:"Roles: what they may do on which entities, and on which records."`
 	Reports     []*Report   `yaml:"reports,named" desc:"Grouped totals over an entity."`
+	Exports     []*Export   `yaml:"exports,named" desc:"Files generated from a record and its lines, such as bank files: CSV or fixed width, UTF-8 or GBK."`
+	Schedules   []*Schedule `yaml:"schedules,named" desc:"Rules run on an interval that create records (warnings) for the records they match."`
 }
 
 // Entity is a record type: one table, one REST resource, one form.
@@ -165,7 +169,7 @@ type Field struct {
 	NamePos   Pos
 	Pos       Pos
 	At        map[string]Pos
-	Type      string       `yaml:"type,shorthand" desc:"Field type: string, text, int, decimal, money, date, datetime, bool, enum, code, ref, computed."`
+	Type      string       `yaml:"type,shorthand" desc:"Field type: string, text, int, decimal, money, date, datetime, bool, enum, code, ref, computed, file."`
 	Label     string       `yaml:"label" desc:"Label (zh-CN)."`
 	LabelEn   string       `yaml:"label_en" desc:"Label in English."`
 	Help      string       `yaml:"help" desc:"Help text shown under the input."`
@@ -184,6 +188,8 @@ type Field struct {
 	Entity    string       `yaml:"entity" desc:"ref: the entity referred to, as entity or app.entity."`
 	Expr      string       `yaml:"expr" desc:"computed: an expression over the record's fields."`
 	Returns   string       `yaml:"returns" desc:"computed: the result type (int, decimal, money, string, bool, date); default money."`
+	MaxSize   string       `yaml:"max_size" desc:"file: the largest file accepted, in bytes (10485760) or with a unit (10MB; KB, MB, GB are powers of 1024); default 10MB."`
+	Types     []string     `yaml:"types" desc:"file: the file types accepted, as extensions (pdf, jpg) or content types (application/pdf, image/*); default any."`
 
 	// Resolved by the checker.
 	Kind    FieldType   `yaml:"-"`
@@ -337,6 +343,7 @@ type Report struct {
 	Measures []*Measure `yaml:"measures" desc:"Columns computed per group."`
 	Filters  []string   `yaml:"filters" desc:"Fields the report may be filtered on."`
 	Where    string     `yaml:"where" desc:"A fixed condition in the filter language (docs/filter.md) every counted record meets, e.g. state = 'released'."`
+	Public   bool       `yaml:"public" desc:"Served without login at GET /api/public/reports/{app}/{report}: its groups and measures only, to anyone (public disclosure)."`
 }
 
 // Measure is one column of a report.

@@ -35,6 +35,10 @@ func schemaEnums() map[string][]string {
 		"Transition.comment": CommentValues,
 		"Transition.not_by":  NotByValues,
 		"Draw.control":       Controls,
+		"Export.format":      ExportFormats,
+		"Export.encoding":    ExportEncodings,
+		"Export.newline":     ExportNewlines,
+		"ExportColumn.align": ExportAligns,
 	}
 }
 
@@ -50,6 +54,13 @@ var schemaRequired = map[string][]string{
 	"Measure":    {"name"},
 	"CodeSet":    {"title"},
 	"Code":       {"code", "name"},
+	// Exports and schedules.
+	"Export":         {"entity", "columns"},
+	"ExportLines":    {"entity", "via"},
+	"ExportColumn":   {"expr"},
+	"ExportTotal":    {"expr", "equals"},
+	"Schedule":       {"every", "entity", "create"},
+	"ScheduleCreate": {"entity", "set"},
 }
 
 // schemaScalars are string keys whose value is often written as a bare
@@ -63,12 +74,17 @@ var schemaScalars = map[string][]string{
 	"Code.attrs":      {"string", "number"},
 	"EnumValue.value": {"string", "integer"},
 	"Transition.set":  {"string", "number", "boolean"},
+	"Field.max_size":  {"string", "integer"},
+	// Exports and schedules.
+	"ExportColumn.pad":   {"string", "integer"},
+	"ScheduleCreate.set": {"string", "number", "boolean"},
 }
 
 // schemaNamed are named mappings whose keys the checker holds to namePattern.
 var schemaNamed = map[string]bool{
 	"file.entities": true, "file.codesets": true, "file.workflows": true, "file.forms": true,
 	"file.roles": true, "file.reports": true, "Entity.fields": true,
+	"file.exports": true, "file.schedules": true,
 }
 
 // schemaDocs describe each construct; the keys carry their own desc tags.
@@ -93,6 +109,13 @@ var schemaDocs = map[string]string{
 	"Draw":         "Money this record takes from the account its ref field names: reserved, consumed and given back at workflow events.",
 	"Adjust":       "Makes every record an adjustment of an account: increase, decrease, transfer, freeze or unfreeze.",
 	"NumberAction": "Stamps a number from a sequence on the record when the transition fires: {field, format, per}.",
+	// Exports and schedules.
+	"Export":         "A file generated from one record and its lines, such as a bank file: GET /api/{app}/{entity}/{id}/exports/{name}.",
+	"ExportLines":    "The records that become the rows of an export: those of entity whose ref field via points at the record.",
+	"ExportColumn":   "One column of an export: a title and an expression over line and record.",
+	"ExportTotal":    "An export's check total: the sum over the lines must equal a field of the record.",
+	"Schedule":       "A rule run on an interval: for every record it matches, a record is created unless one exists.",
+	"ScheduleCreate": "The record a schedule creates for each match.",
 }
 
 // JSONSchema returns the JSON Schema of one definition file (any .yaml file

@@ -245,6 +245,19 @@ func TestSchemaRequiredMatchesChecker(t *testing.T) {
 		{"CodeSet.title", "codesets:\n  s: {codes: [{code: '1', name: x}]}\n", "needs a title"},
 		{"Code.code", "codesets:\n  s: {title: x, codes: [{name: x}]}\n", "a code has no code"},
 		{"Code.name", "codesets:\n  s: {title: x, codes: [{code: '1'}]}\n", "has no name"},
+		// Exports and schedules.
+		{"Export.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {columns: [{expr: '1'}]}\n", "entity is missing"},
+		{"Export.columns", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b}\n", "needs columns"},
+		{"ExportLines.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b, lines: {via: b}, columns: [{expr: '1'}]}\n", "lines: entity is missing"},
+		{"ExportLines.via", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b, lines: {entity: l}, columns: [{expr: '1'}]}\n", "via is missing"},
+		{"ExportColumn.expr", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b, columns: [{title: a}]}\n", "expr is missing"},
+		{"ExportTotal.expr", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b, lines: {entity: l, via: b}, columns: [{expr: '1'}], total: {equals: t}}\n", "total: expr is missing"},
+		{"ExportTotal.equals", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b, lines: {entity: l, via: b}, columns: [{expr: '1'}], total: {expr: line.n}}\n", "equals is missing"},
+		{"Schedule.every", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {entity: b, create: {entity: l, set: {b: src.id}}}\n", "every is missing"},
+		{"Schedule.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {every: 1h, create: {entity: l, set: {b: src.id}}}\n", "entity is missing"},
+		{"Schedule.create", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {every: 1h, entity: b}\n", "create is missing"},
+		{"ScheduleCreate.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {every: 1h, entity: b, create: {set: {b: src.id}}}\n", "create: entity is missing"},
+		{"ScheduleCreate.set", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {every: 1h, entity: b, create: {entity: l}}\n", "set is missing"},
 	}
 	covered := map[string]bool{}
 	for _, sc := range scenarios {
@@ -321,6 +334,13 @@ var docSections = map[string]string{
 	"field_rule":    "Role",
 	"report":        "Report",
 	"measure":       "Report",
+	// Exports and schedules.
+	"export":          "Export",
+	"export_lines":    "Export",
+	"export_column":   "Export",
+	"export_total":    "Export",
+	"schedule":        "Schedule",
+	"schedule_create": "Schedule",
 }
 
 // TestDocCoversEveryKey checks that the reference manual names every key the

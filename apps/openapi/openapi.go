@@ -66,6 +66,9 @@ func Document(p *metamodel.Project, version string) ([]byte, error) {
 			}
 		}
 	}
+	if err := b.addFileExportReportPaths(p); err != nil {
+		return nil, err
+	}
 	b.doc.Tags = append(b.doc.Tags, tag{Name: systemTag, Description: "The server itself."})
 	return encode(b.doc)
 }

@@ -393,6 +393,8 @@ func TestPathsAndOperations(t *testing.T) {
 	}{
 		{"GET", "/healthz", "healthz", "200", nil},
 		{"GET", "/api/openapi.json", "openapi", "200", nil},
+		{"POST", "/api/files", "upload_file", "201", []string{"400", "401", "413", "422"}},
+		{"GET", "/api/files/{id}", "download_file", "200", []string{"401", "404"}},
 		{"GET", "/api/pay/payment", "list_pay_payment", "200", []string{"400", "401", "403"}},
 		{"POST", "/api/pay/payment", "create_pay_payment", "201", []string{"400", "401", "403", "409", "413", "422"}},
 		{"GET", "/api/pay/payment/{id}", "get_pay_payment", "200", []string{"401", "403", "404", "500"}},

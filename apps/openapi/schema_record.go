@@ -46,6 +46,9 @@ func recordSchema(e *metamodel.Entity) *schema {
 	props.Set("updated_at", &schema{Type: "string", Format: "date-time", ReadOnly: true})
 	required = append(required, "created_by", "created_at", "updated_at")
 	props.Set("_labels", labelsSchema(e))
+	if files := filesSchema(e); files != nil {
+		props.Set("_files", files)
+	}
 	return &schema{
 		Type:        "object",
 		Title:       e.Label(),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/metamodel"
 )
 
@@ -35,6 +36,11 @@ func runCheck(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "growth check:", err)
+		return 1
+	}
+	if err := engine.CheckFilters(p); errors.As(err, &de) {
+		fmt.Println(de.Error())
+		fmt.Fprintf(os.Stderr, "%d problem(s) in %s\n", len(de.Problems), dir)
 		return 1
 	}
 	entities, codes := 0, 0

@@ -25,6 +25,7 @@ func runServe(args []string) int {
 	dbf.register(fs)
 	addr := fs.String("addr", "", "listen address (env GROWTH_ADDR; default 127.0.0.1:8080)")
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env GROWTH_TRUSTED_PROXIES)")
+	noSchedules := fs.Bool("no-schedules", false, "do not run the scheduled rules (schedules: in the definitions); growth run-rules runs them once")
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -43,6 +44,9 @@ func runServe(args []string) int {
 	p, err := loadProject(dbf.definitions)
 	if err != nil {
 		return fail("serve", err)
+	}
+	if err := engine.CheckFilters(p); err != nil {
+		return fail("serve", fmt.Errorf("the definitions in %s have problems:\n%w", definitionsDir(dbf.definitions), err))
 	}
 	db, err := openDB(ctx, &dbf)
 	if err != nil {
@@ -70,6 +74,11 @@ func runServe(args []string) int {
 	}
 	if err := ui.Mount(app, rt, ui.Options{Sessions: auth, Logger: log}); err != nil {
 		return fail("serve", err)
+	}
+	if !*noSchedules {
+		// The loops stop when ctx does; wait for a run in progress before the database closes.
+		waitSchedules := rt.ServeSchedules(ctx, engine.ScheduleLoopOptions{})
+		defer func() { stop(); waitSchedules() }()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(listen) }()

@@ -1,0 +1,272 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// renderExport writes the file of export x for record rec and its lines.
+func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines []*Record, today time.Time) (*ExportFile, error) {
+	env := map[string]any{"today": today}
+	if p := e.App.Project(); p != nil {
+		for name, fn := range p.Functions() {
+			env[name] = fn
+		}
+	}
+	env["record"] = x.RecordShape.Value(rec.ID, rec.State, rec.CreatedBy, rec.CreatedAt, rec.UpdatedAt, rec.Values)
+	w := &exportWriter{x: x, gbk: x.Encoding == "gbk", newline: "\r\n"}
+	if x.Newline == "lf" {
+		w.newline = "\n"
+	}
+	if x.Header {
+		titles := make([]string, len(x.Columns))
+		for i, c := range x.Columns {
+			titles[i] = c.Title
+		}
+		if err := w.row(titles, "标题行"); err != nil {
+			return nil, err
+		}
+	}
+	var total decimal.Decimal
+	rows := lines
+	if x.Lines == nil {
+		rows = []*Record{nil} // one row, of the record
+	}
+	for n, line := range rows {
+		where := fmt.Sprintf("第 %d 行", n+1)
+		if line != nil {
+			env["line"] = x.LineShape.Value(line.ID, line.State, line.CreatedBy, line.CreatedAt, line.UpdatedAt, line.Values)
+			where = fmt.Sprintf("第 %d 行（%s #%d）", n+1, x.Lines.Target.Label(), line.ID)
+		}
+		values := make([]string, len(x.Columns))
+		for i, c := range x.Columns {
+			out, err := metamodel.Run(c.Program, env)
+			if err != nil {
+				return nil, exportConflict("export_value", "%s“%s”无法计算：%v", where, columnLabel(c, i), err)
+			}
+			values[i] = formatExportValue(out, c.Scale)
+		}
+		if err := w.row(values, where); err != nil {
+			return nil, err
+		}
+		if t := x.Total; t != nil && t.Program != nil {
+			out, err := metamodel.Run(t.Program, env)
+			if err != nil {
+				return nil, exportConflict("export_total", "%s的合计金额无法计算：%v", where, err)
+			}
+			d, ok := asDecimal(out)
+			if !ok {
+				return nil, exportConflict("export_total", "%s的合计金额不是数字：%v", where, out)
+			}
+			total = total.Add(d)
+		}
+	}
+	data, err := w.bytes()
+	if err != nil {
+		return nil, err
+	}
+	out := &ExportFile{Data: data, Lines: len(lines), Name: exportFileName(x, env, rec)}
+	if t := x.Total; t != nil && t.EqualsField != nil {
+		f := t.EqualsField
+		want, _ := asDecimal(rec.Values[f.Name])
+		if !total.Equal(want) {
+			scale := int32(f.Kind.Column(f).Scale)
+			return nil, exportConflict("export_total", "文件合计 %s 与%s #%d 的%s %s 不符，未生成文件", total.StringFixed(scale), e.Label(), rec.ID, f.DisplayLabel(), want.StringFixed(scale))
+		}
+		out.Total = &total
+		out.totalScale = int32(f.Kind.Column(f).Scale)
+	}
+	kind := "text/csv"
+	if x.Format == "fixed" {
+		kind = "text/plain"
+	}
+	out.ContentType = kind + "; charset=utf-8"
+	if w.gbk {
+		out.ContentType = kind + "; charset=GBK"
+	}
+	return out, nil
+}
+
+func exportConflict(code, format string, args ...any) error {
+	return &ConflictError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func columnLabel(c *metamodel.ExportColumn, i int) string {
+	if c.Title != "" {
+		return c.Title
+	}
+	return fmt.Sprintf("第 %d 列", i+1)
+}
+
+// formatExportValue writes an expression's value as file text: amounts with
+// scale digits (default 2) and no thousands separators, whole numbers as
+// they are, dates as 2006-01-02, nothing for an empty value.
+func formatExportValue(v any, scale int) string {
+	if scale == 0 {
+		scale = 2
+	}
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case decimal.Decimal:
+		return x.StringFixed(int32(scale))
+	case float64:
+		return decimal.NewFromFloat(x).StringFixed(int32(scale))
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
+	case time.Time:
+		if x.IsZero() {
+			return ""
+		}
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
+			return x.Format(time.DateOnly)
+		}
+		return x.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprint(v)
+}
+
+func asDecimal(v any) (decimal.Decimal, bool) {
+	switch x := v.(type) {
+	case nil:
+		return decimal.Zero, true
+	case decimal.Decimal:
+		return x, true
+	case int:
+		return decimal.NewFromInt(int64(x)), true
+	case int64:
+		return decimal.NewFromInt(x), true
+	case float64:
+		return decimal.NewFromFloat(x), true
+	}
+	return decimal.Zero, false
+}
+
+// exportFileName is the download's name: the filename expression, or the
+// export's name and the record id; path separators and control characters
+// are dropped.
+func exportFileName(x *metamodel.Export, env map[string]any, rec *Record) string {
+	ext := ".csv"
+	if x.Format == "fixed" {
+		ext = ".txt"
+	}
+	name := fmt.Sprintf("%s_%d%s", x.Name, rec.ID, ext)
+	if x.FilenameProgram != nil {
+		if out, err := metamodel.Run(x.FilenameProgram, env); err == nil {
+			if s := cleanFileName(formatExportValue(out, 0)); s != "" {
+				name = s
+			}
+		}
+	}
+	return name
+}
+
+// exportWriter accumulates rows in the export's format and encoding.
+type exportWriter struct {
+	x       *metamodel.Export
+	gbk     bool
+	newline string
+	buf     bytes.Buffer
+	csvRows [][]string
+	enc     *encoding.Encoder
+}
+
+// encode is s in the file's encoding.
+func (w *exportWriter) encode(s string) ([]byte, error) {
+	if !w.gbk {
+		return []byte(s), nil
+	}
+	if w.enc == nil {
+		w.enc = simplifiedchinese.GBK.NewEncoder()
+	}
+	out, err := w.enc.String(s) // String resets the encoder first
+
+	if err != nil {
+		return nil, err
+	}
+	return []byte(out), nil
+}
+
+// row adds one row of values; where names it in messages.
+func (w *exportWriter) row(values []string, where string) error {
+	fixed := w.x.Format == "fixed"
+	encoded := make([][]byte, len(values))
+	for i, v := range values {
+		c := w.x.Columns[i]
+		b, err := w.encode(v)
+		if err != nil {
+			return exportConflict("export_encoding", "%s“%s”的值“%s”含有 GBK 无法表示的字符", where, columnLabel(c, i), v)
+		}
+		if fixed && strings.ContainsAny(v, "\r\n") {
+			return exportConflict("export_width", "%s“%s”的值含有换行，定长文件不能写入", where, columnLabel(c, i))
+		}
+		if c.Width > 0 && len(b) > c.Width {
+			return exportConflict("export_width", "%s“%s”的值“%s”占 %d 字节，超过宽度 %d", where, columnLabel(c, i), v, len(b), c.Width)
+		}
+		encoded[i] = b
+	}
+	if !fixed {
+		w.csvRows = append(w.csvRows, values)
+		return nil
+	}
+	for i, b := range encoded {
+		c := w.x.Columns[i]
+		pad := []byte(" ")
+		if c.Pad != "" {
+			pad = []byte(c.Pad) // one ASCII character, checked at load
+		}
+		fill := bytes.Repeat(pad, c.Width-len(b))
+		switch {
+		case c.Align == "right" && c.Pad == "0" && len(b) > 0 && b[0] == '-':
+			// 0000-12.30 would not read as a number: the sign goes first.
+			w.buf.WriteByte('-')
+			w.buf.Write(fill)
+			w.buf.Write(b[1:])
+		case c.Align == "right":
+			w.buf.Write(fill)
+			w.buf.Write(b)
+		default:
+			w.buf.Write(b)
+			w.buf.Write(fill)
+		}
+	}
+	w.buf.WriteString(w.newline)
+	return nil
+}
+
+// bytes is the finished file.
+func (w *exportWriter) bytes() ([]byte, error) {
+	if w.x.Format == "fixed" {
+		return w.buf.Bytes(), nil
+	}
+	var text bytes.Buffer
+	cw := csv.NewWriter(&text)
+	if sep := w.x.Separator; sep != "" {
+		cw.Comma, _ = utf8.DecodeRuneInString(sep)
+	}
+	cw.UseCRLF = w.newline == "\r\n"
+	if err := cw.WriteAll(w.csvRows); err != nil {
+		return nil, fmt.Errorf("writing csv: %w", err)
+	}
+	out, err := w.encode(text.String())
+	if err != nil {
+		return nil, exportConflict("export_encoding", "分隔符无法用 GBK 表示")
+	}
+	return out, nil
+}

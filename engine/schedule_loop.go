@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// ScheduleLoopOptions tune ServeSchedules.
+type ScheduleLoopOptions struct {
+	// OnRun, when set, receives every run's report (after it is logged).
+	OnRun func(*ScheduleRun)
+	// Ticker makes the ticker of one schedule: its channel and a stop
+	// function. Nil means time.NewTicker; tests tick by hand.
+	Ticker func(every time.Duration) (<-chan time.Time, func())
+}
+
+// ServeSchedules runs every schedule of the project on its interval, each in
+// its own goroutine, until ctx is done; a schedule's first run is one interval
+// after the call, and a run never overlaps the previous run of the same
+// schedule (a tick that comes during a run is dropped). It returns a function
+// that waits until every loop has stopped, after ctx is done.
+func (rt *Runtime) ServeSchedules(ctx context.Context, opts ScheduleLoopOptions) (wait func()) {
+	ticker := opts.Ticker
+	if ticker == nil {
+		ticker = func(every time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(every)
+			return t.C, t.Stop
+		}
+	}
+	var wg sync.WaitGroup
+	all, _ := rt.Schedules()
+	for _, s := range all {
+		ticks, stop := ticker(s.Interval)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ticks:
+					run := rt.runSchedule(ctx, s)
+					if opts.OnRun != nil {
+						opts.OnRun(run)
+					}
+				}
+			}
+		}()
+	}
+	if len(all) > 0 {
+		rt.Log.Info("scheduled rules started", "schedules", len(all))
+	}
+	return wg.Wait
+}
