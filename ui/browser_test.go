@@ -313,6 +313,10 @@ func TestBrowserIndicatorScenario(t *testing.T) {
 			}
 			if screenshots {
 				b.shot("record")
+				// The same page on a tablet held upright.
+				b.do("tablet", chromedp.EmulateViewport(820, 1180))
+				b.shot("record-tablet")
+				b.do("laptop", chromedp.EmulateViewport(1280, 860))
 			}
 			b.logout()
 

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -25,15 +27,17 @@ import (
 
 // formView is a new or edit form.
 type formView struct {
-	Title     string
-	Action    string
-	CancelURL string
-	Version   int64
-	Sections  []formSection
-	Errors    []string // problems of the whole record
-	Invalid   bool
-	Conflict  string
-	ReloadURL string
+	// Idempotency makes a double-submitted new form create one record.
+	Idempotency string
+	Title       string
+	Action      string
+	CancelURL   string
+	Version     int64
+	Sections    []formSection
+	Errors      []string // problems of the whole record
+	Invalid     bool
+	Conflict    string
+	ReloadURL   string
 }
 
 type formSection struct {
@@ -398,7 +402,7 @@ func (u *UI) newForm(r *request) error {
 	if !u.rt.Access.Can(r.actor, e, "create") {
 		return &engine.ForbiddenError{Message: fmt.Sprintf("您无权新建%s", e.Label())}
 	}
-	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e)}
+	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e), Idempotency: idempotencyToken()}
 	view.Sections = u.buildForm(r.c.UserContext(), r, e, formState{})
 	return u.render(r, 200, "form", u.formPage(r, e, view))
 }
@@ -417,7 +421,8 @@ func (u *UI) create(r *request) error {
 	if err == nil {
 		return u.redirect(r, recordURL(e, rec.ID), r.lang.T("record.saved"))
 	}
-	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e)}
+	// A refused create committed nothing, so its key may be used again.
+	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e), Idempotency: r.c.FormValue("_idempotency")}
 	return u.refused(r, e, view, formState{posted: posted}, err)
 }
 
@@ -498,4 +503,13 @@ func (u *UI) formPage(r *request, e *metamodel.Entity, view *formView) *page {
 	p := u.newPage(r, view.Title, view)
 	p.Crumbs = []crumb{{Label: r.lang.AppTitle(e.App)}, {Label: r.lang.EntityTitle(e), URL: listURL(e)}, {Label: view.Title}}
 	return p
+}
+
+// idempotencyToken is a fresh key for one form: posting the form twice (a
+// double click, a reload after a lost answer) applies it once, because the
+// runtime replays the first result for a key it has seen.
+func idempotencyToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

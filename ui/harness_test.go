@@ -94,6 +94,17 @@ type page struct {
 // do sends a request; form is posted url-encoded when not nil.
 func (b *browser) do(method, path string, form url.Values) page {
 	b.t.Helper()
+	return b.doWith(method, path, form, nil)
+}
+
+// htmx gets path the way htmx does, for a fragment rather than a page.
+func (b *browser) htmx(path string) page {
+	b.t.Helper()
+	return b.doWith("GET", path, nil, map[string]string{"HX-Request": "true"})
+}
+
+func (b *browser) doWith(method, path string, form url.Values, header map[string]string) page {
+	b.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -101,6 +112,9 @@ func (b *browser) do(method, path string, form url.Values) page {
 	req := httptest.NewRequest(method, path, body)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	for k, v := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})

@@ -259,3 +259,41 @@ roles:
 	manager.get("/ui/hr/person/1").want(t, "manager", 200, "8,765.43", "捌仟柒佰陆拾伍元肆角叁分")
 	manager.get("/ui/hr/person/new").want(t, "manager may not create", http.StatusForbidden)
 }
+
+// The pickers: the code tree offers only leaf codes where the field takes
+// leaves, browses a level at a time and searches by code or name; the record
+// search sees only what the user's data scope lets them read.
+func TestPickers(t *testing.T) {
+	p := enginetest.LoadDir(t, shippedDir)
+	s := startServer(t, engine.SQLite, p)
+	s.addUser(t, "clerk", "104", "indicator.division_clerk")
+	for _, agency := range []string{"104001", "101001"} {
+		in := map[string]any{"year": "2026", "division": "510000000", "budget_level": "2", "agency": agency, "func_class": "2050201",
+			"gov_econ": "50201", "dept_econ": "30201", "fund_nature": "11", "fund_source": "1", "amount": "10.00", "doc_no": "文号" + agency}
+		if _, err := s.rt.Create(context.Background(), engine.SystemActor, "indicator", "indicator", in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := s.browser(t)
+	b.login("clerk")
+	scenarios := []struct {
+		name, path string
+		has, hasnt []string
+	}{
+		{"roots", "/ui/codes/func_class_sc?target=f-func_class&leaf=1", []string{`<span class="code">205</span> 教育`, `parent=205`}, []string{`data-pick-value="205"`}},
+		{"a level down", "/ui/codes/func_class_sc?target=f-func_class&leaf=1&parent=20502", []string{`data-pick-value="2050201"`, "学前教育"}, nil},
+		{"search by name", "/ui/codes/func_class_sc?target=f-func_class&leaf=1&_q=学前", []string{`data-pick-value="2050201"`, "205 教育支出 › 20502 普通教育"}, nil},
+		{"search by code", "/ui/codes/agency?target=f-agency&q=104005", []string{`data-pick-value="104005"`, `data-pick-value="104005001"`}, []string{`data-pick-value="104001"`}},
+		{"branches pickable without leaf_only", "/ui/codes/agency?target=f-agency&q=104", []string{`data-pick-value="104"`}, nil},
+		{"records in scope", "/ui/ref/indicator/indicator?target=f-source_indicator&_q=文号", []string{"文号104001"}, []string{"文号101001"}},
+		{"record by number", "/ui/ref/indicator/indicator?target=f-source_indicator&q=1", []string{`data-pick-value="1"`}, nil},
+	}
+	for _, sc := range scenarios {
+		// htmx swaps in a fragment; without JavaScript the same URL is a page.
+		fragment := b.htmx(sc.path)
+		fragment.want(t, sc.name, 200, sc.has...)
+		fragment.lacks(t, sc.name, append(sc.hasnt, "<html")...)
+		b.get(sc.path).want(t, sc.name+" (page)", 200, append(sc.has, "<html")...)
+	}
+	b.get("/ui/codes/no_such_set").want(t, "unknown code set", http.StatusNotFound)
+}

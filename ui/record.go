@@ -38,6 +38,7 @@ type recordView struct {
 }
 
 type eventView struct {
+	Idempotency           string
 	Event, Label, ToLabel string
 	URL                   string
 	Comment               bool
@@ -144,7 +145,7 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 		for _, ev := range events {
 			ev := ev
 			t := transitionOf(e.Workflow, rec.State, ev.Event)
-			item := eventView{Event: ev.Event, Label: ev.Label, ToLabel: ev.ToLabel, URL: recordURL(e, rec.ID) + "/events/" + ev.Event,
+			item := eventView{Idempotency: idempotencyToken(), Event: ev.Event, Label: ev.Label, ToLabel: ev.ToLabel, URL: recordURL(e, rec.ID) + "/events/" + ev.Event,
 				CommentRequired: ev.CommentRequired, Comment: ev.CommentRequired || (t != nil && t.Comment != ""), Available: ev.Available, Reason: ev.Reason}
 			if ev.Quorum > 1 {
 				item.Progress = fmt.Sprintf("%d/%d", ev.Approvals, ev.Quorum)

@@ -73,6 +73,18 @@ func TestIndicatorScenario(t *testing.T) {
 		history := reviewer.get(rec)
 		history.want(t, "history", 200, "待预算处复核", "创建", "提交", "审核通过", "clerk", "reviewer")
 
+		// The budget office checks and releases it: the account opens with
+		// the amount, and the record page shows the balance and its ledger.
+		s.addUser(t, "budget", "", "indicator.budget_office")
+		budget := s.browser(t)
+		budget.login("budget")
+		budget.get(rec).want(t, "budget office", 200, `id="event-check"`)
+		budget.post(rec+"/events/check", nil).want(t, "check", http.StatusSeeOther)
+		budget.get(rec).want(t, "checked", 200, `id="event-release"`)
+		budget.post(rec+"/events/release", nil).want(t, "release", http.StatusSeeOther)
+		released := budget.get(rec)
+		released.want(t, "released", 200, "已下达", `id="balance"`, `<dd class="num" id="available">1,234,567.89</dd>`, "开立")
+
 		other := s.browser(t)
 		other.login("other")
 		other.get("/ui/indicator/indicator").lacks(t, "other department's list", `data-id="`+m[1]+`"`)
@@ -110,9 +122,18 @@ func TestFormSafety(t *testing.T) {
 			t.Fatalf("a post without a valid CSRF token created %d records", *res.Total)
 		}
 
-		created := b.post("/ui/indicator/indicator/new", indicatorForm("100.00"))
-		if created.status != http.StatusSeeOther {
-			t.Fatalf("create: %d %s", created.status, excerpt(created.body))
+		// A form posted twice (a double click) creates one record.
+		b.get("/ui/indicator/indicator/new")
+		key := regexp.MustCompile(`name="_idempotency" value="([^"]+)"`).FindStringSubmatch(b.get("/ui/indicator/indicator/new").body)
+		if key == nil {
+			t.Fatal("the new form carries no idempotency key")
+		}
+		form := indicatorForm("100.00")
+		form.Set("_idempotency", key[1])
+		created := b.post("/ui/indicator/indicator/new", form)
+		again := b.post("/ui/indicator/indicator/new", form)
+		if created.status != http.StatusSeeOther || again.location != created.location {
+			t.Fatalf("double submit: %d %q, then %d %q", created.status, created.location, again.status, again.location)
 		}
 		rec := created.location
 		edit := b.get(rec + "/edit")
@@ -124,7 +145,7 @@ func TestFormSafety(t *testing.T) {
 		if _, err := s.rt.Update(t.Context(), engine.SystemActor, "indicator", "indicator", id, 1, map[string]any{"remark": "预算处修改"}); err != nil {
 			t.Fatal(err)
 		}
-		form := indicatorForm("200.00")
+		form = indicatorForm("200.00")
 		form.Set("_version", "1")
 		form.Set("_csrf", staleToken)
 		stale := b.post(rec+"/edit", form)
