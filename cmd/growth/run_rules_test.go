@@ -92,3 +92,16 @@ func TestRunRulesCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckReportsFilterProblems: growth check parses the filters of
+// schedules, which the metamodel alone cannot, and run-rules refuses to run.
+func TestCheckReportsFilterProblems(t *testing.T) {
+	dir := enginetest.WriteDefinitions(t, map[string]string{"fund/app.yaml": strings.Replace(rulesApp, `where: "project = 'none'"`, `where: "projet = 'none'"`, 1)})
+	code, out := run(t, runCheck, dir)
+	if code != 1 || !strings.Contains(out, `fund/app.yaml:29:12: schedule all: where: at 0: unknown field "projet" (did you mean "project"?)`) {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+	if code, _ := run(t, runRules, "--db", "sqlite:"+filepath.Join(t.TempDir(), "x.db"), "--definitions", dir); code != 1 {
+		t.Errorf("run-rules ran with a broken filter: exit %d", code)
+	}
+}
