@@ -95,6 +95,7 @@ func (s *Server) Mount(app *fiber.App) {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(s.openapi)
 	})
+	app.Get("/api/reports/:app/:report", s.report)
 	app.Get("/api/public/reports/:app/:report", s.publicReport)
 	api := app.Group("/api/:app/:entity")
 	api.Get("/", s.list)
