@@ -162,7 +162,7 @@ var (
 )
 
 // AmountInWords spells an amount in Chinese capital numerals (大写金额), as on
-// a payment voucher: 1234.56 → 壹仟贰佰叁拾肆元伍角陆分; 100 → 壹佰元整.
+// a voucher or a cheque: 1234.56 → 壹仟贰佰叁拾肆元伍角陆分; 100 → 壹佰元整.
 func AmountInWords(d decimal.Decimal) string {
 	if d.IsZero() {
 		return "零元整"

@@ -346,7 +346,7 @@ func (u *UI) newPage(r *request, title string, data any) *page {
 		}
 	})
 	args.Set("lang", string(other))
-	p.LangURL = r.c.Path() + "?" + args.Encode()
+	p.LangURL = pageOf(r.c) + "?" + args.Encode()
 	if msg := r.c.Cookies(flashCookie); msg != "" {
 		if text, err := url.QueryUnescape(msg); err == nil {
 			p.Flash = text
@@ -354,6 +354,22 @@ func (u *UI) newPage(r *request, title string, data any) *page {
 		r.c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0)})
 	}
 	return p
+}
+
+// pageOf is the page a request shows, as a URL one can get: a refused post
+// shows the page it was posted from (the record for an event or a delete).
+func pageOf(c *fiber.Ctx) string {
+	path := c.Path()
+	if c.Method() == fiber.MethodGet {
+		return path
+	}
+	if i := strings.Index(path, "/events/"); i > 0 {
+		return path[:i]
+	}
+	if path == "/login" || path == "/logout" {
+		return "/login"
+	}
+	return strings.TrimSuffix(path, "/delete")
 }
 
 // flashCookie carries a one-time message across a redirect (post, redirect,
