@@ -273,8 +273,9 @@ func (u *UI) codeWidget(ff *formField, f *metamodel.Field) {
 		if !n.IsEnabled() {
 			return
 		}
-		ff.Options = append(ff.Options, option{Value: n.Code.Code, Label: n.Code.Code + " " + n.Name, Selected: n.Code.Code == ff.Value,
-			Disabled: f.LeafOnly && !n.Leaf(), Depth: n.Level})
+		// Full-width spaces indent the tree in any browser's select.
+		ff.Options = append(ff.Options, option{Value: n.Code.Code, Label: strings.Repeat("　", n.Level-1) + n.Code.Code + " " + n.Name,
+			Selected: n.Code.Code == ff.Value, Disabled: f.LeafOnly && !n.Leaf()})
 	})
 }
 

@@ -37,7 +37,6 @@ type option struct {
 	Value, Label string
 	Selected     bool
 	Disabled     bool
-	Depth        int
 }
 
 // queryValues reads a query parameter; it is what list and export share.
@@ -144,6 +143,14 @@ func fieldFilter(l Lang, f *metamodel.Field, q queryValues, loc *time.Location) 
 		in.Kind = "code"
 		if f.Set != nil {
 			in.CodeSet = f.Set.Name
+			if f.Set.Len() <= smallCodeSet {
+				// A small set is a select; a branch code selects its subtree.
+				in.Kind = "select"
+				in.Options = []option{{Value: "", Label: l.T("list.any")}}
+				f.Set.Walk(func(n *metamodel.CodeNode) {
+					in.Options = append(in.Options, option{Value: n.Code.Code, Label: strings.Repeat("　", n.Level-1) + n.Code.Code + " " + n.Name, Selected: n.Code.Code == in.Value})
+				})
+			}
 		}
 		if in.Value == "" {
 			return in, nil

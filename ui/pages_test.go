@@ -281,7 +281,7 @@ func TestPickers(t *testing.T) {
 		has, hasnt []string
 	}{
 		{"roots", "/ui/codes/func_class_sc?target=f-func_class&leaf=1", []string{`<span class="code">205</span> 教育`, `parent=205`}, []string{`data-pick-value="205"`}},
-		{"a level down", "/ui/codes/func_class_sc?target=f-func_class&leaf=1&parent=20502", []string{`data-pick-value="2050201"`, "学前教育"}, nil},
+		{"a level down", "/ui/codes/func_class_sc?target=f-func_class&leaf=1&parent=20502", []string{`data-pick-value="2050201"`, "学前教育", "（全部）"}, nil},
 		{"search by name", "/ui/codes/func_class_sc?target=f-func_class&leaf=1&_q=学前", []string{`data-pick-value="2050201"`, "205 教育支出 › 20502 普通教育"}, nil},
 		{"search by code", "/ui/codes/agency?target=f-agency&q=104005", []string{`data-pick-value="104005"`, `data-pick-value="104005001"`}, []string{`data-pick-value="104001"`}},
 		{"branches pickable without leaf_only", "/ui/codes/agency?target=f-agency&q=104", []string{`data-pick-value="104"`}, nil},

@@ -33,6 +33,7 @@ type codesView struct {
 	Items    []codeItem
 	More     int
 	Path     []codeItem
+	RootURL  string
 }
 
 type codeItem struct {
@@ -56,7 +57,8 @@ func (u *UI) codes(r *request) error {
 	if view.Target != "" {
 		keep.Set("target", view.Target)
 	}
-	base := "/ui/codes/" + url.PathEscape(cs.Name) + "?" + keep.Encode() + "&parent="
+	view.RootURL = "/ui/codes/" + url.PathEscape(cs.Name) + "?" + keep.Encode()
+	base := view.RootURL + "&parent="
 	add := func(n *metamodel.CodeNode) {
 		if len(view.Items) >= maxPickerItems {
 			view.More++
