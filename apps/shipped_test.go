@@ -246,6 +246,7 @@ func TestShippedAdjustmentAndPaymentAPI(t *testing.T) {
 		app := startShipped(t, d, p)
 		apitest.Run(t, app, apitest.Scenario{Name: "indicator 1", Method: "POST", Path: "/api/indicator/indicator", Body: validIndicator(), Status: 201, Want: map[string]any{"id": 1}})
 		apitest.Run(t, app, apitest.Scenario{Name: "indicator 2", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "func_class", "2050202"), Status: 201, Want: map[string]any{"id": 2}})
+		apitest.Run(t, app, apitest.Scenario{Name: "indicator 3 under plan control", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "plan_control", true), Status: 201, Want: map[string]any{"id": 3}})
 		adjustment := map[string]any{"year": 2026, "agency": "104001", "kind": "transfer", "indicator": 1, "target_indicator": 2, "amount": "5000.00", "reason": "学前教育调剂至小学教育"}
 		elements := map[string]any{"year": 2026, "division": "510000000", "indicator": 1, "agency": "104001",
 			"func_class": "2050201", "gov_econ": "50201", "dept_econ": "30201", "fund_nature": "11"}
@@ -290,8 +291,13 @@ func TestShippedAdjustmentAndPaymentAPI(t *testing.T) {
 				Want: map[string]any{"error.field_codes.payee_account.0": "payee_not_payer"}},
 			{Name: "purpose is required", Method: "POST", Path: "/api/payment/payment", Body: with(payment, "purpose", nil), Status: 422,
 				Want: map[string]any{"error.field_codes.purpose.0": "required"}},
+			// The rule reads the indicator the payment points at: refs.indicator.plan_control.
+			{Name: "a plan-controlled indicator needs a plan", Method: "POST", Path: "/api/payment/payment", Body: with(payment, "indicator", 3), Status: 422,
+				Want: map[string]any{"error.field_codes.plan.0": "plan_required", "error.fields.plan.0": "所用指标设置了用款计划控制，须选择用款计划"}},
+			{Name: "a plan-controlled indicator with a plan", Method: "POST", Path: "/api/payment/payment", Body: with(payment, "indicator", 3, "plan", 1), Status: 201,
+				Want: map[string]any{"indicator": 3, "plan": 1}},
 			{Name: "payments of agency 104001", Method: "GET", Path: "/api/payment/payment?filter=" + url.QueryEscape("agency under '104' and payment_method = '001002'"), Status: 200,
-				Want: map[string]any{"items.#": 2}},
+				Want: map[string]any{"items.#": 3}},
 		}
 		for _, sc := range scenarios {
 			apitest.Run(t, app, sc)

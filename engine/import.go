@@ -126,6 +126,9 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 		if e.Workflow != nil {
 			rec.State = e.Workflow.Initial
 		}
+		if err := rt.loadRefs(ctx, rt.DB.Read, e, rec); err != nil {
+			return nil, err
+		}
 		if err := rt.prepare(e, rec); err != nil {
 			var ve *ValidationError
 			if !errors.As(err, &ve) {

@@ -32,6 +32,10 @@ type Record struct {
 	UpdatedAt  time.Time
 	DefVersion string
 	Values     map[string]any
+
+	// refs are the records its ref fields point at, for expressions that
+	// read them (refs.go); nil when not loaded.
+	refs any
 }
 
 // systemColumns are read before the fields, in this order.

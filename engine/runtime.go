@@ -26,6 +26,8 @@ type Runtime struct {
 
 	stores  map[string]*entityStore // by "app.entity"
 	effects []Effect
+	// links are the rollups, refs and blocks planned at load (rollup.go).
+	links recordLinks
 	// workflows are the state machines of the workflows, by "app.entity".
 	workflows map[string]*machine
 	now       func() time.Time
@@ -76,6 +78,7 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 	rt.initWorkflows()
 	rt.AddEffect(idempotencyEffect{})
 	addLedger(rt)
+	addRecordLinks(rt)
 	addFiles(rt)
 	addScheduleGuard(rt)
 	return rt
@@ -133,40 +136,73 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	if verr != nil {
 		return nil, verr
 	}
+	var rec *Record
+	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// createOptions tune createInTx.
+type createOptions struct {
+	// system skips the actor's data scope on the new record and its
+	// references, but not validation: the record is the platform's
+	// consequence of something the actor was allowed to do (a record a
+	// transition generates).
+	system bool
+	// origin, when set, is noted in the audit row as _generated_by.
+	origin string
+}
+
+// createInTx stores a new record of decoded values inside tx: defaults,
+// computed fields and rules, the actor's data scope, references, the row,
+// its audit row and the effects. Create and generated records share it.
+func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, values map[string]any, opt createOptions) (*Record, error) {
+	e := s.entity
 	applyDefaults(e, values)
 	now := rt.now().UTC().Truncate(time.Microsecond)
-	rec := &Record{App: app, Entity: entity, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
+	rec := &Record{App: e.App.Name, Entity: e.Name, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
 	if e.Workflow != nil {
 		rec.State = e.Workflow.Initial
+	}
+	if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+		return nil, err
 	}
 	if err := rt.prepare(e, rec); err != nil {
 		return nil, err
 	}
-	if !rt.sees(actor, e, "create", rec) {
+	if !opt.system && !rt.sees(actor, e, "create", rec) {
 		return nil, forbidden("不能为您的数据范围以外的单位新建%s", e.Label())
 	}
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
-			return err
-		}
+	if err := rt.checkRefs(ctx, tx, e, values); err != nil {
+		return nil, err
+	}
+	if !opt.system {
 		if err := rt.checkRefScope(ctx, tx, actor, e, values); err != nil {
-			return err
+			return nil, err
 		}
-		args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(now), rt.DB.timeArg(now), rec.DefVersion}
-		if s.hasState {
-			args = append(args, rec.State)
-		}
-		args = append(args, s.fieldArgs(rt.DB, values)...)
-		if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
-			return rt.dbError(s, "create", err)
-		}
-		if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
-			Changes: diffValues(e, nil, values), DefVersion: rec.DefVersion}); err != nil {
-			return err
-		}
-		return rt.applyEffects(ctx, tx, &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)})
-	})
-	if err != nil {
+	}
+	args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(now), rt.DB.timeArg(now), rec.DefVersion}
+	if s.hasState {
+		args = append(args, rec.State)
+	}
+	args = append(args, s.fieldArgs(rt.DB, values)...)
+	if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
+		return nil, rt.dbError(s, "create", err)
+	}
+	changes := diffValues(e, nil, values)
+	if opt.origin != "" {
+		changes["_generated_by"] = [2]any{nil, opt.origin}
+	}
+	if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
+		Changes: changes, DefVersion: rec.DefVersion}); err != nil {
+		return nil, err
+	}
+	if err := rt.applyEffects(ctx, tx, &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)}); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -292,6 +328,9 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		}
 		now := rt.now().UTC().Truncate(time.Microsecond)
 		rec = &Record{App: app, Entity: entity, ID: id, Version: old.Version + 1, State: old.State, CreatedBy: old.CreatedBy, CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
+		if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+			return err
+		}
 		if err := rt.prepare(e, rec); err != nil {
 			return err
 		}

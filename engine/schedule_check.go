@@ -11,8 +11,9 @@ import (
 
 // CheckFilters checks the filters written in the definitions that the
 // metamodel cannot parse (the filter language lives in the engine): the where
-// of export lines, schedules and reports, the sort of export lines, and the
-// unless of schedules. It returns a *metamodel.DefinitionError listing every
+// of export lines, schedules and reports, the sort of export lines, the
+// unless of schedules, the where of rollup fields and the from where of
+// generated records. It returns a *metamodel.DefinitionError listing every
 // problem at its file:line:col, or nil. growth check, serve and run-rules call
 // it after loading, so that a typo stops them rather than a later run.
 func CheckFilters(p *metamodel.Project) error {
@@ -60,6 +61,7 @@ func CheckFilters(p *metamodel.Project) error {
 			check(r.At["where"], "report "+r.Name+": where", a.Entity(r.Entity), r.Where, false)
 		}
 	}
+	checkLinkFilters(p, ps, check)
 	return ps.Err()
 }
 

@@ -79,6 +79,7 @@ func applyDefaults(e *metamodel.Entity, values map[string]any) {
 			values[f.Name] = v
 		}
 	}
+	applyRollupEmpties(e, values)
 }
 
 // exprEnv is the environment expressions of e run against.
@@ -101,6 +102,9 @@ func exprEnv(e *metamodel.Entity, rec *Record, values map[string]any) map[string
 		for name, fn := range p.Functions() {
 			env[name] = fn
 		}
+	}
+	if rec != nil && rec.refs != nil {
+		env[metamodel.RefsName] = rec.refs
 	}
 	if rec != nil {
 		env["id"] = int(rec.ID)

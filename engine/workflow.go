@@ -188,8 +188,14 @@ func (rt *Runtime) FireEvent(ctx context.Context, actor Actor, app, entity strin
 		if t.Comment == "required" && comment == "" {
 			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: fmt.Sprintf("“%s”须填写意见", transitionLabel(t))}}}}
 		}
+		if err := rt.loadRefs(ctx, tx, e, old); err != nil {
+			return err
+		}
 		if msg := m.guardFailure(e, t, old, actor); msg != "" {
 			return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "guard", Message: msg}}}}
+		}
+		if err := rt.checkBlocks(ctx, tx, e, old, event); err != nil {
+			return err
 		}
 		now := rt.now().UTC().Truncate(time.Microsecond)
 		res = &FireResult{Record: old, Quorum: t.Quorum}
@@ -244,6 +250,9 @@ func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entitySto
 	}
 	rec := &Record{App: old.App, Entity: old.Entity, ID: old.ID, Version: old.Version + 1, State: t.To, CreatedBy: old.CreatedBy,
 		CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
+	if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+		return nil, err
+	}
 	if err := rt.prepare(e, rec); err != nil {
 		return nil, err
 	}
@@ -266,7 +275,7 @@ func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entitySto
 	if err := rt.writeChange(ctx, tx, s, ch, diff); err != nil {
 		return nil, err
 	}
-	return rec, nil
+	return rt.generate(ctx, tx, actor, s, t, rec)
 }
 
 // stateConflict explains that event cannot fire in the record's state.
@@ -560,6 +569,9 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 	if m == nil || !rt.Access.Sees(actor, e, rec) {
 		return out, nil
 	}
+	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec); err != nil {
+		return nil, err
+	}
 	for _, t := range m.w.Transitions {
 		if m.transition(rec.State, t.Event) != t || !rt.Access.Can(actor, e, t.Event) {
 			continue
@@ -574,6 +586,15 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 		opt := EventOption{Event: t.Event, Label: transitionLabel(t), To: t.To, ToLabel: stateLabel(m.w, t.To), CommentRequired: t.Comment == "required", Available: true}
 		if msg := m.guardFailure(e, t, rec, actor); msg != "" {
 			opt.Available, opt.Reason = false, msg
+		}
+		if opt.Available {
+			reason, err := rt.blockReason(ctx, rt.DB.Read, e, rec, t.Event)
+			if err != nil {
+				return nil, err
+			}
+			if reason != "" {
+				opt.Available, opt.Reason = false, reason
+			}
 		}
 		if t.Quorum > 1 {
 			approvers, err := rt.openApprovals(ctx, rt.DB.Read, rec, t.Event)

@@ -51,6 +51,7 @@ func check(p *Project, ps *Problems) {
 			checkFields(p, e, ps)
 		}
 	}
+	checkRollups(p, ps)
 	for _, a := range p.Apps {
 		for _, e := range a.Entities {
 			checkEntityExprs(e, ps)
@@ -76,6 +77,9 @@ func check(p *Project, ps *Problems) {
 	checkExportsAndSchedules(p, ps)
 	checkLedger(p, ps)
 	checkAccess(p, ps)
+	checkGenerates(p, ps)
+	checkBlocks(p, ps)
+	checkRefsUse(p, ps)
 	checkCodeCallsAll(p, ps)
 }
 
@@ -377,6 +381,7 @@ func exprError(err error, env map[string]any) string {
 		msg, _, _ = strings.Cut(err.Error(), "\n")
 	}
 	msg = goTypeNames.Replace(msg) + where
+	msg = refsError(msg, env)
 	if m := unknownName.FindStringSubmatch(msg); m != nil {
 		var names []string
 		for n := range env {

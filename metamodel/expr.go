@@ -86,6 +86,7 @@ func Env(e *Entity, withActor bool) map[string]any {
 			env[f.Name] = nil
 		}
 	}
+	addRefsEnv(env, e)
 	if withActor {
 		env["actor"] = Actor{}
 	}

@@ -204,7 +204,7 @@ func TestFieldSettings(t *testing.T) {
 // TestFieldTypeNames checks the registry lists every built-in type once.
 func TestFieldTypeNames(t *testing.T) {
 	got := strings.Join(FieldTypeNames(), " ")
-	want := "bool code computed date datetime decimal enum file int money ref string text"
+	want := "bool code computed date datetime decimal enum file int money ref rollup string text"
 	if got != want {
 		t.Fatalf("field types %q, want %q", got, want)
 	}

@@ -142,6 +142,7 @@ type Entity struct {
 	Balance     *Balance   `yaml:"balance" desc:"Makes every record an account others may draw on: which money field funds it, and at which event it opens."`
 	Draws       []*Draw    `yaml:"draws" desc:"Accounts this record draws on along its ref fields, and at which events money is reserved, consumed and given back."`
 	Adjusts     *Adjust    `yaml:"adjusts" desc:"Makes every record an adjustment of an account: increase, decrease, transfer, freeze or unfreeze."`
+	Blocks      []*Block   `yaml:"blocks" desc:"Events of the records this record points at that are refused while it exists (and its when holds), such as an open alert stopping the send of an order."`
 
 	// Resolved by the checker.
 	App      *App      `yaml:"-"`
@@ -169,7 +170,7 @@ type Field struct {
 	NamePos   Pos
 	Pos       Pos
 	At        map[string]Pos
-	Type      string       `yaml:"type,shorthand" desc:"Field type: string, text, int, decimal, money, date, datetime, bool, enum, code, ref, computed, file."`
+	Type      string       `yaml:"type,shorthand" desc:"Field type: string, text, int, decimal, money, date, datetime, bool, enum, code, ref, computed, rollup, file."`
 	Label     string       `yaml:"label" desc:"Label (zh-CN)."`
 	LabelEn   string       `yaml:"label_en" desc:"Label in English."`
 	Help      string       `yaml:"help" desc:"Help text shown under the input."`
@@ -185,11 +186,15 @@ type Field struct {
 	Values    []*EnumValue `yaml:"values" desc:"enum: the allowed values with labels."`
 	CodeSet   string       `yaml:"codeset" desc:"code: the code set values come from."`
 	LeafOnly  bool         `yaml:"leaf_only" desc:"code: only leaf codes are accepted."`
-	Entity    string       `yaml:"entity" desc:"ref: the entity referred to, as entity or app.entity."`
+	Entity    string       `yaml:"entity" desc:"ref: the entity referred to; rollup: the entity whose records are aggregated; as entity or app.entity."`
 	Expr      string       `yaml:"expr" desc:"computed: an expression over the record's fields."`
 	Returns   string       `yaml:"returns" desc:"computed: the result type (int, decimal, money, string, bool, date); default money."`
 	MaxSize   string       `yaml:"max_size" desc:"file: the largest file accepted, in bytes (10485760) or with a unit (10MB; KB, MB, GB are powers of 1024); default 10MB."`
 	Types     []string     `yaml:"types" desc:"file: the file types accepted, as extensions (pdf, jpg) or content types (application/pdf, image/*); default any."`
+	Of        string       `yaml:"field" desc:"rollup: the field of the records aggregated (not for count)."`
+	Via       string       `yaml:"via" desc:"rollup: the ref field of the records aggregated that points at this record."`
+	Agg       string       `yaml:"agg" desc:"rollup: sum, count, min or max."`
+	Where     string       `yaml:"where" desc:"rollup: which records count, in the filter language (docs/filter.md), e.g. state = 'paid'."`
 
 	// Resolved by the checker.
 	Kind    FieldType   `yaml:"-"`
@@ -276,6 +281,7 @@ type Transition struct {
 	Comment      string            `yaml:"comment" desc:"required when a comment must be given."`
 	Set          map[string]string `yaml:"set" desc:"Fields set on success, each from an expression."`
 	Number       *NumberAction     `yaml:"number" desc:"Stamps a number from a sequence on success: {field, format, per}."`
+	Generate     []*GenerateAction `yaml:"generate" desc:"Records created on success, in the same transaction: one, one per source record (from), or count of them."`
 
 	GuardProgram *vm.Program            `yaml:"-"`
 	SetPrograms  map[string]*vm.Program `yaml:"-"`

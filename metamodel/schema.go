@@ -32,6 +32,7 @@ func schemaEnums() map[string][]string {
 		"Role.scope":         Scopes,
 		"CodeSet.standard":   Standards,
 		"Measure.agg":        Aggregates,
+		"Field.agg":          Aggregates,
 		"Transition.comment": CommentValues,
 		"Transition.not_by":  NotByValues,
 		"Draw.control":       Controls,
@@ -61,6 +62,10 @@ var schemaRequired = map[string][]string{
 	"ExportTotal":    {"expr", "equals"},
 	"Schedule":       {"every", "entity", "create"},
 	"ScheduleCreate": {"entity", "set"},
+	// Records that read and change other records.
+	"GenerateAction": {"entity", "set"},
+	"GenerateFrom":   {"entity"},
+	"Block":          {"ref", "events", "message"},
 }
 
 // schemaScalars are string keys whose value is often written as a bare
@@ -116,6 +121,10 @@ var schemaDocs = map[string]string{
 	"ExportTotal":    "An export's check total: the sum over the lines must equal a field of the record.",
 	"Schedule":       "A rule run on an interval: for every record it matches, a record is created unless one exists.",
 	"ScheduleCreate": "The record a schedule creates for each match.",
+	// Records that read and change other records.
+	"GenerateAction": "Records a transition creates when it fires: one, one per source record (from), or count of them, each field from an expression over parent, src, i and n.",
+	"GenerateFrom":   "The source records of a generate action: one generated record per record of entity that where selects.",
+	"Block":          "Events of the record a ref field points at that are refused while this record exists and its when holds.",
 }
 
 // JSONSchema returns the JSON Schema of one definition file (any .yaml file

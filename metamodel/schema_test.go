@@ -184,6 +184,7 @@ func TestSchemaRejects(t *testing.T) {
 		{"non-bool", "entities:\n  e:\n    fields:\n      a: {type: string, required: yes}\n", "required"},
 		{"bad scope", "roles:\n  r: {scope: mine}\n", "/roles/r/scope"},
 		{"bad agg", "reports:\n  r:\n    entity: e\n    measures: [{agg: avg}]\n", "/reports/r/measures/0/agg"},
+		{"bad rollup agg", "entities:\n  e:\n    fields:\n      a: {type: rollup, agg: avg}\n", "/entities/e/fields/a/agg"},
 		{"bad standard", "codesets:\n  s: {title: x, standard: provincial}\n", "/codesets/s/standard"},
 		{"upper-case entity name", "entities:\n  Payment:\n    fields: {a: int}\n", "Payment"},
 		{"field without type", "entities:\n  e:\n    fields:\n      a: {label: x}\n", "type"},
@@ -245,6 +246,13 @@ func TestSchemaRequiredMatchesChecker(t *testing.T) {
 		{"CodeSet.title", "codesets:\n  s: {codes: [{code: '1', name: x}]}\n", "needs a title"},
 		{"Code.code", "codesets:\n  s: {title: x, codes: [{name: x}]}\n", "a code has no code"},
 		{"Code.name", "codesets:\n  s: {title: x, codes: [{code: '1'}]}\n", "has no name"},
+		// Records that read and change other records.
+		{"GenerateAction.entity", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a, generate: [{set: {a: '1'}}]}]}\n", "needs entity"},
+		{"GenerateAction.set", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a, generate: [{entity: e}]}]}\n", "needs set"},
+		{"GenerateFrom.entity", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a, generate: [{entity: e, from: {where: 'a > 0'}, set: {a: '1'}}]}]}\n", "from needs entity"},
+		{"Block.ref", "entities:\n  e:\n    fields: {a: int}\n    blocks: [{events: [go], message: x}]\n", "needs ref"},
+		{"Block.events", "entities:\n  e:\n    fields: {a: int}\n  w:\n    fields: {e: {type: ref, entity: e}}\n    blocks: [{ref: e, message: x}]\nworkflows:\n  e: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\n", "needs events"},
+		{"Block.message", "entities:\n  e:\n    fields: {a: int}\n    blocks: [{ref: a, events: [go]}]\n", "needs a message"},
 		// Exports and schedules.
 		{"Export.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {columns: [{expr: '1'}]}\n", "entity is missing"},
 		{"Export.columns", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b}\n", "needs columns"},
@@ -334,6 +342,10 @@ var docSections = map[string]string{
 	"field_rule":    "Role",
 	"report":        "Report",
 	"measure":       "Report",
+	// Records that read and change other records.
+	"block":           "Entity",
+	"generate_action": "Workflow",
+	"generate_from":   "Workflow",
 	// Exports and schedules.
 	"export":          "Export",
 	"export_lines":    "Export",
