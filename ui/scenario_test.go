@@ -153,5 +153,11 @@ func TestFormSafety(t *testing.T) {
 		now := b.get(rec)
 		now.want(t, "record after the stale save", 200, "100.00", "预算处修改")
 		now.lacks(t, "record after the stale save", "200.00")
+
+		// Deleting works the same way: a stale version is refused, the current one deletes.
+		b.post(rec+"/delete", url.Values{"_version": {"1"}}).want(t, "stale delete", http.StatusConflict, "已被他人修改")
+		b.get(rec).want(t, "record page before delete", 200, `id="delete-record"`)
+		b.post(rec+"/delete", url.Values{"_version": {"2"}}).want(t, "delete", http.StatusSeeOther)
+		b.get(rec).want(t, "deleted record", http.StatusNotFound)
 	})
 }

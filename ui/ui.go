@@ -315,6 +315,7 @@ func (p *page) HTMLLang() string { return string(p.Lang) }
 type userView struct {
 	Name    string
 	OrgName string
+	Roles   string
 }
 
 type crumb struct {
@@ -325,7 +326,7 @@ type crumb struct {
 func (u *UI) newPage(r *request, title string, data any) *page {
 	p := &page{Lang: r.lang, Title: title, CSRF: r.csrf, Data: data}
 	if r.actor.User != "" {
-		p.User = &userView{Name: r.actor.User}
+		p.User = &userView{Name: r.actor.User, Roles: describeRoles(u.rt.Project, r.actor.Roles)}
 		if r.actor.Org != "" {
 			p.User.OrgName = engine.OrgName(u.rt.Project, r.actor.Org)
 			if p.User.OrgName == "" {
