@@ -411,10 +411,27 @@ func (a *RoleAccess) subtreeNode(field string, set *metamodel.CodeSet, code stri
 	switch {
 	case shape.size == 1:
 		return &filter.Compare{Field: field, Op: filter.Eq, Value: text(code)}
+	case shape.prefix && atLevelBoundary(set, code):
+		// The schema indexes substr(org, 1, n) per level (engine/schema.go).
+		return &filter.Prefix{Field: field, Code: code}
 	case shape.prefix && shape.size*subtreeLikeShare >= set.Len():
 		return &filter.Like{Field: field, Pattern: text(escapeLike(code) + "%")}
 	}
 	return &filter.Under{Field: field, Code: text(code)}
+}
+
+// atLevelBoundary reports whether code's length is the width of one of the
+// fixed levels of set above its leaves, for which the schema keeps an index.
+func atLevelBoundary(set *metamodel.CodeSet, code string) bool {
+	levels := orgLevels(set)
+	width := 0
+	for i, w := range levels {
+		width += w
+		if i < len(levels)-1 && width == len(code) {
+			return true
+		}
+	}
+	return false
 }
 
 // shapeOf measures the subtree of code. It is a prefix subtree when every

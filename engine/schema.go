@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ type IndexSpec struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
 	Unique  bool     `json:"unique,omitempty"`
+	// PrefixLen, when set, indexes substr(first column, 1, PrefixLen) rather
+	// than the whole first column: one level of a prefix-coded org tree.
+	PrefixLen int `json:"prefix_len,omitempty"`
 }
 
 // Step is one change of a plan.
@@ -122,6 +126,19 @@ func Spec(e *metamodel.Entity) TableSpec {
 	// descending: (column, id) indexes serve both in one index walk.
 	if e.OrgField != "" {
 		addIndex([]string{e.OrgField, "id"}, false)
+		// A department's scope is substr(org, 1, n) = code (filter.Prefix):
+		// one index per level above the leaves of a fixed-width org tree.
+		if f := e.Field(e.OrgField); f != nil && f.Set != nil {
+			width := 0
+			for i, w := range orgLevels(f.Set) {
+				width += w
+				if i == len(orgLevels(f.Set))-1 {
+					break
+				}
+				cols := []string{e.OrgField, "id"}
+				t.Indexes = append(t.Indexes, IndexSpec{Name: indexName("ix", t.Name, []string{e.OrgField, "p" + strconv.Itoa(width), "id"}), Columns: cols, PrefixLen: width})
+			}
+		}
 	}
 	addIndex([]string{"created_by", "id"}, false)
 	for _, f := range e.Fields {
@@ -130,6 +147,15 @@ func Spec(e *metamodel.Entity) TableSpec {
 		}
 	}
 	return t
+}
+
+// orgLevels are the fixed level widths of an org code set (its own, or its
+// base's for an extension), or nil.
+func orgLevels(set *metamodel.CodeSet) []int {
+	if len(set.Levels) == 0 && set.Base != nil {
+		return set.Base.Levels
+	}
+	return set.Levels
 }
 
 // indexName is prefix_table_cols, hashed down to PostgreSQL's 63 characters.
@@ -244,7 +270,11 @@ func (db *DB) columnDef(c ColumnSpec) string {
 
 func (db *DB) createIndex(table string, ix IndexSpec) string {
 	var cols []string
-	for _, c := range ix.Columns {
+	for i, c := range ix.Columns {
+		if i == 0 && ix.PrefixLen > 0 {
+			cols = append(cols, fmt.Sprintf("substr(%s, 1, %d)", db.Quote(c), ix.PrefixLen))
+			continue
+		}
 		cols = append(cols, db.Quote(c))
 	}
 	unique := ""

@@ -79,6 +79,17 @@ type IsNull struct {
 	Not    bool
 }
 
+// Prefix holds when the first len(Code) characters of a text field equal
+// Code: a subtree of a code set whose codes extend their parent's code by
+// fixed-width levels. It compiles to substr(field, 1, n) = ?, which the schema
+// indexes per level of an org field, so a data scope over a department walks an
+// index in page order. It is built in Go (data scopes), not parsed.
+type Prefix struct {
+	Field  string
+	Offset int
+	Code   string
+}
+
 // ValueKind says how a value was written, which decides how the field type
 // parses it.
 type ValueKind int
@@ -111,6 +122,7 @@ func (*Compare) node() {}
 func (*In) node()      {}
 func (*Like) node()    {}
 func (*Under) node()   {}
+func (*Prefix) node()  {}
 func (*IsNull) node()  {}
 
 // String renders the conjunction; or-terms get parentheses because "and"
@@ -166,6 +178,10 @@ func (n *Like) String() string { return n.Field + " like " + n.Pattern.String() 
 func (n *Under) String() string { return n.Field + " under " + n.Code.String() }
 
 // String renders "field is null" or "field is not null".
+func (n *Prefix) String() string {
+	return n.Field + " like " + Value{Kind: String, Text: n.Code + "%"}.String()
+}
+
 func (n *IsNull) String() string {
 	if n.Not {
 		return n.Field + " is not null"

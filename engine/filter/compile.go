@@ -80,6 +80,20 @@ func (c *compiler) node(b *strings.Builder, n Node, depth int) error {
 		return c.like(b, n)
 	case *Under:
 		return c.under(b, n)
+	case *Prefix:
+		col, err := c.column(n.Field, n.Offset)
+		if err != nil {
+			return err
+		}
+		if !isText(col) || n.Code == "" {
+			return errorf(n.Offset, "%s: a prefix applies only to text fields, with a code", n.Field)
+		}
+		ph, err := c.arg(n.Offset, col.Field, n.Code)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "substr(%s, 1, %d) = %s", col.SQL, len(n.Code), ph)
+		return nil
 	case *IsNull:
 		col, err := c.column(n.Field, n.Offset)
 		if err != nil {
@@ -113,6 +127,8 @@ func isNil(n Node) bool {
 	case *Like:
 		return n == nil
 	case *Under:
+		return n == nil
+	case *Prefix:
 		return n == nil
 	case *IsNull:
 		return n == nil

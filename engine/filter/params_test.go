@@ -73,3 +73,18 @@ func TestParams(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefixCompiles(t *testing.T) {
+	e := payment(t)
+	n := &filter.And{Terms: []filter.Node{&filter.Prefix{Field: "agency", Code: "101"}, &filter.Compare{Field: "year", Op: filter.Eq, Value: filter.Value{Kind: filter.Number, Text: "2026"}}}}
+	sql, args, err := filter.Compile(n, resolver(e), postgres, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sql != `substr("agency", 1, 3) = $2 AND "year" = $3` || fmt.Sprint(args) != "[101 2026]" {
+		t.Fatalf("got %s %v", sql, args)
+	}
+	if _, _, err := filter.Compile(&filter.Prefix{Field: "year", Code: "20"}, resolver(e), sqlite, 0); err == nil {
+		t.Fatal("a prefix on an int field compiled")
+	}
+}
