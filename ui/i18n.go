@@ -174,6 +174,7 @@ var messages = map[string][2]string{
 	"form.search.code":    {"输入代码或名称搜索", "Type a code or a name"},
 	"form.search.ref":     {"输入编号或名称搜索", "Type a number or a name"},
 	"form.browse":         {"浏览全部代码", "Browse all codes"},
+	"form.browse.ref":     {"浏览全部记录", "Browse the records"},
 	"form.leafonly":       {"只能选择末级代码", "Only leaf codes may be chosen"},
 	"form.yes":            {"是", "Yes"},
 	"form.no":             {"否", "No"},

@@ -107,6 +107,19 @@
     if (label) label.textContent = "";
   });
 
+  // The pickers' search boxes need this script (htmx does the searching);
+  // without it they stay hidden and the "browse" links open the code tree.
+  function showSearch() {
+    document.querySelectorAll(".pick-search[hidden]").forEach(function (el) { el.hidden = false; });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showSearch);
+  else showSearch();
+
+  // Enter in a picker's search box searches; it must not post the record.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && ev.target.matches && ev.target.matches(".pick-search")) ev.preventDefault();
+  });
+
   document.addEventListener("submit", function (ev) {
     var msg = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) ev.preventDefault();
