@@ -95,8 +95,9 @@ func inboxFilter(rt *engine.Runtime, actor engine.Actor, e *metamodel.Entity) fi
 	if w == nil {
 		return nil
 	}
-	// open: states with an event open to anyone; creatorOnly: states whose
-	// only events the actor may fire are closed to the record's creator.
+	// open: states with an event the actor may fire on any record;
+	// notByCreator: states whose events the actor may fire are all closed to
+	// the record's creator, so the actor's own records do not wait for them.
 	open := map[string]bool{}
 	notByCreator := map[string]bool{}
 	for _, t := range w.Transitions {
