@@ -79,7 +79,9 @@ func (rt *Runtime) checkBlocks(ctx context.Context, q querier, e *metamodel.Enti
 		return err
 	}
 	if reason != "" {
-		return &ConflictError{Code: "blocked", Message: reason}
+		// The field code carries "blocked" to API clients, whose error code
+		// for every conflict but an overdraft is "conflict".
+		return &ConflictError{Code: "blocked", Message: reason, Fields: map[string][]FieldError{RecordField: {{Code: "blocked", Message: reason}}}}
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func TestBlocks(t *testing.T) {
 
 		want := fmt.Sprintf("存在未处理的红色提示，不能完成（提示 #%d）", note.ID)
 		var ce *engine.ConflictError
-		if err := finish(red.ID); !errors.As(err, &ce) || ce.Code != "blocked" || ce.Message != want {
+		if err := finish(red.ID); !errors.As(err, &ce) || ce.Code != "blocked" || ce.Message != want || ce.Fields[engine.RecordField][0].Code != "blocked" {
 			t.Fatalf("finishing a batch with an open red note: got %v, want conflict %q", err, want)
 		}
 		if o := finishOption(red.ID); o.Available || o.Reason != want {
