@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/apps"
@@ -930,4 +931,97 @@ func TestShippedGrowthSeed(t *testing.T) {
 		apitest.Run(t, app, apitest.Scenario{Name: "persons paid by the unified payroll", Method: "GET", Path: "/api/reports/payroll/headcount" + grFilter("status = 'active' and in_payroll = true"),
 			Headers: auditor, Status: 200, Want: map[string]any{"totals.count": 21}})
 	})
+}
+
+// BenchmarkShippedPayrollBatch measures one monthly batch of an agency with
+// 1,000 persons through the shipped payroll: generate the lines (one
+// transaction, rollups once), submit (three draws), HR review, finance
+// approval (consume, voucher) and the GBK bank file. Run it with
+//
+//	go test ./apps -run '^$' -bench ShippedPayrollBatch -benchtime 5x
+//
+// (at most 12 iterations: one batch per month of 2026).
+func BenchmarkShippedPayrollBatch(b *testing.B) {
+	const persons = 1000
+	p := enginetest.LoadDir(b, shippedDir)
+	for _, d := range enginetest.Dialects(b) {
+		b.Run(string(d), func(b *testing.B) {
+			if b.N > 12 {
+				b.Fatalf("b.N = %d: one batch per month of 2026, run with -benchtime 12x or less", b.N)
+			}
+			ctx := context.Background()
+			rt := enginetest.Start(b, d, p)
+			clerk := engine.Actor{User: "clerk", Roles: []string{"indicator.division_clerk", "payroll.agency_clerk"}, Org: "104001"}
+			office := engine.Actor{User: "office", Roles: []string{"indicator.division_reviewer", "indicator.budget_office", "payroll.hr_office", "payroll.finance", "payroll.bank"}}
+			indicator := func(econ string) int64 {
+				rec := enginetest.Must(rt.Create(ctx, clerk, "indicator", "indicator", grSalaryIndicator("104001", econ, "9999999999.00", "")))
+				for _, ev := range []string{"submit", "review", "check", "release"} {
+					actor := office
+					if ev == "submit" {
+						actor = clerk
+					}
+					enginetest.Must(rt.Fire(ctx, actor, "indicator", "indicator", rec.ID, ev, ""))
+				}
+				return rec.ID
+			}
+			basic, allowance := indicator("30101"), indicator("30102")
+			for i := 0; i < persons; i++ {
+				enginetest.Must(rt.Create(ctx, engine.SystemActor, "payroll", "person", map[string]any{
+					"id_no": grResidentID(fmt.Sprintf("5101041980%02d%02d%03d", i%12+1, i%28+1, (i%500)*2+1)), "name": fmt.Sprintf("职工%04d", i), "sex": "male",
+					"agency": "104001", "staff_type": "civil_servant", "start_date": "2010-07-01", "in_establishment": true, "in_payroll": true,
+					"bank": "102651000029", "card_no": grLuhn(fmt.Sprintf("622202%012d", i)), "post_salary": "2060.00", "grade_salary": "1180.00",
+					"allowance": "4680.00", "contribution_base": "10200.00", "income_tax": "186.20"}))
+			}
+			var prepare, export time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				batch := enginetest.Must(rt.Create(ctx, clerk, "payroll", "batch", map[string]any{"year": 2026, "month": i + 1, "salary_type": "monthly",
+					"agency": "104001", "bank": "102651000011", "basic_indicator": basic, "allowance_indicator": allowance}))
+				for _, step := range []struct {
+					event string
+					actor engine.Actor
+				}{{"prepare", clerk}, {"submit", clerk}, {"hr_review", office}, {"approve", office}} {
+					start := time.Now()
+					enginetest.Must(rt.Fire(ctx, step.actor, "payroll", "batch", batch.ID, step.event, ""))
+					if step.event == "prepare" {
+						prepare += time.Since(start)
+					}
+				}
+				start := time.Now()
+				file := enginetest.Must(rt.Export(ctx, office, "payroll", "batch", batch.ID, "bank_file"))
+				export += time.Since(start)
+				if file.Lines != persons {
+					b.Fatalf("bank file has %d lines, want %d", file.Lines, persons)
+				}
+			}
+			b.ReportMetric(float64(persons*b.N)/b.Elapsed().Seconds(), "lines/s")
+			b.ReportMetric(float64(prepare.Milliseconds())/float64(b.N), "prepare-ms/op")
+			b.ReportMetric(float64(export.Milliseconds())/float64(b.N), "export-ms/op")
+		})
+	}
+}
+
+// grResidentID completes 17 digits with the GB 11643 check character.
+func grResidentID(first17 string) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(first17[i]-'0') * w
+	}
+	return first17 + string("10X98765432"[sum%11])
+}
+
+// grLuhn completes digits with the Luhn check digit.
+func grLuhn(digits string) string {
+	sum := 0
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if (len(digits)-1-i)%2 == 0 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return digits + strconv.Itoa((10-sum%10)%10)
 }
