@@ -212,7 +212,7 @@ func generateRefusal(code, format string, args ...any) error {
 }
 
 // generateFailure reports why a generated record was refused, naming it:
-// "生成 明细（来源 人员 #12）失败：基本工资 为必填项".
+// "生成 明细（来源 人员 #12）失败：金额 为必填项".
 func generateFailure(what string, e *metamodel.Entity, err error) error {
 	prefix := "生成 " + what + " 失败："
 	if strings.HasSuffix(what, "）") {

@@ -13,7 +13,7 @@ import (
 )
 
 // Exports are files generated from one record and the lines that belong to
-// it, such as the bank file of a payroll batch: one row per line, columns
+// it, such as a bank file of a batch of transfers: one row per line, columns
 // computed by expressions over `line` and `record`, written as CSV or fixed
 // width in UTF-8 or GBK, refused when a check total does not agree with the
 // record. The engine builds them (rt.Export); the API serves them at
@@ -45,7 +45,7 @@ type Export struct {
 	Header    bool            `yaml:"header" desc:"true: the first row holds the column titles."`
 	Separator string          `yaml:"separator" desc:"csv: the character between values; default a comma."`
 	Newline   string          `yaml:"newline" desc:"crlf (default) or lf: how rows end."`
-	Filename  string          `yaml:"filename" desc:"An expression over record giving the download's file name, e.g. \"'工资_' + record.month + '.txt'\"; default the export's name and the record id."`
+	Filename  string          `yaml:"filename" desc:"An expression over record giving the download's file name, e.g. \"'transfers_' + record.month + '.txt'\"; default the export's name and the record id."`
 	Columns   []*ExportColumn `yaml:"columns" desc:"The columns of every row, in order."`
 	Total     *ExportTotal    `yaml:"total" desc:"A check total: the sum of expr over the lines must equal the record's field equals, or no file is made (409)."`
 

@@ -45,7 +45,7 @@ type ScheduleCreate struct {
 	Pos    Pos
 	At     map[string]Pos
 	Entity string            `yaml:"entity" desc:"The entity of the created records (of this app, or app.entity)."`
-	Set    map[string]string `yaml:"set" desc:"Fields of the new record, each from an expression over src (the matched record: src.id, src.project), today and literals ('yellow')."`
+	Set    map[string]string `yaml:"set" desc:"Fields of the new record, each from an expression over src (the matched record: src.id, src.project), today and literals ('open')."`
 	Unless string            `yaml:"unless" desc:"A filter on the created entity; where a record matches it, nothing is created (the warning exists already). $name is the value being set for field name."`
 
 	// Resolved by the checker.
