@@ -16,6 +16,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/growth-gov/growth/migrations"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -178,12 +179,31 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 		}
 	}()
 	if err = fn(tx); err != nil {
+		if retryable(err) {
+			return errRetry(err)
+		}
 		return err
 	}
 	if err = tx.Commit(); err != nil {
+		if retryable(err) {
+			return errRetry(err)
+		}
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// retryable reports a PostgreSQL deadlock (40P01) or serialization failure
+// (40001): two requests crossed, and the database chose this one to fail.
+// Nothing was written; the client may simply try again.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// errRetry is the conflict a retryable failure becomes for the client.
+func errRetry(err error) error {
+	return &ConflictError{Code: "retry", Message: "与同时进行的其他操作冲突，未作任何更改，请重试"}
 }
 
 // Migrate applies the platform's own SQL migrations not yet applied.

@@ -480,6 +480,9 @@ func (rt *Runtime) dbError(s *entityStore, op string, err error) error {
 	if errors.As(err, &ve) || errors.As(err, &ce) || errors.Is(err, ErrNotFound) {
 		return err
 	}
+	if retryable(err) {
+		return errRetry(err)
+	}
 	msg := err.Error()
 	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "23505") || strings.Contains(msg, "duplicate key") {
 		fields := uniqueFields(s, msg)
