@@ -64,7 +64,11 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 	if err := db.recordDefinitionVersion(ctx, p); err != nil {
 		return nil, err
 	}
-	return NewRuntime(db, p, log), nil
+	rt := NewRuntime(db, p, log)
+	if err := rt.backfillRollups(ctx, plan); err != nil {
+		return nil, err
+	}
+	return rt, nil
 }
 
 // NewRuntime builds a runtime over a database whose schema is already in line.

@@ -54,7 +54,9 @@ type IndexSpec struct {
 
 // Step is one change of a plan.
 type Step struct {
-	Table       string
+	Table string
+	// AddsColumn names the column a step adds to an existing table, if any.
+	AddsColumn  string
 	Description string
 	SQL         []string
 	Destructive bool
@@ -338,7 +340,7 @@ func (db *DB) diffTable(plan *Plan, old, spec TableSpec, stamp string, allowDest
 			if c.Name == "state" && spec.Initial != "" {
 				stmts = append(stmts, fmt.Sprintf("UPDATE %s SET %s = '%s' WHERE %s IS NULL", table, db.Quote("state"), spec.Initial, db.Quote("state")))
 			}
-			plan.Steps = append(plan.Steps, Step{Table: spec.Name, Description: fmt.Sprintf("add column %s.%s (%s)", spec.Name, c.Name, describeColumn(c)), SQL: stmts})
+			plan.Steps = append(plan.Steps, Step{Table: spec.Name, AddsColumn: c.Name, Description: fmt.Sprintf("add column %s.%s (%s)", spec.Name, c.Name, describeColumn(c)), SQL: stmts})
 		case prev == c:
 		case widening(prev, c):
 			var stmts []string
