@@ -7,7 +7,13 @@ const (
 )
 
 // errorCodes are the stable values of error.code in every error response.
-var errorCodes = []string{"malformed", "unauthorized", "forbidden", "not_found", "conflict", "insufficient_balance", "validation", "too_large", "internal"}
+var errorCodes = []string{"malformed", "unauthorized", "forbidden", "not_found", "conflict", "insufficient_balance", "validation",
+	"import_rejected", "too_large", "locked", "rate_limited", "internal"}
+
+// maxIdempotencyKeyLength is the longest Idempotency-Key the engine takes
+// (engine.MaxIdempotencyKeyLength: this package must not import the engine,
+// so a test compares the two).
+const maxIdempotencyKeyLength = 200
 
 // errorResponse is one HTTP error status as the API reports it.
 type errorResponse struct {
@@ -15,27 +21,32 @@ type errorResponse struct {
 	name        string // components/responses key
 	description string
 	example     map[string]any // the "error" object of an example body
+	headers     map[string]*header
 }
 
 // errorResponses are every error status an operation may list, in status order.
 var errorResponses = []errorResponse{
-	{"400", "BadRequest", "Malformed request: not JSON, an unknown field, a bad filter, sort or page.",
-		map[string]any{"code": "malformed", "message": "未知字段 amont"}},
-	{"401", "Unauthorized", "No valid bearer token.",
-		map[string]any{"code": "unauthorized", "message": "请先登录"}},
-	{"403", "Forbidden", "The caller's roles do not allow this action on this record.",
-		map[string]any{"code": "forbidden", "message": "无权执行此操作"}},
-	{"404", "NotFound", "No such record, or none the caller may see.",
-		map[string]any{"code": "not_found", "message": "记录不存在"}},
-	{"409", "Conflict", "The record changed since the given version, its workflow state does not allow the change, a unique value is taken, or a balance it draws on is insufficient (code insufficient_balance).",
-		map[string]any{"code": "insufficient_balance", "message": "指标余额不足"}},
-	{"413", "TooLarge", "The request body is too large.",
-		map[string]any{"code": "too_large", "message": "请求过大"}},
-	{"422", "Validation", "A value or a rule failed; fields and field_codes say which.",
-		map[string]any{"code": "validation", "message": "请检查标出的字段",
+	{status: "400", name: "BadRequest", description: "Malformed request: not JSON, an unknown field, a bad filter, sort or page.",
+		example: map[string]any{"code": "malformed", "message": "未知字段 amont"}},
+	{status: "401", name: "Unauthorized", description: "No valid credential: no token, or one that is malformed, expired or revoked, or the user is disabled.",
+		example: map[string]any{"code": "unauthorized", "message": "请先登录"},
+		headers: map[string]*header{"WWW-Authenticate": {Description: `Bearer realm="growth"`, Schema: &schema{Type: "string"}}}},
+	{status: "403", name: "Forbidden", description: "The caller's roles do not allow this action on this record (or a web UI session sent no valid X-CSRF-Token).",
+		example: map[string]any{"code": "forbidden", "message": "无权执行此操作"}},
+	{status: "404", name: "NotFound", description: "No such app, entity, record or report, or none the caller may see.",
+		example: map[string]any{"code": "not_found", "message": "记录不存在"}},
+	{status: "409", name: "Conflict", description: "The record changed since the given version, its workflow state does not allow the change, a record pointing at it blocks the event, a unique value is taken, a balance it draws on is insufficient (code insufficient_balance), or on PostgreSQL the request crossed another one (nothing was written: try again).",
+		example: map[string]any{"code": "insufficient_balance", "message": "指标余额不足"}},
+	{status: "413", name: "TooLarge", description: "The request body is too large: over 1 MiB, or for an upload over the largest file a file field takes.",
+		example: map[string]any{"code": "too_large", "message": "请求体过大（上限 1 MiB）"}},
+	{status: "422", name: "Validation", description: "A value or a rule failed; fields and field_codes say which.",
+		example: map[string]any{"code": "validation", "message": "请检查标出的字段",
 			"fields": map[string]any{"amount": []any{"不能小于 0.00"}}, "field_codes": map[string]any{"amount": []any{"min"}}}},
-	{"500", "Internal", "An unexpected server error; nothing was changed.",
-		map[string]any{"code": "internal", "message": "服务器内部错误"}},
+	{status: "429", name: "TooManyRequests", description: "Too many failed logins: the account is locked for a while (code locked), or attempts come too fast (code rate_limited). Retry-After says when to try again.",
+		example: map[string]any{"code": "locked", "message": "登录失败次数过多，账户 zhang 已暂时锁定，请 15 分钟后再试"},
+		headers: map[string]*header{"Retry-After": {Description: "Seconds to wait before the next attempt.", Schema: &schema{Type: "integer"}}}},
+	{status: "500", name: "Internal", description: "An unexpected server error; nothing was changed.",
+		example: map[string]any{"code": "internal", "message": "服务器内部错误"}},
 }
 
 // Shared parameter names in components/parameters.
@@ -51,17 +62,35 @@ const (
 // paramRef points at a shared parameter.
 func paramRef(name string) *parameter { return &parameter{Ref: "#/components/parameters/" + name} }
 
-// sharedComponents returns the components every document has: the Error and
-// EventInput schemas, the shared parameters and error responses, and the
-// bearer token scheme.
+// sharedComponents returns the components every document has: the Error,
+// FieldError, ImportRowError and EventInput schemas, the shared parameters
+// and error responses, and the security schemes.
 func sharedComponents() components {
 	schemas := newOrdered[*schema]()
 	schemas.Set("Error", errorSchema())
+	schemas.Set("FieldError", &schema{
+		Type:     "object",
+		Required: []string{"code", "message"},
+		Properties: orderedOf(
+			"code", &schema{Type: "string", Description: "Stable, such as required, min, pattern, mismatch."},
+			"message", &schema{Type: "string", Description: "For people (zh-CN)."},
+		),
+	})
+	schemas.Set("ImportRowError", &schema{
+		Type:        "object",
+		Description: "What is wrong with one row of an imported file.",
+		Required:    []string{"line", "fields"},
+		Properties: orderedOf(
+			"line", &schema{Type: "integer", Description: "The row's line in the file, from 1 (the header row)."},
+			"fields", &schema{Type: "object", AdditionalProperties: &schema{Type: "array", Items: ref("FieldError")},
+				Description: "Problems by field name; `_record` holds those of the whole row, `_file` those of the file itself (its format, its header row)."},
+		),
+	})
 	schemas.Set("EventInput", &schema{
 		Type:        "object",
 		Description: "The body of a workflow event.",
 		Properties: orderedOf(
-			"comment", &schema{Type: "string", MaxLength: ptr(maxTextLength), Description: "Why; required by events whose comment_required is true."},
+			"comment", &schema{Type: "string", MaxLength: ptr(maxTextLength), Nullable: true, Description: "Why; required by events whose comment_required is true."},
 		),
 		AdditionalProperties: false,
 	})
@@ -80,13 +109,14 @@ func sharedComponents() components {
 		Description: "Also count every matching record (total in the page). Counting costs time on large tables: ask only when needed.",
 		Schema:      &schema{Type: "boolean", Default: false}})
 	params.Set(paramIdempotency, &parameter{Name: "Idempotency-Key", In: "header",
-		Description: "Optional. Makes retrying a create safe: requests with the same key create at most one record.",
-		Schema:      &schema{Type: "string", MaxLength: ptr(defaultStringLength)}})
+		Description: "Optional. Makes retrying safe: a second request with the same key changes nothing and answers with the record the first one created or changed. A key used for another action or record is refused (409).",
+		Schema:      &schema{Type: "string", MaxLength: ptr(maxIdempotencyKeyLength)}})
 
 	responses := newOrdered[*response]()
 	for _, r := range errorResponses {
 		responses.Set(r.name, &response{
 			Description: r.description,
+			Headers:     r.headers,
 			Content: map[string]*mediaType{"application/json": {
 				Schema:  ref("Error"),
 				Example: map[string]any{"error": r.example},
@@ -99,10 +129,30 @@ func sharedComponents() components {
 		Parameters: params,
 		Responses:  responses,
 		SecuritySchemes: map[string]*securityScheme{
-			"bearerAuth": {Type: "http", Scheme: "bearer", Description: "Send `Authorization: Bearer <token>` with every request."},
+			bearerScheme: {Type: "http", Scheme: "bearer",
+				Description: "Send `Authorization: Bearer <token>` with every request; POST /api/auth/login gives the token."},
+			cookieScheme: {Type: "apiKey", In: "cookie", Name: sessionCookie,
+				Description: "The web UI's session, an HttpOnly cookie set by its login page. A request other than GET, HEAD or OPTIONS made with it must also send the session's CSRF token in the X-CSRF-Token header (or form field _csrf), or it is refused (403). API clients use the bearer token."},
 		},
 	}
 }
+
+// Security scheme names, and the cookie that carries a web UI session
+// (apps.SessionCookie).
+const (
+	bearerScheme  = "bearerAuth"
+	cookieScheme  = "sessionCookie"
+	sessionCookie = "growth_session"
+)
+
+// authenticated is the security of every operation that needs a user: a
+// bearer token, or else the web UI's session cookie.
+func authenticated() []securityRequirement {
+	return []securityRequirement{{bearerScheme: {}}, {cookieScheme: {}}}
+}
+
+// public is the security of an operation anyone may call.
+func public() *[]securityRequirement { return &[]securityRequirement{} }
 
 // errorSchema is the one shape of every error body.
 func errorSchema() *schema {
@@ -127,6 +177,8 @@ func errorSchema() *schema {
 				"message", &schema{Type: "string", Description: "For people (zh-CN)."},
 				"fields", fieldMessages,
 				"field_codes", fieldCodes,
+				"rows", &schema{Type: "array", Items: ref("ImportRowError"),
+					Description: "Every bad row of a refused import (code import_rejected), with its line; nothing was imported."},
 			),
 		}),
 	}

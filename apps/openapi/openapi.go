@@ -1,8 +1,14 @@
 // Package openapi writes the OpenAPI 3.0.3 document of Growth's generic REST
 // API, served at GET /api/openapi.json: for every app and entity of a loaded
-// project, the list, create, get, update and delete operations, the workflow
-// operations of entities that have a workflow, and a schema per record built
-// from its fields' types.
+// project, the list, create, get, update, delete and import operations, the
+// workflow operations of entities that have a workflow, the balance and
+// ledger of entities that keep or draw on one, their exports, every report,
+// login and user administration, file upload and download; and a schema per
+// record built from its fields' types.
+//
+// TestEveryRouteIsDescribed starts the real server and fails when it mounts
+// a route this document does not describe, or the document describes one it
+// does not serve.
 //
 // It describes the API; it does not serve it. It reads only the metamodel, and
 // must not import the engine, fiber or anything that touches a database, so
@@ -41,40 +47,93 @@ func Document(p *metamodel.Project, version string) ([]byte, error) {
 		doc: &document{
 			OpenAPI:    Version,
 			Info:       info{Title: "Growth", Version: version, Description: description(p)},
-			Security:   []securityRequirement{{"bearerAuth": {}}},
+			Security:   authenticated(),
 			Paths:      newOrdered[*pathItem](),
 			Components: sharedComponents(),
 		},
 		operations: map[string]string{},
 	}
+	addSharedSchemas(b.doc.Components.Schemas, p)
 	if err := b.addSystemPaths(); err != nil {
+		return nil, err
+	}
+	if err := b.addAuthPaths(); err != nil {
 		return nil, err
 	}
 	for _, a := range p.Apps {
 		b.doc.Tags = append(b.doc.Tags, tag{Name: a.Name, Description: appTitle(a)})
 		for _, e := range a.Entities {
-			addEntitySchemas(b.doc.Components.Schemas, e)
-			if err := b.addRecordPaths(e); err != nil {
+			if err := b.addEntity(e); err != nil {
 				return nil, err
 			}
-			if e.Workflow == nil {
-				continue
-			}
-			addWorkflowSchemas(b.doc.Components.Schemas, e)
-			if err := b.addWorkflowPaths(e); err != nil {
+		}
+		for _, r := range a.Reports {
+			if err := b.addReportPaths(a, r); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if err := b.addFileExportReportPaths(p); err != nil {
+	if err := b.addFilePaths(); err != nil {
 		return nil, err
 	}
-	b.doc.Tags = append(b.doc.Tags, tag{Name: systemTag, Description: "The server itself."})
+	b.doc.Tags = append(b.doc.Tags,
+		tag{Name: authTag, Description: "Login, logout, the current user and user administration."},
+		tag{Name: systemTag, Description: "The server itself."})
 	return encode(b.doc)
 }
 
-// systemTag groups the operations that belong to no app.
-const systemTag = "system"
+// addSharedSchemas adds the schemas that belong to no app, before those of
+// the apps, so that they come first in the document: the file, import and
+// user schemas always, those of approvals, ledgers and reports when some
+// entity or report needs them.
+func addSharedSchemas(schemas *ordered[*schema], p *metamodel.Project) {
+	schemas.Set("File", fileInfoSchema())
+	addImportSchemas(schemas)
+	addUserSchemas(schemas, p)
+	for _, a := range p.Apps {
+		for _, e := range a.Entities {
+			if e.Workflow != nil {
+				addApprovalSchemas(schemas)
+			}
+			if keepsLedger(e) {
+				addLedgerSchemas(schemas)
+			}
+		}
+		if len(a.Reports) > 0 {
+			addReportColumnSchema(schemas)
+		}
+	}
+}
+
+// addEntity adds the schemas and operations of entity e: its records, their
+// import, and what its definition adds (a workflow, a balance or draws on
+// one, exports).
+func (b *builder) addEntity(e *metamodel.Entity) error {
+	addEntitySchemas(b.doc.Components.Schemas, e)
+	if err := b.addRecordPaths(e); err != nil {
+		return err
+	}
+	if err := b.addImportPath(e); err != nil {
+		return err
+	}
+	if e.Workflow != nil {
+		addWorkflowSchemas(b.doc.Components.Schemas, e)
+		if err := b.addWorkflowPaths(e); err != nil {
+			return err
+		}
+	}
+	if err := b.addLedgerPaths(e); err != nil {
+		return err
+	}
+	return b.addExportPath(e)
+}
+
+// systemTag groups the operations that belong to no app; authTag those of
+// users and sessions.
+const (
+	systemTag = "system"
+	authTag   = "auth"
+)
 
 // builder collects paths and checks that operations stay unique.
 type builder struct {
@@ -109,7 +168,6 @@ func (b *builder) add(path string, item *pathItem) error {
 
 // addSystemPaths adds the health check and this document itself.
 func (b *builder) addSystemPaths() error {
-	public := []securityRequirement{}
 	health := &operation{
 		Tags:        []string{systemTag},
 		Summary:     "Health check",
@@ -119,7 +177,7 @@ func (b *builder) addSystemPaths() error {
 			Description: "The server is up.",
 			Content:     map[string]*mediaType{"text/plain": {Schema: &schema{Type: "string", Example: "ok"}}},
 		}),
-		Security: &public,
+		Security: public(),
 	}
 	if err := b.add("/healthz", &pathItem{Get: health}); err != nil {
 		return err
@@ -130,7 +188,7 @@ func (b *builder) addSystemPaths() error {
 		Description: "The OpenAPI " + Version + " document of this API, generated from the definitions; info.version is the definition version. Needs no token.",
 		OperationID: "openapi",
 		Responses:   responses("200", "The document.", &schema{Type: "object"}),
-		Security:    &public,
+		Security:    public(),
 	}
 	return b.add("/api/openapi.json", &pathItem{Get: spec})
 }
@@ -146,7 +204,7 @@ func orderedResponses(status string, r *response) *ordered[*response] {
 func description(p *metamodel.Project) string {
 	var sb strings.Builder
 	sb.WriteString("The REST API of the business systems defined in this Growth project, generated from their definitions. ")
-	sb.WriteString("Every operation but the health check and this document needs a bearer token. ")
+	sb.WriteString("Every operation needs a bearer token from POST /api/auth/login, except the health check, this document, login itself and public reports. ")
 	sb.WriteString("Money and decimals are exact and travel as strings (\"1234.56\"); every error has the shape of the Error schema.\n\n")
 	sb.WriteString("Apps:\n")
 	for _, a := range p.Apps {

@@ -390,24 +390,33 @@ func TestPathsAndOperations(t *testing.T) {
 	scenarios := []struct {
 		method, path, operationID, success string
 		errors                             []string
+		public                             bool
 	}{
-		{"GET", "/healthz", "healthz", "200", nil},
-		{"GET", "/api/openapi.json", "openapi", "200", nil},
-		{"POST", "/api/files", "upload_file", "201", []string{"400", "401", "413", "422"}},
-		{"GET", "/api/files/{id}", "download_file", "200", []string{"401", "404"}},
-		{"GET", "/api/pay/payment", "list_pay_payment", "200", []string{"400", "401", "403"}},
-		{"POST", "/api/pay/payment", "create_pay_payment", "201", []string{"400", "401", "403", "409", "413", "422"}},
-		{"GET", "/api/pay/payment/{id}", "get_pay_payment", "200", []string{"401", "403", "404", "500"}},
-		{"PATCH", "/api/pay/payment/{id}", "update_pay_payment", "200", []string{"400", "401", "403", "404", "409", "413", "422"}},
-		{"DELETE", "/api/pay/payment/{id}", "delete_pay_payment", "204", []string{"400", "401", "403", "404", "409"}},
-		{"POST", "/api/pay/payment/{id}/events/{event}", "fire_pay_payment", "200", []string{"400", "401", "403", "404", "409", "413", "422"}},
-		{"GET", "/api/pay/payment/{id}/events", "events_pay_payment", "200", []string{"401", "403", "404"}},
-		{"GET", "/api/pay/payment/{id}/history", "history_pay_payment", "200", []string{"401", "403", "404"}},
-		{"GET", "/api/pay/project", "list_pay_project", "200", []string{"400", "401", "403"}},
-		{"POST", "/api/pay/project", "create_pay_project", "201", []string{"400", "401", "403", "409", "413", "422"}},
-		{"GET", "/api/pay/project/{id}", "get_pay_project", "200", []string{"401", "403", "404"}},
-		{"PATCH", "/api/pay/project/{id}", "update_pay_project", "200", []string{"400", "401", "403", "404", "409", "413", "422"}},
-		{"DELETE", "/api/pay/project/{id}", "delete_pay_project", "204", []string{"400", "401", "403", "404", "409"}},
+		{"GET", "/healthz", "healthz", "200", nil, true},
+		{"GET", "/api/openapi.json", "openapi", "200", nil, true},
+		{"POST", "/api/auth/login", "login", "200", []string{"400", "401", "413", "429"}, true},
+		{"POST", "/api/auth/logout", "logout", "204", []string{"401", "403"}, false},
+		{"GET", "/api/auth/me", "me", "200", []string{"401"}, false},
+		{"GET", "/api/admin/users", "list_users", "200", []string{"401", "403"}, false},
+		{"POST", "/api/admin/users", "create_user", "201", []string{"400", "401", "403", "409", "413", "422"}, false},
+		{"PATCH", "/api/admin/users/{name}", "update_user", "200", []string{"400", "401", "403", "404", "413", "422"}, false},
+		{"POST", "/api/files", "upload_file", "201", []string{"400", "401", "413", "422"}, false},
+		{"GET", "/api/files/{id}", "download_file", "200", []string{"401", "404"}, false},
+		{"GET", "/api/pay/payment", "list_pay_payment", "200", []string{"400", "401", "403"}, false},
+		{"POST", "/api/pay/payment", "create_pay_payment", "201", []string{"400", "401", "403", "409", "413", "422"}, false},
+		{"GET", "/api/pay/payment/{id}", "get_pay_payment", "200", []string{"401", "403", "404", "500"}, false},
+		{"PATCH", "/api/pay/payment/{id}", "update_pay_payment", "200", []string{"400", "401", "403", "404", "409", "413", "422"}, false},
+		{"DELETE", "/api/pay/payment/{id}", "delete_pay_payment", "204", []string{"400", "401", "403", "404", "409"}, false},
+		{"POST", "/api/pay/payment/import", "import_pay_payment", "200", []string{"400", "401", "403", "404", "413", "422"}, false},
+		{"POST", "/api/pay/payment/{id}/events/{event}", "fire_pay_payment", "200", []string{"400", "401", "403", "404", "409", "413", "422"}, false},
+		{"GET", "/api/pay/payment/{id}/events", "events_pay_payment", "200", []string{"401", "403", "404"}, false},
+		{"GET", "/api/pay/payment/{id}/history", "history_pay_payment", "200", []string{"401", "403", "404"}, false},
+		{"GET", "/api/pay/project", "list_pay_project", "200", []string{"400", "401", "403"}, false},
+		{"POST", "/api/pay/project", "create_pay_project", "201", []string{"400", "401", "403", "409", "413", "422"}, false},
+		{"GET", "/api/pay/project/{id}", "get_pay_project", "200", []string{"401", "403", "404"}, false},
+		{"PATCH", "/api/pay/project/{id}", "update_pay_project", "200", []string{"400", "401", "403", "404", "409", "413", "422"}, false},
+		{"DELETE", "/api/pay/project/{id}", "delete_pay_project", "204", []string{"400", "401", "403", "404", "409"}, false},
+		{"POST", "/api/pay/project/import", "import_pay_project", "200", []string{"400", "401", "403", "404", "413", "422"}, false},
 	}
 	count := 0
 	for _, item := range doc.Paths.Map() {
@@ -450,8 +459,11 @@ func TestPathsAndOperations(t *testing.T) {
 				security = *op.Security
 			}
 			bearer := slices.ContainsFunc(security, func(r openapi3.SecurityRequirement) bool { _, ok := r["bearerAuth"]; return ok })
-			if want := sc.path != "/healthz" && sc.path != "/api/openapi.json"; bearer != want {
-				t.Errorf("needs a bearer token = %v, want %v", bearer, want)
+			if bearer == sc.public {
+				t.Errorf("takes a bearer token = %v, want %v", bearer, !sc.public)
+			}
+			if sc.public && len(security) != 0 {
+				t.Errorf("security = %v, want none (public)", security)
 			}
 		})
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/growth-gov/growth/metamodel"
 )
 
-// Attachments, exports (bank files) and public reports.
+// Attachments: the file field type, the File schema, upload and download.
 
 func init() { fieldSchemas["file"] = fileSchema }
 
@@ -68,10 +68,8 @@ func filesSchema(e *metamodel.Entity) *schema {
 		Description: "The files the record's file fields hold, by field; a field without a file is left out."}
 }
 
-// addFileExportReportPaths adds the upload and download of files, the
-// exports of every entity that has some, and every public report.
-func (b *builder) addFileExportReportPaths(p *metamodel.Project) error {
-	b.doc.Components.Schemas.Set("File", fileInfoSchema())
+// addFilePaths adds the upload and download of files.
+func (b *builder) addFilePaths() error {
 	upload := &operation{
 		Tags:        []string{systemTag},
 		Summary:     "Upload a file",
@@ -93,92 +91,17 @@ func (b *builder) addFileExportReportPaths(p *metamodel.Project) error {
 	download := &operation{
 		Tags:        []string{systemTag},
 		Summary:     "Download a file",
-		Description: "The file's bytes as an attachment. Allowed to its uploader and to whoever may read a record whose file field holds it; any other file is 404.",
+		Description: "The file's bytes as an attachment, with the content type it was stored with. Allowed to its uploader and to whoever may read a record whose file field holds it; any other file is 404.",
 		OperationID: "download_file",
 		Responses: orderedResponses("200", &response{
 			Description: "The file.",
-			Content:     map[string]*mediaType{"application/octet-stream": {Schema: &schema{Type: "string", Format: "binary"}}},
+			Headers: map[string]*header{
+				"Content-Disposition": {Description: "attachment, with the file's name (RFC 6266, UTF-8 in filename*).", Schema: &schema{Type: "string"}},
+				"ETag":                {Description: "The file's SHA-256 in quotes.", Schema: &schema{Type: "string"}},
+			},
+			Content: map[string]*mediaType{"*/*": {Schema: &schema{Type: "string", Format: "binary"}}},
 		}),
 	}
 	errorRefs(download.Responses, "401", "404", "500")
-	if err := b.add("/api/files/{id}", &pathItem{Parameters: []*parameter{paramRef(paramID)}, Get: download}); err != nil {
-		return err
-	}
-	public := []securityRequirement{}
-	for _, a := range p.Apps {
-		byEntity := map[*metamodel.Entity][]*metamodel.Export{}
-		var order []*metamodel.Entity
-		for _, x := range a.Exports {
-			if x.Target == nil {
-				continue
-			}
-			if byEntity[x.Target] == nil {
-				order = append(order, x.Target)
-			}
-			byEntity[x.Target] = append(byEntity[x.Target], x)
-		}
-		for _, e := range order {
-			if err := b.addExportPath(e, byEntity[e]); err != nil {
-				return err
-			}
-		}
-		for _, r := range a.Reports {
-			if !r.Public {
-				continue
-			}
-			title := r.Title
-			if title == "" {
-				title = r.Name
-			}
-			op := &operation{
-				Tags:        []string{a.Name},
-				Summary:     "Public report: " + title,
-				Description: "Needs no token. Grouped by " + strings.Join(r.GroupBy, ", ") + "; only the groups and the measures. The filter may name only fields that are both group_by and filters fields.",
-				OperationID: "public_report_" + a.Name + "_" + r.Name,
-				Parameters:  []*parameter{{Name: "filter", In: "query", Description: "A filter expression (docs/filter.md).", Schema: &schema{Type: "string"}}},
-				Responses:   responses("200", "The report: columns, rows and totals.", &schema{Type: "object"}, "400", "404", "500"),
-				Security:    &public,
-			}
-			if err := b.add("/api/public/reports/"+a.Name+"/"+r.Name, &pathItem{Get: op}); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// addExportPath adds the exports of e.
-func (b *builder) addExportPath(e *metamodel.Entity, exports []*metamodel.Export) error {
-	var names, lines []string
-	for _, x := range exports {
-		names = append(names, x.Name)
-		format := x.Format
-		if format == "" {
-			format = "csv"
-		}
-		enc := x.Encoding
-		if enc == "" {
-			enc = "utf-8"
-		}
-		lines = append(lines, strings.TrimSpace(fmt.Sprintf("`%s` %s (%s, %s)", x.Name, x.Title, format, enc)))
-	}
-	op := &operation{
-		Tags:        []string{e.App.Name},
-		Summary:     "Export a file of " + e.Label(),
-		Description: "Builds the file for the record; needs the export action. A check total that disagrees, a value wider than its column or one the encoding cannot write refuses the file (409). Exports: " + strings.Join(lines, "; ") + ".",
-		OperationID: operationID("export", e),
-		Parameters: []*parameter{{Name: "name", In: "path", Required: true, Description: "The export.",
-			Schema: &schema{Type: "string", Enum: names}}},
-		Responses: orderedResponses("200", &response{
-			Description: "The file, as an attachment.",
-			Headers: map[string]*header{
-				"X-Content-SHA256": {Description: "Hex SHA-256 of the file, also in the audit row.", Schema: &schema{Type: "string"}},
-				"X-Export-Lines":   {Description: "Rows from lines.", Schema: &schema{Type: "integer"}},
-				"X-Export-Total":   {Description: "The check total, when the export has one.", Schema: &schema{Type: "string"}},
-			},
-			Content: map[string]*mediaType{"text/csv": {Schema: &schema{Type: "string", Format: "binary"}}, "text/plain": {Schema: &schema{Type: "string", Format: "binary"}}},
-		}),
-	}
-	errorRefs(op.Responses, "401", "403", "404", "409", "500")
-	return b.add(recordPath(e)+"/exports/{name}", &pathItem{Parameters: []*parameter{paramRef(paramID)}, Get: op})
+	return b.add("/api/files/{id}", &pathItem{Parameters: []*parameter{paramRef(paramID)}, Get: download})
 }

@@ -16,6 +16,7 @@ func patchName(e *metamodel.Entity) string   { return recordName(e) + ".Patch" }
 func pageName(e *metamodel.Entity) string    { return recordName(e) + ".Page" }
 func eventsName(e *metamodel.Entity) string  { return recordName(e) + ".Events" }
 func historyName(e *metamodel.Entity) string { return recordName(e) + ".History" }
+func firedName(e *metamodel.Entity) string   { return recordName(e) + ".Fired" }
 
 // addEntitySchemas adds the schemas of entity e: the record as the API sends
 // it, the bodies of create and update, and the list page.

@@ -98,7 +98,10 @@ type securityScheme struct {
 	Type         string `json:"type"`
 	Scheme       string `json:"scheme,omitempty"`
 	BearerFormat string `json:"bearerFormat,omitempty"`
-	Description  string `json:"description,omitempty"`
+	// In and Name place an apiKey scheme (a cookie, a header).
+	In          string `json:"in,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // schema is an OpenAPI 3.0 Schema Object (the JSON Schema dialect with
@@ -111,6 +114,7 @@ type schema struct {
 	Format               string            `json:"format,omitempty"`
 	Enum                 []string          `json:"enum,omitempty"`
 	Pattern              string            `json:"pattern,omitempty"`
+	MinLength            *int              `json:"minLength,omitempty"`
 	MaxLength            *int              `json:"maxLength,omitempty"`
 	Minimum              *int64            `json:"minimum,omitempty"`
 	Maximum              *int64            `json:"maximum,omitempty"`
@@ -122,6 +126,8 @@ type schema struct {
 	Properties           *ordered[*schema] `json:"properties,omitempty"`
 	Required             []string          `json:"required,omitempty"`
 	AdditionalProperties any               `json:"additionalProperties,omitempty"`
+	AllOf                []*schema         `json:"allOf,omitempty"`
+	OneOf                []*schema         `json:"oneOf,omitempty"`
 	// CodeSet names the code set of a code field, so that a client can offer
 	// the codes (x-growth-codeset).
 	CodeSet string `json:"x-growth-codeset,omitempty"`
