@@ -45,7 +45,8 @@ func shippedSeed(t *testing.T, path string) []map[string]string {
 	for _, rec := range records[1:] {
 		row := map[string]string{}
 		for i, name := range records[0] {
-			if rec[i] != "" {
+			// _events are the workflow steps growth seed fires, not a field.
+			if rec[i] != "" && name != "_events" {
 				row[name] = rec[i]
 			}
 		}

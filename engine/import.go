@@ -92,6 +92,10 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	if len(rows) == 0 {
 		return rt.rejectFile(report, 1, "文件是空的：第一行应为字段名（或字段标题）")
 	}
+	eventsCol, eventsErr := importEventsColumn(e, actor, rows[0].cells)
+	if eventsErr != nil {
+		return rt.rejectFile(report, rows[0].line, "%s", eventsErr.Error())
+	}
 	fields, ferr := importColumns(e, rows[0].cells)
 	for _, f := range fields {
 		if f != nil {
@@ -166,7 +170,11 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 						return fmt.Errorf("import savepoint: %w", err)
 					}
 				}
-				if rowErr := rt.insertImported(rowCtx, tx, s, actor, rec); rowErr != nil {
+				rowErr := rt.insertImported(rowCtx, tx, s, actor, rec)
+				if rowErr == nil && eventsCol >= 0 && eventsCol < len(rows[i].cells) {
+					rowErr = rt.fireImported(rowCtx, tx, s, rec, rows[i].cells[eventsCol])
+				}
+				if rowErr != nil {
 					ve, ok := asRowError(rowErr)
 					if !ok {
 						return fmt.Errorf("line %d: %w", rows[i].line, rowErr)
