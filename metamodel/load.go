@@ -64,6 +64,10 @@ func Load(dir string) (*Project, error) {
 	return p, nil
 }
 
+// ReservedAppNames are path segments of the platform's own API under /api/:
+// an app of that name would be shadowed by them.
+var ReservedAppNames = []string{"admin", "auth", "files", "public", "reports", "openapi", "ui"}
+
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // loadApp reads one app folder; nil when it has no definition files.
@@ -95,6 +99,9 @@ func loadApp(p *Project, dir, name string, ps *Problems) *App {
 	}
 	if !namePattern.MatchString(name) {
 		ps.Addf(Pos{File: rel(dir)}, "app folder %q: %s", name, nameRule)
+	}
+	if slices.Contains(ReservedAppNames, name) {
+		ps.Addf(Pos{File: rel(dir)}, "app folder %q: the name is taken by the platform's own API (/api/%s/…); reserved: %s", name, name, strings.Join(ReservedAppNames, ", "))
 	}
 	for _, path := range files {
 		text, err := os.ReadFile(path)
