@@ -42,6 +42,12 @@ func ReportJSON(res *engine.ReportResult) fiber.Map {
 					}
 				}
 			case v != nil:
+				if f := res.Entity.Field(col.Measure.Field); f != nil && (col.Measure.Agg == "min" || col.Measure.Agg == "max") {
+					if _, isDec := v.(decimal.Decimal); !isDec {
+						v = f.Kind.JSON(f, v)
+						break
+					}
+				}
 				if d, ok := v.(decimal.Decimal); ok {
 					scale := int32(2)
 					if col.Measure.Expr != "" && col.Measure.Scale > 0 {

@@ -263,11 +263,16 @@ func measureValue(e *metamodel.Entity, m *metamodel.Measure, raw any) any {
 	}
 	f := e.Field(m.Field)
 	c := f.Kind.Column(f)
-	if c.Kind == metamodel.ColumnScaled && isInt {
+	switch {
+	case c.Kind == metamodel.ColumnScaled && isInt:
 		return decimal.New(n, -int32(c.Scale))
-	}
-	if isInt {
+	case c.Kind == metamodel.ColumnInt && isInt:
 		return n
+	}
+	// min and max of dates, instants, text, bool: the same canonical value on
+	// both databases, whatever the driver returned.
+	if v, err := fromDB(c, raw); err == nil {
+		return v
 	}
 	return raw
 }

@@ -120,7 +120,7 @@ func checkPassword(name, password string) string {
 // checkRoles normalises roles (trimmed, sorted, without repeats) and reports
 // the first unknown one.
 func (u *Users) checkRoles(roles []string) ([]string, string) {
-	var out []string
+	out := []string{} // never null in JSON: a user without roles has []
 	for _, r := range roles {
 		r = strings.TrimSpace(r)
 		if r == "" || slices.Contains(out, r) {
