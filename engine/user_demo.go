@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/growth-gov/growth/metamodel"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // DemoPassword is the password of the demo users, documented in
@@ -28,9 +29,15 @@ func (u *Users) EnsureDemoUsers(ctx context.Context) ([]DemoUser, error) {
 	want := []DemoUser{{Name: "admin", Roles: []string{AdminRole}}}
 	for _, a := range u.project.Apps {
 		for _, r := range a.Roles {
-			want = append(want, DemoUser{Name: NormalizeUserName(a.Name + "_" + r.Name), Roles: []string{a.Name + "." + r.Name}, Org: demoOrg(u.project, a, r)})
+			want = append(want, DemoUser{Name: NormalizeUserName(a.Name + "_" + r.Name), Roles: []string{a.Name + "." + r.Name}, Org: u.demoOrg(ctx, a, r)})
 		}
 	}
+	// The demo password is public, so a slow hash protects nothing: the
+	// cheapest cost keeps a first demo start at a second, not half a minute.
+	// Start-up is single-threaded; the store's cost is restored after.
+	cost := u.HashCost
+	u.HashCost = bcrypt.MinCost
+	defer func() { u.HashCost = cost }()
 	var out []DemoUser
 	for _, d := range want {
 		if _, err := u.Get(ctx, d.Name); err == nil {
@@ -49,40 +56,64 @@ func (u *Users) EnsureDemoUsers(ctx context.Context) ([]DemoUser, error) {
 	return out, nil
 }
 
-// demoOrg picks an org for a demo user of role r: in the org tree of the
-// entities r is granted on, the first code two levels down (an agency under
-// its department) for own_org and own, that code's department for
-// org_subtree, none for all.
-func demoOrg(p *metamodel.Project, a *metamodel.App, r *metamodel.Role) string {
+// demoOrg picks an org for a demo user of role r, in the org tree of the
+// entities r is granted on: where the most records are (seed data loaded
+// before the first demo start), else the first code two levels down (an
+// agency under its department). A role with scope own_org or own gets that
+// code; org_subtree its parent (the department); all none.
+func (u *Users) demoOrg(ctx context.Context, a *metamodel.App, r *metamodel.Role) string {
 	if r.Scope == "all" {
 		return ""
 	}
 	var set *metamodel.CodeSet
+	var busiest *metamodel.CodeNode
 	for _, g := range r.Can {
-		if e := p.Entity(a, g.Name); e != nil {
-			if f := e.Field(e.OrgField); f != nil && f.Set != nil {
-				set = f.Set
-				break
-			}
+		e := u.project.Entity(a, g.Name)
+		if e == nil {
+			continue
+		}
+		f := e.Field(e.OrgField)
+		if f == nil || f.Set == nil {
+			continue
+		}
+		if set == nil {
+			set = f.Set
+		}
+		if busiest == nil && f.Set == set {
+			busiest = u.busiestOrg(ctx, e, f)
 		}
 	}
 	if set == nil {
 		return ""
 	}
-	var leaf *metamodel.CodeNode
-	set.Walk(func(n *metamodel.CodeNode) {
-		if leaf == nil && n.Parent != nil && n.IsEnabled() {
-			leaf = n
-		}
-	})
+	node := busiest
+	if node == nil {
+		set.Walk(func(n *metamodel.CodeNode) {
+			if node == nil && n.Parent != nil && n.IsEnabled() {
+				node = n
+			}
+		})
+	}
 	switch {
-	case leaf == nil:
+	case node == nil:
 		if roots := set.Roots(); len(roots) > 0 {
 			return roots[0].Code.Code
 		}
 		return ""
-	case r.Scope == "org_subtree":
-		return leaf.Parent.Code.Code
+	case r.Scope == "org_subtree" && node.Parent != nil:
+		return node.Parent.Code.Code
 	}
-	return leaf.Code.Code
+	return node.Code.Code
+}
+
+// busiestOrg is the org code holding the most records of e, or nil.
+func (u *Users) busiestOrg(ctx context.Context, e *metamodel.Entity, f *metamodel.Field) *metamodel.CodeNode {
+	q := u.db.Quote
+	col := q(f.Name)
+	var code string
+	err := u.db.Read.QueryRowContext(ctx, "SELECT "+col+" FROM "+q(TableName(e))+" WHERE "+col+" IS NOT NULL GROUP BY "+col+" ORDER BY COUNT(*) DESC, "+col+" LIMIT 1").Scan(&code)
+	if err != nil {
+		return nil
+	}
+	return f.Set.Lookup(code)
 }
