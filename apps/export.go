@@ -16,15 +16,7 @@ func (s *Server) mountExports(api fiber.Router) {
 }
 
 func (s *Server) export(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
-	if err != nil {
-		return err
-	}
-	id, err := recordID(c)
+	actor, e, id, err := s.recordTarget(c)
 	if err != nil {
 		return err
 	}

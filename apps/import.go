@@ -18,11 +18,7 @@ import (
 // {"done": n, "total": m} as rows are written, then {"report": …} or
 // {"error": …} — so that a browser can show the same progress as the CLI.
 func (s *Server) importFile(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	actor, e, err := s.entityTarget(c)
 	if err != nil {
 		return err
 	}

@@ -30,11 +30,7 @@ func decodeObject(body []byte) (map[string]any, error) {
 }
 
 func (s *Server) list(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	actor, e, err := s.entityTarget(c)
 	if err != nil {
 		return err
 	}
@@ -70,11 +66,7 @@ func (s *Server) list(c *fiber.Ctx) error {
 }
 
 func (s *Server) create(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	actor, e, err := s.entityTarget(c)
 	if err != nil {
 		return err
 	}
@@ -82,32 +74,21 @@ func (s *Server) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	if key := c.Get("Idempotency-Key"); key != "" {
-		ctx = engine.WithIdempotencyKey(ctx, key)
-	}
+	ctx := requestContext(c)
 	rec, err := s.rt.Create(ctx, actor, e.App.Name, e.Name, input)
 	if err != nil {
 		return err
 	}
 	c.Location(fmt.Sprintf("/api/%s/%s/%d", e.App.Name, e.Name, rec.ID))
-	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
-	if err := s.withFiles(c.UserContext(), e, out); err != nil {
+	out, err := s.recordJSON(c, actor, e, rec)
+	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
 func (s *Server) get(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
-	if err != nil {
-		return err
-	}
-	id, err := recordID(c)
+	actor, e, id, err := s.recordTarget(c)
 	if err != nil {
 		return err
 	}
@@ -115,8 +96,8 @@ func (s *Server) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
-	if err := s.withFiles(c.UserContext(), e, out); err != nil {
+	out, err := s.recordJSON(c, actor, e, rec)
+	if err != nil {
 		return err
 	}
 	return c.JSON(out)
@@ -138,15 +119,7 @@ func versionOf(input map[string]any) (int64, error) {
 }
 
 func (s *Server) update(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
-	if err != nil {
-		return err
-	}
-	id, err := recordID(c)
+	actor, e, id, err := s.recordTarget(c)
 	if err != nil {
 		return err
 	}
@@ -162,23 +135,15 @@ func (s *Server) update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
-	if err := s.withFiles(c.UserContext(), e, out); err != nil {
+	out, err := s.recordJSON(c, actor, e, rec)
+	if err != nil {
 		return err
 	}
 	return c.JSON(out)
 }
 
 func (s *Server) delete(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
-	if err != nil {
-		return err
-	}
-	id, err := recordID(c)
+	actor, e, id, err := s.recordTarget(c)
 	if err != nil {
 		return err
 	}

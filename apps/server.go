@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/apps/openapi"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
 )
 
 // MaxBodyBytes caps a request body; larger bodies get 413.
@@ -128,4 +130,42 @@ func Describe(c *fiber.Ctx, log *slog.Logger, err error) (status int, code, mess
 	}
 	status, body := (&Server{log: log}).describe(c, err)
 	return status, body.Error.Code, body.Error.Message
+}
+
+// entityTarget resolves what every /api/{app}/{entity} route starts from: the
+// caller and the entity named.
+func (s *Server) entityTarget(c *fiber.Ctx) (engine.Actor, *metamodel.Entity, error) {
+	actor, err := s.actor(c)
+	if err != nil {
+		return engine.Actor{}, nil, err
+	}
+	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	return actor, e, err
+}
+
+// recordTarget is entityTarget and the record id of /api/{app}/{entity}/{id}.
+func (s *Server) recordTarget(c *fiber.Ctx) (engine.Actor, *metamodel.Entity, int64, error) {
+	actor, e, err := s.entityTarget(c)
+	if err != nil {
+		return actor, e, 0, err
+	}
+	id, err := recordID(c)
+	return actor, e, id, err
+}
+
+// requestContext is the request's context with its Idempotency-Key, if any,
+// so that a retried write applies once.
+func requestContext(c *fiber.Ctx) context.Context {
+	ctx := c.UserContext()
+	if key := c.Get("Idempotency-Key"); key != "" {
+		ctx = engine.WithIdempotencyKey(ctx, key)
+	}
+	return ctx
+}
+
+// recordJSON renders rec for actor: the fields actor may see, code labels,
+// and the files its file fields hold.
+func (s *Server) recordJSON(c *fiber.Ctx, actor engine.Actor, e *metamodel.Entity, rec *engine.Record) (map[string]any, error) {
+	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
+	return out, s.withFiles(c.UserContext(), e, out)
 }

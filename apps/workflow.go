@@ -51,15 +51,7 @@ func eventComment(body []byte) (string, error) {
 }
 
 func (s *Server) fireEvent(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
-	if err != nil {
-		return err
-	}
-	id, err := recordID(c)
+	actor, e, id, err := s.recordTarget(c)
 	if err != nil {
 		return err
 	}
@@ -67,16 +59,13 @@ func (s *Server) fireEvent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	if key := c.Get("Idempotency-Key"); key != "" {
-		ctx = engine.WithIdempotencyKey(ctx, key)
-	}
+	ctx := requestContext(c)
 	res, err := s.rt.FireEvent(ctx, actor, e.App.Name, e.Name, id, c.Params("event"), comment)
 	if err != nil {
 		return err
 	}
-	out := engine.RecordJSON(e, res.Record, s.rt.HiddenFor(actor, e))
-	if err := s.withFiles(c.UserContext(), e, out); err != nil {
+	out, err := s.recordJSON(c, actor, e, res.Record)
+	if err != nil {
 		return err
 	}
 	if !res.Fired {
@@ -86,15 +75,7 @@ func (s *Server) fireEvent(c *fiber.Ctx) error {
 }
 
 func (s *Server) availableEvents(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
-	if err != nil {
-		return err
-	}
-	id, err := recordID(c)
+	actor, e, id, err := s.recordTarget(c)
 	if err != nil {
 		return err
 	}
@@ -114,15 +95,7 @@ func (s *Server) availableEvents(c *fiber.Ctx) error {
 }
 
 func (s *Server) recordHistory(c *fiber.Ctx) error {
-	actor, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
-	if err != nil {
-		return err
-	}
-	id, err := recordID(c)
+	actor, e, id, err := s.recordTarget(c)
 	if err != nil {
 		return err
 	}
