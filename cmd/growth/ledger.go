@@ -2,38 +2,22 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
+
+	"github.com/growth-gov/growth/engine"
 )
 
 func init() {
 	register(command{name: "ledger", summary: "ledger verify: recompute every balance from the ledger rows and report differences", run: runLedger})
 }
 
-func runLedger(args []string) int {
-	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(os.Stderr, "usage: growth ledger verify [--db …]")
-		return 2
-	}
-	fs := flag.NewFlagSet("ledger verify", flag.ContinueOnError)
-	var dbf dbFlags
-	dbf.register(fs)
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
-	ctx := context.Background()
-	db, err := openDB(ctx, &dbf)
-	if err != nil {
-		return fail("ledger verify", err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return fail("ledger verify", err)
-	}
+// runLedger runs "growth ledger verify".
+var runLedger = verifyCommand("ledger", verifyLedger)
+
+func verifyLedger(ctx context.Context, db *engine.DB) (bool, error) {
 	report, err := db.VerifyLedger(ctx)
 	if err != nil {
-		return fail("ledger verify", err)
+		return false, err
 	}
 	for _, o := range report.Overdrawn {
 		fmt.Println("note: overdrawn (allowed by a warn or none control): " + o)
@@ -43,8 +27,8 @@ func runLedger(args []string) int {
 		for _, p := range report.Problems {
 			fmt.Println("  " + p)
 		}
-		return 1
+		return false, nil
 	}
 	fmt.Printf("ok: %d accounts agree with their %d ledger rows\n", report.Accounts, report.Rows)
-	return 0
+	return true, nil
 }
