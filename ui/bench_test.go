@@ -29,7 +29,8 @@ func BenchmarkPages(b *testing.B) {
 	br := s.browser(b)
 	br.login("clerk")
 	for _, path := range []string{"/", "/ui/indicator/indicator", "/ui/indicator/indicator?size=100", "/ui/indicator/indicator/new",
-		"/ui/indicator/indicator/500", "/ui/indicator/indicator/export.csv", "/ui/indicator/indicator/export.xlsx"} {
+		"/ui/indicator/indicator/500", "/ui/indicator/indicator/export.csv", "/ui/indicator/indicator/export.xlsx",
+		"/ui/reports/indicator/ledger", "/ui/indicator/indicator/import"} {
 		b.Run(path, func(b *testing.B) {
 			for b.Loop() {
 				if p := br.get(path); p.status != http.StatusOK {

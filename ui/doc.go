@@ -1,10 +1,12 @@
 // Package ui is the web interface end users and auditors see: the login
-// page, the portal, list pages with filters and exports, forms, record pages
-// with workflow buttons, history and balances, and the auditor's pages. Every
-// screen is generated at runtime from the loaded definitions, rendered on the
-// server with html/template and usable without JavaScript; htmx (vendored in
-// static/, embedded in the binary) and a small script of our own improve the
-// pickers and money inputs where scripts run.
+// page, the portal, list pages with filters and exports, forms (with file
+// uploads), record pages with workflow buttons, history and balances, report
+// pages (and public report pages without login), import from CSV and Excel,
+// and the auditor's pages. Every screen is generated at runtime from the
+// loaded definitions, rendered on the server with html/template and usable
+// without JavaScript; htmx (vendored in static/, embedded in the binary) and
+// a small script of our own improve the pickers and money inputs where
+// scripts run.
 //
 // The UI holds no business rule of its own: every read and write goes through
 // the same engine.Runtime methods as the REST API (one code path), the

@@ -162,7 +162,7 @@ func (u *UI) exportCSV(r *request) error {
 	if err := w.Error(); err != nil {
 		return err
 	}
-	attachment(r.c, r.lang.EntityTitle(e), e, "csv", u.opts.Location)
+	attachment(r.c, e.App.Name+"-"+e.Name, r.lang.EntityTitle(e), "csv", u.opts.Location)
 	r.c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	return r.c.Send(buf.Bytes())
 }
@@ -220,7 +220,7 @@ func (u *UI) exportXLSX(r *request) error {
 	if err := f.Write(&buf); err != nil {
 		return err
 	}
-	attachment(r.c, r.lang.EntityTitle(e), e, "xlsx", u.opts.Location)
+	attachment(r.c, e.App.Name+"-"+e.Name, r.lang.EntityTitle(e), "xlsx", u.opts.Location)
 	r.c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	return r.c.Send(buf.Bytes())
 }
@@ -269,11 +269,11 @@ func excelNumber(d decimal.Decimal) any {
 	return f
 }
 
-// attachment names the download: an ASCII name for old clients and the
-// entity's title for the others.
-func attachment(c *fiber.Ctx, title string, e *metamodel.Entity, ext string, loc *time.Location) {
+// attachment names the download: an ASCII name (app-entity, app-report)
+// for old clients and the title for the others.
+func attachment(c *fiber.Ctx, ascii, title, ext string, loc *time.Location) {
 	stamp := time.Now().In(loc).Format("20060102-1504")
-	ascii := fmt.Sprintf("%s-%s-%s.%s", e.App.Name, e.Name, stamp, ext)
+	ascii = fmt.Sprintf("%s-%s.%s", ascii, stamp, ext)
 	utf := fmt.Sprintf("%s-%s.%s", title, stamp, ext)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(utf)))
 }

@@ -38,6 +38,8 @@ type formView struct {
 	Invalid     bool
 	Conflict    string
 	ReloadURL   string
+	// Multipart is set when the form has a file input.
+	Multipart bool
 }
 
 type formSection struct {
@@ -49,7 +51,8 @@ type formSection struct {
 type formField struct {
 	Name, ID, Label, Help string
 	// Widget: text, textarea, int, money, decimal, date, datetime, bool,
-	// select (enum or small code set), code (code tree picker), ref, readonly.
+	// select (enum or small code set), code (code tree picker), ref, file,
+	// readonly.
 	Widget    string
 	Required  bool
 	Value     string
@@ -68,6 +71,8 @@ type formField struct {
 	Words     string
 	Numeric   bool
 	Lang      Lang
+	File      *fileView
+	Accept    string
 	field     *metamodel.Field
 }
 
@@ -202,6 +207,10 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 		if f.Type == "ref" && current != nil {
 			ff.RefURL, ff.Display = u.refLink(ctx, r, f, current.(int64))
 		}
+		if id, ok := current.(int64); ok && f.Type == "file" {
+			file := u.fileOf(ctx, r, id, st.record != nil)
+			ff.RefURL, ff.Display = file.URL, strings.TrimSpace(file.Name+" "+file.Size)
+		}
 		return
 	}
 	switch f.Type {
@@ -238,6 +247,8 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 		}
 	case "code":
 		u.codeWidget(ff, f)
+	case "file":
+		u.fileWidget(ctx, r, ff, current)
 	case "ref":
 		ff.Widget = "ref"
 		if f.Target != nil {
@@ -303,7 +314,7 @@ func normalizeNumber(s string) string {
 func (u *UI) postedInput(r *request, e *metamodel.Entity, creating bool) (map[string]any, map[string]string) {
 	input := map[string]any{}
 	posted := map[string]string{}
-	args := r.c.Request().PostArgs()
+	values := formValues(r.c)
 	for _, s := range u.layout(r.lang, r.actor, e) {
 		for _, row := range s.Rows {
 			for _, ff := range row {
@@ -311,19 +322,22 @@ func (u *UI) postedInput(r *request, e *metamodel.Entity, creating bool) (map[st
 				if !u.writable(r.actor, e, f) {
 					continue
 				}
-				values := args.PeekMulti(f.Name)
-				if len(values) == 0 {
+				given := values(f.Name)
+				if f.Type == "file" && len(values(removeField(f.Name))) > 0 {
+					given = []string{""}
+				}
+				if len(given) == 0 {
 					if f.Type != "bool" {
 						continue
 					}
-					values = [][]byte{[]byte("false")}
+					given = []string{"false"}
 				}
 				// The last value wins: a checkbox follows its hidden "false".
-				raw := string(values[len(values)-1])
+				raw := given[len(given)-1]
 				posted[f.Name] = raw
 				value := raw
 				switch f.Type {
-				case "money", "decimal", "int", "date", "ref":
+				case "money", "decimal", "int", "date", "ref", "file":
 					value = normalizeNumber(raw)
 				case "string", "code", "enum":
 					value = strings.TrimSpace(raw)
@@ -344,6 +358,22 @@ func (u *UI) postedInput(r *request, e *metamodel.Entity, creating bool) (map[st
 		}
 	}
 	return input, posted
+}
+
+// formValues reads a posted form's values by name, whether it was posted
+// url-encoded or, with a file input, as multipart/form-data.
+func formValues(c *fiber.Ctx) func(name string) []string {
+	if form, err := c.MultipartForm(); err == nil {
+		return func(name string) []string { return form.Value[name] }
+	}
+	args := c.Request().PostArgs()
+	return func(name string) []string {
+		var out []string
+		for _, v := range args.PeekMulti(name) {
+			out = append(out, string(v))
+		}
+		return out
+	}
 }
 
 // postable names the fields a form lets actor post.
@@ -414,6 +444,15 @@ func (u *UI) create(r *request) error {
 		return err
 	}
 	input, posted := u.postedInput(r, e, true)
+	// A refused create committed nothing, so its key may be used again.
+	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e), Idempotency: r.c.FormValue("_idempotency")}
+	uploaded, badFiles, err := u.uploadFiles(r, e, input, posted)
+	if err != nil {
+		return err
+	}
+	if badFiles != nil {
+		return u.refused(r, e, view, formState{posted: posted}, badFiles)
+	}
 	ctx := r.c.UserContext()
 	if key := r.c.FormValue("_idempotency"); key != "" {
 		ctx = engine.WithIdempotencyKey(ctx, "ui:"+key)
@@ -422,8 +461,7 @@ func (u *UI) create(r *request) error {
 	if err == nil {
 		return u.redirect(r, recordURL(e, rec.ID), r.lang.T("record.saved"))
 	}
-	// A refused create committed nothing, so its key may be used again.
-	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e), Idempotency: r.c.FormValue("_idempotency")}
+	dropRefusedUploads(err, uploaded, posted)
 	return u.refused(r, e, view, formState{posted: posted}, err)
 }
 
@@ -462,9 +500,19 @@ func (u *UI) update(r *request) error {
 		return fiber.NewError(fiber.StatusBadRequest, "表单缺少版本号，请刷新页面后重试")
 	}
 	input, posted := u.postedInput(r, e, false)
-	rec, err := u.rt.Update(r.c.UserContext(), r.actor, e.App.Name, e.Name, id, version, input)
-	if err == nil {
-		return u.redirect(r, recordURL(e, rec.ID), r.lang.T("record.saved"))
+	uploaded, badFiles, err := u.uploadFiles(r, e, input, posted)
+	if err != nil {
+		return err
+	}
+	if badFiles != nil {
+		err = badFiles
+	} else {
+		rec, uerr := u.rt.Update(r.c.UserContext(), r.actor, e.App.Name, e.Name, id, version, input)
+		if uerr == nil {
+			return u.redirect(r, recordURL(e, rec.ID), r.lang.T("record.saved"))
+		}
+		err = uerr
+		dropRefusedUploads(err, uploaded, posted)
 	}
 	// Read-only fields are shown as they are now; the input as it was typed.
 	current, gerr := u.rt.Get(r.c.UserContext(), r.actor, e.App.Name, e.Name, id)
@@ -501,6 +549,7 @@ func (u *UI) refused(r *request, e *metamodel.Entity, view *formView, st formSta
 }
 
 func (u *UI) formPage(r *request, e *metamodel.Entity, view *formView) *page {
+	view.Multipart = hasFileInput(view.Sections)
 	p := u.newPage(r, view.Title, view)
 	p.Crumbs = []crumb{{Label: r.lang.AppTitle(e.App)}, {Label: r.lang.EntityTitle(e), URL: listURL(e)}, {Label: view.Title}}
 	return p

@@ -1,10 +1,14 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strings"
@@ -105,13 +109,59 @@ func (b *browser) htmx(path string) page {
 
 func (b *browser) doWith(method, path string, form url.Values, header map[string]string) page {
 	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
+	if form == nil {
+		return b.send(method, path, nil, "", header)
 	}
+	return b.send(method, path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", header)
+}
+
+// upload is a file posted with a multipart form.
+type upload struct {
+	field, name, contentType string
+	data                     []byte
+}
+
+// postMultipart posts form and files as multipart/form-data, as a browser
+// posts a form with a file input, with the CSRF token of the last page.
+func (b *browser) postMultipart(path string, form url.Values, files ...upload) page {
+	b.t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	if form == nil {
+		form = url.Values{}
+	}
+	if form.Get("_csrf") == "" {
+		form.Set("_csrf", b.csrf)
+	}
+	for k, vs := range form {
+		for _, v := range vs {
+			_ = w.WriteField(k, v)
+		}
+	}
+	for _, f := range files {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, f.field, f.name))
+		if f.contentType != "" {
+			h.Set("Content-Type", f.contentType)
+		}
+		part, err := w.CreatePart(h)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		_, _ = part.Write(f.data)
+	}
+	if err := w.Close(); err != nil {
+		b.t.Fatal(err)
+	}
+	return b.send("POST", path, &body, w.FormDataContentType(), nil)
+}
+
+// send sends a request with body of contentType.
+func (b *browser) send(method, path string, body io.Reader, contentType string, header map[string]string) page {
+	b.t.Helper()
 	req := httptest.NewRequest(method, path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)

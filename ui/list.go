@@ -15,6 +15,7 @@ import (
 type listView struct {
 	Title      string
 	NewURL     string
+	ImportURL  string
 	ExportXLSX string
 	ExportCSV  string
 	ResetURL   string
@@ -115,6 +116,7 @@ func (u *UI) list(r *request) error {
 	}
 	if u.rt.Access.Can(r.actor, e, "create") {
 		view.NewURL = listURL(e) + "/new"
+		view.ImportURL = listURL(e) + "/import"
 	}
 	if u.rt.Access.Can(r.actor, e, "export") {
 		view.ExportXLSX = listURL(e) + "/export.xlsx?" + withoutKeys(query, "page", "size", "total").Encode()
@@ -152,6 +154,7 @@ func (u *UI) list(r *request) error {
 	if err != nil {
 		return err
 	}
+	files := u.fileNames(r.c.UserContext(), fields, res.Items...)
 	for _, rec := range res.Items {
 		row := listRow{URL: recordURL(e, rec.ID), ID: rec.ID}
 		if e.Workflow != nil {
@@ -162,6 +165,9 @@ func (u *UI) list(r *request) error {
 			cell := listCell{Text: display(r.lang, f, v, u.opts.Location), Numeric: isNumeric(f)}
 			if f.Type == "code" && v != nil {
 				cell.Title = v.(string)
+			}
+			if id, ok := v.(int64); ok && f.Type == "file" && files[id] != nil {
+				cell.Text, cell.Numeric = files[id].Name, false
 			}
 			row.Cells = append(row.Cells, cell)
 		}

@@ -31,6 +31,10 @@ type filterInput struct {
 	CodeSet   string
 	CodeLabel string
 	Numeric   bool
+	// Plain shows a code filter as a plain input, without the picker
+	// (whose search needs a login).
+	Plain bool
+	Lang  Lang
 }
 
 type option struct {
@@ -50,7 +54,7 @@ func (u *UI) listFilters(l Lang, actor engine.Actor, e *metamodel.Entity, q quer
 	var terms []filter.Node
 	ok := true
 	if w := e.Workflow; w != nil {
-		in := filterInput{Name: "f.state", Label: l.T("list.state"), Kind: "select", Value: q("f.state")}
+		in := filterInput{Name: "f.state", Label: l.T("list.state"), Kind: "select", Value: q("f.state"), Lang: l}
 		in.Options = append(in.Options, option{Value: "", Label: l.T("list.any")})
 		for _, s := range w.States {
 			in.Options = append(in.Options, option{Value: s, Label: StateLabel(w, s), Selected: s == in.Value})
@@ -118,7 +122,7 @@ func kindOf(f *metamodel.Field) string {
 // fieldFilter is one field's filter input and condition.
 func fieldFilter(l Lang, f *metamodel.Field, q queryValues, loc *time.Location) (filterInput, filter.Node) {
 	key := "f." + f.Name
-	in := filterInput{Name: key, Label: l.FieldLabel(f), Value: strings.TrimSpace(q(key))}
+	in := filterInput{Name: key, Label: l.FieldLabel(f), Value: strings.TrimSpace(q(key)), Lang: l}
 	switch kindOf(f) {
 	case "money", "decimal", "date", "datetime":
 		return rangeFilter(f, q, in, loc)

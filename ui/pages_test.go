@@ -15,9 +15,9 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Every page of every shipped entity renders for a user who holds every
-// role: a field type or a definition construct the templates do not handle
-// shows up here first.
+// Every page of every shipped entity and report renders for a user who
+// holds every role: a field type or a definition construct the templates do
+// not handle shows up here first.
 func TestEveryShippedPageRenders(t *testing.T) {
 	p := enginetest.LoadDir(t, shippedDir)
 	s := startServer(t, engine.SQLite, p)
@@ -46,6 +46,20 @@ func TestEveryShippedPageRenders(t *testing.T) {
 				form := b.get(list + "/new?lang=" + lang)
 				form.want(t, list+"/new", 200, `id="save"`)
 				form.lacks(t, list+"/new", "⟦")
+				imp := b.get(list + "/import?lang=" + lang)
+				imp.want(t, list+"/import", 200, `id="import-submit"`)
+				imp.lacks(t, list+"/import", "⟦")
+			}
+			for _, r := range a.Reports {
+				paths := []string{"/ui/reports/" + a.Name + "/" + r.Name}
+				if r.Public {
+					paths = append(paths, "/public/reports/"+a.Name+"/"+r.Name)
+				}
+				for _, path := range paths {
+					page := b.get(path + "?lang=" + lang)
+					page.want(t, path, 200, `id="totals"`)
+					page.lacks(t, path, "⟦")
+				}
 			}
 		}
 	}

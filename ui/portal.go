@@ -27,6 +27,13 @@ type portalView struct {
 type portalApp struct {
 	Title, Description string
 	Entities           []portalEntity
+	Reports            []portalReport
+}
+
+// portalReport links a report the user may read; a public one also has a
+// page without login.
+type portalReport struct {
+	Title, URL, PublicURL string
 }
 
 type portalEntity struct {
@@ -60,6 +67,13 @@ func (u *UI) portal(r *request) error {
 				view.InboxTotal += pe.Inbox
 			}
 			pa.Entities = append(pa.Entities, pe)
+		}
+		for _, ref := range u.appReports(r.actor, a) {
+			pr := portalReport{Title: reportTitle(ref.report), URL: reportURL(ref)}
+			if ref.report.Public {
+				pr.PublicURL = publicReportURL(ref)
+			}
+			pa.Reports = append(pa.Reports, pr)
 		}
 		if len(pa.Entities) > 0 {
 			view.Apps = append(view.Apps, pa)

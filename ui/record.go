@@ -107,6 +107,7 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 	}
 	// The fields, laid out like the form, all read-only.
 	view.Sections = u.layout(l, r.actor, e)
+	files := u.fileNames(ctx, e.Fields, rec)
 	for _, s := range view.Sections {
 		for _, row := range s.Rows {
 			for _, ff := range row {
@@ -122,6 +123,11 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 				}
 				if f.Type == "ref" && v != nil {
 					ff.RefURL, ff.Display = u.refLink(ctx, r, f, v.(int64))
+				}
+				if id, ok := v.(int64); ok && f.Type == "file" {
+					if info := files[id]; info != nil {
+						ff.RefURL, ff.Display = fileURL(id), info.Name+" "+engine.FormatSize(info.Size)
+					}
 				}
 				if d, ok := v.(decimal.Decimal); ok && isMoney(f) {
 					ff.Words = AmountInWords(d)

@@ -62,7 +62,7 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 
 // reservedApps are path segments under /ui/ that are the UI's own; an app may
 // not be called so, or its pages would be unreachable.
-var reservedApps = []string{"static", "codes", "ref", "audit"}
+var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files"}
 
 // UI serves the web pages of one runtime.
 type UI struct {
@@ -70,6 +70,8 @@ type UI struct {
 	opts  Options
 	log   *slog.Logger
 	pages map[string]*template.Template
+	// imports makes a double-posted import form import once.
+	imports onceGuard
 }
 
 // Mount adds the UI's routes to app: / (portal), /login, /logout, and the
@@ -172,9 +174,19 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Get("/ui/audit/diagram/:app/:workflow", u.handle(u.diagram))
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
+	app.Get("/ui/files/:id", u.handle(u.download))
+	app.Get("/ui/reports/:app/:report", u.handle(u.report))
+	app.Get("/ui/reports/:app/:report/export.xlsx", u.handle(u.reportXLSX))
+	app.Get("/ui/reports/:app/:report/export.csv", u.handle(u.reportCSV))
+	app.Get("/public/reports/:app/:report", u.handlePublic(u.report))
+	app.Get("/public/reports/:app/:report/export.xlsx", u.handlePublic(u.reportXLSX))
+	app.Get("/public/reports/:app/:report/export.csv", u.handlePublic(u.reportCSV))
 	app.Get("/ui/:app/:entity", u.handle(u.list))
 	app.Get("/ui/:app/:entity/export.xlsx", u.handle(u.exportXLSX))
 	app.Get("/ui/:app/:entity/export.csv", u.handle(u.exportCSV))
+	app.Get("/ui/:app/:entity/import", u.handle(u.importPage))
+	app.Post("/ui/:app/:entity/import", u.handlePost(u.importFile))
+	app.Get("/ui/:app/:entity/import/template.csv", u.handle(u.importTemplate))
 	app.Get("/ui/:app/:entity/new", u.handle(u.newForm))
 	app.Post("/ui/:app/:entity/new", u.handlePost(u.create))
 	app.Get("/ui/:app/:entity/:id", u.handle(u.record))
@@ -211,6 +223,9 @@ type request struct {
 	actor engine.Actor
 	lang  Lang
 	csrf  string
+	// public is a page anyone may open without logging in (a public
+	// report); actor is then whoever is logged in, or nobody.
+	public bool
 }
 
 // handler is a page handler; errors it returns become error pages.
@@ -255,6 +270,30 @@ func (u *UI) handlePost(h handler) fiber.Handler {
 			return u.fail(r, err)
 		}
 		if err := h(r); err != nil {
+			return u.fail(r, err)
+		}
+		return nil
+	}
+}
+
+// handlePublic serves a page that needs no login. A logged-in visitor still
+// sees their name in the header; the page's content does not depend on who
+// asks. Anonymous answers may be cached for a minute (as the public API's
+// are), which bounds how often anonymous readers make the server run the
+// query; the language cookie varies them.
+func (u *UI) handlePublic(h handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		securityHeaders(c)
+		r := &request{c: c, lang: langOf(c), public: true}
+		if actor, err := u.opts.Sessions.ActorFromCookie(c); err == nil {
+			r.actor = actor
+			r.csrf, _ = u.opts.Sessions.CSRFToken(c)
+		} else if c.Query("lang") == "" {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+			c.Set(fiber.HeaderVary, "Cookie")
+		}
+		if err := h(r); err != nil {
+			c.Set(fiber.HeaderCacheControl, "no-store")
 			return u.fail(r, err)
 		}
 		return nil
