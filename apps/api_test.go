@@ -2,10 +2,13 @@ package apps_test
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -110,14 +113,9 @@ func TestRecordAPI(t *testing.T) {
 			}
 			go func() { _ = app.Listener(ln) }()
 			t.Cleanup(func() { _ = app.Shutdown() })
-			// Announce a body over the limit: the server answers before reading it.
-			conn, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			fmt.Fprintf(conn, "POST /api/demo/grant HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", apps.MaxBodyBytes+1)
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			// A JSON body just over the limit is read and refused before routing.
+			body := `{"purpose": "` + strings.Repeat("x", apps.MaxBodyBytes) + `"}`
+			resp, err := http.Post("http://"+ln.Addr().String()+"/api/demo/grant", "application/json", strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,12 +124,55 @@ func TestRecordAPI(t *testing.T) {
 			if resp.StatusCode != 413 || !strings.Contains(string(raw), `"too_large"`) {
 				t.Fatalf("status %d, body %s", resp.StatusCode, raw)
 			}
+			// Nor may any body exceed the server's upload limit, multipart or not.
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST /api/demo/grant HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: %d\r\n\r\n-", 1<<30)
+			big, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			big.Body.Close()
+			if big.StatusCode != 413 {
+				t.Fatalf("a 1 GiB announced upload: status %d", big.StatusCode)
+			}
+		})
+		t.Run("an import file over 1 MiB", func(t *testing.T) {
+			// Multipart uploads may exceed the JSON limit: a 1.2 MiB CSV of
+			// 1,200 rows (each padded with blanks, which the import trims).
+			var csv strings.Builder
+			csv.WriteString("year,agency,amount,purpose\n")
+			for i := 0; i < 1200; i++ {
+				fmt.Fprintf(&csv, "2027,102001,1.00,%s\n", strings.Repeat(" ", 1000))
+			}
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			part, _ := mw.CreateFormFile("file", "grants.csv")
+			part.Write([]byte(csv.String()))
+			mw.Close()
+			if body.Len() <= apps.MaxBodyBytes {
+				t.Fatalf("test file of %d bytes is not over the limit", body.Len())
+			}
+			req := httptest.NewRequest("POST", "/api/demo/grant/import", &body)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			resp, err := app.Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || !strings.Contains(string(raw), `"imported":1200`) {
+				t.Fatalf("status %d: %.300s", resp.StatusCode, raw)
+			}
+			apitest.Run(t, app, apitest.Scenario{Name: "imported", Method: "GET", Path: "/api/demo/grant?total=true&filter=year%20%3D%202027", Status: 200, Want: map[string]any{"total": 1200}})
 		})
 		// Nothing the refused requests sent was written.
-		apitest.Run(t, app, apitest.Scenario{Name: "count", Method: "GET", Path: "/api/demo/grant?total=true", Status: 200, Want: map[string]any{"total": 3}})
+		apitest.Run(t, app, apitest.Scenario{Name: "count", Method: "GET", Path: "/api/demo/grant?total=true&filter=year%20%3C%202027", Status: 200, Want: map[string]any{"total": 3}})
 		rep := enginetest.Must(rt.DB.VerifyAudit(t.Context()))
-		if !rep.OK() || rep.Rows != 6 {
-			t.Fatalf("audit: %+v (want 4 creates, 1 update, 1 delete)", rep)
+		if !rep.OK() || rep.Rows != 6+1200 {
+			t.Fatalf("audit: %+v (want 4 creates, 1 update, 1 delete, 1,200 imported)", rep)
 		}
 	})
 }

@@ -24,29 +24,39 @@ import (
 // uploadOverhead is room for the multipart framing around the largest file.
 const uploadOverhead = 64 << 10
 
-// bodyLimit is the largest request body the server reads: MaxBodyBytes, or
-// when the project has file fields, enough for its largest upload. Every other
-// route is then held to MaxBodyBytes by limitBody.
+// MaxImportBytes caps an imported file (CSV or Excel) sent as a multipart
+// upload, through the API or a web form: room for some 100,000 rows.
+const MaxImportBytes = 32 << 20
+
+// bodyLimit is the largest request body the server reads: enough for the
+// largest upload — an import file, or the largest max_size of the project's
+// file fields. Only multipart uploads may use it: limitBody holds every other
+// request (JSON above all) to MaxBodyBytes.
 func bodyLimit(rt *engine.Runtime) int {
-	size, has := metamodel.MaxUploadSize(rt.Project)
-	if !has || size+uploadOverhead <= MaxBodyBytes {
-		return MaxBodyBytes
+	limit := int64(MaxImportBytes)
+	if size, has := metamodel.MaxUploadSize(rt.Project); has && size > limit {
+		limit = size
 	}
-	return int(size + uploadOverhead)
+	return int(limit + uploadOverhead)
+}
+
+// limitBody refuses a request body over MaxBodyBytes unless it is a
+// multipart upload (a file, an import file, a web form with a file field).
+func limitBody(c *fiber.Ctx) error {
+	if len(c.Body()) > MaxBodyBytes && !isMultipart(c) {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	return c.Next()
+}
+
+// isMultipart reports a multipart/form-data request.
+func isMultipart(c *fiber.Ctx) bool {
+	return strings.HasPrefix(strings.ToLower(c.Get(fiber.HeaderContentType)), fiber.MIMEMultipartForm)
 }
 
 // mountFiles adds the file routes, before the generic record routes that
-// would read /api/files as an app; with a body limit above MaxBodyBytes it
-// first holds every other route to MaxBodyBytes.
+// would read /api/files as an app.
 func (s *Server) mountFiles(app *fiber.App) {
-	if bodyLimit(s.rt) > MaxBodyBytes {
-		app.Use(func(c *fiber.Ctx) error {
-			if len(c.Body()) > MaxBodyBytes && !isUpload(c) {
-				return fiber.ErrRequestEntityTooLarge
-			}
-			return c.Next()
-		})
-	}
 	app.Post("/api/files", s.uploadFile)
 	app.Get("/api/files/:id", s.downloadFile)
 }
@@ -57,10 +67,13 @@ func isUpload(c *fiber.Ctx) bool {
 
 // tooLargeMessage says what limit a request went over.
 func (s *Server) tooLargeMessage(c *fiber.Ctx) string {
-	if s.rt != nil && isUpload(c) {
+	switch {
+	case s.rt != nil && isUpload(c):
 		return fmt.Sprintf("文件过大（上限 %s）", engine.FormatSize(s.rt.MaxUploadSize()))
+	case isMultipart(c):
+		return fmt.Sprintf("上传内容过大（上限 %s）", engine.FormatSize(int64(bodyLimit(s.rt)-uploadOverhead)))
 	}
-	return "请求体过大（上限 1 MiB）"
+	return "请求体过大（上限 1 MiB；文件请以 multipart 上传）"
 }
 
 // FileJSON renders a stored file's description for the API.

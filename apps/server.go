@@ -79,6 +79,7 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 	if s.metrics != nil {
 		app.Use(s.metrics.middleware)
 	}
+	app.Use(limitBody)
 	s.Mount(app)
 	return app, nil
 }
