@@ -79,11 +79,16 @@ func (computedType) Zero(f *Field) any {
 
 // ResultType is the type a computed field stores, or the field's own type.
 func ResultType(f *Field) string {
-	if f.Type == "computed" {
+	switch f.Type {
+	case "computed":
 		if f.Returns == "" {
 			return "money"
 		}
 		return f.Returns
+	case "rollup":
+		if r := RollupOf(f); r != nil {
+			return ResultType(r.Result)
+		}
 	}
 	return f.Type
 }

@@ -40,11 +40,8 @@ func GroupDigits(d decimal.Decimal, scale int32) string {
 
 // scaleOf is the number of decimals a decimal-valued field shows.
 func scaleOf(f *metamodel.Field, d decimal.Decimal) int32 {
-	switch {
-	case f.Type == "money" || (f.Type == "computed" && (f.Returns == "" || f.Returns == "money")):
-		return 2
-	case f.Type == "decimal":
-		return int32(f.Scale)
+	if c := f.Kind.Column(f); c.Kind == metamodel.ColumnScaled {
+		return int32(c.Scale)
 	}
 	if e := -d.Exponent(); e > 0 {
 		return e
@@ -53,17 +50,13 @@ func scaleOf(f *metamodel.Field, d decimal.Decimal) int32 {
 }
 
 // isMoney reports whether f holds an amount of money.
-func isMoney(f *metamodel.Field) bool {
-	return f.Type == "money" || (f.Type == "computed" && (f.Returns == "" || f.Returns == "money"))
-}
+func isMoney(f *metamodel.Field) bool { return metamodel.ResultType(f) == "money" }
 
 // isNumeric reports whether f's values are right-aligned numbers.
 func isNumeric(f *metamodel.Field) bool {
-	switch f.Type {
+	switch metamodel.ResultType(f) {
 	case "money", "decimal", "int":
 		return true
-	case "computed":
-		return f.Returns == "" || f.Returns == "money" || f.Returns == "decimal" || f.Returns == "int"
 	}
 	return false
 }
@@ -87,7 +80,7 @@ func display(l Lang, f *metamodel.Field, v any, loc *time.Location) string {
 		}
 		return l.T("form.no")
 	case time.Time:
-		if f.Type == "date" || (f.Type == "computed" && f.Returns == "date") {
+		if metamodel.ResultType(f) == "date" {
 			return x.Format(time.DateOnly)
 		}
 		return x.In(loc).Format("2006-01-02 15:04")
