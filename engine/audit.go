@@ -13,10 +13,11 @@ import (
 
 // The audit trail is append-only and hash-chained: each row's hash covers its
 // content and the previous row's hash, so editing or deleting a row by hand
-// breaks every hash after it. There is one chain per entity ("app.entity")
-// rather than one global chain, so writes to different entities do not queue
-// on one chain head under PostgreSQL; growth_audit_heads holds each chain's
-// last sequence number and hash, which also catches a deleted last row.
+// breaks every hash after it. Rather than one global chain, each entity has
+// AuditShards chains ("app.entity#NN", by record id), so that concurrent writes
+// do not all queue on one chain head under PostgreSQL; growth_audit_heads
+// holds each chain's last sequence number and hash, which also catches a
+// deleted last row.
 
 // AuditEntry is one audited write.
 type AuditEntry struct {
@@ -38,14 +39,37 @@ func auditHash(chain string, seq int64, at, actor, app, entity string, recordID 
 	return hex.EncodeToString(sum[:])
 }
 
-// appendAudit adds an entry inside the write's transaction.
-func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
-	chain := e.App + "." + e.Entity
+// AuditShards is how many hash chains each entity's audit trail is spread
+// over, by record id. Every row of one record lands in the same chain, in
+// order; writes to different records of one entity mostly take different
+// chain heads, so on PostgreSQL they do not all queue on one row lock
+// (measured in docs/performance.md). audit verify walks every chain.
+const AuditShards = 16
+
+// AuditChain names the chain of a record's audit rows: app.entity#NN.
+func AuditChain(app, entity string, recordID int64) string {
+	return fmt.Sprintf("%s.%s#%02d", app, entity, recordID%AuditShards)
+}
+
+// auditSQL is the text of the audit trail's three statements: read a chain's
+// head (locking it on PostgreSQL), insert a row, move the head.
+func (db *DB) auditSQL() (head, insertRow, updateHead string) {
+	ph := db.Placeholder
 	lock := ""
 	if db.Dialect == Postgres {
 		lock = " FOR UPDATE"
 	}
-	head := `SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = ` + db.Placeholder(1) + lock
+	head = `SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
+	insertRow = `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash) VALUES (` +
+		ph(1) + `, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `, ` + ph(5) + `, ` + ph(6) + `, ` + ph(7) + `, ` + ph(8) + `, ` + ph(9) + `, ` + ph(10) + `, ` + ph(11) + `, ` + ph(12) + `)`
+	updateHead = `UPDATE growth_audit_heads SET chain_seq = ` + ph(1) + `, hash = ` + ph(2) + ` WHERE chain = ` + ph(3)
+	return head, insertRow, updateHead
+}
+
+// appendAudit adds an entry inside the write's transaction.
+func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+	chain := AuditChain(e.App, e.Entity, e.RecordID)
+	head, insertRow, updateHead := db.auditSQL()
 	var seq int64
 	var prev string
 	err := tx.QueryRowContext(ctx, head, chain).Scan(&seq, &prev)
@@ -66,14 +90,12 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 	at := e.At.UTC().Truncate(time.Microsecond)
 	atText := at.Format(sqliteTime)
 	hash := auditHash(chain, seq, atText, e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, prev)
-	ph := func(n int) string { return db.Placeholder(n) }
-	_, err = tx.ExecContext(ctx, `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash) VALUES (`+
-		ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`, `+ph(6)+`, `+ph(7)+`, `+ph(8)+`, `+ph(9)+`, `+ph(10)+`, `+ph(11)+`, `+ph(12)+`)`,
+	_, err = tx.ExecContext(ctx, insertRow,
 		chain, seq, db.timeArg(at), e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, prev, hash)
 	if err != nil {
 		return fmt.Errorf("audit row: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE growth_audit_heads SET chain_seq = `+ph(1)+`, hash = `+ph(2)+` WHERE chain = `+ph(3), seq, hash, chain); err != nil {
+	if _, err := tx.ExecContext(ctx, updateHead, seq, hash, chain); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	return nil

@@ -16,11 +16,11 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 		tamper string // SQL run by hand on the audit table
 		want   string
 	}{
-		{"edited row", `UPDATE growth_audit SET actor = 'mallory' WHERE chain_seq = 2 AND chain = 'demo.grant'`, "row id 2 (sequence 2, update demo.grant #1) was edited"},
-		{"edited changes", `UPDATE growth_audit SET changes = '{}' WHERE chain_seq = 1 AND chain = 'demo.grant'`, "sequence 1, create demo.grant #1) was edited"},
-		{"deleted middle row", `DELETE FROM growth_audit WHERE chain_seq = 2 AND chain = 'demo.grant'`, "has sequence 3, expected 2"},
-		{"deleted last row", `DELETE FROM growth_audit WHERE chain_seq = 3 AND chain = 'demo.grant'`, "the last row is sequence 2, but the head says 3"},
-		{"rewritten hash", `UPDATE growth_audit SET hash = 'x' WHERE chain_seq = 2 AND chain = 'demo.grant'`, "was edited"},
+		{"edited row", `UPDATE growth_audit SET actor = 'mallory' WHERE chain_seq = 2 AND chain = 'demo.grant#01'`, "row id 2 (sequence 2, update demo.grant #1) was edited"},
+		{"edited changes", `UPDATE growth_audit SET changes = '{}' WHERE chain_seq = 1 AND chain = 'demo.grant#01'`, "sequence 1, create demo.grant #1) was edited"},
+		{"deleted middle row", `DELETE FROM growth_audit WHERE chain_seq = 2 AND chain = 'demo.grant#01'`, "has sequence 3, expected 2"},
+		{"deleted last row", `DELETE FROM growth_audit WHERE chain_seq = 3 AND chain = 'demo.grant#01'`, "the last row is sequence 2, but the head says 3"},
+		{"rewritten hash", `UPDATE growth_audit SET hash = 'x' WHERE chain_seq = 2 AND chain = 'demo.grant#01'`, "was edited"},
 	}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
 		for _, sc := range scenarios {

@@ -43,7 +43,7 @@ entities:
 		want   string
 		broken string
 	}{
-		{"audit", runAudit, `UPDATE growth_audit SET actor = 'mallory' WHERE chain = 'fund.spend'`, "ok: 2 audit rows in 2 chains verify", "was edited"},
+		{"audit", runAudit, `UPDATE growth_audit SET actor = 'mallory' WHERE chain = 'fund.spend#01'`, "ok: 2 audit rows in 2 chains verify", "was edited"},
 		{"ledger", runLedger, `UPDATE growth_balances SET consumed = 0`, "ok: 1 accounts agree with their 3 ledger rows", "DIFFERENCES"},
 	}
 	for _, sc := range scenarios {
