@@ -139,15 +139,11 @@ func (u *UI) exportCSV(r *request) error {
 		return err
 	}
 	cols := u.exportColumns(r, e)
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff") // so that Excel reads the file as UTF-8
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
 	header := make([]string, len(cols))
 	for i, c := range cols {
 		header[i] = c.Label
 	}
-	_ = w.Write(header)
+	buf, w := newCSV(header)
 	err = u.exportRecords(r, e, func(rec *engine.Record) error {
 		row := make([]string, len(cols))
 		for i, c := range cols {
@@ -276,4 +272,15 @@ func attachment(c *fiber.Ctx, ascii, title, ext string, loc *time.Location) {
 	ascii = fmt.Sprintf("%s-%s.%s", ascii, stamp, ext)
 	utf := fmt.Sprintf("%s-%s.%s", title, stamp, ext)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(utf)))
+}
+
+// newCSV starts a CSV file for Excel users: a UTF-8 byte order mark (so that
+// Excel reads it as UTF-8), CRLF line ends, and the header row.
+func newCSV(header []string) (*bytes.Buffer, *csv.Writer) {
+	buf := &bytes.Buffer{}
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(buf)
+	w.UseCRLF = true
+	_ = w.Write(header)
+	return buf, w
 }

@@ -487,17 +487,9 @@ func (u *UI) editView(r *request, e *metamodel.Entity, rec *engine.Record) *form
 }
 
 func (u *UI) update(r *request) error {
-	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	e, id, version, err := u.postedRecord(r)
 	if err != nil {
 		return err
-	}
-	id, err := recordID(r.c)
-	if err != nil {
-		return err
-	}
-	version, err := strconv.ParseInt(r.c.FormValue("_version"), 10, 64)
-	if err != nil || version < 1 {
-		return fiber.NewError(fiber.StatusBadRequest, "表单缺少版本号，请刷新页面后重试")
 	}
 	input, posted := u.postedInput(r, e, false)
 	uploaded, badFiles, err := u.uploadFiles(r, e, input, posted)

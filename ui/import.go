@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"mime/multipart"
@@ -257,11 +255,7 @@ func (u *UI) importTemplate(r *request) error {
 	for _, f := range u.importFields(r.actor, e) {
 		header = append(header, r.lang.FieldLabel(f))
 	}
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	_ = w.Write(header)
+	buf, w := newCSV(header)
 	w.Flush()
 	attachment(r.c, e.App.Name+"-"+e.Name+"-template", r.lang.EntityTitle(e)+r.lang.pick("导入模板", " import template"), "csv", u.opts.Location)
 	r.c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

@@ -317,17 +317,9 @@ func (u *UI) fire(r *request) error {
 
 // remove deletes a record from its page.
 func (u *UI) remove(r *request) error {
-	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	e, id, version, err := u.postedRecord(r)
 	if err != nil {
 		return err
-	}
-	id, err := recordID(r.c)
-	if err != nil {
-		return err
-	}
-	version, err := strconv.ParseInt(r.c.FormValue("_version"), 10, 64)
-	if err != nil || version < 1 {
-		return fiber.NewError(fiber.StatusBadRequest, "表单缺少版本号，请刷新页面后重试")
 	}
 	if err := u.rt.Delete(r.c.UserContext(), r.actor, e.App.Name, e.Name, id, version); err != nil {
 		return err
@@ -385,4 +377,22 @@ func asConflict(err error, target **engine.ConflictError) bool     { return erro
 // describe is the status apps gives err: the one error→HTTP mapping.
 func describe(r *request, err error) (int, string, string) {
 	return apps.Describe(r.c, nil, err)
+}
+
+// postedRecord is what a post about a record names: its entity, its id, and
+// the version the form was read at (a stale one is refused by the runtime).
+func (u *UI) postedRecord(r *request) (*metamodel.Entity, int64, int64, error) {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	id, err := recordID(r.c)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	version, err := strconv.ParseInt(r.c.FormValue("_version"), 10, 64)
+	if err != nil || version < 1 {
+		return nil, 0, 0, fiber.NewError(fiber.StatusBadRequest, "表单缺少版本号，请刷新页面后重试")
+	}
+	return e, id, version, nil
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
@@ -139,15 +138,11 @@ func (u *UI) reportCSV(r *request) error {
 		return err
 	}
 	cols := u.reportExportColumns(r.lang, res)
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff") // so that Excel reads the file as UTF-8
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
 	header := make([]string, len(cols))
 	for i, c := range cols {
 		header[i] = c.Label
 	}
-	_ = w.Write(header)
+	buf, w := newCSV(header)
 	for _, row := range u.reportExportRows(r.lang, res, cols) {
 		line := make([]string, len(row))
 		for i, v := range row {
