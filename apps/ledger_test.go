@@ -106,7 +106,8 @@ func TestLedgerAPI(t *testing.T) {
 }
 
 // TestShippedLedger runs the shipped indicator and payment apps through the
-// ledger: an indicator opens its balance when released, a payment reserves
+// ledger, from the import of the approved budget to a paid and refunded
+// payment: an indicator opens its balance when released, a payment reserves
 // on submit, gives back on reject, is consumed on sign and refunded; an
 // adjustment adds to the indicator; the ledger verifies.
 func TestShippedLedger(t *testing.T) {
@@ -136,8 +137,19 @@ func TestShippedLedger(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The approved budget arrives as a file: the clerk imports it (by field
+		// labels, as the budget system exports them), then it goes through the flow.
+		var header, row []string
+		for k, v := range with(validIndicator(), "amount", "1000000.00") {
+			header, row = append(header, k), append(row, fmt.Sprint(v))
+		}
+		budget, budgetHeaders := multipartFile(t, "budget.csv", strings.Join(header, ",")+"\n"+strings.Join(row, ",")+"\n")
+		for k, v := range clerk {
+			budgetHeaders[k] = v
+		}
 		scenarios := []apitest.Scenario{
-			{Name: "indicator", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "amount", "1000000.00"), Headers: clerk, Status: 201},
+			{Name: "import the approved budget", Method: "POST", Path: "/api/indicator/indicator/import", Body: budget, Headers: budgetHeaders, Status: 200,
+				Want: map[string]any{"imported": 1, "ids.0": 1}},
 			{Name: "not open before release", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: map[string]any{"open": false, "available": "0.00"}},
 			{Name: "submit", Method: "POST", Path: ev(ind, "submit"), Headers: clerk, Status: 200},
 			{Name: "review", Method: "POST", Path: ev(ind, "review"), Headers: reviewer, Status: 200},
