@@ -245,6 +245,9 @@ func setupAccess(ctx context.Context, rt *engine.Runtime, demo bool, log *slog.L
 			log.Warn("demo user", "name", d.Name, "roles", strings.Join(d.Roles, ","), "org", d.Org, "created", d.Created)
 		}
 		log.Warn("demo users are enabled: anyone who can reach this server can log in with password " + engine.DemoPassword + "; do not use --demo in production")
+	} else if list, err := users.List(ctx); err == nil && len(list) == 0 {
+		// A newcomer's first start: nobody can log in yet, so say how.
+		log.Warn("no users yet: nobody can log in. Create one with `growth user add NAME --role app.role --org CODE` (docs/access.md), or try the shipped apps with `growth seed` and `growth serve --demo`")
 	}
 	return apps.NewAuth(users), nil
 }
