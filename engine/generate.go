@@ -38,6 +38,13 @@ func (rt *Runtime) generate(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 	total := 0
 	for _, g := range t.Generate {
 		dst := rt.stores[g.Target.QualifiedName()]
+		var unless filter.Node
+		if g.Unless != "" {
+			var err error
+			if unless, err = filter.Parse(g.Unless); err != nil {
+				return nil, generateRefusal("generate", "生成 %s 失败：unless（%s）：%v", g.Label(), g.Unless, err)
+			}
+		}
 		base := guardEnv(e, rec, actor)
 		base["parent"] = g.ParentShape.Value(rec.ID, rec.State, rec.CreatedBy, rec.CreatedAt, rec.UpdatedAt, rec.Values)
 		var sources []*Record
@@ -91,6 +98,18 @@ func (rt *Runtime) generate(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 				}
 			}
 			values, err := generatedValues(g, env)
+			if err == nil && unless != nil {
+				// Not again: a matching record (raised by an earlier run of the
+				// same event) stands for this one.
+				var cond string
+				var args []any
+				if cond, args, err = rt.bindUnless(dst, unless, values); err == nil {
+					var found bool
+					if found, err = rt.exists(ctx, tx, dst, cond, args, 0); err == nil && found {
+						continue
+					}
+				}
+			}
 			if err == nil {
 				_, err = rt.createInTx(gctx, tx, actor, dst, values, opt)
 			}

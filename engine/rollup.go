@@ -457,6 +457,9 @@ func checkLinkFilters(p *metamodel.Project, ps *metamodel.Problems, check func(p
 					if g.From != nil && g.Source != nil {
 						check(g.From.At["where"], fmt.Sprintf("workflow %s: transition %s: generate %d (%s): from: where", w.Name, t.Event, i+1, g.Entity), g.Source, g.From.Where, true)
 					}
+					if g.Unless != "" && g.Target != nil {
+						check(g.At["unless"], fmt.Sprintf("workflow %s: transition %s: generate %d (%s): unless", w.Name, t.Event, i+1, g.Entity), g.Target, g.Unless, true)
+					}
 				}
 			}
 		}

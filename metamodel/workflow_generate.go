@@ -42,6 +42,7 @@ type GenerateAction struct {
 	Count  string            `yaml:"count" desc:"An int expression over the firing record: one record for each i = 1..n; expressions see i and n."`
 	When   string            `yaml:"when" desc:"Generate only where this expression is true (for each source record, or each i, when given)."`
 	Set    map[string]string `yaml:"set" desc:"Fields of each generated record, each from an expression over parent (the firing record), src, i and n."`
+	Unless string            `yaml:"unless" desc:"A filter on the generated entity; where a record matches it, that record is not generated again (a warning raised before). $name is the value being set for field name."`
 
 	// Resolved by the checker.
 	Target       *Entity                `yaml:"-"`
@@ -53,6 +54,8 @@ type GenerateAction struct {
 	SetPrograms  map[string]*vm.Program `yaml:"-"`
 	// Params are the $names of From.Where: fields of the firing record.
 	Params []string `yaml:"-"`
+	// UnlessParams are the $names of Unless: fields being set.
+	UnlessParams []string `yaml:"-"`
 }
 
 // GenerateFrom names the source records of a generate action.
@@ -218,6 +221,14 @@ func checkGenerate(p *Project, a *App, w *Workflow, t *Transition, g *GenerateAc
 	}
 	if len(missing) > 0 {
 		ps.Addf(g.Pos, "%s: required fields of %s have no default and are not set: %s", where, g.Target.Name, strings.Join(missing, ", "))
+	}
+	if g.Unless != "" {
+		g.UnlessParams = FilterParams(g.Unless)
+		for _, name := range g.UnlessParams {
+			if _, set := g.Set[name]; !set {
+				ps.Addf(pos("unless"), "%s: unless uses $%s, but set gives no value for field %s", where, name, name)
+			}
+		}
 	}
 }
 
