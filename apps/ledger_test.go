@@ -119,10 +119,11 @@ func TestShippedLedger(t *testing.T) {
 		agClerk  = actingAs("a1", "agency_clerk", "104001")
 		agRev    = actingAs("a2", "agency_reviewer", "104001")
 		treasury = actingAs("t1", "treasury", "")
+		deptRev  = actingAs("d1", "dept_reviewer", "104")
 		bank     = actingAs("k1", "bank", "")
 	)
 	ev := func(path, event string) string { return path + "/events/" + event }
-	const ind, pay1, pay2 = "/api/indicator/indicator/1", "/api/payment/payment/1", "/api/payment/payment/2"
+	const ind, pay1, pay2, plan = "/api/indicator/indicator/1", "/api/payment/payment/1", "/api/payment/payment/2", "/api/payment/plan/1"
 	payment := map[string]any{"year": 2026, "division": "510000000", "indicator": 1, "agency": "104001",
 		"func_class": "2050201", "gov_econ": "50201", "dept_econ": "30201", "fund_nature": "11",
 		"payer_name": "四川省教育厅", "payer_account": "510101000000001", "payer_bank": "102651000011",
@@ -185,6 +186,27 @@ func TestShippedLedger(t *testing.T) {
 			{Name: "submit the increase", Method: "POST", Path: ev("/api/indicator/adjustment/1", "submit"), Headers: clerk, Status: 200},
 			{Name: "approve the increase", Method: "POST", Path: ev("/api/indicator/adjustment/1", "approve"), Headers: office, Status: 200},
 			{Name: "increased", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: map[string]any{"approved": "1050000.00", "available": "1050000.00"}},
+
+			// A spending plan: finance approves less than requested, as an input of its event.
+			{Name: "plan", Method: "POST", Path: "/api/payment/plan", Headers: agClerk, Status: 201,
+				Body: with(payment, "month", 3, "requested_amount", "100000.00", "amount", nil, "payer_name", nil, "payer_account", nil, "payer_bank", nil,
+					"payee_name", nil, "payee_account", nil, "payee_bank", nil, "settlement_method", nil, "payment_method", nil, "purpose", nil)},
+			{Name: "plan submit reserves the request", Method: "POST", Path: ev(plan, "submit"), Headers: agClerk, Status: 200},
+			{Name: "requested reserved", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: balance("100000.00", "0.00", "950000.00")},
+			{Name: "plan agency review", Method: "POST", Path: ev(plan, "agency_review"), Headers: agRev, Status: 200},
+			{Name: "plan department review", Method: "POST", Path: ev(plan, "dept_review"), Headers: deptRev, Status: 200},
+			{Name: "approve without an amount", Method: "POST", Path: ev(plan, "approve"), Headers: treasury, Status: 422,
+				Want: map[string]any{"error.fields._record.0": "请填写批复金额"}},
+			{Name: "approve more than requested", Method: "POST", Path: ev(plan, "approve"), Headers: treasury, Status: 422,
+				Body: map[string]any{"values": map[string]any{"approved_amount": "100000.01"}}},
+			{Name: "approve with a field the event does not take", Method: "POST", Path: ev(plan, "approve"), Headers: treasury, Status: 400,
+				Body: map[string]any{"values": map[string]any{"requested_amount": "1.00"}}, Want: map[string]any{"error.field_codes.requested_amount.0": "not_input"}},
+			{Name: "approve less", Method: "POST", Path: ev(plan, "approve"), Headers: treasury, Status: 200,
+				Body: map[string]any{"values": map[string]any{"approved_amount": "80000.00"}}, Want: map[string]any{"state": "approved", "approved_amount": "80000.00", "plan_amount": "80000.00"}},
+			{Name: "the indicator spent the approved amount, the rest is free again", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200,
+				Want: balance("0.00", "80000.00", "970000.00")},
+			{Name: "the plan is an account of its approved amount", Method: "GET", Path: plan + "/balance", Headers: agClerk, Status: 200,
+				Want: map[string]any{"approved": "80000.00", "available": "80000.00"}},
 		}
 		for _, sc := range scenarios {
 			apitest.Run(t, app, sc)

@@ -7,7 +7,7 @@ import (
 
 // The workflow routes of a record:
 //
-//	POST /api/{app}/{entity}/{id}/events/{event}   {"comment": "…"} (optional body)
+//	POST /api/{app}/{entity}/{id}/events/{event}   {"comment": "…", "values": {…}} (optional body)
 //	GET  /api/{app}/{entity}/{id}/events            the events this actor may fire now
 //	GET  /api/{app}/{entity}/{id}/history           every transition, oldest first
 //
@@ -22,32 +22,43 @@ func (s *Server) mountWorkflow(api fiber.Router) {
 	api.Get("/:id/history", s.recordHistory)
 }
 
-// eventComment reads the optional {"comment": "…"} body of an event.
-func eventComment(body []byte) (string, error) {
+// eventBody reads the optional {"comment": "…", "values": {field: value}}
+// body of an event: values are the transition's input fields.
+func eventBody(body []byte) (string, map[string]any, error) {
 	if len(body) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
 	input, err := decodeObject(body)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	verr := &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{}}
 	comment := ""
+	var values map[string]any
 	for k, v := range input {
-		switch text, ok := v.(string); {
-		case k != "comment":
-			verr.Fields[k] = append(verr.Fields[k], engine.FieldError{Code: "unknown_field", Message: "事件只接受 comment（意见）"})
-		case v == nil:
-		case !ok:
-			verr.Fields[k] = append(verr.Fields[k], engine.FieldError{Code: "type", Message: "意见应为文本"})
+		switch k {
+		case "comment":
+			switch text, ok := v.(string); {
+			case v == nil:
+			case !ok:
+				verr.Fields[k] = append(verr.Fields[k], engine.FieldError{Code: "type", Message: "意见应为文本"})
+			default:
+				comment = text
+			}
+		case "values":
+			obj, ok := v.(map[string]any)
+			if v != nil && !ok {
+				verr.Fields[k] = append(verr.Fields[k], engine.FieldError{Code: "type", Message: "values 应为对象：{字段: 值}"})
+			}
+			values = obj
 		default:
-			comment = text
+			verr.Fields[k] = append(verr.Fields[k], engine.FieldError{Code: "unknown_field", Message: "事件只接受 comment（意见）和 values（本环节填写的字段）"})
 		}
 	}
 	if len(verr.Fields) > 0 {
-		return "", verr
+		return "", nil, verr
 	}
-	return comment, nil
+	return comment, values, nil
 }
 
 func (s *Server) fireEvent(c *fiber.Ctx) error {
@@ -55,12 +66,12 @@ func (s *Server) fireEvent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	comment, err := eventComment(c.Body())
+	comment, values, err := eventBody(c.Body())
 	if err != nil {
 		return err
 	}
 	ctx := requestContext(c)
-	res, err := s.rt.FireEvent(ctx, actor, e.App.Name, e.Name, id, c.Params("event"), comment)
+	res, err := s.rt.FireWith(ctx, actor, e.App.Name, e.Name, id, c.Params("event"), comment, values)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func (rt *Runtime) fireImported(ctx context.Context, tx *sql.Tx, s *entityStore,
 		if msg := m.guardFailure(s.entity, t, rec, SystemActor); msg != "" {
 			return &ValidationError{Fields: map[string][]FieldError{ImportEventsColumn: {{Code: "guard", Message: fmt.Sprintf("事件 %s：%s", event, msg)}}}}
 		}
-		next, err := rt.applyTransition(ctx, tx, s, SystemActor, t, rec, rt.now().UTC().Truncate(time.Microsecond), importEventComment)
+		next, err := rt.applyTransition(ctx, tx, s, SystemActor, t, rec, rt.now().UTC().Truncate(time.Microsecond), importEventComment, nil)
 		if err != nil {
 			return err
 		}

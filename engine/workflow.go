@@ -143,6 +143,14 @@ func (rt *Runtime) Fire(ctx context.Context, actor Actor, app, entity string, id
 // (ValidationError), and a second approval by the same user towards a quorum
 // (ConflictError "duplicate_approval").
 func (rt *Runtime) FireEvent(ctx context.Context, actor Actor, app, entity string, id int64, event, comment string) (*FireResult, error) {
+	return rt.FireWith(ctx, actor, app, entity, id, event, comment, nil)
+}
+
+// FireWith is FireEvent with the values of the transition's input fields
+// (what the actor decides with the event, such as the approved amount):
+// parsed by their field types, seen by the guard, and written with the
+// transition. A field the transition does not take is refused.
+func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string, id int64, event, comment string, input map[string]any) (*FireResult, error) {
 	s, err := rt.store(app, entity)
 	if err != nil {
 		return nil, err
@@ -188,10 +196,26 @@ func (rt *Runtime) FireEvent(ctx context.Context, actor Actor, app, entity strin
 		if t.Comment == "required" && comment == "" {
 			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: fmt.Sprintf("“%s”须填写意见", transitionLabel(t))}}}}
 		}
+		inputs, err := eventInputs(e, t, input, func(f string) bool { return rt.Access.Hidden(actor, e, f) })
+		if err != nil {
+			return err
+		}
 		if err := rt.loadRefs(ctx, tx, e, old); err != nil {
 			return err
 		}
-		if msg := m.guardFailure(e, t, old, actor); msg != "" {
+		guarded := old
+		if len(inputs) > 0 {
+			cp := *old
+			cp.Values = make(map[string]any, len(old.Values))
+			for k, v := range old.Values {
+				cp.Values[k] = v
+			}
+			for k, v := range inputs {
+				cp.Values[k] = v
+			}
+			guarded = &cp
+		}
+		if msg := m.guardFailure(e, t, guarded, actor); msg != "" {
 			return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "guard", Message: msg}}}}
 		}
 		if err := rt.checkBlocks(ctx, tx, e, old, event); err != nil {
@@ -220,7 +244,7 @@ func (rt *Runtime) FireEvent(ctx context.Context, actor Actor, app, entity strin
 				return rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: id, Action: event, Actor: actor.User, At: now, Changes: changes, DefVersion: rt.Project.Hash})
 			}
 		}
-		rec, err := rt.applyTransition(ctx, tx, s, actor, t, old, now, comment)
+		rec, err := rt.applyTransition(ctx, tx, s, actor, t, old, now, comment, inputs)
 		if err != nil {
 			return err
 		}
@@ -236,10 +260,13 @@ func (rt *Runtime) FireEvent(ctx context.Context, actor Actor, app, entity strin
 // applyTransition makes the state change of t on old: set fields, stamp a
 // number, validate, write the record, its history and audit rows, consume
 // the step's approvals, and apply effects.
-func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, t *metamodel.Transition, old *Record, now time.Time, comment string) (*Record, error) {
+func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, t *metamodel.Transition, old *Record, now time.Time, comment string, inputs map[string]any) (*Record, error) {
 	e := s.entity
 	values := make(map[string]any, len(old.Values))
 	for k, v := range old.Values {
+		values[k] = v
+	}
+	for k, v := range inputs {
 		values[k] = v
 	}
 	if err := setFields(e, t, old, actor, values); err != nil {
@@ -542,6 +569,8 @@ type EventOption struct {
 	// Quorum and Approvals count distinct approvals for quorum transitions.
 	Quorum    int `json:"quorum,omitempty"`
 	Approvals int `json:"approvals,omitempty"`
+	// Input names the fields the actor fills in with the event.
+	Input []string `json:"input,omitempty"`
 }
 
 // AvailableEvents lists the events actor may fire on record id in its
@@ -583,8 +612,10 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 		if reason != "" {
 			continue
 		}
-		opt := EventOption{Event: t.Event, Label: transitionLabel(t), To: t.To, ToLabel: stateLabel(m.w, t.To), CommentRequired: t.Comment == "required", Available: true}
-		if msg := m.guardFailure(e, t, rec, actor); msg != "" {
+		opt := EventOption{Event: t.Event, Label: transitionLabel(t), To: t.To, ToLabel: stateLabel(m.w, t.To), CommentRequired: t.Comment == "required", Available: true, Input: t.Input}
+		// A guard over the event's own inputs can only be judged with them,
+		// at fire time: such an event stays available.
+		if msg := m.guardFailure(e, t, rec, actor); msg != "" && len(t.Input) == 0 {
 			opt.Available, opt.Reason = false, msg
 		}
 		if opt.Available {
@@ -762,4 +793,41 @@ func roleLabels(a *metamodel.App, roles []string) string {
 		out = append(out, "“"+label+"”")
 	}
 	return strings.Join(out, "、")
+}
+
+// eventInputs parses the values given with an event: only the transition's
+// input fields, none hidden from the actor, each by its field type.
+func eventInputs(e *metamodel.Entity, t *metamodel.Transition, input map[string]any, hidden func(string) bool) (map[string]any, error) {
+	if len(input) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]any, len(input))
+	verr := &ValidationError{}
+	for key, raw := range input {
+		f := e.Field(key)
+		if f == nil || !slices.Contains(t.Input, key) || hidden(key) {
+			verr.Malformed = true
+			takes := "不接受任何字段"
+			if len(t.Input) > 0 {
+				takes = "只接受 " + strings.Join(t.Input, "、")
+			}
+			verr.add(key, "not_input", "“%s”%s", transitionLabel(t), takes)
+			continue
+		}
+		if raw == nil || raw == "" {
+			out[key] = nil
+			continue
+		}
+		v, err := f.Kind.Parse(f, raw)
+		if err != nil {
+			ie := metamodel.AsInputError(err)
+			verr.add(key, ie.Code, "%s", ie.Message)
+			continue
+		}
+		out[key] = v
+	}
+	if !verr.empty() {
+		return nil, verr
+	}
+	return out, nil
 }

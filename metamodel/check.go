@@ -81,6 +81,7 @@ func check(p *Project, ps *Problems) {
 	checkBlocks(p, ps)
 	checkRefsUse(p, ps)
 	checkCodeCallsAll(p, ps)
+	checkTransitionInputs(p, ps)
 }
 
 // nameRule explains namePattern; load.go uses it for app folders.

@@ -280,6 +280,7 @@ type Transition struct {
 	Quorum       int               `yaml:"quorum" desc:"Distinct approvals needed before the transition happens."`
 	Comment      string            `yaml:"comment" desc:"required when a comment must be given."`
 	Set          map[string]string `yaml:"set" desc:"Fields set on success, each from an expression."`
+	Input        []string          `yaml:"input" desc:"Fields the actor fills in when firing the event (the approved amount), validated like an edit; read-only fields may be listed: the event is the one place they are written."`
 	Number       *NumberAction     `yaml:"number" desc:"Stamps a number from a sequence on success: {field, format, per}."`
 	Generate     []*GenerateAction `yaml:"generate" desc:"Records created on success, in the same transaction: one, one per source record (from), or count of them."`
 

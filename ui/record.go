@@ -48,6 +48,14 @@ type eventView struct {
 	Progress              string
 	Error                 string
 	CommentText           string
+	// Inputs are the fields the user fills in with the event.
+	Inputs []eventInput
+}
+
+// eventInput is one field filled in with an event: a text input checked by
+// the server exactly like an edit (money accepts only valid amounts).
+type eventInput struct {
+	Name, Label, Value, Pattern, Help string
 }
 
 type historyView struct {
@@ -156,6 +164,17 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 			if ev.Quorum > 1 {
 				item.Progress = fmt.Sprintf("%d/%d", ev.Approvals, ev.Quorum)
 			}
+			for _, name := range ev.Input {
+				f := e.Field(name)
+				if f == nil {
+					continue
+				}
+				in := eventInput{Name: name, Label: r.lang.FieldLabel(f), Value: inputValue(f, rec.Values[name], u.opts.Location), Help: f.Help}
+				if c := f.Kind.Column(f); c.Kind == metamodel.ColumnScaled {
+					in.Pattern = moneyPattern(c.Scale)
+				}
+				item.Inputs = append(item.Inputs, in)
+			}
 			view.Events = append(view.Events, item)
 		}
 		h, err := u.rt.History(ctx, r.actor, e.App.Name, e.Name, rec.ID)
@@ -263,7 +282,17 @@ func (u *UI) fire(r *request) error {
 	if key := r.c.FormValue("_idempotency"); key != "" {
 		ctx = engine.WithIdempotencyKey(ctx, "ui:"+key)
 	}
-	res, err := u.rt.FireEvent(ctx, r.actor, e.App.Name, e.Name, id, event, comment)
+	// The event's input fields come as form values named input.FIELD.
+	var values map[string]any
+	r.c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if name, ok := strings.CutPrefix(string(k), "input."); ok {
+			if values == nil {
+				values = map[string]any{}
+			}
+			values[name] = string(v)
+		}
+	})
+	res, err := u.rt.FireWith(ctx, r.actor, e.App.Name, e.Name, id, event, comment, values)
 	if err == nil {
 		label := event
 		if e.Workflow != nil {
@@ -306,6 +335,12 @@ func (u *UI) fire(r *request) error {
 	for i := range view.Events {
 		if view.Events[i].Event == event {
 			view.Events[i].Error, view.Events[i].CommentText, placed = msg, comment, true
+			// Keep what the user typed into the event's inputs.
+			for j, in := range view.Events[i].Inputs {
+				if v, ok := values[in.Name].(string); ok {
+					view.Events[i].Inputs[j].Value = v
+				}
+			}
 		}
 	}
 	if !placed {

@@ -91,6 +91,8 @@ func sharedComponents() components {
 		Description: "The body of a workflow event.",
 		Properties: orderedOf(
 			"comment", &schema{Type: "string", MaxLength: ptr(maxTextLength), Nullable: true, Description: "Why; required by events whose comment_required is true."},
+			"values", &schema{Type: "object", Nullable: true, AdditionalProperties: true,
+				Description: "Values of the transition's input fields (what the actor decides with the event, such as the approved amount), in the fields' JSON forms; a field the transition does not take is refused (400)."},
 		),
 		AdditionalProperties: false,
 	})

@@ -94,6 +94,7 @@ func addWorkflowSchemas(schemas *ordered[*schema], e *metamodel.Entity) {
 						"reason", &schema{Type: "string", Description: "Why the event is not available; present only then."},
 						"quorum", &schema{Type: "integer", Description: "Distinct approvals the event needs; present only for an event with a quorum."},
 						"approvals", &schema{Type: "integer", Description: "Approvals collected so far towards the quorum; left out while there are none."},
+						"input", &schema{Type: "array", Items: &schema{Type: "string"}, Description: "Fields the caller fills in with the event (sent as values); present only for events that take some."},
 					),
 				},
 			},
