@@ -543,7 +543,11 @@ func TestShippedDisasterAPI(t *testing.T) {
 		// The public disclosure list, without login.
 		grWant(t, "public disclosure", grReportRow(t, app, "/api/public/reports/disaster/disclosure", nil, "code", "LD2026901"),
 			map[string]any{"name": "泸定县磨西镇安置点配套道路", "allocated": "600000.00", "paid": "280000.00", "progress": "20.00"})
+		// Beneficiaries are published masked, and cannot be looked up by name or ID.
+		grWant(t, "public beneficiary list", grReportRow(t, app, "/api/public/reports/disaster/beneficiaries_public", nil, "id_no", "5133**********1023"),
+			map[string]any{"name": "杨*明", "amount": "12000.00"})
 		for _, sc := range []apitest.Scenario{
+			{Name: "no lookup by ID number", Method: "GET", Path: "/api/public/reports/disaster/beneficiaries_public" + grFilter("id_no = '513322196203151023'"), Status: 400},
 			{Name: "only public reports are public", Method: "GET", Path: "/api/public/reports/disaster/warnings", Status: 404},
 			{Name: "the public filters on what the list shows only", Method: "GET", Path: "/api/public/reports/disaster/disclosure" + grFilter("disaster = '2022090501'"), Status: 400},
 			{Name: "records are not public", Method: "GET", Path: "/api/disaster/project", Status: 403},

@@ -51,7 +51,19 @@ func (rt *Runtime) PublicReport(ctx context.Context, app, name, userFilter strin
 	// entity; the runtime's own Access is left as it is.
 	view := *rt
 	view.Access = publicReportAccess{entity: e}
-	return view.Report(ctx, PublicActor, app, name, userFilter)
+	res, err := view.Report(ctx, PublicActor, app, name, userFilter)
+	if err != nil || len(r.Mask) == 0 {
+		return res, err
+	}
+	for i := range res.Rows {
+		for field, kind := range r.Mask {
+			if v, ok := res.Rows[i].Values[field].(string); ok {
+				res.Rows[i].Values[field] = metamodel.Mask(kind, v)
+			}
+			delete(res.Rows[i].Labels, field)
+		}
+	}
+	return res, nil
 }
 
 // publicReportAccess allows reading one entity, without data scope, and

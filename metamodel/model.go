@@ -344,13 +344,14 @@ type Report struct {
 	NamePos  Pos
 	Pos      Pos
 	At       map[string]Pos
-	Title    string     `yaml:"title" desc:"Label (zh-CN)."`
-	Entity   string     `yaml:"entity" desc:"The entity summarised."`
-	GroupBy  []string   `yaml:"group_by" desc:"Fields to group by."`
-	Measures []*Measure `yaml:"measures" desc:"Columns computed per group."`
-	Filters  []string   `yaml:"filters" desc:"Fields the report may be filtered on."`
-	Where    string     `yaml:"where" desc:"A fixed condition in the filter language (docs/filter.md) every counted record meets, e.g. state = 'released'."`
-	Public   bool       `yaml:"public" desc:"Served without login at GET /api/public/reports/{app}/{report}: its groups and measures only, to anyone (public disclosure)."`
+	Title    string            `yaml:"title" desc:"Label (zh-CN)."`
+	Entity   string            `yaml:"entity" desc:"The entity summarised."`
+	GroupBy  []string          `yaml:"group_by" desc:"Fields to group by."`
+	Measures []*Measure        `yaml:"measures" desc:"Columns computed per group."`
+	Filters  []string          `yaml:"filters" desc:"Fields the report may be filtered on."`
+	Where    string            `yaml:"where" desc:"A fixed condition in the filter language (docs/filter.md) every counted record meets, e.g. state = 'released'."`
+	Public   bool              `yaml:"public" desc:"Served without login at GET /api/public/reports/{app}/{report}: its groups and measures only, to anyone (public disclosure)."`
+	Mask     map[string]string `yaml:"mask" desc:"Public reports: group_by fields shown masked, by kind — name (张*明), id (5133**********1023), account or phone (last 4 digits): personal data disclosed without identifying anyone."`
 }
 
 // Measure is one column of a report.

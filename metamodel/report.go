@@ -47,6 +47,7 @@ func checkReport(a *App, r *Report, ps *Problems) {
 	if len(r.Measures) == 0 {
 		ps.Addf(r.NamePos, "report %s: needs at least one measure", r.Name)
 	}
+	checkReportMasks(r, e, ps)
 	names := map[string]bool{}
 	env := map[string]any{}
 	for i, m := range r.Measures {
