@@ -28,8 +28,11 @@ import (
 // (session.go).
 type Auth struct {
 	Users *engine.Users
-	// SecureCookie marks the session cookie Secure (sent over HTTPS only):
-	// set it wherever users reach the server over HTTPS.
+	// SecureCookie marks the session and CSRF cookies Secure, so that a
+	// browser sends them over HTTPS only. It must be set wherever users reach
+	// the server over HTTPS, also when a reverse proxy terminates TLS and
+	// the server itself speaks plain HTTP (growth serve --secure-cookies);
+	// it is off by default so that http://127.0.0.1:8080 works as it is.
 	SecureCookie bool
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -414,4 +415,84 @@ func TestLoginAddressBehindProxy(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSecureCookies(t *testing.T) {
+	p := enginetest.Load(t, authDefs)
+	for _, secure := range []bool{false, true} {
+		t.Run(fmt.Sprintf("secure=%v", secure), func(t *testing.T) {
+			s := startAuthServer(t, engine.SQLite, p)
+			s.auth.SecureCookie = secure
+			s.addUser("clerk1", "101001", "grants.clerk")
+			s.app.Get("/ui/login", func(c *fiber.Ctx) error {
+				token, err := s.auth.CSRFToken(c)
+				if err != nil {
+					return err
+				}
+				return c.SendString(token)
+			})
+			s.app.Post("/ui/login", func(c *fiber.Ctx) error {
+				if _, err := s.auth.LoginWithCookie(c, c.FormValue("username"), c.FormValue("password")); err != nil {
+					return err
+				}
+				return c.SendString("ok")
+			})
+			s.app.Post("/ui/logout", func(c *fiber.Ctx) error {
+				if err := s.auth.LogoutCookie(c); err != nil {
+					return err
+				}
+				return c.SendString("bye")
+			})
+			b := &browser{t: t, app: s.app, cookies: map[string]*http.Cookie{}}
+			// Every cookie the session sets or clears carries the flag.
+			check := func(resp *http.Response, what string, names ...string) {
+				t.Helper()
+				set := map[string]*http.Cookie{}
+				for _, c := range resp.Cookies() {
+					set[c.Name] = c
+				}
+				for _, name := range names {
+					c := set[name]
+					if c == nil {
+						t.Errorf("%s: no Set-Cookie for %s", what, name)
+						continue
+					}
+					if c.Secure != secure {
+						t.Errorf("%s: cookie %s Secure=%v, want %v", what, name, c.Secure, secure)
+					}
+				}
+			}
+			resp, pre := b.do("GET", "/ui/login", nil, nil)
+			check(resp, "login page", apps.PreSessionCookie)
+			resp, body := b.do("POST", "/ui/login", url.Values{"username": {"clerk1"}, "password": {"clerk1-password"}, apps.CSRFField: {pre}}, nil)
+			if resp.StatusCode != 200 {
+				t.Fatalf("login: %d %s", resp.StatusCode, body)
+			}
+			check(resp, "login", apps.SessionCookie, apps.PreSessionCookie)
+			resp, body = b.do("POST", "/ui/logout", url.Values{apps.CSRFField: {apps.CSRFTokenFor(b.cookies[apps.SessionCookie].Value)}}, nil)
+			if resp.StatusCode != 200 {
+				t.Fatalf("logout: %d %s", resp.StatusCode, body)
+			}
+			check(resp, "logout", apps.SessionCookie)
+		})
+	}
+}
+
+func TestSessionIdleOverHTTP(t *testing.T) {
+	p := enginetest.Load(t, authDefs)
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		s := startAuthServer(t, d, p)
+		s.addUser("clerk1", "101001", "grants.clerk")
+		bearer := s.login("clerk1")
+		idle := s.users.Policy.SessionIdle
+		// Requests keep the session alive past the idle limit …
+		for i := 0; i < 3; i++ {
+			s.now = s.now.Add(idle - time.Minute)
+			apitest.Run(t, s.app, apitest.Scenario{Name: "busy", Method: "GET", Path: "/api/grants/grant", Headers: bearer, Status: 200})
+		}
+		// … and a pause as long as the limit ends it, like an expired one.
+		s.now = s.now.Add(idle)
+		apitest.Run(t, s.app, apitest.Scenario{Name: "idle", Method: "GET", Path: "/api/auth/me", Headers: bearer, Status: 401,
+			Want: map[string]any{"error.code": "unauthorized", "error.message": "长时间未操作，登录已过期，请重新登录"}})
+	})
 }

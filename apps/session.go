@@ -44,19 +44,27 @@ func (a *Auth) LoginWithCookie(c *fiber.Ctx, username, password string) (*engine
 		return nil, err
 	}
 	a.SetSessionCookie(c, s)
-	c.ClearCookie(PreSessionCookie)
+	a.clearCookie(c, PreSessionCookie, fiber.CookieSameSiteStrictMode)
 	return s, nil
 }
 
 // SetSessionCookie sends the session's token as the HttpOnly session cookie,
-// expiring with the session.
+// expiring with the session (the server also ends it sooner when it goes
+// unused: LoginPolicy.SessionIdle), and Secure when Auth.SecureCookie is set.
 func (a *Auth) SetSessionCookie(c *fiber.Ctx, s *engine.Session) {
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: s.Token, Path: "/", Expires: s.ExpiresAt, HTTPOnly: true, Secure: a.SecureCookie, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
 // ClearSessionCookie tells the browser to forget the session cookie.
 func (a *Auth) ClearSessionCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1, HTTPOnly: true, Secure: a.SecureCookie, SameSite: fiber.CookieSameSiteLaxMode})
+	a.clearCookie(c, SessionCookie, fiber.CookieSameSiteLaxMode)
+}
+
+// clearCookie expires a cookie with the attributes it was set with: a
+// browser may keep a Secure cookie that a non-Secure Set-Cookie tries to
+// replace.
+func (a *Auth) clearCookie(c *fiber.Ctx, name, sameSite string) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1, HTTPOnly: true, Secure: a.SecureCookie, SameSite: sameSite})
 }
 
 // ActorFromCookie returns the actor of the request's session cookie. It does

@@ -26,14 +26,20 @@ type LoginPolicy struct {
 	MaxAddressFailures int
 	// Window is how far back failures count.
 	Window time.Duration
-	// SessionTTL is how long a session lasts from login.
+	// SessionTTL is how long a session lasts from login, however busy.
 	SessionTTL time.Duration
+	// SessionIdle ends a session unused for this long, before its TTL: a
+	// workstation left logged in over lunch is not open all afternoon. Use
+	// is recorded at most once every SessionTouchInterval (user_session.go).
+	SessionIdle time.Duration
 }
 
 // DefaultLoginPolicy: five failures lock a name for up to 15 minutes; the
 // fourth and fifth attempts wait 1 and 2 seconds; thirty failures lock an
-// address; sessions last 8 hours (a working day).
-var DefaultLoginPolicy = LoginPolicy{MaxFailures: 5, SlowAfter: 3, MaxAddressFailures: 30, Window: 15 * time.Minute, SessionTTL: 8 * time.Hour}
+// address; sessions last 8 hours (a working day) and end after 30 minutes
+// unused.
+var DefaultLoginPolicy = LoginPolicy{MaxFailures: 5, SlowAfter: 3, MaxAddressFailures: 30, Window: 15 * time.Minute,
+	SessionTTL: 8 * time.Hour, SessionIdle: 30 * time.Minute}
 
 // TooManyAttemptsError is a login refused before the password is even
 // checked, because of earlier failures. Code is "locked" (the name) or

@@ -28,11 +28,23 @@ const (
 // Session is a logged-in user's session. Token is set only when the session
 // is created: the store keeps its SHA-256 hash, never the token.
 type Session struct {
-	Token     string
-	Kind      SessionKind
-	User      *User
-	ExpiresAt time.Time
+	Token string
+	Kind  SessionKind
+	User  *User
+	// ExpiresAt is the end of the session however busy (LoginPolicy.SessionTTL
+	// after login); it ends sooner when unused for LoginPolicy.SessionIdle
+	// after LastUsedAt.
+	ExpiresAt  time.Time
+	LastUsedAt time.Time
 }
+
+// SessionTouchInterval is how stale a session's recorded last use may get
+// before a request records it again. Recording every request would make
+// every read a database write (on SQLite, through the one writer); once a
+// minute costs one small UPDATE per user per minute. The price: the idle
+// limit counts from the last recorded use, so a session can end up to this
+// much before SessionIdle has passed since its very last request.
+const SessionTouchInterval = time.Minute
 
 // tokenBytes is the entropy of a session token.
 const tokenBytes = 32
@@ -66,6 +78,7 @@ var (
 	errNoCredentials   = fmt.Errorf("%w: 请先登录", ErrUnauthorized)
 	errBadToken        = fmt.Errorf("%w: 登录凭据无效，请重新登录", ErrUnauthorized)
 	errSessionExpired  = fmt.Errorf("%w: 登录已过期，请重新登录", ErrUnauthorized)
+	errSessionIdle     = fmt.Errorf("%w: 长时间未操作，登录已过期，请重新登录", ErrUnauthorized)
 	errSessionRevoked  = fmt.Errorf("%w: 登录已注销，请重新登录", ErrUnauthorized)
 	errAccountDisabled = fmt.Errorf("%w: 账户已停用，请联系管理员", ErrUnauthorized)
 )
@@ -80,11 +93,11 @@ func (u *Users) startSession(ctx context.Context, tx *sql.Tx, user *User, kind S
 	if ttl <= 0 {
 		ttl = DefaultLoginPolicy.SessionTTL
 	}
-	s := &Session{Token: token, Kind: kind, User: user, ExpiresAt: now.Add(ttl)}
+	s := &Session{Token: token, Kind: kind, User: user, ExpiresAt: now.Add(ttl), LastUsedAt: now}
 	ph := u.db.Placeholder
-	_, err = tx.ExecContext(ctx, `INSERT INTO growth_sessions (token_hash, user_id, kind, address, created_at, expires_at) VALUES (`+
-		ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`, `+ph(6)+`)`,
-		hash, user.ID, string(kind), address, u.db.timeArg(now), u.db.timeArg(s.ExpiresAt))
+	_, err = tx.ExecContext(ctx, `INSERT INTO growth_sessions (token_hash, user_id, kind, address, created_at, expires_at, last_used_at) VALUES (`+
+		ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`, `+ph(6)+`, `+ph(7)+`)`,
+		hash, user.ID, string(kind), address, u.db.timeArg(now), u.db.timeArg(s.ExpiresAt), u.db.timeArg(now))
 	if err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
@@ -93,14 +106,48 @@ func (u *Users) startSession(ctx context.Context, tx *sql.Tx, user *User, kind S
 
 // Authenticate returns the actor of a session token of the given kind, with
 // the user's roles and org as they are now (a change by an admin applies to
-// the next request). A missing, malformed, unknown, expired or revoked
-// token, or a disabled user, is an error wrapping ErrUnauthorized.
+// the next request). A missing, malformed, unknown, expired, idle or revoked
+// token, or a disabled user, is an error wrapping ErrUnauthorized. Each
+// success is a use of the session that keeps it from going idle, recorded
+// when the last record is SessionTouchInterval old.
 func (u *Users) Authenticate(ctx context.Context, token string, kind SessionKind) (Actor, error) {
 	s, err := u.session(ctx, token, kind)
 	if err != nil {
 		return Actor{}, err
 	}
+	if err := u.touch(ctx, token, s); err != nil {
+		return Actor{}, err
+	}
 	return s.User.Actor(), nil
+}
+
+// idleLimit is the policy's idle limit, or the default one.
+func (u *Users) idleLimit() time.Duration {
+	if u.Policy.SessionIdle > 0 {
+		return u.Policy.SessionIdle
+	}
+	return DefaultLoginPolicy.SessionIdle
+}
+
+// touch records a use of s now, unless the recorded one is recent enough.
+// With a short idle limit (tests, a strict policy) it records more often,
+// so that the slack stays well below the limit.
+func (u *Users) touch(ctx context.Context, token string, s *Session) error {
+	now := u.now()
+	every := min(SessionTouchInterval, u.idleLimit()/4)
+	if now.Sub(s.LastUsedAt) < every {
+		return nil
+	}
+	ph := u.db.Placeholder
+	// Never backwards: a slower request of the same session may arrive later
+	// with an earlier clock reading.
+	_, err := u.db.Write.ExecContext(ctx, `UPDATE growth_sessions SET last_used_at = `+ph(1)+` WHERE token_hash = `+ph(2)+` AND (last_used_at IS NULL OR last_used_at < `+ph(3)+`)`,
+		u.db.timeArg(now), hashToken(strings.TrimSpace(token)), u.db.timeArg(now))
+	if err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	s.LastUsedAt = now
+	return nil
 }
 
 // session looks a token up and checks it.
@@ -113,16 +160,16 @@ func (u *Users) session(ctx context.Context, token string, kind SessionKind) (*S
 		return nil, errBadToken
 	}
 	ph := u.db.Placeholder
-	row := u.db.Read.QueryRowContext(ctx, `SELECT s.kind, s.expires_at, s.revoked_at, u.id, u.name, u.display_name, u.org, u.roles, u.enabled, u.created_at, u.updated_at
+	row := u.db.Read.QueryRowContext(ctx, `SELECT s.kind, s.expires_at, s.revoked_at, COALESCE(s.last_used_at, s.created_at), u.id, u.name, u.display_name, u.org, u.roles, u.enabled, u.created_at, u.updated_at
 FROM growth_sessions s JOIN growth_users u ON u.id = s.user_id WHERE s.token_hash = `+ph(1), hashToken(token))
 	var (
-		sessionKind       string
-		expires, revoked  any
-		user              = &User{}
-		roles             string
-		enabled, cat, uat any
+		sessionKind                string
+		expires, revoked, lastUsed any
+		user                       = &User{}
+		roles                      string
+		enabled, cat, uat          any
 	)
-	err := row.Scan(&sessionKind, &expires, &revoked, &user.ID, &user.Name, &user.DisplayName, &user.Org, &roles, &enabled, &cat, &uat)
+	err := row.Scan(&sessionKind, &expires, &revoked, &lastUsed, &user.ID, &user.Name, &user.DisplayName, &user.Org, &roles, &enabled, &cat, &uat)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errBadToken
 	}
@@ -139,8 +186,16 @@ FROM growth_sessions s JOIN growth_users u ON u.id = s.user_id WHERE s.token_has
 	if err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
-	if !u.now().Before(exp) {
+	now := u.now()
+	if !now.Before(exp) {
 		return nil, errSessionExpired
+	}
+	used, err := scanTime(lastUsed)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	if !now.Before(used.Add(u.idleLimit())) {
+		return nil, errSessionIdle
 	}
 	if !asBool(enabled) {
 		return nil, errAccountDisabled
@@ -156,7 +211,7 @@ FROM growth_sessions s JOIN growth_users u ON u.id = s.user_id WHERE s.token_has
 	if user.UpdatedAt, err = scanTime(uat); err != nil {
 		return nil, err
 	}
-	return &Session{Kind: kind, User: user, ExpiresAt: exp}, nil
+	return &Session{Kind: kind, User: user, ExpiresAt: exp, LastUsedAt: used}, nil
 }
 
 // Logout revokes the session of token, whatever its kind; a token that is

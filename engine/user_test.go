@@ -285,3 +285,135 @@ func TestDemoUsers(t *testing.T) {
 		t.Errorf("second run should find the users: %v, %v", again, err)
 	}
 }
+
+func TestSessionIdleTimeout(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt, users, clock := startUsers(t, d)
+		ctx := context.Background()
+		if _, err := users.Add(ctx, accAdmin, engine.NewUser{Name: "c1", Password: "password-1", Roles: []string{"grants.clerk"}, Org: "101001"}); err != nil {
+			t.Fatal(err)
+		}
+		login := func() string {
+			t.Helper()
+			s, err := users.Login(ctx, "c1", "password-1", "10.0.0.1", engine.BearerSession)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.Token
+		}
+		use := func(token string) error {
+			_, err := users.Authenticate(ctx, token, engine.BearerSession)
+			return err
+		}
+		// lastUsed is the session's recorded last use: what the idle limit counts from.
+		lastUsed := func() time.Time {
+			t.Helper()
+			var v any
+			if err := rt.DB.Read.QueryRowContext(ctx, `SELECT MAX(last_used_at) FROM growth_sessions`).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			switch x := v.(type) {
+			case time.Time:
+				return x.UTC()
+			case string:
+				tm, err := time.Parse(time.RFC3339Nano, x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tm
+			}
+			t.Fatalf("last_used_at: unexpected %T", v)
+			return time.Time{}
+		}
+		idle := users.Policy.SessionIdle
+		if idle != 30*time.Minute {
+			t.Fatalf("default idle limit %s, want 30m", idle)
+		}
+		isIdle := func(err error) bool {
+			return errors.Is(err, engine.ErrUnauthorized) && strings.Contains(err.Error(), "长时间未操作")
+		}
+
+		t.Run("unused for the idle limit", func(t *testing.T) {
+			token := login()
+			clock.add(idle - time.Second)
+			if err := use(token); err != nil {
+				t.Fatalf("a second before the idle limit: %v", err)
+			}
+			clock.add(idle)
+			if err := use(token); !isIdle(err) {
+				t.Fatalf("unused for the idle limit: err = %v, want unauthorized (idle)", err)
+			}
+			clock.add(time.Minute)
+			if err := use(token); !isIdle(err) {
+				t.Errorf("an idle session stays ended: err = %v", err)
+			}
+		})
+
+		t.Run("use extends it, recorded at most once a minute", func(t *testing.T) {
+			token := login()
+			start := clock.t
+			clock.add(30 * time.Second)
+			if err := use(token); err != nil {
+				t.Fatal(err)
+			}
+			if got := lastUsed(); !got.Equal(start) {
+				t.Errorf("a use 30 s after the last record wrote %s: want no write (still %s)", got, start)
+			}
+			clock.add(40 * time.Second)
+			if err := use(token); err != nil {
+				t.Fatal(err)
+			}
+			if got := lastUsed(); !got.Equal(clock.t) {
+				t.Errorf("a use 70 s after the last record: recorded %s, want %s", got, clock.t)
+			}
+			// Kept busy, the session outlives the idle limit many times over.
+			for i := 0; i < 6; i++ {
+				clock.add(idle - time.Minute)
+				if err := use(token); err != nil {
+					t.Fatalf("use %d, %s after login: %v", i, clock.t.Sub(start), err)
+				}
+			}
+			// The limit counts from the recorded use: a use less than a minute
+			// after it is not recorded, so the session ends idle after the record.
+			recorded := lastUsed()
+			clock.add(30 * time.Second)
+			if err := use(token); err != nil {
+				t.Fatal(err)
+			}
+			clock.t = recorded.Add(idle)
+			if err := use(token); !isIdle(err) {
+				t.Errorf("idle limit after the recorded use: err = %v, want unauthorized (idle)", err)
+			}
+		})
+
+		t.Run("the lifetime still ends a busy session", func(t *testing.T) {
+			token := login()
+			ttl := users.Policy.SessionTTL
+			for elapsed := 20 * time.Minute; elapsed < ttl; elapsed += 20 * time.Minute {
+				clock.add(20 * time.Minute)
+				if err := use(token); err != nil {
+					t.Fatalf("%s after login: %v", elapsed, err)
+				}
+			}
+			clock.add(20 * time.Minute) // exactly the lifetime after login
+			err := use(token)
+			if !errors.Is(err, engine.ErrUnauthorized) || !strings.Contains(err.Error(), "登录已过期") || isIdle(err) {
+				t.Errorf("a busy session at its lifetime: err = %v, want unauthorized (expired)", err)
+			}
+		})
+
+		t.Run("the policy's limit", func(t *testing.T) {
+			users.Policy.SessionIdle = 5 * time.Minute
+			defer func() { users.Policy.SessionIdle = idle }()
+			token := login()
+			clock.add(4 * time.Minute)
+			if err := use(token); err != nil {
+				t.Fatalf("4 of 5 minutes: %v", err)
+			}
+			clock.add(5 * time.Minute)
+			if err := use(token); !isIdle(err) {
+				t.Errorf("5 minutes unused: err = %v, want unauthorized (idle)", err)
+			}
+		})
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -27,8 +28,13 @@ func runServe(args []string) int {
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env GROWTH_TRUSTED_PROXIES)")
 	noSchedules := fs.Bool("no-schedules", false, "do not run the scheduled rules (schedules: in the definitions); growth run-rules runs them once")
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
+	sessionSettings := registerSessionFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	sessions, err := sessionSettings(os.Getenv)
+	if err != nil {
+		return fail("serve", err)
 	}
 	listen := *addr
 	if listen == "" {
@@ -65,8 +71,14 @@ func runServe(args []string) int {
 	if err != nil {
 		return fail("serve", err)
 	}
+	auth.SecureCookie = sessions.secureCookies
+	auth.Users.Policy.SessionIdle = sessions.idle
 	if *proxies == "" {
 		*proxies = os.Getenv("GROWTH_TRUSTED_PROXIES")
+	}
+	if *proxies != "" && !sessions.secureCookies {
+		// A trusted proxy is usually the one that terminates TLS.
+		log.Warn("behind a reverse proxy but the session cookies are not marked Secure: if users reach the server over HTTPS, start with --secure-cookies (GROWTH_SECURE_COOKIES=true)")
 	}
 	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies)})
 	if err != nil {
@@ -94,4 +106,42 @@ func runServe(args []string) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// sessionFlags are serve's settings of the web session.
+type sessionFlags struct {
+	secureCookies bool
+	idle          time.Duration
+}
+
+// registerSessionFlags adds --secure-cookies and --session-idle to fs and
+// returns what resolves them once fs is parsed: a flag given on the command
+// line wins over its environment variable, and a bad value of either stops
+// serve before it starts.
+func registerSessionFlags(fs *flag.FlagSet) func(getenv func(string) string) (sessionFlags, error) {
+	secure := fs.Bool("secure-cookies", false, "mark the session and CSRF cookies Secure (sent over HTTPS only); must be on when users reach the server over HTTPS, such as behind a TLS reverse proxy (env GROWTH_SECURE_COOKIES=true)")
+	idle := fs.Duration("session-idle", engine.DefaultLoginPolicy.SessionIdle, "end a session unused for this long, between 1m and the session lifetime (env GROWTH_SESSION_IDLE)")
+	return func(getenv func(string) string) (sessionFlags, error) {
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		out := sessionFlags{secureCookies: *secure, idle: *idle}
+		if env := getenv("GROWTH_SECURE_COOKIES"); env != "" && !given["secure-cookies"] {
+			b, err := strconv.ParseBool(env)
+			if err != nil {
+				return out, fmt.Errorf("GROWTH_SECURE_COOKIES=%q: want true or false", env)
+			}
+			out.secureCookies = b
+		}
+		if env := getenv("GROWTH_SESSION_IDLE"); env != "" && !given["session-idle"] {
+			d, err := time.ParseDuration(env)
+			if err != nil {
+				return out, fmt.Errorf("GROWTH_SESSION_IDLE=%q: want a duration such as 30m", env)
+			}
+			out.idle = d
+		}
+		if ttl := engine.DefaultLoginPolicy.SessionTTL; out.idle < time.Minute || out.idle > ttl {
+			return out, fmt.Errorf("session idle limit %s: want between 1m and the session lifetime %s", out.idle, ttl)
+		}
+		return out, nil
+	}
 }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"testing"
+	"time"
+)
+
+func TestSessionSettings(t *testing.T) {
+	scenarios := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		secure  bool
+		idle    time.Duration
+		wantErr bool
+	}{
+		{name: "defaults: plain http works", idle: 30 * time.Minute},
+		{name: "flags", args: []string{"--secure-cookies", "--session-idle", "15m"}, secure: true, idle: 15 * time.Minute},
+		{name: "environment", env: map[string]string{"GROWTH_SECURE_COOKIES": "true", "GROWTH_SESSION_IDLE": "45m"}, secure: true, idle: 45 * time.Minute},
+		{name: "a flag wins over the environment", args: []string{"--secure-cookies=false", "--session-idle=10m"},
+			env: map[string]string{"GROWTH_SECURE_COOKIES": "true", "GROWTH_SESSION_IDLE": "45m"}, idle: 10 * time.Minute},
+		{name: "not a boolean", env: map[string]string{"GROWTH_SECURE_COOKIES": "yes please"}, wantErr: true},
+		{name: "not a duration", env: map[string]string{"GROWTH_SESSION_IDLE": "30"}, wantErr: true},
+		{name: "too short", args: []string{"--session-idle", "10s"}, wantErr: true},
+		{name: "longer than the session", args: []string{"--session-idle", "9h"}, wantErr: true},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			resolve := registerSessionFlags(fs)
+			if err := fs.Parse(sc.args); err != nil {
+				t.Fatal(err)
+			}
+			got, err := resolve(func(k string) string { return sc.env[k] })
+			if sc.wantErr {
+				if err == nil {
+					t.Fatalf("got %+v, want an error", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.secureCookies != sc.secure || got.idle != sc.idle {
+				t.Errorf("got secure=%v idle=%s, want secure=%v idle=%s", got.secureCookies, got.idle, sc.secure, sc.idle)
+			}
+		})
+	}
+}
