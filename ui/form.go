@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,6 +67,15 @@ type formField struct {
 	CodeSet   string
 	LeafOnly  bool
 	CodeLabel string
+	// Year is the fiscal year a code must be valid in (0: any year), and
+	// YearInput the id of the form's year input, whose value the pickers
+	// follow where scripts run.
+	Year      int
+	YearInput string
+	// PickURL is what the picker (or a code select, for its options) asks
+	// for codes; BrowseURL the code tree as a page, without scripts.
+	PickURL   string
+	BrowseURL string
 	RefURL    string
 	RefLabel  string
 	Words     string
@@ -167,10 +177,18 @@ type formState struct {
 	record *engine.Record
 	posted map[string]string
 	errors map[string][]string
+	// year is the fiscal year the form's codes must be valid in, and
+	// yearInput the id of the input it is typed in (see formYear).
+	year      int
+	yearInput string
 }
 
 // buildForm fills the layout's fields for r.
 func (u *UI) buildForm(ctx context.Context, r *request, e *metamodel.Entity, st formState) []formSection {
+	st.year = formYear(e, st)
+	if f := e.Field(e.YearField); f != nil && u.writable(r.actor, e, f) {
+		st.yearInput = "f-" + f.Name
+	}
 	sections := u.layout(r.lang, r.actor, e)
 	for _, s := range sections {
 		for _, row := range s.Rows {
@@ -180,6 +198,32 @@ func (u *UI) buildForm(ctx context.Context, r *request, e *metamodel.Entity, st 
 		}
 	}
 	return sections
+}
+
+// formYear is the fiscal year the codes of a form of e must be valid in:
+// the year field as posted, else the record's, else the field's default; 0
+// (any year) for an entity without year_field or a year not known yet. The
+// engine checks codes against the same year when the record is saved.
+func formYear(e *metamodel.Entity, st formState) int {
+	f := e.Field(e.YearField)
+	if f == nil {
+		return 0
+	}
+	if text, ok := st.posted[f.Name]; ok {
+		if y, err := strconv.Atoi(normalizeNumber(text)); err == nil && y > 0 {
+			return y
+		}
+	}
+	var v any
+	if st.record != nil {
+		v = st.record.Values[f.Name]
+	} else {
+		v = defaultValue(f)
+	}
+	if y, ok := v.(int64); ok && y > 0 {
+		return int(y)
+	}
+	return 0
 }
 
 func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff *formField, st formState) {
@@ -246,7 +290,8 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 			ff.Options = append(ff.Options, option{Value: v.Value, Label: l.EnumLabel(f, v.Value), Selected: v.Value == ff.Value})
 		}
 	case "code":
-		u.codeWidget(ff, f)
+		ff.Year, ff.YearInput = st.year, st.yearInput
+		u.codeWidget(l, ff, f)
 	case "file":
 		u.fileWidget(ctx, r, ff, current)
 	case "ref":
@@ -263,8 +308,9 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 }
 
 // codeWidget is a select for a small code set, the tree picker otherwise.
-// Branch codes cannot be chosen where the field takes leaf codes only.
-func (u *UI) codeWidget(ff *formField, f *metamodel.Field) {
+// Both offer only enabled codes valid in the form's year; branch codes
+// cannot be chosen where the field takes leaf codes only.
+func (u *UI) codeWidget(l Lang, ff *formField, f *metamodel.Field) {
 	cs := f.Set
 	if cs == nil {
 		ff.Widget = "text"
@@ -274,21 +320,67 @@ func (u *UI) codeWidget(ff *formField, f *metamodel.Field) {
 	if n := cs.Lookup(ff.Value); n != nil {
 		ff.CodeLabel = n.Name
 	}
+	q := url.Values{}
+	if f.LeafOnly {
+		q.Set("leaf", "1")
+	}
+	if ff.Year > 0 {
+		q.Set("year", strconv.Itoa(ff.Year))
+	}
+	base := "/ui/codes/" + url.PathEscape(cs.Name)
+	ff.BrowseURL = withQuery(base, q)
 	if cs.Len() > smallCodeSet {
 		ff.Widget = "code"
+		q.Set("target", ff.ID)
+		ff.PickURL = withQuery(base, q)
 		return
 	}
 	ff.Widget = "select"
-	ff.Options = []option{{Value: "", Label: ""}}
+	ff.Options = codeOptions(l, cs, f.LeafOnly, ff.Year, ff.Value)
+	ff.PickURL = withQuery(base+"/options", q)
+}
+
+// codeOptions are the options of a code select: the codes a record of year
+// may use, indented by level. The current value stays selected even when it
+// may not be used (a code that has since expired, or a year changed after
+// it was chosen), marked with the reason, so that saving shows the engine's
+// message next to the field instead of silently dropping the value.
+func codeOptions(l Lang, cs *metamodel.CodeSet, leafOnly bool, year int, value string) []option {
+	out := []option{{Value: "", Label: ""}}
+	found := value == ""
 	cs.Walk(func(n *metamodel.CodeNode) {
-		if !n.IsEnabled() {
+		if !offered(n, year) {
 			return
 		}
+		found = found || n.Code.Code == value
 		// Full-width spaces indent the tree in any browser's select.
-		ff.Options = append(ff.Options, option{Value: n.Code.Code, Label: strings.Repeat("　", n.Level-1) + n.Code.Code + " " + n.Name,
-			Selected: n.Code.Code == ff.Value, Disabled: f.LeafOnly && !n.Leaf()})
+		out = append(out, option{Value: n.Code.Code, Label: strings.Repeat("　", n.Level-1) + n.Code.Code + " " + n.Name,
+			Selected: n.Code.Code == value, Disabled: leafOnly && !n.Leaf()})
 	})
+	if !found {
+		label := value
+		if n := cs.Lookup(value); n != nil {
+			label += " " + n.Name + l.T("codes.unusable", year)
+			if !n.IsEnabled() {
+				label = value + " " + n.Name + l.T("codes.disabled")
+			}
+		}
+		out = append(out, option{Value: value, Label: label, Selected: true})
+	}
+	return out
 }
+
+// withQuery is path with q, if any.
+func withQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// offered reports whether a picker offers code n to a record of year (0:
+// any year): enabled, and valid in that year.
+func offered(n *metamodel.CodeNode, year int) bool { return n.IsEnabled() && n.ValidIn(year) }
 
 // moneyPattern is the HTML pattern of an amount: digits with optional
 // thousands separators and at most scale decimals. The server parses the

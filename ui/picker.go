@@ -14,10 +14,14 @@ import (
 // The pickers. A code field of a large code set (fiscal divisions, banks,
 // agencies) is a text input for the code plus a tree that can be browsed a
 // level at a time or searched by code or name; where the field takes leaf
-// codes only, branch codes can be opened but not chosen. A ref field is a
-// number input plus a search over the referenced entity's records, through
-// rt.List with the user's data scope. With htmx the results appear under the
-// input as the user types; without scripts the same URLs are full pages.
+// codes only, branch codes can be opened but not chosen. In a form of an
+// entity with a year_field the tree (and a small set's select) offers only
+// the codes valid in the record's fiscal year (?year=); the engine refuses
+// any other code when the record is saved, which stays the guard where a
+// code is typed by hand. A ref field is a number input plus a search over
+// the referenced entity's records, through rt.List with the user's data
+// scope. With htmx the results appear under the input as the user types;
+// without scripts the same URLs are full pages.
 
 // maxPickerItems caps one picker answer.
 const maxPickerItems = 50
@@ -30,10 +34,12 @@ type codesView struct {
 	Parent   string
 	Target   string
 	LeafOnly bool
-	Items    []codeItem
-	More     int
-	Path     []codeItem
-	RootURL  string
+	// Year limits the codes to those valid in that fiscal year (0: any).
+	Year    int
+	Items   []codeItem
+	More    int
+	Path    []codeItem
+	RootURL string
 }
 
 type codeItem struct {
@@ -49,10 +55,13 @@ func (u *UI) codes(r *request) error {
 		return fmt.Errorf("%w: 代码集 %s", engine.ErrNotFound, r.c.Params("codeset"))
 	}
 	view := &codesView{Lang: r.lang, Title: r.lang.T("codes.title", r.lang.pick(cs.Label(), cs.TitleEn)), CodeSet: cs.Name, Query: searchText(r),
-		Parent: r.c.Query("parent"), Target: r.c.Query("target"), LeafOnly: r.c.Query("leaf") == "1"}
+		Parent: r.c.Query("parent"), Target: r.c.Query("target"), LeafOnly: r.c.Query("leaf") == "1", Year: queryYear(r)}
 	keep := url.Values{}
 	if view.LeafOnly {
 		keep.Set("leaf", "1")
+	}
+	if view.Year > 0 {
+		keep.Set("year", strconv.Itoa(view.Year))
 	}
 	if view.Target != "" {
 		keep.Set("target", view.Target)
@@ -77,7 +86,7 @@ func (u *UI) codes(r *request) error {
 	case view.Query != "":
 		q := strings.ToLower(view.Query)
 		cs.Walk(func(n *metamodel.CodeNode) {
-			if n.IsEnabled() && (strings.HasPrefix(n.Code.Code, q) || strings.Contains(strings.ToLower(n.Name), q)) {
+			if offered(n, view.Year) && (strings.HasPrefix(n.Code.Code, q) || strings.Contains(strings.ToLower(n.Name), q)) {
 				add(n)
 			}
 		})
@@ -87,13 +96,13 @@ func (u *UI) codes(r *request) error {
 			view.Path = append([]codeItem{{Code: p.Code.Code, Name: p.Name, ExpandURL: base + p.Code.Code}}, view.Path...)
 		}
 		for _, n := range parent.Children {
-			if n.IsEnabled() {
+			if offered(n, view.Year) {
 				add(n)
 			}
 		}
 	default:
 		for _, n := range cs.Roots() {
-			if n.IsEnabled() {
+			if offered(n, view.Year) {
 				add(n)
 			}
 		}
@@ -102,6 +111,27 @@ func (u *UI) codes(r *request) error {
 		return u.fragment(r, "codes", "code-items", view)
 	}
 	return u.render(r, 200, "codes", u.newPage(r, view.Title, view))
+}
+
+// codeOptionsFragment answers a code select's options for another year: where
+// scripts run, a form's select of a small code set is refreshed when the
+// year field changes (?year=, ?value= the code chosen so far, ?leaf=1).
+func (u *UI) codeOptionsFragment(r *request) error {
+	cs := u.rt.Project.CodeSet(r.c.Params("codeset"))
+	if cs == nil {
+		return fmt.Errorf("%w: 代码集 %s", engine.ErrNotFound, r.c.Params("codeset"))
+	}
+	opts := codeOptions(r.lang, cs, r.c.Query("leaf") == "1", queryYear(r), strings.TrimSpace(r.c.Query("value")))
+	return u.fragment(r, "codes", "options", opts)
+}
+
+// queryYear is the fiscal year a picker request names, or 0 (any year).
+func queryYear(r *request) int {
+	y, err := strconv.Atoi(normalizeNumber(r.c.Query("year")))
+	if err != nil || y < 0 {
+		return 0
+	}
+	return y
 }
 
 // ancestry is "205 教育 › 20502 普通教育" for a code's parents.

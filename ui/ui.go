@@ -52,6 +52,10 @@ type Options struct {
 	// Auditor reports whether an actor may open the auditor's pages; default:
 	// the platform admin role, or a role named auditor in any app.
 	Auditor func(engine.Actor) bool
+	// Users is the user store the user administration pages manage, through
+	// the same calls as the admin API; default: Sessions' store when
+	// Sessions is an *apps.Auth. Without one those pages are not served.
+	Users *engine.Users
 }
 
 // DefaultExportLimit caps one export.
@@ -62,7 +66,7 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 
 // reservedApps are path segments under /ui/ that are the UI's own; an app may
 // not be called so, or its pages would be unreachable.
-var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files"}
+var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin"}
 
 // UI serves the web pages of one runtime.
 type UI struct {
@@ -102,6 +106,9 @@ func New(rt *engine.Runtime, opts Options) (*UI, error) {
 	}
 	if opts.Auditor == nil {
 		opts.Auditor = defaultAuditor
+	}
+	if auth, ok := opts.Sessions.(*apps.Auth); ok && opts.Users == nil {
+		opts.Users = auth.Users
 	}
 	for _, a := range rt.Project.Apps {
 		if slices.Contains(reservedApps, a.Name) {
@@ -172,7 +179,16 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Post("/logout", u.logout)
 	app.Get("/ui/audit", u.handle(u.audit))
 	app.Get("/ui/audit/diagram/:app/:workflow", u.handle(u.diagram))
+	if u.opts.Users != nil {
+		// Before /ui/:app/:entity, which would read them as app "admin".
+		app.Get(usersPath, u.handle(u.userList))
+		app.Get(usersPath+"/new", u.handle(u.newUserForm))
+		app.Post(usersPath+"/new", u.handlePost(u.addUser))
+		app.Get(usersPath+"/:name", u.handle(u.userEditForm))
+		app.Post(usersPath+"/:name", u.handlePost(u.changeUser))
+	}
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
+	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
 	app.Get("/ui/files/:id", u.handle(u.download))
 	app.Get("/ui/reports/:app/:report", u.handle(u.report))
@@ -342,6 +358,8 @@ type page struct {
 	Flash    string
 	Crumbs   []crumb
 	CanAudit bool
+	// CanAdmin shows the link to user administration.
+	CanAdmin bool
 	Data     any
 }
 
@@ -373,6 +391,7 @@ func (u *UI) newPage(r *request, title string, data any) *page {
 			}
 		}
 		p.CanAudit = u.opts.Auditor(r.actor)
+		p.CanAdmin = u.opts.Users != nil && isAdmin(r.actor)
 	}
 	other := English
 	if r.lang == English {

@@ -2,6 +2,7 @@
 // without this script. Hand-written, no build step.
 //  - choosing a code or record in a picker fills its input;
 //  - money inputs show thousands separators and the amount in words (大写);
+//  - code pickers follow the form's fiscal year;
 //  - forms with data-confirm ask before they post.
 (function () {
   "use strict";
@@ -118,6 +119,40 @@
   // Enter in a picker's search box searches; it must not post the record.
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && ev.target.matches && ev.target.matches(".pick-search")) ev.preventDefault();
+  });
+
+  // In a form with a fiscal year, the pickers offer the codes valid in the
+  // year typed there now, not in the one the page was drawn with: every
+  // picker request takes the year input's value, and a code select its
+  // current choice (it asks for its options again when the year changes).
+  function yearOf(el) {
+    var holder = el.closest && el.closest("[data-year-input]");
+    var input = holder && document.getElementById(holder.getAttribute("data-year-input"));
+    var year = input ? normalize(input.value) : "";
+    return /^\d{4}$/.test(year) ? year : "";
+  }
+
+  function withYear(path, year, value) {
+    var url = new URL(path, window.location.href);
+    url.searchParams.set("year", year);
+    if (value !== undefined) url.searchParams.set("value", value);
+    return url.pathname + url.search;
+  }
+
+  document.addEventListener("htmx:configRequest", function (ev) {
+    var el = ev.detail.elt;
+    var year = yearOf(el);
+    if (!year) return;
+    ev.detail.path = withYear(ev.detail.path, year, el.tagName === "SELECT" ? el.value : undefined);
+  });
+
+  document.addEventListener("change", function (ev) {
+    var id = ev.target.id;
+    if (!id) return;
+    document.querySelectorAll('[data-year-input="' + CSS.escape(id) + '"] a.pick-browse').forEach(function (a) {
+      var year = yearOf(a);
+      if (year) a.setAttribute("href", withYear(a.getAttribute("href"), year));
+    });
   });
 
   document.addEventListener("submit", function (ev) {
