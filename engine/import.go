@@ -23,7 +23,8 @@ import (
 // computed fields, validate, data scope, references, then the insert with its
 // audit row and effects (the ledger) — and the file is imported only when
 // every row passes; otherwise nothing is written and the report lists every
-// bad row with its line number and reasons.
+// bad row with its line number and reasons. On PostgreSQL a clean file whose
+// records need no per-row effects is written with COPY (import_copy.go).
 
 // Import formats.
 const (
@@ -49,7 +50,10 @@ type ImportReport struct {
 	Total    int      `json:"total"`
 	Imported int      `json:"imported"`
 	// IDs are the records created, in file order.
-	IDs    []int64          `json:"ids,omitempty"`
+	IDs []int64 `json:"ids,omitempty"`
+	// Method says how the records were written: ImportByCopy (PostgreSQL
+	// COPY, import_copy.go) or ImportByRows (one INSERT per row).
+	Method string           `json:"method,omitempty"`
 	Errors []ImportRowError `json:"errors,omitempty"`
 }
 
@@ -68,8 +72,9 @@ type importRow struct {
 
 // Import reads a CSV or Excel file of records of app.entity and creates them
 // all in one transaction, or none. progress, if given, is called as rows are
-// written (done of total). A file with bad rows returns the report listing
-// them and an *ImportRejectedError.
+// written (done of total), one call at a time but, while COPY streams the
+// rows, from another goroutine. A file with bad rows returns the report
+// listing them and an *ImportRejectedError.
 func (rt *Runtime) Import(ctx context.Context, actor Actor, app, entity string, r io.Reader, format string, progress func(done, total int)) (*ImportReport, error) {
 	return rt.importWith(ctx, actor, app, entity, r, format, progress, nil)
 }
@@ -208,9 +213,23 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	}
 	err = errImportRetry
 	if len(bad) == 0 {
-		err = write(false)
+		report.Method = ImportByRows
+		steps, byCopy := rt.copyPlan(e)
+		if byCopy && eventsCol < 0 && len(records) > 0 {
+			report.Method = ImportByCopy
+			err = rt.copyImported(ctx, s, actor, records, steps, progress, func(tx *sql.Tx) error {
+				if last == nil {
+					return nil
+				}
+				report.Imported = len(records)
+				return last(tx, report)
+			})
+		} else {
+			err = write(false)
+		}
 	}
 	if errors.Is(err, errImportRetry) {
+		report.Method = ImportByRows
 		err = write(true)
 	}
 	if errors.Is(err, errImportRejected) {
@@ -290,7 +309,7 @@ func (rt *Runtime) reject(report *ImportReport, rows []importRow, bad map[int]*V
 	for _, i := range idx {
 		report.Errors = append(report.Errors, ImportRowError{Line: rows[i].line, Fields: bad[i].Fields})
 	}
-	report.Imported, report.IDs = 0, nil
+	report.Imported, report.IDs, report.Method = 0, nil, ""
 	return report, &ImportRejectedError{Report: report}
 }
 

@@ -1,0 +1,401 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// On PostgreSQL a clean import file is written with COPY when its records
+// need nothing row by row once they are validated (docs/import.md):
+//
+//  1. the references of all rows are checked with one query per ref field;
+//  2. the ids are taken from the table's identity sequence in one query, in
+//     file order;
+//  3. the rows, ids included, are copied into the entity table (pgx
+//     CopyFrom on the connection under database/sql);
+//  4. the audit rows are appended per chain: each head locked once, the rows
+//     copied, each head moved once (import_audit.go);
+//  5. the effects' work on create is done for all records at once (the
+//     workflow's creation history rows in one INSERT, the ledger's amount
+//     checks);
+//
+// all in one transaction. Anything a row could be refused for there (a
+// reference, a unique value already in the table) rolls it back and the
+// file is written again row by row, which names the lines.
+//
+// Whether an entity qualifies is decided by the effects themselves: each
+// registered effect says what creating records of the entity needs of it
+// (bulkCreateEffect). An effect that does not say, or that needs per-row work
+// — a ledger account opened or a draw checked against a balance, a rollup
+// recomputed, a file claimed — keeps the entity on the per-row path. So does
+// an _events column, whose transitions run per row (and are the only way an
+// import can generate records: generate actions belong to transitions).
+
+// bulkCreateStep does for many just-created records of one entity, inside
+// the import's transaction, what an effect's Apply does for each.
+type bulkCreateStep func(ec EffectContext, actor Actor, recs []*Record) error
+
+// bulkCreateEffect is an Effect that can tell what creating records of an
+// entity needs of it. bulkCreate returns a step to run once for all the
+// records, nil when creating them needs nothing, or ok false when it needs
+// per-row work that only Apply does; the import then writes row by row.
+type bulkCreateEffect interface {
+	Effect
+	bulkCreate(rt *Runtime, e *metamodel.Entity) (step bulkCreateStep, ok bool)
+}
+
+// Every effect the runtime registers says what creating records needs of it.
+var (
+	_ bulkCreateEffect = idempotencyEffect{}
+	_ bulkCreateEffect = creationHistory{}
+	_ bulkCreateEffect = (*ledger)(nil)
+	_ bulkCreateEffect = rollupEffect{}
+	_ bulkCreateEffect = blockLockEffect{}
+	_ bulkCreateEffect = fileEffect{}
+	_ bulkCreateEffect = scheduleGuardEffect{}
+)
+
+// importCopyEnabled lets tests write a file row by row on PostgreSQL too, to
+// compare the two paths.
+var importCopyEnabled = true
+
+// Import methods, as ImportReport.Method names them.
+const (
+	ImportByCopy = "copy"
+	ImportByRows = "rows"
+)
+
+// copyPlan returns the bulk steps of creating records of e, or ok false when
+// an import into e must be written row by row.
+func (rt *Runtime) copyPlan(e *metamodel.Entity) (steps []bulkCreateStep, ok bool) {
+	if rt.DB.Dialect != Postgres || !importCopyEnabled {
+		return nil, false
+	}
+	for _, eff := range rt.effects {
+		b, ok := eff.(bulkCreateEffect)
+		if !ok {
+			return nil, false
+		}
+		step, ok := b.bulkCreate(rt, e)
+		if !ok {
+			return nil, false
+		}
+		if step != nil {
+			steps = append(steps, step)
+		}
+	}
+	return steps, true
+}
+
+// copyImported writes validated records with COPY in one transaction; see
+// the top of this file. A row the database or an effect refuses returns
+// errImportRetry, having written nothing.
+func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, recs []*Record, steps []bulkCreateStep, progress func(done, total int), last func(tx *sql.Tx) error) error {
+	err := rt.DB.copyTx(ctx, func(tx *sql.Tx, copyFrom copyFunc) error {
+		if err := rt.checkRefsBulk(ctx, tx, s.entity, recs); err != nil {
+			return err
+		}
+		ids, err := rt.takeIDs(ctx, tx, s, len(recs))
+		if err != nil {
+			return err
+		}
+		for i, rec := range recs {
+			rec.ID = ids[i]
+		}
+		cols := []string{"id", "version", "created_by", "created_at", "updated_at", "def_version"}
+		if s.hasState {
+			cols = append(cols, "state")
+		}
+		for _, f := range s.fields {
+			cols = append(cols, f.Name)
+		}
+		// pgx reads the rows on its own goroutine while it streams them, and
+		// calls here one at a time; progress follows the rows sent.
+		src := pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) {
+			rec := recs[i]
+			row := make([]any, 0, len(cols))
+			row = append(row, rec.ID, rec.Version, rec.CreatedBy, rt.DB.timeArg(rec.CreatedAt), rt.DB.timeArg(rec.UpdatedAt), rec.DefVersion)
+			if s.hasState {
+				row = append(row, rec.State)
+			}
+			row = append(row, s.fieldArgs(rt.DB, rec.Values)...)
+			if progress != nil {
+				progress(i+1, len(recs))
+			}
+			return row, nil
+		})
+		if _, err := copyFrom(s.table, cols, src); err != nil {
+			return rt.copyError(s, err)
+		}
+		entries := make([]AuditEntry, len(recs))
+		for i, rec := range recs {
+			entries[i] = AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: rec.CreatedAt,
+				Changes: diffValues(s.entity, nil, rec.Values), DefVersion: rec.DefVersion}
+		}
+		if err := rt.DB.appendAuditBatch(ctx, tx, copyFrom, entries); err != nil {
+			return err
+		}
+		ec := EffectContext{Context: ctx, Tx: tx, RT: rt}
+		for _, step := range steps {
+			if err := step(ec, actor, recs); err != nil {
+				if _, isRow := asRowError(err); isRow {
+					return errImportRetry
+				}
+				return err
+			}
+		}
+		return last(tx)
+	})
+	if err != nil {
+		for _, rec := range recs {
+			rec.ID = 0
+		}
+	}
+	return err
+}
+
+// checkRefsBulk checks that every reference of recs names a record, with one
+// query per ref field. A missing one is errImportRetry: the per-row path
+// names its line.
+func (rt *Runtime) checkRefsBulk(ctx context.Context, tx *sql.Tx, e *metamodel.Entity, recs []*Record) error {
+	for _, f := range e.Fields {
+		if f.Type != "ref" || f.Target == nil {
+			continue
+		}
+		seen := map[int64]bool{}
+		var ids []int64
+		for _, rec := range recs {
+			if id, ok := rec.Values[f.Name].(int64); ok && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		target := rt.stores[f.Target.QualifiedName()]
+		var found int
+		q := `SELECT COUNT(*) FROM ` + rt.DB.Quote(target.table) + ` WHERE ` + rt.DB.Quote("id") + ` = ANY($1)`
+		if err := tx.QueryRowContext(ctx, q, ids).Scan(&found); err != nil {
+			return rt.dbError(target, "check references", err)
+		}
+		if found != len(ids) {
+			return errImportRetry
+		}
+	}
+	return nil
+}
+
+// takeIDs draws n ids from the identity sequence of s's table, ascending, so
+// that records get them in file order as they would row by row.
+func (rt *Runtime) takeIDs(ctx context.Context, tx *sql.Tx, s *entityStore, n int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, rt.DB.Quote(s.table), n)
+	if err != nil {
+		return nil, rt.dbError(s, "import ids", err)
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, rt.dbError(s, "import ids", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, rt.dbError(s, "import ids", err)
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("import ids for %s: got %d of %d", s.table, len(ids), n)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// copyError sorts what COPY refused: a value the database would refuse in an
+// INSERT too (a unique value already there, a constraint, a value out of
+// range) is a row's problem, for the per-row path to name; anything else
+// stops the import.
+func (rt *Runtime) copyError(s *entityStore, err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "23") || strings.HasPrefix(pg.Code, "22")) {
+		return errImportRetry
+	}
+	return rt.dbError(s, "import copy", err)
+}
+
+// copyFunc copies rows into a table on the import transaction's connection.
+type copyFunc func(table string, columns []string, src pgx.CopyFromSource) (int64, error)
+
+// copyTx is Tx on one connection taken from the pool, whose pgx connection
+// fn may COPY into through copyFrom, inside the transaction.
+func (db *DB) copyTx(ctx context.Context, fn func(tx *sql.Tx, copyFrom copyFunc) error) (err error) {
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	copyFrom := func(table string, columns []string, src pgx.CopyFromSource) (n int64, err error) {
+		// The pgx connection may be used only inside Raw; the transaction is
+		// open on it, so the COPY is part of it.
+		err = conn.Raw(func(driverConn any) error {
+			c, ok := driverConn.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("copy: the PostgreSQL connection is a %T, not pgx", driverConn)
+			}
+			n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+			return err
+		})
+		return n, err
+	}
+	if err = fn(tx, copyFrom); err != nil {
+		if retryable(err) {
+			return errRetry(err)
+		}
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		if retryable(err) {
+			return errRetry(err)
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// What each effect does when records are created in bulk.
+
+// An import carries no idempotency key (its rows are written with an empty
+// one), so there is nothing to record.
+func (idempotencyEffect) bulkCreate(*Runtime, *metamodel.Entity) (bulkCreateStep, bool) {
+	return nil, true
+}
+
+// A scheduled run's guard applies only to the creates that run makes, which
+// carry it in their context; an import never does.
+func (scheduleGuardEffect) bulkCreate(*Runtime, *metamodel.Entity) (bulkCreateStep, bool) {
+	return nil, true
+}
+
+// A record with a file claims it (growth_file_refs) row by row.
+func (fileEffect) bulkCreate(_ *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+	if slices.ContainsFunc(e.Fields, func(f *metamodel.Field) bool { return f.Type == "file" }) {
+		return nil, false
+	}
+	return nil, true
+}
+
+// Rollups fed by the entity are recomputed per parent, with its rules.
+func (rollupEffect) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+	return nil, len(rt.links.rollups[e]) == 0
+}
+
+// The records a new blocking record points at are share-locked, all in one
+// query per block.
+func (blockLockEffect) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+	var blocks []*metamodel.Block
+	for _, b := range e.Blocks {
+		if b.RefField != nil && b.Target != nil {
+			blocks = append(blocks, b)
+		}
+	}
+	if len(blocks) == 0 {
+		return nil, true
+	}
+	return func(ec EffectContext, _ Actor, recs []*Record) error {
+		for _, b := range blocks {
+			var ids []int64
+			for _, rec := range recs {
+				if id, ok := rec.Values[b.RefField.Name].(int64); ok && id > 0 {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			s := rt.stores[b.Target.QualifiedName()]
+			rows, err := ec.Tx.QueryContext(ec, `SELECT `+rt.DB.Quote("id")+` FROM `+rt.DB.Quote(s.table)+` WHERE `+rt.DB.Quote("id")+` = ANY($1) ORDER BY `+rt.DB.Quote("id")+` FOR SHARE`, ids)
+			if err != nil {
+				return rt.dbError(s, "lock blocked records", err)
+			}
+			rows.Close()
+		}
+		return nil
+	}, true
+}
+
+// A workflow record's creation history row, for all records in one INSERT.
+func (creationHistory) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+	if e.Workflow == nil {
+		return nil, true
+	}
+	return func(ec EffectContext, actor Actor, recs []*Record) error {
+		ids := make([]int64, len(recs))
+		states := make([]string, len(recs))
+		ats := make([]time.Time, len(recs))
+		versions := make([]string, len(recs))
+		for i, rec := range recs {
+			ids[i], states[i], ats[i], versions[i] = rec.ID, rec.State, rec.CreatedAt, rec.DefVersion
+		}
+		_, err := ec.Tx.ExecContext(ec, `INSERT INTO growth_history (app, entity, record_id, event, from_state, to_state, actor, at, comment, def_version)
+SELECT $1, $2, r.id, 'create', '', r.state, $3, r.at, '', r.def_version
+FROM unnest($4::bigint[], $5::text[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS r(id, state, at, def_version, n) ORDER BY r.n`,
+			e.App.Name, e.Name, actor.User, ids, states, ats, versions)
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		return nil
+	}, true
+}
+
+// The ledger's work on create is per row when the record opens an account,
+// draws on one or applies an adjustment at create; otherwise it only checks
+// amounts, which it does here for all records.
+func (l *ledger) bulkCreate(_ *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+	switch {
+	case len(e.Draws) > 0,
+		e.Adjusts != nil && e.Adjusts.Applies(metamodel.CreateEvent),
+		e.Balance != nil && e.Balance.Opens(metamodel.CreateEvent):
+		return nil, false
+	case e.Adjusts == nil && e.Balance == nil:
+		return nil, true
+	}
+	return func(_ EffectContext, _ Actor, recs []*Record) error {
+		for _, rec := range recs {
+			if a := e.Adjusts; a != nil {
+				if verr := checkAdjustment(a, rec); verr != nil {
+					return verr
+				}
+			}
+			if b := e.Balance; b != nil {
+				if verr := positive(b.AmountField, amountOf(rec, b.AmountField), true); verr != nil {
+					return verr
+				}
+			}
+		}
+		return nil
+	}, true
+}
