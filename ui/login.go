@@ -78,6 +78,6 @@ func (u *UI) logout(c *fiber.Ctx) error {
 		return u.fail(r, err)
 	}
 	// A session that had already ended still leaves the browser logged out.
-	c.Cookie(&fiber.Cookie{Name: apps.SessionCookie, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	u.opts.Sessions.ClearSessionCookie(c)
 	return c.Redirect("/login?lang="+url.QueryEscape(string(r.lang)), fiber.StatusSeeOther)
 }

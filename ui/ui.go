@@ -32,6 +32,9 @@ type Sessions interface {
 	ActorFromCookie(c *fiber.Ctx) (engine.Actor, error)
 	LoginWithCookie(c *fiber.Ctx, username, password string) (*engine.Session, error)
 	LogoutCookie(c *fiber.Ctx) error
+	// ClearSessionCookie drops the session cookie with the same attributes
+	// (Secure behind HTTPS) it was set with.
+	ClearSessionCookie(c *fiber.Ctx)
 	CSRFToken(c *fiber.Ctx) (string, error)
 	VerifyCSRF(c *fiber.Ctx) error
 }

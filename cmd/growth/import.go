@@ -91,7 +91,7 @@ func printImport(w io.Writer, app, entity string, report *engine.ImportReport, e
 	if err != nil {
 		return fail("import", err)
 	}
-	fmt.Fprintf(w, "ok: imported %d records into %s.%s\n", report.Imported, app, entity)
+	fmt.Fprintf(w, "ok: imported %d records into %s.%s (%s)\n", report.Imported, app, entity, report.Method)
 	return 0
 }
 
