@@ -258,11 +258,6 @@ func (a *Auth) changeUser(c *fiber.Ctx) error {
 		return err
 	}
 	name := c.Params("name")
-	if engine.NormalizeUserName(name) == actor.User && ((body.Enabled != nil && !*body.Enabled) ||
-		(body.Roles != nil && !slices.Contains(*body.Roles, engine.AdminRole))) {
-		// An admin who locks themselves out needs the CLI to get back in.
-		return &engine.ForbiddenError{Message: "不能停用自己或取消自己的管理员角色；请由另一位管理员操作"}
-	}
 	u, err := a.Users.Change(c.UserContext(), actor, name, engine.UserChange{DisplayName: body.DisplayName, Password: body.Password,
 		Roles: body.Roles, Org: body.Org, Enabled: body.Enabled})
 	if err != nil {

@@ -365,6 +365,11 @@ func (u *Users) get(ctx context.Context, q rowQuerier, name string, lock bool) (
 // user or changing the password ends the user's sessions.
 func (u *Users) Change(ctx context.Context, by Actor, name string, ch UserChange) (*User, error) {
 	name = NormalizeUserName(name)
+	if name == by.User && ((ch.Enabled != nil && !*ch.Enabled) || (ch.Roles != nil && !slices.Contains(*ch.Roles, AdminRole))) {
+		// An admin who locks themselves out needs the command line to get
+		// back in; the API and the web UI both come through here.
+		return nil, &ForbiddenError{Message: "不能停用自己或取消自己的管理员角色；请由另一位管理员操作"}
+	}
 	verr := &ValidationError{}
 	var roles []string
 	if ch.Roles != nil {

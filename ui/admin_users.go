@@ -371,11 +371,6 @@ func (u *UI) changeUser(r *request) error {
 		}
 		ch.Password = &in.password
 	}
-	// The admin API's rule, word for word: an admin who locks themselves
-	// out needs the CLI to get back in.
-	if user.Name == r.actor.User && ((ch.Enabled != nil && !*ch.Enabled) || (ch.Roles != nil && !slices.Contains(*ch.Roles, engine.AdminRole))) {
-		return u.userRefused(r, true, in, user, &engine.ForbiddenError{Message: r.lang.T("users.self")})
-	}
 	if _, err := u.opts.Users.Change(ctx, r.actor, user.Name, ch); err != nil {
 		return u.userRefused(r, true, in, user, err)
 	}

@@ -178,7 +178,6 @@ var messages = map[string][2]string{
 	"users.added":          {"已添加用户 %s。", "User %s added."},
 	"users.saved":          {"已保存用户 %s。", "User %s saved."},
 	"users.forbidden":      {"只有管理员（admin 角色）可以管理用户", "Only administrators (role admin) may manage users"},
-	"users.self":           {"不能停用自己或取消自己的管理员角色；请由另一位管理员操作", "You cannot disable yourself or drop your own admin role; ask another administrator"},
 	"list.import":          {"导入", "Import"},
 	"list.code":            {"代码", "code"},
 	"report.total":         {"合计", "Total"},
