@@ -207,6 +207,11 @@ func TestShippedLedger(t *testing.T) {
 				Want: balance("0.00", "80000.00", "970000.00")},
 			{Name: "the plan is an account of its approved amount", Method: "GET", Path: plan + "/balance", Headers: agClerk, Status: 200,
 				Want: map[string]any{"approved": "80000.00", "available": "80000.00"}},
+
+			// The indicator ledger report: amounts from the ledger, the execution rate.
+			{Name: "ledger report", Method: "GET", Path: "/api/reports/indicator/ledger", Headers: office, Status: 200,
+				Want: map[string]any{"rows.#": 1, "rows.0.agency": "104001", "rows.0.amount": "1000000.00", "rows.0.approved": "1050000.00",
+					"rows.0.pending": "0.00", "rows.0.used": "80000.00", "rows.0.available": "970000.00", "rows.0.rate": "7.62", "totals.count": 1}},
 		}
 		for _, sc := range scenarios {
 			apitest.Run(t, app, sc)
