@@ -27,24 +27,10 @@ import (
 // drives the REST API as the users of each step, asserting the control rules
 // a finance user would check first.
 
-// grActor lets a scenario act as a user: X-User, X-Roles (qualified
-// app.role names, comma separated) and X-Org.
-func grActor(c *fiber.Ctx) (engine.Actor, error) {
-	a := engine.Actor{User: c.Get("X-User", "anonymous"), Org: c.Get("X-Org")}
-	if roles := c.Get("X-Roles"); roles != "" {
-		a.Roles = strings.Split(roles, ",")
-	}
-	return a, nil
-}
-
-// grUser is the request headers of one user.
-func grUser(name, roles, org string) map[string]string {
-	return map[string]string{"X-User": name, "X-Roles": roles, "X-Org": org}
-}
 
 // grLoader stands for the platform loading seed data (growth seed runs as the
 // system actor).
-var grLoader = grUser("seed", engine.SystemRole, "")
+var grLoader = actingAs("seed", engine.SystemRole, "")
 
 // grStart starts the shipped definitions with the roles of the
 // definitions enforced (engine.NewRoleAccess), on a fresh database.
@@ -56,7 +42,7 @@ func grStart(t *testing.T, d engine.Dialect, p *metamodel.Project) (*fiber.App, 
 		t.Fatal(err)
 	}
 	rt.Access = access
-	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: grActor})
+	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: shippedActor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +106,9 @@ func grWant(t *testing.T, what string, got map[string]any, want map[string]any) 
 // grIndicatorUsers are the indicator users: a business division of department dept, its reviewer and
 // the budget office.
 func grIndicatorUsers(dept string) (clerk, reviewer, office map[string]string) {
-	return grUser("ind-clerk-"+dept, "indicator.division_clerk", dept),
-		grUser("ind-reviewer-"+dept, "indicator.division_reviewer", dept),
-		grUser("ind-office", "indicator.budget_office", "")
+	return actingAs("ind-clerk-"+dept, "indicator.division_clerk", dept),
+		actingAs("ind-reviewer-"+dept, "indicator.division_reviewer", dept),
+		actingAs("ind-office", "indicator.budget_office", "")
 }
 
 // grReleasedIndicator enters an indicator and walks it to release, so that its
@@ -164,11 +150,11 @@ func grFilter(f string) string { return "?filter=" + url.QueryEscape(f) }
 func TestShippedDebtAPI(t *testing.T) {
 	p := enginetest.LoadDir(t, shippedDir)
 	var (
-		office    = grUser("debt-a", "debt.debt_office", "510000000")
-		office2   = grUser("debt-b", "debt.debt_office", "510000000")
-		chengdu   = grUser("cd-finance", "debt.city_finance", "510100000")
-		shuangliu = grUser("sl-finance", "debt.city_finance", "510116000")
-		auditor   = grUser("audit", "debt.auditor", "")
+		office    = actingAs("debt-a", "debt.debt_office", "510000000")
+		office2   = actingAs("debt-b", "debt.debt_office", "510000000")
+		chengdu   = actingAs("cd-finance", "debt.city_finance", "510100000")
+		shuangliu = actingAs("sl-finance", "debt.city_finance", "510116000")
+		auditor   = actingAs("audit", "debt.auditor", "")
 	)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
 		app, _ := grStart(t, d, p)
@@ -344,14 +330,14 @@ func TestShippedDisasterAPI(t *testing.T) {
 	p := enginetest.LoadDir(t, shippedDir)
 	const luding = "513322000"
 	var (
-		finance    = grUser("ld-finance-a", "disaster.finance", luding)
-		finance2   = grUser("ld-finance-b", "disaster.finance", luding)
-		province   = grUser("sc-finance", "disaster.finance", "510000000")
-		supervisor = grUser("ld-housing", "disaster.dept_supervisor", luding)
-		clerk      = grUser("ld-clerk", "disaster.project_clerk", luding)
-		reviewer   = grUser("ld-head", "disaster.agency_reviewer", luding)
-		lushan     = grUser("ls-clerk", "disaster.project_clerk", "511826000")
-		auditor    = grUser("audit", "disaster.auditor", "")
+		finance    = actingAs("ld-finance-a", "disaster.finance", luding)
+		finance2   = actingAs("ld-finance-b", "disaster.finance", luding)
+		province   = actingAs("sc-finance", "disaster.finance", "510000000")
+		supervisor = actingAs("ld-housing", "disaster.dept_supervisor", luding)
+		clerk      = actingAs("ld-clerk", "disaster.project_clerk", luding)
+		reviewer   = actingAs("ld-head", "disaster.agency_reviewer", luding)
+		lushan     = actingAs("ls-clerk", "disaster.project_clerk", "511826000")
+		auditor    = actingAs("audit", "disaster.auditor", "")
 	)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
 		app, rt := grStart(t, d, p)
@@ -626,13 +612,13 @@ func TestShippedPayrollAPI(t *testing.T) {
 	p := enginetest.LoadDir(t, shippedDir)
 	seed := shippedSeed(t, "payroll/seed/01_persons.csv")
 	var (
-		clerk    = grUser("jyt-clerk", "payroll.agency_clerk", "104001")
-		clerk2   = grUser("czt-clerk", "payroll.agency_clerk", "106001")
-		hr       = grUser("rst-wage", "payroll.hr_office", "107001")
-		finance  = grUser("czt-wage", "payroll.finance", "106001")
-		bank     = grUser("icbc", "payroll.bank", "")
-		dept     = grUser("jyt-personnel", "payroll.dept_viewer", "104")
-		auditor  = grUser("audit", "payroll.auditor", "")
+		clerk    = actingAs("jyt-clerk", "payroll.agency_clerk", "104001")
+		clerk2   = actingAs("czt-clerk", "payroll.agency_clerk", "106001")
+		hr       = actingAs("rst-wage", "payroll.hr_office", "107001")
+		finance  = actingAs("czt-wage", "payroll.finance", "106001")
+		bank     = actingAs("icbc", "payroll.bank", "")
+		dept     = actingAs("jyt-personnel", "payroll.dept_viewer", "104")
+		auditor  = actingAs("audit", "payroll.auditor", "")
 		eligible = map[string]int{} // agency → persons in service, in establishment, in unified payroll
 		perDept  = map[string]int{} // department → persons
 	)
@@ -916,7 +902,7 @@ func TestShippedGrowthSeed(t *testing.T) {
 				t.Errorf("seeded %d records of %s, want %d", seeded[entity], entity, n)
 			}
 		}
-		auditor := grUser("audit", "debt.auditor,disaster.auditor,payroll.auditor", "")
+		auditor := actingAs("audit", "debt.auditor,disaster.auditor,payroll.auditor", "")
 		apitest.Run(t, app, apitest.Scenario{Name: "the province's general limit", Method: "GET", Path: "/api/debt/limit/1", Headers: auditor, Status: 200,
 			Want: map[string]any{"division": "510000000", "kind": "general", "children_total": "343000000000.00", "debt_ratio": "67.37"}})
 		res := apitest.Run(t, app, apitest.Scenario{Name: "warning list of the seed", Method: "GET", Path: "/api/reports/debt/warnings" + grFilter("year = 2026"), Headers: auditor, Status: 200})

@@ -3,7 +3,6 @@ package apps_test
 import (
 	"encoding/csv"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -167,7 +166,7 @@ func TestShippedIndicatorAPI(t *testing.T) {
 // copy of the shipped definitions in which one provincial extension code,
 // 2240791 芦山地震灾后恢复重建支出, ends in 2018.
 func TestShippedIndicatorCodeYear(t *testing.T) {
-	dir := copyShipped(t)
+	dir := enginetest.CopyDir(t, shippedDir)
 	path := filepath.Join(dir, "basedata", "classification.yaml")
 	text, err := os.ReadFile(path)
 	if err != nil {
@@ -196,29 +195,6 @@ func TestShippedIndicatorCodeYear(t *testing.T) {
 	})
 }
 
-// copyShipped copies the shipped definitions into a fresh folder.
-func copyShipped(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(shippedDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(shippedDir, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 // TestShippedIndicatorSeedElements checks what the engine cannot check yet
 // for the seed rows: each department economic code maps to the government

@@ -2,7 +2,6 @@ package ui_test
 
 import (
 	"context"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,36 +13,13 @@ import (
 	"github.com/growth-gov/growth/engine/enginetest"
 )
 
-// copyDefinitions copies the shipped definitions to a temporary folder.
-func copyDefinitions(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(shippedDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(shippedDir, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 // A field added to a shipped entity's YAML appears in its list, form and
 // record page on the next start, with no other change: no form, template or
 // code names it.
 func TestFieldAddedToDefinitionAppearsAfterRestart(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		dir := copyDefinitions(t)
+		dir := enginetest.CopyDir(t, shippedDir)
 		db := enginetest.OpenDB(t, d)
 		ctx := context.Background()
 
