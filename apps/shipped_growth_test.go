@@ -27,7 +27,6 @@ import (
 // drives the REST API as the users of each step, asserting the control rules
 // a finance user would check first.
 
-
 // grLoader stands for the platform loading seed data (growth seed runs as the
 // system actor).
 var grLoader = actingAs("seed", engine.SystemRole, "")

@@ -195,7 +195,6 @@ func TestShippedIndicatorCodeYear(t *testing.T) {
 	})
 }
 
-
 // TestShippedIndicatorSeedElements checks what the engine cannot check yet
 // for the seed rows: each department economic code maps to the government
 // economic code beside it (dept_econ's gov_econ attribute).

@@ -13,7 +13,6 @@ import (
 	"github.com/growth-gov/growth/engine/enginetest"
 )
 
-
 // A field added to a shipped entity's YAML appears in its list, form and
 // record page on the next start, with no other change: no form, template or
 // code names it.
