@@ -149,6 +149,8 @@ func TestListsAndExports(t *testing.T) {
 			{"unknown code", url.Values{"f.agency": {"999"}}, 400, []string{"代码 999 不存在"}, nil},
 			{"sorted by amount", url.Values{"sort": {"amount"}}, 200, []string{`aria-sort="ascending"`}, nil},
 			{"English", url.Values{"lang": {"en"}}, 200, []string{"Budget indicator", "Amount", "Export Excel"}, nil},
+			{"count asked for", url.Values{"total": {"1"}, "lang": {"zh"}}, 200, []string{`id="total">共 2 条<`}, nil},
+			{"count of a filter", url.Values{"total": {"1"}, "f.agency": {"104005"}, "lang": {"en"}}, 200, []string{`id="total">1 in all<`}, nil},
 		}
 		for _, sc := range scenarios {
 			page := b.get(list + "?" + sc.query.Encode())
