@@ -9,10 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/apps"
@@ -346,9 +349,35 @@ func (u *UI) toLogin(r *request) error {
 	return r.c.Redirect(target, fiber.StatusSeeOther)
 }
 
-// safeNext accepts only paths on this site as redirect targets.
+// safeNext accepts only paths on this site as redirect targets: an absolute
+// path that no browser could read as another host. Browsers drop tabs and
+// newlines anywhere in a URL and read a backslash as a slash, so
+// "/\t/evil.example" and "/\\evil.example" are "//evil.example", another
+// site; control characters, backslashes, a scheme, a host and a path that
+// starts with "//" (before or after decoding and cleaning) are refused.
 func safeNext(next string) bool {
-	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\")
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || unsafePath(next) {
+		return false
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	return !unsafePath(u.Path) && !strings.HasPrefix(path.Clean(u.Path), "//")
+}
+
+// unsafePath reports whether p starts with two slashes or holds a backslash
+// a control, format or space character (ASCII or Unicode).
+func unsafePath(p string) bool {
+	if strings.HasPrefix(p, "//") {
+		return true
+	}
+	for _, r := range p {
+		if r == '\\' || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Z) || r == utf8.RuneError {
+			return true
+		}
+	}
+	return false
 }
 
 // page is what every full page template gets.
