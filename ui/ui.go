@@ -177,6 +177,8 @@ var funcs = template.FuncMap{
 
 // Mount adds the routes.
 func (u *UI) Mount(app *fiber.App) {
+	// First, so that it wraps every page below and the paths no route has.
+	app.Use(u.errorPages)
 	static, _ := fs.Sub(staticFS, "static")
 	app.Get("/ui/static/*", u.static(static))
 	app.Get("/", u.handle(u.portal))
@@ -505,6 +507,49 @@ type errorView struct {
 	Message string
 }
 
+// apiPath reports whether path belongs to the API (and the machine
+// endpoints), which answer errors in JSON, not with pages.
+func apiPath(path string) bool {
+	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz"
+}
+
+// errorPages answers, for every path outside the API, what no page handler
+// does: a path no route has (404), a method the path does not take (405)
+// and a panic of a page handler (500, logged with the request id), each
+// with an error page in the user's language.
+func (u *UI) errorPages(c *fiber.Ctx) (err error) {
+	if apiPath(c.Path()) {
+		return c.Next()
+	}
+	r := &request{c: c, lang: langOf(c)}
+	defer func() {
+		if perr := apps.Recovered(recover()); perr != nil {
+			securityHeaders(c)
+			err = u.fail(r, perr)
+		}
+	}()
+	err = c.Next()
+	var fe *fiber.Error
+	if err == nil || !errors.As(err, &fe) {
+		return err
+	}
+	var msg string
+	switch {
+	case fe.Code == fiber.StatusNotFound && strings.HasPrefix(fe.Message, "Cannot "):
+		msg = r.lang.T("error.nopage", c.Path())
+	case fe.Code == fiber.StatusMethodNotAllowed:
+		msg = r.lang.T("error.method", c.Method())
+	default:
+		return err
+	}
+	securityHeaders(c)
+	if actor, aerr := u.opts.Sessions.ActorFromCookie(c); aerr == nil {
+		r.actor = actor
+		r.csrf, _ = u.opts.Sessions.CSRFToken(c)
+	}
+	return u.failWith(r, fe.Code, msg)
+}
+
 // fail renders err as an error page with the status apps gives it (the one
 // error→HTTP mapping); a lost session goes to the login page.
 func (u *UI) fail(r *request, err error) error {
@@ -512,6 +557,11 @@ func (u *UI) fail(r *request, err error) error {
 	if status == fiber.StatusUnauthorized && code == "unauthorized" {
 		return u.toLogin(r)
 	}
+	return u.failWith(r, status, msg)
+}
+
+// failWith renders an error page of status with msg (htmx gets msg alone).
+func (u *UI) failWith(r *request, status int, msg string) error {
 	if r.c.Get("HX-Request") == "true" {
 		r.c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 		return r.c.Status(status).SendString(msg)
