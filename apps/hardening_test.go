@@ -246,3 +246,42 @@ func TestMetricsUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// JSON that encoding/json would accept but change is refused: bytes that are
+// not UTF-8, an unpaired surrogate escape (both would be stored as U+FFFD)
+// and a key given twice (the last would win), each with a message that
+// says what and where; nothing is written.
+func TestMalformedJSONRefused(t *testing.T) {
+	p := enginetest.Load(t, crudApp)
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt := enginetest.Start(t, d, p)
+		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const fields = `"year": 2026, "agency": "101001", "amount": "1.00"`
+		for _, sc := range []apitest.Scenario{
+			{Name: "invalid UTF-8", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "purpose": "ab` + "\xff\xfe" + `"}`, Status: 400,
+				Want: map[string]any{"error.code": "malformed", "error.message": "请求体不是有效的 UTF-8 文本：第 68 个字节起无法识别"}},
+			{Name: "truncated UTF-8", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "purpose": "用` + "\xe9\x80" + `"}`, Status: 400,
+				Want: map[string]any{"error.code": "malformed"}},
+			{Name: "unpaired high surrogate", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "purpose": "a\ud800b"}`, Status: 400,
+				Want: map[string]any{"error.code": "malformed", "error.message": `请求体第 67 个字节起的 \uD800 是不成对的代理项，不是有效的字符`}},
+			{Name: "lone low surrogate", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "purpose": "\udc00"}`, Status: 400},
+			{Name: "duplicated key", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "amount": "900.00"}`, Status: 400,
+				Want: map[string]any{"error.code": "malformed", "error.message": `请求体中的键 "amount" 出现了不止一次；每个键只能给一次`}},
+			{Name: "duplicated key in a nested object", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "x": {"a": [{"b": 1, "b": 2}]}}`, Status: 400,
+				Want: map[string]any{"error.message": `请求体中的键 "b" 出现了不止一次（在 x.a[] 中）；每个键只能给一次`}},
+			{Name: "duplicated version on a patch", Method: "PATCH", Path: "/api/demo/grant/1", Body: `{"version": 1, "version": 2}`, Status: 400,
+				Want: map[string]any{"error.message": `请求体中的键 "version" 出现了不止一次；每个键只能给一次`}},
+			{Name: "an escaped backslash before u is text", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "purpose": "C:\\udc00"}`, Status: 201,
+				Want: map[string]any{"purpose": `C:\udc00`}},
+			{Name: "a surrogate pair is one character", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "purpose": "\ud83d\ude00 用途"}`, Status: 201,
+				Want: map[string]any{"purpose": "😀 用途"}},
+			{Name: "the same key in two objects is no duplicate", Method: "POST", Path: "/api/demo/grant", Body: "{" + fields + `, "purpose": "{\"a\":1}"}`, Status: 201},
+			{Name: "nothing else was written", Method: "GET", Path: "/api/demo/grant?total=true", Status: 200, Want: map[string]any{"total": 3}},
+		} {
+			apitest.Run(t, app, sc)
+		}
+	})
+}
