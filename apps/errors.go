@@ -111,7 +111,7 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		case fiber.StatusRequestEntityTooLarge:
 			msg = s.tooLargeMessage(c)
 		case fiber.StatusRequestHeaderFieldsTooLarge:
-			msg = fmt.Sprintf("请求行和请求头合计超过 %d KiB；很长的筛选条件请用 POST /api/{app}/{entity}/query 放在请求体中发送", ReadBufferBytes>>10)
+			msg = fmt.Sprintf("请求行和请求头合计超过 %d KiB（最长的筛选条件编码后也不到一半，请检查其他参数、Cookie 和请求头）", ReadBufferBytes>>10)
 		}
 		return fbe.Code, errorBody{errorDetail{Code: code, Message: msg}}
 	case errors.Is(err, context.Canceled):

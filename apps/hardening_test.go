@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/growth-gov/growth/apps/apitest"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
+	"github.com/growth-gov/growth/engine/filter"
 )
 
 // syncBuffer is a log that handlers on many goroutines may write.
@@ -284,4 +286,71 @@ func TestMalformedJSONRefused(t *testing.T) {
 			apitest.Run(t, app, sc)
 		}
 	})
+}
+
+// The limits docs/filter.md promises can be sent in a GET over a real
+// socket: a filter of exactly filter.MaxLength bytes in which every byte is
+// percent-encoded (three bytes in the URL for each), with a session
+// cookie and the usual headers beside it, and an "in" list of exactly
+// filter.MaxInValues values. One byte more is refused by the filter, with
+// its message, not by the HTTP layer.
+func TestDocumentedFilterLimitsFit(t *testing.T) {
+	p := enginetest.Load(t, crudApp)
+	rt := enginetest.Start(t, engine.SQLite, p)
+	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := listenApp(t, app)
+	if _, err := rt.Create(t.Context(), engine.SystemActor, "demo", "grant", map[string]any{"year": 2026, "agency": "101001", "amount": "1.00", "purpose": "会议"}); err != nil {
+		t.Fatal(err)
+	}
+	longest := func(n int) string {
+		// purpose like '%会…会%' or purpose like '%会…': Chinese characters
+		// (3 bytes each, all percent-encoded), padded to n bytes with '%'.
+		src := "purpose like '%" + strings.Repeat("会", (n-16)/3)
+		return src + strings.Repeat("%", n-len(src)-1) + "'"
+	}
+	var in strings.Builder
+	in.WriteString("id in (")
+	for i := 1; i <= filter.MaxInValues; i++ {
+		if i > 1 {
+			in.WriteString(",")
+		}
+		fmt.Fprint(&in, i)
+	}
+	in.WriteString(")")
+	headers := map[string]string{
+		"Cookie":          "growth_session=" + strings.Repeat("s", 64) + "; growth_csrf=" + strings.Repeat("c", 64) + "; growth_lang=zh",
+		"User-Agent":      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+		"Accept":          "application/json",
+		"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+		"Referer":         base + "/ui/demo/grant?" + strings.Repeat("f.purpose=x&", 40),
+	}
+	for _, sc := range []struct {
+		name, filter string
+		status       int
+		want         string
+	}{
+		{"the longest filter, every byte encoded", longest(filter.MaxLength), 200, `"items":[]`},
+		{"an in list of the most values", in.String(), 200, `"purpose":"会议"`},
+		{"one byte over", longest(filter.MaxLength + 1), 400, `"code":"malformed"`},
+	} {
+		if sc.name != "one byte over" && len(sc.filter) > filter.MaxLength {
+			t.Fatalf("%s: the test's filter is %d bytes", sc.name, len(sc.filter))
+		}
+		req, _ := http.NewRequest("GET", base+"/api/demo/grant?filter="+url.QueryEscape(sc.filter)+"&sort=-id&page_size=10", nil)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != sc.status || !strings.Contains(string(raw), sc.want) {
+			t.Errorf("%s (%d bytes, URL %d bytes): %d %.300s", sc.name, len(sc.filter), len(req.URL.RequestURI()), resp.StatusCode, raw)
+		}
+	}
 }
