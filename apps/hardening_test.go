@@ -145,7 +145,14 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 func TestMetricsUnderLoad(t *testing.T) {
 	p := enginetest.Load(t, crudApp)
 	rt := enginetest.Start(t, engine.SQLite, p)
-	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Metrics: apps.NewMetrics(nil), MetricsToken: "scrape-secret-1"})
+	// X-Admin stands for a logged-in platform admin.
+	actor := func(c *fiber.Ctx) (engine.Actor, error) {
+		if c.Get("X-Admin") == "yes" {
+			return engine.Actor{User: "ops", Roles: []string{engine.AdminRole}}, nil
+		}
+		return apps.Anonymous, nil
+	}
+	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: actor, Metrics: apps.NewMetrics(nil), MetricsToken: "scrape-secret-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,6 +245,7 @@ func TestMetricsUnderLoad(t *testing.T) {
 		{"forwarded, wrong token", map[string]string{"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer scrape-secret-2"}, 403},
 		{"forwarded, the token", map[string]string{"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer scrape-secret-1"}, 200},
 		{"Forwarded header", map[string]string{"Forwarded": "for=203.0.113.9"}, 403},
+		{"forwarded, a platform admin", map[string]string{"X-Forwarded-For": "203.0.113.9", "X-Admin": "yes"}, 200},
 	} {
 		status, body, err := get("/metrics", sc.headers)
 		if err != nil || status != sc.status {
