@@ -81,13 +81,11 @@ func runServe(args []string) int {
 		// A trusted proxy is usually the one that terminates TLS.
 		log.Warn("behind a reverse proxy but the session cookies are not marked Secure: if users reach the server over HTTPS, start with --secure-cookies (GROWTH_SECURE_COOKIES=true)")
 	}
-	if *metricsToken == "" {
-		*metricsToken = os.Getenv("GROWTH_METRICS_TOKEN")
+	scrapeToken, err := resolveMetricsToken(*metricsToken, os.Getenv)
+	if err != nil {
+		return fail("serve", err)
 	}
-	if t := *metricsToken; t != "" && len(t) < 16 {
-		return fail("serve", fmt.Errorf("the metrics token is %d characters long: use at least 16 random characters", len(t)))
-	}
-	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies), MetricsToken: *metricsToken})
+	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies), MetricsToken: scrapeToken})
 	if err != nil {
 		return fail("serve", err)
 	}
@@ -151,4 +149,19 @@ func registerSessionFlags(fs *flag.FlagSet) func(getenv func(string) string) (se
 		}
 		return out, nil
 	}
+}
+
+// resolveMetricsToken is the token that lets a scraper read /metrics: the
+// flag's, else GROWTH_METRICS_TOKEN's, else none (only this host and
+// platform admins may read them). A short token is refused: it guards the
+// figures from the whole network.
+func resolveMetricsToken(flagValue string, getenv func(string) string) (string, error) {
+	token := flagValue
+	if token == "" {
+		token = getenv("GROWTH_METRICS_TOKEN")
+	}
+	if token != "" && len(token) < 16 {
+		return "", fmt.Errorf("the metrics token is %d characters long: use at least 16 random characters", len(token))
+	}
+	return token, nil
 }
