@@ -10,7 +10,7 @@ import (
 
 // RequestIDHeader carries the id of a request: the client's, when it sends a
 // usable one (a proxy's, say), else a new one. The answer carries it back,
-// and every log line about the request names it.
+// and the log line of an internal error or a panic names it.
 const RequestIDHeader = "X-Request-ID"
 
 const requestIDKey = "growth.request_id"
