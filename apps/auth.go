@@ -119,6 +119,9 @@ func (a *Auth) mount(app *fiber.App) {
 
 // decodeStrict reads a JSON object into dst, refusing unknown fields.
 func decodeStrict(body []byte, dst any) error {
+	if err := checkJSON(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

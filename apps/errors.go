@@ -3,9 +3,11 @@ package apps
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
@@ -43,7 +45,11 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		tma *engine.TooManyAttemptsError
 	)
 	var ir *engine.ImportRejectedError
+	var pe *PanicError
 	switch {
+	case errors.As(err, &pe):
+		s.log.Error("handler panicked", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+		return http.StatusInternalServerError, internalError
 	case errors.As(err, &ir):
 		return http.StatusUnprocessableEntity, importRejected(ir)
 	case errors.As(err, &ve):
@@ -90,22 +96,34 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 	case errors.Is(err, engine.ErrUnauthorized):
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="growth"`)
 		return http.StatusUnauthorized, errorBody{errorDetail{Code: "unauthorized", Message: trimKnown(err)}}
+	case errors.As(err, &fbe) && fbe.Code == fiber.StatusNotFound && strings.HasPrefix(fbe.Message, "Cannot "):
+		// The router found no route ("Cannot GET /x").
+		return fbe.Code, errorBody{errorDetail{Code: "not_found", Message: "没有这个接口：" + c.Method() + " " + c.Path()}}
+	case errors.As(err, &fbe) && fbe.Code == fiber.StatusMethodNotAllowed:
+		return fbe.Code, errorBody{errorDetail{Code: "method_not_allowed", Message: c.Path() + " 不接受 " + c.Method() + " 请求"}}
 	case errors.As(err, &fbe):
-		code := map[int]string{400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "malformed", 409: "conflict", 413: "too_large", 422: "validation"}[fbe.Code]
+		code := map[int]string{400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation", 431: "too_large"}[fbe.Code]
 		if code == "" {
 			code = "internal"
 		}
 		msg := fbe.Message
-		if fbe.Code == fiber.StatusRequestEntityTooLarge {
+		switch fbe.Code {
+		case fiber.StatusRequestEntityTooLarge:
 			msg = s.tooLargeMessage(c)
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			msg = fmt.Sprintf("请求行和请求头合计超过 %d KiB（最长的筛选条件编码后也不到一半，请检查其他参数、Cookie 和请求头）", ReadBufferBytes>>10)
 		}
 		return fbe.Code, errorBody{errorDetail{Code: code, Message: msg}}
 	case errors.Is(err, context.Canceled):
 		return 499, errorBody{errorDetail{Code: "canceled", Message: "请求已取消"}}
 	}
-	s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "error", err.Error())
-	return http.StatusInternalServerError, errorBody{errorDetail{Code: "internal", Message: "服务器内部错误，请稍后重试；问题已记录"}}
+	s.log.Error("request failed", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "error", err.Error())
+	return http.StatusInternalServerError, internalError
 }
+
+// internalError is the answer to every error the client cannot act on; the
+// log has the detail under the request id the answer's X-Request-ID names.
+var internalError = errorBody{errorDetail{Code: "internal", Message: "服务器内部错误，请稍后重试；问题已记录"}}
 
 // trimKnown drops the sentinel prefix of a wrapped engine error.
 func trimKnown(err error) string {

@@ -1,12 +1,16 @@
 package apps
 
 import (
+	"crypto/subtle"
 	"database/sql"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/growth-gov/growth/engine"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -39,20 +43,61 @@ func NewMetrics(pools map[string]*sql.DB) *Metrics {
 	return m
 }
 
-func (m *Metrics) middleware(c *fiber.Ctx) error {
+// observe counts one request. The labels are names of the definitions (or
+// "-"), never text of the request: a request for an app or entity that does
+// not exist must not add a series, or anyone could grow the registry
+// without bound.
+func (m *Metrics) observe(app, entity, method string, status int, took time.Duration) {
+	m.requests.WithLabelValues(app, entity, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(app, entity, method).Observe(took.Seconds())
+}
+
+// metricsMiddleware counts every request under the app and entity it
+// names, when the definitions have them.
+func (s *Server) metricsMiddleware(c *fiber.Ctx) error {
 	start := time.Now()
 	err := c.Next()
-	app, entity := c.Params("app"), c.Params("entity")
-	if app == "" {
-		app, entity = "-", "-"
+	app, entity := "-", "-"
+	if e, lerr := s.rt.Entity(c.Params("app"), c.Params("entity")); lerr == nil {
+		app, entity = e.App.Name, e.Name
+	}
+	if err != nil {
+		// Answer the error here, to count the status it is answered with.
+		err = s.errorHandler(c, err)
 	}
 	status := c.Response().StatusCode()
-	if err != nil {
-		if fe, ok := err.(*fiber.Error); ok {
-			status = fe.Code
+	method := c.Method()
+	if !knownMethods[method] {
+		method = "other"
+	}
+	s.metrics.observe(app, entity, method, status, time.Since(start))
+	return err
+}
+
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true}
+
+// metricsHandler serves /metrics to those who may read it (metricsAllowed).
+func (s *Server) metricsHandler(c *fiber.Ctx) error {
+	if !s.metricsAllowed(c) {
+		return &engine.ForbiddenError{Message: "只有本机、持有指标令牌（--metrics-token）的抓取程序或平台管理员可以读取 /metrics"}
+	}
+	return s.metrics.handler(c)
+}
+
+// metricsAllowed: the metrics name apps, entities, request rates and the
+// database pools, which is for operators. A request from the server's own
+// host (a loopback address, not forwarded by a proxy on that host), one
+// with the metrics token as its bearer token, or a platform admin's may
+// read them.
+func (s *Server) metricsAllowed(c *fiber.Ctx) bool {
+	if s.metricsToken != "" {
+		if tok, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer "); ok && subtle.ConstantTimeCompare([]byte(tok), []byte(s.metricsToken)) == 1 {
+			return true
 		}
 	}
-	m.requests.WithLabelValues(app, entity, c.Method(), strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(app, entity, c.Method()).Observe(time.Since(start).Seconds())
-	return err
+	if ip := c.Context().RemoteIP(); ip.IsLoopback() && c.Get(fiber.HeaderXForwardedFor) == "" && c.Get("Forwarded") == "" && c.Get("X-Real-IP") == "" {
+		return true
+	}
+	actor, err := s.actor(c)
+	return err == nil && slices.Contains(actor.Roles, engine.AdminRole)
 }

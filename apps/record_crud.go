@@ -14,6 +14,9 @@ import (
 // decodeObject reads a JSON object body, keeping numbers exact (json.Number)
 // so that no amount passes through a float.
 func decodeObject(body []byte) (map[string]any, error) {
+	if err := checkJSON(body); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var obj map[string]any

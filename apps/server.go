@@ -16,6 +16,12 @@ import (
 // MaxBodyBytes caps a request body; larger bodies get 413.
 const MaxBodyBytes = 1 << 20
 
+// ReadBufferBytes caps the request line and headers together; larger get
+// 431. It holds a filter of filter.MaxLength bytes percent-encoded (three
+// bytes for each) with room for the other parameters, the cookies and the
+// usual headers.
+const ReadBufferBytes = 32 << 10
+
 // Options configure the HTTP server.
 type Options struct {
 	Logger *slog.Logger
@@ -30,6 +36,10 @@ type Options struct {
 	// TrustedProxies are the reverse proxies (addresses or CIDR ranges) whose
 	// X-Forwarded-For names the client; login limits count by that address.
 	TrustedProxies []string
+	// MetricsToken, when set, lets a scraper that sends it as its bearer
+	// token read /metrics from anywhere; without it only the server's own
+	// host and platform admins may (see metricsAllowed).
+	MetricsToken string
 }
 
 // Anonymous is the actor of requests when no authentication is configured.
@@ -43,11 +53,13 @@ type Server struct {
 	metrics *Metrics
 	openapi []byte
 	auth    *Auth
+	// metricsToken is Options.MetricsToken.
+	metricsToken string
 }
 
 // New builds the fiber app with every route mounted.
 func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
-	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics, auth: opts.Auth}
+	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics, auth: opts.Auth, metricsToken: opts.MetricsToken}
 	if s.actor == nil && s.auth != nil {
 		s.actor = s.auth.Actor
 	}
@@ -67,18 +79,30 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 		BodyLimit:             bodyLimit(rt),
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		// Every string a handler reads of the request (path parameters,
+		// query, headers, cookies, form values) is its own copy: fasthttp
+		// reuses the request's buffers once the handler returns, and a
+		// string kept beyond it (a metric label, a map key, a log line
+		// written later, a goroutine) would change under the next request.
+		Immutable: true,
+		// The request line and headers must hold the longest filter of
+		// docs/filter.md, percent-encoded, with the other parameters and the
+		// cookies; fasthttp's default of 4 KiB answers 431 before that.
+		ReadBufferSize: ReadBufferBytes,
+		ReadTimeout:    30 * time.Second,
+		WriteTimeout:   60 * time.Second,
+		IdleTimeout:    120 * time.Second,
 
 		// The client's address is the one a trusted proxy reports.
 		EnableTrustedProxyCheck: len(opts.TrustedProxies) > 0,
 		TrustedProxies:          opts.TrustedProxies,
 		ProxyHeader:             proxyHeader(opts.TrustedProxies),
 	})
+	app.Use(requestID)
 	if s.metrics != nil {
-		app.Use(s.metrics.middleware)
+		app.Use(s.metricsMiddleware)
 	}
+	app.Use(recoverPanics)
 	app.Use(limitBody)
 	s.Mount(app)
 	return app, nil
@@ -92,7 +116,7 @@ func (s *Server) Mount(app *fiber.App) {
 	}
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	if s.metrics != nil {
-		app.Get("/metrics", s.metrics.handler)
+		app.Get("/metrics", s.metricsHandler)
 	}
 	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)

@@ -55,6 +55,9 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 				return nil, exportConflict("export_value", "%s“%s”无法计算：%v", where, columnLabel(c, i), err)
 			}
 			values[i] = formatExportValue(out, c.Scale)
+			if x.Format != "fixed" && !isNumber(out) {
+				values[i] = SafeCSVText(values[i])
+			}
 		}
 		if err := w.row(values, where); err != nil {
 			return nil, err
@@ -111,6 +114,27 @@ func columnLabel(c *metamodel.ExportColumn, i int) string {
 // formatExportValue writes an expression's value as file text: amounts with
 // scale digits (default 2) and no thousands separators, whole numbers as
 // they are, dates as 2006-01-02, nothing for an empty value.
+// SafeCSVText neutralises a text cell of a CSV file that a spreadsheet would
+// run as a formula: text that starts with =, +, -, @, a tab or a carriage
+// return gets a leading apostrophe (OWASP's advice), which spreadsheets
+// read as "this is text" and which a reader sees. Only text cells pass
+// here: a number (an amount of -12.50) is written as the number it is.
+func SafeCSVText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// isNumber reports whether an export value is a number, not text.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case decimal.Decimal, float64, int, int64:
+		return true
+	}
+	return false
+}
+
 func formatExportValue(v any, scale int) string {
 	if scale == 0 {
 		scale = 2

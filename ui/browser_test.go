@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -87,7 +88,9 @@ func listen(t *testing.T, s *server) string {
 // seedIndicators imports the shipped seed indicators of one department, as
 // growth seed does: most are released (their _events), with open balances,
 // so that the list and the ledger report have something to show.
-func seedIndicators(t *testing.T, s *server, agencyPrefix string) {
+// seedIndicators imports the shipped seed indicators of agencyPrefix's
+// agencies and returns how many it imported.
+func seedIndicators(t *testing.T, s *server, agencyPrefix string) int {
 	t.Helper()
 	f, err := os.Open(filepath.Join(shippedDir, "indicator", "seed", "indicators.csv"))
 	if err != nil {
@@ -102,15 +105,18 @@ func seedIndicators(t *testing.T, s *server, agencyPrefix string) {
 	w := csv.NewWriter(&buf)
 	_ = w.Write(rows[0])
 	agency := slices.Index(rows[0], "agency")
+	n := 0
 	for _, row := range rows[1:] {
 		if strings.HasPrefix(row[agency], agencyPrefix) {
 			_ = w.Write(row)
+			n++
 		}
 	}
 	w.Flush()
 	if _, err := s.rt.Import(context.Background(), engine.SystemActor, "indicator", "indicator", &buf, "csv", nil); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
+	return n
 }
 
 // tab is one browser tab of the test with the server's base URL.
@@ -214,7 +220,7 @@ func TestBrowserIndicatorScenario(t *testing.T) {
 			s.addUser(t, "reviewer", "104", "indicator.division_reviewer")
 			s.addUser(t, "other", "101", "indicator.division_clerk")
 			s.addUser(t, "auditor", "", "indicator.auditor", "payment.auditor")
-			seedIndicators(t, s, "104")
+			seeded := seedIndicators(t, s, "104")
 			ctx, cancel := chromedp.NewContext(browser)
 			defer cancel()
 			// The first run opens the tab; it must not carry a timeout, or the
@@ -240,6 +246,11 @@ func TestBrowserIndicatorScenario(t *testing.T) {
 			}
 			if screenshots {
 				b.shot("list")
+			}
+			// The count a user asks for is the number of records they see.
+			b.click("count", "#count", "#total")
+			if got, want := b.text("#total"), fmt.Sprintf("共 %d 条", seeded); got != want {
+				t.Errorf("the list's count reads %q, want %q", got, want)
 			}
 
 			// Create through the form; the tree picker chooses the agency.

@@ -148,6 +148,9 @@ func (u *UI) exportCSV(r *request) error {
 		row := make([]string, len(cols))
 		for i, c := range cols {
 			row[i] = u.cellText(r, e, c, rec)
+			if !numericCell(c, rec) {
+				row[i] = engine.SafeCSVText(row[i])
+			}
 		}
 		return w.Write(row)
 	})
@@ -274,6 +277,23 @@ func attachment(c *fiber.Ctx, ascii, title, ext string, loc *time.Location) {
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(utf)))
 }
 
+// numericCell reports whether col of rec is written as a number (the id,
+// an int, decimal or money value), which SafeCSVText leaves alone: -12.50
+// is an amount, not a formula.
+func numericCell(col exportColumn, rec *engine.Record) bool {
+	if col.system == "id" {
+		return true
+	}
+	if col.field == nil || col.name {
+		return false
+	}
+	switch rec.Values[col.field.Name].(type) {
+	case decimal.Decimal, int64:
+		return true
+	}
+	return false
+}
+
 // newCSV starts a CSV file for Excel users: a UTF-8 byte order mark (so that
 // Excel reads it as UTF-8), CRLF line ends, and the header row.
 func newCSV(header []string) (*bytes.Buffer, *csv.Writer) {
@@ -281,6 +301,10 @@ func newCSV(header []string) (*bytes.Buffer, *csv.Writer) {
 	buf.WriteString("\ufeff")
 	w := csv.NewWriter(buf)
 	w.UseCRLF = true
-	_ = w.Write(header)
+	safe := make([]string, len(header))
+	for i, h := range header {
+		safe[i] = engine.SafeCSVText(h)
+	}
+	_ = w.Write(safe)
 	return buf, w
 }

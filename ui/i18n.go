@@ -320,6 +320,8 @@ var messages = map[string][2]string{
 	"refs.none":            {"没有匹配的记录。", "No records match."},
 	"error.title":          {"出错了", "Something went wrong"},
 	"error.back":           {"返回工作台", "Back to the portal"},
+	"error.nopage":         {"没有这个页面：%s", "There is no page at %s"},
+	"error.method":         {"这个页面不接受 %s 请求", "This page does not take %s requests"},
 	"error.export.toobig":  {"符合条件的记录有 %d 条，超过一次导出的上限 %d 条，请缩小筛选范围后再导出。", "%d records match, more than the %d one export may hold; narrow the filter and export again."},
 	"error.filter":         {"筛选条件有误：%s", "The filter is not valid: %s"},
 	"scope.all":            {"全部", "all"},

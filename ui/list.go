@@ -28,7 +28,9 @@ type listView struct {
 	PrevURL    string
 	NextURL    string
 	CountURL   string
-	Total      *int64
+	// Total is the count of matching records, when asked for (Counted).
+	Total      int64
+	Counted    bool
 	Inbox      bool
 	CanInbox   bool
 	PageSizes  []option
@@ -173,7 +175,9 @@ func (u *UI) list(r *request) error {
 		}
 		view.Rows = append(view.Rows, row)
 	}
-	view.Total = res.Total
+	if res.Total != nil {
+		view.Total, view.Counted = *res.Total, true
+	}
 	if page > 1 {
 		view.PrevURL = listURL(e) + "?" + withKey(query, "page", strconv.Itoa(page-1)).Encode()
 	}

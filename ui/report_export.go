@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,9 @@ func (u *UI) groupText(l Lang, res *engine.ReportResult, c reportExportColumn, r
 	return display(l, f, v, u.opts.Location)
 }
 
+// plainNumber is a number as the reports write it: -12.50, 3.
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
 func exportText(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -147,6 +151,11 @@ func (u *UI) reportCSV(r *request) error {
 		line := make([]string, len(row))
 		for i, v := range row {
 			line[i] = exportText(v)
+			if cols[i].column.Group || !plainNumber.MatchString(line[i]) {
+				// Group keys and the totals row's label are text; a
+				// measure that is a number is written as it is.
+				line[i] = engine.SafeCSVText(line[i])
+			}
 		}
 		_ = w.Write(line)
 	}

@@ -9,10 +9,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/apps"
@@ -174,6 +177,8 @@ var funcs = template.FuncMap{
 
 // Mount adds the routes.
 func (u *UI) Mount(app *fiber.App) {
+	// First, so that it wraps every page below and the paths no route has.
+	app.Use(u.errorPages)
 	static, _ := fs.Sub(staticFS, "static")
 	app.Get("/ui/static/*", u.static(static))
 	app.Get("/", u.handle(u.portal))
@@ -346,9 +351,35 @@ func (u *UI) toLogin(r *request) error {
 	return r.c.Redirect(target, fiber.StatusSeeOther)
 }
 
-// safeNext accepts only paths on this site as redirect targets.
+// safeNext accepts only paths on this site as redirect targets: an absolute
+// path that no browser could read as another host. Browsers drop tabs and
+// newlines anywhere in a URL and read a backslash as a slash, so
+// "/\t/evil.example" and "/\\evil.example" are "//evil.example", another
+// site; control characters, backslashes, a scheme, a host and a path that
+// starts with "//" (before or after decoding and cleaning) are refused.
 func safeNext(next string) bool {
-	return strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\")
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || unsafePath(next) {
+		return false
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	return !unsafePath(u.Path) && !strings.HasPrefix(path.Clean(u.Path), "//")
+}
+
+// unsafePath reports whether p starts with two slashes or holds a backslash
+// a control, format or space character (ASCII or Unicode).
+func unsafePath(p string) bool {
+	if strings.HasPrefix(p, "//") {
+		return true
+	}
+	for _, r := range p {
+		if r == '\\' || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Z) || r == utf8.RuneError {
+			return true
+		}
+	}
+	return false
 }
 
 // page is what every full page template gets.
@@ -476,6 +507,49 @@ type errorView struct {
 	Message string
 }
 
+// apiPath reports whether path belongs to the API (and the machine
+// endpoints), which answer errors in JSON, not with pages.
+func apiPath(path string) bool {
+	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz"
+}
+
+// errorPages answers, for every path outside the API, what no page handler
+// does: a path no route has (404), a method the path does not take (405)
+// and a panic of a page handler (500, logged with the request id), each
+// with an error page in the user's language.
+func (u *UI) errorPages(c *fiber.Ctx) (err error) {
+	if apiPath(c.Path()) {
+		return c.Next()
+	}
+	r := &request{c: c, lang: langOf(c)}
+	defer func() {
+		if perr := apps.Recovered(recover()); perr != nil {
+			securityHeaders(c)
+			err = u.fail(r, perr)
+		}
+	}()
+	err = c.Next()
+	var fe *fiber.Error
+	if err == nil || !errors.As(err, &fe) {
+		return err
+	}
+	var msg string
+	switch {
+	case fe.Code == fiber.StatusNotFound && strings.HasPrefix(fe.Message, "Cannot "):
+		msg = r.lang.T("error.nopage", c.Path())
+	case fe.Code == fiber.StatusMethodNotAllowed:
+		msg = r.lang.T("error.method", c.Method())
+	default:
+		return err
+	}
+	securityHeaders(c)
+	if actor, aerr := u.opts.Sessions.ActorFromCookie(c); aerr == nil {
+		r.actor = actor
+		r.csrf, _ = u.opts.Sessions.CSRFToken(c)
+	}
+	return u.failWith(r, fe.Code, msg)
+}
+
 // fail renders err as an error page with the status apps gives it (the one
 // error→HTTP mapping); a lost session goes to the login page.
 func (u *UI) fail(r *request, err error) error {
@@ -483,6 +557,11 @@ func (u *UI) fail(r *request, err error) error {
 	if status == fiber.StatusUnauthorized && code == "unauthorized" {
 		return u.toLogin(r)
 	}
+	return u.failWith(r, status, msg)
+}
+
+// failWith renders an error page of status with msg (htmx gets msg alone).
+func (u *UI) failWith(r *request, status int, msg string) error {
 	if r.c.Get("HX-Request") == "true" {
 		r.c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 		return r.c.Status(status).SendString(msg)

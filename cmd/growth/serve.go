@@ -26,6 +26,7 @@ func runServe(args []string) int {
 	dbf.register(fs)
 	addr := fs.String("addr", "", "listen address (env GROWTH_ADDR; default 127.0.0.1:8080)")
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env GROWTH_TRUSTED_PROXIES)")
+	metricsToken := fs.String("metrics-token", "", "a secret a Prometheus scraper sends as its bearer token to read /metrics from another host; without it only this host and platform admins may (env GROWTH_METRICS_TOKEN)")
 	noSchedules := fs.Bool("no-schedules", false, "do not run the scheduled rules (schedules: in the definitions); growth run-rules runs them once")
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	sessionSettings := registerSessionFlags(fs)
@@ -80,7 +81,11 @@ func runServe(args []string) int {
 		// A trusted proxy is usually the one that terminates TLS.
 		log.Warn("behind a reverse proxy but the session cookies are not marked Secure: if users reach the server over HTTPS, start with --secure-cookies (GROWTH_SECURE_COOKIES=true)")
 	}
-	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies)})
+	scrapeToken, err := resolveMetricsToken(*metricsToken, os.Getenv)
+	if err != nil {
+		return fail("serve", err)
+	}
+	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies), MetricsToken: scrapeToken})
 	if err != nil {
 		return fail("serve", err)
 	}
@@ -144,4 +149,19 @@ func registerSessionFlags(fs *flag.FlagSet) func(getenv func(string) string) (se
 		}
 		return out, nil
 	}
+}
+
+// resolveMetricsToken is the token that lets a scraper read /metrics: the
+// flag's, else GROWTH_METRICS_TOKEN's, else none (only this host and
+// platform admins may read them). A short token is refused: it guards the
+// figures from the whole network.
+func resolveMetricsToken(flagValue string, getenv func(string) string) (string, error) {
+	token := flagValue
+	if token == "" {
+		token = getenv("GROWTH_METRICS_TOKEN")
+	}
+	if token != "" && len(token) < 16 {
+		return "", fmt.Errorf("the metrics token is %d characters long: use at least 16 random characters", len(token))
+	}
+	return token, nil
 }

@@ -50,3 +50,26 @@ func TestSessionSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestMetricsToken(t *testing.T) {
+	for _, sc := range []struct {
+		name, flag, env, want string
+		wantErr               bool
+	}{
+		{name: "none: this host and admins only"},
+		{name: "flag", flag: "0123456789abcdef", want: "0123456789abcdef"},
+		{name: "environment", env: "fedcba9876543210", want: "fedcba9876543210"},
+		{name: "the flag wins", flag: "0123456789abcdef", env: "fedcba9876543210", want: "0123456789abcdef"},
+		{name: "too short", env: "secret", wantErr: true},
+	} {
+		got, err := resolveMetricsToken(sc.flag, func(k string) string {
+			if k == "GROWTH_METRICS_TOKEN" {
+				return sc.env
+			}
+			return ""
+		})
+		if (err != nil) != sc.wantErr || got != sc.want {
+			t.Errorf("%s: %q, %v", sc.name, got, err)
+		}
+	}
+}
