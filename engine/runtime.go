@@ -23,6 +23,9 @@ type Runtime struct {
 
 	// Access decides what each actor may do and see; OpenAccess by default.
 	Access Access
+	// ImportLimits bound what one import reads (import_limits.go); zero
+	// fields take DefaultImportLimits.
+	ImportLimits ImportLimits
 
 	stores  map[string]*entityStore // by "app.entity"
 	effects []Effect
