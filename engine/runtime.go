@@ -26,6 +26,9 @@ type Runtime struct {
 	// ImportLimits bound what one import reads (import_limits.go); zero
 	// fields take DefaultImportLimits.
 	ImportLimits ImportLimits
+	// UploadQuota caps one user's uploads that no record holds yet
+	// (files_quota.go); 0 means DefaultUploadQuota.
+	UploadQuota int64
 
 	stores  map[string]*entityStore // by "app.entity"
 	effects []Effect
