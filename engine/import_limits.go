@@ -36,6 +36,10 @@ type ImportLimits struct {
 	Rows      int
 	Columns   int
 	CellChars int
+	// TextBytes caps the text of all cells together, as held in memory
+	// while the file is checked (many cells can name one long shared
+	// string).
+	TextBytes int64
 }
 
 // DefaultImportLimits are the limits unless the runtime sets others.
@@ -46,6 +50,7 @@ var DefaultImportLimits = ImportLimits{
 	Rows:          100_000,
 	Columns:       256,
 	CellChars:     32_767,
+	TextBytes:     64 << 20,
 }
 
 // xlsxParts caps the number of entries in an Excel file.
@@ -70,6 +75,9 @@ func (l ImportLimits) orDefaults() ImportLimits {
 	}
 	if l.CellChars > 0 {
 		d.CellChars = l.CellChars
+	}
+	if l.TextBytes > 0 {
+		d.TextBytes = l.TextBytes
 	}
 	return d
 }
@@ -103,6 +111,7 @@ func tableErrorf(line int, format string, args ...any) *tableError {
 type tableRows struct {
 	limits ImportLimits
 	rows   []importRow
+	text   int64
 }
 
 // add checks one row read at line against the limits; a cellName turns a
@@ -126,6 +135,10 @@ func (t *tableRows) add(line int, cells []string, cellName func(line, col int) s
 		if len(c) > t.limits.CellChars && utf8.RuneCountInString(c) > t.limits.CellChars {
 			return tableErrorf(line, "%s有 %d 个字符，超过单元格 %d 个字符的上限", cellName(line, i), utf8.RuneCountInString(c), t.limits.CellChars)
 		}
+		t.text += int64(len(c))
+	}
+	if t.text > t.limits.TextBytes {
+		return tableErrorf(line, "文件中单元格的内容合计超过 %s 的上限（至第 %d 行）；请分成几个文件导入", FormatSize(t.limits.TextBytes), line)
 	}
 	t.rows = append(t.rows, importRow{line: line, cells: cells})
 	return nil
@@ -288,7 +301,7 @@ func scanXMLPart(zf *zip.File, l ImportLimits) error {
 		return tableErrorf(1, "不是有效的 Excel（xlsx）文件：%v", err)
 	}
 	defer rc.Close()
-	s := xmlScanner{max: l.cellBytes(), sst: strings.EqualFold(zf.Name, "xl/sharedStrings.xml")}
+	s := xmlScanner{max: l.cellBytes(), maxValues: l.Columns, sst: strings.EqualFold(zf.Name, "xl/sharedStrings.xml")}
 	if err := s.scan(bufio.NewReaderSize(rc, 64<<10)); err != nil {
 		if errors.Is(err, errCellTooLong) {
 			if s.sst {
@@ -303,6 +316,13 @@ func scanXMLPart(zf *zip.File, l ImportLimits) error {
 			}
 			return tableErrorf(1, "工作表 %s 中有内容超过单元格 %d 个字符的上限", zf.Name, l.CellChars)
 		}
+		if errors.Is(err, errTooManyValues) {
+			line := 1
+			if _, row, err := excelize.CellNameToCoordinates(s.ref); err == nil {
+				line = row
+			}
+			return tableErrorf(line, "第 %d 行有超过 %d 个有值的单元格（工作表 %s，至单元格 %s），超过 %d 列的上限", line, l.Columns, zf.Name, s.ref, l.Columns)
+		}
 		if errors.Is(err, errMarkupTooLong) {
 			return tableErrorf(1, "Excel 文件的部件 %s 中有一段标记超过 %s 的上限", zf.Name, FormatSize(int64(s.max)))
 		}
@@ -314,6 +334,7 @@ func scanXMLPart(zf *zip.File, l ImportLimits) error {
 var (
 	errCellTooLong   = errors.New("cell too long")
 	errMarkupTooLong = errors.New("markup too long")
+	errTooManyValues = errors.New("too many values in a row")
 )
 
 // xmlScanner measures, byte by byte, the text of each cell and the length of
@@ -323,6 +344,11 @@ type xmlScanner struct {
 	sst  bool
 	item int    // shared strings: which <si>
 	ref  string // worksheets: the r of the last <c>
+	// maxValues caps the cells with a value (<v> or <is>) in one <row>:
+	// each may name a long shared string, which the Excel reader builds
+	// anew for every cell naming it.
+	maxValues int
+	values    int
 }
 
 func (s *xmlScanner) scan(br *bufio.Reader) error {
@@ -385,7 +411,9 @@ func (s *xmlScanner) scan(br *bufio.Reader) error {
 				}
 				continue
 			}
-			s.startTag(name, &cell)
+			if !s.startTag(name, &cell) {
+				return errTooManyValues
+			}
 			mode, tok = text, 0
 		case comment:
 			if b == '>' && b1 == '-' && b2 == '-' {
@@ -419,8 +447,9 @@ func (s *xmlScanner) scan(br *bufio.Reader) error {
 	}
 }
 
-// startTag notes a tag that starts a cell: the cell's text begins anew.
-func (s *xmlScanner) startTag(t []byte, cell *int) {
+// startTag notes a tag that starts a cell — the cell's text begins anew —
+// or a row, or a cell's value; false when a row has too many values.
+func (s *xmlScanner) startTag(t []byte, cell *int) bool {
 	n := bytes.IndexAny(t, " \t\r\n/")
 	if n < 0 {
 		n = len(t)
@@ -443,5 +472,11 @@ func (s *xmlScanner) startTag(t []byte, cell *int) {
 				s.ref = string(rest[:j])
 			}
 		}
+	case !s.sst && string(local) == "row":
+		s.values = 0
+	case !s.sst && (string(local) == "v" || string(local) == "is"):
+		s.values++
+		return s.values <= s.maxValues
 	}
+	return true
 }

@@ -124,6 +124,38 @@ func TestImportRefusesHostileCSV(t *testing.T) {
 	}
 }
 
+// TestImportRefusesAWideRowBeforeReadingIt: a row of many cells that each
+// name one long shared string would make the Excel reader build the string
+// once per cell; the worksheet is refused before it is parsed.
+func TestImportRefusesAWideRowBeforeReadingIt(t *testing.T) {
+	rt := startFund(t, engine.SQLite).rt
+	x := excelize.NewFile()
+	long := strings.Repeat("长", 30000)
+	row := make([]any, 300)
+	for i := range row {
+		row[i] = long
+	}
+	if err := x.SetSheetRow("Sheet1", "A1", &[]any{"agency", "func_class", "amount"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.SetSheetRow("Sheet1", "A2", &row); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := x.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	var line int
+	var msg string
+	heap := allocated(func() { line, msg = refusedFile(t, rt, &b, engine.FormatXLSX) })
+	if want := "第 2 行有超过 256 个有值的单元格（工作表 xl/worksheets/sheet1.xml，至单元格 IW2），超过 256 列的上限"; line != 2 || msg != want {
+		t.Errorf("line %d, %q; want %q", line, msg, want)
+	}
+	if heap > 64<<20 {
+		t.Errorf("the import allocated %d MiB", heap>>20)
+	}
+}
+
 func TestImportRowAndColumnLimits(t *testing.T) {
 	rt := startFund(t, engine.SQLite).rt
 	rt.ImportLimits = engine.ImportLimits{Rows: 2, Columns: 4}
@@ -156,7 +188,7 @@ func TestImportRowAndColumnLimits(t *testing.T) {
 		{"three Excel rows", xlsxOf([]any{"agency", "func_class", "amount"}, []any{101001, 2050201, 1}, []any{101001, 2050201, 2}, []any{101001, 2050201, 3}), engine.FormatXLSX, 4,
 			"文件超过 2 行数据的上限（第 4 行）；请分成几个文件导入"},
 		{"five Excel columns", xlsxOf([]any{"agency", "func_class", "amount", "", "x"}), engine.FormatXLSX, 1,
-			"第 1 行有 5 列，超过 4 列的上限"},
+			"第 1 行有超过 4 个有值的单元格（工作表 xl/worksheets/sheet1.xml，至单元格 E1），超过 4 列的上限"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			line, msg := refusedFile(t, rt, c.file, c.format)
@@ -165,6 +197,14 @@ func TestImportRowAndColumnLimits(t *testing.T) {
 			}
 		})
 	}
+	// All cells together: many cells may name one long shared string.
+	rt.ImportLimits = engine.ImportLimits{TextBytes: 100}
+	line, msg := refusedFile(t, rt, csvOf("agency,func_class,amount", "101001,"+strings.Repeat("x", 80)+",1", "101001,2050201,2"), engine.FormatCSV)
+	if want := "文件中单元格的内容合计超过 100 B 的上限（至第 2 行）；请分成几个文件导入"; line != 2 || msg != want {
+		t.Errorf("all text: line %d, %q; want %q", line, msg, want)
+	}
+	rt.ImportLimits = engine.ImportLimits{Rows: 2, Columns: 4}
+
 	// Within the limits the same files import.
 	report, err := rt.Import(context.Background(), fundClerk, "fund", "grant", csvOf("agency,func_class,amount", "101001,2050201,1,,", "101001,2050201,2"), engine.FormatCSV, nil)
 	if err != nil || report.Imported != 2 {
