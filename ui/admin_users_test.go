@@ -145,7 +145,7 @@ func TestUserAdministration(t *testing.T) {
 			t.Errorf("a disabled user's session: %d %s, want the login page", got.status, got.location)
 		}
 		user.get("/login")
-		user.post("/login", url.Values{"username": {"zhang.san"}, "password": {testPassword}}).want(t, "a disabled user logs in", http.StatusUnauthorized)
+		user.post("/login", url.Values{"username": {"zhang.san"}, "password": {testPassword}}).want(t, "a disabled user logs in: told as a wrong password", http.StatusUnauthorized, "用户名或密码错误")
 		admin.get("/ui/admin/users").want(t, "the list after disabling", 200, "停用")
 
 		// Enabled again with a new password, the user logs in with it.
