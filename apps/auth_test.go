@@ -231,6 +231,14 @@ func TestAdminAPI(t *testing.T) {
 			{Name: "the move applies to the clerk's next request", Method: "GET", Path: "/api/auth/me", Headers: clerk, Status: 200, Want: map[string]any{"org": "101002"}},
 			{Name: "disable the clerk", Method: "PATCH", Path: "/api/admin/users/clerk1", Headers: root, Status: 200, Body: map[string]any{"enabled": false}},
 			{Name: "a disabled user's token stops working", Method: "GET", Path: "/api/auth/me", Headers: clerk, Status: 401},
+			{Name: "a disabled user with the right password is answered as a wrong password", Method: "POST", Path: "/api/auth/login",
+				Body: map[string]any{"username": "clerk1", "password": "clerk1-password"}, Status: 401,
+				Want: map[string]any{"error.code": "unauthorized", "error.message": "用户名或密码错误"}},
+			{Name: "a common password is refused", Method: "POST", Path: "/api/admin/users", Headers: root, Status: 422,
+				Body: map[string]any{"name": "x2", "password": "12345678", "roles": []string{"grants.clerk"}, "org": "101001"},
+				Want: map[string]any{"error.field_codes.password.0": "password", "error.fields.password.0": "这是常见密码，很容易被猜到；请换一个"}},
+			{Name: "so is a change to one", Method: "PATCH", Path: "/api/admin/users/dept1", Headers: root, Status: 422,
+				Body: map[string]any{"password": "qwertyui"}, Want: map[string]any{"error.field_codes.password.0": "password"}},
 		}
 		for _, sc := range scenarios {
 			apitest.Run(t, s.app, sc)

@@ -155,6 +155,9 @@ func (rt *Runtime) MaxUploadSize() int64 {
 // empty). The content must be what its extension and declared type say: a
 // file named .pdf that is not a PDF is refused.
 func (rt *Runtime) UploadFile(ctx context.Context, actor Actor, name, declared string, data []byte) (*FileInfo, error) {
+	if !rt.MayUpload(actor) {
+		return nil, forbidden("您没有可填写附件的字段，不能上传文件")
+	}
 	name = cleanFileName(name)
 	if name == "" || strings.Trim(name, ".") == "" {
 		return nil, fileError("name", "文件名不能为空")
@@ -184,6 +187,9 @@ func (rt *Runtime) UploadFile(ctx context.Context, actor Actor, name, declared s
 		CreatedBy: actor.User, CreatedAt: rt.now().UTC().Truncate(time.Microsecond)}
 	db := rt.DB
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := rt.checkUploadQuota(ctx, tx, actor, info.Name, info.Size); err != nil {
+			return err
+		}
 		ph := db.Placeholder
 		err := tx.QueryRowContext(ctx, `INSERT INTO growth_files (sha256, name, content_type, size, data, created_by, created_at) VALUES (`+
 			ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`, `+ph(6)+`, `+ph(7)+`) RETURNING id`,
@@ -440,6 +446,9 @@ func (fileEffect) Apply(ec EffectContext, ch *Change) error {
 			if _, err := ec.Tx.ExecContext(ec, `INSERT INTO growth_file_refs (app, entity, record_id, field, file_id) VALUES (`+ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`)`,
 				e.App.Name, e.Name, target.ID, f.Name, id); err != nil {
 				return fmt.Errorf("file refs: %w", err)
+			}
+			if err := rt.markAttached(ec, ec.Tx, id, rt.now()); err != nil {
+				return err
 			}
 		}
 	}

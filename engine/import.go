@@ -1,10 +1,8 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -90,9 +88,14 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 		return nil, forbidden("您无权新建%s", e.Label())
 	}
 	report := &ImportReport{App: app, Entity: entity}
-	rows, err := readTable(r, format)
+	rows, err := readTable(r, format, rt.ImportLimits)
 	if err != nil {
-		return rt.rejectFile(report, 1, "%v", err)
+		line := 1
+		var te *tableError
+		if errors.As(err, &te) {
+			line = te.line
+		}
+		return rt.rejectFile(report, line, "%v", err)
 	}
 	if len(rows) == 0 {
 		return rt.rejectFile(report, 1, "文件是空的：第一行应为字段名（或字段标题）")
@@ -407,53 +410,14 @@ func importCell(f *metamodel.Field, cell, format string) any {
 }
 
 // readTable reads every non-empty row of a CSV file or of the first sheet of
-// an Excel file, with its line number.
-func readTable(r io.Reader, format string) ([]importRow, error) {
+// an Excel file, with its line number, within the limits (import_limits.go).
+func readTable(r io.Reader, format string, limits ImportLimits) ([]importRow, error) {
+	l := limits.orDefaults()
 	switch strings.ToLower(format) {
 	case FormatCSV:
-		data, err := io.ReadAll(r)
-		if err != nil {
-			return nil, fmt.Errorf("读取文件失败：%v", err)
-		}
-		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-		cr := csv.NewReader(bytes.NewReader(data))
-		cr.FieldsPerRecord = -1
-		var rows []importRow
-		for {
-			rec, err := cr.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("不是有效的 CSV 文件：%v", err)
-			}
-			line, _ := cr.FieldPos(0)
-			if !blank(rec) {
-				rows = append(rows, importRow{line: line, cells: rec})
-			}
-		}
-		return rows, nil
+		return readCSV(r, l)
 	case FormatXLSX:
-		x, err := excelize.OpenReader(r)
-		if err != nil {
-			return nil, fmt.Errorf("不是有效的 Excel（xlsx）文件：%v", err)
-		}
-		defer x.Close()
-		sheets := x.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, errors.New("Excel 文件中没有工作表")
-		}
-		cells, err := x.GetRows(sheets[0], excelize.Options{RawCellValue: true})
-		if err != nil {
-			return nil, fmt.Errorf("读取工作表 %s 失败：%v", sheets[0], err)
-		}
-		var rows []importRow
-		for i, rec := range cells {
-			if !blank(rec) {
-				rows = append(rows, importRow{line: i + 1, cells: rec})
-			}
-		}
-		return rows, nil
+		return readXLSX(r, l)
 	}
 	return nil, fmt.Errorf("不支持的文件格式 %q：请上传 CSV 或 Excel（xlsx）文件", format)
 }

@@ -23,6 +23,12 @@ type Runtime struct {
 
 	// Access decides what each actor may do and see; OpenAccess by default.
 	Access Access
+	// ImportLimits bound what one import reads (import_limits.go); zero
+	// fields take DefaultImportLimits.
+	ImportLimits ImportLimits
+	// UploadQuota caps one user's uploads that no record holds yet
+	// (files_quota.go); 0 means DefaultUploadQuota.
+	UploadQuota int64
 
 	stores  map[string]*entityStore // by "app.entity"
 	effects []Effect

@@ -101,22 +101,6 @@ var userNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.@-]{0,63}$`)
 // NormalizeUserName is how names are stored and looked up: trimmed, lower case.
 func NormalizeUserName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
-// MinPasswordLength is the shortest password accepted, in characters.
-const MinPasswordLength = 8
-
-// checkPassword explains what is wrong with a new password, or returns "".
-func checkPassword(name, password string) string {
-	switch {
-	case utf8.RuneCountInString(password) < MinPasswordLength:
-		return fmt.Sprintf("密码至少 %d 个字符", MinPasswordLength)
-	case len(password) > 72:
-		return "密码最长 72 个字节（bcrypt 的上限）"
-	case strings.EqualFold(password, name):
-		return "密码不能与用户名相同"
-	}
-	return ""
-}
-
 // checkRoles normalises roles (trimmed, sorted, without repeats) and reports
 // the first unknown one.
 func (u *Users) checkRoles(roles []string) ([]string, string) {
@@ -214,7 +198,7 @@ func (u *Users) Add(ctx context.Context, by Actor, nu NewUser) (*User, error) {
 	if !userNamePattern.MatchString(name) {
 		verr.add("name", "pattern", "用户名 %q 无效：只能包含小写字母、数字和 _ . @ -，以字母或数字开头，最长 64 个字符", nu.Name)
 	}
-	if msg := checkPassword(name, nu.Password); msg != "" {
+	if msg := checkPassword(name, nu.DisplayName, nu.Password); msg != "" {
 		verr.add("password", "password", "%s", msg)
 	}
 	roles, msg := u.checkRoles(nu.Roles)
@@ -384,7 +368,11 @@ func (u *Users) Change(ctx context.Context, by Actor, name string, ch UserChange
 		}
 	}
 	if ch.Password != nil {
-		if msg := checkPassword(name, *ch.Password); msg != "" {
+		display := ""
+		if ch.DisplayName != nil {
+			display = *ch.DisplayName
+		}
+		if msg := checkPassword(name, display, *ch.Password); msg != "" {
 			verr.add("password", "password", "%s", msg)
 		}
 	}

@@ -60,7 +60,8 @@ const anonymous = "anonymous"
 
 // Login checks a name and password from address and opens a session of
 // kind. Every attempt is recorded and audited; a wrong password and an
-// unknown name get the same error (ErrUnauthorized) after the same bcrypt
+// unknown name — and a disabled account, even with the right password — get
+// the same error (ErrUnauthorized) after the same bcrypt
 // work; a locked or too fast name, or a noisy address, gets a
 // *TooManyAttemptsError without the password being checked.
 func (u *Users) Login(ctx context.Context, name, password, address string, kind SessionKind) (*Session, error) {
@@ -144,9 +145,10 @@ func (u *Users) Login(ctx context.Context, name, password, address string, kind 
 	switch {
 	case err != nil:
 		return nil, err
-	case reason == "disabled":
-		return nil, errAccountDisabled
 	case reason != "":
+		// A disabled account answers as a wrong password does, after the
+		// same bcrypt work: the answer must not confirm the password. The
+		// audit trail keeps the reason for the admins.
 		return nil, errBadLogin
 	}
 	return session, nil

@@ -80,6 +80,7 @@ func TestUserAdministration(t *testing.T) {
 			{"passwords differ", userForm("wang.wu", testPassword, "another-password", "104001"), http.StatusUnprocessableEntity, "field-password2", "两次输入的密码不一致"},
 			{"an org of no org tree", userForm("wang.wu", testPassword, testPassword, "999999"), http.StatusUnprocessableEntity, "field-org", "单位 999999 不在单位代码集"},
 			{"a short password", userForm("wang.wu", "short", "short", "104001"), http.StatusUnprocessableEntity, "field-password", "密码至少 8 个字符"},
+			{"a common password", userForm("wang.wu", "qwertyui", "qwertyui", "104001"), http.StatusUnprocessableEntity, "field-password", "这是常见密码，很容易被猜到；请换一个"},
 			{"an unknown role", userForm("wang.wu", testPassword, testPassword, "104001", "indicator.nobody"), http.StatusUnprocessableEntity, "field-roles", "角色 indicator.nobody 不存在"},
 			{"a name taken", userForm("zhang.san", testPassword, testPassword, "104001"), http.StatusConflict, "field-name", "已存在同名用户"},
 		}
@@ -144,7 +145,7 @@ func TestUserAdministration(t *testing.T) {
 			t.Errorf("a disabled user's session: %d %s, want the login page", got.status, got.location)
 		}
 		user.get("/login")
-		user.post("/login", url.Values{"username": {"zhang.san"}, "password": {testPassword}}).want(t, "a disabled user logs in", http.StatusUnauthorized)
+		user.post("/login", url.Values{"username": {"zhang.san"}, "password": {testPassword}}).want(t, "a disabled user logs in: told as a wrong password", http.StatusUnauthorized, "用户名或密码错误")
 		admin.get("/ui/admin/users").want(t, "the list after disabling", 200, "停用")
 
 		// Enabled again with a new password, the user logs in with it.

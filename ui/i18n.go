@@ -160,7 +160,7 @@ var messages = map[string][2]string{
 	"users.enabled.help":   {"停用的用户不能登录，其已登录的会话立即失效", "A disabled user cannot log in; their sessions end at once"},
 	"users.password":       {"密码", "Password"},
 	"users.password2":      {"再次输入密码", "Password again"},
-	"users.password.help":  {"至少 %d 个字符，不能与用户名相同", "At least %d characters, not the user name"},
+	"users.password.help":  {"至少 %d 个字符，不能与用户名相同，不能是常见或容易猜到的密码；几个不相关的词连起来最好", "At least %d characters, not the user name, not a common or easily guessed password; a few unrelated words work well"},
 	"users.password.new":   {"新密码", "New password"},
 	"users.password.reset": {"登录与密码", "Login and password"},
 	"users.password.keep":  {"留空则不修改密码；修改后该用户已登录的会话立即失效", "Leave empty to keep the password; a new one ends the user's sessions"},

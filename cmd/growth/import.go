@@ -25,6 +25,7 @@ func runImport(args []string) int {
 	dbf.register(fs)
 	format := fs.String("format", "", "csv or xlsx (default: from the file name)")
 	user := fs.String("user", engine.SystemActor.User, "the user the records are created by")
+	maxRows := fs.Int("max-rows", engine.DefaultImportLimits.Rows, "refuse a file with more data rows than this (docs/import.md)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: growth import [flags] APP ENTITY FILE")
 		fmt.Fprintln(fs.Output(), "The first row names the fields (name or label). Every row is checked like an API create;")
@@ -47,6 +48,7 @@ func runImport(args []string) int {
 		return fail("import", err)
 	}
 	defer closeDB()
+	rt.ImportLimits.Rows = *maxRows
 	f, err := os.Open(path)
 	if err != nil {
 		return fail("import", err)

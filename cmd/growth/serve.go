@@ -30,10 +30,15 @@ func runServe(args []string) int {
 	noSchedules := fs.Bool("no-schedules", false, "do not run the scheduled rules (schedules: in the definitions); growth run-rules runs them once")
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	sessionSettings := registerSessionFlags(fs)
+	fileSettings := registerFileFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	sessions, err := sessionSettings(os.Getenv)
+	if err != nil {
+		return fail("serve", err)
+	}
+	files, err := fileSettings(os.Getenv)
 	if err != nil {
 		return fail("serve", err)
 	}
@@ -64,6 +69,7 @@ func runServe(args []string) int {
 	if err != nil {
 		return fail("serve", err)
 	}
+	rt.UploadQuota = files.quota
 	pools := map[string]*sql.DB{"write": db.Write}
 	if db.Read != db.Write {
 		pools["read"] = db.Read
@@ -97,6 +103,9 @@ func runServe(args []string) int {
 		waitSchedules := rt.ServeSchedules(ctx, engine.ScheduleLoopOptions{})
 		defer func() { stop(); waitSchedules() }()
 	}
+	// Uploads no record has held are swept every hour (growth files sweep).
+	waitSweep := rt.ServeFileSweep(ctx, time.Hour, files.age)
+	defer func() { stop(); waitSweep() }()
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(listen) }()
 	log.Info("growth is serving", "addr", "http://"+listen, "db", db.Name, "apps", len(p.Apps), "definition_version", p.Hash[:12])

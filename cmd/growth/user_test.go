@@ -69,9 +69,12 @@ roles:
 		{"an org outside the org tree", "s3cret-pass\n", []string{"add", "li.si", "--role", "grants.clerk", "--org", "999"}, 1, ""},
 		{"no role", "s3cret-pass\n", []string{"add", "li.si"}, 2, ""},
 		{"no password", "", []string{"add", "li.si", "--role", "grants.clerk"}, 1, ""},
+		{"a common password", "12345678\n", []string{"add", "li.si", "--role", "grants.clerk"}, 1, ""},
+		{"an easily guessed password", "asdfghjkl;'\n", []string{"add", "li.si", "--role", "grants.clerk"}, 1, ""},
 		{"no name", "", []string{"disable"}, 2, ""},
 		{"list", "", []string{"list"}, 0, "101001 教育厅本级"},
 		{"move to the department", "", []string{"set-roles", "zhang.san", "--org", "101"}, 0, "zhang.san: roles grants.clerk, org 101"},
+		{"change to a common password", "qwertyui\n", []string{"passwd", "zhang.san"}, 1, ""},
 		{"change the password", "n3w-password\n", []string{"passwd", "zhang.san"}, 0, "password of zhang.san changed"},
 		{"disable", "", []string{"disable", "zhang.san"}, 0, "disabled zhang.san"},
 		{"unknown user", "", []string{"disable", "nobody"}, 1, ""},
@@ -101,7 +104,8 @@ roles:
 	if _, err := users.Login(ctx, "root", "adm1n-pass", "127.0.0.1", engine.BearerSession); err != nil {
 		t.Errorf("root logs in: %v", err)
 	}
-	if _, err := users.Login(ctx, "zhang.san", "n3w-password", "127.0.0.1", engine.BearerSession); err == nil || !strings.Contains(err.Error(), "停用") {
+	// Disabled: answered as a wrong password, even with the right one.
+	if _, err := users.Login(ctx, "zhang.san", "n3w-password", "127.0.0.1", engine.BearerSession); err == nil || !strings.Contains(err.Error(), "用户名或密码错误") {
 		t.Errorf("disabled zhang.san logs in: %v", err)
 	}
 	u, err := users.Get(ctx, "zhang.san")
