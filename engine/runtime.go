@@ -173,7 +173,11 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	if e.Workflow != nil {
 		rec.State = e.Workflow.Initial
 	}
-	if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+	var by *namedRefs
+	if !opt.system {
+		by = &namedRefs{actor: actor, named: values}
+	}
+	if err := rt.loadRefs(ctx, tx, e, rec, by); err != nil {
 		return nil, err
 	}
 	if err := rt.prepare(e, rec); err != nil {
@@ -182,13 +186,15 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	if !opt.system && !rt.sees(actor, e, "create", rec) {
 		return nil, forbidden("不能为您的数据范围以外的单位新建%s", e.Label())
 	}
-	if err := rt.checkRefs(ctx, tx, e, values); err != nil {
-		return nil, err
-	}
+	// The actor's scope first: a reference to an entity the actor may not
+	// read is refused whether or not the record exists.
 	if !opt.system {
 		if err := rt.checkRefScope(ctx, tx, actor, e, values); err != nil {
 			return nil, err
 		}
+	}
+	if err := rt.checkRefs(ctx, tx, e, values); err != nil {
+		return nil, err
 	}
 	args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(now), rt.DB.timeArg(now), rec.DefVersion}
 	if s.hasState {
@@ -332,7 +338,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		}
 		now := rt.now().UTC().Truncate(time.Microsecond)
 		rec = &Record{App: app, Entity: entity, ID: id, Version: old.Version + 1, State: old.State, CreatedBy: old.CreatedBy, CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-		if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+		if err := rt.loadRefs(ctx, tx, e, rec, &namedRefs{actor: actor, named: changes}); err != nil {
 			return err
 		}
 		if err := rt.prepare(e, rec); err != nil {
@@ -341,10 +347,10 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		if !rt.sees(actor, e, "update", rec) {
 			return forbidden("不能把%s改到您的数据范围以外", e.Label())
 		}
-		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
+		if err := rt.checkRefScope(ctx, tx, actor, e, changes); err != nil {
 			return err
 		}
-		if err := rt.checkRefScope(ctx, tx, actor, e, changes); err != nil {
+		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
 			return err
 		}
 		diff := diffValues(e, old.Values, values)

@@ -200,7 +200,7 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 		if err != nil {
 			return err
 		}
-		if err := rt.loadRefs(ctx, tx, e, old); err != nil {
+		if err := rt.loadRefs(ctx, tx, e, old, nil); err != nil {
 			return err
 		}
 		guarded := old
@@ -277,10 +277,16 @@ func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entitySto
 	}
 	rec := &Record{App: old.App, Entity: old.Entity, ID: old.ID, Version: old.Version + 1, State: t.To, CreatedBy: old.CreatedBy,
 		CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-	if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+	if err := rt.loadRefs(ctx, tx, e, rec, &namedRefs{actor: actor, named: inputs}); err != nil {
 		return nil, err
 	}
 	if err := rt.prepare(e, rec); err != nil {
+		return nil, err
+	}
+	if err := rt.checkRefScope(ctx, tx, actor, e, inputs); err != nil {
+		return nil, err
+	}
+	if err := rt.checkRefs(ctx, tx, e, inputs); err != nil {
 		return nil, err
 	}
 	historyID, err := rt.insertHistory(ctx, tx, rec, t.Event, old.State, t.To, actor.User, now, comment)
@@ -598,7 +604,7 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 	if m == nil || !rt.Access.Sees(actor, e, rec) {
 		return out, nil
 	}
-	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec); err != nil {
+	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, nil); err != nil {
 		return nil, err
 	}
 	for _, t := range m.w.Transitions {
