@@ -2,9 +2,12 @@ package apps
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -155,13 +158,26 @@ func (s *Server) recordTarget(c *fiber.Ctx) (engine.Actor, *metamodel.Entity, in
 }
 
 // requestContext is the request's context with its Idempotency-Key, if any,
-// so that a retried write applies once.
-func requestContext(c *fiber.Ctx) context.Context {
+// so that a retried write applies once. The key goes with a fingerprint of
+// the request (method, path with query, body): the same key sent with
+// another request is refused (422 idempotency_key_reused). A key too long or
+// holding control characters is 400 on every database.
+func requestContext(c *fiber.Ctx) (context.Context, error) {
 	ctx := c.UserContext()
-	if key := c.Get("Idempotency-Key"); key != "" {
-		ctx = engine.WithIdempotencyKey(ctx, key)
+	key := c.Get("Idempotency-Key")
+	if key == "" {
+		return ctx, nil
 	}
-	return ctx
+	if err := engine.CheckIdempotencyKey(key); err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	h.Write([]byte(c.Method()))
+	h.Write([]byte{0})
+	h.Write([]byte(c.OriginalURL()))
+	h.Write([]byte{0})
+	h.Write(c.Body())
+	return engine.WithIdempotentRequest(ctx, strings.Clone(key), hex.EncodeToString(h.Sum(nil))), nil
 }
 
 // recordJSON renders rec for actor: the fields actor may see, code labels,
