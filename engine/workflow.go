@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
@@ -192,6 +193,9 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 			return err
 		} else if reason != "" {
 			return &ForbiddenError{Message: reason}
+		}
+		if hasNUL(comment) || !utf8.ValidString(comment) {
+			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "nul_character", Message: "意见不能包含 NUL 字符（\\u0000）或无效的 UTF-8"}}}}
 		}
 		if t.Comment == "required" && comment == "" {
 			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: fmt.Sprintf("“%s”须填写意见", transitionLabel(t))}}}}
