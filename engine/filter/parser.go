@@ -24,10 +24,6 @@ func Parse(src string) (Node, error) {
 		}
 		return nil, errorf(off, "the filter is not valid UTF-8")
 	}
-	if off := strings.IndexByte(src, 0); off >= 0 {
-		// No value may hold a NUL byte (PostgreSQL cannot); refused alike on every database.
-		return nil, errorf(off, "the filter contains a NUL character")
-	}
 	p := &parser{lex: lexer{src: src}}
 	if err := p.advance(); err != nil {
 		return nil, err
