@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -46,7 +49,16 @@ type Server struct {
 	metrics *Metrics
 	openapi []byte
 	auth    *Auth
+
+	// docs caches the OpenAPI document of each set of roles (what those
+	// roles may see), built on first use.
+	docsMu sync.Mutex
+	docs   map[string][]byte
 }
+
+// maxRoleDocs bounds the cache of per-roles documents; beyond it a document
+// is built for each request.
+const maxRoleDocs = 256
 
 // New builds the fiber app with every route mounted.
 func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
@@ -60,11 +72,14 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 	if s.actor == nil {
 		s.actor = func(*fiber.Ctx) (engine.Actor, error) { return Anonymous, nil }
 	}
-	doc, err := openapi.Document(rt.Project, rt.Project.Hash)
+	// A caller without a login gets the document without any field some role
+	// has hidden; a logged-in caller the document of what their roles may see.
+	doc, err := openapi.DocumentHiding(rt.Project, rt.Project.Hash, openapi.HiddenFromAnyRole(rt.Project))
 	if err != nil {
 		return nil, err
 	}
 	s.openapi = doc
+	s.docs = map[string][]byte{}
 	app := fiber.New(fiber.Config{
 		AppName:               "growth",
 		BodyLimit:             bodyLimit(rt),
@@ -97,10 +112,7 @@ func (s *Server) Mount(app *fiber.App) {
 	if s.metrics != nil {
 		app.Get("/metrics", s.metrics.handler)
 	}
-	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-		return c.Send(s.openapi)
-	})
+	app.Get("/api/openapi.json", s.openapiDocument)
 	app.Get("/api/reports/:app/:report", s.report)
 	app.Get("/api/public/reports/:app/:report", s.publicReport)
 	api := app.Group("/api/:app/:entity")
@@ -185,4 +197,36 @@ func requestContext(c *fiber.Ctx) (context.Context, error) {
 func (s *Server) recordJSON(c *fiber.Ctx, actor engine.Actor, e *metamodel.Entity, rec *engine.Record) (map[string]any, error) {
 	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
 	return out, s.withFiles(c.UserContext(), e, out)
+}
+
+// openapiDocument serves the OpenAPI document: to a caller without a login
+// (or with credentials that do not hold) the one without any field some role
+// has hidden, to a logged-in caller the one of what their roles may see.
+func (s *Server) openapiDocument(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderVary, fiber.HeaderAuthorization+", "+fiber.HeaderCookie)
+	actor, err := s.actor(c)
+	if err != nil || len(actor.Roles) == 0 {
+		return c.Send(s.openapi)
+	}
+	roles := slices.Clone(actor.Roles)
+	sort.Strings(roles)
+	key := strings.Join(roles, ",")
+	s.docsMu.Lock()
+	doc, ok := s.docs[key]
+	s.docsMu.Unlock()
+	if !ok {
+		doc, err = openapi.DocumentHiding(s.rt.Project, s.rt.Project.Hash, func(e *metamodel.Entity, field string) bool {
+			return s.rt.Access.Hidden(actor, e, field)
+		})
+		if err != nil {
+			return err
+		}
+		s.docsMu.Lock()
+		if len(s.docs) < maxRoleDocs {
+			s.docs[key] = doc
+		}
+		s.docsMu.Unlock()
+	}
+	return c.Send(doc)
 }

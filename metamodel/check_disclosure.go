@@ -32,8 +32,8 @@ func checkDisclosure(p *Project) []Problem {
 						continue
 					}
 					var read []string
-					for _, name := range fieldsRead(f.Program) {
-						if name != f.Name && slices.Contains(fr.Hidden, name) && e.Field(name) != nil {
+					for _, name := range FieldsRead(f) {
+						if name != f.Name && slices.Contains(fr.Hidden, name) {
 							read = append(read, name)
 						}
 					}
@@ -64,11 +64,15 @@ func roleReads(p *Project, a *App, r *Role, e *Entity) bool {
 	return false
 }
 
-// fieldsRead lists the names a program reads as plain identifiers (the
-// record's fields), sorted and without repeats.
-func fieldsRead(prog interface{ Node() ast.Node }) []string {
+// FieldsRead lists the fields of its entity a computed field's expression
+// reads directly, sorted and without repeats (nil before the checker
+// compiled it).
+func FieldsRead(f *Field) []string {
+	if f.Program == nil || f.Owner == nil {
+		return nil
+	}
 	seen := map[string]bool{}
-	ast.Find(prog.Node(), func(n ast.Node) bool {
+	ast.Find(f.Program.Node(), func(n ast.Node) bool {
 		if id, ok := n.(*ast.IdentifierNode); ok {
 			seen[id.Value] = true
 		}
@@ -76,7 +80,9 @@ func fieldsRead(prog interface{ Node() ast.Node }) []string {
 	})
 	out := make([]string, 0, len(seen))
 	for name := range seen {
-		out = append(out, name)
+		if f.Owner.Field(name) != nil {
+			out = append(out, name)
+		}
 	}
 	sort.Strings(out)
 	return out
