@@ -20,48 +20,60 @@ import (
 // visible one is covered by the warning on that one.
 func checkDisclosure(p *Project) []Problem {
 	var out []Problem
+	warn := func(f *Field, r *Role, e *Entity, what string, read []string) {
+		pos := f.Pos
+		if at, ok := f.At["expr"]; ok && f.Type == "computed" {
+			pos = at
+		} else if at, ok := f.At["field"]; ok && f.Type == "rollup" {
+			pos = at
+		}
+		out = append(out, Problem{Pos: pos, Message: "role " + r.Name + " may read " + e.Name + "." + f.Name + ", " + what + " (" +
+			strings.Join(read, ", ") + "), so its value reveals them; hide " + f.Name + " from " + r.Name + " too, or accept the disclosure"})
+	}
 	for _, a := range p.Apps {
 		for _, r := range a.Roles {
+			hidden := map[*Entity][]string{}
 			for _, fr := range r.Fields {
-				e := p.Entity(a, fr.Name)
-				if e == nil || len(fr.Hidden) == 0 || !roleReads(p, a, r, e) {
+				if e := p.Entity(a, fr.Name); e != nil {
+					hidden[e] = append(hidden[e], fr.Hidden...)
+				}
+			}
+			if len(hidden) == 0 {
+				continue
+			}
+			for _, g := range r.Can {
+				e := p.Entity(a, g.Name)
+				if e == nil || !slices.Contains(g.Actions, "read") {
 					continue
 				}
 				for _, f := range e.Fields {
-					if f.Type != "computed" || f.Program == nil || slices.Contains(fr.Hidden, f.Name) {
+					if slices.Contains(hidden[e], f.Name) {
 						continue
 					}
-					var read []string
-					for _, name := range FieldsRead(f) {
-						if name != f.Name && slices.Contains(fr.Hidden, name) {
-							read = append(read, name)
+					switch f.Type {
+					case "computed":
+						var read []string
+						for _, name := range FieldsRead(f) {
+							if name != f.Name && slices.Contains(hidden[e], name) {
+								read = append(read, name)
+							}
+						}
+						if len(read) > 0 {
+							warn(f, r, e, "computed from fields hidden from it", read)
+						}
+					case "rollup":
+						// A sum (or min, max) of a field hidden from the role on the
+						// records aggregated reveals it too.
+						if ru := RollupOf(f); ru != nil && ru.Of != nil && slices.Contains(hidden[ru.Child], ru.Of.Name) {
+							warn(f, r, e, "an aggregate of a field of "+ru.Child.Name+" hidden from it", []string{ru.Child.Name + "." + ru.Of.Name})
 						}
 					}
-					if len(read) == 0 {
-						continue
-					}
-					pos := f.Pos
-					if at, ok := f.At["expr"]; ok {
-						pos = at
-					}
-					out = append(out, Problem{Pos: pos, Message: "role " + r.Name + " may read " + e.Name + "." + f.Name + ", computed from fields hidden from it (" +
-						strings.Join(read, ", ") + "), so its value reveals them; hide " + f.Name + " from " + r.Name + " too, or accept the disclosure"})
 				}
 			}
 		}
 	}
 	sortProblems(out)
 	return out
-}
-
-// roleReads reports whether role r (of app a) may read entity e.
-func roleReads(p *Project, a *App, r *Role, e *Entity) bool {
-	for _, g := range r.Can {
-		if p.Entity(a, g.Name) == e && slices.Contains(g.Actions, "read") {
-			return true
-		}
-	}
-	return false
 }
 
 // FieldsRead lists the fields of its entity a computed field's expression

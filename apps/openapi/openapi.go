@@ -125,7 +125,7 @@ func addSharedSchemas(schemas *ordered[*schema], p *metamodel.Project) {
 // import, and what its definition adds (a workflow, a balance or draws on
 // one, exports).
 func (b *builder) addEntity(e *metamodel.Entity) error {
-	addEntitySchemas(b.doc.Components.Schemas, e, func(f *metamodel.Field) bool { return !b.hidden(e, f.Name) })
+	addEntitySchemas(b.doc.Components.Schemas, e, func(f *metamodel.Field) bool { return f.Owner == nil || !b.hidden(f.Owner, f.Name) })
 	if err := b.addRecordPaths(e); err != nil {
 		return err
 	}

@@ -49,6 +49,11 @@ func fieldSchema(f *metamodel.Field, shown func(*metamodel.Field) bool) *schema 
 		// Its expression would name fields the caller may not see.
 		s = computedSchemaWith(f, false)
 	}
+	if r := metamodel.RollupOf(f); f.Type == "rollup" && r != nil && r.Of != nil && !shown(r.Of) {
+		// It would name a field of the records it aggregates that the caller may not see.
+		s = typeSchema(r.Result, r.Result.Type)
+		s.Description = joinText(s.Description, fmt.Sprintf("Kept by the platform: an aggregate (%s) over %s records whose `%s` is this record.", r.Agg, r.Child.QualifiedName(), r.Via.Name))
+	}
 	s.Title = f.Label
 	s.Description = joinText(f.Help, s.Description)
 	if f.Readonly || f.Type == "computed" {
