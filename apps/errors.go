@@ -43,6 +43,7 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		bq  *engine.BadQueryError
 		fbe *fiber.Error
 		tma *engine.TooManyAttemptsError
+		kr  *engine.KeyReusedError
 	)
 	var ir *engine.ImportRejectedError
 	var pe *PanicError
@@ -68,6 +69,9 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 			d.Message = msgs[0]
 		}
 		return status, errorBody{d}
+	case errors.As(err, &kr):
+		return http.StatusUnprocessableEntity, errorBody{errorDetail{Code: "idempotency_key_reused", Message: kr.Message,
+			Fields: map[string][]string{"Idempotency-Key": {kr.Message}}, FieldCodes: map[string][]string{"Idempotency-Key": {"idempotency_key_reused"}}}}
 	case errors.As(err, &bq):
 		return http.StatusBadRequest, errorBody{errorDetail{Code: "malformed", Message: bq.Error(), Fields: map[string][]string{bq.Param: {bq.Message}}}}
 	case errors.As(err, &ce):

@@ -77,7 +77,10 @@ func (s *Server) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := requestContext(c)
+	ctx, err := requestContext(c)
+	if err != nil {
+		return err
+	}
 	rec, err := s.rt.Create(ctx, actor, e.App.Name, e.Name, input)
 	if err != nil {
 		return err

@@ -2,9 +2,15 @@ package apps
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
+	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -55,7 +61,16 @@ type Server struct {
 	auth    *Auth
 	// metricsToken is Options.MetricsToken.
 	metricsToken string
+
+	// docs caches the OpenAPI document of each set of roles (what those
+	// roles may see), built on first use.
+	docsMu sync.Mutex
+	docs   map[string][]byte
 }
+
+// maxRoleDocs bounds the cache of per-roles documents; beyond it a document
+// is built for each request.
+const maxRoleDocs = 256
 
 // New builds the fiber app with every route mounted.
 func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
@@ -69,11 +84,14 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 	if s.actor == nil {
 		s.actor = func(*fiber.Ctx) (engine.Actor, error) { return Anonymous, nil }
 	}
-	doc, err := openapi.Document(rt.Project, rt.Project.Hash)
+	// A caller without a login gets the document without any field some role
+	// has hidden; a logged-in caller the document of what their roles may see.
+	doc, err := openapi.DocumentHiding(rt.Project, rt.Project.Hash, openapi.HiddenFromAnyRole(rt.Project))
 	if err != nil {
 		return nil, err
 	}
 	s.openapi = doc
+	s.docs = map[string][]byte{}
 	app := fiber.New(fiber.Config{
 		AppName:               "growth",
 		BodyLimit:             bodyLimit(rt),
@@ -118,10 +136,7 @@ func (s *Server) Mount(app *fiber.App) {
 	if s.metrics != nil {
 		app.Get("/metrics", s.metricsHandler)
 	}
-	app.Get("/api/openapi.json", func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-		return c.Send(s.openapi)
-	})
+	app.Get("/api/openapi.json", s.openapiDocument)
 	app.Get("/api/reports/:app/:report", s.report)
 	app.Get("/api/public/reports/:app/:report", s.publicReport)
 	api := app.Group("/api/:app/:entity")
@@ -179,13 +194,26 @@ func (s *Server) recordTarget(c *fiber.Ctx) (engine.Actor, *metamodel.Entity, in
 }
 
 // requestContext is the request's context with its Idempotency-Key, if any,
-// so that a retried write applies once.
-func requestContext(c *fiber.Ctx) context.Context {
+// so that a retried write applies once. The key goes with a fingerprint of
+// the request (method, path with query, body): the same key sent with
+// another request is refused (422 idempotency_key_reused). A key too long or
+// holding control characters is 400 on every database.
+func requestContext(c *fiber.Ctx) (context.Context, error) {
 	ctx := c.UserContext()
-	if key := c.Get("Idempotency-Key"); key != "" {
-		ctx = engine.WithIdempotencyKey(ctx, key)
+	key := c.Get("Idempotency-Key")
+	if key == "" {
+		return ctx, nil
 	}
-	return ctx
+	if err := engine.CheckIdempotencyKey(key); err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	h.Write([]byte(c.Method()))
+	h.Write([]byte{0})
+	h.Write([]byte(c.OriginalURL()))
+	h.Write([]byte{0})
+	h.Write(c.Body())
+	return engine.WithIdempotentRequest(ctx, strings.Clone(key), hex.EncodeToString(h.Sum(nil))), nil
 }
 
 // recordJSON renders rec for actor: the fields actor may see, code labels,
@@ -193,4 +221,36 @@ func requestContext(c *fiber.Ctx) context.Context {
 func (s *Server) recordJSON(c *fiber.Ctx, actor engine.Actor, e *metamodel.Entity, rec *engine.Record) (map[string]any, error) {
 	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
 	return out, s.withFiles(c.UserContext(), e, out)
+}
+
+// openapiDocument serves the OpenAPI document: to a caller without a login
+// (or with credentials that do not hold) the one without any field some role
+// has hidden, to a logged-in caller the one of what their roles may see.
+func (s *Server) openapiDocument(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderVary, fiber.HeaderAuthorization+", "+fiber.HeaderCookie)
+	actor, err := s.actor(c)
+	if err != nil || len(actor.Roles) == 0 {
+		return c.Send(s.openapi)
+	}
+	roles := slices.Clone(actor.Roles)
+	sort.Strings(roles)
+	key := strings.Join(roles, ",")
+	s.docsMu.Lock()
+	doc, ok := s.docs[key]
+	s.docsMu.Unlock()
+	if !ok {
+		doc, err = openapi.DocumentHiding(s.rt.Project, s.rt.Project.Hash, func(e *metamodel.Entity, field string) bool {
+			return s.rt.Access.Hidden(actor, e, field)
+		})
+		if err != nil {
+			return err
+		}
+		s.docsMu.Lock()
+		if len(s.docs) < maxRoleDocs {
+			s.docs[key] = doc
+		}
+		s.docsMu.Unlock()
+	}
+	return c.Send(doc)
 }

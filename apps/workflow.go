@@ -70,7 +70,10 @@ func (s *Server) fireEvent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := requestContext(c)
+	ctx, err := requestContext(c)
+	if err != nil {
+		return err
+	}
 	res, err := s.rt.FireWith(ctx, actor, e.App.Name, e.Name, id, c.Params("event"), comment, values)
 	if err != nil {
 		return err

@@ -5,48 +5,84 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Idempotency: a client may send an Idempotency-Key with a request that
 // changes something. The first request that commits with a key records it in
-// growth_idempotency (in its own transaction, by the idempotency effect); a
-// later request with the same key for the same app, entity and action gets
-// what the first one did — the record it created or changed — and changes
-// nothing. A key reused for another action is a conflict. Two requests with
-// one key at the same moment: one commits, the other gets a conflict
-// ("idempotency_in_progress") and, retried, the first one's record.
+// growth_idempotency (in its own transaction, by the idempotency effect),
+// under the user who sent it, with a fingerprint of the request (its method,
+// path and body, made by the API). A later request of the same user with the
+// same key and the same request gets what the first one did — the record it
+// created or changed — and changes nothing. The same key from another user
+// is another key: keys are per user, so one user's key neither reaches nor
+// blocks another's request. The same user reusing a key for another request
+// (another entity, action, record or body) is refused with 422
+// "idempotency_key_reused". Two requests with one key at the same moment: one
+// commits, the other gets a conflict ("idempotency_in_progress") and, retried,
+// the first one's record.
 
 // MaxIdempotencyKeyLength caps a key; longer keys are refused.
 const MaxIdempotencyKeyLength = 200
 
-// IdempotentReplay looks up the idempotency key in ctx for app, entity and
-// action (create, update, delete or a workflow event). When a request with
-// that key already committed, it returns the record it created or changed,
-// read again as actor, and replayed = true: the caller returns it and does
-// nothing else. id is the record acted on (0 for create): a key used on
-// another record, or for another action, is a conflict.
+// KeyReusedError refuses a request whose idempotency key the same user
+// already used for another request (422 idempotency_key_reused).
+type KeyReusedError struct{ Message string }
+
+func (e *KeyReusedError) Error() string { return e.Message }
+
+// CheckIdempotencyKey refuses a key that is too long or holds a control
+// character or invalid UTF-8 (a NUL byte cannot be stored in PostgreSQL):
+// the same keys are refused on every database.
+func CheckIdempotencyKey(key string) error {
+	bad := func(code, msg string) error {
+		return &ValidationError{Malformed: true, Fields: map[string][]FieldError{"Idempotency-Key": {{Code: code, Message: msg}}}}
+	}
+	if len(key) > MaxIdempotencyKeyLength {
+		return bad("too_long", fmt.Sprintf("幂等键最长 %d 个字符", MaxIdempotencyKeyLength))
+	}
+	if !utf8.ValidString(key) {
+		return bad("invalid_utf8", "幂等键不是有效的 UTF-8 文本")
+	}
+	for _, r := range key {
+		if unicode.IsControl(r) {
+			return bad("control_character", "幂等键不能包含控制字符")
+		}
+	}
+	return nil
+}
+
+// IdempotentReplay looks up the idempotency key in ctx, for actor, for app,
+// entity and action (create, update, delete or a workflow event). When a
+// request of actor with that key already committed, it returns the record it
+// created or changed, read again as actor, and replayed = true: the caller
+// returns it and does nothing else. id is the record acted on (0 for
+// create): the key used on another record, for another action or with
+// another request body is a KeyReusedError.
 //
-// Create calls it; the workflow's Fire can call it the same way for events.
+// Create calls it; the workflow's Fire too.
 func (rt *Runtime) IdempotentReplay(ctx context.Context, actor Actor, app, entity, action string, id int64) (rec *Record, replayed bool, err error) {
-	key := IdempotencyKey(ctx)
+	key, request := idempotencyOf(ctx)
 	if key == "" {
 		return nil, false, nil
 	}
-	if len(key) > MaxIdempotencyKeyLength {
-		return nil, true, &ValidationError{Malformed: true, Fields: map[string][]FieldError{"Idempotency-Key": {{Code: "too_long", Message: fmt.Sprintf("幂等键最长 %d 个字符", MaxIdempotencyKeyLength)}}}}
+	if err := CheckIdempotencyKey(key); err != nil {
+		return nil, true, err
 	}
-	var gotApp, gotEntity, gotAction string
+	var gotApp, gotEntity, gotAction, gotRequest string
 	var gotID int64
-	err = rt.DB.Write.QueryRowContext(ctx, `SELECT app, entity, action, record_id FROM growth_idempotency WHERE key = `+rt.DB.Placeholder(1), key).
-		Scan(&gotApp, &gotEntity, &gotAction, &gotID)
+	p := rt.DB.Placeholder
+	err = rt.DB.Write.QueryRowContext(ctx, `SELECT app, entity, action, record_id, request FROM growth_idempotency WHERE actor = `+p(1)+` AND key = `+p(2), actor.User, key).
+		Scan(&gotApp, &gotEntity, &gotAction, &gotID, &gotRequest)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, true, fmt.Errorf("idempotency key: %w", err)
 	}
-	if gotApp != app || gotEntity != entity || gotAction != action || (id != 0 && gotID != id) {
-		return nil, true, &ConflictError{Code: "idempotency_key_reused", Message: fmt.Sprintf("幂等键 %q 已用于另一请求（%s.%s #%d 的 %s），请为新请求使用新的键", key, gotApp, gotEntity, gotID, gotAction)}
+	if gotApp != app || gotEntity != entity || gotAction != action || (id != 0 && gotID != id) || (request != "" && gotRequest != "" && request != gotRequest) {
+		return nil, true, &KeyReusedError{Message: fmt.Sprintf("幂等键 %q 已用于您的另一请求，请为新请求使用新的键（同一请求重试时须原样重发）", key)}
 	}
 	rec, err = rt.Get(ctx, actor, app, entity, gotID)
 	return rec, true, err
@@ -60,22 +96,26 @@ func (idempotencyEffect) Apply(ec EffectContext, ch *Change) error {
 	if ch.IdempotencyKey == "" {
 		return nil
 	}
+	if err := CheckIdempotencyKey(ch.IdempotencyKey); err != nil {
+		return err
+	}
 	id := int64(0)
 	if ch.New != nil {
 		id = ch.New.ID
 	} else if ch.Old != nil {
 		id = ch.Old.ID
 	}
+	_, request := idempotencyOf(ec)
 	db := ec.RT.DB
 	p := db.Placeholder
-	res, err := ec.Tx.ExecContext(ec, `INSERT INTO growth_idempotency (key, app, entity, action, record_id, created_at) VALUES (`+
-		p(1)+`, `+p(2)+`, `+p(3)+`, `+p(4)+`, `+p(5)+`, `+p(6)+`) ON CONFLICT DO NOTHING`,
-		ch.IdempotencyKey, ch.Entity.App.Name, ch.Entity.Name, ch.Action, id, db.timeArg(ec.RT.now()))
+	res, err := ec.Tx.ExecContext(ec, `INSERT INTO growth_idempotency (actor, key, app, entity, action, record_id, request, created_at) VALUES (`+
+		p(1)+`, `+p(2)+`, `+p(3)+`, `+p(4)+`, `+p(5)+`, `+p(6)+`, `+p(7)+`, `+p(8)+`) ON CONFLICT DO NOTHING`,
+		ch.Actor.User, ch.IdempotencyKey, ch.Entity.App.Name, ch.Entity.Name, ch.Action, id, request, db.timeArg(ec.RT.now()))
 	if err != nil {
 		return fmt.Errorf("idempotency key: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return &ConflictError{Code: "idempotency_in_progress", Message: fmt.Sprintf("幂等键 %q 已被另一请求使用（可能仍在处理），请稍后用同一键重试以取得其结果", ch.IdempotencyKey)}
+		return &ConflictError{Code: "idempotency_in_progress", Message: fmt.Sprintf("幂等键 %q 已被您的另一请求使用（可能仍在处理），请稍后用同一键重试以取得其结果", ch.IdempotencyKey)}
 	}
 	return nil
 }

@@ -138,7 +138,7 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 		if e.Workflow != nil {
 			rec.State = e.Workflow.Initial
 		}
-		if err := rt.loadRefs(ctx, rt.DB.Read, e, rec); err != nil {
+		if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, &namedRefs{actor: actor, named: values}); err != nil {
 			return nil, err
 		}
 		if err := rt.prepare(e, rec); err != nil {
@@ -256,6 +256,9 @@ var (
 // insertImported is Create's write step for one validated record, inside the
 // import's transaction.
 func (rt *Runtime) insertImported(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, rec *Record) error {
+	if err := rt.checkRefScope(ctx, tx, actor, s.entity, rec.Values); err != nil {
+		return err
+	}
 	if err := rt.checkRefs(ctx, tx, s.entity, rec.Values); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -102,7 +103,7 @@ func (rt *Runtime) copyPlan(e *metamodel.Entity) (steps []bulkCreateStep, ok boo
 // errImportRetry, having written nothing.
 func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, recs []*Record, steps []bulkCreateStep, progress func(done, total int), last func(tx *sql.Tx) error) error {
 	err := rt.DB.copyTx(ctx, func(tx *sql.Tx, copyFrom copyFunc) error {
-		if err := rt.checkRefsBulk(ctx, tx, s.entity, recs); err != nil {
+		if err := rt.checkRefsBulk(ctx, tx, actor, s.entity, recs); err != nil {
 			return err
 		}
 		ids, err := rt.takeIDs(ctx, tx, s, len(recs))
@@ -164,10 +165,10 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 	return err
 }
 
-// checkRefsBulk checks that every reference of recs names a record, with one
-// query per ref field. A missing one is errImportRetry: the per-row path
-// names its line.
-func (rt *Runtime) checkRefsBulk(ctx context.Context, tx *sql.Tx, e *metamodel.Entity, recs []*Record) error {
+// checkRefsBulk checks that every reference of recs names a record within
+// actor's data scope, with one query per ref field. A missing one (or one
+// outside the scope) is errImportRetry: the per-row path names its line.
+func (rt *Runtime) checkRefsBulk(ctx context.Context, tx *sql.Tx, actor Actor, e *metamodel.Entity, recs []*Record) error {
 	for _, f := range e.Fields {
 		if f.Type != "ref" || f.Target == nil {
 			continue
@@ -184,9 +185,21 @@ func (rt *Runtime) checkRefsBulk(ctx context.Context, tx *sql.Tx, e *metamodel.E
 			continue
 		}
 		target := rt.stores[f.Target.QualifiedName()]
+		if !rt.Access.Can(actor, f.Target, "read") {
+			return errImportRetry
+		}
 		var found int
 		q := `SELECT COUNT(*) FROM ` + rt.DB.Quote(target.table) + ` WHERE ` + rt.DB.Quote("id") + ` = ANY($1)`
-		if err := tx.QueryRowContext(ctx, q, ids).Scan(&found); err != nil {
+		args := []any{ids}
+		if scope := rt.Access.Scope(actor, f.Target); scope != nil {
+			cond, scopeArgs, err := filter.Compile(scope, rt.scopeResolver(target), binder{rt.DB}, 1)
+			if err != nil {
+				return fmt.Errorf("data scope of %s: %w", f.Target.QualifiedName(), err)
+			}
+			q += " AND " + cond
+			args = append(args, scopeArgs...)
+		}
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&found); err != nil {
 			return rt.dbError(target, "check references", err)
 		}
 		if found != len(ids) {

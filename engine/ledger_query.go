@@ -100,6 +100,9 @@ func (rt *Runtime) Ledger(ctx context.Context, actor Actor, app, entity string, 
 	if size > MaxPageSize {
 		size = MaxPageSize
 	}
+	if err := checkPage(page); err != nil {
+		return nil, err
+	}
 	p := rt.DB.Placeholder
 	where := "account_app = " + p(1) + " AND account_entity = " + p(2) + " AND account_id = " + p(3)
 	if side == "source" {

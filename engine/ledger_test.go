@@ -633,7 +633,8 @@ func TestLedgerIdempotency(t *testing.T) {
 		if got, want := f.balance("grant", g), "10,000.00/1,000.00/0.00/0.00/9,000.00"; got != want {
 			t.Errorf("after a retry: %s, want %s", got, want)
 		}
-		if _, err := f.rt.Create(ctx, fundClerk, "fund", "direct", map[string]any{"grant": g, "amount": "1.00"}); conflictCode(err) != "idempotency_key_reused" {
+		var reused *engine.KeyReusedError
+		if _, err := f.rt.Create(ctx, fundClerk, "fund", "direct", map[string]any{"grant": g, "amount": "1.00"}); !errors.As(err, &reused) {
 			t.Errorf("key reused for another entity: %v, want idempotency_key_reused", err)
 		}
 		// Many at once with one key: one record, one reservation.

@@ -37,6 +37,19 @@ type ListResult struct {
 // MaxPageSize caps a page so that one request cannot read a whole table.
 const MaxPageSize = 200
 
+// MaxPage caps the page number: page × page_size stays a small offset on
+// every database (a huge page overflowed PostgreSQL's OFFSET). Deeper rows are
+// reached with a filter (id > N, a date range) rather than by paging.
+const MaxPage = 10000
+
+// checkPage refuses a page number beyond MaxPage.
+func checkPage(page int) error {
+	if page > MaxPage {
+		return &BadQueryError{Param: "page", Message: fmt.Sprintf("at most %d; narrow the list with a filter to reach later rows", MaxPage)}
+	}
+	return nil
+}
+
 // BadQueryError is a malformed list query (filter or sort); it names what is wrong.
 type BadQueryError struct {
 	Param   string
@@ -122,6 +135,9 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	}
 	if size > MaxPageSize {
 		return nil, &BadQueryError{Param: "page_size", Message: fmt.Sprintf("at most %d", MaxPageSize)}
+	}
+	if err := checkPage(page); err != nil {
+		return nil, err
 	}
 	n := len(args)
 	sqlText := s.selectSQL + where + order + fmt.Sprintf(" LIMIT %s OFFSET %s", rt.DB.Placeholder(n+1), rt.DB.Placeholder(n+2))

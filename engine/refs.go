@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
+	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
 )
 
@@ -14,9 +16,15 @@ import (
 // by id before their expressions run: inside the write's transaction for
 // create, update, events and rollups, from the read pool for a list of
 // available events and for the rows of an import before its transaction.
-// They are read without the actor's data scope: a rule is the system's
-// check, not the actor's read, and its outcome shows no field of the
-// referenced record.
+// A reference the actor names in a write (create, the fields an update
+// changes, the rows of an import) is read within the actor's data scope: a
+// record outside it is left empty, exactly as a missing one, so that no rule
+// or computed field runs against a record the actor cannot see and the
+// answer (checkRefScope then refuses it as "does not exist") is the one a
+// missing id gets. References already stored on a record (events, rollups,
+// an update that leaves them alone) were checked when they were set and are
+// read as the system: a rule is the system's check there, not the actor's
+// read.
 
 // refsPlan is what one entity's expressions read through refs.
 type refsPlan struct {
@@ -48,10 +56,19 @@ func planRefs(rt *Runtime) map[*metamodel.Entity]*refsPlan {
 // usesRefs reports whether e's expressions read refs.
 func (rt *Runtime) usesRefs(e *metamodel.Entity) bool { return rt.links.refs[e] != nil }
 
+// namedRefs are the references an actor named in a write: the fields of
+// named (the decoded input) are read within actor's data scope.
+type namedRefs struct {
+	actor Actor
+	named map[string]any
+}
+
 // loadRefs reads, through q, the records rec's ref fields point at that
 // e's expressions use, and attaches them to rec for exprEnv. A ref to a
-// record that does not exist is left empty: checkRefs reports it.
-func (rt *Runtime) loadRefs(ctx context.Context, q querier, e *metamodel.Entity, rec *Record) error {
+// record that does not exist is left empty: checkRefs reports it. by, when
+// not nil, names the references to read within an actor's data scope; one
+// outside it is left empty too (checkRefScope reports it as missing).
+func (rt *Runtime) loadRefs(ctx context.Context, q querier, e *metamodel.Entity, rec *Record, by *namedRefs) error {
 	p := rt.links.refs[e]
 	if p == nil {
 		return nil
@@ -63,7 +80,21 @@ func (rt *Runtime) loadRefs(ctx context.Context, q querier, e *metamodel.Entity,
 			continue
 		}
 		s := rt.stores[f.Target.QualifiedName()]
-		r, err := s.scan(q.QueryRowContext(ctx, s.getSQL, id))
+		query, args := s.getSQL, []any{id}
+		if _, named := by.names(f.Name); named {
+			if !rt.Access.Can(by.actor, f.Target, "read") {
+				continue
+			}
+			if scope := rt.Access.Scope(by.actor, f.Target); scope != nil {
+				cond, scopeArgs, err := filter.Compile(scope, rt.scopeResolver(s), binder{rt.DB}, 1)
+				if err != nil {
+					return fmt.Errorf("data scope of %s: %w", f.Target.QualifiedName(), err)
+				}
+				query += " AND " + cond
+				args = append(args, scopeArgs...)
+			}
+		}
+		r, err := s.scan(q.QueryRowContext(ctx, query, args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -74,4 +105,13 @@ func (rt *Runtime) loadRefs(ctx context.Context, q querier, e *metamodel.Entity,
 	}
 	rec.refs = p.shape.Value(records)
 	return nil
+}
+
+// names reports whether field is among the references named (nil names none).
+func (n *namedRefs) names(field string) (any, bool) {
+	if n == nil {
+		return nil, false
+	}
+	v, ok := n.named[field]
+	return v, ok
 }

@@ -385,7 +385,7 @@ func (rt *Runtime) recomputeRollups(ctx context.Context, tx *sql.Tx, actor Actor
 	now := rt.now().UTC().Truncate(time.Microsecond)
 	rec := &Record{App: old.App, Entity: old.Entity, ID: old.ID, Version: old.Version + 1, State: old.State, CreatedBy: old.CreatedBy,
 		CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-	if err := rt.loadRefs(ctx, tx, p.entity, rec); err != nil {
+	if err := rt.loadRefs(ctx, tx, p.entity, rec, nil); err != nil {
 		return err
 	}
 	if err := rt.prepare(p.entity, rec); err != nil {

@@ -179,22 +179,37 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	if e.Workflow != nil {
 		rec.State = e.Workflow.Initial
 	}
-	if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+	var by *namedRefs
+	if !opt.system {
+		by = &namedRefs{actor: actor, named: values}
+	}
+	if err := rt.loadRefs(ctx, tx, e, rec, by); err != nil {
 		return nil, err
 	}
-	if err := rt.prepare(e, rec); err != nil {
+	// The actor's scope is checked on the computed, well-formed record
+	// before its rules run: a record outside it is refused whatever its rules
+	// would say (they may read references the actor cannot see).
+	if err := rt.compute(e, rec); err != nil {
 		return nil, err
+	}
+	if verr := validateFields(e, rec.Values); verr != nil {
+		return nil, verr
 	}
 	if !opt.system && !rt.sees(actor, e, "create", rec) {
 		return nil, forbidden("不能为您的数据范围以外的单位新建%s", e.Label())
 	}
-	if err := rt.checkRefs(ctx, tx, e, values); err != nil {
-		return nil, err
+	if verr := validateRules(e, rec, rec.Values); verr != nil {
+		return nil, verr
 	}
+	// The actor's scope first: a reference to an entity the actor may not
+	// read is refused whether or not the record exists.
 	if !opt.system {
 		if err := rt.checkRefScope(ctx, tx, actor, e, values); err != nil {
 			return nil, err
 		}
+	}
+	if err := rt.checkRefs(ctx, tx, e, values); err != nil {
+		return nil, err
 	}
 	args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(now), rt.DB.timeArg(now), rec.DefVersion}
 	if s.hasState {
@@ -220,11 +235,19 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 
 // prepare computes derived fields and validates the complete record.
 func (rt *Runtime) prepare(e *metamodel.Entity, rec *Record) error {
-	if err := computeFields(e, rec, rec.Values); err != nil {
-		return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "computed", Message: err.Error()}}}}
+	if err := rt.compute(e, rec); err != nil {
+		return err
 	}
 	if verr := validate(e, rec, rec.Values); verr != nil {
 		return verr
+	}
+	return nil
+}
+
+// compute computes derived fields (prepare's first step).
+func (rt *Runtime) compute(e *metamodel.Entity, rec *Record) error {
+	if err := computeFields(e, rec, rec.Values); err != nil {
+		return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "computed", Message: err.Error()}}}}
 	}
 	return nil
 }
@@ -338,19 +361,25 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		}
 		now := rt.now().UTC().Truncate(time.Microsecond)
 		rec = &Record{App: app, Entity: entity, ID: id, Version: old.Version + 1, State: old.State, CreatedBy: old.CreatedBy, CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-		if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+		if err := rt.loadRefs(ctx, tx, e, rec, &namedRefs{actor: actor, named: changes}); err != nil {
 			return err
 		}
-		if err := rt.prepare(e, rec); err != nil {
+		if err := rt.compute(e, rec); err != nil {
 			return err
+		}
+		if verr := validateFields(e, rec.Values); verr != nil {
+			return verr
 		}
 		if !rt.sees(actor, e, "update", rec) {
 			return forbidden("不能把%s改到您的数据范围以外", e.Label())
 		}
-		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
-			return err
+		if verr := validateRules(e, rec, rec.Values); verr != nil {
+			return verr
 		}
 		if err := rt.checkRefScope(ctx, tx, actor, e, changes); err != nil {
+			return err
+		}
+		if err := rt.checkRefs(ctx, tx, e, values); err != nil {
 			return err
 		}
 		diff := diffValues(e, old.Values, values)
@@ -552,14 +581,29 @@ func (rt *Runtime) HiddenFor(actor Actor, e *metamodel.Entity) func(string) bool
 
 type idempotencyKey struct{}
 
+type idempotency struct{ key, request string }
+
 // WithIdempotencyKey attaches a client's idempotency key to ctx; effects use it
 // so that a retried request applies its effect once.
 func WithIdempotencyKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, idempotencyKey{}, key)
+	return context.WithValue(ctx, idempotencyKey{}, idempotency{key: key})
+}
+
+// WithIdempotentRequest attaches a client's idempotency key and a
+// fingerprint of the request it came with (the API hashes the method, path
+// and body): a later request with the same key and another fingerprint is
+// refused rather than answered with the first one's record.
+func WithIdempotentRequest(ctx context.Context, key, fingerprint string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, idempotency{key: key, request: fingerprint})
 }
 
 // IdempotencyKey returns the key attached by WithIdempotencyKey, or "".
 func IdempotencyKey(ctx context.Context) string {
-	k, _ := ctx.Value(idempotencyKey{}).(string)
+	k, _ := idempotencyOf(ctx)
 	return k
+}
+
+func idempotencyOf(ctx context.Context) (key, request string) {
+	v, _ := ctx.Value(idempotencyKey{}).(idempotency)
+	return v.key, v.request
 }

@@ -216,6 +216,9 @@ func (u *Users) Add(ctx context.Context, by Actor, nu NewUser) (*User, error) {
 	if utf8.RuneCountInString(display) > 100 {
 		verr.add("display_name", "max_length", "姓名最长 100 个字符")
 	}
+	if hasNUL(display) || !utf8.ValidString(display) {
+		verr.add("display_name", "nul_character", "姓名不能包含 NUL 字符或无效的 UTF-8")
+	}
 	if !verr.empty() {
 		return nil, verr
 	}
@@ -335,7 +338,7 @@ func (u *Users) get(ctx context.Context, q rowQuerier, name string, lock bool) (
 	if lock && u.db.Dialect == Postgres {
 		query += " FOR UPDATE"
 	}
-	user, err := scanUser(q.QueryRowContext(ctx, query, name))
+	user, err := scanUser(q.QueryRowContext(ctx, query, storableText(name)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: 用户 %s", ErrNotFound, name)
 	}
@@ -378,6 +381,9 @@ func (u *Users) Change(ctx context.Context, by Actor, name string, ch UserChange
 	}
 	if ch.DisplayName != nil && (strings.TrimSpace(*ch.DisplayName) == "" || utf8.RuneCountInString(*ch.DisplayName) > 100) {
 		verr.add("display_name", "max_length", "姓名不能为空，最长 100 个字符")
+	}
+	if ch.DisplayName != nil && (hasNUL(*ch.DisplayName) || !utf8.ValidString(*ch.DisplayName)) {
+		verr.add("display_name", "nul_character", "姓名不能包含 NUL 字符或无效的 UTF-8")
 	}
 	if !verr.empty() {
 		return nil, verr

@@ -149,6 +149,15 @@ func computeFields(e *metamodel.Entity, rec *Record, values map[string]any) erro
 
 // validate checks a complete set of values; rec is the stored record on update.
 func validate(e *metamodel.Entity, rec *Record, values map[string]any) *ValidationError {
+	if verr := validateFields(e, values); verr != nil {
+		// Rules assume well-formed fields; report field problems first.
+		return verr
+	}
+	return validateRules(e, rec, values)
+}
+
+// validateFields checks required fields, each field type's limits and codes.
+func validateFields(e *metamodel.Entity, values map[string]any) *ValidationError {
 	verr := &ValidationError{}
 	year := 0
 	if e.YearField != "" {
@@ -176,9 +185,14 @@ func validate(e *metamodel.Entity, rec *Record, values map[string]any) *Validati
 		}
 	}
 	if !verr.empty() {
-		// Rules assume well-formed fields; report field problems first.
 		return verr
 	}
+	return nil
+}
+
+// validateRules checks the entity's rules against well-formed values.
+func validateRules(e *metamodel.Entity, rec *Record, values map[string]any) *ValidationError {
+	verr := &ValidationError{}
 	var env map[string]any
 	for i, r := range e.Rules {
 		if r.AssertProgram == nil {

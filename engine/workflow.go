@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
@@ -193,6 +194,9 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 		} else if reason != "" {
 			return &ForbiddenError{Message: reason}
 		}
+		if hasNUL(comment) || !utf8.ValidString(comment) {
+			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "nul_character", Message: "意见不能包含 NUL 字符（\\u0000）或无效的 UTF-8"}}}}
+		}
 		if t.Comment == "required" && comment == "" {
 			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: fmt.Sprintf("“%s”须填写意见", transitionLabel(t))}}}}
 		}
@@ -200,7 +204,7 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 		if err != nil {
 			return err
 		}
-		if err := rt.loadRefs(ctx, tx, e, old); err != nil {
+		if err := rt.loadRefs(ctx, tx, e, old, nil); err != nil {
 			return err
 		}
 		guarded := old
@@ -277,10 +281,16 @@ func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entitySto
 	}
 	rec := &Record{App: old.App, Entity: old.Entity, ID: old.ID, Version: old.Version + 1, State: t.To, CreatedBy: old.CreatedBy,
 		CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-	if err := rt.loadRefs(ctx, tx, e, rec); err != nil {
+	if err := rt.loadRefs(ctx, tx, e, rec, &namedRefs{actor: actor, named: inputs}); err != nil {
 		return nil, err
 	}
 	if err := rt.prepare(e, rec); err != nil {
+		return nil, err
+	}
+	if err := rt.checkRefScope(ctx, tx, actor, e, inputs); err != nil {
+		return nil, err
+	}
+	if err := rt.checkRefs(ctx, tx, e, inputs); err != nil {
 		return nil, err
 	}
 	historyID, err := rt.insertHistory(ctx, tx, rec, t.Event, old.State, t.To, actor.User, now, comment)
@@ -598,7 +608,7 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 	if m == nil || !rt.Access.Sees(actor, e, rec) {
 		return out, nil
 	}
-	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec); err != nil {
+	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, nil); err != nil {
 		return nil, err
 	}
 	for _, t := range m.w.Transitions {

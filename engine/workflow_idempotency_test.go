@@ -35,8 +35,8 @@ func TestFireIdempotencyKey(t *testing.T) {
 		// The same key on another record is a conflict, not a replay.
 		other := enginetest.Must(rt.Create(context.Background(), clerk, "rep", "budget", map[string]any{"year": "2026", "agency": "101001", "amount": "5.00"}))
 		_, err = rt.Fire(ctx, clerk, "rep", "budget", other.ID, "release", "")
-		var ce *engine.ConflictError
-		if !errors.As(err, &ce) || ce.Code != "idempotency_key_reused" {
+		var reused *engine.KeyReusedError
+		if !errors.As(err, &reused) {
 			t.Fatalf("key reused on another record: err = %v", err)
 		}
 		if got := enginetest.Must(rt.Get(context.Background(), clerk, "rep", "budget", other.ID)); got.State != "draft" {

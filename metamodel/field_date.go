@@ -17,17 +17,33 @@ func (dateType) Column(f *Field) Column       { return Column{Kind: ColumnDate} 
 func (dateType) Parse(f *Field, in any) (any, error) {
 	switch v := in.(type) {
 	case time.Time:
-		return time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC), nil
+		t := time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC)
+		return t, checkYear(t)
 	case string:
 		t, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
 		if err != nil {
 			return nil, inputErr("type", "日期格式应为 YYYY-MM-DD，收到 %q", v)
 		}
-		return t, nil
+		return t, checkYear(t)
 	}
 	return nil, inputErr("type", "日期格式应为 YYYY-MM-DD")
 }
 
-func (dateType) Validate(f *Field, v any) error { return nil }
+func (dateType) Validate(f *Field, v any) error { return checkYear(v.(time.Time)) }
 func (dateType) JSON(f *Field, v any) any       { return v.(time.Time).Format(time.DateOnly) }
 func (dateType) Zero(f *Field) any              { return time.Time{} }
+
+// MinYear and MaxYear bound the dates and instants a field holds, the same on
+// every database (PostgreSQL has no year 0; SQLite would store it as text).
+const (
+	MinYear = 1
+	MaxYear = 9999
+)
+
+// checkYear refuses a date or instant outside years MinYear..MaxYear (UTC).
+func checkYear(t time.Time) error {
+	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
+		return inputErr("out_of_range", "日期须在 0001-01-01 至 9999-12-31 之间，收到 %s", t.UTC().Format(time.DateOnly))
+	}
+	return nil
+}

@@ -17,17 +17,17 @@ func (datetimeType) Column(f *Field) Column       { return Column{Kind: ColumnTi
 func (datetimeType) Parse(f *Field, in any) (any, error) {
 	switch v := in.(type) {
 	case time.Time:
-		return v.UTC(), nil
+		return v.UTC(), checkYear(v)
 	case string:
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
 		if err != nil {
 			return nil, inputErr("type", "时间格式应为 RFC 3339（如 2026-01-02T15:04:05+08:00），收到 %q", v)
 		}
-		return t.UTC(), nil
+		return t.UTC(), checkYear(t)
 	}
 	return nil, inputErr("type", "时间格式应为 RFC 3339")
 }
 
-func (datetimeType) Validate(f *Field, v any) error { return nil }
+func (datetimeType) Validate(f *Field, v any) error { return checkYear(v.(time.Time)) }
 func (datetimeType) JSON(f *Field, v any) any       { return v.(time.Time).UTC().Format(time.RFC3339) }
 func (datetimeType) Zero(f *Field) any              { return time.Time{} }

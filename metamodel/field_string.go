@@ -2,6 +2,7 @@ package metamodel
 
 import (
 	"regexp"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -69,6 +70,10 @@ func parseText(in any) (any, error) {
 	}
 	if !utf8.ValidString(s) {
 		return nil, inputErr("type", "不是有效的 UTF-8 文本")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		// PostgreSQL cannot store a NUL byte in text; refused on every database.
+		return nil, inputErr("nul_character", "不能包含 NUL 字符（\\u0000）")
 	}
 	return s, nil
 }

@@ -61,6 +61,7 @@ func Load(dir string) (*Project, error) {
 	if err := ps.Err(); err != nil {
 		return p, err
 	}
+	p.Warnings = checkDisclosure(p)
 	return p, nil
 }
 

@@ -179,3 +179,37 @@ func BenchmarkLoadDefinitions(b *testing.B) {
 		}
 	}
 }
+
+// TestLoadWarnings loads every definitions folder under testdata/warn: each
+// loads without problems, and its warnings, one per line, match the case's
+// expected.txt.
+func TestLoadWarnings(t *testing.T) {
+	for _, name := range caseDirs(t, "warn") {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("testdata", "warn", name)
+			p, err := Load(dir)
+			if err != nil {
+				t.Fatalf("warnings must not be problems: %v", err)
+			}
+			var b strings.Builder
+			for _, w := range p.Warnings {
+				b.WriteString(w.String() + "\n")
+			}
+			got := b.String()
+			golden := filepath.Join(dir, "expected.txt")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./metamodel -run TestLoadWarnings -update to create it)", err)
+			}
+			if got != string(want) || got == "" {
+				t.Errorf("warnings differ from %s\n--- got\n%s--- want\n%s", golden, got, want)
+			}
+		})
+	}
+}

@@ -18,6 +18,10 @@ type Project struct {
 	// Files holds the text of every definition file by path relative to Dir, so
 	// a definition version can be stored and diffed later.
 	Files map[string][]byte
+	// Warnings are what an implementer should look at in definitions that
+	// loaded without problems (a visible computed field reading hidden ones),
+	// sorted by position; growth check prints them and still succeeds.
+	Warnings []Problem
 
 	apps     map[string]*App
 	codeSets map[string]*CodeSet

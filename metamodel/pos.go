@@ -53,6 +53,12 @@ func (ps *Problems) Err() error {
 		return nil
 	}
 	sorted := append([]Problem(nil), ps.List...)
+	sortProblems(sorted)
+	return &DefinitionError{Problems: sorted}
+}
+
+// sortProblems sorts problems by file and position, then by text.
+func sortProblems(sorted []Problem) {
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i].Pos, sorted[j].Pos
 		if a.File != b.File {
@@ -68,7 +74,6 @@ func (ps *Problems) Err() error {
 		// so that the output is the same on every run.
 		return sorted[i].Message < sorted[j].Message
 	})
-	return &DefinitionError{Problems: sorted}
 }
 
 // DefinitionError is returned by Load when a definition is not valid.

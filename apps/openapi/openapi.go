@@ -40,10 +40,26 @@ var ErrDuplicateOperation = errors.New("openapi: duplicate operation")
 // p should have loaded without problems; an entity whose fields did not check
 // is still described, as far as its definition allows.
 func Document(p *metamodel.Project, version string) ([]byte, error) {
+	return DocumentHiding(p, version, nil)
+}
+
+// Hidden reports whether field of e is left out of a document.
+type Hidden func(e *metamodel.Entity, field string) bool
+
+// DocumentHiding is Document without the fields hidden says are hidden: they
+// are left out of every record, create and update schema, their labels and
+// files, and a computed field that reads one is described without its
+// expression. The server writes one document for callers without a login
+// (HiddenFromAnyRole) and one per set of roles (what those roles may see).
+func DocumentHiding(p *metamodel.Project, version string, hidden Hidden) ([]byte, error) {
 	if p == nil {
 		return nil, errors.New("openapi: no project")
 	}
+	if hidden == nil {
+		hidden = func(*metamodel.Entity, string) bool { return false }
+	}
 	b := &builder{
+		hidden: hidden,
 		doc: &document{
 			OpenAPI:    Version,
 			Info:       info{Title: "Growth", Version: version, Description: description(p)},
@@ -109,7 +125,7 @@ func addSharedSchemas(schemas *ordered[*schema], p *metamodel.Project) {
 // import, and what its definition adds (a workflow, a balance or draws on
 // one, exports).
 func (b *builder) addEntity(e *metamodel.Entity) error {
-	addEntitySchemas(b.doc.Components.Schemas, e)
+	addEntitySchemas(b.doc.Components.Schemas, e, func(f *metamodel.Field) bool { return f.Owner == nil || !b.hidden(f.Owner, f.Name) })
 	if err := b.addRecordPaths(e); err != nil {
 		return err
 	}
@@ -137,7 +153,8 @@ const (
 
 // builder collects paths and checks that operations stay unique.
 type builder struct {
-	doc *document
+	doc    *document
+	hidden Hidden
 	// operations maps each operationId and each path to where it was first
 	// used, to report a duplicate.
 	operations map[string]string
@@ -223,4 +240,27 @@ func appTitle(a *metamodel.App) string {
 		return a.Name
 	}
 	return title
+}
+
+// HiddenFromAnyRole hides every field that some role of p has hidden: what a
+// caller without a login may learn of the project's records.
+func HiddenFromAnyRole(p *metamodel.Project) Hidden {
+	hidden := map[*metamodel.Entity]map[string]bool{}
+	for _, a := range p.Apps {
+		for _, r := range a.Roles {
+			for _, fr := range r.Fields {
+				e := p.Entity(a, fr.Name)
+				if e == nil {
+					continue
+				}
+				if hidden[e] == nil {
+					hidden[e] = map[string]bool{}
+				}
+				for _, name := range fr.Hidden {
+					hidden[e][name] = true
+				}
+			}
+		}
+	}
+	return func(e *metamodel.Entity, field string) bool { return hidden[e][field] }
 }

@@ -54,10 +54,10 @@ func fileInfoSchema() *schema {
 
 // filesSchema describes _files of a record of e, or nil when e has no file
 // field.
-func filesSchema(e *metamodel.Entity) *schema {
+func filesSchema(e *metamodel.Entity, shown func(*metamodel.Field) bool) *schema {
 	props := newOrdered[*schema]()
 	for _, f := range e.Fields {
-		if f.Type == "file" {
+		if f.Type == "file" && shown(f) {
 			props.Set(f.Name, ref("File"))
 		}
 	}

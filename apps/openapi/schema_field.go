@@ -43,8 +43,17 @@ const (
 
 // fieldSchema describes field f of a record: its type's schema plus label,
 // help, default and read-only flag. An optional field may be null.
-func fieldSchema(f *metamodel.Field) *schema {
+func fieldSchema(f *metamodel.Field, shown func(*metamodel.Field) bool) *schema {
 	s := typeSchema(f, f.Type)
+	if f.Type == "computed" && !readsOnlyShown(f, shown) {
+		// Its expression would name fields the caller may not see.
+		s = computedSchemaWith(f, false)
+	}
+	if r := metamodel.RollupOf(f); f.Type == "rollup" && r != nil && r.Of != nil && !shown(r.Of) {
+		// It would name a field of the records it aggregates that the caller may not see.
+		s = typeSchema(r.Result, r.Result.Type)
+		s.Description = joinText(s.Description, fmt.Sprintf("Kept by the platform: an aggregate (%s) over %s records whose `%s` is this record.", r.Agg, r.Child.QualifiedName(), r.Via.Name))
+	}
 	s.Title = f.Label
 	s.Description = joinText(f.Help, s.Description)
 	if f.Readonly || f.Type == "computed" {
@@ -207,12 +216,26 @@ func refSchema(f *metamodel.Field) *schema {
 }
 
 // computedSchema describes a computed field by its result type.
-func computedSchema(f *metamodel.Field) *schema {
+func computedSchema(f *metamodel.Field) *schema { return computedSchemaWith(f, true) }
+
+// readsOnlyShown reports whether computed field f reads only shown fields.
+func readsOnlyShown(f *metamodel.Field, shown func(*metamodel.Field) bool) bool {
+	for _, name := range metamodel.FieldsRead(f) {
+		if g := f.Owner.Field(name); g != nil && !shown(g) {
+			return false
+		}
+	}
+	return true
+}
+
+// computedSchemaWith describes a computed field, with its expression when
+// withExpr.
+func computedSchemaWith(f *metamodel.Field, withExpr bool) *schema {
 	result := metamodel.ResultType(f)
 	shadow := &metamodel.Field{Name: f.Name, Type: result, Scale: f.Scale, Owner: f.Owner, Kind: metamodel.LookupFieldType(result)}
 	s := typeSchema(shadow, result)
 	note := "Computed by the platform on every write"
-	if f.Expr != "" {
+	if f.Expr != "" && withExpr {
 		note += ": `" + f.Expr + "`"
 	}
 	s.Description = joinText(s.Description, note+".")

@@ -20,17 +20,17 @@ func firedName(e *metamodel.Entity) string   { return recordName(e) + ".Fired" }
 
 // addEntitySchemas adds the schemas of entity e: the record as the API sends
 // it, the bodies of create and update, and the list page.
-func addEntitySchemas(schemas *ordered[*schema], e *metamodel.Entity) {
-	schemas.Set(recordName(e), recordSchema(e))
-	schemas.Set(inputName(e), inputSchema(e))
-	schemas.Set(patchName(e), patchSchema(e))
+func addEntitySchemas(schemas *ordered[*schema], e *metamodel.Entity, shown func(*metamodel.Field) bool) {
+	schemas.Set(recordName(e), recordSchema(e, shown))
+	schemas.Set(inputName(e), inputSchema(e, shown))
+	schemas.Set(patchName(e), patchSchema(e, shown))
 	schemas.Set(pageName(e), pageSchema(e))
 }
 
 // recordSchema is a record as the API sends it: system properties, then the
 // fields in definition order, then the labels of its codes. Only the system
 // properties are required: a role may have fields hidden from it.
-func recordSchema(e *metamodel.Entity) *schema {
+func recordSchema(e *metamodel.Entity, shown func(*metamodel.Field) bool) *schema {
 	props := newOrdered[*schema]()
 	props.Set("id", &schema{Type: "integer", Format: "int64", ReadOnly: true, Description: "The record's id, unique within the entity."})
 	props.Set("version", &schema{Type: "integer", Format: "int64", ReadOnly: true, Description: "Incremented by every change; send it back with an update or delete so that a stale change is refused (409)."})
@@ -40,14 +40,16 @@ func recordSchema(e *metamodel.Entity) *schema {
 		required = append(required, "state")
 	}
 	for _, f := range e.Fields {
-		props.Set(f.Name, fieldSchema(f))
+		if shown(f) {
+			props.Set(f.Name, fieldSchema(f, shown))
+		}
 	}
 	props.Set("created_by", &schema{Type: "string", ReadOnly: true, Description: "The user who created the record."})
 	props.Set("created_at", &schema{Type: "string", Format: "date-time", ReadOnly: true})
 	props.Set("updated_at", &schema{Type: "string", Format: "date-time", ReadOnly: true})
 	required = append(required, "created_by", "created_at", "updated_at")
-	props.Set("_labels", labelsSchema(e))
-	if files := filesSchema(e); files != nil {
+	props.Set("_labels", labelsSchema(e, shown))
+	if files := filesSchema(e, shown); files != nil {
 		props.Set("_files", files)
 	}
 	return &schema{
@@ -78,7 +80,7 @@ func stateSchema(w *metamodel.Workflow) *schema {
 // labelsSchema describes _labels, the display names of the record's code and
 // enum values (and of its workflow state) by field name, so that a client
 // need not look codes up. A field without a value has no label.
-func labelsSchema(e *metamodel.Entity) *schema {
+func labelsSchema(e *metamodel.Entity, shown func(*metamodel.Field) bool) *schema {
 	props := newOrdered[*schema]()
 	what := "code and enum values"
 	if e.Workflow != nil {
@@ -86,7 +88,7 @@ func labelsSchema(e *metamodel.Entity) *schema {
 		what = "workflow state and its " + what
 	}
 	for _, f := range e.Fields {
-		if f.Type == "code" || f.Type == "enum" {
+		if (f.Type == "code" || f.Type == "enum") && shown(f) {
 			props.Set(f.Name, &schema{Type: "string", Title: f.Label, ReadOnly: true})
 		}
 	}
@@ -99,10 +101,10 @@ func labelsSchema(e *metamodel.Entity) *schema {
 }
 
 // writable lists the fields a client may send: not read-only, not computed.
-func writable(e *metamodel.Entity) []*metamodel.Field {
+func writable(e *metamodel.Entity, shown func(*metamodel.Field) bool) []*metamodel.Field {
 	var out []*metamodel.Field
 	for _, f := range e.Fields {
-		if !f.Readonly && f.Type != "computed" {
+		if !f.Readonly && f.Type != "computed" && shown(f) {
 			out = append(out, f)
 		}
 	}
@@ -111,11 +113,11 @@ func writable(e *metamodel.Entity) []*metamodel.Field {
 
 // inputSchema is the body of a create: every writable field, the required
 // ones without a default required. Unknown fields are refused (400).
-func inputSchema(e *metamodel.Entity) *schema {
+func inputSchema(e *metamodel.Entity, shown func(*metamodel.Field) bool) *schema {
 	props := newOrdered[*schema]()
 	var required []string
-	for _, f := range writable(e) {
-		props.Set(f.Name, fieldSchema(f))
+	for _, f := range writable(e, shown) {
+		props.Set(f.Name, fieldSchema(f, shown))
 		if f.Required && f.Default == nil {
 			required = append(required, f.Name)
 		}
@@ -132,11 +134,11 @@ func inputSchema(e *metamodel.Entity) *schema {
 
 // patchSchema is the body of an update: any writable fields, and the version
 // the change is based on.
-func patchSchema(e *metamodel.Entity) *schema {
+func patchSchema(e *metamodel.Entity, shown func(*metamodel.Field) bool) *schema {
 	props := newOrdered[*schema]()
 	props.Set("version", &schema{Type: "integer", Format: "int64", Minimum: ptr(int64(1)), Description: "The version the change is based on; a stale version is refused (409)."})
-	for _, f := range writable(e) {
-		s := fieldSchema(f)
+	for _, f := range writable(e, shown) {
+		s := fieldSchema(f, shown)
 		// A field left out of an update keeps its value; a default here would
 		// invite generated clients to send it and overwrite that value.
 		s.Default = nil

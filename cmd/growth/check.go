@@ -43,6 +43,10 @@ func runCheck(args []string) int {
 		fmt.Fprintf(os.Stderr, "%d problem(s) in %s\n", len(de.Problems), dir)
 		return 1
 	}
+	// Warnings do not fail check: the definitions run as written.
+	for _, w := range p.Warnings {
+		fmt.Printf("%s: warning: %s\n", w.Pos, w.Message)
+	}
 	entities, codes := 0, 0
 	for _, a := range p.Apps {
 		entities += len(a.Entities)
@@ -50,7 +54,11 @@ func runCheck(args []string) int {
 	for _, cs := range p.CodeSets() {
 		codes += cs.Len()
 	}
-	fmt.Printf("ok: %d apps, %d entities, %d code sets (%d codes) in %s\n", len(p.Apps), entities, len(p.CodeSets()), codes, dir)
+	warnings := ""
+	if n := len(p.Warnings); n > 0 {
+		warnings = fmt.Sprintf(", %d warning(s)", n)
+	}
+	fmt.Printf("ok: %d apps, %d entities, %d code sets (%d codes) in %s%s\n", len(p.Apps), entities, len(p.CodeSets()), codes, dir, warnings)
 	return 0
 }
 

@@ -410,6 +410,9 @@ func parseSystem(kind SystemKind, v Value) (any, error) {
 	case SystemTime:
 		if v.Kind == String {
 			if t, err := time.Parse(time.RFC3339, v.Text); err == nil {
+				if y := t.UTC().Year(); y < metamodel.MinYear || y > metamodel.MaxYear {
+					return nil, fmt.Errorf("日期须在 0001-01-01 至 9999-12-31 之间，收到 %s", v)
+				}
 				return t.UTC(), nil
 			}
 		}

@@ -1,0 +1,19 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCheckPrintsWarnings: growth check shows a warning at its file:line:col,
+// marked as a warning, and still succeeds.
+func TestCheckPrintsWarnings(t *testing.T) {
+	code, out := run(t, runCheck, "../../metamodel/testdata/warn/hidden_computed")
+	if code != 0 {
+		t.Fatalf("a warning failed check: exit %d\n%s", code, out)
+	}
+	want := "pay/app.yaml:11:55: warning: role bank may read line.deductions, computed from fields hidden from it (pension, tax)"
+	if !strings.Contains(out, want) || !strings.Contains(out, "ok: 1 apps, 1 entities, 0 code sets (0 codes) in ../../metamodel/testdata/warn/hidden_computed, 1 warning(s)") {
+		t.Fatalf("output lacks the warning %q:\n%s", want, out)
+	}
+}
