@@ -32,8 +32,8 @@ func EdgeLabel(t *metamodel.Transition) []string {
 	if len(t.NotBy) > 0 {
 		extra = append(extra, "not by "+strings.Join(t.NotBy, ", "))
 	}
-	if t.Quorum > 1 {
-		extra = append(extra, fmt.Sprintf("quorum %d", t.Quorum))
+	if t.Quorum.Max() > 1 {
+		extra = append(extra, "quorum "+t.Quorum.String())
 	}
 	if t.Comment == "required" {
 		extra = append(extra, "comment required")

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
 )
 
 // Change is one difference between two versions of the definitions, said in
@@ -415,8 +416,8 @@ func (d *differ) transition(subj, ts string, ot, nt *metamodel.Transition) {
 	}
 	d.text(subj, ts+": guard message", ot.GuardMessage, nt.GuardMessage)
 	d.set(subj, notByText(ot.NotBy), notByText(nt.NotBy), ts+" may no longer be fired by %s", ts+" may again be fired by %s")
-	if ot.Quorum != nt.Quorum {
-		d.add(d.appName, subj, "%s now needs %d distinct approvals (was %d)", ts, max(nt.Quorum, 1), max(ot.Quorum, 1))
+	if ot.Quorum.String() != nt.Quorum.String() {
+		d.add(d.appName, subj, "%s now needs %s distinct approvals (was %s)%s", ts, nt.Quorum, ot.Quorum, quorumWeakening(ot.Quorum, nt.Quorum))
 	}
 	switch oreq, nreq := ot.Comment == "required", nt.Comment == "required"; {
 	case !oreq && nreq:
@@ -666,6 +667,12 @@ func notByText(notBy []string) []string {
 		switch nb {
 		case "creator":
 			out = append(out, "the record's creator")
+		case "editors":
+			out = append(out, "anyone who created or edited the record")
+		case "submitter":
+			out = append(out, "whoever submitted the record")
+		case "actors":
+			out = append(out, "anyone who fired an earlier event on the record")
 		case "previous_approver":
 			out = append(out, "the previous approver")
 		default:
@@ -673,4 +680,32 @@ func notByText(notBy []string) []string {
 		}
 	}
 	return out
+}
+
+// quorumWeakening says in words where a new quorum asks fewer approvals
+// than the old one, or "" when it asks as many or more for every amount.
+func quorumWeakening(old, new *metamodel.Quorum) string {
+	points := []decimal.Decimal{decimal.Zero}
+	for _, q := range []*metamodel.Quorum{old, new} {
+		if q.Tiered() {
+			for _, t := range q.Above {
+				points = append(points, t.Threshold.Add(decimal.New(1, -2)))
+			}
+		}
+	}
+	slices.SortFunc(points, func(a, b decimal.Decimal) int { return a.Cmp(b) })
+	for _, x := range points {
+		if n, o := new.ForAmount(x), old.ForAmount(x); n < o {
+			by := "a record"
+			if !x.IsZero() {
+				field := new.By
+				if field == "" {
+					field = old.By
+				}
+				by = fmt.Sprintf("a record with %s %s", field, x.StringFixed(2))
+			}
+			return fmt.Sprintf(": WEAKER — %s now passes with %d approval(s) where it needed %d", by, n, o)
+		}
+	}
+	return ""
 }

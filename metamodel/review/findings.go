@@ -162,8 +162,8 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 						continue
 					}
 					name := MatrixRow{Role: r, App: ra}.RoleName(e)
-					if slices.Contains(t.NotBy, "creator") {
-						add(Low, "self_approval", g.NamePos, "role %s may both create %s and %s it (%s at %s); not_by: [creator] stops a user approving their own record, but two users of the role can approve each other's", name, e.Name, t.Event, tr, where(t.Pos))
+					if t.ExcludesCreator() {
+						add(Low, "self_approval", g.NamePos, "role %s may both create %s and %s it (%s at %s); not_by: [%s] stops a user approving their own record, but two users of the role can approve each other's", name, e.Name, t.Event, tr, where(t.Pos), strings.Join(t.NotBy, ", "))
 					} else {
 						add(High, "self_approval", g.NamePos, "role %s may both create %s and %s it (%s at %s) and nothing stops a user approving their own record: add not_by: [creator] to the transition or take %s away from the role", name, e.Name, t.Event, tr, where(t.Pos), t.Event)
 					}
@@ -184,7 +184,7 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 	// Two approval steps in a row that one person may take: the second does
 	// not exclude the previous approver and a role may fire both.
 	for _, t2 := range w.Transitions {
-		if !isApproval(w, t2) || slices.Contains(t2.NotBy, "previous_approver") {
+		if !isApproval(w, t2) || slices.Contains(t2.NotBy, "previous_approver") || slices.Contains(t2.NotBy, "actors") {
 			continue
 		}
 		second := Firers(p, e, t2)
@@ -213,7 +213,7 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 		if !isApproval(w, t) {
 			continue
 		}
-		if t.Quorum > 1 {
+		if t.Quorum.Max() > 1 {
 			quorum = true
 		}
 		steps = append(steps, fmt.Sprintf("%s at %s", t.Event, where(t.Pos)))
@@ -264,7 +264,7 @@ func isApproval(w *metamodel.Workflow, t *metamodel.Transition) bool {
 	if rejectionWords.MatchString(t.Event) || rejectionWords.MatchString(t.Label) || t.To == w.Initial {
 		return false
 	}
-	return len(t.NotBy) > 0 || t.Quorum > 1 || approvalWords.MatchString(t.Event) || approvalWords.MatchString(t.Label)
+	return len(t.NotBy) > 0 || t.Quorum.Max() > 1 || approvalWords.MatchString(t.Event) || approvalWords.MatchString(t.Label)
 }
 
 // reachable marks the states some chain of transitions leads to from the

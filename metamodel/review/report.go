@@ -182,8 +182,8 @@ func (r *Report) write(d doc) {
 					guard = "`" + t.Guard + "`"
 				}
 				quorum := ""
-				if t.Quorum > 1 {
-					quorum = fmt.Sprint(t.Quorum)
+				if t.Quorum.Max() > 1 {
+					quorum = t.Quorum.String()
 				}
 				action := ""
 				if len(t.Set) > 0 {

@@ -413,7 +413,7 @@ func TestDiffShippedWorkflow(t *testing.T) {
 	oldGuard := tr.Guard
 	tr.Roles = append(slices.Clone(tr.Roles), extra)
 	tr.Guard = "amount <= 50000"
-	tr.Quorum = 2
+	tr.Quorum = &metamodel.Quorum{Approvals: 2}
 	w.States = append(slices.Clone(w.States), "on_hold")
 	optional.Required = true
 
