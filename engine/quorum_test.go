@@ -91,4 +91,3 @@ func TestTieredQuorum(t *testing.T) {
 		}
 	})
 }
-
