@@ -15,7 +15,8 @@ import (
 // 80,000.00, submits it and tries to review and sign it. not_by: [editors,
 // submitter] on the review and [editors, submitter, actors] on the signature
 // refuse every step they should not take, with the reason an operator reads;
-// other people then carry it through.
+// other people then carry it through. Above 1,000,000.00 the signature
+// takes two treasury users (the quorum tiers).
 func TestShippedPaymentDutiesSplit(t *testing.T) {
 	p := enginetest.LoadDir(t, shippedDir)
 	var (
@@ -29,7 +30,7 @@ func TestShippedPaymentDutiesSplit(t *testing.T) {
 		revTreas = actingAs("x2", "agency_reviewer,treasury", "104001")
 	)
 	ev := func(path, event string) string { return path + "/events/" + event }
-	const ind, pay1, pay2, pay3 = "/api/indicator/indicator/1", "/api/payment/payment/1", "/api/payment/payment/2", "/api/payment/payment/3"
+	const ind, pay1, pay2, pay3, pay4 = "/api/indicator/indicator/1", "/api/payment/payment/1", "/api/payment/payment/2", "/api/payment/payment/3", "/api/payment/payment/4"
 	payment := map[string]any{"year": 2026, "division": "510000000", "indicator": 1, "agency": "104001",
 		"func_class": "2050201", "gov_econ": "50201", "dept_econ": "30201", "fund_nature": "11",
 		"payer_name": "四川省教育厅", "payer_account": "510101000000001", "payer_bank": "102651000011",
@@ -79,6 +80,16 @@ func TestShippedPaymentDutiesSplit(t *testing.T) {
 			{Name: "an earlier reviewer may not sign", Method: "POST", Path: ev(pay3, "sign"), Headers: revTreas, Status: 403, Want: refused("不能审批自己经办过的记录：您执行过“单位审核通过”")},
 			{Name: "nor the treasury user who sent it back", Method: "POST", Path: ev(pay3, "sign"), Headers: treasury, Status: 403, Want: refused("不能审批自己经办过的记录：您执行过“退回”")},
 			{Name: "a treasury user with no hand in it signs", Method: "POST", Path: ev(pay3, "sign"), Headers: actingAs("t2", "treasury", ""), Status: 200, Want: map[string]any{"state": "signed"}},
+
+			// Above 1,000,000.00 the signature needs two treasury users.
+			{Name: "payment 4 of 1,000,000.01", Method: "POST", Path: "/api/payment/payment", Body: with(payment, "amount", "1000000.01"), Headers: agClerk, Status: 201},
+			{Name: "submit payment 4", Method: "POST", Path: ev(pay4, "submit"), Headers: agClerk, Status: 200},
+			{Name: "review payment 4", Method: "POST", Path: ev(pay4, "agency_review"), Headers: agRev, Status: 200},
+			{Name: "one signature is not enough", Method: "POST", Path: ev(pay4, "sign"), Headers: actingAs("t2", "treasury", ""), Status: 200,
+				Want: map[string]any{"state": "agency_reviewed", "_approvals.count": 1, "_approvals.quorum": 2}},
+			{Name: "nor the same signature twice", Method: "POST", Path: ev(pay4, "sign"), Headers: actingAs("t2", "treasury", ""), Status: 409,
+				Want: map[string]any{"error.code": "conflict", "error.message": "您已就“签章”审批过（1/2），须由其他人审批"}},
+			{Name: "a second treasury user signs", Method: "POST", Path: ev(pay4, "sign"), Headers: actingAs("t3", "treasury", ""), Status: 200, Want: map[string]any{"state": "signed"}},
 		} {
 			apitest.Run(t, app, sc)
 		}

@@ -27,7 +27,7 @@ func (s Severity) rank() int { return map[Severity]int{High: 0, Medium: 1, Low: 
 type Finding struct {
 	Severity Severity
 	// Code is stable for tools: self_approval, same_person_two_steps,
-	// transition_without_roles, guard_never_true, unreachable_state,
+	// transition_without_roles, guard_never_true, unreachable_state, quorum_bypass,
 	// dead_end_state, stuck_state, large_amount_without_quorum,
 	// grant_without_effect, role_cannot_fire.
 	Code    string
@@ -234,6 +234,7 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 		add(Medium, "large_amount_without_quorum", w.NamePos, "%s: no approval step needs a quorum, so one approver per step passes any %s above %s (steps: %s); set quorum: 2 on a step, or cap the amount in the guards and route larger ones through a transition with a quorum",
 			wf, strings.Join(uncapped, ", "), opts.LargeAmount.StringFixed(2), strings.Join(steps, "; "))
 	}
+	out = append(out, quorumBypasses(p, a, w, e)...)
 	for _, ra := range p.Apps {
 		for _, r := range ra.Roles {
 			g := grantOn(p, ra, r, e)

@@ -437,3 +437,29 @@ func TestDiffShippedWorkflow(t *testing.T) {
 		t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestQuorumBypass finds the guard-overlap bypass of issue 13 and a side
+// door round a tiered quorum, each path with file:line, and nothing in the
+// shipped definitions.
+func TestQuorumBypass(t *testing.T) {
+	p := load(t, filepath.Join("testdata", "bypass"))
+	var got []string
+	for _, f := range Findings(p, Options{}) {
+		if f.Code == "quorum_bypass" {
+			got = append(got, f.String())
+		}
+	}
+	want := []string{
+		"grants/app.yaml:19: high [quorum_bypass] workflow grant: amount above 1000000.00 needs 2 approvals (approve_large at grants/app.yaml:20), but a record with amount from 1000000.01 to 5000000.00 reaches approved with at most 1 approval per step: submit (grants/app.yaml:18, 1 approval) → approve (grants/app.yaml:19, 1 approval); cap approve's guard at amount <= 1000000.00 or give it the same quorum",
+		"grants/app.yaml:40: high [quorum_bypass] workflow subsidy: amount above 10000000.00 needs 3 approvals (approve at grants/app.yaml:39), but a record with amount from 10000000.01 to 20000000.00 reaches approved with at most 2 approvals per step: submit (grants/app.yaml:28, 1 approval) → fast_track (grants/app.yaml:40, 2 approvals); cap fast_track's guard at amount <= 10000000.00 or give it the same quorum",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("quorum_bypass findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	shipped := load(t, filepath.Join("..", "..", "definitions"))
+	for _, f := range Findings(shipped, Options{}) {
+		if f.Code == "quorum_bypass" {
+			t.Errorf("shipped definitions: %s", f)
+		}
+	}
+}
