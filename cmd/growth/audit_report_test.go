@@ -136,3 +136,53 @@ func TestDiffCommand(t *testing.T) {
 		t.Errorf("an unknown version: exit %d, want 2", code)
 	}
 }
+
+// TestAuditReportToxicCombinations adds real users to a database of the
+// shipped definitions — the insider of issue 13 holding the clerk, reviewer
+// and treasury roles, an honest clerk, a reviewer who also signs, a disabled
+// account with every role — and expects audit-report --users to list the
+// insider and the reviewer-signer with the roles behind each side, and no
+// one else.
+func TestAuditReportToxicCombinations(t *testing.T) {
+	p := enginetest.LoadDir(t, "../../definitions")
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		dsn := enginetest.DSN(t, d)
+		ctx := context.Background()
+		db := enginetest.Must(engine.Open(ctx, dsn))
+		rt := enginetest.Must(engine.Start(ctx, db, p, engine.StartOptions{Logger: enginetest.QuietLogger()}))
+		users := engine.NewUsers(rt.DB, p)
+		for _, nu := range []engine.NewUser{
+			{Name: "insider", DisplayName: "王五", Org: "104001", Roles: []string{"payment.agency_clerk", "payment.agency_reviewer", "payment.treasury"}},
+			{Name: "clerk", Org: "104001", Roles: []string{"payment.agency_clerk"}},
+			{Name: "revsign", Org: "104001", Roles: []string{"payment.agency_reviewer", "payment.treasury"}},
+			{Name: "retired", Org: "104001", Roles: []string{"payment.agency_clerk", "payment.treasury"}, Disabled: true},
+		} {
+			nu.Password = "Correct-horse-9"
+			if _, err := users.Add(ctx, engine.SystemActor, nu); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Close()
+
+		code, out := run(t, runAuditReport, "../../definitions", "--users", dsn)
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+		section := out[strings.Index(out, "App `payment`"):]
+		section = section[strings.Index(section, "### Toxic combinations"):strings.Index(section, "### Who can do what")]
+		for _, want := range []string{
+			"| insider 王五 | 104001 | payment.agency_clerk, payment.agency_reviewer, payment.treasury | may create (as payment.agency_clerk), update (as payment.agency_clerk), submit (as payment.agency_clerk) payment and then agency_review it (as payment.agency_reviewer) | not_by: [editors, submitter] on agency_review (payment/workflows.yaml:81) refuses it on the same record |",
+			"| insider 王五 | 104001 | payment.agency_clerk, payment.agency_reviewer, payment.treasury | may create (as payment.agency_clerk), update (as payment.agency_clerk), submit (as payment.agency_clerk), agency_review (as payment.agency_reviewer), reject (as payment.agency_reviewer) payment and then sign it (as payment.treasury) | not_by: [editors, submitter, actors] on sign (payment/workflows.yaml:",
+			"| revsign | 104001 | payment.agency_reviewer, payment.treasury | may agency_review (as payment.agency_reviewer), reject (as payment.agency_reviewer) payment and then sign it (as payment.treasury) | not_by: [actors] on sign",
+		} {
+			if !strings.Contains(section, want) {
+				t.Errorf("the payment app's toxic combinations lack\n%s\nsection:\n%s", want, section)
+			}
+		}
+		for _, absent := range []string{"| clerk |", "| retired |"} {
+			if strings.Contains(out, absent) {
+				t.Errorf("%s is listed, but holds one side only or is disabled:\n%s", absent, section)
+			}
+		}
+	})
+}

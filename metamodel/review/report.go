@@ -18,6 +18,20 @@ type Report struct {
 	// ones an auditor is asked to look at.
 	Problems []metamodel.Problem
 	Findings []Finding
+	// Users are the real users to look for toxic combinations among; nil
+	// when the report is of the definitions alone.
+	Users []User
+	Toxic []Toxic
+}
+
+// WithUsers adds the toxic combinations of users to the report.
+func (r *Report) WithUsers(users []User) *Report {
+	if users == nil {
+		users = []User{}
+	}
+	r.Users = users
+	r.Toxic = ToxicCombinations(r.Project, users)
+	return r
 }
 
 // NewReport reviews p. problems are the load problems, if any.
@@ -104,6 +118,26 @@ func (r *Report) write(d doc) {
 			d.para("No findings.")
 		} else {
 			d.table([]string{"severity", "where", "finding"}, frows)
+		}
+
+		if r.Users != nil {
+			d.heading(3, "Toxic combinations")
+			var trows [][]string
+			for _, x := range r.Toxic {
+				if x.App == a {
+					name := x.User.Name
+					if x.User.DisplayName != "" && x.User.DisplayName != x.User.Name {
+						name += " " + x.User.DisplayName
+					}
+					trows = append(trows, []string{name, x.User.Org, strings.Join(x.User.Roles, ", "), x.ToxicText(), x.Held()})
+				}
+			}
+			if len(trows) == 0 {
+				d.para(fmt.Sprintf("No user of the %d in the database holds roles that together reach both sides of a segregation pair of this app.", len(r.Users)))
+			} else {
+				d.para("Users whose roles together reach both sides of a segregation pair (a not_by, or an approval and the entry it approves). Where not_by holds, the engine refuses them on the same record; they are still the accounts an insider would use, and a reason to split the roles between people.")
+				d.table([]string{"user", "org", "roles", "may", "kept apart by"}, trows)
+			}
 		}
 
 		d.heading(3, "Who can do what")
