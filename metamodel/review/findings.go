@@ -27,7 +27,7 @@ func (s Severity) rank() int { return map[Severity]int{High: 0, Medium: 1, Low: 
 type Finding struct {
 	Severity Severity
 	// Code is stable for tools: self_approval, same_person_two_steps,
-	// transition_without_roles, guard_never_true, unreachable_state, quorum_bypass,
+	// transition_without_roles, guard_never_true, unreachable_state, quorum_bypass, overdraft_allowed,
 	// dead_end_state, stuck_state, large_amount_without_quorum,
 	// grant_without_effect, role_cannot_fire.
 	Code    string
@@ -235,6 +235,15 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 			wf, strings.Join(uncapped, ", "), opts.LargeAmount.StringFixed(2), strings.Join(steps, "; "))
 	}
 	out = append(out, quorumBypasses(p, a, w, e)...)
+	// Draws that let an account be overdrawn.
+	for _, dr := range e.Draws {
+		switch dr.Control {
+		case "none":
+			add(Medium, "overdraft_allowed", posOr(dr.At["control"], dr.Pos), "entity %s draws on %s with control none: the account can be overdrawn and nothing warns; use strict (the default) unless overdrafts are meant", e.Name, dr.On)
+		case "warn":
+			add(Low, "overdraft_allowed", posOr(dr.At["control"], dr.Pos), "entity %s draws on %s with control warn: an overdraft is let through with a warning", e.Name, dr.On)
+		}
+	}
 	for _, ra := range p.Apps {
 		for _, r := range ra.Roles {
 			g := grantOn(p, ra, r, e)
