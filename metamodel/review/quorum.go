@@ -236,7 +236,21 @@ func bypassFinding(a *metamodel.App, w *metamodel.Workflow, tr tier, x decimal.D
 	}
 	final := path[len(path)-1].To
 	fix := fmt.Sprintf("cap %s's guard at %s <= %s or give it the same quorum", weak.Event, tr.field, tr.amount.StringFixed(2))
-	return Finding{Severity: High, Code: "quorum_bypass", App: a.Name, Pos: weak.Pos,
+	var stepsZh []string
+	for _, t := range path {
+		stepsZh = append(stepsZh, fmt.Sprintf("“%s”（%s，%d 人）", eventTitle(t), where(t.Pos), approvalsAt(t, tr.field, x)))
+	}
+	label := tr.field
+	if f := w.Target.Field(tr.field); w.Target != nil && f != nil {
+		label = f.DisplayLabel()
+	}
+	amountsZh := fmt.Sprintf("%s超过 %s 的任何记录", label, tr.amount.StringFixed(2))
+	if hiSet {
+		amountsZh = fmt.Sprintf("%s在 %s 至 %s 之间的记录", label, x.StringFixed(2), hi.StringFixed(2))
+	}
+	zh := fmt.Sprintf("流程“%s”：%s超过 %s 须 %d 人审批（“%s”，%s），但%s经由 %s 到达“%s”时每步至多 %d 人审批；请把“%s”的条件限定为 %s <= %s，或给它同样的会签人数",
+		workflowTitle(w), label, tr.amount.StringFixed(2), tr.approvals, eventTitle(tr.t), where(tr.pos), amountsZh, strings.Join(stepsZh, " → "), stateTitle(w, final), most, eventTitle(weak), tr.field, tr.amount.StringFixed(2))
+	return Finding{Severity: High, Code: "quorum_bypass", App: a.Name, Pos: weak.Pos, MessageZh: zh,
 		Message: fmt.Sprintf("workflow %s: %s above %s needs %d approvals (%s at %s), but a record with %s reaches %s with at most %d approval%s per step: %s; %s",
 			w.Name, tr.field, tr.amount.StringFixed(2), tr.approvals, tr.t.Event, where(tr.pos), amounts, final, most, plural(most), strings.Join(steps, " → "), fix)}
 }

@@ -463,3 +463,24 @@ func TestQuorumBypass(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingsInChinese: every finding of the seeded, bypass and shipped
+// definitions has its Chinese text, with the labels of the definitions.
+func TestFindingsInChinese(t *testing.T) {
+	seeded, _ := loadSeeded(t)
+	for _, p := range []*metamodel.Project{seeded, load(t, filepath.Join("testdata", "bypass")), load(t, filepath.Join("..", "..", "definitions"))} {
+		for _, f := range Findings(p, Options{}) {
+			if f.MessageZh == "" || !strings.ContainsFunc(f.MessageZh, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+				t.Errorf("%s has no Chinese text: %q", f, f.MessageZh)
+			}
+		}
+	}
+	for _, f := range Findings(load(t, filepath.Join("testdata", "bypass")), Options{}) {
+		if f.Code == "quorum_bypass" && strings.Contains(f.Message, "workflow grant") {
+			want := "流程“grant”：amount超过 1000000.00 须 2 人审批（“approve_large”，grants/app.yaml:20），但amount在 1000000.01 至 5000000.00 之间的记录经由 “submit”（grants/app.yaml:18，1 人） → “approve”（grants/app.yaml:19，1 人） 到达“approved”时每步至多 1 人审批；请把“approve”的条件限定为 amount <= 1000000.00，或给它同样的会签人数"
+			if f.MessageZh != want {
+				t.Errorf("quorum_bypass in Chinese:\n%s\nwant\n%s", f.MessageZh, want)
+			}
+		}
+	}
+}
