@@ -267,7 +267,7 @@ func toxicView(l Lang, x review.Toxic) auditToxic {
 	for _, r := range x.User.Roles {
 		roles = append(roles, roleName(r))
 	}
-	held := l.T("audit.toxic.open")
+	held := l.T("audit.toxic.open", eventLabel(e.Workflow, x.T.Event))
 	if len(x.NotBy) > 0 {
 		held = l.T("audit.toxic.held", strings.Join(x.NotBy, ", "), eventLabel(e.Workflow, x.T.Event))
 	}

@@ -330,7 +330,7 @@ var messages = map[string][2]string{
 	"audit.toxic.first":    {"可先办理", "May first"},
 	"audit.toxic.second":   {"再办理", "And then"},
 	"audit.toxic.guard":    {"隔离措施", "Kept apart by"},
-	"audit.toxic.open":     {"无：该环节未设 not_by，同一人可在同一笔记录上办理两端", "nothing: the step has no not_by, one person may take both sides on one record"},
+	"audit.toxic.open":     {"无：“%s”的 not_by 不涵盖这一组合，同一人可在同一笔记录上办理两端", "nothing: the not_by of %s does not cover this pair, one person may take both sides on one record"},
 	"audit.toxic.held":     {"not_by: [%s]（“%s”）在同一笔记录上拒绝", "not_by: [%s] on %s refuses it on the same record"},
 	"codes.title":          {"代码集：%s", "Code set: %s"},
 	"codes.none":           {"没有匹配的代码。", "No codes match."},

@@ -183,7 +183,7 @@ func TestAuditReportToxicCombinations(t *testing.T) {
 		section := out[strings.Index(out, "App `payment`"):]
 		section = section[strings.Index(section, "### Toxic combinations"):strings.Index(section, "### Who can do what")]
 		for _, want := range []string{
-			"| insider 王五 | 104001 | payment.agency_clerk, payment.agency_reviewer, payment.treasury | may create (as payment.agency_clerk), update (as payment.agency_clerk), submit (as payment.agency_clerk) payment and then agency_review it (as payment.agency_reviewer) | not_by: [editors, submitter] on agency_review (payment/workflows.yaml:81) refuses it on the same record |",
+			"| insider 王五 | 104001 | payment.agency_clerk, payment.agency_reviewer, payment.treasury | may create (as payment.agency_clerk), update (as payment.agency_clerk), submit (as payment.agency_clerk) payment and then agency_review it (as payment.agency_reviewer) | not_by: [editors, submitter] on agency_review (payment/workflows.yaml:82) refuses it on the same record |",
 			"| insider 王五 | 104001 | payment.agency_clerk, payment.agency_reviewer, payment.treasury | may create (as payment.agency_clerk), update (as payment.agency_clerk), submit (as payment.agency_clerk), agency_review (as payment.agency_reviewer), reject (as payment.agency_reviewer) payment and then sign it (as payment.treasury) | not_by: [editors, submitter, actors] on sign (payment/workflows.yaml:",
 			"| revsign | 104001 | payment.agency_reviewer, payment.treasury | may agency_review (as payment.agency_reviewer), reject (as payment.agency_reviewer) payment and then sign it (as payment.treasury) | not_by: [actors] on sign",
 		} {

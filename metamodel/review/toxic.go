@@ -22,8 +22,9 @@ type Pair struct {
 	Entity *metamodel.Entity
 	T      *metamodel.Transition
 	// NotBy is the not_by entry that separates the sides, or "" when the
-	// transition is an approval with no not_by at all (the pair is implied:
-	// entering a record and approving it).
+	// pair is implied and nothing holds it: entering a record and approving
+	// it where the approval has no not_by, or approving two steps of one
+	// record where the later one does not exclude actors.
 	NotBy  string
 	First  []string
 	Second string
@@ -40,6 +41,25 @@ func SegregationPairs(p *metamodel.Project) []Pair {
 				continue
 			}
 			for _, t := range w.Transitions {
+				// An approval should not be taken by whoever approved an
+				// earlier step of the same record: unless not_by: [actors]
+				// says so, that pair is implied and nothing holds it (beyond
+				// previous_approver for the step just before).
+				if isApproval(w, t) && !slices.Contains(t.NotBy, "actors") {
+					var earlier []string
+					for _, t1 := range w.Transitions {
+						if t1 == t || t1.Event == t.Event || !isApproval(w, t1) || !slices.Contains(earlierEvents(w, t), t1.Event) || slices.Contains(earlier, t1.Event) {
+							continue
+						}
+						if slices.Contains(t.NotBy, "previous_approver") && slices.Contains(t.From, t1.To) {
+							continue
+						}
+						earlier = append(earlier, t1.Event)
+					}
+					if len(earlier) > 0 {
+						out = append(out, Pair{App: a, Entity: e, T: t, First: earlier, Second: t.Event})
+					}
+				}
 				if len(t.NotBy) == 0 {
 					if isApproval(w, t) {
 						out = append(out, Pair{App: a, Entity: e, T: t, First: []string{"create", "update"}, Second: t.Event})
@@ -146,7 +166,10 @@ type Toxic struct {
 // record.
 func (x Toxic) Held() string {
 	if len(x.NotBy) == 0 {
-		return "nothing: the step has no not_by, so one person may take both sides on the same record"
+		if len(x.T.NotBy) > 0 {
+			return fmt.Sprintf("nothing: not_by: [%s] on %s (%s) does not cover this pair (add actors), so one person may take both sides on the same record", strings.Join(x.T.NotBy, ", "), x.T.Event, where(x.T.Pos))
+		}
+		return fmt.Sprintf("nothing: %s (%s) has no not_by, so one person may take both sides on the same record", x.T.Event, where(x.T.Pos))
 	}
 	return fmt.Sprintf("not_by: [%s] on %s (%s) refuses it on the same record", strings.Join(x.NotBy, ", "), x.T.Event, where(x.T.Pos))
 }
@@ -157,17 +180,22 @@ func (x Toxic) Held() string {
 func ToxicCombinations(p *metamodel.Project, users []User) []Toxic {
 	pairs := SegregationPairs(p)
 	var out []Toxic
+	type key struct {
+		t       *metamodel.Transition
+		guarded bool
+	}
 	for _, u := range users {
-		byT := map[*metamodel.Transition]int{}
+		byT := map[key]int{}
 		for _, pr := range pairs {
 			second := rolesAllowing(p, u.Roles, pr.Entity, pr.Second, pr.T)
 			if len(second) == 0 {
 				continue
 			}
-			i, ok := byT[pr.T]
+			k := key{pr.T, pr.NotBy != ""}
+			i, ok := byT[k]
 			if !ok {
 				i = len(out)
-				byT[pr.T] = i
+				byT[k] = i
 				out = append(out, Toxic{User: u, App: pr.App, Entity: pr.Entity, T: pr.T, Second: second, Via: map[string][]string{}})
 			}
 			x := &out[i]
