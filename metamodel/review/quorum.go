@@ -223,11 +223,21 @@ func bypassFinding(a *metamodel.App, w *metamodel.Workflow, tr tier, x decimal.D
 		n := approvalsAt(t, tr.field, x)
 		steps = append(steps, fmt.Sprintf("%s (%s, %d approval%s)", t.Event, where(t.Pos), n, plural(n)))
 		most = maxInt(most, n)
-		if weak == nil && isApproval(w, t) {
+		// The step to fix is the one beside the tier's own step (leaving
+		// a state it leaves too), else the first approval on the way.
+		if slices.ContainsFunc(t.From, func(s string) bool { return slices.Contains(tr.t.From, s) }) && t != tr.t {
 			weak = t
 		}
 		if u, ok := upperBound(t.Guard, tr.field); ok && (!hiSet || u.LessThan(hi)) {
 			hi, hiSet = u, true
+		}
+	}
+	if weak == nil {
+		for _, t := range path {
+			if isApproval(w, t) {
+				weak = t
+				break
+			}
 		}
 	}
 	amounts := fmt.Sprintf("any %s above %s", tr.field, tr.amount.StringFixed(2))
