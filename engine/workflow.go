@@ -336,7 +336,7 @@ func (rt *Runtime) refusal(ctx context.Context, q querier, actor Actor, m *machi
 			if actor.User == rec.CreatedBy {
 				return "不能审批自己创建的记录", nil
 			}
-			edited, err := rt.edited(ctx, q, rec, actor.User)
+			edited, err := rt.edited(ctx, q, m.w, rec, actor.User)
 			if err != nil {
 				return "", err
 			}
@@ -372,18 +372,47 @@ func (rt *Runtime) refusal(ctx context.Context, q querier, actor Actor, m *machi
 	return "", nil
 }
 
-// edited reports whether user changed rec's fields by an edit: an audited
-// update of the record by them (not_by: editors). The audit trail is the
-// record of every write, so an edit cannot leave no trace there.
-func (rt *Runtime) edited(ctx context.Context, q querier, rec *Record, user string) (bool, error) {
+// edited reports whether user changed rec's fields (not_by: editors): an
+// audited update of the record by them, or an event of theirs whose input
+// fields (values the actor typed in, such as an approved amount) changed
+// it. Fields an event sets by itself (set:, number:) do not count. The audit
+// trail is the record of every write, so an edit cannot leave no trace there.
+func (rt *Runtime) edited(ctx context.Context, q querier, w *metamodel.Workflow, rec *Record, user string) (bool, error) {
 	ph := rt.DB.Placeholder
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM growth_audit WHERE app = `+ph(1)+` AND entity = `+ph(2)+` AND record_id = `+ph(3)+
-		` AND actor = `+ph(4)+` AND action IN ('create', 'update')`, rec.App, rec.Entity, rec.ID, user).Scan(&n)
+	rows, err := q.QueryContext(ctx, `SELECT action, changes FROM growth_audit WHERE app = `+ph(1)+` AND entity = `+ph(2)+` AND record_id = `+ph(3)+
+		` AND actor = `+ph(4), rec.App, rec.Entity, rec.ID, user)
 	if err != nil {
 		return false, fmt.Errorf("audit: %w", err)
 	}
-	return n > 0, nil
+	defer rows.Close()
+	for rows.Next() {
+		var action, raw string
+		if err := rows.Scan(&action, &raw); err != nil {
+			return false, err
+		}
+		if action == "create" || action == "update" {
+			return true, nil
+		}
+		var inputs []string
+		for _, t := range w.Transitions {
+			if t.Event == action {
+				inputs = append(inputs, t.Input...)
+			}
+		}
+		if len(inputs) == 0 {
+			continue
+		}
+		var changes map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(raw), &changes); err != nil {
+			return false, fmt.Errorf("audit changes: %w", err)
+		}
+		for _, f := range inputs {
+			if _, ok := changes[f]; ok {
+				return true, nil
+			}
+		}
+	}
+	return false, rows.Err()
 }
 
 // submitter is who last moved rec out of an editable state into one that is

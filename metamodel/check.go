@@ -31,7 +31,7 @@ var Scopes = []string{"own", "own_org", "org_subtree", "all"}
 
 // NotByValues are who a transition's not_by may exclude: the record's
 // creator; its editors (the creator and everyone who changed its fields by an
-// edit); its submitter (who last moved it out of an editable state); its
+// edit or typed a value in with an event's input); its submitter (who last moved it out of an editable state); its
 // actors (everyone who fired an earlier event on it or approved towards one);
 // the previous approver (who fired its last event).
 var NotByValues = []string{"creator", "editors", "submitter", "actors", "previous_approver"}
