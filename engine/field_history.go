@@ -26,10 +26,19 @@ type FieldWrite struct {
 	Label   string        `json:"label"`
 	Actor   string        `json:"actor"`
 	At      time.Time     `json:"at"`
-	Changes []FieldChange `json:"changes"`
+	Changes []FieldChange `json:"changes"` // never null
 	Comment string        `json:"comment,omitempty"`
 	// Partial marks an approval towards a quorum not reached by it.
 	Partial bool `json:"partial,omitempty"`
+}
+
+// MarshalJSON writes times as RFC 3339 in UTC like the rest of the API.
+func (w FieldWrite) MarshalJSON() ([]byte, error) {
+	type plain FieldWrite
+	return json.Marshal(struct {
+		plain
+		At string `json:"at"`
+	}{plain(w), w.At.UTC().Format(time.RFC3339)})
 }
 
 // FieldHistory is what the audit trail says was written to record id, field
@@ -54,7 +63,7 @@ func (rt *Runtime) FieldHistory(ctx context.Context, actor Actor, app, entity st
 	defer rows.Close()
 	out := []FieldWrite{}
 	for rows.Next() {
-		var w FieldWrite
+		w := FieldWrite{Changes: []FieldChange{}}
 		var at any
 		var raw string
 		if err := rows.Scan(&w.Action, &w.Actor, &at, &raw); err != nil {
