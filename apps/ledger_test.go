@@ -99,7 +99,7 @@ func TestLedgerAPI(t *testing.T) {
 		if err := json.Unmarshal([]byte(lines[3]), &last); err != nil || last.Report.Imported != 3 || lines[2] != `{"done":3,"total":3}` {
 			t.Errorf("streamed lines %q: want progress to 3 of 3, then a report of 3 imported (%v)", lines, err)
 		}
-		if r, err := rt.DB.VerifyLedger(t.Context()); err != nil || !r.OK() {
+		if r, err := rt.VerifyLedger(t.Context()); err != nil || !r.OK() {
 			t.Errorf("ledger verify: %v %v", err, fmt.Sprint(r))
 		}
 	})
@@ -216,8 +216,11 @@ func TestShippedLedger(t *testing.T) {
 		for _, sc := range scenarios {
 			apitest.Run(t, app, sc)
 		}
-		if r, err := rt.DB.VerifyLedger(t.Context()); err != nil || !r.OK() {
+		if r, err := rt.VerifyLedger(t.Context()); err != nil || !r.OK() {
 			t.Errorf("ledger verify: %v %v", err, r)
+		}
+		if r, err := rt.VerifyProof(t.Context()); err != nil || !r.OK() {
+			t.Errorf("audit verify: %v %v %v %v", err, r.Audit.Broken, r.Problems, r.Ledger.Problems)
 		}
 	})
 }

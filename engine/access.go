@@ -54,4 +54,8 @@ type Change struct {
 	Old, New   *Record
 	// IdempotencyKey is the client's key for this request, if it sent one.
 	IdempotencyKey string
+
+	// ledgerRows are the hashes of the ledger rows the change wrote; its
+	// audit row, appended after the effects, commits to them.
+	ledgerRows []string
 }

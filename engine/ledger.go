@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
@@ -42,7 +43,7 @@ func (l *ledger) Apply(ec EffectContext, ch *Change) error {
 	if e.Balance == nil && len(e.Draws) == 0 && e.Adjusts == nil {
 		return nil
 	}
-	src := ledgerSource{app: e.App.Name, entity: e.Name, event: ch.Action, actor: ch.Actor.User, key: ch.IdempotencyKey, at: l.rt.now().UTC()}
+	src := ledgerSource{app: e.App.Name, entity: e.Name, event: ch.Action, actor: ch.Actor.User, key: ch.IdempotencyKey, at: l.rt.now().UTC().Truncate(time.Microsecond), rows: &ch.ledgerRows}
 	switch {
 	case ch.New != nil:
 		src.id, src.version = ch.New.ID, ch.New.Version

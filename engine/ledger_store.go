@@ -113,6 +113,9 @@ type ledgerSource struct {
 	actor       string
 	key         string
 	at          time.Time
+	// rows collects the hashes of the rows written, for the change's audit
+	// row (proof.go); nil when no audit row follows.
+	rows *[]string
 }
 
 // noFloor disables the availability condition of a balance update.
@@ -149,8 +152,8 @@ func newLedgerSQL(db *DB) ledgerSQL {
 			" WHERE " + acct(6) +
 			" AND (approved + " + p(1) + ") - (reserved + " + p(2) + ") - (consumed + " + p(3) + ") - (frozen + " + p(4) + ") >= " + p(9) +
 			" AND reserved + " + p(2) + " >= 0 AND consumed + " + p(3) + " >= 0 AND frozen + " + p(4) + " >= 0",
-		insertRow: "INSERT INTO growth_ledger (account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at, idempotency_key, note) VALUES (" +
-			list(1, 14) + ") ON CONFLICT DO NOTHING",
+		insertRow: "INSERT INTO growth_ledger (account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at, idempotency_key, note, hash) VALUES (" +
+			list(1, 15) + ") ON CONFLICT DO NOTHING",
 		open: "INSERT INTO growth_balances (account_app, account_entity, account_id, approved, reserved, consumed, frozen, version, opened_at, updated_at) VALUES (" +
 			list(1, 4) + ", 0, 0, 0, 1, " + p(5) + ", " + p(5) + ") ON CONFLICT DO NOTHING",
 		read: "SELECT approved, reserved, consumed, frozen FROM growth_balances WHERE " + acct(1),
@@ -229,8 +232,9 @@ func (l *ledger) open(ctx context.Context, tx *sql.Tx, src ledgerSource, a Accou
 func (l *ledger) insertRows(ctx context.Context, tx *sql.Tx, src ledgerSource, a Account, moves []movement, note string) (bool, error) {
 	at := l.db.timeArg(src.at)
 	for i, m := range moves {
+		hash := ledgerRowHash(a, m.kind, m.amount, src, src.at, note)
 		res, err := tx.ExecContext(ctx, l.sql.insertRow, a.App, a.Entity, a.ID, m.kind, m.amount,
-			src.app, src.entity, src.id, src.version, src.event, src.actor, at, src.key, note)
+			src.app, src.entity, src.id, src.version, src.event, src.actor, at, src.key, note, hash)
 		if err != nil {
 			return false, fmt.Errorf("ledger row: %w", err)
 		}
@@ -239,6 +243,9 @@ func (l *ledger) insertRows(ctx context.Context, tx *sql.Tx, src ledgerSource, a
 				return false, fmt.Errorf("ledger row: %s of %s.%s #%d written only in part", m.kind, a.App, a.Entity, a.ID)
 			}
 			return false, nil
+		}
+		if src.rows != nil {
+			*src.rows = append(*src.rows, hash)
 		}
 	}
 	return true, nil
