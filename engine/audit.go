@@ -184,8 +184,8 @@ type recordKey struct {
 // recordTrail is what a record's audit rows say of it: the field values its
 // changes left (JSON form), and its last row that wrote the record.
 type recordTrail struct {
-	values  map[string]json.RawMessage
-	state   string
+	values   map[string]json.RawMessage
+	state    string
 	hasState bool
 	// last is the last row that wrote the record (create, update, event,
 	// rollup, delete).
