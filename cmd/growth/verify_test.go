@@ -48,14 +48,14 @@ entities:
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			code, out := run(t, sc.run, "verify", "--db", dsn)
+			code, out := run(t, sc.run, "verify", "--db", dsn, "--definitions", dir)
 			if code != 0 || !strings.Contains(out, sc.want) {
 				t.Fatalf("intact: exit %d, output:\n%s", code, out)
 			}
 			if _, err := db.Write.ExecContext(ctx, sc.tamper); err != nil {
 				t.Fatal(err)
 			}
-			code, out = run(t, sc.run, "verify", "--db", dsn)
+			code, out = run(t, sc.run, "verify", "--db", dsn, "--definitions", dir)
 			if code != 1 || !strings.Contains(out, sc.broken) {
 				t.Fatalf("after a hand edit: exit %d, output:\n%s", code, out)
 			}
