@@ -109,7 +109,9 @@ func (s *Signer) Sign(msg []byte) ([]byte, error) {
 }
 
 // String never shows the private key.
-func (s *Signer) String() string { return fmt.Sprintf("%s key %q (%s)", s.public.Kind, s.name, s.public.ID()) }
+func (s *Signer) String() string {
+	return fmt.Sprintf("%s key %q (%s)", s.public.Kind, s.name, s.public.ID())
+}
 
 var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
