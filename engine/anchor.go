@@ -85,10 +85,22 @@ func (db *DB) WriteAnchor(ctx context.Context, dir string, signer *keys.Signer, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, err
 	}
-	path := filepath.Join(dir, "anchor-"+a.At.Format("20060102T150405Z")+".json")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return "", nil, fmt.Errorf("writing the anchor: %w", err)
+	// anchor-TIME.json, or anchor-TIME-N.json for a second one in the same
+	// second: an anchor file is never overwritten.
+	var path string
+	var f *os.File
+	for n := 1; ; n++ {
+		path = filepath.Join(dir, "anchor-"+a.At.Format("20060102T150405Z")+".json")
+		if n > 1 {
+			path = filepath.Join(dir, fmt.Sprintf("anchor-%s-%d.json", a.At.Format("20060102T150405Z"), n))
+		}
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || n > 100 {
+			return "", nil, fmt.Errorf("writing the anchor: %w", err)
+		}
 	}
 	if _, err := f.Write(append(out, '\n')); err != nil {
 		f.Close()

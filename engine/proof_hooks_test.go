@@ -72,3 +72,91 @@ func RehashLedgerRow(ctx context.Context, db *DB, id int64) error {
 	}
 	return nil
 }
+
+// RehashChain is the insider who rewrites a whole chain: every row's link
+// and hash recomputed from the first, and the head moved to the new last
+// hash. Only an anchor written before can tell.
+func RehashChain(ctx context.Context, db *DB, chain string) error {
+	return rechain(ctx, db, chain, false)
+}
+
+// DowngradeProof turns every audit and ledger row into the form rows had
+// before the wider proof (no record version, image or ledger digest, hashed
+// the old way, no ledger row hashes) and sets the proof marks after them: a
+// database as it stood when the upgrade's migration ran.
+func DowngradeProof(ctx context.Context, db *DB) error {
+	if _, err := db.Write.ExecContext(ctx, `UPDATE growth_audit SET proof = 1, record_version = 0, image = '', ledger = ''`); err != nil {
+		return err
+	}
+	if _, err := db.Write.ExecContext(ctx, `UPDATE growth_ledger SET hash = ''`); err != nil {
+		return err
+	}
+	rows, err := db.Read.QueryContext(ctx, `SELECT chain FROM growth_audit_heads`)
+	if err != nil {
+		return err
+	}
+	var chains []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		chains = append(chains, c)
+	}
+	rows.Close()
+	for _, c := range chains {
+		if err := rechain(ctx, db, c, true); err != nil {
+			return err
+		}
+	}
+	for name, table := range map[string]string{"audit_before": "growth_audit", "ledger_before": "growth_ledger"} {
+		if _, err := db.Write.ExecContext(ctx, `UPDATE growth_proof_marks SET value = (SELECT COALESCE(MAX(id), 0) FROM `+table+`) WHERE name = `+db.Placeholder(1), name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rechain(ctx context.Context, db *DB, chain string, old bool) error {
+	type row struct {
+		id, seq, recordID, version          int64
+		actor, app, entity, action, changes string
+		defVersion, image, ledger, atText   string
+	}
+	rows, err := db.Read.QueryContext(ctx, `SELECT id, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, record_version, image, ledger FROM growth_audit WHERE chain = `+db.Placeholder(1)+` ORDER BY chain_seq`, chain)
+	if err != nil {
+		return err
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		var at any
+		if err := rows.Scan(&r.id, &r.seq, &at, &r.actor, &r.app, &r.entity, &r.recordID, &r.action, &r.changes, &r.defVersion, &r.version, &r.image, &r.ledger); err != nil {
+			rows.Close()
+			return err
+		}
+		t, err := scanTime(at)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		r.atText = t.UTC().Format(sqliteTime)
+		all = append(all, r)
+	}
+	rows.Close()
+	prev := genesisHash
+	var last int64
+	for _, r := range all {
+		hash := auditHashFull(chain, r.seq, r.atText, r.actor, r.app, r.entity, r.recordID, r.action, r.changes, r.defVersion, prev, r.version, r.image, r.ledger)
+		if old {
+			hash = auditHash(chain, r.seq, r.atText, r.actor, r.app, r.entity, r.recordID, r.action, r.changes, r.defVersion, prev)
+		}
+		if _, err := db.Write.ExecContext(ctx, `UPDATE growth_audit SET prev_hash = `+db.Placeholder(1)+`, hash = `+db.Placeholder(2)+` WHERE id = `+db.Placeholder(3), prev, hash, r.id); err != nil {
+			return err
+		}
+		prev, last = hash, r.seq
+	}
+	_, err = db.Write.ExecContext(ctx, `UPDATE growth_audit_heads SET chain_seq = `+db.Placeholder(1)+`, hash = `+db.Placeholder(2)+` WHERE chain = `+db.Placeholder(3), last, prev, chain)
+	return err
+}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -233,4 +234,107 @@ func TestProofWeakeningsFailTheSuite(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProofOfADatabaseWrittenBefore: a database whose rows were written
+// before the wider proof still verifies; its records are checked field by
+// field against their audit trail's changes (a hand edit is named), and each
+// record takes the full proof at its next write.
+func TestProofOfADatabaseWrittenBefore(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		f := startFund(t, d)
+		ctx := context.Background()
+		x := &proofScene{f: f, ctx: ctx}
+		g := f.grant("1000000.00")
+		p := f.plan(g, "100.00")
+		f.mustFire("plan", p, "submit")
+		if err := engine.DowngradeProof(ctx, f.rt.DB); err != nil {
+			t.Fatal(err)
+		}
+		rep := enginetest.Must(f.rt.VerifyProof(ctx))
+		if !rep.OK() || rep.Legacy != 2 || rep.Records != 2 {
+			t.Fatalf("old rows: want ok with 2 of 2 records before the proof, got ok=%v legacy=%d records=%d:\n%s", rep.OK(), rep.Legacy, rep.Records, x.findings(t))
+		}
+		x.exec(t, `UPDATE fund_plan SET amount = 100 WHERE id = 1`)
+		if got, want := x.findings(t), `fund.plan #1 (table fund_plan) differs from its audit trail (last written by submit, audit row 4): amount is "1.00", the audit trail says "100.00"`; !strings.Contains(got, want) {
+			t.Fatalf("a hand edit of an old record: want %q, got:\n%s", want, got)
+		}
+		x.exec(t, `UPDATE fund_plan SET amount = 10000 WHERE id = 1`)
+		f.mustFire("plan", p, "approve")
+		rep = enginetest.Must(f.rt.VerifyProof(ctx))
+		if !rep.OK() || rep.Legacy != 1 {
+			t.Fatalf("after the plan's next write: want ok with 1 record before the proof, got ok=%v legacy=%d:\n%s", rep.OK(), rep.Legacy, x.findings(t))
+		}
+		x.exec(t, `UPDATE fund_plan SET created_by = 'mallory' WHERE id = 1`)
+		if got := x.findings(t); !strings.Contains(got, "no field differs, so a system column") {
+			t.Fatalf("the plan's full proof should name a system column edit, got:\n%s", got)
+		}
+	})
+}
+
+// TestAnchorsHold: an anchor is signed by the platform key and names every
+// chain head; later writes extend it; a changed anchor file, another key,
+// a moved proof mark and a chain rewritten with every hash recomputed are
+// each named.
+func TestAnchorsHold(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		scenarios := []struct {
+			name   string
+			tamper func(t *testing.T, x *proofScene, file string)
+			want   string
+		}{
+			{"later writes extend the anchor", func(t *testing.T, x *proofScene, file string) {}, ""},
+			{"anchor file changed", func(t *testing.T, x *proofScene, file string) {
+				data := enginetest.Must(os.ReadFile(file))
+				data = []byte(strings.Replace(string(data), `"seq": 2`, `"seq": 1`, 1))
+				if err := os.WriteFile(file, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}, "the signature does not match its content (the file was changed)"},
+			{"anchor signed by another key", func(t *testing.T, x *proofScene, file string) {
+				other := enginetest.Must(keys.Create(t.TempDir(), "mallory", keys.Ed25519))
+				x.pub = other.Public()
+			}, "not by the platform key"},
+			{"proof mark moved", func(t *testing.T, x *proofScene, file string) {
+				x.exec(t, `UPDATE growth_proof_marks SET value = 1000 WHERE name = 'ledger_before'`)
+			}, "proof mark ledger_before was 0 when anchored, now 1000 (changed by hand)"},
+			{"chain rewritten with every hash recomputed", func(t *testing.T, x *proofScene, file string) {
+				x.exec(t, `UPDATE growth_audit SET actor = 'mallory' WHERE chain = 'fund.plan#01' AND chain_seq = 1`)
+				if err := engine.RehashChain(x.ctx, x.f.rt.DB, "fund.plan#01"); err != nil {
+					t.Fatal(err)
+				}
+				if a := enginetest.Must(x.f.rt.DB.VerifyAudit(x.ctx)); !a.OK() {
+					t.Fatalf("a chain rewritten from its start verifies on its own, got %v", a.Broken)
+				}
+			}, "chain fund.plan#01: the row at sequence 2 is not the one anchored (anchor-"},
+		}
+		for _, sc := range scenarios {
+			t.Run(sc.name, func(t *testing.T) {
+				f := startFund(t, d)
+				x := &proofScene{f: f, ctx: context.Background()}
+				g := f.grant("1000000.00")
+				p := f.plan(g, "100.00")
+				f.mustFire("plan", p, "submit")
+				signer := enginetest.Must(keys.Create(filepath.Join(t.TempDir(), "keys"), keys.Platform, keys.Ed25519))
+				x.pub, x.anchors = signer.Public(), filepath.Join(t.TempDir(), "anchors")
+				file, anchor, err := f.rt.DB.WriteAnchor(x.ctx, x.anchors, signer, time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h := anchor.Heads["fund.plan#01"]; h.Seq != 2 {
+					t.Fatalf("anchor heads: %+v", anchor.Heads)
+				}
+				f.mustFire("plan", p, "approve")
+				f.plan(g, "50.00")
+				sc.tamper(t, x, file)
+				got := x.findings(t)
+				switch {
+				case sc.want == "" && got != "":
+					t.Fatalf("want no findings, got:\n%s", got)
+				case !strings.Contains(got, sc.want):
+					t.Fatalf("want %q, got:\n%s", sc.want, got)
+				}
+			})
+		}
+	})
 }
