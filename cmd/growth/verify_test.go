@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
+	"github.com/growth-gov/growth/engine/keys"
 )
 
 // growth audit verify and growth ledger verify exit 0 on an intact database
@@ -130,4 +132,36 @@ entities:
 		t.Fatalf("chain cut: exit %d, output:\n%s", code, out)
 	}
 	t.Log(out)
+}
+
+// serve --anchor-dir writes an anchor when it starts (then every
+// --anchor-every) that verify --anchors accepts.
+func TestServeWritesAnchors(t *testing.T) {
+	tmp := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	db := enginetest.Must(engine.Open(ctx, "sqlite:"+filepath.Join(tmp, "serve.db")))
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	signer := enginetest.Must(keys.Create(filepath.Join(tmp, "keys"), keys.Platform, keys.Ed25519))
+	dir := filepath.Join(tmp, "anchors")
+	done := make(chan struct{})
+	go func() { defer close(done); serveAnchors(ctx, db, dir, time.Hour, signer, enginetest.QuietLogger()) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if files, _ := filepath.Glob(filepath.Join(dir, "anchor-*.json")); len(files) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no anchor written at start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	rep := enginetest.Must(db.VerifyAnchors(context.Background(), dir, signer.Public()))
+	if !rep.OK() || rep.Anchors != 1 {
+		t.Fatalf("anchor from serve: %+v", rep)
+	}
 }
