@@ -96,9 +96,10 @@ func AuditChain(app, entity string, recordID int64) string {
 	return fmt.Sprintf("%s.%s#%02d", app, entity, recordID%AuditShards)
 }
 
-// auditSQL is the text of the audit trail's three statements: read a chain's
-// head (locking it on PostgreSQL), insert a row, move the head.
-func (db *DB) auditSQL() (head, insertRow, updateHead string) {
+// auditSQL is the text of the audit trail's statements: read a chain's head
+// (locking it on PostgreSQL), insert a row, move the head; and, on
+// PostgreSQL, insert a row and move the head in one statement.
+func (db *DB) auditSQL() (head, insertRow, updateHead, insertAndMove string) {
 	ph := db.Placeholder
 	lock := ""
 	if db.Dialect == Postgres {
@@ -109,26 +110,80 @@ func (db *DB) auditSQL() (head, insertRow, updateHead string) {
 		ph(1) + `, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `, ` + ph(5) + `, ` + ph(6) + `, ` + ph(7) + `, ` + ph(8) + `, ` + ph(9) + `, ` + ph(10) + `, ` + ph(11) + `, ` + ph(12) +
 		`, ` + ph(13) + `, ` + ph(14) + `, ` + ph(15) + `, ` + ph(16) + `)`
 	updateHead = `UPDATE growth_audit_heads SET chain_seq = ` + ph(1) + `, hash = ` + ph(2) + ` WHERE chain = ` + ph(3)
-	return head, insertRow, updateHead
+	if db.Dialect == Postgres {
+		insertAndMove = `WITH r AS (` + insertRow + `) UPDATE growth_audit_heads SET chain_seq = $2, hash = $12 WHERE chain = $1`
+	}
+	return head, insertRow, updateHead, insertAndMove
+}
+
+// auditSlot is a chain's head, locked inside a write's transaction: the
+// write's audit row goes there once its effects have run, so that it can
+// commit to the ledger rows they wrote. Locking the head before the effects
+// keeps the order of locks every write takes (audit head, then balances),
+// and keeps the balance rows' locks as short as they were.
+//
+// An effect may write to the same chain before the slot is used (a rollup
+// into a parent of the same entity, a record generated into it): the
+// transaction's pending slots travel in the context, and every row written
+// moves the pending slots of its chain on, so the write's row follows it.
+type auditSlot struct {
+	chain   string
+	seq     int64
+	prev    string
+	written bool
+}
+
+type pendingSlotsKey struct{}
+
+// pendingSlots are the slots locked and not yet written in a transaction.
+type pendingSlots struct{ slots []*auditSlot }
+
+// lockAuditHead locks (creating it if missing) the head of the chain of a
+// record's audit rows; the returned context carries the slot to the effects.
+func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, app, entity string, recordID int64) (context.Context, *auditSlot, error) {
+	slot, err := db.readAuditHead(ctx, tx, AuditChain(app, entity, recordID))
+	if err != nil {
+		return ctx, nil, err
+	}
+	p, _ := ctx.Value(pendingSlotsKey{}).(*pendingSlots)
+	if p == nil {
+		p = &pendingSlots{}
+		ctx = context.WithValue(ctx, pendingSlotsKey{}, p)
+	}
+	p.slots = append(p.slots, slot)
+	return ctx, slot, nil
+}
+
+// readAuditHead reads and locks a chain's head, creating it if missing.
+func (db *DB) readAuditHead(ctx context.Context, tx *sql.Tx, chain string) (*auditSlot, error) {
+	slot := &auditSlot{chain: chain}
+	head, _, _, _ := db.auditSQL()
+	err := tx.QueryRowContext(ctx, head, slot.chain).Scan(&slot.seq, &slot.prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) VALUES (`+db.Placeholder(1)+`, 0, '`+genesisHash+`') ON CONFLICT (chain) DO NOTHING`, slot.chain); err != nil {
+			return slot, fmt.Errorf("audit head: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, head, slot.chain).Scan(&slot.seq, &slot.prev)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	return slot, nil
 }
 
 // appendAudit adds an entry inside the write's transaction.
 func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
-	chain := AuditChain(e.App, e.Entity, e.RecordID)
-	head, insertRow, updateHead := db.auditSQL()
-	var seq int64
-	var prev string
-	err := tx.QueryRowContext(ctx, head, chain).Scan(&seq, &prev)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) VALUES (`+db.Placeholder(1)+`, 0, '`+genesisHash+`') ON CONFLICT (chain) DO NOTHING`, chain); err != nil {
-			return fmt.Errorf("audit head: %w", err)
-		}
-		err = tx.QueryRowContext(ctx, head, chain).Scan(&seq, &prev)
-	}
+	slot, err := db.readAuditHead(ctx, tx, AuditChain(e.App, e.Entity, e.RecordID))
 	if err != nil {
-		return fmt.Errorf("audit head: %w", err)
+		return err
 	}
-	seq++
+	return db.writeAudit(ctx, tx, slot, e)
+}
+
+// writeAudit writes e as the next row of its locked chain and moves the head.
+func (db *DB) writeAudit(ctx context.Context, tx *sql.Tx, slot *auditSlot, e AuditEntry) error {
+	_, insertRow, updateHead, insertAndMove := db.auditSQL()
+	seq := slot.seq + 1
 	changes, err := json.Marshal(e.Changes)
 	if err != nil {
 		return fmt.Errorf("audit changes: %w", err)
@@ -136,14 +191,27 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 	at := e.At.UTC().Truncate(time.Microsecond)
 	atText := at.Format(sqliteTime)
 	ledger := ledgerDigest(e.Ledger)
-	hash := auditHashFull(chain, seq, atText, e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, prev, e.Version, e.Image, ledger)
-	_, err = tx.ExecContext(ctx, insertRow,
-		chain, seq, db.timeArg(at), e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, prev, hash, proofFull, e.Version, e.Image, ledger)
-	if err != nil {
-		return fmt.Errorf("audit row: %w", err)
+	hash := auditHashFull(slot.chain, seq, atText, e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, slot.prev, e.Version, e.Image, ledger)
+	args := []any{slot.chain, seq, db.timeArg(at), e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, slot.prev, hash, proofFull, e.Version, e.Image, ledger}
+	if insertAndMove != "" {
+		if _, err := tx.ExecContext(ctx, insertAndMove, args...); err != nil {
+			return fmt.Errorf("audit row: %w", err)
+		}
+	} else {
+		if _, err := tx.ExecContext(ctx, insertRow, args...); err != nil {
+			return fmt.Errorf("audit row: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, updateHead, seq, hash, slot.chain); err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, updateHead, seq, hash, chain); err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	slot.written = true
+	if p, _ := ctx.Value(pendingSlotsKey{}).(*pendingSlots); p != nil {
+		for _, other := range p.slots {
+			if other != slot && !other.written && other.chain == slot.chain {
+				other.seq, other.prev = seq, hash
+			}
+		}
 	}
 	return nil
 }

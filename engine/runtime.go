@@ -202,13 +202,17 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	if opt.origin != "" {
 		changes["_generated_by"] = [2]any{nil, opt.origin}
 	}
-	// The effects run first, so that the audit row commits to the ledger
-	// rows they wrote (proof.go).
-	ch := &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)}
-	if err := rt.applyEffects(ctx, tx, ch); err != nil {
+	// The audit row is written after the effects, so that it commits to the
+	// ledger rows they wrote (proof.go); its chain is locked before them.
+	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID)
+	if err != nil {
 		return nil, err
 	}
-	if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
+	ch := &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)}
+	if err := rt.applyEffects(actx, tx, ch); err != nil {
+		return nil, err
+	}
+	if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
 		Changes: changes, DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows}); err != nil {
 		return nil, err
 	}
@@ -392,10 +396,14 @@ func (rt *Runtime) writeChange(ctx context.Context, tx *sql.Tx, s *entityStore, 
 	if err := rt.writeUpdate(ctx, tx, s, ch.Old, rec, ch.Action, diff); err != nil {
 		return err
 	}
-	if err := rt.applyEffects(ctx, tx, ch); err != nil {
+	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID)
+	if err != nil {
 		return err
 	}
-	return rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: ch.Action, Actor: ch.Actor.User, At: rec.UpdatedAt, Changes: diff, DefVersion: rec.DefVersion,
+	if err := rt.applyEffects(actx, tx, ch); err != nil {
+		return err
+	}
+	return rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: ch.Action, Actor: ch.Actor.User, At: rec.UpdatedAt, Changes: diff, DefVersion: rec.DefVersion,
 		Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows})
 }
 
@@ -435,11 +443,15 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 		if _, err := tx.ExecContext(ctx, s.deleteSQL, id, version); err != nil {
 			return rt.dbError(s, "delete", err)
 		}
-		ch := &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: IdempotencyKey(ctx)}
-		if err := rt.applyEffects(ctx, tx, ch); err != nil {
+		actx, slot, err := rt.DB.lockAuditHead(ctx, tx, app, entity, id)
+		if err != nil {
 			return err
 		}
-		return rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
+		ch := &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: IdempotencyKey(ctx)}
+		if err := rt.applyEffects(actx, tx, ch); err != nil {
+			return err
+		}
+		return rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
 			Changes: diffValues(e, old.Values, nil), DefVersion: rt.Project.Hash, Version: old.Version + 1, Image: ImageDeleted, Ledger: ch.ledgerRows})
 	})
 }
