@@ -60,6 +60,11 @@ func (db *DB) proofMarks(ctx context.Context) (map[string]int64, error) {
 // and writes the anchor to a new file in dir. It refuses to anchor a broken
 // trail: the anchor would vouch for it.
 func (db *DB) WriteAnchor(ctx context.Context, dir string, signer *keys.Signer, now time.Time) (string, *Anchor, error) {
+	ctx, done, err := db.snapshot(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	defer done()
 	report, err := db.VerifyAudit(ctx)
 	if err != nil {
 		return "", nil, err
@@ -124,6 +129,11 @@ func (r *AnchorReport) OK() bool { return len(r.Problems) == 0 }
 // (with the chains themselves verified by VerifyAudit, that row's hash
 // links every later row to it). Proof marks must not have moved.
 func (db *DB) VerifyAnchors(ctx context.Context, dir string, pub keys.PublicKey) (*AnchorReport, error) {
+	ctx, done, err := db.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	files, err := filepath.Glob(filepath.Join(dir, "anchor-*.json"))
 	if err != nil {
 		return nil, err
@@ -177,10 +187,10 @@ func (db *DB) VerifyAnchors(ctx context.Context, dir string, pub keys.PublicKey)
 				continue
 			}
 			var hash string
-			err := db.Read.QueryRowContext(ctx, hashAt, chain, h.Seq).Scan(&hash)
+			err := db.reader(ctx).QueryRowContext(ctx, hashAt, chain, h.Seq).Scan(&hash)
 			if errors.Is(err, sql.ErrNoRows) {
 				var last int64
-				if err := db.Read.QueryRowContext(ctx, lastSeq, chain).Scan(&last); err != nil {
+				if err := db.reader(ctx).QueryRowContext(ctx, lastSeq, chain).Scan(&last); err != nil {
 					return nil, err
 				}
 				report.Problems = append(report.Problems, fmt.Sprintf("chain %s: anchored at sequence %d (%s, %s), but the chain now ends at sequence %d: rows were cut off the end", chain, h.Seq, name, a.At.Format(time.RFC3339), last))

@@ -290,7 +290,7 @@ var verifyChecks = struct {
 // proofMark reads where the wider proof began (growth_proof_marks).
 func (db *DB) proofMark(ctx context.Context, name string) (int64, error) {
 	var v int64
-	err := db.Read.QueryRowContext(ctx, `SELECT value FROM growth_proof_marks WHERE name = `+db.Placeholder(1), name).Scan(&v)
+	err := db.reader(ctx).QueryRowContext(ctx, `SELECT value FROM growth_proof_marks WHERE name = `+db.Placeholder(1), name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -308,7 +308,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 		return nil, err
 	}
 	heads := report.Heads
-	rows, err := db.Read.QueryContext(ctx, `SELECT chain, chain_seq, hash FROM growth_audit_heads`)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT chain, chain_seq, hash FROM growth_audit_heads`)
 	if err != nil {
 		return nil, fmt.Errorf("reading audit heads: %w", err)
 	}
@@ -322,7 +322,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 		heads[chain] = ChainHead{seq, hash}
 	}
 	rows.Close()
-	rows, err = db.Read.QueryContext(ctx, `SELECT id, chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger FROM growth_audit ORDER BY chain, chain_seq`)
+	rows, err = db.reader(ctx).QueryContext(ctx, `SELECT id, chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger FROM growth_audit ORDER BY chain, chain_seq`)
 	if err != nil {
 		return nil, fmt.Errorf("reading audit rows: %w", err)
 	}

@@ -15,6 +15,11 @@ import (
 // exist (or the audit trail says the record was deleted), and its entity
 // may move money on the row's account.
 func (rt *Runtime) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
+	ctx, done, err := rt.DB.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	audit, err := rt.DB.VerifyAudit(ctx)
 	if err != nil {
 		return nil, err
@@ -47,7 +52,7 @@ func (rt *Runtime) verifyLedger(ctx context.Context, audit *AuditReport) (*Ledge
 	if err != nil {
 		return nil, err
 	}
-	rows, err := rt.DB.Read.QueryContext(ctx, `SELECT id, account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at, idempotency_key, note, hash FROM growth_ledger ORDER BY id`)
+	rows, err := rt.DB.reader(ctx).QueryContext(ctx, `SELECT id, account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at, idempotency_key, note, hash FROM growth_ledger ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading ledger: %w", err)
 	}
@@ -156,7 +161,7 @@ func (rt *Runtime) checkLedgerSources(ctx context.Context, audit *AuditReport, a
 		set := ids[app+"."+entity]
 		if set == nil {
 			set = map[int64]bool{}
-			rows, err := rt.DB.Read.QueryContext(ctx, "SELECT "+rt.DB.Quote("id")+" FROM "+rt.DB.Quote(s.table))
+			rows, err := rt.DB.reader(ctx).QueryContext(ctx, "SELECT "+rt.DB.Quote("id")+" FROM "+rt.DB.Quote(s.table))
 			if err != nil {
 				return false, fmt.Errorf("reading %s: %w", s.table, err)
 			}

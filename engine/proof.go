@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -45,4 +48,35 @@ func ledgerRowHash(a Account, kind string, amount int64, src ledgerSource, at ti
 	canonical, _ := json.Marshal([]any{a.App, a.Entity, a.ID, kind, amount, src.app, src.entity, src.id, src.version, src.event, src.actor, imageTime(at), src.key, note})
 	sum := sha256.Sum256(canonical)
 	return hex.EncodeToString(sum[:])
+}
+
+type snapshotKey struct{}
+
+// snapshot opens a read-only transaction that the verifiers read through
+// (reader), so that a verification on a live server compares the tables as
+// they stood at one moment: a write committed while it runs is either
+// wholly seen or not at all. PostgreSQL reads in REPEATABLE READ; SQLite's
+// read transaction sees one snapshot of the WAL. A context that already
+// carries one is kept.
+func (db *DB) snapshot(ctx context.Context) (context.Context, func(), error) {
+	if _, ok := ctx.Value(snapshotKey{}).(*sql.Tx); ok {
+		return ctx, func() {}, nil
+	}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.Dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.Read.BeginTx(ctx, opts)
+	if err != nil {
+		return ctx, nil, fmt.Errorf("verification snapshot: %w", err)
+	}
+	return context.WithValue(ctx, snapshotKey{}, tx), func() { _ = tx.Rollback() }, nil
+}
+
+// reader is the snapshot of ctx, or the read pool.
+func (db *DB) reader(ctx context.Context) queryer {
+	if tx, ok := ctx.Value(snapshotKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.Read
 }

@@ -30,6 +30,11 @@ func (r *ProofReport) OK() bool {
 // against the last audit row that wrote it, and verifies the ledger
 // (VerifyLedger): every difference is named by table, id and what differs.
 func (rt *Runtime) VerifyProof(ctx context.Context) (*ProofReport, error) {
+	ctx, done, err := rt.DB.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	audit, err := rt.DB.VerifyAudit(ctx)
 	if err != nil {
 		return nil, err
@@ -63,7 +68,7 @@ func (rt *Runtime) verifyRecords(ctx context.Context, audit *AuditReport, report
 		e := s.entity
 		app, entity := e.App.Name, e.Name
 		name := fmt.Sprintf("%s.%s", app, entity)
-		rows, err := rt.DB.Read.QueryContext(ctx, s.selectSQL+" ORDER BY "+rt.DB.Quote("id"))
+		rows, err := rt.DB.reader(ctx).QueryContext(ctx, s.selectSQL+" ORDER BY "+rt.DB.Quote("id"))
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", s.table, err)
 		}
