@@ -135,22 +135,37 @@ type auditSlot struct {
 
 type pendingSlotsKey struct{}
 
-// pendingSlots are the slots locked and not yet written in a transaction.
-type pendingSlots struct{ slots []*auditSlot }
+// pendingSlots are the slots locked and not yet written in a transaction,
+// and the changes whose effects are running.
+type pendingSlots struct {
+	slots   []*auditSlot
+	changes []*Change
+}
 
-// lockAuditHead locks (creating it if missing) the head of the chain of a
-// record's audit rows; the returned context carries the slot to the effects.
-func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, app, entity string, recordID int64) (context.Context, *auditSlot, error) {
+// lockAuditHead locks (creating it if missing) the head of the chain of the
+// record ch changes; the returned context carries the slot and the change to
+// the effects. A write nested in another change's effects (a rollup, a
+// generated record) first runs that change's pending balance updates, so
+// balances move in the order the changes happen.
+func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, app, entity string, recordID int64, ch *Change) (context.Context, *auditSlot, error) {
+	p, _ := ctx.Value(pendingSlotsKey{}).(*pendingSlots)
+	if p != nil {
+		for _, outer := range p.changes {
+			if err := outer.runBalanceUpdates(); err != nil {
+				return ctx, nil, err
+			}
+		}
+	}
 	slot, err := db.readAuditHead(ctx, tx, AuditChain(app, entity, recordID))
 	if err != nil {
 		return ctx, nil, err
 	}
-	p, _ := ctx.Value(pendingSlotsKey{}).(*pendingSlots)
 	if p == nil {
 		p = &pendingSlots{}
 		ctx = context.WithValue(ctx, pendingSlotsKey{}, p)
 	}
 	p.slots = append(p.slots, slot)
+	p.changes = append(p.changes, ch)
 	return ctx, slot, nil
 }
 

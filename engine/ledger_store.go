@@ -116,6 +116,9 @@ type ledgerSource struct {
 	// rows collects the hashes of the rows written, for the change's audit
 	// row (proof.go); nil when no audit row follows.
 	rows *[]string
+	// change, when set, takes the balance updates to run after its audit
+	// row; without it they run at once.
+	change *Change
 }
 
 // noFloor disables the availability condition of a balance update.
@@ -288,6 +291,8 @@ func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveR
 	if lowers {
 		if r.strict {
 			floor = 0
+		} else if err := l.settle(src); err != nil {
+			return err
 		} else if cur, ok, err := l.readBalance(ctx, tx, r.account); err == nil && ok && cur.Available()+d.Available() < 0 {
 			note = fmt.Sprintf("超出可用余额（可用 %s，%s %s）", FormatFen(cur.Available()), r.what, FormatFen(-d.Available()))
 			l.rt.Log.Warn("ledger overdraft allowed by control", "account", r.label, "available", FormatFen(cur.Available()), "amount", FormatFen(-d.Available()), "source", fmt.Sprintf("%s.%s #%d", src.app, src.entity, src.id))
@@ -297,6 +302,25 @@ func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveR
 	if err != nil || !applied {
 		return err
 	}
+	update := func() error { return l.updateBalance(ctx, tx, src, r, d, floor) }
+	if src.change != nil {
+		src.change.balanceUpdates = append(src.change.balanceUpdates, update)
+		return nil
+	}
+	return update()
+}
+
+// settle runs the balance updates src's change still holds, before the
+// ledger reads a balance it may have moved.
+func (l *ledger) settle(src ledgerSource) error {
+	if src.change == nil {
+		return nil
+	}
+	return src.change.runBalanceUpdates()
+}
+
+// updateBalance is the one conditional UPDATE of a move.
+func (l *ledger) updateBalance(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveRequest, d Amounts, floor int64) error {
 	res, err := tx.ExecContext(ctx, l.sql.update, d.Approved, d.Reserved, d.Consumed, d.Frozen, l.db.timeArg(src.at),
 		r.account.App, r.account.Entity, r.account.ID, floor)
 	if err != nil {

@@ -204,16 +204,19 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	}
 	// The audit row is written after the effects, so that it commits to the
 	// ledger rows they wrote (proof.go); its chain is locked before them.
-	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID)
+	ch := &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)}
+	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch)
 	if err != nil {
 		return nil, err
 	}
-	ch := &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)}
 	if err := rt.applyEffects(actx, tx, ch); err != nil {
 		return nil, err
 	}
 	if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
 		Changes: changes, DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows}); err != nil {
+		return nil, err
+	}
+	if err := ch.runBalanceUpdates(); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -396,15 +399,18 @@ func (rt *Runtime) writeChange(ctx context.Context, tx *sql.Tx, s *entityStore, 
 	if err := rt.writeUpdate(ctx, tx, s, ch.Old, rec, ch.Action, diff); err != nil {
 		return err
 	}
-	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID)
+	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch)
 	if err != nil {
 		return err
 	}
 	if err := rt.applyEffects(actx, tx, ch); err != nil {
 		return err
 	}
-	return rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: ch.Action, Actor: ch.Actor.User, At: rec.UpdatedAt, Changes: diff, DefVersion: rec.DefVersion,
-		Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows})
+	if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: ch.Action, Actor: ch.Actor.User, At: rec.UpdatedAt, Changes: diff, DefVersion: rec.DefVersion,
+		Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows}); err != nil {
+		return err
+	}
+	return ch.runBalanceUpdates()
 }
 
 func staleError(e *metamodel.Entity, current, given int64) error {
@@ -443,16 +449,19 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 		if _, err := tx.ExecContext(ctx, s.deleteSQL, id, version); err != nil {
 			return rt.dbError(s, "delete", err)
 		}
-		actx, slot, err := rt.DB.lockAuditHead(ctx, tx, app, entity, id)
+		ch := &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: IdempotencyKey(ctx)}
+		actx, slot, err := rt.DB.lockAuditHead(ctx, tx, app, entity, id, ch)
 		if err != nil {
 			return err
 		}
-		ch := &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: IdempotencyKey(ctx)}
 		if err := rt.applyEffects(actx, tx, ch); err != nil {
 			return err
 		}
-		return rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
-			Changes: diffValues(e, old.Values, nil), DefVersion: rt.Project.Hash, Version: old.Version + 1, Image: ImageDeleted, Ledger: ch.ledgerRows})
+		if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
+			Changes: diffValues(e, old.Values, nil), DefVersion: rt.Project.Hash, Version: old.Version + 1, Image: ImageDeleted, Ledger: ch.ledgerRows}); err != nil {
+			return err
+		}
+		return ch.runBalanceUpdates()
 	})
 }
 
