@@ -389,6 +389,9 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 		case verifyChecks.content && want != hash:
 			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d (sequence %d, %s %s.%s #%d) was edited: its content no longer matches its hash", chain, id, seq, action, app, entity, recordID))
 			st.broken = true
+		case verifyChecks.content && proof == proofFull && id <= report.auditBefore:
+			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d (sequence %d) was written with the wider proof, but the proof mark audit_before (%d) says it came before (the mark was moved by hand)", chain, id, seq, report.auditBefore))
+			st.broken = true
 		case verifyChecks.content && proof != proofFull && id > report.auditBefore:
 			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d (sequence %d, %s %s.%s #%d) is in the old form, without the record's after-image, but was written after the wider proof began (row %d): forged", chain, id, seq, action, app, entity, recordID, report.auditBefore))
 			st.broken = true

@@ -80,8 +80,14 @@ func (rt *Runtime) verifyLedger(ctx context.Context, audit *AuditReport) (*Ledge
 	// its audit row committed to.
 	groups := map[changeKey][]ledgerRow{}
 	var keys []changeKey
+	markMoved := false
 	for _, r := range all {
 		if r.id <= before {
+			if r.hash != "" && !markMoved && verifyChecks.content {
+				// Old rows carry no hash: the mark was moved over new ones.
+				report.Problems = append(report.Problems, fmt.Sprintf("proof mark ledger_before is %d, but %s was written with the wider proof (the mark was moved by hand)", before, r))
+				markMoved = true
+			}
 			continue // written before the wider proof: replayed and source-checked only
 		}
 		if verifyChecks.content && ledgerRowHash(r.account, r.kind, r.amount, r.src, r.src.at, r.note) != r.hash {

@@ -85,6 +85,12 @@ var proofAttacks = []proofAttack{
 		x.exec(t, forgedIncrease)
 		x.exec(t, `UPDATE growth_balances SET approved = approved + 100000000 WHERE account_entity = 'grant' AND account_id = 1`)
 	}, want: []string{"its source record fund.adjustment #77 does not exist"}},
+	{name: "proof marks moved over rows written with the wider proof", tamper: func(t *testing.T, x *proofScene) {
+		x.exec(t, `UPDATE growth_proof_marks SET value = 1000`)
+	}, want: []string{
+		"proof mark ledger_before is 1000, but ledger row 1 (open 1,000,000.00 on fund.grant #1, from release of fund.grant #1 version 2) was written with the wider proof (the mark was moved by hand)",
+		"was written with the wider proof, but the proof mark audit_before (1000) says it came before (the mark was moved by hand)",
+	}},
 	{name: "attack 1: ledger row edited, balance moved to match", tamper: func(t *testing.T, x *proofScene) {
 		x.exec(t, `UPDATE growth_ledger SET amount = 100 WHERE source_entity = 'plan' AND kind = 'reserve'`)
 		x.exec(t, `UPDATE growth_balances SET reserved = reserved - 9900 WHERE account_entity = 'grant' AND account_id = 1`)
