@@ -21,7 +21,9 @@ import (
 // AuditShards chains ("app.entity#NN", by record id), so that concurrent writes
 // do not all queue on one chain head under PostgreSQL; growth_audit_heads
 // holds each chain's last sequence number and hash, which also catches a
-// deleted last row.
+// deleted last row. Each row also commits to the record's stored row after
+// the write and to the ledger rows of its change (proof.go); anchors
+// (anchor.go) keep the heads outside the database.
 
 // AuditEntry is one audited write.
 type AuditEntry struct {
