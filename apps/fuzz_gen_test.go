@@ -196,7 +196,7 @@ func (g *fuzzGen) request(op *fuzzOp, auth map[string]string) *fuzzReq {
 	for _, pr := range op.params {
 		switch pr.In {
 		case "path":
-			path = strings.Replace(path, "{"+pr.Name+"}", g.pathValue(op, pr), 1)
+			path = strings.Replace(path, "{"+pr.Name+"}", nonEmpty(g.pathValue(op, pr)), 1)
 		case "query":
 			if pr.Required || g.chance(0.5) {
 				query.Set(pr.Name, g.queryValue(op, pr))
@@ -260,6 +260,15 @@ func (g *fuzzGen) pathValue(op *fuzzOp, pr *openapi3.Parameter) string {
 		return url.PathEscape(pick(g, g.names))
 	}
 	return url.PathEscape(g.text(s))
+}
+
+// nonEmpty keeps a path parameter from vanishing: /x/{id} with an empty id
+// is the route /x/, another operation.
+func nonEmpty(v string) string {
+	if strings.Trim(v, "/ ") == "" {
+		return "%20"
+	}
+	return v
 }
 
 // queryValue fills a query parameter.

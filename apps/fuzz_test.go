@@ -546,7 +546,10 @@ func (h *fuzzHarness) add(pr *fuzzProblem) {
 			}
 		}
 	}
-	key := pr.kind + "|" + pr.op + "|" + strconv.Itoa(pr.status) + "|" + pr.known
+	key := pr.kind + "|" + pr.op + "|" + strconv.Itoa(pr.status)
+	if pr.known != "" {
+		key = "known|" + pr.known
+	}
 	if pr.kind == "invariant" || pr.kind == "scope" || pr.kind == "hidden" {
 		key += "|" + pr.detail
 	}
@@ -569,7 +572,11 @@ func (h *fuzzHarness) report() {
 		first := list[0]
 		text := describeProblem(first, len(list))
 		if first.known != "" {
-			h.t.Logf("known defect (%s) met %d times:\n%s", first.known, len(list), text)
+			ops := map[string]bool{}
+			for _, pr := range list {
+				ops[pr.op] = true
+			}
+			h.t.Logf("known defect (%s) met %d times, on %s; the first:\n%s", first.known, len(list), strings.Join(sortedKeys(ops), ", "), text)
 			continue
 		}
 		failed++
