@@ -376,7 +376,7 @@ func (g *fuzzGen) codes(set *metamodel.CodeSet) []string {
 // as a whole.
 func (g *fuzzGen) jsonBody(op *fuzzOp) []byte {
 	if g.chance(0.1) {
-		switch g.r.IntN(4) {
+		switch g.r.IntN(5) {
 		case 0, 1:
 			// An otherwise generated object with one bad string value or one
 			// key twice: only the JSON is wrong.
@@ -395,9 +395,13 @@ func (g *fuzzGen) jsonBody(op *fuzzOp) []byte {
 			obj[f] = g.value(propSchema(op.body, f), f, 1)
 			text := g.jsonText(obj)
 			return []byte(fmt.Sprintf(`{%q:%s,`, f, first) + text[1:])
+		case 2:
+			// Well-formed JSON that is not an object.
+			g.mark("non-object-json")
+			return []byte(pick(g, []string{"null", "[]", "[{}]", "\"x\"", "42", "true"}))
 		default:
 			g.mark("malformed-json")
-			return []byte(pick(g, []string{"{", "}", "null", "[]", "[{}]", "\"x\"", "42", "{\"a\":}", "{'a':1}", "{\"a\":1}}",
+			return []byte(pick(g, []string{"{", "}", "{\"a\":}", "{'a':1}", "{\"a\":1}}",
 				"{\"a\":1,}", strings.Repeat("[", 10000) + strings.Repeat("]", 10000), strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000),
 				"{\"a\":1e99999}"}))
 		}

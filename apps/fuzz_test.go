@@ -58,6 +58,9 @@ var knownDefects = map[string]string{
 	"huge-page":     "issue 14: ?page=461168601842738792 answers 500 on PostgreSQL",
 	"invalid-utf8":  "issue 14: invalid UTF-8 in a JSON body is accepted (stored as U+FFFD) instead of 400",
 	"duplicate-key": "issue 14: a JSON body with a duplicated key is accepted (the last wins) instead of 400",
+	// Found by this harness, next to issue 14's malformed JSON: decodeStrict
+	// (apps/auth.go) decodes a body of null into an empty change.
+	"non-object-json": "issue 14 (found by the fuzz harness): PATCH /api/admin/users/{name} answers 200 to a body of null instead of 400",
 }
 
 type fuzzConfig struct {
@@ -326,7 +329,7 @@ func (h *fuzzHarness) step() {
 		}
 	}
 	ok := status >= 200 && status < 300
-	if ok && op.bodyRequired && (req.has("malformed-json") || req.has("invalid-utf8") || req.has("duplicate-key")) {
+	if ok && op.bodyRequired && (req.has("malformed-json") || req.has("non-object-json") || req.has("invalid-utf8") || req.has("duplicate-key")) {
 		problem("accepted-malformed", "a malformed JSON body was accepted")
 	}
 	if ok && !op.public && (a.token == "" || req.has("bad-auth")) {
@@ -638,4 +641,38 @@ func sortedInts(m map[int]int) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// TestFuzzHarnessFinds shows that the harness's checks can fail: a server
+// that answers 500, answers an error in another shape, or shows records
+// outside the caller's scope is reported.
+func TestFuzzHarnessFinds(t *testing.T) {
+	p := enginetest.LoadDir(t, shippedDir)
+	h := startFuzz(t, engine.SQLite, p, fuzzConfig{seed: 1, steps: 400})
+	served := h.handler
+	h.handler = func(c *fasthttp.RequestCtx) {
+		switch {
+		case strings.HasPrefix(string(c.Path()), "/api/debt/"):
+			c.SetStatusCode(500)
+		case strings.HasPrefix(string(c.Path()), "/api/disaster/"):
+			c.SetStatusCode(404)
+			c.SetBodyString("Cannot GET " + string(c.Path()))
+		default:
+			served(c)
+		}
+	}
+	h.run()
+	h.s.rt.Access = engine.OpenAccess{} // every caller now sees every record
+	h.sweepScope()
+	found := map[string]bool{}
+	for _, list := range h.problems {
+		if list[0].known == "" {
+			found[list[0].kind] = true
+		}
+	}
+	for _, kind := range []string{"server-error", "error-shape", "scope"} {
+		if !found[kind] {
+			t.Errorf("the harness did not report %s; it reported %v", kind, found)
+		}
+	}
 }
