@@ -34,6 +34,8 @@ type fuzzOp struct {
 	bodyRequired bool
 	// public: the document says the operation needs no login.
 	public bool
+	// create: the operation creates a record of entity.
+	create bool
 	entity *metamodel.Entity
 	// kind is "list" or "get" for the operations that return records of
 	// entity (checked against the caller's scope), else "".
@@ -81,6 +83,7 @@ func fuzzOps(doc *openapi3.T, p *metamodel.Project) []*fuzzOp {
 			if len(parts) >= 3 && parts[0] == "api" {
 				if e := p.Entity(nil, parts[1]+"."+parts[2]); e != nil {
 					op.entity = e
+					op.create = m == "POST" && len(parts) == 3
 					switch {
 					case m == "GET" && len(parts) == 3:
 						op.kind = "list"
@@ -108,11 +111,15 @@ func (r *fuzzReq) has(class string) bool { return slices.Contains(r.classes, cla
 
 // fuzzGen makes requests; ids are the records and files known so far.
 type fuzzGen struct {
-	r       *rand.Rand
-	p       *metamodel.Project
-	ids     map[string][]int64 // by qualified entity name; "files" for uploads
-	names   []string           // user names an admin may change (never the fuzz actors)
-	classes []string           // of the request being made
+	r     *rand.Rand
+	p     *metamodel.Project
+	ids   map[string][]int64 // by qualified entity name; "files" for uploads
+	names []string           // user names an admin may change (never the fuzz actors)
+	// templates are valid records by qualified entity name (the seed rows),
+	// for creates that get past validation more often than generated ones.
+	templates map[string][]map[string]string
+	org       string   // the org of the caller the request is made for
+	classes   []string // of the request being made
 }
 
 func (g *fuzzGen) mark(class string) {
@@ -406,8 +413,70 @@ func (g *fuzzGen) jsonBody(op *fuzzOp) []byte {
 				"{\"a\":1e99999}"}))
 		}
 	}
+	if rows := g.templates[entityName(op)]; op.create && len(rows) > 0 && g.chance(0.5) {
+		return []byte(g.jsonText(g.fromTemplate(op.entity, op.body, pick(g, rows))))
+	}
 	v := g.value(op.body, "", 0)
 	return []byte(g.jsonText(v))
+}
+
+func entityName(op *fuzzOp) string {
+	if op.entity == nil {
+		return ""
+	}
+	return op.entity.QualifiedName()
+}
+
+// fromTemplate is a seed row as a JSON object of the create schema s, with
+// now and then one value broken.
+func (g *fuzzGen) fromTemplate(e *metamodel.Entity, s *openapi3.Schema, row map[string]string) map[string]any {
+	obj := map[string]any{}
+	broken := ""
+	if g.chance(0.3) {
+		broken = pick(g, sortedKeys(row))
+	}
+	for _, k := range sortedKeys(row) {
+		ps := propSchema(s, k)
+		if ps == nil || ps.ReadOnly {
+			continue
+		}
+		v := row[k]
+		switch {
+		case k == broken:
+			obj[k] = g.mutant(ps, k)
+			continue
+		case e != nil && k == e.OrgField && g.org != "":
+			// In the caller's org, where their scope lets them create.
+			if f := e.Field(k); f != nil && f.Set != nil {
+				if n := f.Set.Lookup(g.org); n != nil {
+					for !n.Leaf() {
+						n = n.Children[0]
+					}
+					v = n.Code.Code
+				}
+			}
+		case k == "amount" || k == "doc_no" || k == "code" || k == "id_no":
+			// Seed rows may be unique on these: vary them a little.
+			if n := len(v); n > 3 && g.chance(0.7) {
+				v = v[:n-3] + strconv.Itoa(100+g.r.IntN(900))
+				if strings.Contains(row[k], ".") {
+					v = row[k]
+				}
+			}
+		}
+		switch schemaType(ps) {
+		case "integer":
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				obj[k] = n
+				continue
+			}
+		case "boolean":
+			obj[k] = v == "true"
+			continue
+		}
+		obj[k] = v
+	}
+	return obj
 }
 
 func (g *fuzzGen) someField(op *fuzzOp) string {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -149,13 +150,21 @@ func startFuzz(t *testing.T, d engine.Dialect, p *metamodel.Project, cfg fuzzCon
 	if err != nil {
 		t.Fatal(err)
 	}
+	templates := map[string][]map[string]string{}
 	for _, f := range files {
 		if _, err := s.rt.Seed(ctx, engine.SystemActor, f, nil); err != nil {
 			t.Fatalf("seed %s/%s: %v", f.App, f.Name, err)
 		}
+		if strings.HasSuffix(f.Path, ".csv") {
+			rel, err := filepath.Rel(shippedDir, f.Path)
+			if err != nil || strings.HasPrefix(rel, "..") {
+				rel = filepath.Join(f.App, "seed", f.Name)
+			}
+			templates[f.App+"."+f.Entity] = append(templates[f.App+"."+f.Entity], shippedSeed(t, rel)...)
+		}
 	}
 	h := &fuzzHarness{t: t, cfg: cfg, s: s, handler: s.app.Handler(), p: p, counts: map[int]int{}, problems: map[string][]*fuzzProblem{}}
-	h.gen = &fuzzGen{r: rand.New(rand.NewPCG(cfg.seed, 14)), p: p, ids: map[string][]int64{}}
+	h.gen = &fuzzGen{r: rand.New(rand.NewPCG(cfg.seed, 14)), p: p, ids: map[string][]int64{}, templates: templates}
 
 	demo, err := s.users.EnsureDemoUsers(ctx)
 	if err != nil {
@@ -295,7 +304,11 @@ func (h *fuzzHarness) step() {
 		var granted []*fuzzActor
 		for _, c := range live {
 			if c.token != "" && slices.ContainsFunc(c.actor.Roles, func(r string) bool {
-				return h.s.rt.Access.Can(engine.Actor{Roles: []string{r}}, op.entity, "read") || h.s.rt.Access.Can(engine.Actor{Roles: []string{r}}, op.entity, "create")
+				action := "read"
+				if op.create {
+					action = "create"
+				}
+				return h.s.rt.Access.Can(engine.Actor{Roles: []string{r}}, op.entity, action)
 			}) {
 				granted = append(granted, c)
 			}
@@ -304,6 +317,7 @@ func (h *fuzzHarness) step() {
 			a = pick(g, granted)
 		}
 	}
+	g.org = a.actor.Org
 	req := g.request(op, a.auth())
 	remote := "127.0.0.1"
 	if op.template == "/api/auth/login" {

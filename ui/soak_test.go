@@ -12,7 +12,9 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +62,11 @@ func TestSoak(t *testing.T) {
 		s.addUser(t, "soak_clerk", "104", "indicator.division_clerk")
 		s.addUser(t, "soak_reviewer", "104", "indicator.division_reviewer")
 		s.addUser(t, "soak_office", "", "indicator.budget_office")
+		for w := range soakWorkers {
+			// One browser user per client: logins of one name in quick
+			// succession are slowed down (429), as they should be.
+			s.addUser(t, fmt.Sprintf("soak_ui_%d", w), "104", "indicator.division_clerk")
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -76,6 +83,9 @@ const (
 	// than the middle third's: allocation in bursts (a page of 200 records,
 	// an export) moves the sampled heap by a few MB either way.
 	soakMargin = 1.25
+	// soakTimeout is how long a client waits for an answer before it counts
+	// the request as failed.
+	soakTimeout = 30 * time.Second
 )
 
 type soakSample struct {
@@ -95,6 +105,7 @@ type soakLoad struct {
 	failures []string
 	drafts   chan int64 // indicators ready to walk to release
 	ids      []int64    // indicators created so far
+	dumpOnce sync.Once
 }
 
 func soak(t *testing.T, base string, duration time.Duration) {
@@ -107,7 +118,7 @@ func soak(t *testing.T, base string, duration time.Duration) {
 		go func() {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), 2))
-			browser := l.uiLogin("soak_clerk")
+			browser := l.uiLogin(fmt.Sprintf("soak_ui_%d", w))
 			for n := 0; time.Now().Before(deadline); n++ {
 				l.one(r, n, w, clerk, reviewer, office, browser)
 			}
@@ -207,7 +218,7 @@ func (l *soakLoad) someID(r *rand.Rand) int64 {
 	return l.ids[r.IntN(len(l.ids))]
 }
 
-var soakClient = &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 4 * soakWorkers}}
+var soakClient = &http.Client{Timeout: soakTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 4 * soakWorkers}}
 
 // api sends a JSON request as the holder of token and checks the status.
 func (l *soakLoad) api(kind, method, path, body, token string, want int) ([]byte, bool) {
@@ -239,7 +250,16 @@ func (l *soakLoad) do(kind string, c *http.Client, req *http.Request, want int) 
 	l.mu.Unlock()
 	resp, err := c.Do(req)
 	if err != nil {
-		l.fail(kind, req.URL.Path, err.Error())
+		l.fail(kind, req.URL.RequestURI(), err.Error())
+		l.dumpOnce.Do(func() {
+			// A request that never answers: where every goroutine waits.
+			path := filepath.Join(os.TempDir(), fmt.Sprintf("growth-soak-goroutines-%d.txt", os.Getpid()))
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.Lookup("goroutine").WriteTo(f, 1)
+				f.Close()
+				l.t.Logf("the goroutines at the first request without an answer are in %s", path)
+			}
+		})
 		return nil, false
 	}
 	defer resp.Body.Close()
@@ -281,7 +301,7 @@ func (l *soakLoad) apiLogin(name string) string {
 // keeps the session cookie.
 func (l *soakLoad) uiLogin(name string) *http.Client {
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: time.Minute, Transport: soakClient.Transport,
+	c := &http.Client{Jar: jar, Timeout: soakTimeout, Transport: soakClient.Transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Get(l.base + "/login")
 	if err != nil {
