@@ -40,13 +40,62 @@ import (
 func TestFuzzAPI(t *testing.T) {
 	cfg := fuzzConfigFromEnv(t)
 	p := enginetest.LoadDir(t, shippedDir)
+	var runs []*fuzzHarness
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
 		h := startFuzz(t, d, p, cfg)
 		h.run()
 		h.verify()
 		h.sweepScope()
 		h.report()
+		runs = append(runs, h)
 	})
+	if len(runs) == 2 && cfg.duration == 0 {
+		compareRuns(t, runs[0], runs[1])
+	}
+}
+
+// compareRuns holds the databases to the same answers: the same requests
+// from the same seed must be accepted or refused alike on both (the same
+// status). A difference where one side stored something and the other did
+// not makes the runs part ways; comparing stops there.
+func compareRuns(t *testing.T, a, b *fuzzHarness) {
+	n := min(len(a.trace), len(b.trace))
+	for i := range n {
+		x, y := a.trace[i], b.trace[i]
+		if x.status == y.status {
+			continue
+		}
+		known := ""
+		for _, c := range x.req.classes {
+			if why, ok := knownDefects[c]; ok && !a.cfg.strict {
+				known = why
+			}
+		}
+		msg := fmt.Sprintf("request %d answered %d on %s and %d on %s — %s as %s\n    request: %s %s",
+			i+1, x.status, a.t.Name(), y.status, b.t.Name(), x.op, x.actor, x.req.method, clip(x.req.path, 300))
+		if x.req.body != nil {
+			msg += fmt.Sprintf("\n    body (%d bytes): %q", len(x.req.body), clip(string(x.req.body), 400))
+		}
+		if len(x.req.classes) > 0 {
+			msg += "\n    input classes: " + strings.Join(x.req.classes, ", ")
+		}
+		if known != "" {
+			t.Logf("the databases differ, a known defect (%s): %s", known, msg)
+		} else {
+			t.Errorf("the databases differ: %s\n    repeat with GROWTH_FUZZ_SEED=%d GROWTH_FUZZ_STEPS=%d", msg, a.cfg.seed, i+1)
+		}
+		if (x.status < 300) != (y.status < 300) {
+			t.Logf("the runs part ways at request %d (one database stored what the other refused); not compared further", i+1)
+			return
+		}
+	}
+}
+
+// fuzzStep is one request of a run and its answer.
+type fuzzStep struct {
+	op, actor string
+	req       *fuzzReq
+	status    int
 }
 
 // knownDefects are input classes that still break the server until the
@@ -137,6 +186,7 @@ type fuzzHarness struct {
 	actors  []*fuzzActor
 	gen     *fuzzGen
 	steps   int
+	trace   []fuzzStep
 	counts  map[int]int // answers by status
 	// problems by kind|op|status, each with its first example.
 	problems map[string][]*fuzzProblem
@@ -327,6 +377,7 @@ func (h *fuzzHarness) step() {
 	}
 	status, raw, panicked := h.send(req, remote)
 	h.counts[status]++
+	h.trace = append(h.trace, fuzzStep{op: op.String(), actor: a.name, req: req, status: status})
 	problem := func(kind, detail string) {
 		h.add(&fuzzProblem{kind: kind, detail: detail, step: h.steps, op: op.String(), actor: a.name, req: req, status: status, answer: string(raw)})
 	}
