@@ -709,8 +709,8 @@ func sortedInts(m map[int]int) []int {
 }
 
 // TestFuzzHarnessFinds shows that the harness's checks can fail: a server
-// that answers 500, answers an error in another shape, or shows records
-// outside the caller's scope is reported.
+// that answers 500, answers an error in another shape, panics, or shows
+// records outside the caller's scope is reported.
 func TestFuzzHarnessFinds(t *testing.T) {
 	p := enginetest.LoadDir(t, shippedDir)
 	h := startFuzz(t, engine.SQLite, p, fuzzConfig{seed: 1, steps: 400})
@@ -719,6 +719,8 @@ func TestFuzzHarnessFinds(t *testing.T) {
 		switch {
 		case strings.HasPrefix(string(c.Path()), "/api/debt/"):
 			c.SetStatusCode(500)
+		case strings.HasPrefix(string(c.Path()), "/api/payroll/"):
+			panic("a handler that panics")
 		case strings.HasPrefix(string(c.Path()), "/api/disaster/"):
 			c.SetStatusCode(404)
 			c.SetBodyString("Cannot GET " + string(c.Path()))
@@ -735,7 +737,7 @@ func TestFuzzHarnessFinds(t *testing.T) {
 			found[list[0].kind] = true
 		}
 	}
-	for _, kind := range []string{"server-error", "error-shape", "scope"} {
+	for _, kind := range []string{"server-error", "error-shape", "panic", "scope"} {
 		if !found[kind] {
 			t.Errorf("the harness did not report %s; it reported %v", kind, found)
 		}
