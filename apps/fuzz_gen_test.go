@@ -118,8 +118,9 @@ type fuzzGen struct {
 	// templates are valid records by qualified entity name (the seed rows),
 	// for creates that get past validation more often than generated ones.
 	templates map[string][]map[string]string
-	org       string   // the org of the caller the request is made for
-	classes   []string // of the request being made
+	org       string          // the org of the caller the request is made for
+	usedKeys  map[string]bool // Idempotency-Keys sent so far
+	classes   []string        // of the request being made
 }
 
 func (g *fuzzGen) mark(class string) {
@@ -309,21 +310,29 @@ func (g *fuzzGen) queryValue(op *fuzzOp, pr *openapi3.Parameter) string {
 }
 
 func (g *fuzzGen) headerValue(pr *openapi3.Parameter) string {
-	if pr.Name == "Idempotency-Key" {
-		switch g.r.IntN(6) {
-		case 0:
-			g.mark("nul")
-			return "key\x00" + strconv.Itoa(g.r.IntN(1000))
-		case 1:
-			g.mark("huge-string")
-			return strings.Repeat("k", 201+g.r.IntN(600))
-		case 2:
-			g.mark("unicode")
-			return "键-" + strconv.Itoa(g.r.IntN(50))
-		}
-		return "fuzz-" + strconv.Itoa(g.r.IntN(50))
+	if pr.Name != "Idempotency-Key" {
+		return g.text(schemaOf(pr.Schema))
 	}
-	return g.text(schemaOf(pr.Schema))
+	var key string
+	switch g.r.IntN(6) {
+	case 0:
+		g.mark("nul")
+		key = "key\x00" + strconv.Itoa(g.r.IntN(1000))
+	case 1:
+		g.mark("huge-string")
+		key = strings.Repeat("k", 201+g.r.IntN(600))
+	case 2:
+		g.mark("unicode")
+		key = "键-" + strconv.Itoa(g.r.IntN(50))
+	default:
+		key = "fuzz-" + strconv.Itoa(g.r.IntN(50))
+	}
+	if g.usedKeys[key] {
+		// Sent before, by this or another caller, with this or another body.
+		g.mark("reused-key")
+	}
+	g.usedKeys[key] = true
+	return key
 }
 
 // fieldNames are the entity's field names and the system columns.
