@@ -17,11 +17,20 @@ import (
 // in detail and approved into indicators that point back at their lines.
 
 var (
-	libClerk   = actingAs("jyt-clerk", "project.agency_clerk", "104")
-	libExpert1 = actingAs("expert-wang", "project.expert", "")
-	libExpert2 = actingAs("expert-li", "project.expert", "")
-	libFinance = actingAs("yss-zhang", "project.finance", "")
+	libClerk    = actingAs("jyt-clerk", "project.agency_clerk", "104")
+	libExpert1  = actingAs("expert-wang", "project.expert", "")
+	libExpert2  = actingAs("expert-li", "project.expert", "")
+	libFinance  = actingAs("yss-zhang", "project.finance", "")
+	libFinance2 = actingAs("yss-chen", "project.finance", "")
 )
+
+// libAdmit has two finance users admit a project (a quorum of two).
+func libAdmit(t *testing.T, app *fiber.App, path string) {
+	t.Helper()
+	grFire(t, app, "admit, first signature "+path, path, "admit", "", libFinance, 200,
+		map[string]any{"state": "submitted", "_approvals.count": 1, "_approvals.quorum": 2})
+	grFire(t, app, "admit, second signature "+path, path, "admit", "", libFinance2, 200, map[string]any{"state": "admitted"})
+}
 
 // libFireWith fires event with the values the step decides.
 func libFireWith(t *testing.T, app *fiber.App, name, path, event string, values map[string]any, headers map[string]string, status int, want map[string]any) {
@@ -65,7 +74,7 @@ func libScheduledProject(t *testing.T, app *fiber.App) int64 {
 		map[int]string{2026: "3000000.00", 2027: "2000000.00"})
 	libReview(t, app, path, libExpert1, 85, nil)
 	libReview(t, app, path, libExpert2, 70, nil)
-	grFire(t, app, "admit", path, "admit", "", libFinance, 200, map[string]any{"state": "admitted"})
+	libAdmit(t, app, path)
 	libFireWith(t, app, "schedule into 2026", path, "schedule", map[string]any{"budget_year": 2026}, libFinance, 200,
 		map[string]any{"state": "scheduled", "budget_year": 2026})
 	return id
@@ -144,13 +153,18 @@ func TestShippedProjectLibraryAPI(t *testing.T) {
 		libReview(t, app, path, libExpert2, 70, map[string]any{"review_count": 2, "score_total": 155, "avg_score": "77.50", "state": "submitted"})
 		apitest.Run(t, app, apitest.Scenario{Name: "each expert's review is kept", Method: "GET", Path: "/api/project/review" + grFilter(fmt.Sprintf("project = %d", id)) + "&sort=reviewer&total=true",
 			Headers: libClerk, Status: 200, Want: map[string]any{"total": 2, "items.0.reviewer": "expert-li", "items.0.score": 70, "items.1.reviewer": "expert-wang", "items.1.score": 85}})
-		grFire(t, app, "admit", path, "admit", "", libFinance, 200, map[string]any{"state": "admitted", "_labels.state": "已入库"})
+		grFire(t, app, "admit, first signature", path, "admit", "", libFinance, 200, map[string]any{"state": "submitted", "_approvals.count": 1})
+		apitest.Run(t, app, apitest.Scenario{Name: "the same finance user signs twice", Method: "POST", Path: path + "/events/admit", Headers: libFinance, Status: 409,
+			Want: map[string]any{"error.code": "conflict"}})
+		apitest.Run(t, app, apitest.Scenario{Name: "an expert who reviewed cannot admit", Method: "POST", Path: path + "/events/admit",
+			Headers: actingAs("expert-wang", "project.expert,project.finance", ""), Status: 403})
+		grFire(t, app, "admit, second signature", path, "admit", "", libFinance2, 200, map[string]any{"state": "admitted", "_labels.state": "已入库"})
 
 		// A better project ranks first; a weak one is not admitted.
 		_, better := libProject(t, app, "51000026104002001", "普通高考考务保障", "104002", "800000.00", map[int]string{2026: "800000.00"})
 		libReview(t, app, better, libExpert1, 92, nil)
 		libReview(t, app, better, libExpert2, 90, nil)
-		grFire(t, app, "admit the better", better, "admit", "", libFinance, 200, nil)
+		libAdmit(t, app, better)
 		weakID, weak := libProject(t, app, "51000026104003001", "教育科研成果汇编印刷", "104003", "300000.00", map[int]string{2026: "300000.00"})
 		libReview(t, app, weak, libExpert1, 50, nil)
 		libReview(t, app, weak, libExpert2, 55, map[string]any{"avg_score": "52.50"})
@@ -195,6 +209,7 @@ func TestShippedBudgetPreparationAPI(t *testing.T) {
 	var (
 		clerk   = actingAs("jyt-budget", "budget.agency_clerk", "104")
 		office  = actingAs("yss-wu", "budget.budget_office", "")
+		office2 = actingAs("yss-zhou", "budget.budget_office", "")
 		other   = actingAs("mzt-budget", "budget.agency_clerk", "105")
 		auditor = actingAs("audit", "budget.auditor", "")
 	)
@@ -273,8 +288,12 @@ func TestShippedBudgetPreparationAPI(t *testing.T) {
 			map[string]any{"error.field_codes._record.0": "guard"})
 		apitest.Run(t, app, apitest.Scenario{Name: "the agency cannot approve", Method: "POST", Path: path + "/events/approve",
 			Body: map[string]any{"values": map[string]any{"approved_doc_no": "川财预〔2026〕1号"}}, Headers: clerk, Status: 403})
-		libFireWith(t, app, "二下", path, "approve", map[string]any{"approved_doc_no": "川财预〔2026〕1号"}, office, 200,
-			map[string]any{"state": "approved", "_labels.state": "已批复（二下）"})
+		libFireWith(t, app, "二下, first signature", path, "approve", map[string]any{"approved_doc_no": "川财预〔2026〕1号"}, office, 200,
+			map[string]any{"state": "compiled", "_approvals.count": 1, "_approvals.quorum": 2})
+		apitest.Run(t, app, apitest.Scenario{Name: "no indicators before the second signature", Method: "GET",
+			Path: "/api/indicator/indicator" + grFilter("agency = '104001'") + "&total=true", Headers: auditor, Status: 200, Want: map[string]any{"total": 0}})
+		libFireWith(t, app, "二下, second signature", path, "approve", map[string]any{"approved_doc_no": "川财预〔2026〕1号"}, office2, 200,
+			map[string]any{"state": "approved", "approved_doc_no": "川财预〔2026〕1号", "_labels.state": "已批复（二下）"})
 
 		indClerk, indReviewer, indOffice := grIndicatorUsers("104")
 		apitest.Run(t, app, apitest.Scenario{Name: "one indicator per line", Method: "GET",
