@@ -122,12 +122,12 @@ type ExchangeKeys interface {
 // exchangeState is the runtime's exchange: keys (read once, kept), and the
 // outbound messages by the entity and event that produce them.
 type exchangeState struct {
-	mu     sync.Mutex
-	keys   ExchangeKeys
-	own    map[keys.Kind]*keys.PrivateKey
-	party  map[string]*keys.PublicKey
-	out    map[string][]outboundSpec // by "app.entity event"
-	nudge  chan struct{}
+	mu    sync.Mutex
+	keys  ExchangeKeys
+	own   map[keys.Kind]*keys.PrivateKey
+	party map[string]*keys.PublicKey
+	out   map[string][]outboundSpec // by "app.entity event"
+	nudge chan struct{}
 }
 
 type outboundSpec struct {
