@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,6 +32,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies (addresses or CIDR ranges) whose
 	// X-Forwarded-For names the client; login limits count by that address.
 	TrustedProxies []string
+	// Health names parts of the server that can be down while it serves (the
+	// exchange's broker); /healthz reports each one whose check fails.
+	Health map[string]func() error
 }
 
 // Anonymous is the actor of requests when no authentication is configured.
@@ -43,11 +48,12 @@ type Server struct {
 	metrics *Metrics
 	openapi []byte
 	auth    *Auth
+	health  map[string]func() error
 }
 
 // New builds the fiber app with every route mounted.
 func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
-	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics, auth: opts.Auth}
+	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics, auth: opts.Auth, health: opts.Health}
 	if s.actor == nil && s.auth != nil {
 		s.actor = s.auth.Actor
 	}
@@ -90,7 +96,7 @@ func (s *Server) Mount(app *fiber.App) {
 	if s.auth != nil {
 		s.auth.mount(app)
 	}
-	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/healthz", s.healthz)
 	if s.metrics != nil {
 		app.Get("/metrics", s.metrics.handler)
 	}
@@ -169,4 +175,25 @@ func requestContext(c *fiber.Ctx) context.Context {
 func (s *Server) recordJSON(c *fiber.Ctx, actor engine.Actor, e *metamodel.Entity, rec *engine.Record) (map[string]any, error) {
 	out := engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
 	return out, s.withFiles(c.UserContext(), e, out)
+}
+
+// healthz answers "ok", or "degraded" and a line per part whose check fails
+// (the exchange: its broker is unreachable). Degraded is still 200: the
+// server serves and events commit; their messages wait in the outbox.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	var names []string
+	for name := range s.health {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var lines []string
+	for _, name := range names {
+		if err := s.health[name](); err != nil {
+			lines = append(lines, name+": "+err.Error())
+		}
+	}
+	if len(lines) == 0 {
+		return c.SendString("ok")
+	}
+	return c.SendString("degraded\n" + strings.Join(lines, "\n") + "\n")
 }
