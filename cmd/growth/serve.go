@@ -29,8 +29,13 @@ func runServe(args []string) int {
 	noSchedules := fs.Bool("no-schedules", false, "do not run the scheduled rules (schedules: in the definitions); growth run-rules runs them once")
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	sessionSettings := registerSessionFlags(fs)
+	var exf exchangeFlags
+	exf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if err := exf.resolve(fs, os.Getenv); err != nil {
+		return fail("serve", err)
 	}
 	sessions, err := sessionSettings(os.Getenv)
 	if err != nil {
@@ -63,6 +68,16 @@ func runServe(args []string) int {
 	if err != nil {
 		return fail("serve", err)
 	}
+	health := map[string]func() error{}
+	if len(p.Exchanges()) > 0 {
+		runner, stopExchange, err := startExchange(ctx, rt, exf, dbf.dsn(), log)
+		if err != nil {
+			return fail("serve", err)
+		}
+		// Deferred after db.Close, so it runs before: the runner stops first.
+		defer stopExchange()
+		health["exchange"] = runner.Health
+	}
 	pools := map[string]*sql.DB{"write": db.Write}
 	if db.Read != db.Write {
 		pools["read"] = db.Read
@@ -80,7 +95,7 @@ func runServe(args []string) int {
 		// A trusted proxy is usually the one that terminates TLS.
 		log.Warn("behind a reverse proxy but the session cookies are not marked Secure: if users reach the server over HTTPS, start with --secure-cookies (GROWTH_SECURE_COOKIES=true)")
 	}
-	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies)})
+	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies), Health: health})
 	if err != nil {
 		return fail("serve", err)
 	}
