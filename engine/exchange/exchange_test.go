@@ -80,7 +80,7 @@ type fixture struct {
 	partyA *keys.PrivateKey
 }
 
-func newFixture(t *testing.T, d engine.Dialect) *fixture {
+func newFixture(t testing.TB, d engine.Dialect) *fixture {
 	t.Helper()
 	rt := enginetest.Start(t, d, enginetest.LoadDir(t, "../testdata/exchange"))
 	f := &fixture{rt: rt, store: keys.Store{Dir: t.TempDir()}}
@@ -102,7 +102,7 @@ func (f *fixture) sendOrder(t *testing.T, no string) *engine.Record {
 	return enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
 }
 
-func openBroker(t *testing.T, opts exchange.Options) *exchange.Broker {
+func openBroker(t testing.TB, opts exchange.Options) *exchange.Broker {
 	t.Helper()
 	b, err := exchange.Open(opts)
 	if err != nil {
@@ -131,7 +131,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func pending(t *testing.T, rt *engine.Runtime) int {
+func pending(t testing.TB, rt *engine.Runtime) int {
 	return len(enginetest.Must(rt.PendingOutbox(context.Background(), 1000)))
 }
 
@@ -220,7 +220,7 @@ func TestRestartPublishesPendingOnce(t *testing.T) {
 	})
 }
 
-func inbound(t *testing.T, key *keys.PrivateKey, party, typ, ref string, body map[string]any) []byte {
+func inbound(t testing.TB, key *keys.PrivateKey, party, typ, ref string, body map[string]any) []byte {
 	t.Helper()
 	raw, _ := json.Marshal(body)
 	env := &engine.Envelope{ID: engine.NewMessageID(), Party: party, Type: typ, Ref: ref, At: time.Now().UTC().Format(time.RFC3339), Body: raw}
