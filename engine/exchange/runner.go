@@ -2,7 +2,9 @@ package exchange
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"strconv"
 	"sync"
 	"time"
@@ -23,6 +25,10 @@ type RunOptions struct {
 	Batch int
 	// NoConsume leaves inbound messages alone (publish only).
 	NoConsume bool
+	// Workers apply inbound messages in parallel (default 8); messages about
+	// one record (same party and ref) always go to the same worker, in the
+	// order the broker delivers them.
+	Workers int
 }
 
 // Runner publishes a runtime's outbox and applies its inbound messages.
@@ -47,6 +53,9 @@ func Run(ctx context.Context, rt *engine.Runtime, b *Broker, opts RunOptions) *R
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 256
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
 	}
 	r := &Runner{rt: rt, b: b, opts: opts, started: time.Now()}
 	r.wg.Add(1)
@@ -211,7 +220,34 @@ func (r *Runner) consume(ctx context.Context) (jetstream.ConsumeContext, <-chan 
 		return nil, nil, err
 	}
 	lost := make(chan error, 1)
-	cc, err := cons.Consume(func(msg jetstream.Msg) { r.handle(ctx, msg) },
+	work := make([]chan jetstream.Msg, r.opts.Workers)
+	done := make(chan struct{})
+	var workers sync.WaitGroup
+	for i := range work {
+		work[i] = make(chan jetstream.Msg, 64)
+		workers.Go(func() {
+			for {
+				select {
+				case msg := <-work[i]:
+					r.handle(ctx, msg)
+				case <-done:
+					return
+				}
+			}
+		})
+	}
+	// A message left in a queue when the workers stop is not acked: the
+	// broker delivers it again.
+	stopWorkers := func() {
+		close(done)
+		workers.Wait()
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		select {
+		case work[shard(msg.Data(), len(work))] <- msg:
+		case <-done:
+		}
+	},
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
 				select {
@@ -221,9 +257,37 @@ func (r *Runner) consume(ctx context.Context) (jetstream.ConsumeContext, <-chan 
 			}
 		}))
 	if err != nil {
+		stopWorkers()
 		return nil, nil, err
 	}
-	return cc, lost, nil
+	return stoppingContext{cc, stopWorkers}, lost, nil
+}
+
+// stoppingContext stops the workers after the consumer.
+type stoppingContext struct {
+	jetstream.ConsumeContext
+	after func()
+}
+
+func (s stoppingContext) Stop() {
+	s.ConsumeContext.Stop()
+	select {
+	case <-s.ConsumeContext.Closed():
+	case <-time.After(5 * time.Second):
+	}
+	s.after()
+}
+
+// shard picks the worker of a message by its party and ref, so that the
+// messages about one record are applied one after the other, in order.
+func shard(data []byte, n int) int {
+	var head struct{ Party, Ref string }
+	_ = json.Unmarshal(data, &head)
+	h := fnv.New32a()
+	h.Write([]byte(head.Party))
+	h.Write([]byte{0})
+	h.Write([]byte(head.Ref))
+	return int(h.Sum32() % uint32(n))
 }
 
 // handle applies one inbound message and acks it only once the runtime has
