@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -717,4 +718,85 @@ func (rt *Runtime) InboxCount(ctx context.Context, app, entity string, id int64)
 	p := rt.DB.Placeholder
 	err := rt.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM growth_exchange_inbox WHERE app = `+p(1)+` AND entity = `+p(2)+` AND record_id = `+p(3), app, entity, id).Scan(&n)
 	return n, err
+}
+
+// RecordMessage is one exchange message of a record, as its page shows it:
+// both directions, each with its signature checked again.
+type RecordMessage struct {
+	// Out is true for what Growth sent, false for what the party sent.
+	Out   bool
+	Party string
+	Type  string
+	MsgID string
+	// At is when Growth wrote (out) or applied (in) the message.
+	At time.Time
+	// Sent is when the broker took an outbound message; nil while it waits.
+	Sent     *time.Time
+	Attempts int
+	Error    string
+	// Alg and Signature are the envelope's; Fingerprint identifies the key
+	// that verifies it (ours for out, the party's for in), "" when that key
+	// is not at hand; Verified says whether it verifies now.
+	Alg, Signature, Fingerprint string
+	Verified                    bool
+}
+
+// MessagesFor lists the exchange messages of one record, oldest first.
+func (rt *Runtime) MessagesFor(ctx context.Context, app, entity string, id int64) ([]RecordMessage, error) {
+	out, err := rt.OutboxFor(ctx, app, entity, id)
+	if err != nil {
+		return nil, err
+	}
+	var msgs []RecordMessage
+	for _, m := range out {
+		rm := RecordMessage{Out: true, Party: m.Party, Type: m.Type, MsgID: m.ID, At: m.Created, Sent: m.Sent, Attempts: m.Attempts, Error: m.Error}
+		rt.checkSignature(&rm, m.Envelope)
+		msgs = append(msgs, rm)
+	}
+	p := rt.DB.Placeholder
+	rows, err := rt.DB.Read.QueryContext(ctx, `SELECT msg_id, party, type, envelope, received_at FROM growth_exchange_inbox WHERE app = `+p(1)+` AND entity = `+p(2)+` AND record_id = `+p(3)+` ORDER BY received_at`, app, entity, id)
+	if err != nil {
+		return nil, fmt.Errorf("exchange inbox: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rm RecordMessage
+		var env string
+		var at any
+		if err := rows.Scan(&rm.MsgID, &rm.Party, &rm.Type, &env, &at); err != nil {
+			return nil, err
+		}
+		if rm.At, err = scanTime(at); err != nil {
+			return nil, err
+		}
+		rt.checkSignature(&rm, []byte(env))
+		msgs = append(msgs, rm)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(msgs, func(a, b RecordMessage) int { return a.At.Compare(b.At) })
+	return msgs, nil
+}
+
+// checkSignature verifies a stored envelope again with the key that should
+// have signed it.
+func (rt *Runtime) checkSignature(rm *RecordMessage, raw []byte) {
+	var env Envelope
+	if json.Unmarshal(raw, &env) != nil {
+		return
+	}
+	rm.Alg, rm.Signature = env.Alg, env.Sig
+	var pub *keys.PublicKey
+	if rm.Out {
+		if k, err := rt.exchange.ownKey(keys.Kind(env.Alg)); err == nil {
+			pub = k.Public()
+		}
+	} else if x := rt.Project.Exchange(env.Party); x != nil {
+		pub, _ = rt.exchange.partyKey(x.KeyName())
+	}
+	if pub != nil {
+		rm.Fingerprint = pub.Fingerprint()
+		rm.Verified = env.Verify(pub)
+	}
 }

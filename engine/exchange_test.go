@@ -186,6 +186,18 @@ func TestExchangeInboundAppliedOnce(t *testing.T) {
 		if n := enginetest.Must(f.rt.InboxCount(ctx, "orders", "order", rec.ID)); n != 1 {
 			t.Errorf("inbox rows: %d", n)
 		}
+		// The record's messages: our signed voucher and the party's signed
+		// receipt, each verifying with the key that should have signed it.
+		msgs := enginetest.Must(f.rt.MessagesFor(ctx, "orders", "order", rec.ID))
+		if len(msgs) != 2 || !msgs[0].Out || msgs[0].Type != "voucher" || msgs[1].Out || msgs[1].Type != "done" {
+			t.Fatalf("record's messages: %+v", msgs)
+		}
+		if !msgs[0].Verified || msgs[0].Fingerprint != enginetest.Must(f.store.Own(keys.SM2)).Public().Fingerprint() || msgs[0].Sent != nil {
+			t.Errorf("voucher: %+v", msgs[0])
+		}
+		if !msgs[1].Verified || msgs[1].Fingerprint != f.partyA.Public().Fingerprint() || msgs[1].Alg != "sm2" || msgs[1].Signature == "" {
+			t.Errorf("receipt: %+v", msgs[1])
+		}
 		if ex := enginetest.Must(f.rt.ExchangeExceptions(ctx, true)); len(ex) != 0 {
 			t.Errorf("exceptions: %+v", ex)
 		}
