@@ -682,12 +682,14 @@ type ExchangeException struct {
 	Envelope   string
 	ReceivedAt time.Time
 	Resolved   bool
+	ResolvedBy string
+	Comment    string
 }
 
 // ExchangeExceptions lists the refused inbound messages, newest first;
 // unresolved only unless all.
 func (rt *Runtime) ExchangeExceptions(ctx context.Context, all bool) ([]ExchangeException, error) {
-	q := `SELECT id, msg_id, party, type, ref, reason, message, envelope, received_at, resolved_at FROM growth_exchange_exceptions`
+	q := `SELECT id, msg_id, party, type, ref, reason, message, envelope, received_at, resolved_at, resolved_by, comment FROM growth_exchange_exceptions`
 	if !all {
 		q += ` WHERE resolved_at IS NULL`
 	}
@@ -700,7 +702,7 @@ func (rt *Runtime) ExchangeExceptions(ctx context.Context, all bool) ([]Exchange
 	for rows.Next() {
 		var e ExchangeException
 		var at, resolved any
-		if err := rows.Scan(&e.ID, &e.MsgID, &e.Party, &e.Type, &e.Ref, &e.Reason, &e.Message, &e.Envelope, &at, &resolved); err != nil {
+		if err := rows.Scan(&e.ID, &e.MsgID, &e.Party, &e.Type, &e.Ref, &e.Reason, &e.Message, &e.Envelope, &at, &resolved, &e.ResolvedBy, &e.Comment); err != nil {
 			return nil, err
 		}
 		if e.ReceivedAt, err = scanTime(at); err != nil {
@@ -710,6 +712,48 @@ func (rt *Runtime) ExchangeExceptions(ctx context.Context, all bool) ([]Exchange
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Audit trail names of exception resolutions.
+const (
+	exceptionAuditApp    = "growth"
+	exceptionAuditEntity = "exchange_exceptions"
+)
+
+// ResolveException records that a user handled a refused inbound message
+// (asked the party to send it again, corrected the record by hand …): who,
+// when and the comment, which is required, in the audit trail. Nothing of
+// the message is applied. Only an administrator, or the platform, may.
+func (rt *Runtime) ResolveException(ctx context.Context, actor Actor, id int64, comment string) error {
+	comment = strings.TrimSpace(comment)
+	if !isSystem(actor) && !slices.Contains(actor.Roles, AdminRole) {
+		return forbidden("只有管理员可以处理交换异常")
+	}
+	if comment == "" {
+		return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: "处理交换异常须填写处理意见"}}}}
+	}
+	p := rt.DB.Placeholder
+	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var reason, msgID string
+		var resolved any
+		err := tx.QueryRowContext(ctx, `SELECT reason, msg_id, resolved_at FROM growth_exchange_exceptions WHERE id = `+p(1), id).Scan(&reason, &msgID, &resolved)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: 交换异常 #%d", ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		if resolved != nil {
+			return &ConflictError{Code: "resolved", Message: fmt.Sprintf("交换异常 #%d 已处理", id)}
+		}
+		now := rt.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE growth_exchange_exceptions SET resolved_at = `+p(1)+`, resolved_by = `+p(2)+`, comment = `+p(3)+` WHERE id = `+p(4),
+			rt.DB.timeArg(now), actor.User, comment, id); err != nil {
+			return err
+		}
+		return rt.DB.appendAudit(ctx, tx, AuditEntry{App: exceptionAuditApp, Entity: exceptionAuditEntity, RecordID: id, Action: "resolve", Actor: actor.User, At: now,
+			Changes: map[string][2]any{"resolved": {false, true}, "reason": {reason, reason}, "msg_id": {msgID, msgID}, "_comment": {nil, comment}}, DefVersion: rt.Project.Hash})
+	})
 }
 
 // InboxCount counts the inbound messages applied to one record.

@@ -291,5 +291,45 @@ func TestExchangeInboundRefusedAndRecorded(t *testing.T) {
 		if n := enginetest.Must(f.rt.InboxCount(ctx, "orders", "order", rec.ID)); n != 0 {
 			t.Errorf("refused messages in the inbox: %d", n)
 		}
+
+		// A user resolves an exception, with a comment, in the audit trail.
+		first := ex[0]
+		admin := engine.Actor{User: "alice", Roles: []string{engine.AdminRole}}
+		var forbidden *engine.ForbiddenError
+		if err := f.rt.ResolveException(ctx, engine.Actor{User: "bob", Roles: []string{"orders.clerk"}}, first.ID, "x"); !errors.As(err, &forbidden) {
+			t.Errorf("a clerk resolved an exception: %v", err)
+		}
+		var verr *engine.ValidationError
+		if err := f.rt.ResolveException(ctx, admin, first.ID, "  "); !errors.As(err, &verr) {
+			t.Errorf("resolved without a comment: %v", err)
+		}
+		if err := f.rt.ResolveException(ctx, admin, first.ID, "已请对方重发"); err != nil {
+			t.Fatal(err)
+		}
+		var conflict *engine.ConflictError
+		if err := f.rt.ResolveException(ctx, admin, first.ID, "again"); !errors.As(err, &conflict) {
+			t.Errorf("resolved twice: %v", err)
+		}
+		if err := f.rt.ResolveException(ctx, admin, 999999, "x"); !errors.Is(err, engine.ErrNotFound) {
+			t.Errorf("resolved a missing exception: %v", err)
+		}
+		open := enginetest.Must(f.rt.ExchangeExceptions(ctx, false))
+		all := enginetest.Must(f.rt.ExchangeExceptions(ctx, true))
+		if len(open) != len(cases)-1 || len(all) != len(cases) {
+			t.Errorf("after resolving one: %d open of %d", len(open), len(all))
+		}
+		for _, e := range all {
+			if e.ID == first.ID && (!e.Resolved || e.ResolvedBy != "alice" || e.Comment != "已请对方重发") {
+				t.Errorf("resolved exception: %+v", e)
+			}
+		}
+		var audited int
+		_ = f.rt.DB.Read.QueryRow(`SELECT COUNT(*) FROM growth_audit WHERE entity = 'exchange_exceptions' AND action = 'resolve' AND actor = 'alice'`).Scan(&audited)
+		if audited != 1 {
+			t.Errorf("audit rows of the resolution: %d", audited)
+		}
+		if r := enginetest.Must(f.rt.DB.VerifyAudit(ctx)); !r.OK() {
+			t.Errorf("audit verify: %v", r.Broken)
+		}
 	})
 }
