@@ -107,6 +107,10 @@ func (r *Runner) publishLoop(ctx context.Context) {
 	}
 }
 
+// afterPublish, when set by a test, runs after the broker acknowledged a
+// batch and before its rows are marked sent.
+var afterPublish func()
+
 // PublishPending publishes every unsent outbox message, each with its id as
 // the broker's deduplication id, and marks those the broker acknowledged as
 // sent. It stops at the first failure: the rest wait for the next round.
@@ -149,6 +153,9 @@ func (r *Runner) PublishPending(ctx context.Context) (sent int, err error) {
 			}
 		}
 		timeout.Stop()
+		if afterPublish != nil {
+			afterPublish() // tests: a crash between the publish and the mark
+		}
 		// Acknowledged means stored by JetStream: mark it, even if ctx ended.
 		if err := r.rt.MarkSent(context.WithoutCancel(ctx), ok); err != nil {
 			return sent, err
