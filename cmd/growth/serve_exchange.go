@@ -17,12 +17,13 @@ import (
 
 // exchangeFlags are serve's settings of the exchange.
 type exchangeFlags struct {
-	url, listen, data string
+	url, listen, data, prefix string
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.url, "exchange", "", "NATS server (JetStream) of the exchange, nats://HOST:4222 (env GROWTH_EXCHANGE); default an embedded one with its store under the data folder")
 	fs.StringVar(&f.listen, "exchange-listen", "", "embedded broker: also accept connections on this loopback address, such as 127.0.0.1:4222, for a party's process (env GROWTH_EXCHANGE_LISTEN); default in-process only")
+	fs.StringVar(&f.prefix, "exchange-prefix", "", "first token of the exchange's subjects, so that several installations share one broker (env GROWTH_EXCHANGE_PREFIX; default growth)")
 	fs.StringVar(&f.data, "data", "", "data folder of the exchange's keys and embedded broker (env GROWTH_DATA; default the SQLite file's folder, else data)")
 }
 
@@ -32,6 +33,9 @@ func (f *exchangeFlags) resolve(fs *flag.FlagSet, getenv func(string) string) er
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	if !given["exchange"] && getenv("GROWTH_EXCHANGE") != "" {
 		f.url = getenv("GROWTH_EXCHANGE")
+	}
+	if !given["exchange-prefix"] && getenv("GROWTH_EXCHANGE_PREFIX") != "" {
+		f.prefix = getenv("GROWTH_EXCHANGE_PREFIX")
 	}
 	if !given["exchange-listen"] && getenv("GROWTH_EXCHANGE_LISTEN") != "" {
 		f.listen = getenv("GROWTH_EXCHANGE_LISTEN")
@@ -77,7 +81,7 @@ func startExchange(ctx context.Context, rt *engine.Runtime, f exchangeFlags, dsn
 		}
 	}
 	rt.SetExchangeKeys(store)
-	b, err := exchange.Open(exchange.Options{URL: f.url, StoreDir: filepath.Join(data, "jetstream"), Listen: f.listen, Logger: log})
+	b, err := exchange.Open(exchange.Options{URL: f.url, StoreDir: filepath.Join(data, "jetstream"), Listen: f.listen, Prefix: f.prefix, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}

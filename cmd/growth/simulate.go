@@ -47,6 +47,7 @@ func runSimulate(args []string) int {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), simulateUsage) }
 	url := fs.String("exchange", "", "NATS server (env GROWTH_EXCHANGE; default nats://127.0.0.1:4222)")
+	prefix := fs.String("exchange-prefix", "", "first token of the exchange's subjects, as growth serve's (env GROWTH_EXCHANGE_PREFIX; default growth)")
 	data := fs.String("data", "", "the simulator's data folder, with its keys (env GROWTH_DATA; default data)")
 	kindName := fs.String("kind", "sm2", "the party's key kind: sm2 or ed25519")
 	growthKey := fs.String("growth-key", "growth", "the name Growth's public key is imported under")
@@ -98,7 +99,10 @@ func runSimulate(args []string) int {
 	log := newLogger(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b, err := exchange.Open(exchange.Options{URL: *url, Logger: log})
+	if *prefix == "" {
+		*prefix = os.Getenv("GROWTH_EXCHANGE_PREFIX")
+	}
+	b, err := exchange.Open(exchange.Options{URL: *url, Prefix: *prefix, Logger: log})
 	if err != nil {
 		return fail("simulate", err)
 	}

@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +63,9 @@ func (o *Options) defaults() {
 	}
 	if o.Stream == "" {
 		o.Stream = DefaultStream
+		if o.Prefix != DefaultPrefix {
+			o.Stream = strings.ToUpper(o.Prefix) + "_EXCHANGE"
+		}
 	}
 	if o.Consumer == "" {
 		o.Consumer = DefaultConsumer
@@ -88,11 +93,16 @@ type Broker struct {
 	lastErr error
 }
 
+var prefixPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
 // Open starts the embedded server (URL empty) or connects to URL. An
 // external server that is down is not an error: the connection keeps
 // trying, Health says so, and publishing waits.
 func Open(opts Options) (*Broker, error) {
 	opts.defaults()
+	if !prefixPattern.MatchString(opts.Prefix) {
+		return nil, fmt.Errorf("exchange: subject prefix %q: lower-case letters, digits and _, starting with a letter", opts.Prefix)
+	}
 	b := &Broker{opts: opts}
 	conn := []nats.Option{
 		nats.Name("growth"),

@@ -292,6 +292,41 @@ func TestInboundOverBroker(t *testing.T) {
 	})
 }
 
+// Two installations share one broker with their own subject prefixes: each
+// has its own stream, and neither sees the other's messages.
+func TestTwoInstallationsOneBroker(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, opts exchange.Options) {
+		if opts.URL == "" {
+			// An embedded server on a port both installations connect to.
+			opts.Listen = freePort(t)
+			openBroker(t, opts)
+			opts = exchange.Options{URL: "nats://" + opts.Listen, Logger: opts.Logger}
+		}
+		city, province := opts, opts
+		city.Prefix, city.Stream, city.Consumer = "city"+randomHex(2), "", ""
+		province.Prefix, province.Stream, province.Consumer = "prov"+randomHex(2), "", ""
+		t.Cleanup(func() { deleteStream(exchange.Options{URL: opts.URL, Stream: strings.ToUpper(city.Prefix) + "_EXCHANGE"}) })
+		t.Cleanup(func() { deleteStream(exchange.Options{URL: opts.URL, Stream: strings.ToUpper(province.Prefix) + "_EXCHANGE"}) })
+		fc, fp := newFixture(t, engine.SQLite), newFixture(t, engine.SQLite)
+		bc, bp := openBroker(t, city), openBroker(t, province)
+		run(t, fc.rt, bc)
+		run(t, fp.rt, bp)
+		fc.sendOrder(t, "C1")
+		fp.sendOrder(t, "P1")
+		fp.sendOrder(t, "P2")
+		eventually(t, "both publish", func() bool { return pending(t, fc.rt) == 0 && pending(t, fp.rt) == 0 })
+		if c, p := len(outMessages(t, bc)), len(outMessages(t, bp)); c != 1 || p != 2 {
+			t.Errorf("messages: city %d, province %d; want 1 and 2, each in its own stream", c, p)
+		}
+		if bc.StreamName() == bp.StreamName() {
+			t.Errorf("one stream %s for both", bc.StreamName())
+		}
+	})
+	if _, err := exchange.Open(exchange.Options{StoreDir: t.TempDir(), Prefix: "a.b"}); err == nil {
+		t.Error("a prefix with a dot was accepted")
+	}
+}
+
 func freePort(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
