@@ -305,8 +305,12 @@ func TestTwoInstallationsOneBroker(t *testing.T) {
 		city, province := opts, opts
 		city.Prefix, city.Stream, city.Consumer = "city"+randomHex(2), "", ""
 		province.Prefix, province.Stream, province.Consumer = "prov"+randomHex(2), "", ""
-		t.Cleanup(func() { deleteStream(exchange.Options{URL: opts.URL, Stream: strings.ToUpper(city.Prefix) + "_EXCHANGE"}) })
-		t.Cleanup(func() { deleteStream(exchange.Options{URL: opts.URL, Stream: strings.ToUpper(province.Prefix) + "_EXCHANGE"}) })
+		t.Cleanup(func() {
+			deleteStream(exchange.Options{URL: opts.URL, Stream: strings.ToUpper(city.Prefix) + "_EXCHANGE"})
+		})
+		t.Cleanup(func() {
+			deleteStream(exchange.Options{URL: opts.URL, Stream: strings.ToUpper(province.Prefix) + "_EXCHANGE"})
+		})
 		fc, fp := newFixture(t, engine.SQLite), newFixture(t, engine.SQLite)
 		bc, bp := openBroker(t, city), openBroker(t, province)
 		run(t, fc.rt, bc)
