@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -51,5 +52,39 @@ func TestRecordPageShowsSignedMessages(t *testing.T) {
 			t.Errorf("%d valid signatures shown, want 2 (ours and the party's)", n)
 		}
 		p.lacks(t, "no private key material", "PRIVATE")
+	})
+}
+
+// An administrator sees the exchange's exceptions and records how each was
+// handled; a comment is required, and a clerk may not.
+func TestExchangeExceptionsPage(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		ctx := context.Background()
+		s := startServer(t, d, enginetest.LoadDir(t, "../engine/testdata/exchange"))
+		s.addUser(t, "root", "", engine.AdminRole)
+		s.addUser(t, "clerk", "", "orders.clerk")
+		forger := enginetest.Must(keys.Generate(keys.SM2))
+		body, _ := json.Marshal(map[string]any{"serial": "S"})
+		env := &engine.Envelope{ID: engine.NewMessageID(), Party: "party_a", Type: "done", Ref: "ZF1", At: time.Now().UTC().Format(time.RFC3339), Body: body}
+		enginetest.Must(0, env.Sign(forger))
+		enginetest.Must(s.rt.ReceiveMessage(ctx, enginetest.Must(json.Marshal(env)), ""))
+
+		clerk := s.browser(t)
+		clerk.login("clerk")
+		if p := clerk.get("/ui/admin/exchange"); p.status != 403 {
+			t.Errorf("a clerk got the exceptions page: %d", p.status)
+		}
+		b := s.browser(t)
+		b.login("root")
+		p := b.get("/ui/admin/exchange")
+		p.want(t, "exceptions", 200, `id="nav-exchange"`, "交换异常", "甲方", "done", "ZF1", "未导入交换方公钥")
+		p = b.post("/ui/admin/exchange/1/resolve", url.Values{"comment": {""}})
+		p.want(t, "resolve without a comment", 422, "须填写处理意见")
+		p = b.post("/ui/admin/exchange/1/resolve", url.Values{"comment": {"已导入对方公钥并请其重发"}})
+		if p.status != 303 {
+			t.Fatalf("resolve: %d %s", p.status, excerpt(p.body))
+		}
+		b.get("/ui/admin/exchange").want(t, "after resolving", 200, "没有待处理的交换异常")
+		b.get("/ui/admin/exchange?all=1").want(t, "all", 200, "root 已处理", "已导入对方公钥并请其重发")
 	})
 }
