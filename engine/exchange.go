@@ -506,7 +506,7 @@ func (rt *Runtime) ReceiveMessage(ctx context.Context, raw []byte, brokerID stri
 		res.MsgID = env.ID
 	}
 	res.Party, res.Type, res.Ref = env.Party, env.Type, env.Ref
-	if seen, err := rt.seenMessage(ctx, res.MsgID); err != nil || seen {
+	if seen, err := rt.seenMessage(ctx, res.MsgID, raw); err != nil || seen {
 		if seen {
 			res.Outcome = InboundDuplicate
 		}
@@ -573,7 +573,7 @@ func (rt *Runtime) ReceiveMessage(ctx context.Context, raw []byte, brokerID stri
 	}
 	// The same message applied meanwhile (delivered twice at once, to two
 	// servers) is a duplicate, not an exception.
-	if seen, serr := rt.seenMessage(ctx, res.MsgID); serr != nil || seen {
+	if seen, serr := rt.seenMessage(ctx, res.MsgID, raw); serr != nil || seen {
 		if seen {
 			res.Outcome = InboundDuplicate
 		}
@@ -600,18 +600,27 @@ func (rt *Runtime) ReceiveMessage(ctx context.Context, raw []byte, brokerID stri
 	return nil, err
 }
 
-// seenMessage reports whether a message id was applied or refused before.
-func (rt *Runtime) seenMessage(ctx context.Context, id string) (bool, error) {
+// seenMessage reports whether a message was applied before (its id is in
+// the inbox) or refused before (this very message, byte for byte, is an
+// exception: another message with the same id — a forgery taking a genuine
+// message's id — does not count).
+func (rt *Runtime) seenMessage(ctx context.Context, id string, raw []byte) (bool, error) {
 	if id == "" {
 		return false, nil
 	}
 	var n int
 	p := rt.DB.Placeholder
-	err := rt.DB.Write.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM growth_exchange_inbox WHERE msg_id = `+p(1)+`) + (SELECT COUNT(*) FROM growth_exchange_exceptions WHERE msg_id = `+p(2)+`)`, id, id).Scan(&n)
+	err := rt.DB.Write.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM growth_exchange_inbox WHERE msg_id = `+p(1)+`) + (SELECT COUNT(*) FROM growth_exchange_exceptions WHERE msg_id = `+p(2)+` AND sha256 = `+p(3)+`)`,
+		id, id, messageHash(raw)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("exchange inbox: %w", err)
 	}
 	return n > 0, nil
+}
+
+func messageHash(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // findByRef finds the record an inbound message refers to; 0 when none.
@@ -646,13 +655,14 @@ func (rt *Runtime) findByRef(ctx context.Context, m *metamodel.InboundMessage, r
 // recordException stores a refused message once (a redelivery finds it);
 // fresh is false when it was stored before.
 func (rt *Runtime) recordException(ctx context.Context, res *InboundResult, raw []byte) (fresh bool, err error) {
+	p := rt.DB.Placeholder
+	hash := messageHash(raw)
 	if len(raw) > 64<<10 {
 		raw = raw[:64<<10]
 	}
-	p := rt.DB.Placeholder
-	r, err := rt.DB.Write.ExecContext(ctx, `INSERT INTO growth_exchange_exceptions (msg_id, party, type, ref, reason, message, envelope, received_at) VALUES (`+
-		p(1)+`, `+p(2)+`, `+p(3)+`, `+p(4)+`, `+p(5)+`, `+p(6)+`, `+p(7)+`, `+p(8)+`) ON CONFLICT (msg_id) DO NOTHING`,
-		res.MsgID, clip(res.Party), clip(res.Type), clip(res.Ref), res.Reason, res.Message, strings.ToValidUTF8(string(raw), "\uFFFD"), rt.DB.timeArg(rt.now()))
+	r, err := rt.DB.Write.ExecContext(ctx, `INSERT INTO growth_exchange_exceptions (msg_id, sha256, party, type, ref, reason, message, envelope, received_at) VALUES (`+
+		p(1)+`, `+p(2)+`, `+p(3)+`, `+p(4)+`, `+p(5)+`, `+p(6)+`, `+p(7)+`, `+p(8)+`, `+p(9)+`) ON CONFLICT (msg_id, sha256) DO NOTHING`,
+		res.MsgID, hash, clip(res.Party), clip(res.Type), clip(res.Ref), res.Reason, res.Message, strings.ToValidUTF8(string(raw), "\uFFFD"), rt.DB.timeArg(rt.now()))
 	if err != nil {
 		return false, fmt.Errorf("exchange exceptions: %w", err)
 	}

@@ -333,3 +333,30 @@ func TestExchangeInboundRefusedAndRecorded(t *testing.T) {
 		}
 	})
 }
+
+// A forged message that takes the id of a genuine one is refused, and does
+// not make the genuine one look like a duplicate when it comes.
+func TestExchangeForgeryCannotSquatAnID(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		f := newExchangeFixture(t, d)
+		ctx := context.Background()
+		rec := f.order(t, "ZF050")
+		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		genuine := message(t, f.partyA, "party_a", "done", "ZF050", map[string]any{"serial": "REAL"})
+		var env engine.Envelope
+		enginetest.Must(0, json.Unmarshal(genuine, &env))
+		forged := env
+		forged.Body = []byte(`{"serial":"FAKE"}`)
+		forged.Sig = ""
+		enginetest.Must(0, forged.Sign(enginetest.Must(keys.Generate(keys.SM2))))
+		if res := enginetest.Must(f.rt.ReceiveMessage(ctx, enginetest.Must(json.Marshal(forged)), "")); res.Outcome != engine.InboundException || res.MsgID != env.ID {
+			t.Fatalf("forgery: %+v", res)
+		}
+		if res := enginetest.Must(f.rt.ReceiveMessage(ctx, genuine, "")); res.Outcome != engine.InboundApplied {
+			t.Fatalf("the genuine message after a forgery with its id: %+v", res)
+		}
+		if got := f.get(t, rec.ID); got.Values["serial"] != "REAL" {
+			t.Errorf("serial %v", got.Values["serial"])
+		}
+	})
+}

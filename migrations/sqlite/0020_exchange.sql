@@ -6,7 +6,9 @@
 -- event it fired, so that a redelivered message is seen and has no second
 -- effect. Exceptions are inbound messages that were refused (bad signature,
 -- unknown party or record, wrong state …), with the reason, until a user
--- resolves them.
+-- resolves them. An exception is keyed by the message id and the SHA-256 of
+-- the message as received: a redelivery is recognised, but a forged message
+-- cannot take the id of a genuine one and have the genuine one dropped.
 CREATE TABLE IF NOT EXISTS growth_exchange_outbox (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     msg_id     TEXT    NOT NULL UNIQUE,
@@ -42,7 +44,8 @@ CREATE INDEX IF NOT EXISTS ix_growth_exchange_inbox_record ON growth_exchange_in
 
 CREATE TABLE IF NOT EXISTS growth_exchange_exceptions (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    msg_id      TEXT    NOT NULL UNIQUE,
+    msg_id      TEXT    NOT NULL,
+    sha256      TEXT    NOT NULL,
     party       TEXT    NOT NULL DEFAULT '',
     type        TEXT    NOT NULL DEFAULT '',
     ref         TEXT    NOT NULL DEFAULT '',
@@ -54,3 +57,4 @@ CREATE TABLE IF NOT EXISTS growth_exchange_exceptions (
     resolved_by TEXT    NOT NULL DEFAULT '',
     comment     TEXT    NOT NULL DEFAULT ''
 );
+CREATE UNIQUE INDEX IF NOT EXISTS ux_growth_exchange_exceptions_msg ON growth_exchange_exceptions (msg_id, sha256);
