@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine/keys"
+	"github.com/shopspring/decimal"
 	"github.com/growth-gov/growth/metamodel"
 )
 
@@ -244,7 +245,11 @@ func (exchangeEffect) Apply(ec EffectContext, ch *Change) error {
 
 func (rt *Runtime) writeOutbound(ec EffectContext, s outboundSpec, ch *Change) error {
 	rec := ch.New
-	body, err := json.Marshal(messageBody(s.m, rec))
+	content := messageBody(s.m, rec)
+	if err := rt.messageLines(ec, s, rec, content); err != nil {
+		return err
+	}
+	body, err := json.Marshal(content)
 	if err != nil {
 		return err
 	}
@@ -308,6 +313,80 @@ func messageBody(m *metamodel.OutboundMessage, rec *Record) map[string]any {
 		}
 	}
 	return body
+}
+
+// messageLines adds an outbound message's lines and totals to its body,
+// reading the lines in the event's transaction; a total that must equal a
+// field of the record and does not refuses the event.
+func (rt *Runtime) messageLines(ec EffectContext, s outboundSpec, rec *Record, body map[string]any) error {
+	l := s.m.Lines
+	if l == nil || l.Target == nil || l.ViaRef == nil {
+		return nil
+	}
+	ls := rt.stores[l.Target.QualifiedName()]
+	rows, err := ec.Tx.QueryContext(ec, ls.selectSQL+" WHERE "+rt.DB.Quote(l.Via)+" = "+rt.DB.Placeholder(1)+" ORDER BY "+rt.DB.Quote("id"), rec.ID)
+	if err != nil {
+		return rt.dbError(ls, "message lines", err)
+	}
+	var lines []*Record
+	for rows.Next() {
+		line, err := ls.scan(rows)
+		if err != nil {
+			rows.Close()
+			return rt.dbError(ls, "message lines", err)
+		}
+		lines = append(lines, line)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rt.dbError(ls, "message lines", err)
+	}
+	items := make([]map[string]any, 0, len(lines))
+	for _, line := range lines {
+		item := make(map[string]any, len(l.Fields))
+		for _, bf := range l.Fields {
+			if bf.Field == "id" {
+				item[bf.Name] = line.ID
+				continue
+			}
+			f := l.Target.Field(bf.Field)
+			if v := line.Values[bf.Field]; v != nil && f != nil {
+				item[bf.Name] = f.Kind.JSON(f, v)
+			} else {
+				item[bf.Name] = nil
+			}
+		}
+		items = append(items, item)
+	}
+	body[l.BodyKey()] = items
+	for _, t := range s.m.Totals {
+		var total decimal.Decimal
+		if t.Count {
+			total = decimal.NewFromInt(int64(len(lines)))
+			body[t.Name] = len(lines)
+		} else if t.SumField != nil {
+			for _, line := range lines {
+				d, _ := asDecimal(line.Values[t.Sum])
+				total = total.Add(d)
+			}
+			body[t.Name] = t.SumField.Kind.JSON(t.SumField, sumValue(t.SumField, total))
+		}
+		if t.EqualsField != nil {
+			want, _ := asDecimal(rec.Values[t.Equals])
+			if !total.Equal(want) {
+				return &ConflictError{Code: "message_total", Message: fmt.Sprintf("发往%s的%s合计 %s 与%s %s 不符，未发送", exchangeLabel(s.x), s.m.Name, total.String(), t.EqualsField.DisplayLabel(), want.String())}
+			}
+		}
+	}
+	return nil
+}
+
+// sumValue is a sum in the canonical type of the field summed.
+func sumValue(f *metamodel.Field, d decimal.Decimal) any {
+	if f.Kind.Column(f).Kind == metamodel.ColumnInt {
+		return d.IntPart()
+	}
+	return d
 }
 
 // recordRef is the text a message refers to rec by: its id, or the ref

@@ -360,3 +360,48 @@ func TestExchangeForgeryCannotSquatAnID(t *testing.T) {
 		}
 	})
 }
+
+// A message may carry lines and totals; a total that must equal the
+// record's field and does not refuses the event, and nothing is sent.
+func TestExchangeLinesAndTotals(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		f := newExchangeFixture(t, d)
+		ctx := context.Background()
+		item := func(order int64, name, amount string) {
+			enginetest.Must(f.rt.Create(ctx, engine.SystemActor, "orders", "item", map[string]any{"order": order, "name": name, "amount": amount}))
+		}
+		ok := f.order(t, "ZF060") // amount 1234.50
+		item(ok.ID, "甲", "1000.00")
+		item(ok.ID, "乙", "234.50")
+		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", ok.ID, "send_batch", ""))
+		out := enginetest.Must(f.rt.OutboxFor(ctx, "orders", "order", ok.ID))
+		if len(out) != 1 || out[0].Type != "batch_voucher" {
+			t.Fatalf("outbox: %+v", out)
+		}
+		var env engine.Envelope
+		enginetest.Must(0, json.Unmarshal(out[0].Envelope, &env))
+		var body struct {
+			No    string           `json:"no"`
+			Items []map[string]any `json:"items"`
+			Total string           `json:"total"`
+			Count int              `json:"count"`
+		}
+		enginetest.Must(0, json.Unmarshal(env.Body, &body))
+		if body.No != "ZF060" || len(body.Items) != 2 || body.Items[0]["name"] != "甲" || body.Items[1]["amount"] != "234.50" || body.Total != "1234.50" || body.Count != 2 {
+			t.Errorf("body: %s", env.Body)
+		}
+		bad := f.order(t, "ZF061")
+		item(bad.ID, "丙", "1000.00")
+		_, err := f.rt.Fire(ctx, engine.SystemActor, "orders", "order", bad.ID, "send_batch", "")
+		var conflict *engine.ConflictError
+		if !errors.As(err, &conflict) || conflict.Code != "message_total" || !strings.Contains(conflict.Message, "1000") {
+			t.Fatalf("lines that do not add up: %v", err)
+		}
+		if got := f.get(t, bad.ID); got.State != "draft" {
+			t.Errorf("state %s after a refused send", got.State)
+		}
+		if out := enginetest.Must(f.rt.OutboxFor(ctx, "orders", "order", bad.ID)); len(out) != 0 {
+			t.Errorf("a refused send left %d messages", len(out))
+		}
+	})
+}

@@ -62,9 +62,46 @@ type OutboundMessage struct {
 	Ref     string           `yaml:"ref" desc:"The field whose value the message refers to the record by (the party quotes it back in its replies); default id. Another field must be unique."`
 	Format  string           `yaml:"format" desc:"The body's format: json (default)."`
 	Fields  []*ExchangeField `yaml:"fields,named" desc:"The body: each key from a field of the record (or id, state), e.g. {amount: amount, payee: payee_name}. Money travels as text (\"1234.56\")."`
+	Lines   *MessageLines    `yaml:"lines" desc:"The records of another entity that travel in the body as a list (the transfers of a batch): {entity, via, key, fields}."`
+	Totals  []*MessageTotal  `yaml:"totals,named" desc:"Totals over the lines, by body key: {sum: field} (or the field alone) or {count: true}; equals names a field of the record the sum must equal, or the event is refused."`
 
 	Target   *Entity `yaml:"-"`
 	RefField *Field  `yaml:"-"` // nil: the record id
+}
+
+// MessageLines are the records that travel in an outbound message's body.
+type MessageLines struct {
+	Pos    Pos
+	At     map[string]Pos
+	Entity string           `yaml:"entity" desc:"The entity of the lines (of this app, or app.entity)."`
+	Via    string           `yaml:"via" desc:"The ref field of the lines that points at the record the message is about."`
+	Key    string           `yaml:"key" desc:"The body key of the list; default lines."`
+	Fields []*ExchangeField `yaml:"fields,named" desc:"Each line's keys, each from a field of the line (or id)."`
+
+	Target *Entity `yaml:"-"`
+	ViaRef *Field  `yaml:"-"`
+}
+
+// BodyKey is the body key of the list of lines.
+func (l *MessageLines) BodyKey() string {
+	if l.Key != "" {
+		return l.Key
+	}
+	return "lines"
+}
+
+// MessageTotal is one total over an outbound message's lines.
+type MessageTotal struct {
+	Name    string
+	NamePos Pos
+	Pos     Pos
+	At      map[string]Pos
+	Sum     string `yaml:"sum,shorthand" desc:"The money, decimal or int field of the lines summed."`
+	Count   bool   `yaml:"count" desc:"true: the number of lines."`
+	Equals  string `yaml:"equals" desc:"A field of the record the total must equal (a batch's total): a message whose lines do not add up is not sent, and the event is refused."`
+
+	SumField    *Field `yaml:"-"`
+	EqualsField *Field `yaml:"-"`
 }
 
 // InboundMessage is a message type the party sends, and what it does.
@@ -200,6 +237,7 @@ func checkExchange(p *Project, a *App, x *Exchange, ps *Problems) {
 				ps.Addf(f.Pos, "%s: fields: %s names field %q, which entity %s does not have%s", mw, f.Name, f.Field, m.Target.Name, suggest(f.Field, append(fieldNames(m.Target), SystemFields...)))
 			}
 		}
+		checkMessageLines(p, a, m, mw, ps)
 	}
 	for _, m := range x.Inbound {
 		checkName("message type", m.Name, m.NamePos, ps)
@@ -229,6 +267,80 @@ func checkExchange(p *Project, a *App, x *Exchange, ps *Problems) {
 		}
 		if m.Comment != "" && !namePattern.MatchString(m.Comment) {
 			ps.Addf(m.At["comment"], "%s: comment %q must be a key of the body: %s", mw, m.Comment, nameRule)
+		}
+	}
+}
+
+// checkMessageLines checks an outbound message's lines and totals.
+func checkMessageLines(p *Project, a *App, m *OutboundMessage, mw string, ps *Problems) {
+	l := m.Lines
+	if l == nil {
+		for _, t := range m.Totals {
+			ps.Addf(t.NamePos, "%s: totals: %s sums the lines, and the message has no lines", mw, t.Name)
+		}
+		return
+	}
+	lw := mw + ": lines"
+	if l.Entity == "" {
+		ps.Addf(l.Pos, "%s: entity is missing: the entity whose records are the lines", lw)
+		return
+	}
+	if l.Target = p.Entity(a, l.Entity); l.Target == nil {
+		ps.Addf(l.At["entity"], "%s: entity %q does not exist%s", lw, l.Entity, entityHint(p, a, l.Entity))
+		return
+	}
+	switch f := l.Target.Field(l.Via); {
+	case l.Via == "":
+		ps.Addf(l.Pos, "%s: via is missing: the ref field of %s that points at the %s record", lw, l.Target.Name, m.Target.Name)
+	case f == nil:
+		ps.Addf(l.At["via"], "%s: via names field %q, which entity %s does not have%s", lw, l.Via, l.Target.Name, suggest(l.Via, fieldNames(l.Target)))
+	case f.Type != "ref" || f.Target != m.Target:
+		ps.Addf(l.At["via"], "%s: via field %s must be a ref to %s", lw, f.Name, m.Target.QualifiedName())
+	default:
+		l.ViaRef = f
+	}
+	if l.Key != "" && !namePattern.MatchString(l.Key) {
+		ps.Addf(l.At["key"], "%s: key %q: %s", lw, l.Key, nameRule)
+	}
+	if len(l.Fields) == 0 {
+		ps.Addf(l.Pos, "%s: needs fields: the keys of each line", lw)
+	}
+	for _, f := range l.Fields {
+		checkName("body key", f.Name, f.NamePos, ps)
+		if f.Field != "id" && l.Target.Field(f.Field) == nil {
+			ps.Addf(f.Pos, "%s: fields: %s names field %q, which entity %s does not have%s", lw, f.Name, f.Field, l.Target.Name, suggest(f.Field, fieldNames(l.Target)))
+		}
+	}
+	numeric := func(f *Field) bool {
+		if f == nil || f.Kind == nil || f.Type == "ref" || f.Type == "file" {
+			return false
+		}
+		k := f.Kind.Column(f).Kind
+		return k == ColumnScaled || k == ColumnInt
+	}
+	for _, t := range m.Totals {
+		tw := fmt.Sprintf("%s: totals: %s", mw, t.Name)
+		checkName("body key", t.Name, t.NamePos, ps)
+		switch {
+		case t.Count && t.Sum != "":
+			ps.Addf(t.Pos, "%s: give sum or count, not both", tw)
+		case !t.Count && t.Sum == "":
+			ps.Addf(t.Pos, "%s: needs sum (a field of the lines) or count: true", tw)
+		case t.Sum != "":
+			if t.SumField = l.Target.Field(t.Sum); t.SumField == nil {
+				ps.Addf(t.Pos, "%s: sum names field %q, which entity %s does not have%s", tw, t.Sum, l.Target.Name, suggest(t.Sum, fieldNames(l.Target)))
+			} else if !numeric(t.SumField) {
+				ps.Addf(t.Pos, "%s: sum names %s field %s; it must be a money, decimal or int field", tw, t.SumField.Type, t.Sum)
+				t.SumField = nil
+			}
+		}
+		if t.Equals != "" {
+			if t.EqualsField = m.Target.Field(t.Equals); t.EqualsField == nil {
+				ps.Addf(t.At["equals"], "%s: equals names field %q, which entity %s does not have%s", tw, t.Equals, m.Target.Name, suggest(t.Equals, fieldNames(m.Target)))
+			} else if !numeric(t.EqualsField) {
+				ps.Addf(t.At["equals"], "%s: equals names %s field %s; it must be a money, decimal or int field", tw, t.EqualsField.Type, t.Equals)
+				t.EqualsField = nil
+			}
 		}
 	}
 }

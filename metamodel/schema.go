@@ -72,6 +72,7 @@ var schemaRequired = map[string][]string{
 	// Exchanges.
 	"OutboundMessage": {"entity", "event", "fields"},
 	"InboundMessage":  {"entity", "event"},
+	"MessageLines":    {"entity", "via", "fields"},
 }
 
 // schemaScalars are string keys whose value is often written as a bare
@@ -98,6 +99,7 @@ var schemaNamed = map[string]bool{
 	"file.exports": true, "file.schedules": true,
 	"file.exchanges": true, "Exchange.outbound": true, "Exchange.inbound": true,
 	"OutboundMessage.fields": true, "InboundMessage.values": true,
+	"OutboundMessage.totals": true, "MessageLines.fields": true,
 }
 
 // schemaDocs describe each construct; the keys carry their own desc tags.
@@ -138,6 +140,8 @@ var schemaDocs = map[string]string{
 	"OutboundMessage": "A message Growth sends the party when a workflow event fires, written in the event's transaction.",
 	"InboundMessage":  "A message the party sends Growth: it fires a workflow event on the record it refers to.",
 	"ExchangeField":   "One key of a message body and the field it comes from or goes into. Write the field's name alone.",
+	"MessageLines":    "The records of another entity that travel in an outbound message's body as a list, such as the transfers of a batch.",
+	"MessageTotal":    "A total over an outbound message's lines: the sum of a field, or the count; optionally checked against a field of the record.",
 }
 
 // JSONSchema returns the JSON Schema of one definition file (any .yaml file
