@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine/keys"
-	"github.com/shopspring/decimal"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
 )
 
 // The exchange (docs/exchange.md): signed messages between Growth and the
