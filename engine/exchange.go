@@ -324,7 +324,16 @@ func (rt *Runtime) messageLines(ec EffectContext, s outboundSpec, rec *Record, b
 		return nil
 	}
 	ls := rt.stores[l.Target.QualifiedName()]
-	rows, err := ec.Tx.QueryContext(ec, ls.selectSQL+" WHERE "+rt.DB.Quote(l.Via)+" = "+rt.DB.Placeholder(1)+" ORDER BY "+rt.DB.Quote("id"), rec.ID)
+	where, args, err := rt.definitionWhere(ls, l.Where)
+	if err != nil {
+		return fmt.Errorf("message %s: lines: where: %w", s.m.Name, err)
+	}
+	// Conditions in the order of their arguments: SQLite's ? are positional.
+	cond := rt.DB.Quote(l.Via) + " = " + rt.DB.Placeholder(len(args)+1)
+	if where != "" {
+		cond = "(" + where + ") AND " + cond
+	}
+	rows, err := ec.Tx.QueryContext(ec, ls.selectSQL+" WHERE "+cond+" ORDER BY "+rt.DB.Quote("id"), append(args, rec.ID)...)
 	if err != nil {
 		return rt.dbError(ls, "message lines", err)
 	}

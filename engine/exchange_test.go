@@ -373,6 +373,7 @@ func TestExchangeLinesAndTotals(t *testing.T) {
 		ok := f.order(t, "ZF060") // amount 1234.50
 		item(ok.ID, "甲", "1000.00")
 		item(ok.ID, "乙", "234.50")
+		item(ok.ID, "零", "0.00") // left out by the lines' where
 		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", ok.ID, "send_batch", ""))
 		out := enginetest.Must(f.rt.OutboxFor(ctx, "orders", "order", ok.ID))
 		if len(out) != 1 || out[0].Type != "batch_voucher" {

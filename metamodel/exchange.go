@@ -75,6 +75,7 @@ type MessageLines struct {
 	At     map[string]Pos
 	Entity string           `yaml:"entity" desc:"The entity of the lines (of this app, or app.entity)."`
 	Via    string           `yaml:"via" desc:"The ref field of the lines that points at the record the message is about."`
+	Where  string           `yaml:"where" desc:"Which lines, in the filter language (docs/filter.md), e.g. net > 0."`
 	Key    string           `yaml:"key" desc:"The body key of the list; default lines."`
 	Fields []*ExchangeField `yaml:"fields,named" desc:"Each line's keys, each from a field of the line (or id)."`
 
