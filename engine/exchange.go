@@ -91,17 +91,17 @@ func (e *Envelope) Verify(pub *keys.PublicKey) bool {
 func (e *Envelope) wellFormed() string {
 	for _, f := range []struct{ name, v string }{{"id", e.ID}, {"party", e.Party}, {"type", e.Type}, {"ref", e.Ref}, {"at", e.At}} {
 		if f.v == "" {
-			return f.name + " is missing"
+			return "缺少 " + f.name
 		}
 		if strings.ContainsAny(f.v, "\r\n") || len(f.v) > 200 {
-			return f.name + " must be one line of at most 200 bytes"
+			return f.name + " 须为一行，最长 200 字节"
 		}
 	}
 	if len(bytes.TrimSpace(e.Body)) == 0 || bytes.TrimSpace(e.Body)[0] != '{' {
-		return "body must be a JSON object"
+		return "body 须为 JSON 对象"
 	}
 	if e.Alg == "" || e.Sig == "" {
-		return "alg and sig are missing: the message is not signed"
+		return "缺少 alg 和 sig：报文未签名"
 	}
 	return ""
 }
@@ -588,7 +588,7 @@ func (rt *Runtime) ReceiveMessage(ctx context.Context, raw []byte, brokerID stri
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&env); err != nil {
-		return exception(ReasonMalformed, "the message is not a JSON envelope: %v", err)
+		return exception(ReasonMalformed, "报文不是 JSON 信封：%v", err)
 	}
 	if env.ID != "" && !strings.ContainsAny(env.ID, "\r\n") && len(env.ID) <= 200 {
 		res.MsgID = env.ID
@@ -601,38 +601,38 @@ func (rt *Runtime) ReceiveMessage(ctx context.Context, raw []byte, brokerID stri
 		return res, err
 	}
 	if why := env.wellFormed(); why != "" {
-		return exception(ReasonMalformed, "envelope: %s", why)
+		return exception(ReasonMalformed, "信封格式错误：%s", why)
 	}
 	x := rt.Project.Exchange(env.Party)
 	if x == nil {
-		return exception(ReasonUnknownParty, "party %q is not an exchange of the definitions", env.Party)
+		return exception(ReasonUnknownParty, "交换方 %q 未在定义中声明", env.Party)
 	}
 	pub, err := rt.exchange.partyKey(x.KeyName())
 	if err != nil {
-		return exception(ReasonNoKey, "party %s: %v", x.Name, err)
+		return exception(ReasonNoKey, "交换方 %s 的公钥不可用：%v", x.Name, err)
 	}
 	if env.Alg != x.SignatureKind() {
-		return exception(ReasonBadSignature, "party %s signs with %s, the message says %q", x.Name, x.SignatureKind(), env.Alg)
+		return exception(ReasonBadSignature, "交换方 %s 使用 %s 签名，报文声明的算法为 %q", x.Name, x.SignatureKind(), env.Alg)
 	}
 	if !env.Verify(pub) {
-		return exception(ReasonBadSignature, "the signature is not valid for party %s's key (%s…): the message was altered or not signed by the party", x.Name, pub.Fingerprint()[:16])
+		return exception(ReasonBadSignature, "签名与交换方 %s 的公钥（指纹 %s…）不符：报文被篡改，或并非该交换方所签", x.Name, pub.Fingerprint()[:16])
 	}
 	m := x.InboundMessage(env.Type)
 	if m == nil || m.Target == nil {
-		return exception(ReasonUnknownType, "party %s sends no message of type %q", x.Name, env.Type)
+		return exception(ReasonUnknownType, "交换方 %s 没有 %q 类型的报文", x.Name, env.Type)
 	}
 	var body map[string]any
 	bd := json.NewDecoder(bytes.NewReader(env.Body))
 	bd.UseNumber()
 	if err := bd.Decode(&body); err != nil {
-		return exception(ReasonMalformed, "body: %v", err)
+		return exception(ReasonMalformed, "报文内容（body）无法读取：%v", err)
 	}
 	id, err := rt.findByRef(ctx, m, env.Ref)
 	if err != nil {
 		return nil, err
 	}
 	if id == 0 {
-		return exception(ReasonNoRecord, "no %s refers to %q", m.Target.Label(), env.Ref)
+		return exception(ReasonNoRecord, "找不到引用为 %q 的%s", env.Ref, m.Target.Label())
 	}
 	res.RecordID = id
 	input := map[string]any{}

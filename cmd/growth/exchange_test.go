@@ -24,7 +24,7 @@ func TestExchangeExceptionsCommand(t *testing.T) {
 
 	common := []string{"--db", db, "--definitions", defs}
 	out, code := captureStdout(t, func() int { return runExchange(append([]string{"exceptions"}, common...)) })
-	if code != 0 || !strings.Contains(out, "malformed") || !strings.Contains(out, "not a JSON envelope") {
+	if code != 0 || !strings.Contains(out, "malformed") || !strings.Contains(out, "报文不是 JSON 信封") {
 		t.Fatalf("exceptions: %d\n%s", code, out)
 	}
 	if _, code := captureStdout(t, func() int { return runExchange(append([]string{"resolve", "1"}, common...)) }); code == 0 {
