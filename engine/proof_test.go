@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/enginetest"
 	"github.com/growth-gov/growth/engine/anchorkeys"
+	"github.com/growth-gov/growth/engine/enginetest"
 )
 
 // proofAttack is one thing a hostile insider with write access to the

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/enginetest"
 	"github.com/growth-gov/growth/engine/anchorkeys"
+	"github.com/growth-gov/growth/engine/enginetest"
 )
 
 // growth audit verify and growth ledger verify exit 0 on an intact database
