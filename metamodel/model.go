@@ -76,6 +76,7 @@ type App struct {
 	Reports     []*Report
 	Exports     []*Export
 	Schedules   []*Schedule
+	Postings    []*Posting
 	// Files are the definition files of the app, relative to the project folder.
 	Files []string
 
@@ -126,6 +127,7 @@ type file struct {
 	Reports     []*Report   `yaml:"reports,named" desc:"Grouped totals over an entity."`
 	Exports     []*Export   `yaml:"exports,named" desc:"Files generated from a record and its lines, such as bank files: CSV or fixed width, UTF-8 or GBK."`
 	Schedules   []*Schedule `yaml:"schedules,named" desc:"Rules run on an interval that create records (warnings) for the records they match."`
+	Postings    []*Posting  `yaml:"postings" desc:"Accounting vouchers posted at workflow events: debit and credit lines of a chart of accounts, with amounts and dimensions from the record."`
 }
 
 // Entity is a record type: one table, one REST resource, one form.

@@ -83,6 +83,10 @@ var schemaScalars = map[string][]string{
 	// Exports and schedules.
 	"ExportColumn.pad":   {"string", "integer"},
 	"ScheduleCreate.set": {"string", "number", "boolean"},
+	// Books.
+	"PostingLine.debit":  {"string", "integer"},
+	"PostingLine.credit": {"string", "integer"},
+	"PostingLine.amount": {"string", "number"},
 }
 
 // schemaNamed are named mappings whose keys the checker holds to namePattern.
@@ -125,6 +129,9 @@ var schemaDocs = map[string]string{
 	"GenerateAction": "Records a transition creates when it fires: one, one per source record (from), or count of them, each field from an expression over parent, src, i and n.",
 	"GenerateFrom":   "The source records of a generate action: one generated record per record of entity that where selects.",
 	"Block":          "Events of the record a ref field points at that are refused while this record exists and its when holds.",
+	// Books.
+	"Posting":     "An accounting voucher posted when an event of an entity fires: debit and credit lines of a chart of accounts, in the event's transaction.",
+	"PostingLine": "One line of a posting: debit or credit, one account (a code of the chart or a code field), an amount.",
 }
 
 // JSONSchema returns the JSON Schema of one definition file (any .yaml file

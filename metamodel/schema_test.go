@@ -353,6 +353,9 @@ var docSections = map[string]string{
 	"export_total":    "Export",
 	"schedule":        "Schedule",
 	"schedule_create": "Schedule",
+	// Books.
+	"posting":      "Postings: accounting vouchers",
+	"posting_line": "Postings: accounting vouchers",
 }
 
 // TestDocCoversEveryKey checks that the reference manual names every key the
