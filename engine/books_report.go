@@ -149,7 +149,7 @@ func (db *DB) TrialBalance(ctx context.Context, cs *metamodel.CodeSet, period st
 	row := func(code string, s *sums) TrialBalanceRow {
 		r := TrialBalanceRow{Account: code, Debit: s.d, Credit: s.c, Level: 1}
 		if n := cs.Lookup(code); n != nil {
-			r.Name, r.Direction, r.Level = n.Name, n.Attrs[metamodel.DirectionAttr], n.Level+1
+			r.Name, r.Direction, r.Level = n.Name, n.Attrs[metamodel.DirectionAttr], n.Level
 		}
 		split := func(net int64) (int64, int64) {
 			if net >= 0 {
