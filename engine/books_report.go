@@ -17,9 +17,13 @@ import (
 
 // Chart resolves the chart of accounts called name; with no name, the one
 // chart the postings use.
-func (rt *Runtime) Chart(name string) (*metamodel.CodeSet, error) {
+func (rt *Runtime) Chart(name string) (*metamodel.CodeSet, error) { return ChartOf(rt.Project, name) }
+
+// ChartOf resolves the chart of accounts called name in project p; with no
+// name, the one chart the postings use.
+func ChartOf(project *metamodel.Project, name string) (*metamodel.CodeSet, error) {
 	var used []string
-	for _, p := range rt.Project.Postings() {
+	for _, p := range project.Postings() {
 		if !slices.Contains(used, p.Chart) {
 			used = append(used, p.Chart)
 		}
@@ -37,7 +41,7 @@ func (rt *Runtime) Chart(name string) (*metamodel.CodeSet, error) {
 	if !slices.Contains(used, name) {
 		return nil, &ValidationError{Fields: map[string][]FieldError{"chart": {{Code: "chart_unknown", Message: fmt.Sprintf("科目表 %q 不是记账规则使用的科目表（%s）", name, strings.Join(used, "、"))}}}}
 	}
-	return rt.Project.CodeSet(name), nil
+	return project.CodeSet(name), nil
 }
 
 // BookBalance is a balance as the books show it: its side (借, 贷, or 平 when
