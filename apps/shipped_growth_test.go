@@ -156,7 +156,7 @@ func TestShippedDebtAPI(t *testing.T) {
 		auditor   = actingAs("audit", "debt.auditor", "")
 	)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		app, _ := grStart(t, d, p)
+		app, rt := grStart(t, d, p)
 		limit := func(division, amount string, parent int64, capacity, opening string) map[string]any {
 			m := map[string]any{"year": 2026, "division": division, "kind": "general", "amount": amount,
 				"fiscal_capacity": capacity, "opening_balance": opening, "doc_no": "川财债〔2026〕8号"}
@@ -314,6 +314,11 @@ func TestShippedDebtAPI(t *testing.T) {
 			map[string]any{"ratio": "100.00", "kind": "general"})
 		grWant(t, "province's limits and balances", grReportRow(t, app, "/api/reports/debt/limits", auditor, "division", "510000000"),
 			map[string]any{"limit": "100000000.00", "balance": "80000000.00", "usage": "80.00"})
+
+		// The books: the issue and the repayment posted balanced vouchers.
+		books := grBooksComplete(t, rt, nil)
+		grOneVoucher(t, books, fmt.Sprintf("debt.bond/%d issue", bondID), "D 1001 20000000.00, C 4041 20000000.00, D 3082 20000000.00, C 2021 20000000.00")
+		grOneVoucher(t, books, fmt.Sprintf("debt.repayment/%d confirm", rep), "D 5041 3000000.00, D 5001 157500.00, C 1001 3157500.00, D 2026 3000000.00, C 3082 3000000.00")
 	})
 }
 
@@ -631,7 +636,7 @@ func TestShippedPayrollAPI(t *testing.T) {
 		"staff_type": "civil_servant", "start_date": "2012-07-01", "bank": "102651000029", "card_no": "6222021234567890128",
 		"post_salary": "1720.00", "grade_salary": "840.00", "allowance": "4110.00", "contribution_base": "8800.00"}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		app, _ := grStart(t, d, p)
+		app, rt := grStart(t, d, p)
 		// The seed persons, loaded as growth seed would.
 		for i, row := range seed {
 			body := map[string]any{}
@@ -761,6 +766,10 @@ func TestShippedPayrollAPI(t *testing.T) {
 		grFire(t, app, "HR sends it back", b2, "hr_reject", "编外人员不应列入", hr, 200, map[string]any{"state": "rejected"})
 		apitest.Run(t, app, apitest.Scenario{Name: "reservation released", Method: "GET", Path: grPath("indicator", "indicator", basic2) + "/balance", Headers: finance, Status: 200,
 			Want: map[string]any{"reserved": "0.00", "available": "500000.00"}})
+
+		// The books: the batch paid posted its gross pay as spending.
+		books := grBooksComplete(t, rt, nil)
+		grOneVoucher(t, books, fmt.Sprintf("payroll.batch/%d confirm_paid", b1id), "D 5001 "+totals["gross"]+", C 1001 "+totals["gross"])
 	})
 }
 

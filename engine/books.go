@@ -101,8 +101,11 @@ func (b *books) Apply(ec EffectContext, ch *Change) error {
 			continue
 		}
 		v, err := b.voucher(ch, p)
-		if err != nil || v == nil {
+		if err != nil {
 			return err
+		}
+		if v == nil {
+			continue // its condition is false, or every amount is zero
 		}
 		if err := b.rt.postVoucher(ec, ec.Tx, v); err != nil {
 			return err

@@ -13,7 +13,8 @@ import (
 
 // booksDefs: spends post a voucher when paid, dated by their paid_on field,
 // crediting the account their own code field names; a fee posts a second
-// voucher whose balance only the runtime can check (fee against total).
+// voucher (posted first) whose balance only the runtime can check (fee
+// against total).
 var booksDefs = map[string]string{"fund/app.yaml": `
 app: fund
 codesets:
@@ -43,15 +44,7 @@ workflows:
     transitions:
       - {event: pay, from: [draft], to: paid}
 postings:
-  - entity: spend
-    on: [pay]
-    chart: accounts
-    summary: 支出
-    date: paid_on
-    dimensions: {agency: agency}
-    lines:
-      - {debit: "5001", amount: amount}
-      - {credit: source, amount: amount}
+  # A posting whose condition is false must not stop the next one.
   - entity: spend
     on: [pay]
     when: "fee > 0"
@@ -61,6 +54,15 @@ postings:
     lines:
       - {debit: "5001", amount: fee}
       - {credit: "1001", amount: total}
+  - entity: spend
+    on: [pay]
+    chart: accounts
+    summary: 支出
+    date: paid_on
+    dimensions: {agency: agency}
+    lines:
+      - {debit: "5001", amount: amount}
+      - {credit: source, amount: amount}
 `}
 
 var bookkeeper = engine.Actor{User: "clerk"}
@@ -117,8 +119,8 @@ func TestBooksPostVoucherOnEvent(t *testing.T) {
 		if first.Lines[0].Dims["agency"] != "A" {
 			t.Fatalf("dimension agency not on the line: %+v", first.Lines[0].Dims)
 		}
-		if vs[1].Number != "2026-03#0002" || vs[2].Number != "2026-03#0003" || vs[2].Summary != "手续费" {
-			t.Fatalf("numbers: %s %s (%s)", vs[1].Number, vs[2].Number, vs[2].Summary)
+		if vs[1].Number != "2026-03#0002" || vs[1].Summary != "手续费" || vs[2].Number != "2026-03#0003" || vs[2].Summary != "支出" {
+			t.Fatalf("numbers: %s (%s) %s (%s)", vs[1].Number, vs[1].Summary, vs[2].Number, vs[2].Summary)
 		}
 		cs, err := rt.Chart("")
 		if err != nil {
@@ -156,7 +158,7 @@ func TestBooksPostVoucherOnEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(dl.Entries) != 1 || dl.Entries[0].Voucher != "2026-03#0002" || dl.Entries[0].Debit != 3050 || dl.Closing.Amount != 3050 {
+		if len(dl.Entries) != 1 || dl.Entries[0].Voucher != "2026-03#0003" || dl.Entries[0].Debit != 3050 || dl.Closing.Amount != 3050 {
 			t.Fatalf("detail ledger of agency B: %+v", dl)
 		}
 		verifyOK(t, rt.DB)
