@@ -73,7 +73,18 @@ type books struct {
 	byEntity map[string][]*metamodel.Posting
 }
 
-var _ Effect = (*books)(nil)
+var _ bulkCreateEffect = (*books)(nil)
+
+// bulkCreate: an import may write records with COPY unless a posting fires
+// on create, which needs a voucher per record.
+func (b *books) bulkCreate(_ *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+	for _, p := range b.byEntity[e.QualifiedName()] {
+		if p.Fires(metamodel.CreateEvent) {
+			return nil, false
+		}
+	}
+	return nil, true
+}
 
 // addBooks registers the books effect when the definitions declare postings.
 func addBooks(rt *Runtime) {

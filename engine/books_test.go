@@ -270,3 +270,48 @@ func TestBooksVerifyFindsAnEditedLine(t *testing.T) {
 		}
 	})
 }
+
+// An import posts the voucher of every record a create posting fires on (row
+// by row, in the import's transaction); an entity no create posting names
+// still imports by COPY on PostgreSQL.
+func TestBooksImport(t *testing.T) {
+	defs := map[string]string{"fund/app.yaml": booksDefs["fund/app.yaml"] + `
+  - entity: receipt
+    on: [create]
+    chart: accounts
+    summary: 收入
+    date: received_on
+    lines:
+      - {debit: "1001", amount: amount}
+      - {credit: "5001", amount: amount}
+`, "fund/receipt.yaml": `
+entities:
+  receipt:
+    fields:
+      amount: {type: money, required: true}
+      received_on: {type: date, required: true}
+`}
+	p := enginetest.Load(t, defs)
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt := enginetest.Start(t, d, p)
+		ctx := context.Background()
+		rep, err := rt.Import(ctx, engine.SystemActor, "fund", "receipt", strings.NewReader("amount,received_on\n10.00,2026-05-01\n20.00,2026-05-02\n"), engine.FormatCSV, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Imported != 2 || rep.Method != engine.ImportByRows {
+			t.Fatalf("receipts: %d imported by %s, want 2 by rows", rep.Imported, rep.Method)
+		}
+		if vs := vouchers(t, rt, "2026-05"); len(vs) != 2 || vs[1].Lines[0].Debit != 2000 {
+			t.Fatalf("want a voucher per imported receipt, got %d", len(vs))
+		}
+		rep, err = rt.Import(ctx, engine.SystemActor, "fund", "spend", strings.NewReader("agency,amount,source\nA,1.00,1001\n"), engine.FormatCSV, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[engine.Dialect]string{engine.SQLite: engine.ImportByRows, engine.Postgres: engine.ImportByCopy}[d]; rep.Method != want {
+			t.Fatalf("spends imported by %s, want %s", rep.Method, want)
+		}
+		verifyOK(t, rt.DB)
+	})
+}
