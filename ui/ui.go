@@ -195,6 +195,10 @@ func (u *UI) Mount(app *fiber.App) {
 		app.Get(usersPath+"/:name", u.handle(u.userEditForm))
 		app.Post(usersPath+"/:name", u.handlePost(u.changeUser))
 	}
+	// Before /ui/:app/:entity ("books" is a reserved app name).
+	app.Get(booksPath, u.handle(u.booksTrialBalance))
+	app.Get(booksPath+"/ledger", u.handle(u.booksLedger))
+	app.Get(booksPath+"/detail", u.handle(u.booksDetail))
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
