@@ -72,7 +72,7 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 
 // reservedApps are path segments under /ui/ that are the UI's own; an app may
 // not be called so, or its pages would be unreachable.
-var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin"}
+var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin", "books"}
 
 // UI serves the web pages of one runtime.
 type UI struct {
