@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/apps/openapi"
 	"github.com/growth-gov/growth/engine"
 )
 
@@ -23,6 +24,9 @@ import (
 // reads and keeps them. Amounts are strings with two decimals, never numbers.
 
 func (s *Server) mountBooks(app *fiber.App) {
+	if !openapi.HasBooks(s.rt.Project) {
+		return
+	}
 	g := app.Group("/api/books")
 	g.Get("/periods", s.booksPeriods)
 	g.Post("/periods/:period/close", s.booksClose)
