@@ -166,6 +166,8 @@ func checkPosting(p *Project, a *App, po *Posting, charts map[*CodeSet]bool, ps 
 	if po.When != "" {
 		if prog, err := CompileBool(po.When, env); err != nil {
 			ps.Addf(po.At["when"], "%s: when does not compile: %s", where, exprError(err, env))
+		} else if usesRefs(prog) {
+			ps.Addf(po.At["when"], "%s: when: %s", where, postingRefs)
 		} else {
 			po.WhenProgram = prog
 		}
@@ -248,6 +250,10 @@ func checkPosting(p *Project, a *App, po *Posting, charts map[*CodeSet]bool, ps 
 			ps.Addf(l.At["amount"], "%s: amount gives %s; it must give money (a money field, or an expression over money fields)", lw, typeName(got))
 			continue
 		}
+		if usesRefs(prog) {
+			ps.Addf(l.At["amount"], "%s: amount: %s", lw, postingRefs)
+			continue
+		}
 		l.AmountProgram = prog
 		amounts(l.Side, l.Amount)
 	}
@@ -270,6 +276,9 @@ func checkPosting(p *Project, a *App, po *Posting, charts map[*CodeSet]bool, ps 
 	}
 	return nil
 }
+
+// postingRefs says why a posting may not read refs.
+const postingRefs = "refs cannot be used in a posting; it reads the record's own fields (copy what it needs onto the record with a transition's set)"
 
 // checkChart checks a chart of accounts: it declares the direction
 // attribute, and every code carries 借 or 贷.
