@@ -318,6 +318,15 @@ func TestShippedDebtAPI(t *testing.T) {
 		// The books: the issue and the repayment posted balanced vouchers.
 		books := grBooksComplete(t, rt, nil)
 		grOneVoucher(t, books, fmt.Sprintf("debt.bond/%d issue", bondID), "D 1001 20000000.00, C 4041 20000000.00, D 3082 20000000.00, C 2021 20000000.00")
+		lent := books[fmt.Sprintf("debt.onlending/%d approve", toCity)]
+		if len(lent) != 2 || grVoucherLines(lent[0]) != "D 5042 15000000.00, C 1001 15000000.00, D 1071 15000000.00, C 3081 15000000.00" ||
+			grVoucherLines(lent[1]) != "D 1001 15000000.00, C 4042 15000000.00, D 3082 15000000.00, C 2026 15000000.00" ||
+			lent[0].Lines[0].Dims["division"] != "510000000" || lent[1].Lines[0].Dims["division"] != "510100000" {
+			t.Errorf("on-lending: want the province's and the city's voucher, got %d", len(lent))
+			for _, v := range lent {
+				t.Errorf("  %s %s %v", v.Number, grVoucherLines(v), v.Lines[0].Dims)
+			}
+		}
 		grOneVoucher(t, books, fmt.Sprintf("debt.repayment/%d confirm", rep), "D 5041 3000000.00, D 5001 157500.00, C 1001 3157500.00, D 2026 3000000.00, C 3082 3000000.00")
 	})
 }
