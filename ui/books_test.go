@@ -53,6 +53,6 @@ func TestBooksPages(t *testing.T) {
 		dl := admin.get("/ui/books/detail?account=9101&from=" + period + "&to=" + period)
 		dl.want(t, "detail ledger", 200, `id="detail-ledger"`, `data-voucher="`+vs[0].Number+`"`, `href="/ui/indicator/indicator/1"`, "指标下达")
 		admin.get("/ui/books?period=2026-13").want(t, "a bad period", 422, "YYYY-MM")
-		admin.get("/ui/books?lang=en&period=" + period).want(t, "in English", 200, "Trial balance", "Balanced")
+		admin.get("/ui/books?lang=en&period="+period).want(t, "in English", 200, "Trial balance", "Balanced")
 	})
 }
