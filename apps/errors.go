@@ -76,7 +76,8 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		return http.StatusBadRequest, errorBody{errorDetail{Code: "malformed", Message: bq.Error(), Fields: map[string][]string{bq.Param: {bq.Message}}}}
 	case errors.As(err, &ce):
 		code := "conflict"
-		if ce.Code == "insufficient_balance" {
+		switch ce.Code {
+		case "insufficient_balance", "period_closed", "voucher_unbalanced", "voucher_reversed", "voucher_reversal":
 			code = ce.Code
 		}
 		d := errorDetail{Code: code, Message: ce.Message}

@@ -143,6 +143,7 @@ func (s *Server) Mount(app *fiber.App) {
 	app.Get("/api/openapi.json", s.openapiDocument)
 	app.Get("/api/reports/:app/:report", s.report)
 	app.Get("/api/public/reports/:app/:report", s.publicReport)
+	s.mountBooks(app)
 	api := app.Group("/api/:app/:entity")
 	api.Get("/", s.list)
 	api.Post("/", s.create)

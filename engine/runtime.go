@@ -90,6 +90,7 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 	rt.initWorkflows()
 	rt.AddEffect(idempotencyEffect{})
 	addLedger(rt)
+	addBooks(rt)
 	addRecordLinks(rt)
 	addFiles(rt)
 	addScheduleGuard(rt)

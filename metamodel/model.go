@@ -77,6 +77,7 @@ type App struct {
 	Exports     []*Export
 	Schedules   []*Schedule
 	Exchanges   []*Exchange
+	Postings    []*Posting
 	// Files are the definition files of the app, relative to the project folder.
 	Files []string
 
@@ -128,6 +129,7 @@ type file struct {
 	Exports     []*Export   `yaml:"exports,named" desc:"Files generated from a record and its lines, such as bank files: CSV or fixed width, UTF-8 or GBK."`
 	Schedules   []*Schedule `yaml:"schedules,named" desc:"Rules run on an interval that create records (warnings) for the records they match."`
 	Exchanges   []*Exchange `yaml:"exchanges,named" desc:"Counterparties (a bank, the treasury, another fiscal level) and the signed messages exchanged with each over the broker: docs/exchange.md."`
+	Postings    []*Posting  `yaml:"postings" desc:"Accounting vouchers posted at workflow events: debit and credit lines of a chart of accounts, with amounts and dimensions from the record."`
 }
 
 // Entity is a record type: one table, one REST resource, one form.

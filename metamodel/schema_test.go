@@ -371,6 +371,9 @@ var docSections = map[string]string{
 	"exchange_field":   "Exchange",
 	"message_lines":    "Exchange",
 	"message_total":    "Exchange",
+	// Books.
+	"posting":      "Postings: accounting vouchers",
+	"posting_line": "Postings: accounting vouchers",
 }
 
 // TestDocCoversEveryKey checks that the reference manual names every key the

@@ -72,7 +72,7 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 
 // reservedApps are path segments under /ui/ that are the UI's own; an app may
 // not be called so, or its pages would be unreachable.
-var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin"}
+var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin", "books"}
 
 // UI serves the web pages of one runtime.
 type UI struct {
@@ -199,6 +199,10 @@ func (u *UI) Mount(app *fiber.App) {
 		app.Get(exceptionsPath, u.handle(u.exceptionList))
 		app.Post(exceptionsPath+"/:id/resolve", u.handlePost(u.resolveException))
 	}
+	// Before /ui/:app/:entity ("books" is a reserved app name).
+	app.Get(booksPath, u.handle(u.booksTrialBalance))
+	app.Get(booksPath+"/ledger", u.handle(u.booksLedger))
+	app.Get(booksPath+"/detail", u.handle(u.booksDetail))
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))

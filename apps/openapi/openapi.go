@@ -92,6 +92,13 @@ func DocumentHiding(p *metamodel.Project, version string, hidden Hidden) ([]byte
 	if err := b.addFilePaths(); err != nil {
 		return nil, err
 	}
+	if HasBooks(p) {
+		addBooksSchemas(b.doc.Components.Schemas)
+		if err := b.addBooksPaths(); err != nil {
+			return nil, err
+		}
+		b.doc.Tags = append(b.doc.Tags, tag{Name: booksTag, Description: "The accounting books: vouchers, periods, trial balance and ledgers (admin)."})
+	}
 	b.doc.Tags = append(b.doc.Tags,
 		tag{Name: authTag, Description: "Login, logout, the current user and user administration."},
 		tag{Name: systemTag, Description: "The server itself."})
