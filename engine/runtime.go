@@ -48,24 +48,30 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 	if log == nil {
 		log = slog.Default()
 	}
-	if err := db.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	plan, err := db.PlanSchema(ctx, p, opts.AllowDestructive)
+	var rt *Runtime
+	// Under the migration lock, so that servers starting together apply each
+	// change once: the first applies, the others find the database in line.
+	err := db.WithMigrationLock(ctx, func() error {
+		if err := db.migrate(ctx); err != nil {
+			return err
+		}
+		plan, err := db.PlanSchema(ctx, p, opts.AllowDestructive)
+		if err != nil {
+			return err
+		}
+		if err := db.ApplySchema(ctx, plan); err != nil {
+			return err
+		}
+		for _, s := range plan.Steps {
+			log.Info("schema change applied", "table", s.Table, "change", s.Description)
+		}
+		if err := db.recordDefinitionVersion(ctx, p); err != nil {
+			return err
+		}
+		rt = NewRuntime(db, p, log)
+		return rt.backfillRollups(ctx, plan)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := db.ApplySchema(ctx, plan); err != nil {
-		return nil, err
-	}
-	for _, s := range plan.Steps {
-		log.Info("schema change applied", "table", s.Table, "change", s.Description)
-	}
-	if err := db.recordDefinitionVersion(ctx, p); err != nil {
-		return nil, err
-	}
-	rt := NewRuntime(db, p, log)
-	if err := rt.backfillRollups(ctx, plan); err != nil {
 		return nil, err
 	}
 	return rt, nil
