@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
@@ -93,4 +94,167 @@ func TestServersStartingTogetherMigrateOnce(t *testing.T) {
 			t.Fatalf("server %d cannot read: %v", i+1, err)
 		}
 	}
+}
+
+// tallyDefs has a schedule without unless: every run that gets through
+// makes one more tally per source, so a slot run twice shows at once.
+var tallyDefs = map[string]string{"fund/app.yaml": `
+app: fund
+title: 资金监管
+entities:
+  allocation:
+    title: 资金下达
+    fields:
+      project: {type: string, required: true}
+  tally:
+    title: 计数
+    fields:
+      allocation: {type: ref, entity: allocation, required: true}
+      project:    string
+schedules:
+  count:
+    title: 计数
+    every: 1h
+    entity: allocation
+    create:
+      entity: tally
+      set: {allocation: "src.id", project: "src.project"}
+`}
+
+// handTicker hands each loop its own channel, to tick by hand.
+type handTicker struct {
+	mu sync.Mutex
+	ch []chan time.Time
+}
+
+func (h *handTicker) ticker(time.Duration) (<-chan time.Time, func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := make(chan time.Time)
+	h.ch = append(h.ch, c)
+	return c, func() {}
+}
+
+// blockOnCreate holds a run's create until released or its context ends:
+// a server caught mid run.
+type blockOnCreate struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b blockOnCreate) Apply(ec engine.EffectContext, ch *engine.Change) error {
+	if ch.Action != "create" || ch.Entity.Name != "tally" {
+		return nil
+	}
+	select {
+	case b.entered <- struct{}{}:
+	default:
+	}
+	select {
+	case <-b.release:
+		return nil
+	case <-ec.Done():
+		return ec.Err()
+	}
+}
+
+// Four servers whose schedule loops tick at the same moment run each due
+// time once: one run makes the tallies, the others find it done. A server
+// that dies mid run keeps nothing, and the server waiting on the same due
+// time runs it in full.
+func TestSchedulesRunOncePerDueTimeAcrossServers(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		dsn := enginetest.FreshDSN(t, d)
+		rts := startServers(t, dsn, tallyDefs, 4, enginetest.QuietLogger())
+		ctx := context.Background()
+		for _, p := range []string{"a", "b", "c"} {
+			enginetest.Must(rts[0].Create(ctx, engine.SystemActor, "fund", "allocation", map[string]any{"project": p}))
+		}
+		tallies := func() int {
+			t.Helper()
+			return int(*enginetest.Must(rts[1].List(ctx, engine.SystemActor, "fund", "tally", engine.ListQuery{PageSize: 200, Total: true})).Total)
+		}
+
+		runs := make(chan *engine.ScheduleRun, 16)
+		loopCtx, stop := context.WithCancel(ctx)
+		tickers := make([]*handTicker, len(rts))
+		var waits []func()
+		for i, rt := range rts {
+			tickers[i] = &handTicker{}
+			waits = append(waits, rt.ServeSchedules(loopCtx, engine.ScheduleLoopOptions{
+				Ticker: tickers[i].ticker, OnRun: func(r *engine.ScheduleRun) { runs <- r }}))
+		}
+		defer func() {
+			stop()
+			for _, w := range waits {
+				w()
+			}
+		}()
+		tickAll := func(at time.Time) (ran []*engine.ScheduleRun) {
+			for _, h := range tickers {
+				go func() { h.ch[0] <- at }()
+			}
+			for range tickers {
+				if r := <-runs; !r.RanElsewhere {
+					ran = append(ran, r)
+				}
+			}
+			return ran
+		}
+
+		due := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+		for i, at := range []time.Time{due.Add(time.Minute), due.Add(time.Hour + 59*time.Minute)} {
+			ran := tickAll(at)
+			if len(ran) != 1 || ran[0].Created != 3 || ran[0].Error != "" {
+				t.Fatalf("tick %d on four servers: %d runs did the work (%+v), want one run creating 3 tallies", i+1, len(ran), ran)
+			}
+			if got, want := tallies(), 3*(i+1); got != want {
+				t.Fatalf("after due time %d: %d tallies, want %d", i+1, got, want)
+			}
+		}
+		// A second tick within the same hour finds the slot done everywhere.
+		if ran := tickAll(due.Add(time.Hour + 5*time.Minute)); len(ran) != 0 {
+			t.Fatalf("a due time that already ran ran again: %+v", ran)
+		}
+
+		// Mid run: a fifth server blocks in its first create and dies.
+		p := rts[0].Project
+		db5 := enginetest.Connect(t, dsn)
+		rt5, err := engine.Start(ctx, db5, p, engine.StartOptions{Logger: enginetest.QuietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		block := blockOnCreate{entered: make(chan struct{}, 1), release: make(chan struct{})}
+		rt5.AddEffect(block)
+		ctx5, die := context.WithCancel(ctx)
+		h5 := &handTicker{}
+		runs5 := make(chan *engine.ScheduleRun, 1)
+		wait5 := rt5.ServeSchedules(ctx5, engine.ScheduleLoopOptions{Ticker: h5.ticker, OnRun: func(r *engine.ScheduleRun) { runs5 <- r }})
+		third := due.Add(2*time.Hour + time.Minute)
+		h5.ch[0] <- third
+		<-block.entered
+		// Another server ticks the same due time and waits on the claim.
+		go func() { tickers[2].ch[0] <- third }()
+		time.Sleep(200 * time.Millisecond)
+		die()
+		dead := <-runs5
+		wait5()
+		if dead.Error == "" || dead.Created != 0 {
+			t.Fatalf("the dying server's run: %+v, want an error and nothing kept", dead)
+		}
+		taken := <-runs
+		if taken.RanElsewhere || taken.Created != 3 {
+			t.Fatalf("the waiting server's run of the same due time: %+v, want it to run in full", taken)
+		}
+		if got := tallies(); got != 9 {
+			t.Fatalf("after the dead server's due time: %d tallies, want 9 (each source once more)", got)
+		}
+		var claims int
+		if err := rts[0].DB.Read.QueryRow(`SELECT COUNT(*) FROM growth_schedule_runs WHERE schedule = 'fund.count' AND finished_at IS NOT NULL`).Scan(&claims); err != nil {
+			t.Fatal(err)
+		}
+		if claims != 3 {
+			t.Fatalf("%d due times recorded as run, want 3", claims)
+		}
+	})
 }

@@ -18,7 +18,10 @@ type ScheduleLoopOptions struct {
 // ServeSchedules runs every schedule of the project on its interval, each in
 // its own goroutine, until ctx is done; a schedule's first run is one interval
 // after the call, and a run never overlaps the previous run of the same
-// schedule (a tick that comes during a run is dropped). It returns a function
+// schedule (a tick that comes during a run is dropped). Each tick claims
+// its due time (the tick truncated to the interval), so that servers
+// running the loop over one database run each due time once (schedule.go).
+// It returns a function
 // that waits until every loop has stopped, after ctx is done.
 func (rt *Runtime) ServeSchedules(ctx context.Context, opts ScheduleLoopOptions) (wait func()) {
 	ticker := opts.Ticker
@@ -40,8 +43,8 @@ func (rt *Runtime) ServeSchedules(ctx context.Context, opts ScheduleLoopOptions)
 				select {
 				case <-ctx.Done():
 					return
-				case <-ticks:
-					run := rt.runSchedule(ctx, s)
+				case tick := <-ticks:
+					run := rt.runSchedule(ctx, s, tick)
 					if opts.OnRun != nil {
 						opts.OnRun(run)
 					}
