@@ -183,7 +183,7 @@ func (rt *Runtime) UploadFile(ctx context.Context, actor Actor, name, declared s
 	info := &FileInfo{Name: name, ContentType: contentType, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
 		CreatedBy: actor.User, CreatedAt: rt.now().UTC().Truncate(time.Microsecond)}
 	db := rt.DB
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := rt.writeTx(ctx, func(tx *sql.Tx) error {
 		ph := db.Placeholder
 		err := tx.QueryRowContext(ctx, `INSERT INTO growth_files (sha256, name, content_type, size, data, created_by, created_at) VALUES (`+
 			ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`, `+ph(6)+`, `+ph(7)+`) RETURNING id`,

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
+	"github.com/growth-gov/growth/metamodel"
 )
 
 // syncBuffer is a log sink several runtimes write to at once.
@@ -256,5 +258,80 @@ func TestSchedulesRunOncePerDueTimeAcrossServers(t *testing.T) {
 		if claims != 3 {
 			t.Fatalf("%d due times recorded as run, want 3", claims)
 		}
+	})
+}
+
+// A rolling upgrade: servers on new definitions migrate and take over; a
+// server still on the old ones refuses every write, with a message that
+// says why, and is not ready, while it still serves reads. Restarting it
+// on the old definitions does not take the database back; growth migrate
+// (TakeOver) does, on purpose.
+func TestOldDefinitionsRefuseWritesAfterAnUpgrade(t *testing.T) {
+	v1 := tallyDefs
+	v2 := map[string]string{"fund/app.yaml": strings.Replace(v1["fund/app.yaml"], "      project: {type: string, required: true}\n",
+		"      project: {type: string, required: true}\n      note: string\n", 1)}
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		ctx := context.Background()
+		dsn := enginetest.FreshDSN(t, d)
+		p1, p2 := enginetest.Load(t, v1), enginetest.Load(t, v2)
+		start := func(p *metamodel.Project, opts engine.StartOptions) *engine.Runtime {
+			t.Helper()
+			opts.Logger = enginetest.QuietLogger()
+			return enginetest.Must(engine.Start(ctx, enginetest.Connect(t, dsn), p, opts))
+		}
+		create := func(rt *engine.Runtime) error {
+			_, err := rt.Create(ctx, engine.SystemActor, "fund", "allocation", map[string]any{"project": "p"})
+			return err
+		}
+		refused := func(t *testing.T, rt *engine.Runtime, current *metamodel.Project, reads bool) {
+			t.Helper()
+			err := create(rt)
+			var ue *engine.UnavailableError
+			if !errors.As(err, &ue) || ue.Code != "definitions_changed" {
+				t.Fatalf("a write on old definitions: %v, want refused as definitions_changed", err)
+			}
+			for _, want := range []string{rt.Project.Hash[:12], current.Hash[:12], "暂停写入"} {
+				if !strings.Contains(ue.Message, want) {
+					t.Errorf("the refusal %q does not say %q", ue.Message, want)
+				}
+			}
+			if err := rt.Ready(ctx); !errors.As(err, &ue) {
+				t.Errorf("a server on old definitions is ready: %v", err)
+			}
+			if _, err := rt.List(ctx, engine.SystemActor, "fund", "allocation", engine.ListQuery{}); reads && err != nil {
+				t.Errorf("a server on old definitions cannot read: %v", err)
+			}
+		}
+
+		old := start(p1, engine.StartOptions{})
+		if err := create(old); err != nil {
+			t.Fatal(err)
+		}
+		if err := old.Ready(ctx); err != nil {
+			t.Fatalf("a server on the current definitions is not ready: %v", err)
+		}
+		upgraded := start(p2, engine.StartOptions{})
+		if _, err := upgraded.Create(ctx, engine.SystemActor, "fund", "allocation", map[string]any{"project": "p", "note": "new field"}); err != nil {
+			t.Fatalf("the upgraded server cannot write: %v", err)
+		}
+		if err := upgraded.Ready(ctx); err != nil {
+			t.Fatalf("the upgraded server is not ready: %v", err)
+		}
+		t.Run("the old server refuses writes", func(t *testing.T) { refused(t, old, p2, true) })
+		t.Run("restarting on the old definitions does not take the database back", func(t *testing.T) {
+			restarted := start(p1, engine.StartOptions{})
+			refused(t, restarted, p2, true)
+			if err := create(upgraded); err != nil {
+				t.Fatalf("the upgraded server was stopped by an old one restarting: %v", err)
+			}
+		})
+		t.Run("growth migrate on the old definitions rolls back on purpose", func(t *testing.T) {
+			back := start(p1, engine.StartOptions{TakeOver: true, AllowDestructive: true})
+			if err := create(back); err != nil {
+				t.Fatal(err)
+			}
+			// The new field was archived: the upgraded server's reads of it fail too.
+			refused(t, upgraded, p1, false)
+		})
 	})
 }

@@ -38,6 +38,12 @@ type StartOptions struct {
 	// AllowDestructive applies destructive schema changes (old data archived).
 	AllowDestructive bool
 	Logger           *slog.Logger
+	// TakeOver makes these definitions the database's current version even
+	// when they are an older one than the current (growth migrate: a
+	// deliberate rollback). Without it, a server whose definitions were
+	// current once but no longer are starts refusing writes and leaves the
+	// schema alone (definitions_current.go).
+	TakeOver bool
 }
 
 // Start brings the database in line with the definitions (platform
@@ -55,6 +61,24 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 		if err := db.migrate(ctx); err != nil {
 			return err
 		}
+		current, err := db.currentDefinition(ctx, db.Write)
+		if err != nil {
+			return err
+		}
+		if current != "" && current != p.Hash && !opts.TakeOver {
+			known, err := db.knownDefinition(ctx, p.Hash)
+			if err != nil {
+				return err
+			}
+			if known {
+				// An old server restarting mid upgrade: the newer
+				// definitions stay in charge.
+				rt = NewRuntime(db, p, log)
+				log.Warn("the database was migrated to newer definitions: this server refuses writes until it runs them",
+					"definition_version", short(p.Hash), "database_version", short(current))
+				return nil
+			}
+		}
 		plan, err := db.PlanSchema(ctx, p, opts.AllowDestructive)
 		if err != nil {
 			return err
@@ -67,6 +91,12 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 		}
 		if err := db.recordDefinitionVersion(ctx, p); err != nil {
 			return err
+		}
+		if err := db.setCurrentDefinition(ctx, p.Hash); err != nil {
+			return err
+		}
+		if current != "" && current != p.Hash {
+			log.Info("definitions took over the database", "definition_version", short(p.Hash), "previous_version", short(current))
 		}
 		rt = NewRuntime(db, p, log)
 		return rt.backfillRollups(ctx, plan)
@@ -147,7 +177,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 		return nil, verr
 	}
 	var rec *Record
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
 		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{})
 		return err
 	})
@@ -315,7 +345,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		return nil, verr
 	}
 	var rec *Record
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -416,7 +446,7 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 	if !rt.Access.Can(actor, e, "delete") {
 		return forbidden("您无权删除%s", e.Label())
 	}
-	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return rt.writeTx(ctx, func(tx *sql.Tx) error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err

@@ -176,7 +176,7 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule, due t
 		level("scheduled rule ran", "schedule", run.Schedule, "examined", run.Examined, "matched", run.Matched,
 			"created", run.Created, "skipped", run.Skipped, "failed", run.Failed, "error", run.Error, "duration", run.Duration)
 	}()
-	err := rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := rt.writeTx(ctx, func(tx *sql.Tx) error {
 		if !run.Due.IsZero() {
 			claimed, err := rt.claimScheduleRun(ctx, tx, run)
 			if err != nil {
