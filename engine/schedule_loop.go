@@ -13,6 +13,11 @@ type ScheduleLoopOptions struct {
 	// Ticker makes the ticker of one schedule: its channel and a stop
 	// function. Nil means time.NewTicker; tests tick by hand.
 	Ticker func(every time.Duration) (<-chan time.Time, func())
+	// Check, when shorter than a schedule's interval, is how often the loop
+	// looks whether that schedule's current due time has run: a due time
+	// runs once among the servers however often they look, and looking
+	// often runs it soon after it begins. Zero: once per interval.
+	Check time.Duration
 }
 
 // ServeSchedules runs every schedule of the project on its interval, each in
@@ -34,7 +39,11 @@ func (rt *Runtime) ServeSchedules(ctx context.Context, opts ScheduleLoopOptions)
 	var wg sync.WaitGroup
 	all, _ := rt.Schedules()
 	for _, s := range all {
-		ticks, stop := ticker(s.Interval)
+		every := s.Interval
+		if opts.Check > 0 && opts.Check < every {
+			every = opts.Check
+		}
+		ticks, stop := ticker(every)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

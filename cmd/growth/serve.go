@@ -28,6 +28,7 @@ func runServe(args []string) int {
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env GROWTH_TRUSTED_PROXIES)")
 	metricsToken := fs.String("metrics-token", "", "a secret a Prometheus scraper sends as its bearer token to read /metrics from another host; without it only this host and platform admins may (env GROWTH_METRICS_TOKEN)")
 	noSchedules := fs.Bool("no-schedules", false, "do not run the scheduled rules (schedules: in the definitions); growth run-rules runs them once")
+	scheduleCheck := fs.Duration("schedule-check", 0, "how often to look whether a scheduled rule is due, when shorter than its interval; each due time runs once among all servers however often they look (default: once per interval)")
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	sessionSettings := registerSessionFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -94,7 +95,7 @@ func runServe(args []string) int {
 	}
 	if !*noSchedules {
 		// The loops stop when ctx does; wait for a run in progress before the database closes.
-		waitSchedules := rt.ServeSchedules(ctx, engine.ScheduleLoopOptions{})
+		waitSchedules := rt.ServeSchedules(ctx, engine.ScheduleLoopOptions{Check: *scheduleCheck})
 		defer func() { stop(); waitSchedules() }()
 	}
 	errc := make(chan error, 1)
