@@ -64,6 +64,9 @@ const anonymous = "anonymous"
 // work; a locked or too fast name, or a noisy address, gets a
 // *TooManyAttemptsError without the password being checked.
 func (u *Users) Login(ctx context.Context, name, password, address string, kind SessionKind) (*Session, error) {
+	if u.NoPasswords {
+		return nil, ErrPasswordsOff
+	}
 	key := truncateRunes(NormalizeUserName(name), 64)
 	address = truncateRunes(address, 64)
 	now := u.now()

@@ -16,6 +16,11 @@ type loginView struct {
 	Username string
 	Next     string
 	Error    string
+	// SSO is the single sign-on link, when a provider is configured, and
+	// SSOLabel its text; Passwords is false when local passwords are off.
+	SSO       string
+	SSOLabel  string
+	Passwords bool
 }
 
 func (u *UI) loginPage(c *fiber.Ctx) error {
@@ -28,6 +33,16 @@ func (u *UI) loginPage(c *fiber.Ctx) error {
 }
 
 func (u *UI) showLogin(r *request, status int, v *loginView) error {
+	v.Passwords = true
+	if a, ok := u.opts.Sessions.(*apps.Auth); ok {
+		if a.OIDC != nil {
+			v.SSO, v.SSOLabel = "/auth/oidc/login", a.OIDC.Config.Label
+			if safeNext(v.Next) && v.Next != "" {
+				v.SSO += "?next=" + url.QueryEscape(v.Next)
+			}
+		}
+		v.Passwords = !a.Users.NoPasswords
+	}
 	token, err := u.opts.Sessions.CSRFToken(r.c)
 	if err != nil {
 		return err
