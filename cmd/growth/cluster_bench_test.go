@@ -58,6 +58,7 @@ func benchServers(b *testing.B, n int, work string) {
 	defs := enginetest.WriteDefinitions(b, clusterDefs)
 	dsn := enginetest.FreshDSN(b, engine.Postgres)
 	addrs := make([]string, n)
+	cmds := make([]*exec.Cmd, n)
 	for i := range addrs {
 		addrs[i] = freeAddr(b)
 		cmd := exec.Command(benchBin, "serve", "--db", dsn, "--definitions", defs, "--addr", addrs[i], "--no-schedules")
@@ -65,7 +66,13 @@ func benchServers(b *testing.B, n int, work string) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
-		b.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+		cmds[i] = cmd
+		b.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				_ = cmd.Process.Signal(syscall.SIGTERM)
+				_ = cmd.Wait()
+			}
+		})
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	for _, addr := range addrs {
@@ -119,6 +126,15 @@ func benchServers(b *testing.B, n int, work string) {
 	const clients = 32
 	var next atomic.Int64
 	var failed atomic.Int64
+	serverCPU := func() (d time.Duration) {
+		for _, c := range cmds {
+			d += procCPU(c.Process.Pid)
+		}
+		return d
+	}
+	var self0 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self0)
+	servers0 := serverCPU()
 	b.ResetTimer()
 	began := time.Now()
 	var wg sync.WaitGroup
@@ -157,4 +173,31 @@ func benchServers(b *testing.B, n int, work string) {
 		b.Fatalf("%d of %d requests failed", f, b.N)
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	// Where the CPU went, per request: the servers' processes, and this
+	// process (the 32 clients); the rest of the machine's two cores is
+	// PostgreSQL (and whatever else runs).
+	var self1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self1)
+	clientCPU := time.Duration(self1.Utime.Nano()+self1.Stime.Nano()-self0.Utime.Nano()-self0.Stime.Nano()) * time.Nanosecond
+	b.ReportMetric(float64((serverCPU()-servers0).Microseconds())/float64(b.N), "server-cpu-µs/req")
+	b.ReportMetric(float64(clientCPU.Microseconds())/float64(b.N), "client-cpu-µs/req")
+}
+
+// procCPU is the CPU time a process has used so far (Linux /proc).
+func procCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name's closing parenthesis: utime and
+	// stime are the 12th and 13th of them, in clock ticks (100 a second).
+	i := bytes.LastIndexByte(data, ')')
+	fields := bytes.Fields(data[i+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	var ut, st int64
+	fmt.Sscan(string(fields[11]), &ut)
+	fmt.Sscan(string(fields[12]), &st)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
