@@ -38,6 +38,9 @@ type Auth struct {
 	// OIDC, when set, logs users in through an OpenID Connect provider
 	// (oidc.go) at /auth/oidc/login.
 	OIDC *OIDC
+	// LoginPage, when set, is the web UI's login page, where a refused
+	// single sign-on sends the browser (with ?sso=reason).
+	LoginPage string
 	// Logger receives what a client is not told (why a provider's answer
 	// was refused); slog.Default when nil.
 	Logger *slog.Logger

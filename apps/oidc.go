@@ -269,16 +269,47 @@ func (a *Auth) oidcLogin(c *fiber.Ctx) error {
 	return c.Redirect(url, fiber.StatusFound)
 }
 
+// oidcCallback finishes a login; when the web UI's login page is known
+// (Auth.LoginPage), a refusal sends the browser there with a code the page
+// explains (?sso=disabled, unknown_user, expired or failed) rather than
+// leaving it on a JSON answer.
 func (a *Auth) oidcCallback(c *fiber.Ctx) error {
+	err := a.oidcFinish(c)
+	if err == nil || a.LoginPage == "" {
+		return err
+	}
+	code := "failed"
+	var ue *engine.UnavailableError
+	switch {
+	case errors.Is(err, engine.ErrAccountDisabled):
+		code = "disabled"
+	case errors.Is(err, errSSOExpired):
+		code = "expired"
+	case strings.Contains(err.Error(), "没有用户"):
+		code = "unknown_user"
+	case errors.As(err, &ue):
+		code = "unavailable"
+	case !errors.Is(err, engine.ErrUnauthorized):
+		return err
+	}
+	a.log().Warn("oidc: login refused", "reason", code, "error", err.Error())
+	return c.Redirect(a.LoginPage+"?sso="+code, fiber.StatusSeeOther)
+}
+
+// errSSOExpired: the callback came without this browser's flow cookie, or
+// with another state.
+var errSSOExpired = fmt.Errorf("%w: 登录已过期或不是从本系统发起的，请重新登录", engine.ErrUnauthorized)
+
+func (a *Auth) oidcFinish(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	raw, err := base64.RawURLEncoding.DecodeString(c.Cookies(oidcFlowCookie))
 	var flow oidcFlow
 	if err != nil || json.Unmarshal(raw, &flow) != nil || flow.State == "" {
-		return fmt.Errorf("%w: 登录已过期或不是从本系统发起的，请重新登录", engine.ErrUnauthorized)
+		return errSSOExpired
 	}
 	a.clearCookiePath(c, oidcFlowCookie, "/auth/oidc/")
 	if c.Query("state") != flow.State {
-		return fmt.Errorf("%w: 登录状态不符（state），请重新登录", engine.ErrUnauthorized)
+		return errSSOExpired
 	}
 	if e := c.Query("error"); e != "" {
 		a.log().Warn("oidc: the provider refused the login", "error", e, "description", c.Query("error_description"))

@@ -212,6 +212,14 @@ func TestOIDCLogin(t *testing.T) {
 			t.Fatalf("disabled user: %d %s", resp.StatusCode, body)
 		}
 	})
+	t.Run("with the web UI's login page, a refusal lands there saying why", func(t *testing.T) {
+		s.auth.LoginPage = "/login"
+		defer func() { s.auth.LoginPage = "" }()
+		resp, _ := signIn(t, browserClient(t), base+"/auth/oidc/login", "zhang", "provider-pass-1")
+		if got := resp.Request.URL; got.Path != "/login" || got.Query().Get("sso") != "disabled" {
+			t.Fatalf("the disabled user's browser ended at %s", got)
+		}
+	})
 	t.Run("without provisioning an unknown user is refused", func(t *testing.T) {
 		sso.Config.Provision = false
 		defer func() { sso.Config.Provision = true }()

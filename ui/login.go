@@ -29,7 +29,12 @@ func (u *UI) loginPage(c *fiber.Ctx) error {
 	if actor, err := u.opts.Sessions.ActorFromCookie(c); err == nil && actor.User != "" {
 		return c.Redirect(nextOf(c), fiber.StatusSeeOther)
 	}
-	return u.showLogin(r, fiber.StatusOK, &loginView{Next: c.Query("next")})
+	v := &loginView{Next: c.Query("next")}
+	switch sso := c.Query("sso"); sso {
+	case "disabled", "unknown_user", "expired", "unavailable", "failed":
+		v.Error = r.lang.T("login.sso." + sso)
+	}
+	return u.showLogin(r, fiber.StatusOK, v)
 }
 
 func (u *UI) showLogin(r *request, status int, v *loginView) error {

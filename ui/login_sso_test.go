@@ -36,6 +36,7 @@ func TestLoginPageOffersSingleSignOn(t *testing.T) {
 		s.app = app
 		page := s.browser(t).get("/login?next=/ui/notes/note")
 		page.want(t, "login page", http.StatusOK, `id="login-sso" href="/auth/oidc/login?next=%2Fui%2Fnotes%2Fnote"`, "统一身份认证登录")
+		s.browser(t).get("/login?sso=disabled").want(t, "login page after a refused sign-on", http.StatusOK, "您在本系统的账户已停用")
 		if passwords {
 			page.want(t, "login page with passwords", http.StatusOK, `name="password"`)
 		} else {

@@ -86,6 +86,7 @@ func runServe(args []string) int {
 			return fail("serve", err)
 		}
 		auth.Users.NoPasswords = !auth.OIDC.Config.LocalPasswords
+		auth.LoginPage = "/login"
 		log.Info("single sign-on", "issuer", auth.OIDC.Config.Issuer, "client_id", auth.OIDC.Config.ClientID, "local_passwords", auth.OIDC.Config.LocalPasswords, "provision", auth.OIDC.Config.Provision)
 	}
 	auth.Users.Policy.SessionIdle = sessions.idle
