@@ -432,4 +432,9 @@ var messages = map[string][2]string{
 	"books.balanced":                {"借贷平衡：借方合计等于贷方合计", "Balanced: debits equal credits"},
 	"books.unbalanced":              {"借贷不平：请运行 growth books verify", "Not balanced: run growth books verify"},
 	"portal.admin.books":            {"试算平衡表、总账、明细账", "Trial balance, general and detail ledgers"},
+	"login.sso.disabled":            {"统一身份认证已通过，但您在本系统的账户已停用，请联系管理员。", "The single sign-on succeeded, but your account here is disabled; ask your administrator."},
+	"login.sso.unknown_user":        {"统一身份认证已通过，但本系统还没有您的账户，请联系管理员开通。", "The single sign-on succeeded, but you have no account here yet; ask your administrator."},
+	"login.sso.expired":             {"登录已过期或不是从本页面发起的，请重新登录。", "The login expired or did not start on this page; log in again."},
+	"login.sso.unavailable":         {"统一身份认证服务暂时无法访问，请稍后重试。", "The single sign-on service cannot be reached; try again later."},
+	"login.sso.failed":              {"统一身份认证未通过，请重新登录。", "The single sign-on did not succeed; log in again."},
 }
