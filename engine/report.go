@@ -81,14 +81,18 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 			if rt.Access.Hidden(actor, e, m.Field) {
 				return nil, forbidden("报表“%s”汇总您不可见的字段 %s", r.Title, m.Field)
 			}
-			sel = append(sel, strings.ToUpper(m.Agg)+"(t."+q(m.Field)+")")
+			if m.Agg == "sum" {
+				sel = append(sel, rt.DB.sumSQL("t."+q(m.Field))...)
+			} else {
+				sel = append(sel, strings.ToUpper(m.Agg)+"(t."+q(m.Field)+")")
+			}
 		case m.Balance != "":
 			joinBalances = true
 			col := "b." + m.Balance
 			if m.Balance == "available" {
 				col = "b.approved - b.reserved - b.consumed - b.frozen"
 			}
-			sel = append(sel, "COALESCE(SUM("+col+"), 0)")
+			sel = append(sel, rt.DB.sumSQL("COALESCE("+col+", 0)")...)
 		}
 	}
 	from := " FROM " + q(s.table) + " t"
@@ -181,8 +185,9 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 			if m.Expr != "" {
 				continue
 			}
-			v := measureValue(e, m, raw[i])
-			i++
+			n := rt.DB.measureColumns(m)
+			v := measureValue(e, m, raw[i:i+n])
+			i += n
 			row.Values[m.Name] = v
 			totals[m.Name] = addMeasure(m, totals[m.Name], v)
 		}
@@ -242,27 +247,84 @@ func (rt *Runtime) groupValue(e *metamodel.Entity, name string, raw any) (any, s
 	return v, "", nil
 }
 
-// measureValue converts an aggregate from the database: money and decimals
-// (summed in integer units) back to exact decimals, counts to int64.
-func measureValue(e *metamodel.Entity, m *metamodel.Measure, raw any) any {
-	if raw == nil {
+// sumSQL selects the exact sum of an integer expression (money and decimals
+// are stored in minor units). PostgreSQL sums a BIGINT into NUMERIC, which
+// never overflows. SQLite's integer SUM fails past 2^63, so there the sum is
+// taken in two parts, the high and the low 32 bits of each value, which stay
+// far inside int64 for up to 2^31 rows; exactSum adds them in Go.
+func (db *DB) sumSQL(x string) []string {
+	if db.Dialect == SQLite {
+		return []string{"SUM((" + x + ") >> 32)", "SUM((" + x + ") & 4294967295)"}
+	}
+	return []string{"SUM(" + x + ")"}
+}
+
+// measureColumns is the number of columns a measure takes in the select.
+func (db *DB) measureColumns(m *metamodel.Measure) int {
+	switch {
+	case m.Expr != "":
+		return 0
+	case m.Balance != "" || m.Agg == "sum":
+		return len(db.sumSQL(""))
+	}
+	return 1
+}
+
+var twoTo32 = decimal.NewFromInt(1 << 32)
+
+// exactSum reads the columns of sumSQL back as one exact integer; false for
+// the sum over no rows.
+func exactSum(raw []any) (decimal.Decimal, bool) {
+	part := func(v any) (decimal.Decimal, bool) {
+		if n, ok := asInt64(v); ok {
+			return decimal.NewFromInt(n), true
+		}
+		// PostgreSQL's NUMERIC arrives as text.
+		d, err := decimal.NewFromString(asString(v))
+		return d, err == nil
+	}
+	if raw[0] == nil {
+		return decimal.Zero, false
+	}
+	hi, ok := part(raw[0])
+	if !ok || len(raw) == 1 {
+		return hi, ok
+	}
+	lo, ok := part(raw[1])
+	return hi.Mul(twoTo32).Add(lo), ok
+}
+
+// measureValue converts an aggregate from the database: sums of money and
+// decimals (in minor units) back to exact decimals, counts and sums of ints to
+// int64 (a decimal where an int sum passes int64).
+func measureValue(e *metamodel.Entity, m *metamodel.Measure, raw []any) any {
+	if m.Balance != "" || m.Agg == "sum" {
+		n, ok := exactSum(raw)
+		if !ok {
+			return nil
+		}
+		if m.Balance != "" {
+			return n.Shift(-2)
+		}
+		f := e.Field(m.Field)
+		if c := f.Kind.Column(f); c.Kind == metamodel.ColumnScaled {
+			return n.Shift(-int32(c.Scale))
+		}
+		if n.IsInteger() && n.Abs().LessThan(maxInt64) {
+			return n.IntPart()
+		}
+		return n
+	}
+	if raw[0] == nil {
 		return nil
 	}
-	n, isInt := asInt64(raw)
-	if !isInt {
-		// Some drivers return a SUM of BIGINT as NUMERIC text.
-		if d, err := decimal.NewFromString(asString(raw)); err == nil {
-			n, isInt = d.IntPart(), true
-		}
-	}
-	switch {
-	case m.Balance != "":
-		return decimal.New(n, -2)
-	case m.Agg == "count":
+	if m.Agg == "count" {
+		n, _ := asInt64(raw[0])
 		return n
 	}
 	f := e.Field(m.Field)
 	c := f.Kind.Column(f)
+	n, isInt := asInt64(raw[0])
 	switch {
 	case c.Kind == metamodel.ColumnScaled && isInt:
 		return decimal.New(n, -int32(c.Scale))
@@ -271,14 +333,16 @@ func measureValue(e *metamodel.Entity, m *metamodel.Measure, raw any) any {
 	}
 	// min and max of dates, instants, text, bool: the same canonical value on
 	// both databases, whatever the driver returned.
-	if v, err := fromDB(c, raw); err == nil {
+	if v, err := fromDB(c, raw[0]); err == nil {
 		return v
 	}
-	return raw
+	return raw[0]
 }
 
+var maxInt64 = decimal.NewFromInt(1<<63 - 1)
+
 func zeroMeasure(e *metamodel.Entity, m *metamodel.Measure) any {
-	return measureValue(e, m, int64(0))
+	return measureValue(e, m, []any{int64(0), int64(0)})
 }
 
 // addMeasure accumulates a group's value into the totals row.
@@ -291,7 +355,10 @@ func addMeasure(m *metamodel.Measure, total, v any) any {
 	}
 	switch t := total.(type) {
 	case decimal.Decimal:
-		d := v.(decimal.Decimal)
+		d, ok := v.(decimal.Decimal)
+		if !ok {
+			d = decimal.NewFromInt(v.(int64))
+		}
 		switch m.Agg {
 		case "min":
 			return decimal.Min(t, d)
@@ -300,14 +367,20 @@ func addMeasure(m *metamodel.Measure, total, v any) any {
 		}
 		return t.Add(d)
 	case int64:
-		n := v.(int64)
+		n, ok := v.(int64)
+		if !ok {
+			return decimal.NewFromInt(t).Add(v.(decimal.Decimal))
+		}
 		switch m.Agg {
 		case "min":
 			return min(t, n)
 		case "max":
 			return max(t, n)
 		}
-		return t + n
+		if sum := t + n; (sum > t) == (n > 0) {
+			return sum
+		}
+		return decimal.NewFromInt(t).Add(decimal.NewFromInt(n))
 	}
 	return total
 }
