@@ -211,7 +211,9 @@ func TestShippedLedger(t *testing.T) {
 			// The indicator ledger report: amounts from the ledger, the execution rate.
 			{Name: "ledger report", Method: "GET", Path: "/api/reports/indicator/ledger", Headers: office, Status: 200,
 				Want: map[string]any{"rows.#": 1, "rows.0.agency": "104001", "rows.0.amount": "1000000.00", "rows.0.approved": "1050000.00",
-					"rows.0.pending": "0.00", "rows.0.used": "80000.00", "rows.0.available": "970000.00", "rows.0.rate": "7.62", "totals.count": 1}},
+					"rows.0.pending": "0.00", "rows.0.used": "80000.00", "rows.0.available": "970000.00", "rows.0.rate": "7.62", "totals.count": 1,
+					// used split by source: the plan's approval, the payment signed and refunded.
+					"rows.0.planned": "80000.00", "rows.0.paid": "200000.00", "rows.0.refunded": "200000.00"}},
 		}
 		for _, sc := range scenarios {
 			apitest.Run(t, app, sc)

@@ -78,6 +78,12 @@ func (b binder) Arg(f *metamodel.Field, v any) any {
 func (rt *Runtime) resolver(actor Actor, s *entityStore) filter.Resolver {
 	all := rt.scopeResolver(s)
 	return func(name string) (filter.Column, bool) {
+		if strings.Contains(name, ".") {
+			if !rt.pathAllowed(actor, s.entity, name) {
+				return filter.Column{}, false
+			}
+			return rt.pathColumn(s, name, nil, all)
+		}
 		if rt.Access.Hidden(actor, s.entity, name) {
 			return filter.Column{}, false
 		}

@@ -356,6 +356,7 @@ type Report struct {
 	Where    string            `yaml:"where" desc:"A fixed condition in the filter language (docs/filter.md) every counted record meets, e.g. state = 'released'."`
 	Public   bool              `yaml:"public" desc:"Served without login at GET /api/public/reports/{app}/{report}: its groups and measures only, to anyone (public disclosure)."`
 	Mask     map[string]string `yaml:"mask" desc:"Public reports: group_by fields shown masked, by kind — name (张*明), id (5133**********1023), account or phone (last 4 digits): personal data disclosed without identifying anyone."`
+	Levels   map[string]int    `yaml:"levels" desc:"Code fields of group_by grouped by the first N levels of their code set (func_class: 3 groups by 类/款/项), with a subtotal row at each level and for each group before it."`
 }
 
 // Measure is one column of a report.
@@ -369,6 +370,9 @@ type Measure struct {
 	Balance string `yaml:"balance" desc:"Sum of the records' ledger balances: approved, reserved, consumed, frozen or available (the entity must declare a balance)."`
 	Expr    string `yaml:"expr" desc:"A value computed from the group's other measures by name, with exact decimals, e.g. consumed / approved * 100; empty when it divides by zero."`
 	Scale   int    `yaml:"scale" desc:"expr: digits after the point (default 2)."`
+	// Movement sums ledger movements of one kind on the records' accounts.
+	Movement string `yaml:"movement" desc:"Sum of the ledger movements of one kind on the records' accounts: open, increase, decrease, transfer-in, transfer-out, reserve, consume, release, refund, freeze, unfreeze (the entity must declare a balance)."`
+	Source   string `yaml:"source" desc:"movement: only the movements caused by records of this entity (entity or app.entity), e.g. payment.plan for what plans consumed."`
 
 	// Program is the compiled expr, set by the checker.
 	Program *vm.Program `yaml:"-"`

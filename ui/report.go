@@ -88,12 +88,12 @@ func (u *UI) mayReadReport(actor engine.Actor, ref reportRef) bool {
 		return false
 	}
 	for _, g := range ref.report.GroupBy {
-		if u.rt.Access.Hidden(actor, e, g) {
+		if !u.rt.MayReadPath(actor, e, g) {
 			return false
 		}
 	}
 	for _, m := range ref.report.Measures {
-		if m.Field != "" && u.rt.Access.Hidden(actor, e, m.Field) {
+		if m.Field != "" && !u.rt.MayReadPath(actor, e, m.Field) {
 			return false
 		}
 	}
@@ -122,7 +122,7 @@ func (u *UI) reportFilterNames(r *request, ref reportRef) []string {
 		if r.public && !slices.Contains(ref.report.GroupBy, name) {
 			continue
 		}
-		if !r.public && u.rt.Access.Hidden(r.actor, ref.entity, name) {
+		if !r.public && !u.rt.MayReadPath(r.actor, ref.entity, name) {
 			continue
 		}
 		if !slices.Contains(out, name) {
@@ -151,7 +151,7 @@ func (u *UI) reportFilters(r *request, ref reportRef) ([]filterInput, filter.Nod
 			}
 			continue
 		}
-		f := ref.entity.Field(name)
+		f := pathField(ref.entity, name)
 		if f == nil {
 			continue
 		}
@@ -267,7 +267,10 @@ func (u *UI) reportTable(r *request, res *engine.ReportResult) reportTable {
 // or the measure's label.
 func (u *UI) columnLabel(l Lang, res *engine.ReportResult, col engine.ReportColumn) string {
 	if col.Group {
-		if f := res.Entity.Field(col.Name); f != nil {
+		if strings.Contains(col.Name, ".") {
+			return col.Label
+		}
+		if f := col.Field; f != nil {
 			return l.FieldLabel(f)
 		}
 		return l.T("list.state")
@@ -292,7 +295,7 @@ func (u *UI) reportCells(r *request, res *engine.ReportResult, row engine.Report
 				cells = append(cells, c)
 				continue
 			}
-			cells = append(cells, u.groupCell(r, res, col.Name, row))
+			cells = append(cells, u.groupCell(r, res, col, row))
 			continue
 		}
 		cells = append(cells, reportCell{Text: groupedText(text[col.Name]), Numeric: true, Blank: text[col.Name] == nil})
@@ -302,15 +305,16 @@ func (u *UI) reportCells(r *request, res *engine.ReportResult, row engine.Report
 
 // groupCell shows a group key: a code with its name, an enum value or a
 // state by its label, a reference linked to its record; an empty key says so.
-func (u *UI) groupCell(r *request, res *engine.ReportResult, name string, row engine.ReportRow) reportCell {
+func (u *UI) groupCell(r *request, res *engine.ReportResult, col engine.ReportColumn, row engine.ReportRow) reportCell {
+	name := col.Name
 	v := row.Values[name]
 	if v == nil {
 		return reportCell{Text: r.lang.T("report.blank"), Blank: true}
 	}
-	f := res.Entity.Field(name)
+	f := col.Field
 	if f == nil { // the workflow state
 		s, _ := v.(string)
-		return reportCell{Text: StateLabel(res.Entity.Workflow, s)}
+		return reportCell{Text: StateLabel(col.Entity.Workflow, s)}
 	}
 	switch f.Type {
 	case "code":
@@ -375,4 +379,20 @@ func (u *UI) appReports(actor engine.Actor, a *metamodel.App) []reportRef {
 		}
 	}
 	return out
+}
+
+// pathField is the field a report names, directly or along refs; for a path
+// a copy named by the whole path, so that its filter input and condition use
+// the path.
+func pathField(e *metamodel.Entity, name string) *metamodel.Field {
+	_, _, f, err := metamodel.ResolvePath(e, name)
+	if err != nil || f == nil {
+		return nil
+	}
+	if strings.Contains(name, ".") {
+		c := *f
+		c.Name = name
+		return &c
+	}
+	return f
 }

@@ -53,7 +53,7 @@ func (u *UI) reportExportColumns(l Lang, res *engine.ReportResult) []reportExpor
 	for _, col := range res.Columns {
 		label := u.columnLabel(l, res, col)
 		cols = append(cols, reportExportColumn{Label: label, column: col})
-		if f := res.Entity.Field(col.Name); col.Group && f != nil && f.Type == "code" {
+		if f := col.Field; col.Group && f != nil && f.Type == "code" {
 			cols = append(cols, reportExportColumn{Label: label + l.pick("名称", " name"), column: col, name: true})
 		}
 	}
@@ -97,10 +97,10 @@ func (u *UI) groupText(l Lang, res *engine.ReportResult, c reportExportColumn, r
 	if v == nil {
 		return nil
 	}
-	f := res.Entity.Field(c.column.Name)
+	f := c.column.Field
 	if f == nil {
 		s, _ := v.(string)
-		return StateLabel(res.Entity.Workflow, s)
+		return StateLabel(c.column.Entity.Workflow, s)
 	}
 	switch x := v.(type) {
 	case decimal.Decimal:

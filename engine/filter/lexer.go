@@ -82,7 +82,8 @@ func (l *lexer) next() (token, error) {
 	switch {
 	case isWordStart(c):
 		end := start + 1
-		for end < len(src) && isWordPart(src[end]) {
+		// A field of a referenced record is a path: indicator.func_class.
+		for end < len(src) && (isWordPart(src[end]) || src[end] == '.' && end+1 < len(src) && isWordStart(src[end+1])) {
 			end++
 		}
 		l.pos = end
