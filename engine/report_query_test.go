@@ -210,3 +210,38 @@ func TestReportAcrossReferences(t *testing.T) {
 		}
 	})
 }
+
+// TestReportDrillDown: the filter behind each figure lists exactly the
+// records the figure counts, for rows, subtotals and the totals row.
+func TestReportDrillDown(t *testing.T) {
+	p := enginetest.Load(t, queryDefs)
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt := enginetest.Start(t, d, p)
+		ctx := context.Background()
+		create := func(entity string, in map[string]any) int64 {
+			return enginetest.Must(rt.Create(ctx, clerk, "q", entity, in)).ID
+		}
+		pr := create("project", map[string]any{"name": "学校"})
+		for i, fc := range []string{"2050201", "2050202", "2050301", "2080101", "208"} {
+			ind := create("indicator", map[string]any{"project": fmt.Sprint(pr), "func_class": fc, "agency": "101001", "amount": "1000.00"})
+			for n := 0; n <= i; n++ {
+				create("payment", map[string]any{"indicator": fmt.Sprint(ind), "amount": "1.00"})
+			}
+		}
+		res := enginetest.Must(rt.Report(ctx, clerk, "q", "by_class", "indicator.project.name = '学校'"))
+		rows := append(res.Rows, res.Totals)
+		for i, row := range rows {
+			f := res.DrillFilter(row, i < len(res.Rows))
+			list, err := rt.List(ctx, clerk, "q", "payment", engine.ListQuery{Filter: f, PageSize: 100})
+			if err != nil {
+				t.Fatalf("row %d: %s: %v", i, f, err)
+			}
+			if int64(len(list.Items)) != row.Values["count"].(int64) {
+				t.Errorf("row %d: %s lists %d payments, the report counts %v", i, f, len(list.Items), row.Values["count"])
+			}
+		}
+		if f := res.DrillFilter(res.Rows[0], true); f != "(indicator.project.name = '学校') and indicator.func_class under '205'" {
+			t.Errorf("subtotal drill filter: %s", f)
+		}
+	})
+}

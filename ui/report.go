@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ type reportView struct {
 	FilterOpen bool
 	Error      string
 	Columns    []reportColumn
-	Rows       [][]reportCell
+	Rows       []reportRow
 	Totals     []reportCell
 	Groups     int
 }
@@ -45,6 +46,13 @@ type reportView struct {
 type reportColumn struct {
 	Label   string
 	Numeric bool
+}
+
+// reportRow is one row of the table; a subtotal row carries its level.
+type reportRow struct {
+	Cells    []reportCell
+	Subtotal bool
+	Level    int
 }
 
 type reportCell struct {
@@ -241,7 +249,7 @@ func (u *UI) reportPage(r *request, ref reportRef, view *reportView) *page {
 // reportTable is a report as the page shows it.
 type reportTable struct {
 	columns []reportColumn
-	rows    [][]reportCell
+	rows    []reportRow
 	totals  []reportCell
 }
 
@@ -256,7 +264,7 @@ func (u *UI) reportTable(r *request, res *engine.ReportResult) reportTable {
 	out := apps.ReportJSON(res)
 	jsonRows, _ := out["rows"].([]fiber.Map)
 	for i, row := range res.Rows {
-		t.rows = append(t.rows, u.reportCells(r, res, row, jsonRows[i], false))
+		t.rows = append(t.rows, reportRow{Cells: u.reportCells(r, res, row, jsonRows[i], false), Subtotal: row.Subtotal, Level: row.Level})
 	}
 	totals, _ := out["totals"].(fiber.Map)
 	t.totals = u.reportCells(r, res, res.Totals, totals, len(res.Report.GroupBy) > 0)
@@ -285,6 +293,13 @@ func (u *UI) columnLabel(l Lang, res *engine.ReportResult, col engine.ReportColu
 // group column.
 func (u *UI) reportCells(r *request, res *engine.ReportResult, row engine.ReportRow, text fiber.Map, totals bool) []reportCell {
 	var cells []reportCell
+	drill := ""
+	if !r.public {
+		// Every figure links to the records behind it: the entity's list
+		// with the filter that selects them.
+		drill = listURL(res.Entity) + "?filter=" + url.QueryEscape(res.DrillFilter(row, !totals))
+	}
+	labelled := false
 	for i, col := range res.Columns {
 		if col.Group {
 			if totals {
@@ -295,10 +310,22 @@ func (u *UI) reportCells(r *request, res *engine.ReportResult, row engine.Report
 				cells = append(cells, c)
 				continue
 			}
+			if _, set := row.Values[col.Name]; row.Subtotal && !set {
+				c := reportCell{}
+				if !labelled {
+					c.Text, labelled = r.lang.T("report.subtotal"), true
+				}
+				cells = append(cells, c)
+				continue
+			}
 			cells = append(cells, u.groupCell(r, res, col, row))
 			continue
 		}
-		cells = append(cells, reportCell{Text: groupedText(text[col.Name]), Numeric: true, Blank: text[col.Name] == nil})
+		c := reportCell{Text: groupedText(text[col.Name]), Numeric: true, Blank: text[col.Name] == nil}
+		if drill != "" && !c.Blank {
+			c.URL = drill
+		}
+		cells = append(cells, c)
 	}
 	return cells
 }
