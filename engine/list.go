@@ -184,6 +184,9 @@ func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any
 	var args []any
 	if strings.TrimSpace(src) != "" {
 		node, err := filter.Parse(src)
+		if err == nil {
+			node, err = rt.expandTags(node, nil)
+		}
 		if err != nil {
 			return "", nil, filterError(err)
 		}

@@ -168,6 +168,14 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 			return nil
 		}
 		node, err := filter.Parse(src)
+		if err == nil {
+			// The reader names only the report's tags; its where any.
+			if what == "filter" {
+				node, err = rt.expandReportTags(node, append([]string{}, r.Tags...))
+			} else {
+				node, err = rt.expandTags(node, nil)
+			}
+		}
 		if err != nil {
 			return &BadQueryError{Param: what, Message: err.Error()}
 		}
@@ -196,14 +204,20 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 		declared[f] = true
 	}
 	userResolve := prefixed(rt.resolver(actor, s))
+	whereResolve := prefixed(rt.scopeResolver(s))
 	if err := addFilter(userFilter, func(name string) (filter.Column, bool) {
+		if tagged, ok := strings.CutPrefix(name, tagField); ok {
+			return whereResolve(tagged) // a condition of one of the report's tags
+		}
 		if !declared[name] || !rt.pathAllowed(actor, e, name) {
 			return filter.Column{}, false
 		}
 		return userResolve(name)
 	}, "filter"); err != nil {
 		var bq *BadQueryError
-		if errors.As(err, &bq) && len(r.Filters) > 0 {
+		if errors.As(err, &bq) && strings.Contains(bq.Message, "data tag") {
+			// the message names the report's tags
+		} else if errors.As(err, &bq) && len(r.Filters) > 0 {
 			bq.Message += "; this report may be filtered on " + strings.Join(r.Filters, ", ")
 		} else if errors.As(err, &bq) {
 			bq.Message += "; this report takes no filter"

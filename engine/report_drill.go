@@ -21,7 +21,11 @@ func (res *ReportResult) DrillFilter(row ReportRow, keys bool) string {
 			continue
 		}
 		if n, err := filter.Parse(src); err == nil {
-			terms = append(terms, "("+n.String()+")")
+			if _, or := n.(*filter.Or); or {
+				terms = append(terms, "("+n.String()+")")
+			} else {
+				terms = append(terms, n.String())
+			}
 		}
 	}
 	if keys {

@@ -71,13 +71,26 @@ workflows:
     final: [refunded]
     transitions:
       - {event: refund, from: paid, to: refunded}
+tags:
+  教育支出:
+    entity: payment
+    where: "indicator.func_class under '205'"
+  学校项目:
+    entity: payment
+    where: "#教育支出 and indicator.project.name = '学校'"
 reports:
+  education:
+    entity: payment
+    where: "tag('教育支出')"
+    measures:
+      - {name: amount, agg: sum, field: amount}
   by_class:
     title: 支付按功能分类
     entity: payment
     group_by: [indicator.func_class]
     levels: {indicator.func_class: 3}
     filters: [indicator.project.name, indicator.agency]
+    tags: [教育支出, 学校项目]
     measures:
       - {name: amount, label: 支付金额, agg: sum, field: amount}
       - {name: count, label: 笔数, agg: count}
@@ -166,6 +179,7 @@ func TestReportAcrossReferences(t *testing.T) {
 		}
 
 		// A filter along two references: the indicator's project's name.
+		var bq *engine.BadQueryError
 		roadsOnly := enginetest.Must(rt.Report(ctx, clerk, "q", "by_class", "indicator.project.name = '道路' and indicator.agency under '102'"))
 		if fmt.Sprint(roadsOnly.Totals.Values["amount"]) != "740" || fmt.Sprint(roadsOnly.Totals.Values["count"]) != "3" {
 			t.Errorf("roads: %v", roadsOnly.Totals.Values)
@@ -176,9 +190,30 @@ func TestReportAcrossReferences(t *testing.T) {
 			t.Errorf("list along references: %d payments, want 3", len(list.Items))
 		}
 
+		// Data tags: in the reader's filter (those the report names), in a
+		// report's where, in a list's filter.
+		schoolRes := enginetest.Must(rt.Report(ctx, clerk, "q", "by_class", "#学校项目"))
+		if fmt.Sprint(schoolRes.Totals.Values["amount"]) != "300.01" || fmt.Sprint(schoolRes.Totals.Values["count"]) != "3" {
+			t.Errorf("tag 学校项目: %v", schoolRes.Totals.Values)
+		}
+		edu := enginetest.Must(rt.Report(ctx, clerk, "q", "education", ""))
+		if fmt.Sprint(edu.Totals.Values["amount"]) != "600.01" {
+			t.Errorf("report where with a tag: %v", edu.Totals.Values)
+		}
+		if l := enginetest.Must(rt.List(ctx, clerk, "q", "payment", engine.ListQuery{Filter: "tag('教育支出') and amount >= 200"})); len(l.Items) != 2 {
+			t.Errorf("list with a tag: %d payments, want 2", len(l.Items))
+		}
+		_, err = rt.Report(ctx, clerk, "q", "by_class", "#民生支出")
+		if !errors.As(err, &bq) || !strings.Contains(bq.Message, "the tags here are 教育支出, 学校项目") {
+			t.Errorf("unknown tag: %v", err)
+		}
+		_, err = rt.Report(ctx, clerk, "q", "ledger", "#教育支出")
+		if !errors.As(err, &bq) || !strings.Contains(bq.Message, "no tags may be used here") {
+			t.Errorf("tag on a report without tags: %v", err)
+		}
+
 		// A filter the report does not declare: 400 naming what it takes.
 		_, err = rt.Report(ctx, clerk, "q", "by_class", "amount > 1")
-		var bq *engine.BadQueryError
 		if !errors.As(err, &bq) || !strings.Contains(bq.Message, "indicator.project.name, indicator.agency") {
 			t.Errorf("undeclared filter: %v", err)
 		}
@@ -240,7 +275,7 @@ func TestReportDrillDown(t *testing.T) {
 				t.Errorf("row %d: %s lists %d payments, the report counts %v", i, f, len(list.Items), row.Values["count"])
 			}
 		}
-		if f := res.DrillFilter(res.Rows[0], true); f != "(indicator.project.name = '学校') and indicator.func_class under '205'" {
+		if f := res.DrillFilter(res.Rows[0], true); f != "indicator.project.name = '学校' and indicator.func_class under '205'" {
 			t.Errorf("subtotal drill filter: %s", f)
 		}
 	})

@@ -63,6 +63,9 @@ func check(p *Project, ps *Problems) {
 		for _, f := range a.Forms {
 			checkForm(a, f, ps)
 		}
+		for _, t := range a.Tags {
+			checkTag(p, a, t, ps)
+		}
 		for _, r := range a.Reports {
 			checkReport(a, r, ps)
 		}
@@ -688,3 +691,6 @@ func itemPos[I int | string](at map[string]Pos, key string, path ...I) Pos {
 	}
 	return best
 }
+
+// ItemPos is the position of item i of the list under key, or of the key.
+func ItemPos(at map[string]Pos, key string, i int) Pos { return itemPos(at, key, i) }

@@ -76,6 +76,7 @@ type App struct {
 	Reports     []*Report
 	Exports     []*Export
 	Schedules   []*Schedule
+	Tags        []*Tag
 	// Files are the definition files of the app, relative to the project folder.
 	Files []string
 
@@ -126,6 +127,7 @@ type file struct {
 	Reports     []*Report   `yaml:"reports,named" desc:"Grouped totals over an entity."`
 	Exports     []*Export   `yaml:"exports,named" desc:"Files generated from a record and its lines, such as bank files: CSV or fixed width, UTF-8 or GBK."`
 	Schedules   []*Schedule `yaml:"schedules,named" desc:"Rules run on an interval that create records (warnings) for the records they match."`
+	Tags        []*Tag      `yaml:"tags,named" desc:"Data tags: named criteria (民生支出 = functional class under 205, 208 …) declared once and used in reports and filters as tag('民生支出')."`
 }
 
 // Entity is a record type: one table, one REST resource, one form.
@@ -356,6 +358,7 @@ type Report struct {
 	Where    string            `yaml:"where" desc:"A fixed condition in the filter language (docs/filter.md) every counted record meets, e.g. state = 'released'."`
 	Public   bool              `yaml:"public" desc:"Served without login at GET /api/public/reports/{app}/{report}: its groups and measures only, to anyone (public disclosure)."`
 	Mask     map[string]string `yaml:"mask" desc:"Public reports: group_by fields shown masked, by kind — name (张*明), id (5133**********1023), account or phone (last 4 digits): personal data disclosed without identifying anyone."`
+	Tags     []string          `yaml:"tags" desc:"Data tags (tags:) the reader may narrow the report to, in its filter as tag('name') or #name and as a picker on its page."`
 	Levels   map[string]int    `yaml:"levels" desc:"Code fields of group_by grouped by the first N levels of their code set (func_class: 3 groups by 类/款/项), with a subtotal row at each level and for each group before it."`
 }
 
@@ -384,4 +387,41 @@ func splitQualified(name string) (app, entity string) {
 		return name[:i], name[i+1:]
 	}
 	return "", name
+}
+
+// Tag is a data tag (数据标签): a criterion in the filter language, named once
+// and used by name in reports' where and filters, lists' filters and the UI's
+// tag picker. Tag names are unique across the project.
+type Tag struct {
+	Name        string
+	NamePos     Pos
+	Pos         Pos
+	At          map[string]Pos
+	Title       string `yaml:"title" desc:"Label (zh-CN); default the name."`
+	Description string `yaml:"description" desc:"What the tag selects and why, for the business side."`
+	Entity      string `yaml:"entity" desc:"The entity whose fields the criterion names (entity or app.entity): the tag is checked against it and offered on its list page. Required."`
+	Where       string `yaml:"where" desc:"The criterion in the filter language (docs/filter.md); it may name other tags. Required."`
+
+	// Target is the entity, set by the checker.
+	Target *Entity `yaml:"-"`
+}
+
+// Label is the tag's title, or its name.
+func (t *Tag) Label() string {
+	if t.Title != "" {
+		return t.Title
+	}
+	return t.Name
+}
+
+// Tag returns the data tag called name, of any app, or nil.
+func (p *Project) Tag(name string) *Tag {
+	for _, a := range p.Apps {
+		for _, t := range a.Tags {
+			if t.Name == name {
+				return t
+			}
+		}
+	}
+	return nil
 }

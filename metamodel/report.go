@@ -93,6 +93,11 @@ func checkReport(a *App, r *Report, ps *Problems) {
 			}
 		}
 	}
+	for i, name := range r.Tags {
+		if a.Project().Tag(name) == nil {
+			ps.Addf(itemPos(r.At, "tags", i), "report %s: tags: data tag %q is not declared (tags:)%s", r.Name, name, suggest(name, tagNames(a.Project())))
+		}
+	}
 	for name, n := range r.Levels {
 		pos := itemPos(r.At, "levels", name)
 		_, _, f, err := ResolvePath(e, name)
@@ -191,4 +196,43 @@ func checkAggMeasure(e *Entity, m *Measure, measure string, ps *Problems) {
 	default:
 		ps.Addf(m.At["agg"], "%s: agg must be one of %s, got %q%s", measure, strings.Join(Aggregates, ", "), m.Agg, suggest(m.Agg, Aggregates))
 	}
+}
+
+// checkTag checks a data tag's name and entity; its criterion is in the
+// filter language, which the engine checks (engine.CheckFilters: fields,
+// codes, tags that name themselves).
+func checkTag(p *Project, a *App, t *Tag, ps *Problems) {
+	if t.Name == "" || strings.ContainsAny(t.Name, " \t\r\n()',\"#$\u3000") {
+		ps.Addf(t.NamePos, "tag %q: a tag's name may not hold spaces, quotes, parentheses, commas, # or $", t.Name)
+	}
+	for _, other := range p.Apps {
+		if other == a {
+			break
+		}
+		for _, o := range other.Tags {
+			if o.Name == t.Name {
+				ps.Addf(t.NamePos, "tag %s: also declared in app %s; tag names are unique across the project", t.Name, other.Name)
+			}
+		}
+	}
+	if strings.TrimSpace(t.Where) == "" {
+		ps.Addf(t.NamePos, "tag %s: where is missing: the criterion, e.g. func_class under '205'", t.Name)
+	}
+	if t.Entity == "" {
+		ps.Addf(t.NamePos, "tag %s: entity is missing: the entity whose fields the criterion names", t.Name)
+		return
+	}
+	if t.Target = p.Entity(a, t.Entity); t.Target == nil {
+		ps.Addf(t.At["entity"], "tag %s: entity %q does not exist%s", t.Name, t.Entity, suggest(t.Entity, entityNames(a)))
+	}
+}
+
+func tagNames(p *Project) []string {
+	var out []string
+	for _, a := range p.Apps {
+		for _, t := range a.Tags {
+			out = append(out, t.Name)
+		}
+	}
+	return out
 }

@@ -342,6 +342,7 @@ var docSections = map[string]string{
 	"field_rule":    "Role",
 	"report":        "Report",
 	"measure":       "Report",
+	"tag":           "Data tag",
 	// Records that read and change other records.
 	"block":           "Entity",
 	"generate_action": "Workflow",

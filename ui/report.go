@@ -175,6 +175,19 @@ func (u *UI) reportFilters(r *request, ref reportRef) ([]filterInput, filter.Nod
 		}
 		inputs = append(inputs, in)
 	}
+	if !r.public && len(ref.report.Tags) > 0 {
+		var tags []*metamodel.Tag
+		for _, name := range ref.report.Tags {
+			if t := u.rt.Project.Tag(name); t != nil {
+				tags = append(tags, t)
+			}
+		}
+		in, node := tagFilter(l, tags, q("tag"))
+		inputs = append(inputs, in)
+		if node != nil {
+			terms = append(terms, node)
+		}
+	}
 	switch len(terms) {
 	case 0:
 		return inputs, nil, ok

@@ -40,6 +40,11 @@ entities:
     fields:
       indicator: {type: ref, entity: indicator, label: 指标, required: true}
       amount:    {type: money, label: 金额, required: true}
+tags:
+  教育:
+    title: 教育支出
+    entity: payment
+    where: "indicator.func_class under '205'"
 reports:
   by_class:
     title: 支付按功能分类
@@ -47,6 +52,7 @@ reports:
     group_by: [indicator.func_class]
     levels: {indicator.func_class: 3}
     filters: [indicator.func_class]
+    tags: [教育]
     measures:
       - {name: amount, label: 支付金额, agg: sum, field: amount}
       - {name: count, label: 笔数, agg: count}
@@ -102,8 +108,22 @@ func TestReportSubtotalsAndDrillDown(t *testing.T) {
 		list := b.get(drill)
 		list.want(t, "drilled list", 200, `name="filter"`, `value="indicator.func_class under &#39;205&#39;"`, "10.50", "20.50")
 		list.lacks(t, "drilled list", "30.50")
-		// The totals row drills into every record.
 		b.get("/ui/sp/payment?filter=" + url.QueryEscape("indicator.func_clas = '1'")).want(t, "a bad condition", 400)
+
+		// The data-tag picker: on the report page and on the list.
+		page.want(t, "tag picker", 200, `name="tag"`, `<option value="教育">教育支出</option>`)
+		tagged := b.get("/ui/reports/sp/by_class?tag=" + url.QueryEscape("教育"))
+		tagged.want(t, "report with a tag", 200, `<option value="教育" selected>教育支出</option>`, "51.50")
+		tagged.lacks(t, "report with a tag", "91.50", "143.00")
+		total := regexp.MustCompile(`(?s)id="totals".*?<a href="([^"]+)" class="drill">51.50</a>`).FindStringSubmatch(tagged.body)
+		if total == nil {
+			t.Fatalf("no drill-down on the totals row")
+		}
+		if u, _ := url.Parse(html.UnescapeString(total[1])); u.Query().Get("filter") != "tag('教育')" {
+			t.Errorf("totals drill-down %s", u)
+		}
+		b.get("/ui/sp/payment?tag="+url.QueryEscape("教育")).want(t, "list with a tag", 200, `name="tag"`, "10.50", "20.50")
+		b.get("/ui/sp/payment?tag="+url.QueryEscape("教育")).lacks(t, "list with a tag", "30.50")
 
 		csv := b.get("/ui/reports/sp/by_class/export.csv")
 		want := "\ufeff层级,指标·功能分类,指标·功能分类名称,支付金额,笔数\r\n" +
