@@ -108,7 +108,7 @@ func TestReportSubtotalsAndDrillDown(t *testing.T) {
 		list := b.get(drill)
 		list.want(t, "drilled list", 200, `name="filter"`, `value="indicator.func_class under &#39;205&#39;"`, "10.50", "20.50")
 		list.lacks(t, "drilled list", "30.50")
-		b.get("/ui/sp/payment?filter=" + url.QueryEscape("indicator.func_clas = '1'")).want(t, "a bad condition", 400)
+		b.get("/ui/sp/payment?filter="+url.QueryEscape("indicator.func_clas = '1'")).want(t, "a bad condition", 400)
 
 		// The data-tag picker: on the report page and on the list.
 		page.want(t, "tag picker", 200, `name="tag"`, `<option value="教育">教育支出</option>`)
