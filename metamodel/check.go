@@ -635,6 +635,11 @@ func checkRole(p *Project, a *App, r *Role, ps *Problems) {
 	case !slices.Contains(Scopes, r.Scope):
 		ps.Addf(r.At["scope"], "role %s: scope must be one of %s, got %q", r.Name, strings.Join(Scopes, ", "), r.Scope)
 	}
+	for i, name := range r.Dashboard {
+		if _, rep := p.ReportByName(a, name); rep == nil {
+			ps.Addf(itemPos(r.At, "dashboard", i), "role %s: dashboard: report %q does not exist", r.Name, name)
+		}
+	}
 	for _, g := range r.Can {
 		e := p.Entity(a, g.Name)
 		if e == nil {

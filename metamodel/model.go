@@ -323,6 +323,9 @@ type Role struct {
 	Scope   string       `yaml:"scope" desc:"Which records: own, own_org, org_subtree or all."`
 	Can     []*Grant     `yaml:"can,named" desc:"By entity: actions allowed (create, read, update, delete, export, and workflow events)."`
 	Fields  []*FieldRule `yaml:"fields,named" desc:"By entity: fields hidden from or read-only for this role."`
+	// Dashboard names the reports the portal shows (with their charts) to
+	// users holding the role.
+	Dashboard []string `yaml:"dashboard" desc:"Reports shown on the portal's dashboard to users with this role, as report (this app) or app.report."`
 }
 
 // Grant lists the actions a role may take on one entity.
@@ -358,6 +361,7 @@ type Report struct {
 	Where    string            `yaml:"where" desc:"A fixed condition in the filter language (docs/filter.md) every counted record meets, e.g. state = 'released'."`
 	Public   bool              `yaml:"public" desc:"Served without login at GET /api/public/reports/{app}/{report}: its groups and measures only, to anyone (public disclosure)."`
 	Mask     map[string]string `yaml:"mask" desc:"Public reports: group_by fields shown masked, by kind — name (张*明), id (5133**********1023), account or phone (last 4 digits): personal data disclosed without identifying anyone."`
+	Chart    *Chart            `yaml:"chart" desc:"A chart drawn above the table: bar, line or pie of one or more measures over the groups."`
 	Tags     []string          `yaml:"tags" desc:"Data tags (tags:) the reader may narrow the report to, in its filter as tag('name') or #name and as a picker on its page."`
 	Levels   map[string]int    `yaml:"levels" desc:"Code fields of group_by grouped by the first N levels of their code set (func_class: 3 groups by 类/款/项), with a subtotal row at each level and for each group before it."`
 }
@@ -424,4 +428,33 @@ func (p *Project) Tag(name string) *Tag {
 		}
 	}
 	return nil
+}
+
+// Chart is how a report page draws its figures.
+type Chart struct {
+	Pos      Pos
+	At       map[string]Pos
+	Type     string   `yaml:"type,shorthand" desc:"bar, line or pie."`
+	Measures []string `yaml:"measures" desc:"The measures drawn (default the first one); a pie takes one."`
+	Title    string   `yaml:"title" desc:"Caption (zh-CN); default the report's title."`
+}
+
+// ChartTypes are the kinds of chart a report may draw.
+var ChartTypes = []string{"bar", "line", "pie"}
+
+// ReportByName finds a report named "report" in app a or "app.report".
+func (p *Project) ReportByName(a *App, name string) (*App, *Report) {
+	app := a
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		app, name = p.App(name[:i]), name[i+1:]
+	}
+	if app == nil {
+		return nil, nil
+	}
+	for _, r := range app.Reports {
+		if r.Name == name {
+			return app, r
+		}
+	}
+	return app, nil
 }

@@ -93,6 +93,22 @@ func checkReport(a *App, r *Report, ps *Problems) {
 			}
 		}
 	}
+	if c := r.Chart; c != nil {
+		if !slices.Contains(ChartTypes, c.Type) {
+			ps.Addf(c.Pos, "report %s: chart: type must be one of %s, got %q%s", r.Name, strings.Join(ChartTypes, ", "), c.Type, suggest(c.Type, ChartTypes))
+		}
+		if c.Type == "pie" && len(c.Measures) > 1 {
+			ps.Addf(c.At["measures"], "report %s: chart: a pie draws one measure, got %d", r.Name, len(c.Measures))
+		}
+		if len(r.GroupBy) == 0 {
+			ps.Addf(c.Pos, "report %s: chart: the report has no group_by, so there is nothing to draw it over", r.Name)
+		}
+		for i, name := range c.Measures {
+			if !slices.ContainsFunc(r.Measures, func(m *Measure) bool { return m.Name == name }) {
+				ps.Addf(itemPos(c.At, "measures", i), "report %s: chart: %q is not a measure of the report", r.Name, name)
+			}
+		}
+	}
 	for i, name := range r.Tags {
 		if a.Project().Tag(name) == nil {
 			ps.Addf(itemPos(r.At, "tags", i), "report %s: tags: data tag %q is not declared (tags:)%s", r.Name, name, suggest(name, tagNames(a.Project())))

@@ -343,6 +343,7 @@ var docSections = map[string]string{
 	"report":        "Report",
 	"measure":       "Report",
 	"tag":           "Data tag",
+	"chart":         "Report",
 	// Records that read and change other records.
 	"block":           "Entity",
 	"generate_action": "Workflow",

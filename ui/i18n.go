@@ -185,6 +185,7 @@ var messages = map[string][2]string{
 	"report.drill":         {"查看明细", "Show the records"},
 	"list.condition":       {"条件", "Condition"},
 	"list.tag":             {"数据标签", "Data tag"},
+	"portal.dashboard":     {"仪表盘", "Dashboard"},
 	"report.blank":         {"（空）", "(none)"},
 	"report.empty":         {"没有符合条件的数据。", "No records match."},
 	"report.groups":        {"共 %d 组", "%d groups"},

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
@@ -41,6 +42,7 @@ type reportView struct {
 	Rows       []reportRow
 	Totals     []reportCell
 	Groups     int
+	Chart      template.HTML
 }
 
 type reportColumn struct {
@@ -250,6 +252,7 @@ func (u *UI) report(r *request) error {
 	}
 	table := u.reportTable(r, res)
 	view.Columns, view.Rows, view.Totals, view.Groups = table.columns, table.rows, table.totals, len(res.Rows)
+	view.Chart = u.reportChart(r, res, table)
 	return u.render(r, 200, "report", u.reportPage(r, ref, view))
 }
 

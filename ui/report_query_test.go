@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/growth-gov/growth/engine"
@@ -53,13 +54,29 @@ reports:
     levels: {indicator.func_class: 3}
     filters: [indicator.func_class]
     tags: [教育]
+    chart: {type: bar, measures: [amount, count]}
     measures:
       - {name: amount, label: 支付金额, agg: sum, field: amount}
       - {name: count, label: 笔数, agg: count}
+  share:
+    title: 支付结构
+    entity: payment
+    group_by: [indicator.func_class]
+    chart: pie
+    measures:
+      - {name: amount, label: 支付金额, agg: sum, field: amount}
+  trend:
+    title: 支付走势
+    entity: payment
+    group_by: [indicator.func_class]
+    chart: {type: line}
+    measures:
+      - {name: amount, label: 支付金额, agg: sum, field: amount}
 roles:
   clerk:
     title: 经办
     scope: all
+    dashboard: [share, by_class]
     can:
       indicator: [read]
       payment: [read, export]
@@ -109,6 +126,28 @@ func TestReportSubtotalsAndDrillDown(t *testing.T) {
 		list.want(t, "drilled list", 200, `name="filter"`, `value="indicator.func_class under &#39;205&#39;"`, "10.50", "20.50")
 		list.lacks(t, "drilled list", "30.50")
 		b.get("/ui/sp/payment?filter="+url.QueryEscape("indicator.func_clas = '1'")).want(t, "a bad condition", 400)
+
+		// The chart: server-side SVG, one bar per 类 and measure, each bar
+		// linked to the records behind it.
+		chart := page.section("chart")
+		if !strings.Contains(chart, `data-chart="bar"`) || strings.Count(chart, `class="bar"`) != 4 || !strings.Contains(chart, "205 教育支出 · 支付金额：51.50") ||
+			!strings.Contains(chart, `<a href="/ui/sp/payment?filter=indicator.func_class+under+%27205%27">`) {
+			t.Errorf("bar chart: %s", chart)
+		}
+		pie := b.get("/ui/reports/sp/share").section("chart")
+		if !strings.Contains(pie, `data-chart="pie"`) || strings.Count(pie, `class="slice"`) != 3 || !strings.Contains(pie, "2050202 小学教育 · 支付金额：41.00（28.7%）") {
+			t.Errorf("pie chart: %s", pie)
+		}
+		if line := b.get("/ui/reports/sp/trend").section("chart"); !strings.Contains(line, "<polyline") || strings.Count(line, `class="point"`) != 3 {
+			t.Errorf("line chart: %s", line)
+		}
+		// The portal's dashboard: the reports the user's role names, with
+		// their charts.
+		dash := b.get("/").section("dashboard")
+		if !strings.Contains(dash, `href="/ui/reports/sp/share"`) || !strings.Contains(dash, `data-chart="pie"`) || !strings.Contains(dash, `data-chart="bar"`) ||
+			strings.Index(dash, "支付结构") > strings.Index(dash, "支付按功能分类") {
+			t.Errorf("dashboard: %s", dash)
+		}
 
 		// The data-tag picker: on the report page and on the list.
 		page.want(t, "tag picker", 200, `name="tag"`, `<option value="教育">教育支出</option>`)
