@@ -59,12 +59,13 @@ func ResolvePath(e *Entity, name string) (hops []*Field, end *Entity, f *Field, 
 // CodeLevels is the code length at each of the first n levels of set (the
 // widths of its levels added up), nil if set has no fixed-width levels.
 func CodeLevels(set *CodeSet, n int) []int {
-	if set == nil || n > len(set.Levels) {
+	levels := setLevels(set)
+	if n > len(levels) {
 		return nil
 	}
 	var out []int
 	w := 0
-	for _, l := range set.Levels[:n] {
+	for _, l := range levels[:n] {
 		w += l
 		out = append(out, w)
 	}
@@ -122,10 +123,10 @@ func checkReport(a *App, r *Report, ps *Problems) {
 			ps.Addf(pos, "report %s: levels: %s is not one of the report's group_by fields", r.Name, name)
 		case err != nil || f == nil || f.Type != "code" || f.Set == nil:
 			ps.Addf(pos, "report %s: levels: %s is not a code field", r.Name, name)
-		case len(f.Set.Levels) == 0:
+		case len(setLevels(f.Set)) == 0:
 			ps.Addf(pos, "report %s: levels: code set %s of %s declares no levels (fixed-width codes), so its codes cannot be cut to a level", r.Name, f.Set.Name, name)
-		case n < 1 || n > len(f.Set.Levels):
-			ps.Addf(pos, "report %s: levels: %s: code set %s has levels 1 to %d, got %d", r.Name, name, f.Set.Name, len(f.Set.Levels), n)
+		case n < 1 || n > len(setLevels(f.Set)):
+			ps.Addf(pos, "report %s: levels: %s: code set %s has levels 1 to %d, got %d", r.Name, name, f.Set.Name, len(setLevels(f.Set)), n)
 		}
 	}
 	if len(r.Measures) == 0 {
@@ -251,4 +252,15 @@ func tagNames(p *Project) []string {
 		}
 	}
 	return out
+}
+
+// setLevels are the levels of set, or of the national set it extends.
+func setLevels(set *CodeSet) []int {
+	if set == nil {
+		return nil
+	}
+	if len(set.Levels) == 0 && set.Base != nil {
+		return set.Base.Levels
+	}
+	return set.Levels
 }
