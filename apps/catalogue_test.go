@@ -106,6 +106,18 @@ func TestAnalysisCatalogue(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// A data tag narrows a report as its criterion says.
+		tagged, err := rt.Report(ctx, engine.SystemActor, "indicator", "bc_func_class", "tag('民生支出')")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var livelihood int64
+		if err := rt.DB.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM indicator_indicator WHERE state = 'released' AND substr(func_class, 1, 3) IN ('205', '208', '210', '221')").Scan(&livelihood); err != nil {
+			t.Fatal(err)
+		}
+		if got := tagged.Totals.Values["count"]; got != livelihood || livelihood == 0 {
+			t.Errorf("bc_func_class with tag('民生支出'): %v indicators, the query %d", got, livelihood)
+		}
 		for _, c := range catalogue {
 			app, name, _ := strings.Cut(c.report, ".")
 			res, err := rt.Report(ctx, engine.SystemActor, app, name, "")
