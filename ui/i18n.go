@@ -437,4 +437,9 @@ var messages = map[string][2]string{
 	"login.sso.expired":             {"登录已过期或不是从本页面发起的，请重新登录。", "The login expired or did not start on this page; log in again."},
 	"login.sso.unavailable":         {"统一身份认证服务暂时无法访问，请稍后重试。", "The single sign-on service cannot be reached; try again later."},
 	"login.sso.failed":              {"统一身份认证未通过，请重新登录。", "The single sign-on did not succeed; log in again."},
+	"report.subtotal":               {"小计", "Subtotal"},
+	"report.drill":                  {"查看明细", "Show the records"},
+	"list.condition":                {"条件", "Condition"},
+	"list.tag":                      {"数据标签", "Data tag"},
+	"portal.dashboard":              {"仪表盘", "Dashboard"},
 }
