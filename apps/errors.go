@@ -46,11 +46,15 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		kr  *engine.KeyReusedError
 	)
 	var ir *engine.ImportRejectedError
+	var ue *engine.UnavailableError
 	var pe *PanicError
 	switch {
 	case errors.As(err, &pe):
 		s.log.Error("handler panicked", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
 		return http.StatusInternalServerError, internalError
+	case errors.As(err, &ue):
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return http.StatusServiceUnavailable, errorBody{errorDetail{Code: ue.Code, Message: ue.Message}}
 	case errors.As(err, &ir):
 		return http.StatusUnprocessableEntity, importRejected(ir)
 	case errors.As(err, &ve):

@@ -137,6 +137,12 @@ func (s *Server) Mount(app *fiber.App) {
 		s.auth.mount(app)
 	}
 	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		if err := s.rt.Ready(c.UserContext()); err != nil {
+			return err
+		}
+		return c.SendString("ok")
+	})
 	if s.metrics != nil {
 		app.Get("/metrics", s.metricsHandler)
 	}

@@ -202,6 +202,11 @@ func mergeFile(app *App, f *file, fileDir, projectDir string, ps *Problems) {
 			app.Reports = append(app.Reports, r)
 		}
 	}
+	for _, t := range f.Tags {
+		if firstAt("tag", t.Name, t.NamePos, app.names) {
+			app.Tags = append(app.Tags, t)
+		}
+	}
 	mergeExportsAndSchedules(app, f, ps)
 	mergeExchanges(app, f, ps)
 	app.Postings = append(app.Postings, f.Postings...)

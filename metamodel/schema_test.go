@@ -353,6 +353,8 @@ var docSections = map[string]string{
 	"field_rule":    "Role",
 	"report":        "Report",
 	"measure":       "Report",
+	"tag":           "Data tag",
+	"chart":         "Report",
 	// Records that read and change other records.
 	"block":           "Entity",
 	"generate_action": "Workflow",

@@ -521,7 +521,7 @@ type errorView struct {
 // apiPath reports whether path belongs to the API (and the machine
 // endpoints), which answer errors in JSON, not with pages.
 func apiPath(path string) bool {
-	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz"
+	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz" || path == "/readyz"
 }
 
 // errorPages answers, for every path outside the API, what no page handler

@@ -206,6 +206,24 @@ func (b *builder) addSystemPaths() error {
 	if err := b.add("/healthz", &pathItem{Get: health}); err != nil {
 		return err
 	}
+	ready := &operation{
+		Tags:        []string{systemTag},
+		Summary:     "Readiness check",
+		Description: "Answers ok when this server can serve: the database answers and was migrated to this server's definitions. A load balancer sends requests only to ready servers. Needs no token.",
+		OperationID: "readyz",
+		Responses: func() *ordered[*response] {
+			out := orderedResponses("200", &response{
+				Description: "Ready.",
+				Content:     map[string]*mediaType{"text/plain": {Schema: &schema{Type: "string", Example: "ok"}}},
+			})
+			errorRefs(out, "503")
+			return out
+		}(),
+		Security: public(),
+	}
+	if err := b.add("/readyz", &pathItem{Get: ready}); err != nil {
+		return err
+	}
 	spec := &operation{
 		Tags:        []string{systemTag},
 		Summary:     "This OpenAPI document",
