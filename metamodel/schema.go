@@ -128,6 +128,10 @@ var schemaDocs = map[string]string{
 	"GenerateAction": "Records a transition creates when it fires: one, one per source record (from), or count of them, each field from an expression over parent, src, i and n.",
 	"GenerateFrom":   "The source records of a generate action: one generated record per record of entity that where selects.",
 	"Block":          "Events of the record a ref field points at that are refused while this record exists and its when holds.",
+	// Forms: fill, children, print.
+	"FormFill":    "Fields filled from the record a ref field names: {ref, fields: {field: field of the referenced record}}.",
+	"FormChild":   "Records of another entity that point at this one, listed on its page: {entity, ref, columns, title}.",
+	"PrintLayout": "A record's print view: {title, sections, amount, signatures}.",
 }
 
 // JSONSchema returns the JSON Schema of one definition file (any .yaml file

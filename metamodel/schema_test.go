@@ -355,6 +355,10 @@ var docSections = map[string]string{
 	"export_total":    "Export",
 	"schedule":        "Schedule",
 	"schedule_create": "Schedule",
+	// Forms: fill, children, print.
+	"form_fill":    "Form",
+	"form_child":   "Form",
+	"print_layout": "Form",
 }
 
 // TestDocCoversEveryKey checks that the reference manual names every key the
