@@ -574,7 +574,7 @@ func (u *UI) editForm(r *request) error {
 }
 
 func (u *UI) editView(r *request, e *metamodel.Entity, rec *engine.Record) *formView {
-	return &formView{Title: r.lang.T("form.edit", r.lang.EntityTitle(e), rec.ID), Action: recordURL(e, rec.ID) + "/edit",
+	return &formView{Title: r.lang.T("form.edit", r.lang.EntityTitle(e), u.recordName(r, e, rec)), Action: recordURL(e, rec.ID) + "/edit",
 		CancelURL: recordURL(e, rec.ID), Version: rec.Version, ReloadURL: recordURL(e, rec.ID) + "/edit"}
 }
 

@@ -82,6 +82,8 @@ type UI struct {
 	pages map[string]*template.Template
 	// imports makes a double-posted import form import once.
 	imports onceGuard
+	// people caches display names by login name.
+	people nameCache
 }
 
 // Mount adds the UI's routes to app: / (portal), /login, /logout, and the
@@ -404,7 +406,9 @@ func (p *page) T(key string, args ...any) string { return p.Lang.T(key, args...)
 func (p *page) HTMLLang() string { return string(p.Lang) }
 
 type userView struct {
+	// Name is the display name, Login the login name (shown on hover).
 	Name    string
+	Login   string
 	OrgName string
 	Roles   string
 }
@@ -417,7 +421,8 @@ type crumb struct {
 func (u *UI) newPage(r *request, title string, data any) *page {
 	p := &page{Lang: r.lang, Title: title, CSRF: r.csrf, Data: data}
 	if r.actor.User != "" {
-		p.User = &userView{Name: r.actor.User, Roles: describeRoles(u.rt.Project, r.actor.Roles)}
+		who := u.person(r.c.UserContext(), r.actor.User)
+		p.User = &userView{Name: who.Name, Login: who.Login, Roles: describeRoles(u.rt.Project, r.actor.Roles)}
 		if r.actor.Org != "" {
 			p.User.OrgName = engine.OrgName(u.rt.Project, r.actor.Org)
 			if p.User.OrgName == "" {
