@@ -72,7 +72,7 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 
 // reservedApps are path segments under /ui/ that are the UI's own; an app may
 // not be called so, or its pages would be unreachable.
-var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin"}
+var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin", "fill", "account"}
 
 // UI serves the web pages of one runtime.
 type UI struct {
@@ -200,6 +200,9 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
+	app.Get("/ui/fill/:app/:entity/:field", u.handle(u.fillFragment))
+	app.Get(accountPath, u.handle(u.accountPage))
+	app.Post(accountPath, u.handlePost(u.changePassword))
 	app.Get("/ui/files/:id", u.handle(u.download))
 	app.Get("/ui/reports/:app/:report", u.handle(u.report))
 	app.Get("/ui/reports/:app/:report/export.xlsx", u.handle(u.reportXLSX))
@@ -217,6 +220,7 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Post("/ui/:app/:entity/new", u.handlePost(u.create))
 	app.Get("/ui/:app/:entity/:id", u.handle(u.record))
 	app.Get("/ui/:app/:entity/:id/edit", u.handle(u.editForm))
+	app.Get("/ui/:app/:entity/:id/print", u.handle(u.printRecord))
 	app.Post("/ui/:app/:entity/:id/edit", u.handlePost(u.update))
 	app.Post("/ui/:app/:entity/:id/delete", u.handlePost(u.remove))
 	app.Post("/ui/:app/:entity/:id/events/:event", u.handlePost(u.fire))
