@@ -92,7 +92,7 @@ func (u *UI) childLists(r *request, e *metamodel.Entity, rec *engine.Record) ([]
 						text := display(l, f, v, u.opts.Location)
 						if f.Type == "code" && v != nil && f.Set != nil {
 							if n := f.Set.Lookup(v.(string)); n != nil {
-								text += " " + n.Name
+								text = v.(string) + " " + n.Name
 							}
 						}
 						row.Cells = append(row.Cells, childCell{Text: text, Numeric: isNumeric(f)})

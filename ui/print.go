@@ -63,7 +63,7 @@ func (u *UI) printRecord(r *request) error {
 			c.Value = ""
 		case f.Type == "code" && f.Set != nil:
 			if n := f.Set.Lookup(val.(string)); n != nil {
-				c.Value += " " + n.Name
+				c.Value = val.(string) + " " + n.Name
 			}
 		case f.Type == "ref":
 			_, c.Value = u.refLink(ctx, r, f, val.(int64))
