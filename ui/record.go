@@ -93,7 +93,7 @@ type balanceView struct {
 
 type ledgerRow struct {
 	Kind, Amount, Source, SourceURL, Event, At, Note string
-	Actor                                           person
+	Actor                                            person
 }
 
 // loadRecord reads the record of the request's path as its actor.
