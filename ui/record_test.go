@@ -113,6 +113,13 @@ func TestReferenceFillsFields(t *testing.T) {
 			t.Errorf("agency not filled: %s", form.section("field-agency"))
 		}
 
+		// The spending plan's form follows the same rule.
+		plan := b.get("/ui/payment/plan/new?indicator=" + sid)
+		plan.want(t, "plan form for an indicator", 200, "可用余额：1,234,567.89 元")
+		if !strings.Contains(plan.section("field-dept_econ"), `value="30201"`) {
+			t.Errorf("plan's dept_econ not filled: %s", plan.section("field-dept_econ"))
+		}
+
 		// Without scripts: a post whose indicator changed is filled and
 		// shown again, nothing saved.
 		typed := paymentValues(ind, "100.00")
