@@ -91,6 +91,10 @@ var schemaScalars = map[string][]string{
 	// Exports and schedules.
 	"ExportColumn.pad":   {"string", "integer"},
 	"ScheduleCreate.set": {"string", "number", "boolean"},
+	// Books.
+	"PostingLine.debit":  {"string", "integer"},
+	"PostingLine.credit": {"string", "integer"},
+	"PostingLine.amount": {"string", "number"},
 }
 
 // schemaNamed are named mappings whose keys the checker holds to namePattern.
@@ -149,6 +153,9 @@ var schemaDocs = map[string]string{
 	"FormFill":    "Fields filled from the record a ref field names: {ref, fields: {field: field of the referenced record}}.",
 	"FormChild":   "Records of another entity that point at this one, listed on its page: {entity, ref, columns, title}.",
 	"PrintLayout": "A record's print view: {title, sections, amount, signatures}.",
+	// Books.
+	"Posting":     "An accounting voucher posted when an event of an entity fires: debit and credit lines of a chart of accounts, in the event's transaction.",
+	"PostingLine": "One line of a posting: debit or credit, one account (a code of the chart or a code field), an amount.",
 }
 
 // JSONSchema returns the JSON Schema of one definition file (any .yaml file

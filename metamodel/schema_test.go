@@ -353,6 +353,8 @@ var docSections = map[string]string{
 	"field_rule":    "Role",
 	"report":        "Report",
 	"measure":       "Report",
+	"tag":           "Data tag",
+	"chart":         "Report",
 	// Records that read and change other records.
 	"block":           "Entity",
 	"generate_action": "Workflow",
@@ -375,6 +377,9 @@ var docSections = map[string]string{
 	"form_fill":    "Form",
 	"form_child":   "Form",
 	"print_layout": "Form",
+	// Books.
+	"posting":      "Postings: accounting vouchers",
+	"posting_line": "Postings: accounting vouchers",
 }
 
 // TestDocCoversEveryKey checks that the reference manual names every key the

@@ -72,7 +72,7 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 
 // reservedApps are path segments under /ui/ that are the UI's own; an app may
 // not be called so, or its pages would be unreachable.
-var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin", "fill", "account"}
+var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin", "books", "fill", "account"}
 
 // UI serves the web pages of one runtime.
 type UI struct {
@@ -201,6 +201,10 @@ func (u *UI) Mount(app *fiber.App) {
 		app.Get(exceptionsPath, u.handle(u.exceptionList))
 		app.Post(exceptionsPath+"/:id/resolve", u.handlePost(u.resolveException))
 	}
+	// Before /ui/:app/:entity ("books" is a reserved app name).
+	app.Get(booksPath, u.handle(u.booksTrialBalance))
+	app.Get(booksPath+"/ledger", u.handle(u.booksLedger))
+	app.Get(booksPath+"/detail", u.handle(u.booksDetail))
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
@@ -526,7 +530,7 @@ type errorView struct {
 // apiPath reports whether path belongs to the API (and the machine
 // endpoints), which answer errors in JSON, not with pages.
 func apiPath(path string) bool {
-	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz"
+	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz" || path == "/readyz"
 }
 
 // errorPages answers, for every path outside the API, what no page handler
