@@ -346,6 +346,7 @@ var docSections = map[string]string{
 	"measure":       "Report",
 	// Records that read and change other records.
 	"block":           "Entity",
+	"list_spec":       "Entity",
 	"generate_action": "Workflow",
 	"generate_from":   "Workflow",
 	// Exports and schedules.

@@ -1,0 +1,200 @@
+package ui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Batch events: a list page lets the user tick records and fire one event
+// on all of them. Each record goes through the runtime's Fire on its own, in
+// its own transaction, exactly as if its button had been pressed: the
+// access rules, the transition's roles, not_by (segregation of duties),
+// quorum, guards and balances are checked per record, and one refusal
+// leaves the others done. The answer is a page with one line per record.
+
+// maxBatch caps how many records one batch may name.
+const maxBatch = engine.MaxPageSize
+
+type batchView struct {
+	Title   string
+	Summary string
+	BackURL string
+	Rows    []batchRow
+}
+
+type batchRow struct {
+	ID      int64
+	URL     string
+	OK      bool
+	Message string
+}
+
+// batch fires the posted event on every posted id.
+func (u *UI) batch(r *request) error {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	if e.Workflow == nil {
+		return fiber.NewError(fiber.StatusNotFound, e.Label()+" 没有审批流程")
+	}
+	event := r.c.FormValue("event")
+	comment := r.c.FormValue("comment")
+	var ids []int64
+	for _, raw := range r.c.Request().PostArgs().PeekMulti("id") {
+		id, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil || id < 1 {
+			return fiber.NewError(fiber.StatusBadRequest, "记录编号应为正整数，收到 "+strconv.Quote(string(raw)))
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	back := listURL(e)
+	if ref := r.c.Get(fiber.HeaderReferer); ref != "" {
+		if i := strings.Index(ref, back); i >= 0 && safeNext(ref[i:]) {
+			back = ref[i:]
+		}
+	}
+	if len(ids) == 0 {
+		return u.redirect(r, back, r.lang.T("batch.none"))
+	}
+	if len(ids) > maxBatch {
+		return fiber.NewError(fiber.StatusBadRequest, "一次最多处理 "+strconv.Itoa(maxBatch)+" 条记录")
+	}
+	label := eventLabel(e.Workflow, event)
+	view := &batchView{Title: r.lang.T("batch.title"), BackURL: back}
+	done := 0
+	for _, id := range ids {
+		row := batchRow{ID: id, URL: recordURL(e, id)}
+		res, err := u.rt.FireEvent(r.c.UserContext(), r.actor, e.App.Name, e.Name, id, event, comment)
+		switch {
+		case err == nil && res.Fired:
+			row.OK, row.Message = true, r.lang.T("batch.ok")
+		case err == nil:
+			row.OK, row.Message = true, r.lang.T("batch.approval", res.Approvals, res.Quorum)
+		default:
+			row.Message = refusalMessage(r, err)
+		}
+		if row.OK {
+			done++
+		}
+		view.Rows = append(view.Rows, row)
+	}
+	view.Summary = r.lang.T("batch.summary", label, done, len(ids)-done)
+	p := u.newPage(r, view.Title, view)
+	p.Crumbs = []crumb{{Label: r.lang.AppTitle(e.App)}, {Label: r.lang.EntityTitle(e), URL: back}, {Label: view.Title}}
+	return u.render(r, 200, "batch", p)
+}
+
+// refusalMessage is what the user reads about a refused event: every
+// field's message of a validation error, else the error's own message.
+func refusalMessage(r *request, err error) string {
+	var ve *engine.ValidationError
+	if asValidation(err, &ve) {
+		var parts []string
+		for _, list := range ve.Fields {
+			for _, f := range list {
+				parts = append(parts, f.Message)
+			}
+		}
+		slices.Sort(parts)
+		return strings.Join(parts, "；")
+	}
+	_, _, msg := describe(r, err)
+	return msg
+}
+
+// The to-do list (待办事项) gathers, across every app, the records on which
+// the user may fire an event now (the portal's "waiting for me" per
+// entity), oldest first, with their amount.
+
+// todoLimit caps the records the to-do page reads per entity and shows.
+const todoLimit = 100
+
+type todoView struct {
+	Rows []todoRow
+	More []todoMore
+}
+
+type todoRow struct {
+	App, Entity string
+	URL         string
+	ID          int64
+	Label       string
+	State       string
+	Amount      string
+	Since       string
+	at          time.Time
+}
+
+type todoMore struct {
+	Title, URL string
+	Count      int64
+}
+
+func (u *UI) todo(r *request) error {
+	view := &todoView{}
+	for _, a := range u.rt.Project.Apps {
+		for _, e := range a.Entities {
+			cond := inboxFilter(u.rt, r.actor, e)
+			if cond == nil || !u.rt.Access.Can(r.actor, e, "read") {
+				continue
+			}
+			res, err := u.rt.List(r.c.UserContext(), r.actor, a.Name, e.Name, engine.ListQuery{Filter: cond.String(), Sort: "updated_at", PageSize: todoLimit, Total: true})
+			if err != nil {
+				return err
+			}
+			if *res.Total > int64(len(res.Items)) {
+				view.More = append(view.More, todoMore{Title: r.lang.EntityTitle(e), URL: listURL(e) + "?inbox=1", Count: *res.Total - int64(len(res.Items))})
+			}
+			fields := u.listFields(r.actor, e)
+			amount := firstMoney(fields)
+			for _, rec := range res.Items {
+				row := todoRow{App: r.lang.AppTitle(a), Entity: r.lang.EntityTitle(e), URL: recordURL(e, rec.ID), ID: rec.ID,
+					State: StateLabel(e.Workflow, rec.State), at: rec.UpdatedAt, Since: rec.UpdatedAt.In(u.opts.Location).Format("2006-01-02 15:04")}
+				if label := firstText(fields); label != nil {
+					row.Label = display(r.lang, label, rec.Values[label.Name], u.opts.Location)
+				}
+				if amount != nil {
+					row.Amount = display(r.lang, amount, rec.Values[amount.Name], u.opts.Location)
+				}
+				view.Rows = append(view.Rows, row)
+			}
+		}
+	}
+	slices.SortStableFunc(view.Rows, func(a, b todoRow) int { return a.at.Compare(b.at) })
+	if len(view.Rows) > todoLimit {
+		view.Rows = view.Rows[:todoLimit]
+	}
+	p := u.newPage(r, r.lang.T("todo.title"), view)
+	p.Crumbs = []crumb{{Label: r.lang.T("todo.title"), URL: "/ui/todo"}}
+	return u.render(r, 200, "todo", p)
+}
+
+// firstMoney is the first money field among fields, or nil.
+func firstMoney(fields []*metamodel.Field) *metamodel.Field {
+	for _, f := range fields {
+		if f.Type == "money" {
+			return f
+		}
+	}
+	return nil
+}
+
+// firstText is the first string or code field among fields: what names a
+// record in a line of the to-do list.
+func firstText(fields []*metamodel.Field) *metamodel.Field {
+	for _, f := range fields {
+		if f.Type == "string" || f.Type == "code" {
+			return f
+		}
+	}
+	return nil
+}
