@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/metamodel"
-	"github.com/gofiber/fiber/v2"
 )
 
 // Batch events: a list page lets the user tick records and fire one event
