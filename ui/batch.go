@@ -198,3 +198,38 @@ func firstText(fields []*metamodel.Field) *metamodel.Field {
 	}
 	return nil
 }
+
+// saveFilter saves the posted list query under the posted name and opens
+// the list with it.
+func (u *UI) saveFilter(r *request) error {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	query := r.c.FormValue("query")
+	target := listURL(e)
+	if query != "" {
+		target += "?" + query
+	}
+	if err := u.rt.SaveFilter(r.c.UserContext(), r.actor, e.App.Name, e.Name, r.c.FormValue("name"), query); err != nil {
+		var ve *engine.ValidationError
+		if asValidation(err, &ve) && safeNext(target) {
+			// Back to the same list, saying what is wrong.
+			return u.redirect(r, target, refusalMessage(r, err))
+		}
+		return err
+	}
+	return u.redirect(r, target, r.lang.T("filter.saved", strings.TrimSpace(r.c.FormValue("name"))))
+}
+
+// deleteFilter deletes the user's saved filter of the posted name.
+func (u *UI) deleteFilter(r *request) error {
+	e, err := u.rt.Entity(r.c.Params("app"), r.c.Params("entity"))
+	if err != nil {
+		return err
+	}
+	if err := u.rt.DeleteSavedFilter(r.c.UserContext(), r.actor, e.App.Name, e.Name, r.c.FormValue("name")); err != nil {
+		return err
+	}
+	return u.redirect(r, listURL(e), r.lang.T("filter.deleted", r.c.FormValue("name")))
+}

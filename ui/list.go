@@ -52,6 +52,11 @@ type listView struct {
 	BatchURL string
 	// Choosable are the columns the user may hide or show again.
 	Choosable []option
+	// Saved are the user's saved filters (Label: name, Value: link);
+	// SaveURL saves the current query (SaveQuery) under a name.
+	Saved     []option
+	SaveURL   string
+	SaveQuery string
 }
 
 type listColumn struct {
@@ -188,6 +193,15 @@ func (u *UI) list(r *request) error {
 		}
 		view.SearchHint = strings.Join(names, "、")
 	}
+	saved, err := u.rt.SavedFilters(r.c.UserContext(), r.actor, e.App.Name, e.Name)
+	if err != nil {
+		return err
+	}
+	for _, sf := range saved {
+		view.Saved = append(view.Saved, option{Label: sf.Name, Value: listURL(e) + "?" + sf.Query})
+	}
+	view.SaveURL = listURL(e) + "/filters"
+	view.SaveQuery = withoutKeys(query, "page").Encode()
 	for _, f := range all {
 		view.Choosable = append(view.Choosable, option{Value: f.Name, Label: r.lang.FieldLabel(f), Selected: hide[f.Name]})
 	}

@@ -176,3 +176,39 @@ func rowOf(body string, id int64) string {
 	}
 	return body[i : i+j]
 }
+
+// A saved filter belongs to its user, opens the list as it was saved, and
+// its link is the same for anyone it is shared with.
+func TestSavedFilters(t *testing.T) {
+	p := enginetest.LoadDir(t, shippedDir)
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		s := startServer(t, d, p)
+		s.addUser(t, "clerk", "104", "indicator.division_clerk")
+		s.addUser(t, "mate", "104", "indicator.division_clerk")
+		createIndicators(t, s, "clerk", false, map[string]string{"教〔2026〕7号": "7.00", "教〔2026〕8号": "8.00"})
+		b := s.browser(t)
+		b.login("clerk")
+		list := "/ui/indicator/indicator"
+		query := url.Values{"q": {"7号"}, "sort": {"-amount"}}.Encode()
+		saved := b.post(list+"/filters", url.Values{"name": {"七号文"}, "query": {query}})
+		saved.want(t, "save", 303)
+		if saved.location != list+"?"+query {
+			t.Errorf("after saving: %q, want the list with the filter", saved.location)
+		}
+		page := b.get(list)
+		page.want(t, "list with a saved filter", 200, "我的筛选", ">七号文</a>", `href="`+list+"?"+strings.ReplaceAll(query, "&", "&amp;")+`"`)
+		opened := b.get(list + "?" + query)
+		opened.want(t, "saved filter opened", 200, "教〔2026〕7号", `value="7号"`)
+		opened.lacks(t, "saved filter opened", "教〔2026〕8号")
+
+		mate := s.browser(t)
+		mate.login("mate")
+		mate.get(list).lacks(t, "another user's list", "七号文")
+		mate.get(list+"?"+query).want(t, "shared link", 200, "教〔2026〕7号")
+
+		b.post(list+"/filters", url.Values{"name": {""}, "query": {query}}).want(t, "no name", 303)
+		b.get(list+"?"+query).want(t, "no name, said", 200, `id="flash">请为筛选起一个名称<`)
+		b.post(list+"/filters/delete", url.Values{"name": {"七号文"}}).want(t, "delete", 303)
+		b.get(list).lacks(t, "after delete", ">七号文</a>")
+	})
+}

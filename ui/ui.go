@@ -208,6 +208,8 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Get("/ui/todo", u.handle(u.todo))
 	app.Get("/ui/:app/:entity", u.handle(u.list))
 	app.Post("/ui/:app/:entity/batch", u.handlePost(u.batch))
+	app.Post("/ui/:app/:entity/filters", u.handlePost(u.saveFilter))
+	app.Post("/ui/:app/:entity/filters/delete", u.handlePost(u.deleteFilter))
 	app.Get("/ui/:app/:entity/export.xlsx", u.handle(u.exportXLSX))
 	app.Get("/ui/:app/:entity/export.csv", u.handle(u.exportCSV))
 	app.Get("/ui/:app/:entity/import", u.handle(u.importPage))
