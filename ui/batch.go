@@ -159,7 +159,7 @@ func (u *UI) todo(r *request) error {
 			for _, rec := range res.Items {
 				row := todoRow{App: r.lang.AppTitle(a), Entity: r.lang.EntityTitle(e), URL: recordURL(e, rec.ID), ID: rec.ID,
 					State: StateLabel(e.Workflow, rec.State), at: rec.UpdatedAt, Since: rec.UpdatedAt.In(u.opts.Location).Format("2006-01-02 15:04")}
-				if label := firstText(fields); label != nil {
+				if label := titleField(e, fields); label != nil {
 					row.Label = display(r.lang, label, rec.Values[label.Name], u.opts.Location)
 				}
 				if amount != nil {
@@ -188,12 +188,22 @@ func firstMoney(fields []*metamodel.Field) *metamodel.Field {
 	return nil
 }
 
-// firstText is the first string or code field among fields: what names a
-// record in a line of the to-do list.
-func firstText(fields []*metamodel.Field) *metamodel.Field {
-	for _, f := range fields {
-		if f.Type == "string" || f.Type == "code" {
-			return f
+// titleField is what names a record in a line of the to-do list: its
+// first search field the user may see (a document number, a payee), else
+// the first string field, else the first code field among fields.
+func titleField(e *metamodel.Entity, fields []*metamodel.Field) *metamodel.Field {
+	for _, name := range e.Search {
+		for _, f := range fields {
+			if f.Name == name {
+				return f
+			}
+		}
+	}
+	for _, kind := range []string{"string", "code"} {
+		for _, f := range fields {
+			if f.Type == kind {
+				return f
+			}
 		}
 	}
 	return nil
