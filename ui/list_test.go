@@ -84,6 +84,16 @@ func TestListSearchTotalsAndColumns(t *testing.T) {
 		b.get("/ui/indicator/adjustment").want(t, "ref filter", 200,
 			`id="f.indicator" name="f.indicator" value="" class="ref-input"`, `hx-get="/ui/ref/indicator/indicator?target=f.indicator"`)
 
+		// The export follows the list's sort and search.
+		csvText := b.get(list + "/export.csv?sort=-amount&q=" + url.QueryEscape("川财教")).body
+		i1, i2, i3 := strings.Index(csvText, "1000000.01"), strings.Index(csvText, "7.00"), strings.Index(csvText, "0.10")
+		if i1 < 0 || i2 < 0 || i3 < 0 || !(i1 < i2 && i2 < i3) {
+			t.Errorf("CSV sorted by -amount: 1000000.01 at %d, 7.00 at %d, 0.10 at %d", i1, i2, i3)
+		}
+		if got := b.get(list + "/export.csv?q=" + url.QueryEscape("_100%")).body; !strings.Contains(got, "5.00") || strings.Contains(got, "7.00") {
+			t.Errorf("CSV of a search: %s", got)
+		}
+
 		// The API searches the same way.
 		api := b.get("/api/indicator/indicator?q=" + url.QueryEscape("〔2026〕3号"))
 		api.want(t, "api search", 200, `"1000000.01"`)
