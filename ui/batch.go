@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
 )
 
@@ -242,4 +243,21 @@ func (u *UI) deleteFilter(r *request) error {
 		return err
 	}
 	return u.redirect(r, listURL(e), r.lang.T("filter.deleted", r.c.FormValue("name")))
+}
+
+// nextWaiting is the page of the oldest other record of e waiting for the
+// user ("approve and open the next"), or the list of those waiting when
+// none is left.
+func (u *UI) nextWaiting(r *request, e *metamodel.Entity, done int64) string {
+	cond := inboxFilter(u.rt, r.actor, e)
+	if cond == nil {
+		return listURL(e)
+	}
+	other := &filter.Compare{Field: "id", Op: filter.Ne, Value: filter.Value{Kind: filter.Number, Text: strconv.FormatInt(done, 10)}}
+	q := engine.ListQuery{Filter: (&filter.And{Terms: []filter.Node{cond, other}}).String(), Sort: "updated_at", PageSize: 1}
+	res, err := u.rt.List(r.c.UserContext(), r.actor, e.App.Name, e.Name, q)
+	if err != nil || len(res.Items) == 0 {
+		return listURL(e) + "?inbox=1"
+	}
+	return recordURL(e, res.Items[0].ID)
 }

@@ -142,6 +142,25 @@ func TestBatchEvents(t *testing.T) {
 		if rec.State != "submitted" {
 			t.Errorf("own record moved to %s", rec.State)
 		}
+		// "Approve and open the next": the reviewer lands on the next record
+		// waiting for them, and on the waiting list when none is left.
+		rv := s.browser(t)
+		s.addUser(t, "reviewer", "104", "indicator.division_reviewer")
+		rv.login("reviewer")
+		more := createIndicators(t, s, "clerk", true, map[string]string{"丙1": "1.00"})
+		more = append(more, createIndicators(t, s, "clerk", true, map[string]string{"丙2": "2.00"})...)
+		page := rv.get("/ui/indicator/indicator/" + strconv.FormatInt(more[0], 10))
+		page.want(t, "record", 200, `id="event-review-next"`, "处理并打开下一条")
+		next := rv.post("/ui/indicator/indicator/"+strconv.FormatInt(more[0], 10)+"/events/review", url.Values{"_next": {"1"}})
+		if want := "/ui/indicator/indicator/" + strconv.FormatInt(own[0], 10); next.location != want {
+			t.Errorf("after review and next: %q, want the oldest waiting %q", next.location, want)
+		}
+		rv.post("/ui/indicator/indicator/"+strconv.FormatInt(own[0], 10)+"/events/review", nil).want(t, "review", 303)
+		last := rv.post("/ui/indicator/indicator/"+strconv.FormatInt(more[1], 10)+"/events/review", url.Values{"_next": {"1"}})
+		if last.location != "/ui/indicator/indicator?inbox=1" {
+			t.Errorf("after the last: %q, want the waiting list", last.location)
+		}
+
 		// Nothing ticked: back to the list, saying so.
 		b.post("/ui/indicator/indicator/batch", url.Values{"event": {"review"}}).want(t, "empty batch", 303)
 	})
