@@ -3,6 +3,7 @@ package apps_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/url"
@@ -156,7 +157,7 @@ func TestShippedDebtAPI(t *testing.T) {
 		auditor   = actingAs("audit", "debt.auditor", "")
 	)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		app, _ := grStart(t, d, p)
+		app, rt := grStart(t, d, p)
 		limit := func(division, amount string, parent int64, capacity, opening string) map[string]any {
 			m := map[string]any{"year": 2026, "division": division, "kind": "general", "amount": amount,
 				"fiscal_capacity": capacity, "opening_balance": opening, "doc_no": "川财债〔2026〕8号"}
@@ -314,6 +315,20 @@ func TestShippedDebtAPI(t *testing.T) {
 			map[string]any{"ratio": "100.00", "kind": "general"})
 		grWant(t, "province's limits and balances", grReportRow(t, app, "/api/reports/debt/limits", auditor, "division", "510000000"),
 			map[string]any{"limit": "100000000.00", "balance": "80000000.00", "usage": "80.00"})
+
+		// The books: the issue and the repayment posted balanced vouchers.
+		books := grBooksComplete(t, rt, nil)
+		grOneVoucher(t, books, fmt.Sprintf("debt.bond/%d issue", bondID), "D 1001 20000000.00, C 4041 20000000.00, D 3082 20000000.00, C 2021 20000000.00")
+		lent := books[fmt.Sprintf("debt.onlending/%d approve", toCity)]
+		if len(lent) != 2 || grVoucherLines(lent[0]) != "D 5042 15000000.00, C 1001 15000000.00, D 1071 15000000.00, C 3081 15000000.00" ||
+			grVoucherLines(lent[1]) != "D 1001 15000000.00, C 4042 15000000.00, D 3082 15000000.00, C 2026 15000000.00" ||
+			lent[0].Lines[0].Dims["division"] != "510000000" || lent[1].Lines[0].Dims["division"] != "510100000" {
+			t.Errorf("on-lending: want the province's and the city's voucher, got %d", len(lent))
+			for _, v := range lent {
+				t.Errorf("  %s %s %v", v.Number, grVoucherLines(v), v.Lines[0].Dims)
+			}
+		}
+		grOneVoucher(t, books, fmt.Sprintf("debt.repayment/%d confirm", rep), "D 5041 3000000.00, D 5001 157500.00, C 1001 3157500.00, D 2026 3000000.00, C 3082 3000000.00")
 	})
 }
 
@@ -631,7 +646,7 @@ func TestShippedPayrollAPI(t *testing.T) {
 		"staff_type": "civil_servant", "start_date": "2012-07-01", "bank": "102651000029", "card_no": "6222021234567890128",
 		"post_salary": "1720.00", "grade_salary": "840.00", "allowance": "4110.00", "contribution_base": "8800.00"}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		app, _ := grStart(t, d, p)
+		app, rt := grStart(t, d, p)
 		// The seed persons, loaded as growth seed would.
 		for i, row := range seed {
 			body := map[string]any{}
@@ -752,6 +767,23 @@ func TestShippedPayrollAPI(t *testing.T) {
 			t.Errorf("bank file: %d rows summing to %s, want %d rows summing to the batch's net pay %s", rows, sum, eligible["104001"]-1, totals["net"])
 		}
 		grFire(t, app, "send to the bank", b1, "send", "", finance, 200, map[string]any{"state": "sent"})
+		// The same transfers travel over the exchange: one signed message with
+		// a line per person paid and the batch's net pay as its checked total.
+		sent := enginetest.Must(rt.OutboxFor(t.Context(), "payroll", "batch", b1id))
+		if len(sent) != 1 || sent[0].Party != "payroll_bank" || sent[0].Type != "payroll_transfers" {
+			t.Fatalf("payroll messages: %+v", sent)
+		}
+		var transfer struct {
+			Body struct {
+				Transfers []map[string]any `json:"transfers"`
+				Total     string           `json:"total"`
+				Count     int              `json:"count"`
+			} `json:"body"`
+		}
+		enginetest.Must(0, json.Unmarshal(sent[0].Envelope, &transfer))
+		if b := transfer.Body; len(b.Transfers) != eligible["104001"]-1 || b.Count != len(b.Transfers) || b.Total != strings.ReplaceAll(totals["net"], ",", "") {
+			t.Errorf("payroll message: %d transfers, count %d, total %s; want %d summing to %s", len(b.Transfers), b.Count, b.Total, eligible["104001"]-1, totals["net"])
+		}
 		grFire(t, app, "the bank confirms", b1, "confirm_paid", "", bank, 200, map[string]any{"state": "paid"})
 		grWant(t, "report by economic class", grReportRow(t, app, "/api/reports/payroll/by_econ"+grFilter("year = 2026"), auditor, "agency", "104001"),
 			map[string]any{"basic": totals["basic"], "allowance": totals["allowance"], "net": totals["net"], "headcount": eligible["104001"] - 1})
@@ -761,6 +793,10 @@ func TestShippedPayrollAPI(t *testing.T) {
 		grFire(t, app, "HR sends it back", b2, "hr_reject", "编外人员不应列入", hr, 200, map[string]any{"state": "rejected"})
 		apitest.Run(t, app, apitest.Scenario{Name: "reservation released", Method: "GET", Path: grPath("indicator", "indicator", basic2) + "/balance", Headers: finance, Status: 200,
 			Want: map[string]any{"reserved": "0.00", "available": "500000.00"}})
+
+		// The books: the batch paid posted its gross pay as spending.
+		books := grBooksComplete(t, rt, nil)
+		grOneVoucher(t, books, fmt.Sprintf("payroll.batch/%d confirm_paid", b1id), "D 5001 "+totals["gross"]+", C 1001 "+totals["gross"])
 	})
 }
 

@@ -37,6 +37,8 @@ type Runtime struct {
 	// workflows are the state machines of the workflows, by "app.entity".
 	workflows map[string]*machine
 	now       func() time.Time
+	// exchange holds the keys and outbound messages of the exchanges (exchange.go).
+	exchange *exchangeState
 }
 
 // StartOptions tune Start.
@@ -44,6 +46,12 @@ type StartOptions struct {
 	// AllowDestructive applies destructive schema changes (old data archived).
 	AllowDestructive bool
 	Logger           *slog.Logger
+	// TakeOver makes these definitions the database's current version even
+	// when they are an older one than the current (growth migrate: a
+	// deliberate rollback). Without it, a server whose definitions were
+	// current once but no longer are starts refusing writes and leaves the
+	// schema alone (definitions_current.go).
+	TakeOver bool
 }
 
 // Start brings the database in line with the definitions (platform
@@ -54,24 +62,54 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 	if log == nil {
 		log = slog.Default()
 	}
-	if err := db.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	plan, err := db.PlanSchema(ctx, p, opts.AllowDestructive)
+	var rt *Runtime
+	// Under the migration lock, so that servers starting together apply each
+	// change once: the first applies, the others find the database in line.
+	err := db.WithMigrationLock(ctx, func() error {
+		if err := db.migrate(ctx); err != nil {
+			return err
+		}
+		current, err := db.currentDefinition(ctx, db.Write)
+		if err != nil {
+			return err
+		}
+		if current != "" && current != p.Hash && !opts.TakeOver {
+			known, err := db.knownDefinition(ctx, p.Hash)
+			if err != nil {
+				return err
+			}
+			if known {
+				// An old server restarting mid upgrade: the newer
+				// definitions stay in charge.
+				rt = NewRuntime(db, p, log)
+				log.Warn("the database was migrated to newer definitions: this server refuses writes until it runs them",
+					"definition_version", short(p.Hash), "database_version", short(current))
+				return nil
+			}
+		}
+		plan, err := db.PlanSchema(ctx, p, opts.AllowDestructive)
+		if err != nil {
+			return err
+		}
+		if err := db.ApplySchema(ctx, plan); err != nil {
+			return err
+		}
+		for _, s := range plan.Steps {
+			log.Info("schema change applied", "table", s.Table, "change", s.Description)
+		}
+		if err := db.recordDefinitionVersion(ctx, p); err != nil {
+			return err
+		}
+		if err := db.setCurrentDefinition(ctx, p.Hash); err != nil {
+			return err
+		}
+		if current != "" && current != p.Hash {
+			log.Info("definitions took over the database", "definition_version", short(p.Hash), "previous_version", short(current))
+		}
+		rt = NewRuntime(db, p, log)
+		return rt.backfillRollups(ctx, plan)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := db.ApplySchema(ctx, plan); err != nil {
-		return nil, err
-	}
-	for _, s := range plan.Steps {
-		log.Info("schema change applied", "table", s.Table, "change", s.Description)
-	}
-	if err := db.recordDefinitionVersion(ctx, p); err != nil {
-		return nil, err
-	}
-	rt := NewRuntime(db, p, log)
-	if err := rt.backfillRollups(ctx, plan); err != nil {
 		return nil, err
 	}
 	return rt, nil
@@ -88,9 +126,11 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 	rt.initWorkflows()
 	rt.AddEffect(idempotencyEffect{})
 	addLedger(rt)
+	addBooks(rt)
 	addRecordLinks(rt)
 	addFiles(rt)
 	addScheduleGuard(rt)
+	addExchange(rt)
 	return rt
 }
 
@@ -147,7 +187,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 		return nil, verr
 	}
 	var rec *Record
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
 		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{})
 		return err
 	})
@@ -348,7 +388,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		return nil, verr
 	}
 	var rec *Record
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -467,7 +507,7 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 	if !rt.Access.Can(actor, e, "delete") {
 		return forbidden("您无权删除%s", e.Label())
 	}
-	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return rt.writeTx(ctx, func(tx *sql.Tx) error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err

@@ -177,7 +177,7 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 	}
 	comment = strings.TrimSpace(comment)
 	var res *FireResult
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -258,6 +258,9 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 	})
 	if err != nil {
 		return nil, err
+	}
+	if res.Fired {
+		rt.notifyExchange()
 	}
 	return res, nil
 }

@@ -73,6 +73,9 @@ func check(p *Project, ps *Problems) {
 		for _, f := range a.Forms {
 			checkForm(a, f, ps)
 		}
+		for _, t := range a.Tags {
+			checkTag(p, a, t, ps)
+		}
 		for _, r := range a.Reports {
 			checkReport(a, r, ps)
 		}
@@ -85,6 +88,7 @@ func check(p *Project, ps *Problems) {
 		}
 	}
 	checkExportsAndSchedules(p, ps)
+	checkExchanges(p, ps)
 	checkLedger(p, ps)
 	checkAccess(p, ps)
 	checkGenerates(p, ps)
@@ -650,6 +654,11 @@ func checkRole(p *Project, a *App, r *Role, ps *Problems) {
 	case !slices.Contains(Scopes, r.Scope):
 		ps.Addf(r.At["scope"], "role %s: scope must be one of %s, got %q", r.Name, strings.Join(Scopes, ", "), r.Scope)
 	}
+	for i, name := range r.Dashboard {
+		if _, rep := p.ReportByName(a, name); rep == nil {
+			ps.Addf(itemPos(r.At, "dashboard", i), "role %s: dashboard: report %q does not exist", r.Name, name)
+		}
+	}
 	for _, g := range r.Can {
 		e := p.Entity(a, g.Name)
 		if e == nil {
@@ -706,3 +715,6 @@ func itemPos[I int | string](at map[string]Pos, key string, path ...I) Pos {
 	}
 	return best
 }
+
+// ItemPos is the position of item i of the list under key, or of the key.
+func ItemPos(at map[string]Pos, key string, i int) Pos { return itemPos(at, key, i) }

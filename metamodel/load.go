@@ -58,16 +58,21 @@ func Load(dir string) (*Project, error) {
 		ps.Addf(Pos{File: dir}, "no app folders with definition files found")
 	}
 	check(p, ps)
+	postingWarnings := checkPostings(p, ps)
 	if err := ps.Err(); err != nil {
 		return p, err
 	}
 	p.Warnings = checkDisclosure(p)
+	if len(postingWarnings) > 0 {
+		p.Warnings = append(p.Warnings, postingWarnings...)
+		sortProblems(p.Warnings)
+	}
 	return p, nil
 }
 
 // ReservedAppNames are path segments of the platform's own API under /api/:
 // an app of that name would be shadowed by them.
-var ReservedAppNames = []string{"admin", "auth", "files", "public", "reports", "openapi", "ui"}
+var ReservedAppNames = []string{"admin", "auth", "books", "files", "public", "reports", "openapi", "ui"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
@@ -197,7 +202,14 @@ func mergeFile(app *App, f *file, fileDir, projectDir string, ps *Problems) {
 			app.Reports = append(app.Reports, r)
 		}
 	}
+	for _, t := range f.Tags {
+		if firstAt("tag", t.Name, t.NamePos, app.names) {
+			app.Tags = append(app.Tags, t)
+		}
+	}
 	mergeExportsAndSchedules(app, f, ps)
+	mergeExchanges(app, f, ps)
+	app.Postings = append(app.Postings, f.Postings...)
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+):? ?`)

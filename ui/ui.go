@@ -72,7 +72,7 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 
 // reservedApps are path segments under /ui/ that are the UI's own; an app may
 // not be called so, or its pages would be unreachable.
-var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin"}
+var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin", "books"}
 
 // UI serves the web pages of one runtime.
 type UI struct {
@@ -195,6 +195,14 @@ func (u *UI) Mount(app *fiber.App) {
 		app.Get(usersPath+"/:name", u.handle(u.userEditForm))
 		app.Post(usersPath+"/:name", u.handlePost(u.changeUser))
 	}
+	if len(u.rt.Project.Exchanges()) > 0 {
+		app.Get(exceptionsPath, u.handle(u.exceptionList))
+		app.Post(exceptionsPath+"/:id/resolve", u.handlePost(u.resolveException))
+	}
+	// Before /ui/:app/:entity ("books" is a reserved app name).
+	app.Get(booksPath, u.handle(u.booksTrialBalance))
+	app.Get(booksPath+"/ledger", u.handle(u.booksLedger))
+	app.Get(booksPath+"/detail", u.handle(u.booksDetail))
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
@@ -398,7 +406,9 @@ type page struct {
 	CanAudit bool
 	// CanAdmin shows the link to user administration.
 	CanAdmin bool
-	Data     any
+	// CanExchange shows the link to the exchange's exceptions.
+	CanExchange bool
+	Data        any
 }
 
 // T translates key in the page's language.
@@ -430,6 +440,7 @@ func (u *UI) newPage(r *request, title string, data any) *page {
 		}
 		p.CanAudit = u.opts.Auditor(r.actor)
 		p.CanAdmin = u.opts.Users != nil && isAdmin(r.actor)
+		p.CanExchange = isAdmin(r.actor) && len(u.rt.Project.Exchanges()) > 0
 	}
 	other := English
 	if r.lang == English {
@@ -514,7 +525,7 @@ type errorView struct {
 // apiPath reports whether path belongs to the API (and the machine
 // endpoints), which answer errors in JSON, not with pages.
 func apiPath(path string) bool {
-	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz"
+	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz" || path == "/readyz"
 }
 
 // errorPages answers, for every path outside the API, what no page handler

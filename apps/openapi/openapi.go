@@ -92,6 +92,13 @@ func DocumentHiding(p *metamodel.Project, version string, hidden Hidden) ([]byte
 	if err := b.addFilePaths(); err != nil {
 		return nil, err
 	}
+	if HasBooks(p) {
+		addBooksSchemas(b.doc.Components.Schemas)
+		if err := b.addBooksPaths(); err != nil {
+			return nil, err
+		}
+		b.doc.Tags = append(b.doc.Tags, tag{Name: booksTag, Description: "The accounting books: vouchers, periods, trial balance and ledgers (admin)."})
+	}
 	b.doc.Tags = append(b.doc.Tags,
 		tag{Name: authTag, Description: "Login, logout, the current user and user administration."},
 		tag{Name: systemTag, Description: "The server itself."})
@@ -188,15 +195,33 @@ func (b *builder) addSystemPaths() error {
 	health := &operation{
 		Tags:        []string{systemTag},
 		Summary:     "Health check",
-		Description: "Answers ok while the server is up; needs no token.",
+		Description: "Answers ok while the server is up, or degraded followed by a line for each part that is not working (such as the exchange: its broker is unreachable, and outbound messages wait in the outbox); both with 200, since the server still serves. Needs no token.",
 		OperationID: "healthz",
 		Responses: orderedResponses("200", &response{
-			Description: "The server is up.",
+			Description: "The server is up: ok, or degraded and what is not working.",
 			Content:     map[string]*mediaType{"text/plain": {Schema: &schema{Type: "string", Example: "ok"}}},
 		}),
 		Security: public(),
 	}
 	if err := b.add("/healthz", &pathItem{Get: health}); err != nil {
+		return err
+	}
+	ready := &operation{
+		Tags:        []string{systemTag},
+		Summary:     "Readiness check",
+		Description: "Answers ok when this server can serve: the database answers and was migrated to this server's definitions. A load balancer sends requests only to ready servers. Needs no token.",
+		OperationID: "readyz",
+		Responses: func() *ordered[*response] {
+			out := orderedResponses("200", &response{
+				Description: "Ready.",
+				Content:     map[string]*mediaType{"text/plain": {Schema: &schema{Type: "string", Example: "ok"}}},
+			})
+			errorRefs(out, "503")
+			return out
+		}(),
+		Security: public(),
+	}
+	if err := b.add("/readyz", &pathItem{Get: ready}); err != nil {
 		return err
 	}
 	spec := &operation{

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/keys"
 	"github.com/growth-gov/growth/metamodel"
 )
 
@@ -47,15 +48,18 @@ func ForEachDB(t *testing.T, fn func(t *testing.T, d engine.Dialect)) {
 // OpenDB opens a fresh, empty database of dialect d, dropped when t ends.
 func OpenDB(t testing.TB, d engine.Dialect) *engine.DB {
 	t.Helper()
+	return Connect(t, FreshDSN(t, d))
+}
+
+// FreshDSN makes a fresh, empty database of dialect d (a SQLite file, or a
+// PostgreSQL schema) and returns its address, for tests that open it more
+// than once, as several servers do; the database is dropped when t ends.
+func FreshDSN(t testing.TB, d engine.Dialect) string {
+	t.Helper()
 	ctx := context.Background()
 	switch d {
 	case engine.SQLite:
-		db, err := engine.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "test.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
 	case engine.Postgres:
 		base := os.Getenv(PostgresEnv)
 		if base == "" {
@@ -69,19 +73,25 @@ func OpenDB(t testing.TB, d engine.Dialect) *engine.DB {
 		if _, err := admin.Write.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 			t.Fatal(err)
 		}
-		db, err := engine.Open(ctx, withSearchPath(base, schema))
-		if err != nil {
-			t.Fatal(err)
-		}
 		t.Cleanup(func() {
-			db.Close()
 			_, _ = admin.Write.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 			admin.Close()
 		})
-		return db
+		return withSearchPath(base, schema)
 	}
 	t.Fatalf("unknown dialect %q", d)
-	return nil
+	return ""
+}
+
+// Connect opens dsn, closed when t ends (before FreshDSN drops it).
+func Connect(t testing.TB, dsn string) *engine.DB {
+	t.Helper()
+	db, err := engine.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // DSN is the address of a fresh, empty database of dialect d, for commands
@@ -166,7 +176,9 @@ func LoadDir(t testing.TB, dir string) *metamodel.Project {
 	return p
 }
 
-// Start opens a fresh database of dialect d and starts a runtime on p.
+// Start opens a fresh database of dialect d and starts a runtime on p. When
+// p declares exchanges, the runtime signs with fresh keys of every kind
+// (TestKeys), so that events producing messages fire as in production.
 func Start(t testing.TB, d engine.Dialect, p *metamodel.Project) *engine.Runtime {
 	t.Helper()
 	db := OpenDB(t, d)
@@ -174,7 +186,24 @@ func Start(t testing.TB, d engine.Dialect, p *metamodel.Project) *engine.Runtime
 	if err != nil {
 		t.Fatalf("start on %s: %v", d, err)
 	}
+	if len(p.Exchanges()) > 0 {
+		rt.SetExchangeKeys(TestKeys(t))
+	}
 	return rt
+}
+
+// TestKeys is a fresh key folder with our keys of every kind and no party's;
+// a test imports the parties it plays and gives the store to the runtime
+// (rt.SetExchangeKeys).
+func TestKeys(t testing.TB) keys.Store {
+	t.Helper()
+	s := keys.Store{Dir: t.TempDir()}
+	for _, k := range keys.Kinds {
+		if _, _, err := s.Generate(k, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
 }
 
 // Must returns v, or panics on err (the test fails with the error): for
