@@ -311,6 +311,16 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 	for _, name := range e.Filters {
 		fieldRef("filters", name, e.At["filters"])
 	}
+	for _, name := range e.Search {
+		if f := fieldRef("search", name, e.At["search"]); f != nil && f.Type != "string" && f.Type != "text" && f.Type != "code" {
+			ps.Addf(e.At["search"], "entity %s: search field %s is %s; only string, text and code fields are searched", e.Name, name, f.Type)
+		}
+	}
+	if e.Lists != nil {
+		for _, name := range e.Lists.Columns {
+			fieldRef("list columns", name, e.Lists.Pos)
+		}
+	}
 }
 
 func fieldNames(e *Entity) []string {

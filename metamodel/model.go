@@ -149,6 +149,8 @@ type Entity struct {
 	Unique      [][]string `yaml:"unique" desc:"Groups of fields whose values together are unique."`
 	Rules       []*Rule    `yaml:"rules" desc:"Record rules checked on every create and update."`
 	Filters     []string   `yaml:"filters" desc:"Fields users filter on: indexed and offered as list filters."`
+	Search      []string   `yaml:"search" desc:"Text fields (string, text, code) one search box on the list matches, as a substring."`
+	Lists       *ListSpec  `yaml:"list" desc:"How the entity's list shows: its columns and their order."`
 	Balance     *Balance   `yaml:"balance" desc:"Makes every record an account others may draw on: which money field funds it, and at which event it opens."`
 	Draws       []*Draw    `yaml:"draws" desc:"Accounts this record draws on along its ref fields, and at which events money is reserved, consumed and given back."`
 	Adjusts     *Adjust    `yaml:"adjusts" desc:"Makes every record an adjustment of an account: increase, decrease, transfer, freeze or unfreeze."`
@@ -159,6 +161,13 @@ type Entity struct {
 	App      *App      `yaml:"-"`
 	Workflow *Workflow `yaml:"-"`
 	fields   map[string]*Field
+}
+
+// ListSpec is how an entity's list page shows.
+type ListSpec struct {
+	Pos     Pos
+	At      map[string]Pos
+	Columns []string `yaml:"columns" desc:"Fields shown as columns, in this order; the first stays in view while the list scrolls sideways. Default: every field except long texts."`
 }
 
 // Field returns the field called name, or nil.

@@ -357,6 +357,7 @@ var docSections = map[string]string{
 	"chart":         "Report",
 	// Records that read and change other records.
 	"block":           "Entity",
+	"list_spec":       "Entity",
 	"generate_action": "Workflow",
 	"generate_from":   "Workflow",
 	// Exports and schedules.

@@ -406,6 +406,9 @@ func (u *UI) fire(r *request) error {
 		if !res.Fired {
 			msg = r.lang.T("record.approval", res.Approvals, res.Quorum)
 		}
+		if r.c.FormValue("_next") == "1" {
+			return u.redirect(r, u.nextWaiting(r, e, id), msg)
+		}
 		return u.redirect(r, recordURL(e, id), msg)
 	}
 	// A refusal the user can act on (a missing comment, a guard, the state
