@@ -153,6 +153,7 @@ type Entity struct {
 	Draws       []*Draw    `yaml:"draws" desc:"Accounts this record draws on along its ref fields, and at which events money is reserved, consumed and given back."`
 	Adjusts     *Adjust    `yaml:"adjusts" desc:"Makes every record an adjustment of an account: increase, decrease, transfer, freeze or unfreeze."`
 	Blocks      []*Block   `yaml:"blocks" desc:"Events of the records this record points at that are refused while it exists (and its when holds), such as an open alert stopping the send of an order."`
+	TitleFields []string   `yaml:"title_fields" desc:"The fields that name a record (文号, name) in headings, breadcrumbs, pickers and links instead of its number."`
 
 	// Resolved by the checker.
 	App      *App      `yaml:"-"`
@@ -304,9 +305,42 @@ type Form struct {
 	NamePos  Pos
 	Pos      Pos
 	At       map[string]Pos
-	Title    string     `yaml:"title" desc:"Form title (zh-CN)."`
-	Layout   [][]string `yaml:"layout" desc:"Rows of field names: a one-section form."`
-	Sections []*Section `yaml:"sections" desc:"Titled sections of rows of fields."`
+	Title    string       `yaml:"title" desc:"Form title (zh-CN)."`
+	Layout   [][]string   `yaml:"layout" desc:"Rows of field names: a one-section form."`
+	Sections []*Section   `yaml:"sections" desc:"Titled sections of rows of fields."`
+	Fill     []*FormFill  `yaml:"fill" desc:"Fields filled from the record a ref field names when it is chosen, and that record's balance shown beside the picker."`
+	Children []*FormChild `yaml:"children" desc:"Records of other entities that point at this one, listed on its page with totals of their money columns."`
+	Print    *PrintLayout `yaml:"print" desc:"The record's print view: title, sections, the amount in capitals and signature boxes."`
+}
+
+// FormFill fills fields of the form from the record a ref field names.
+type FormFill struct {
+	Pos    Pos
+	At     map[string]Pos
+	Ref    string            `yaml:"ref" desc:"The ref field whose choice fills the fields."`
+	Fields map[string]string `yaml:"fields" desc:"Field of this form: field of the referenced record it is filled from."`
+}
+
+// FormChild lists the records of another entity that point at the record.
+type FormChild struct {
+	Pos     Pos
+	At      map[string]Pos
+	Entity  string   `yaml:"entity" desc:"The child entity (entity or app.entity)."`
+	Ref     string   `yaml:"ref" desc:"The child's ref field that points at this entity."`
+	Title   string   `yaml:"title" desc:"Heading of the list (zh-CN); default the child entity's title."`
+	Columns []string `yaml:"columns" desc:"The child's fields shown, in order; money columns are totalled."`
+
+	Target *Entity `yaml:"-"`
+}
+
+// PrintLayout is a record's printed form, such as a voucher.
+type PrintLayout struct {
+	Pos        Pos
+	At         map[string]Pos
+	Title      string     `yaml:"title" desc:"Title printed at the top (zh-CN)."`
+	Sections   []*Section `yaml:"sections" desc:"Titled sections of rows of fields; default the form's."`
+	Amount     string     `yaml:"amount" desc:"The money field printed in Chinese capitals (大写)."`
+	Signatures []string   `yaml:"signatures" desc:"Labels of the signature boxes at the foot (经办人, 复核人 …)."`
 }
 
 // Section is a titled group of rows in a form.

@@ -373,6 +373,10 @@ var docSections = map[string]string{
 	"exchange_field":   "Exchange",
 	"message_lines":    "Exchange",
 	"message_total":    "Exchange",
+	// Forms: fill, children, print.
+	"form_fill":    "Form",
+	"form_child":   "Form",
+	"print_layout": "Form",
 	// Books.
 	"posting":      "Postings: accounting vouchers",
 	"posting_line": "Postings: accounting vouchers",

@@ -100,6 +100,11 @@
     input.focus();
   });
 
+  // The print view's button prints the page.
+  document.addEventListener("click", function (ev) {
+    if (ev.target.closest && ev.target.closest("[data-print]")) window.print();
+  });
+
   // A code typed by hand clears the label of the code chosen before.
   document.addEventListener("input", function (ev) {
     var input = ev.target;
