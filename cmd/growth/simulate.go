@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -89,7 +90,7 @@ func runSimulate(args []string) int {
 	if dir == "" {
 		dir = dataDir("", "")
 	}
-	store := keyStore(dir)
+	store := keys.Store{Dir: filepath.Join(dir, "keys")} // the simulated party's own keys, never the platform's
 	if sim.Key, err = store.Own(kind); err != nil {
 		return fail("simulate", err)
 	}
