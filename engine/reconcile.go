@@ -92,7 +92,17 @@ type ReconcileOptions struct {
 	AmountKey string
 	// Location gives the day of an instant (default time.Local).
 	Location *time.Location
+	// Scheduled marks the daily run (by ScheduleActor): a party's day is
+	// reconciled so once among all servers; another run of the same day
+	// returns ErrReconciled.
+	Scheduled bool
 }
+
+// ScheduleActor runs the scheduled reconciliations.
+var ScheduleActor = Actor{User: "schedule", Roles: []string{SystemRole}}
+
+// ErrReconciled: the party's day has already been reconciled by the schedule.
+var ErrReconciled = errors.New("already reconciled by the schedule")
 
 // Reconciliation is one stored comparison of a statement with our messages.
 type Reconciliation struct {
@@ -146,6 +156,16 @@ func (rt *Runtime) Reconcile(ctx context.Context, actor Actor, o ReconcileOption
 	}
 	if o.Location == nil {
 		o.Location = time.Local
+	}
+	if o.Scheduled {
+		actor = ScheduleActor
+		var n int
+		if err := rt.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM growth_reconciliations WHERE party = `+rt.DB.Placeholder(1)+` AND day = `+rt.DB.Placeholder(2)+` AND run_by = 'schedule'`, o.Party, o.Day).Scan(&n); err != nil {
+			return nil, fmt.Errorf("reconcile: %w", err)
+		}
+		if n > 0 {
+			return nil, ErrReconciled
+		}
 	}
 	ours, err := rt.ourMessages(ctx, o)
 	if err != nil {
@@ -224,6 +244,9 @@ func (rt *Runtime) Reconcile(ctx context.Context, actor Actor, o ReconcileOption
 			Changes: map[string][2]any{"party": {nil, rec.Party}, "day": {nil, rec.Day}, "matched": {nil, rec.Matched}, "differences": {nil, rec.Differences}}, DefVersion: rt.Project.Hash})
 	})
 	if err != nil {
+		if o.Scheduled && isUniqueViolation(err) {
+			return nil, ErrReconciled
+		}
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
 	return rt.Reconciliation(ctx, rec.ID)
@@ -417,4 +440,9 @@ func (rt *Runtime) ResolveReconItem(ctx context.Context, actor Actor, id int64, 
 		return rt.DB.appendAudit(ctx, tx, AuditEntry{App: exceptionAuditApp, Entity: "reconciliation_items", RecordID: id, Action: "resolve", Actor: actor.User, At: now,
 			Changes: map[string][2]any{"resolved": {false, true}, "kind": {kind, kind}, "msg_id": {msgID, msgID}, "_comment": {nil, comment}}, DefVersion: rt.Project.Hash})
 	})
+}
+
+func isUniqueViolation(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "23505") || strings.Contains(msg, "duplicate key")
 }

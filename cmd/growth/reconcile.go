@@ -6,10 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/growth-gov/growth/engine"
 )
@@ -139,4 +142,53 @@ func printReconItems(w io.Writer, items []engine.ReconItem) {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Party, it.Day, it.Kind, it.MsgID, it.Ref, it.OurAmount, it.TheirAmount, it.OurDate, it.TheirDate, it.Status)
 	}
 	tw.Flush()
+}
+
+// reconcileDaily reconciles, every check, each party's statement of the day
+// before that is in dir and not yet reconciled by the schedule.
+func reconcileDaily(ctx context.Context, rt *engine.Runtime, dir string, every time.Duration, log *slog.Logger) {
+	for {
+		reconcileDue(ctx, rt, dir, time.Now(), log)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// reconcileDue reconciles each party's statement of the day before now,
+// DIR/PARTY-YYYY-MM-DD.csv, if it is there and the schedule has not yet
+// reconciled that day; it returns the reconciliations made.
+func reconcileDue(ctx context.Context, rt *engine.Runtime, dir string, now time.Time, log *slog.Logger) []*engine.Reconciliation {
+	day := now.AddDate(0, 0, -1).Format(time.DateOnly)
+	var made []*engine.Reconciliation
+	for _, x := range rt.Project.Exchanges() {
+		path := filepath.Join(dir, x.Name+"-"+day+".csv")
+		f, err := os.Open(path)
+		if err != nil {
+			continue // not there (yet)
+		}
+		lines, err := engine.ParseStatement(f)
+		f.Close()
+		if err != nil {
+			log.Error("reconcile: statement refused", "party", x.Name, "file", path, "err", err)
+			continue
+		}
+		rec, err := rt.Reconcile(ctx, engine.ScheduleActor, engine.ReconcileOptions{Party: x.Name, Day: day, Statement: path, Scheduled: true}, lines)
+		if errors.Is(err, engine.ErrReconciled) {
+			continue
+		}
+		if err != nil {
+			log.Error("reconcile: failed", "party", x.Name, "day", day, "err", err)
+			continue
+		}
+		made = append(made, rec)
+		if rec.Differences > 0 {
+			log.Warn("reconcile: differences to resolve", "party", x.Name, "day", day, "reconciliation", rec.ID, "differences", rec.Differences, "matched", rec.Matched)
+		} else {
+			log.Info("reconcile: statement matches", "party", x.Name, "day", day, "reconciliation", rec.ID, "matched", rec.Matched)
+		}
+	}
+	return made
 }

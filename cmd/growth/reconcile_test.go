@@ -112,3 +112,43 @@ func TestReconcileCommand(t *testing.T) {
 		}
 	})
 }
+
+// serve --reconcile-statements reconciles each party's statement of the day
+// before once it is there, and that day only once, even when several servers
+// (two runtimes on one database) look.
+func TestReconcileDaily(t *testing.T) {
+	defs := "../../engine/testdata/exchange"
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		dsn := enginetest.FreshDSN(t, d)
+		ctx := context.Background()
+		var rts []*engine.Runtime
+		for range 2 {
+			dbh := enginetest.Must(engine.Open(ctx, dsn))
+			t.Cleanup(func() { dbh.Close() })
+			rts = append(rts, enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Logger: enginetest.QuietLogger()})))
+		}
+		dir := t.TempDir()
+		now := time.Now()
+		log := enginetest.QuietLogger()
+		if made := reconcileDue(ctx, rts[0], dir, now, log); len(made) != 0 {
+			t.Fatalf("reconciled without a statement: %+v", made)
+		}
+		yesterday := now.AddDate(0, 0, -1).Format(time.DateOnly)
+		stmt := strings.Join(engine.StatementHeader, ",") + "\n" + yesterday + ",not-ours,7,3.00,王五,done,S1\n"
+		if err := os.WriteFile(filepath.Join(dir, "party_a-"+yesterday+".csv"), []byte(stmt), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		made := reconcileDue(ctx, rts[0], dir, now, log)
+		if len(made) != 1 || made[0].Differences != 1 || made[0].Items[0].Kind != engine.ReconMissingAtUs || made[0].RunBy != "schedule" {
+			t.Fatalf("first look: %+v", made)
+		}
+		for _, rt := range rts {
+			if again := reconcileDue(ctx, rt, dir, now, log); len(again) != 0 {
+				t.Errorf("the day was reconciled again: %+v", again)
+			}
+		}
+		if open := enginetest.Must(rts[1].OpenReconDifferences(ctx)); len(open) != 1 {
+			t.Errorf("%d open differences, want 1", len(open))
+		}
+	})
+}

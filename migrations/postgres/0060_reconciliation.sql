@@ -33,3 +33,7 @@ CREATE TABLE IF NOT EXISTS growth_reconciliation_items (
     comment     TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS ix_growth_reconciliation_items_rec ON growth_reconciliation_items (reconciliation_id);
+
+-- The daily schedule of growth serve --reconcile-statements reconciles a
+-- party's day once among all servers: its runs are by 'schedule'.
+CREATE UNIQUE INDEX IF NOT EXISTS ux_growth_reconciliations_scheduled ON growth_reconciliations (party, day) WHERE run_by = 'schedule';
