@@ -80,7 +80,7 @@ func TestSessionsAcrossServers(t *testing.T) {
 			apitest.Run(t, a.app, apitest.Scenario{Name: "disable on a", Method: "PATCH", Path: "/api/admin/users/clerk3", Headers: root, Body: map[string]any{"enabled": false}, Status: 200})
 			apitest.Run(t, b.app, apitest.Scenario{Name: "refused on b", Method: "GET", Path: "/api/auth/me", Headers: bearer, Status: 401})
 			apitest.Run(t, b.app, apitest.Scenario{Name: "no new login on b", Method: "POST", Path: "/api/auth/login",
-				Body: map[string]any{"username": "clerk3", "password": "clerk3-password"}, Status: 401, Want: map[string]any{"error.message": "账户已停用，请联系管理员"}})
+				Body: map[string]any{"username": "clerk3", "password": "clerk3-password"}, Status: 401, Want: map[string]any{"error.message": "用户名或密码错误"}}) // a disabled account reads as a wrong password (issue 14)
 		})
 		t.Run("a password change on one server ends the sessions on the other", func(t *testing.T) {
 			bearer := b.login("clerk1")

@@ -50,7 +50,7 @@ func TestBooksCommands(t *testing.T) {
 	if _, err := db.Write.ExecContext(ctx, `UPDATE growth_voucher_lines SET debit = debit + 1 WHERE line_no = 1 AND voucher_id = (SELECT id FROM growth_vouchers WHERE seq = 2 AND period = '`+period+`')`); err != nil {
 		t.Fatal(err)
 	}
-	code, out := run(t, runBooks, "verify", "--db", dsn)
+	code, out := run(t, runBooks, "verify", "--db", dsn, "--definitions", defs)
 	if code != 1 || !strings.Contains(out, "the first: voucher "+period+"#0002 does not balance") {
 		t.Fatalf("after a hand edit: exit %d, output:\n%s", code, out)
 	}
