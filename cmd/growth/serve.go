@@ -99,6 +99,9 @@ func runServe(args []string) int {
 		// Deferred after db.Close, so it runs before: the runner stops first.
 		defer stopExchange()
 		health["exchange"] = runner.Health
+		if exf.statements != "" {
+			go reconcileDaily(ctx, rt, exf.statements, 10*time.Minute, log)
+		}
 	}
 	pools := map[string]*sql.DB{"write": db.Write}
 	if db.Read != db.Write {
