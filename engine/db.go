@@ -248,6 +248,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return db.WithMigrationLock(ctx, func() error { return db.migrate(ctx) })
 }
 
+// errMigrationTaken rolls back a migration another server has applied.
+var errMigrationTaken = errors.New("migration applied by another server")
+
 func (db *DB) migrate(ctx context.Context) error {
 	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS growth_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
@@ -271,15 +274,28 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// The version row is written first: it takes the write lock, so a
+		// second server migrating the same SQLite file (which has no advisory
+		// lock) waits for the first and then finds the version taken.
+		applied := false
 		err = db.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO growth_migrations (version, applied_at) VALUES (`+db.Placeholder(1)+`, `+db.Placeholder(2)+`)`, version, time.Now().UTC().Format(time.RFC3339)); err != nil {
+				if isUniqueViolation(err) {
+					applied = true
+					return errMigrationTaken
+				}
+				return fmt.Errorf("migration %s: %w", version, err)
+			}
 			for _, stmt := range splitSQL(string(text)) {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("migration %s: %w\n%s", version, err, stmt)
 				}
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO growth_migrations (version, applied_at) VALUES (`+db.Placeholder(1)+`, `+db.Placeholder(2)+`)`, version, time.Now().UTC().Format(time.RFC3339))
-			return err
+			return nil
 		})
+		if applied {
+			continue
+		}
 		if err != nil {
 			return err
 		}
