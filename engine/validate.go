@@ -214,15 +214,19 @@ func validateRules(e *metamodel.Entity, rec *Record, values map[string]any) *Val
 		if code == "" {
 			code = fmt.Sprintf("rule_%d", i+1)
 		}
-		msg := r.Message
+		fe := FieldError{Code: code, Message: r.Message, MessageEn: r.MessageEn}
 		if err != nil {
-			msg = fmt.Sprintf("%s（规则无法计算：%v）", r.Message, err)
+			fe.Message = fmt.Sprintf("%s（规则无法计算：%v）", r.Message, err)
+			if r.MessageEn != "" {
+				fe.MessageEn = fmt.Sprintf("%s (the rule could not be evaluated: %v)", r.MessageEn, err)
+			}
 		}
-		if len(r.Fields) == 0 {
-			verr.add(RecordField, code, "%s", msg)
+		fields := r.Fields
+		if len(fields) == 0 {
+			fields = []string{RecordField}
 		}
-		for _, name := range r.Fields {
-			verr.add(name, code, "%s", msg)
+		for _, name := range fields {
+			verr.addError(name, fe)
 		}
 	}
 	if verr.empty() {

@@ -65,9 +65,11 @@ func Load(dir string) (*Project, error) {
 	return p, nil
 }
 
-// ReservedAppNames are path segments of the platform's own API under /api/:
-// an app of that name would be shadowed by them.
-var ReservedAppNames = []string{"admin", "auth", "files", "public", "reports", "openapi", "ui"}
+// ReservedAppNames are path segments the platform uses for itself, under
+// /api/ (admin, auth, files, public, reports, openapi, ui) and under /ui/
+// (admin, audit, codes, files, ref, reports, static): an app of that name
+// would be shadowed by them. growth check and the web UI share this one list.
+var ReservedAppNames = []string{"admin", "audit", "auth", "codes", "files", "openapi", "public", "ref", "reports", "static", "ui"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
@@ -102,7 +104,7 @@ func loadApp(p *Project, dir, name string, ps *Problems) *App {
 		ps.Addf(Pos{File: rel(dir)}, "app folder %q: %s", name, nameRule)
 	}
 	if slices.Contains(ReservedAppNames, name) {
-		ps.Addf(Pos{File: rel(dir)}, "app folder %q: the name is taken by the platform's own API (/api/%s/…); reserved: %s", name, name, strings.Join(ReservedAppNames, ", "))
+		ps.Addf(Pos{File: rel(dir)}, "app folder %q: the name is taken by the platform's own paths (/api/%s/…, /ui/%s/…); reserved: %s", name, name, name, strings.Join(ReservedAppNames, ", "))
 	}
 	for _, path := range files {
 		text, err := os.ReadFile(path)

@@ -43,6 +43,14 @@ func NewRefsShape(e *Entity) *RefsShape {
 	s := &RefsShape{Entity: e, index: map[string]int{}, targets: map[string]*RecordShape{}}
 	var fields []reflect.StructField
 	for _, f := range e.Fields {
+		if f.Type == "ref" && f.Target == nil && f.Entity != "" {
+			// The target is misspelt, which is reported at the field; refs
+			// of it read as untyped, so that every expression using it does
+			// not add a second, misleading problem.
+			s.index[f.Name] = len(fields)
+			fields = append(fields, reflect.StructField{Name: "X" + f.Name, Type: reflect.TypeOf((*any)(nil)).Elem(), Tag: reflect.StructTag(`expr:"` + f.Name + `"`)})
+			continue
+		}
 		if f.Type != "ref" || f.Target == nil {
 			continue
 		}
