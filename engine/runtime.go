@@ -244,12 +244,33 @@ func (rt *Runtime) prepare(e *metamodel.Entity, rec *Record) error {
 	return nil
 }
 
-// compute computes derived fields (prepare's first step).
+// compute computes derived fields (prepare's first step). When a computed
+// field's expression fails, the user is told about the fields they wrote
+// first: an empty or invalid input is usually why. Only when those are fine
+// is the failure reported, on the computed field, as a plain sentence; what
+// the expression said goes to the log, for the implementer, not to the user.
 func (rt *Runtime) compute(e *metamodel.Entity, rec *Record) error {
-	if err := computeFields(e, rec, rec.Values); err != nil {
-		return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "computed", Message: err.Error()}}}}
+	failed := computeFields(e, rec, rec.Values)
+	if len(failed) == 0 {
+		return nil
 	}
-	return nil
+	if verr := validateFields(e, rec.Values); verr != nil {
+		return verr
+	}
+	verr := &ValidationError{}
+	for _, f := range e.Fields {
+		err, ok := failed[f]
+		if !ok {
+			continue
+		}
+		if rt.Log != nil {
+			rt.Log.Warn("a computed field could not be computed", "entity", e.QualifiedName(), "field", f.Name, "expr", f.Expr, "record", rec.ID, "error", err.Error())
+		}
+		verr.addError(f.Name, FieldError{Code: "computed",
+			Message:   fmt.Sprintf("%s 无法根据填写的内容计算，请检查相关字段", f.DisplayLabel()),
+			MessageEn: fmt.Sprintf("%s could not be computed from the values given; check the fields it depends on", labelEn(f))})
+	}
+	return verr
 }
 
 // checkRefs verifies, inside the transaction, that every ref points at a record.
@@ -606,4 +627,12 @@ func IdempotencyKey(ctx context.Context) string {
 func idempotencyOf(ctx context.Context) (key, request string) {
 	v, _ := ctx.Value(idempotencyKey{}).(idempotency)
 	return v.key, v.request
+}
+
+// labelEn is f's English label, or its name.
+func labelEn(f *metamodel.Field) string {
+	if f.LabelEn != "" {
+		return f.LabelEn
+	}
+	return f.Name
 }
