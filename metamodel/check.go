@@ -282,6 +282,11 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 			ps.Addf(e.At["year_field"], "entity %s: year_field %s must be an int field", e.Name, f.Name)
 		}
 	}
+	if e.TitleField != "" {
+		if f := fieldRef("title_field", e.TitleField, e.At["title_field"]); f != nil && f.Type != "string" && f.Type != "code" && f.Type != "enum" && f.Type != "int" {
+			ps.Addf(e.At["title_field"], "entity %s: title_field %s must be a string, code, enum or int field, not %s", e.Name, f.Name, f.Type)
+		}
+	}
 	for _, group := range e.Unique {
 		if len(group) == 0 {
 			ps.Addf(e.At["unique"], "entity %s: an empty unique group", e.Name)

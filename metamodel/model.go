@@ -139,6 +139,7 @@ type Entity struct {
 	Description string     `yaml:"description" desc:"What a record of this entity is."`
 	OrgField    string     `yaml:"org_field" desc:"The code field holding the org a record belongs to (data scope)."`
 	YearField   string     `yaml:"year_field" desc:"The int field holding the fiscal year; code fields accept only codes valid in it."`
+	TitleField  string     `yaml:"title_field" desc:"The field that names a record (a supplier's name), shown where another record refers to it, such as a report grouped by a ref field. Default: the first string field."`
 	Fields      []*Field   `yaml:"fields,named" desc:"Fields in display order."`
 	Unique      [][]string `yaml:"unique" desc:"Groups of fields whose values together are unique."`
 	Rules       []*Rule    `yaml:"rules" desc:"Record rules checked on every create and update."`
@@ -380,4 +381,18 @@ func splitQualified(name string) (app, entity string) {
 		return name[:i], name[i+1:]
 	}
 	return "", name
+}
+
+// NameField is the field that names e's records: its title_field, else its
+// first string field; nil when it has none.
+func (e *Entity) NameField() *Field {
+	if e.TitleField != "" {
+		return e.Field(e.TitleField)
+	}
+	for _, f := range e.Fields {
+		if f.Type == "string" {
+			return f
+		}
+	}
+	return nil
 }
