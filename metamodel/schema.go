@@ -231,6 +231,8 @@ func (g *schemaGen) value(t reflect.Type, sf reflect.StructField, ft fieldTag) o
 		return append(s, member{"additionalProperties", g.ref(ty.Elem().Elem())})
 	case ty.Kind() == reflect.Pointer && ty.Elem().Kind() == reflect.Struct:
 		return g.ref(ty.Elem())
+	case ty.Kind() == reflect.Map && ty.Elem().Kind() == reflect.Map:
+		return ordered{{"type", "object"}, {"additionalProperties", ordered{{"type", "object"}, {"additionalProperties", g.scalar(id, ty.Elem().Elem())}}}}
 	case ty.Kind() == reflect.Map:
 		return ordered{{"type", "object"}, {"additionalProperties", g.scalar(id, ty.Elem())}}
 	case ty.Kind() == reflect.Slice:
