@@ -385,6 +385,9 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		if err := rt.loadRefs(ctx, tx, e, rec, &namedRefs{actor: actor, named: changes}); err != nil {
 			return err
 		}
+		if err := rt.markFrozen(ctx, tx, e, rec); err != nil {
+			return err
+		}
 		if err := rt.compute(e, rec); err != nil {
 			return err
 		}

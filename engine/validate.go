@@ -134,7 +134,7 @@ func computeFields(e *metamodel.Entity, rec *Record, values map[string]any) map[
 		env[f.Name] = f.Kind.Zero(f)
 	}
 	for _, f := range e.Fields {
-		if f.Type != "computed" || f.Program == nil {
+		if f.Type != "computed" || f.Program == nil || (rec != nil && rec.frozen[f.Name]) {
 			continue
 		}
 		if env == nil {

@@ -284,6 +284,11 @@ func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entitySto
 	if err := rt.loadRefs(ctx, tx, e, rec, &namedRefs{actor: actor, named: inputs}); err != nil {
 		return nil, err
 	}
+	// Fields frozen by an event fired before keep their value; one frozen
+	// by this event is computed a last time now.
+	if err := rt.markFrozen(ctx, tx, e, rec); err != nil {
+		return nil, err
+	}
 	if err := rt.prepare(e, rec); err != nil {
 		return nil, err
 	}

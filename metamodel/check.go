@@ -83,6 +83,7 @@ func check(p *Project, ps *Problems) {
 	checkRefsUse(p, ps)
 	checkCodeCallsAll(p, ps)
 	checkTransitionInputs(p, ps)
+	checkFreezeOn(p, ps)
 }
 
 // nameRule explains namePattern; load.go uses it for app folders.
