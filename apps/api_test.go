@@ -174,6 +174,9 @@ func TestRecordAPI(t *testing.T) {
 		if !rep.OK() || rep.Rows != 6+1200 {
 			t.Fatalf("audit: %+v (want 4 creates, 1 update, 1 delete, 1,200 imported)", rep)
 		}
+		if p := enginetest.Must(rt.VerifyProof(t.Context())); !p.OK() {
+			t.Fatalf("records against the audit trail: %v %v", p.Problems, p.Ledger.Problems)
+		}
 	})
 }
 

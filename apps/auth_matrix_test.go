@@ -456,7 +456,7 @@ func fromInitial(e *metamodel.Entity, event string) bool {
 
 func notByCreator(e *metamodel.Entity, event string) bool {
 	for _, t := range e.Workflow.Transitions {
-		if t.Event == event && slices.Contains(t.NotBy, "creator") {
+		if t.Event == event && t.ExcludesCreator() {
 			return true
 		}
 	}

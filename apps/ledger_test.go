@@ -99,7 +99,7 @@ func TestLedgerAPI(t *testing.T) {
 		if err := json.Unmarshal([]byte(lines[3]), &last); err != nil || last.Report.Imported != 3 || lines[2] != `{"done":3,"total":3}` {
 			t.Errorf("streamed lines %q: want progress to 3 of 3, then a report of 3 imported (%v)", lines, err)
 		}
-		if r, err := rt.DB.VerifyLedger(t.Context()); err != nil || !r.OK() {
+		if r, err := rt.VerifyLedger(t.Context()); err != nil || !r.OK() {
 			t.Errorf("ledger verify: %v %v", err, fmt.Sprint(r))
 		}
 	})
@@ -216,8 +216,37 @@ func TestShippedLedger(t *testing.T) {
 		for _, sc := range scenarios {
 			apitest.Run(t, app, sc)
 		}
-		if r, err := rt.DB.VerifyLedger(t.Context()); err != nil || !r.OK() {
+		if r, err := rt.VerifyLedger(t.Context()); err != nil || !r.OK() {
 			t.Errorf("ledger verify: %v %v", err, r)
+		}
+		if r, err := rt.VerifyProof(t.Context()); err != nil || !r.OK() {
+			t.Errorf("audit verify: %v %v %v %v", err, r.Audit.Broken, r.Problems, r.Ledger.Problems)
+		}
+
+		// Issue 13's insider on the shipped apps: the paid payment's amount
+		// cut in its table, and 1,000,000.00 added to the indicator from an
+		// adjustment that does not exist, the balance raised to match.
+		for _, sql := range []string{
+			`UPDATE payment_payment SET amount = 100 WHERE id = 1`,
+			`INSERT INTO growth_ledger (account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at, idempotency_key, note, hash)
+VALUES ('indicator', 'indicator', 1, 'increase', 100000000, 'indicator', 'adjustment', 77, 2, 'approve', 'mallory', '2026-01-01T00:00:00.000000Z', '', '', '')`,
+			`UPDATE growth_balances SET approved = approved + 100000000 WHERE account_app = 'indicator' AND account_id = 1`,
+		} {
+			if _, err := rt.DB.Write.ExecContext(t.Context(), sql); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := enginetest.Must(rt.VerifyProof(t.Context()))
+		got := strings.Join(append(r.Problems, r.Ledger.Problems...), "\n")
+		for _, want := range []string{
+			`payment.payment #1 (table payment_payment) differs from its audit trail (last written by refund, audit row `,
+			`amount is "1.00", the audit trail says "200000.00"`,
+			"(increase 1,000,000.00 on indicator.indicator #1, from approve of indicator.adjustment #77 version 2): no audit row records the change it names (forged)",
+			"its source record indicator.adjustment #77 does not exist",
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("audit verify after the hand edits does not say %q; it says:\n%s", want, got)
+			}
 		}
 	})
 }

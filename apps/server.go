@@ -145,6 +145,7 @@ func (s *Server) Mount(app *fiber.App) {
 	api.Get("/:id", s.get)
 	api.Patch("/:id", s.update)
 	api.Delete("/:id", s.delete)
+	api.Get("/:id/changes", s.recordChanges)
 	s.mountWorkflow(api)
 	s.mountLedger(api)
 	s.mountExports(api)

@@ -10,6 +10,7 @@ import (
 //	POST /api/{app}/{entity}/{id}/events/{event}   {"comment": "…", "values": {…}} (optional body)
 //	GET  /api/{app}/{entity}/{id}/events            the events this actor may fire now
 //	GET  /api/{app}/{entity}/{id}/history           every transition, oldest first
+//	GET  /api/{app}/{entity}/{id}/changes           every write, field by field (any entity)
 //
 // Firing answers 200 with the record after the event. When the event is an
 // approval towards a quorum that is not reached yet, the record is unchanged
@@ -106,6 +107,20 @@ func (s *Server) availableEvents(c *fiber.Ctx) error {
 		out["state"], out["state_label"] = rec.State, label
 	}
 	return c.JSON(out)
+}
+
+// recordChanges answers GET /api/{app}/{entity}/{id}/changes: every write
+// of the record from the audit trail, field by field, oldest first.
+func (s *Server) recordChanges(c *fiber.Ctx) error {
+	actor, e, id, err := s.recordTarget(c)
+	if err != nil {
+		return err
+	}
+	writes, err := s.rt.FieldHistory(c.UserContext(), actor, e.App.Name, e.Name, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": writes})
 }
 
 func (s *Server) recordHistory(c *fiber.Ctx) error {

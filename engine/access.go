@@ -54,4 +54,25 @@ type Change struct {
 	Old, New   *Record
 	// IdempotencyKey is the client's key for this request, if it sent one.
 	IdempotencyKey string
+
+	// ledgerRows are the hashes of the ledger rows the change wrote; its
+	// audit row, appended after the effects, commits to them.
+	ledgerRows []string
+	// balanceUpdates are the change's conditional balance updates, run in
+	// order right after its audit row (runBalanceUpdates): a hot balance
+	// row is then locked from its update to the commit, as long as before
+	// the audit row committed to the ledger rows.
+	balanceUpdates []func() error
+}
+
+// runBalanceUpdates runs the change's pending balance updates, in order.
+func (ch *Change) runBalanceUpdates() error {
+	for len(ch.balanceUpdates) > 0 {
+		f := ch.balanceUpdates[0]
+		ch.balanceUpdates = ch.balanceUpdates[1:]
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -8,6 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -17,7 +21,9 @@ import (
 // AuditShards chains ("app.entity#NN", by record id), so that concurrent writes
 // do not all queue on one chain head under PostgreSQL; growth_audit_heads
 // holds each chain's last sequence number and hash, which also catches a
-// deleted last row.
+// deleted last row. Each row also commits to the record's stored row after
+// the write and to the ledger rows of its change (proof.go); anchors
+// (anchor.go) keep the heads outside the database.
 
 // AuditEntry is one audited write.
 type AuditEntry struct {
@@ -29,10 +35,51 @@ type AuditEntry struct {
 	At         time.Time
 	Changes    map[string][2]any // field → [before, after], JSON-ready values
 	DefVersion string
+
+	// Version is the record's version after the write (0 when the entry
+	// wrote no record row: a partial approval, an export). Image is the
+	// hash of the stored row the write left (recordImage), ImageDeleted
+	// for a delete, "" when there is no record row (users, files, exports).
+	// Ledger lists the hashes of the ledger rows the change wrote.
+	Version int64
+	Image   string
+	Ledger  []string
 }
+
+// ImageDeleted is the image of a delete: no row is left.
+const ImageDeleted = "deleted"
+
+// Proof forms of an audit row (the proof column): rows written before the
+// wider proof are chained over their content only; later rows also commit
+// to the record's after-image and the ledger rows of their change.
+const (
+	proofChained = 1
+	proofFull    = 2
+)
 
 const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
+// auditHashFull is the hash of a row in the full form: the chained content
+// and the record version, after-image and ledger digest.
+func auditHashFull(chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string, version int64, image, ledger string) string {
+	canonical, _ := json.Marshal([]any{chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev, proofFull, version, image, ledger})
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
+}
+
+// ledgerDigest is what an audit row keeps of its change's ledger rows: their
+// count and a hash of their sorted hashes ("" when there are none).
+func ledgerDigest(hashes []string) string {
+	if len(hashes) == 0 {
+		return ""
+	}
+	sorted := slices.Clone(hashes)
+	slices.Sort(sorted)
+	sum := sha256.Sum256([]byte(strings.Join(sorted, ",")))
+	return strconv.Itoa(len(sorted)) + ":" + hex.EncodeToString(sum[:])
+}
+
+// auditHash is the hash of a row in the chained form (proof 1).
 func auditHash(chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string) string {
 	canonical, _ := json.Marshal([]any{chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev})
 	sum := sha256.Sum256(canonical)
@@ -51,52 +98,137 @@ func AuditChain(app, entity string, recordID int64) string {
 	return fmt.Sprintf("%s.%s#%02d", app, entity, recordID%AuditShards)
 }
 
-// auditSQL is the text of the audit trail's three statements: read a chain's
-// head (locking it on PostgreSQL), insert a row, move the head.
-func (db *DB) auditSQL() (head, insertRow, updateHead string) {
+// auditSQL is the text of the audit trail's statements: read a chain's head
+// (locking it on PostgreSQL), insert a row, move the head; and, on
+// PostgreSQL, insert a row and move the head in one statement.
+func (db *DB) auditSQL() (head, insertRow, updateHead, insertAndMove string) {
 	ph := db.Placeholder
 	lock := ""
 	if db.Dialect == Postgres {
 		lock = " FOR UPDATE"
 	}
 	head = `SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
-	insertRow = `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash) VALUES (` +
-		ph(1) + `, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `, ` + ph(5) + `, ` + ph(6) + `, ` + ph(7) + `, ` + ph(8) + `, ` + ph(9) + `, ` + ph(10) + `, ` + ph(11) + `, ` + ph(12) + `)`
+	insertRow = `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger) VALUES (` +
+		ph(1) + `, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `, ` + ph(5) + `, ` + ph(6) + `, ` + ph(7) + `, ` + ph(8) + `, ` + ph(9) + `, ` + ph(10) + `, ` + ph(11) + `, ` + ph(12) +
+		`, ` + ph(13) + `, ` + ph(14) + `, ` + ph(15) + `, ` + ph(16) + `)`
 	updateHead = `UPDATE growth_audit_heads SET chain_seq = ` + ph(1) + `, hash = ` + ph(2) + ` WHERE chain = ` + ph(3)
-	return head, insertRow, updateHead
+	if db.Dialect == Postgres {
+		insertAndMove = `WITH r AS (` + insertRow + `) UPDATE growth_audit_heads SET chain_seq = $2, hash = $12 WHERE chain = $1`
+	}
+	return head, insertRow, updateHead, insertAndMove
+}
+
+// auditSlot is a chain's head, locked inside a write's transaction: the
+// write's audit row goes there once its effects have run, so that it can
+// commit to the ledger rows they wrote. Locking the head before the effects
+// keeps the order of locks every write takes (audit head, then balances),
+// and keeps the balance rows' locks as short as they were.
+//
+// An effect may write to the same chain before the slot is used (a rollup
+// into a parent of the same entity, a record generated into it): the
+// transaction's pending slots travel in the context, and every row written
+// moves the pending slots of its chain on, so the write's row follows it.
+type auditSlot struct {
+	chain   string
+	seq     int64
+	prev    string
+	written bool
+}
+
+type pendingSlotsKey struct{}
+
+// pendingSlots are the slots locked and not yet written in a transaction,
+// and the changes whose effects are running.
+type pendingSlots struct {
+	slots   []*auditSlot
+	changes []*Change
+}
+
+// lockAuditHead locks (creating it if missing) the head of the chain of the
+// record ch changes; the returned context carries the slot and the change to
+// the effects. A write nested in another change's effects (a rollup, a
+// generated record) first runs that change's pending balance updates, so
+// balances move in the order the changes happen.
+func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, app, entity string, recordID int64, ch *Change) (context.Context, *auditSlot, error) {
+	p, _ := ctx.Value(pendingSlotsKey{}).(*pendingSlots)
+	if p != nil {
+		for _, outer := range p.changes {
+			if err := outer.runBalanceUpdates(); err != nil {
+				return ctx, nil, err
+			}
+		}
+	}
+	slot, err := db.readAuditHead(ctx, tx, AuditChain(app, entity, recordID))
+	if err != nil {
+		return ctx, nil, err
+	}
+	if p == nil {
+		p = &pendingSlots{}
+		ctx = context.WithValue(ctx, pendingSlotsKey{}, p)
+	}
+	p.slots = append(p.slots, slot)
+	p.changes = append(p.changes, ch)
+	return ctx, slot, nil
+}
+
+// readAuditHead reads and locks a chain's head, creating it if missing.
+func (db *DB) readAuditHead(ctx context.Context, tx *sql.Tx, chain string) (*auditSlot, error) {
+	slot := &auditSlot{chain: chain}
+	head, _, _, _ := db.auditSQL()
+	err := tx.QueryRowContext(ctx, head, slot.chain).Scan(&slot.seq, &slot.prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) VALUES (`+db.Placeholder(1)+`, 0, '`+genesisHash+`') ON CONFLICT (chain) DO NOTHING`, slot.chain); err != nil {
+			return slot, fmt.Errorf("audit head: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, head, slot.chain).Scan(&slot.seq, &slot.prev)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	return slot, nil
 }
 
 // appendAudit adds an entry inside the write's transaction.
 func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
-	chain := AuditChain(e.App, e.Entity, e.RecordID)
-	head, insertRow, updateHead := db.auditSQL()
-	var seq int64
-	var prev string
-	err := tx.QueryRowContext(ctx, head, chain).Scan(&seq, &prev)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) VALUES (`+db.Placeholder(1)+`, 0, '`+genesisHash+`') ON CONFLICT (chain) DO NOTHING`, chain); err != nil {
-			return fmt.Errorf("audit head: %w", err)
-		}
-		err = tx.QueryRowContext(ctx, head, chain).Scan(&seq, &prev)
-	}
+	slot, err := db.readAuditHead(ctx, tx, AuditChain(e.App, e.Entity, e.RecordID))
 	if err != nil {
-		return fmt.Errorf("audit head: %w", err)
+		return err
 	}
-	seq++
+	return db.writeAudit(ctx, tx, slot, e)
+}
+
+// writeAudit writes e as the next row of its locked chain and moves the head.
+func (db *DB) writeAudit(ctx context.Context, tx *sql.Tx, slot *auditSlot, e AuditEntry) error {
+	_, insertRow, updateHead, insertAndMove := db.auditSQL()
+	seq := slot.seq + 1
 	changes, err := json.Marshal(e.Changes)
 	if err != nil {
 		return fmt.Errorf("audit changes: %w", err)
 	}
 	at := e.At.UTC().Truncate(time.Microsecond)
 	atText := at.Format(sqliteTime)
-	hash := auditHash(chain, seq, atText, e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, prev)
-	_, err = tx.ExecContext(ctx, insertRow,
-		chain, seq, db.timeArg(at), e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, prev, hash)
-	if err != nil {
-		return fmt.Errorf("audit row: %w", err)
+	ledger := ledgerDigest(e.Ledger)
+	hash := auditHashFull(slot.chain, seq, atText, e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, slot.prev, e.Version, e.Image, ledger)
+	args := []any{slot.chain, seq, db.timeArg(at), e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, slot.prev, hash, proofFull, e.Version, e.Image, ledger}
+	if insertAndMove != "" {
+		if _, err := tx.ExecContext(ctx, insertAndMove, args...); err != nil {
+			return fmt.Errorf("audit row: %w", err)
+		}
+	} else {
+		if _, err := tx.ExecContext(ctx, insertRow, args...); err != nil {
+			return fmt.Errorf("audit row: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, updateHead, seq, hash, slot.chain); err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, updateHead, seq, hash, chain); err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	slot.written = true
+	if p, _ := ctx.Value(pendingSlotsKey{}).(*pendingSlots); p != nil {
+		for _, other := range p.slots {
+			if other != slot && !other.written && other.chain == slot.chain {
+				other.seq, other.prev = seq, hash
+			}
+		}
 	}
 	return nil
 }
@@ -107,15 +239,93 @@ type AuditReport struct {
 	Rows   int
 	// Broken describes the first broken row of each broken chain.
 	Broken []string
+	// Heads are the chain heads read, for anchors (anchor.go).
+	Heads map[string]ChainHead
+
+	// trails are what the audit rows say of each record, and commits what
+	// each full-form row says of its change's ledger rows; VerifyProof
+	// compares them with the tables.
+	trails  map[recordKey]*recordTrail
+	commits map[changeKey]ledgerCommit
+	// auditBefore is the last id of the rows written before the wider proof.
+	auditBefore int64
+}
+
+// ChainHead is a chain's last sequence number and hash.
+type ChainHead struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
 }
 
 // OK reports whether every chain verified.
 func (r *AuditReport) OK() bool { return len(r.Broken) == 0 }
 
+// recordKey names a record.
+type recordKey struct {
+	app, entity string
+	id          int64
+}
+
+// recordTrail is what a record's audit rows say of it: the field values its
+// changes left (JSON form), and its last row that wrote the record.
+type recordTrail struct {
+	values   map[string]json.RawMessage
+	state    string
+	hasState bool
+	// last is the last row that wrote the record (create, update, event,
+	// rollup, delete).
+	lastID      int64
+	lastAction  string
+	lastProof   int
+	lastImage   string
+	lastVersion int64
+	deleted     bool
+	events      map[string]bool
+}
+
+// changeKey names one change of a record: what ledger rows name as their
+// source and a full-form audit row as its record version and action.
+type changeKey struct {
+	app, entity string
+	id, version int64
+	event       string
+}
+
+// ledgerCommit is what a full-form audit row committed to: its ledger digest.
+type ledgerCommit struct {
+	auditID int64
+	digest  string
+}
+
+// verifyChecks are the checks of the proof. Tests turn each off in turn to
+// show that the attack tests then fail (proof_meta_test.go); nothing else
+// changes them.
+var verifyChecks = struct {
+	links, heads, content, images, ledgerSources bool
+}{true, true, true, true, true}
+
+// proofMark reads where the wider proof began (growth_proof_marks).
+func (db *DB) proofMark(ctx context.Context, name string) (int64, error) {
+	var v int64
+	err := db.reader(ctx).QueryRowContext(ctx, `SELECT value FROM growth_proof_marks WHERE name = `+db.Placeholder(1), name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading proof marks: %w", err)
+	}
+	return v, nil
+}
+
 // VerifyAudit recomputes every chain and reports the first broken row of each.
 func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
-	heads := map[string][2]any{}
-	rows, err := db.Read.QueryContext(ctx, `SELECT chain, chain_seq, hash FROM growth_audit_heads`)
+	report := &AuditReport{Heads: map[string]ChainHead{}, trails: map[recordKey]*recordTrail{}, commits: map[changeKey]ledgerCommit{}}
+	var err error
+	if report.auditBefore, err = db.proofMark(ctx, "audit_before"); err != nil {
+		return nil, err
+	}
+	heads := report.Heads
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT chain, chain_seq, hash FROM growth_audit_heads`)
 	if err != nil {
 		return nil, fmt.Errorf("reading audit heads: %w", err)
 	}
@@ -126,11 +336,10 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 			rows.Close()
 			return nil, err
 		}
-		heads[chain] = [2]any{seq, hash}
+		heads[chain] = ChainHead{seq, hash}
 	}
 	rows.Close()
-	report := &AuditReport{}
-	rows, err = db.Read.QueryContext(ctx, `SELECT id, chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash FROM growth_audit ORDER BY chain, chain_seq`)
+	rows, err = db.reader(ctx).QueryContext(ctx, `SELECT id, chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger FROM growth_audit ORDER BY chain, chain_seq`)
 	if err != nil {
 		return nil, fmt.Errorf("reading audit rows: %w", err)
 	}
@@ -143,13 +352,14 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 	chains := map[string]*state{}
 	var order []string
 	for rows.Next() {
-		var id, seq, recordID int64
-		var chain, actor, app, entity, action, changes, defVersion, prev, hash string
+		var id, seq, recordID, proof, version int64
+		var chain, actor, app, entity, action, changes, defVersion, prev, hash, image, ledger string
 		var at any
-		if err := rows.Scan(&id, &chain, &seq, &at, &actor, &app, &entity, &recordID, &action, &changes, &defVersion, &prev, &hash); err != nil {
+		if err := rows.Scan(&id, &chain, &seq, &at, &actor, &app, &entity, &recordID, &action, &changes, &defVersion, &prev, &hash, &proof, &version, &image, &ledger); err != nil {
 			return nil, err
 		}
 		report.Rows++
+		report.note(id, app, entity, recordID, action, changes, int(proof), version, image, ledger)
 		st := chains[chain]
 		if st == nil {
 			st = &state{hash: genesisHash}
@@ -163,15 +373,29 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 		if err != nil {
 			return nil, err
 		}
+		atText := t.UTC().Format(sqliteTime)
+		var want string
+		switch proof {
+		case proofChained:
+			want = auditHash(chain, seq, atText, actor, app, entity, recordID, action, changes, defVersion, prev)
+		case proofFull:
+			want = auditHashFull(chain, seq, atText, actor, app, entity, recordID, action, changes, defVersion, prev, version, image, ledger)
+		}
 		switch {
 		case seq != st.seq+1:
 			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d has sequence %d, expected %d (a row was deleted or inserted by hand)", chain, id, seq, st.seq+1))
 			st.broken = true
-		case prev != st.hash:
-			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d (sequence %d) does not follow the previous row's hash (a row before it was changed or removed)", chain, id, seq))
+		case verifyChecks.links && prev != st.hash:
+			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d (sequence %d) does not follow the previous row's hash (the row before it was changed or removed)", chain, id, seq))
 			st.broken = true
-		case auditHash(chain, seq, t.UTC().Format(sqliteTime), actor, app, entity, recordID, action, changes, defVersion, prev) != hash:
+		case verifyChecks.content && want != hash:
 			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d (sequence %d, %s %s.%s #%d) was edited: its content no longer matches its hash", chain, id, seq, action, app, entity, recordID))
+			st.broken = true
+		case verifyChecks.content && proof == proofFull && id <= report.auditBefore:
+			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d (sequence %d) was written with the wider proof, but the proof mark audit_before (%d) says it came before (the mark was moved by hand)", chain, id, seq, report.auditBefore))
+			st.broken = true
+		case verifyChecks.content && proof != proofFull && id > report.auditBefore:
+			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: row id %d (sequence %d, %s %s.%s #%d) is in the old form, without the record's after-image, but was written after the wider proof began (row %d): forged", chain, id, seq, action, app, entity, recordID, report.auditBefore))
 			st.broken = true
 		}
 		st.seq, st.hash = seq, hash
@@ -180,15 +404,18 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 		return nil, err
 	}
 	for chain, head := range heads {
+		if !verifyChecks.heads {
+			break
+		}
 		st := chains[chain]
 		if st == nil {
-			if head[0].(int64) != 0 {
-				report.Broken = append(report.Broken, fmt.Sprintf("chain %s: the head says %d rows, but none are left (rows were deleted)", chain, head[0]))
+			if head.Seq != 0 {
+				report.Broken = append(report.Broken, fmt.Sprintf("chain %s: the head says %d rows, but none are left (rows were deleted)", chain, head.Seq))
 			}
 			continue
 		}
-		if !st.broken && (st.seq != head[0].(int64) || st.hash != head[1].(string)) {
-			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: the last row is sequence %d, but the head says %d (the last rows were deleted)", chain, st.seq, head[0]))
+		if !st.broken && (st.seq != head.Seq || st.hash != head.Hash) {
+			report.Broken = append(report.Broken, fmt.Sprintf("chain %s: the last row is sequence %d, but the head says %d (the last rows were deleted)", chain, st.seq, head.Seq))
 		}
 	}
 	for _, chain := range order {
@@ -196,6 +423,50 @@ func (db *DB) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 			report.Broken = append(report.Broken, fmt.Sprintf("chain %s has rows but no head (the head was deleted)", chain))
 		}
 	}
+	sort.Strings(report.Broken)
 	report.Chains = len(chains)
 	return report, nil
+}
+
+// note keeps what one audit row says of its record and its ledger rows.
+func (r *AuditReport) note(id int64, app, entity string, recordID int64, action, changes string, proof int, version int64, image, ledger string) {
+	k := recordKey{app, entity, recordID}
+	tr := r.trails[k]
+	if tr == nil {
+		tr = &recordTrail{values: map[string]json.RawMessage{}, events: map[string]bool{}}
+		r.trails[k] = tr
+	}
+	tr.events[action] = true
+	var diff map[string][2]json.RawMessage
+	_ = json.Unmarshal([]byte(changes), &diff)
+	for field, ba := range diff {
+		switch {
+		case field == "state":
+			var s string
+			_ = json.Unmarshal(ba[1], &s)
+			tr.state, tr.hasState = s, true
+		case strings.HasPrefix(field, "_"):
+		default:
+			tr.values[field] = ba[1]
+		}
+	}
+	writes := proof == proofChained && (action == "create" || action == "delete" || len(diff) > 0 && !onlyNotes(diff)) ||
+		proof == proofFull && image != ""
+	if writes {
+		tr.lastID, tr.lastAction, tr.lastProof, tr.lastImage, tr.lastVersion = id, action, proof, image, version
+		tr.deleted = action == "delete"
+	}
+	if proof == proofFull && version > 0 {
+		r.commits[changeKey{app, entity, recordID, version, action}] = ledgerCommit{auditID: id, digest: ledger}
+	}
+}
+
+// onlyNotes reports whether a diff holds only notes (_approvals, _comment).
+func onlyNotes(diff map[string][2]json.RawMessage) bool {
+	for field := range diff {
+		if !strings.HasPrefix(field, "_") {
+			return false
+		}
+	}
+	return true
 }

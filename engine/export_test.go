@@ -240,8 +240,8 @@ func TestExportFiles(t *testing.T) {
 				}
 			}
 		})
-		if rep := enginetest.Must(f.rt.DB.VerifyAudit(ctx)); !rep.OK() {
-			t.Fatalf("audit: %+v", rep)
+		if rep := enginetest.Must(f.rt.VerifyProof(ctx)); !rep.OK() {
+			t.Fatalf("audit: %v %v %v", rep.Audit.Broken, rep.Problems, rep.Ledger.Problems)
 		}
 	})
 }

@@ -270,11 +270,19 @@ func (rt *Runtime) insertImported(ctx context.Context, tx *sql.Tx, s *entityStor
 	if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
 		return rt.dbError(s, "import", err)
 	}
-	if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: rec.CreatedAt,
-		Changes: diffValues(s.entity, nil, rec.Values), DefVersion: rec.DefVersion}); err != nil {
+	ch := &Change{Actor: actor, Entity: s.entity, Action: "create", New: rec}
+	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch)
+	if err != nil {
 		return err
 	}
-	return rt.applyEffects(ctx, tx, &Change{Actor: actor, Entity: s.entity, Action: "create", New: rec})
+	if err := rt.applyEffects(actx, tx, ch); err != nil {
+		return err
+	}
+	if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: rec.CreatedAt,
+		Changes: diffValues(s.entity, nil, rec.Values), DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows}); err != nil {
+		return err
+	}
+	return ch.runBalanceUpdates()
 }
 
 // asRowError turns what refused one row into its report entry; other errors

@@ -71,11 +71,12 @@ func (db *DB) appendAuditBatch(ctx context.Context, tx *sql.Tx, copyFrom copyFun
 		}
 		at := e.At.UTC().Truncate(time.Microsecond)
 		seq := h.seq + 1
-		hash := auditHash(chainOf[i], seq, at.Format(sqliteTime), e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, h.hash)
-		out[i] = []any{chainOf[i], seq, at, e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, h.hash, hash}
+		ledger := ledgerDigest(e.Ledger)
+		hash := auditHashFull(chainOf[i], seq, at.Format(sqliteTime), e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, h.hash, e.Version, e.Image, ledger)
+		out[i] = []any{chainOf[i], seq, at, e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, h.hash, hash, proofFull, e.Version, e.Image, ledger}
 		h.seq, h.hash = seq, hash
 	}
-	if _, err := copyFrom("growth_audit", []string{"chain", "chain_seq", "at", "actor", "app", "entity", "record_id", "action", "changes", "def_version", "prev_hash", "hash"},
+	if _, err := copyFrom("growth_audit", []string{"chain", "chain_seq", "at", "actor", "app", "entity", "record_id", "action", "changes", "def_version", "prev_hash", "hash", "proof", "record_version", "image", "ledger"},
 		pgx.CopyFromRows(out)); err != nil {
 		return fmt.Errorf("audit rows: %w", err)
 	}

@@ -141,7 +141,7 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		entries := make([]AuditEntry, len(recs))
 		for i, rec := range recs {
 			entries[i] = AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: rec.CreatedAt,
-				Changes: diffValues(s.entity, nil, rec.Values), DefVersion: rec.DefVersion}
+				Changes: diffValues(s.entity, nil, rec.Values), DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec)}
 		}
 		if err := rt.DB.appendAuditBatch(ctx, tx, copyFrom, entries); err != nil {
 			return err

@@ -143,9 +143,9 @@ func dump(t *testing.T, rt *engine.Runtime, query string) []string {
 
 func verifyAudit(t *testing.T, rt *engine.Runtime) {
 	t.Helper()
-	report, err := rt.DB.VerifyAudit(context.Background())
+	report, err := rt.VerifyProof(context.Background())
 	if err != nil || !report.OK() {
-		t.Fatalf("audit verify: %+v, %v", report, err)
+		t.Fatalf("audit verify: %+v, %+v, %v", report, report.Ledger, err)
 	}
 }
 

@@ -55,7 +55,7 @@ func TestImportWithEvents(t *testing.T) {
 		if *list.Total != 2 {
 			t.Fatalf("%d budgets after refused imports, want 2", *list.Total)
 		}
-		if r := enginetest.Must(rt.DB.VerifyLedger(ctx)); !r.OK() {
+		if r := enginetest.Must(rt.VerifyLedger(ctx)); !r.OK() {
 			t.Fatalf("ledger: %v", r)
 		}
 	})

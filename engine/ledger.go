@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
@@ -42,7 +43,7 @@ func (l *ledger) Apply(ec EffectContext, ch *Change) error {
 	if e.Balance == nil && len(e.Draws) == 0 && e.Adjusts == nil {
 		return nil
 	}
-	src := ledgerSource{app: e.App.Name, entity: e.Name, event: ch.Action, actor: ch.Actor.User, key: ch.IdempotencyKey, at: l.rt.now().UTC()}
+	src := ledgerSource{app: e.App.Name, entity: e.Name, event: ch.Action, actor: ch.Actor.User, key: ch.IdempotencyKey, at: l.rt.now().UTC().Truncate(time.Microsecond), rows: &ch.ledgerRows, change: ch}
 	switch {
 	case ch.New != nil:
 		src.id, src.version = ch.New.ID, ch.New.Version
@@ -84,6 +85,9 @@ func (l *ledger) balance(ec EffectContext, ch *Change, src ledgerSource) error {
 		if before == after {
 			return nil
 		}
+		if err := l.settle(src); err != nil {
+			return err
+		}
 		if _, open, err := l.readBalance(ec, ec.Tx, acct); err != nil || !open {
 			return err
 		}
@@ -93,6 +97,9 @@ func (l *ledger) balance(ec EffectContext, ch *Change, src ledgerSource) error {
 		}
 		return l.move(ec, ec.Tx, src, moveRequest{account: acct, moves: []movement{{kind, amount}}, strict: true, label: label, field: b.AmountField.Name, what: "调减"})
 	case "delete":
+		if err := l.settle(src); err != nil {
+			return err
+		}
 		cur, open, err := l.readBalance(ec, ec.Tx, acct)
 		if err != nil || !open {
 			return err

@@ -48,7 +48,7 @@ func benchDraws(b *testing.B, accounts int) {
 			})
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "draws/s")
-			r, err := rt.DB.VerifyLedger(ctx)
+			r, err := rt.VerifyLedger(ctx)
 			if err != nil || !r.OK() {
 				b.Fatalf("ledger verify after the benchmark: %v %v", err, r)
 			}

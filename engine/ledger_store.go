@@ -113,6 +113,12 @@ type ledgerSource struct {
 	actor       string
 	key         string
 	at          time.Time
+	// rows collects the hashes of the rows written, for the change's audit
+	// row (proof.go); nil when no audit row follows.
+	rows *[]string
+	// change, when set, takes the balance updates to run after its audit
+	// row; without it they run at once.
+	change *Change
 }
 
 // noFloor disables the availability condition of a balance update.
@@ -149,8 +155,8 @@ func newLedgerSQL(db *DB) ledgerSQL {
 			" WHERE " + acct(6) +
 			" AND (approved + " + p(1) + ") - (reserved + " + p(2) + ") - (consumed + " + p(3) + ") - (frozen + " + p(4) + ") >= " + p(9) +
 			" AND reserved + " + p(2) + " >= 0 AND consumed + " + p(3) + " >= 0 AND frozen + " + p(4) + " >= 0",
-		insertRow: "INSERT INTO growth_ledger (account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at, idempotency_key, note) VALUES (" +
-			list(1, 14) + ") ON CONFLICT DO NOTHING",
+		insertRow: "INSERT INTO growth_ledger (account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version, event, actor, at, idempotency_key, note, hash) VALUES (" +
+			list(1, 15) + ") ON CONFLICT DO NOTHING",
 		open: "INSERT INTO growth_balances (account_app, account_entity, account_id, approved, reserved, consumed, frozen, version, opened_at, updated_at) VALUES (" +
 			list(1, 4) + ", 0, 0, 0, 1, " + p(5) + ", " + p(5) + ") ON CONFLICT DO NOTHING",
 		read: "SELECT approved, reserved, consumed, frozen FROM growth_balances WHERE " + acct(1),
@@ -229,8 +235,9 @@ func (l *ledger) open(ctx context.Context, tx *sql.Tx, src ledgerSource, a Accou
 func (l *ledger) insertRows(ctx context.Context, tx *sql.Tx, src ledgerSource, a Account, moves []movement, note string) (bool, error) {
 	at := l.db.timeArg(src.at)
 	for i, m := range moves {
+		hash := ledgerRowHash(a, m.kind, m.amount, src, src.at, note)
 		res, err := tx.ExecContext(ctx, l.sql.insertRow, a.App, a.Entity, a.ID, m.kind, m.amount,
-			src.app, src.entity, src.id, src.version, src.event, src.actor, at, src.key, note)
+			src.app, src.entity, src.id, src.version, src.event, src.actor, at, src.key, note, hash)
 		if err != nil {
 			return false, fmt.Errorf("ledger row: %w", err)
 		}
@@ -239,6 +246,9 @@ func (l *ledger) insertRows(ctx context.Context, tx *sql.Tx, src ledgerSource, a
 				return false, fmt.Errorf("ledger row: %s of %s.%s #%d written only in part", m.kind, a.App, a.Entity, a.ID)
 			}
 			return false, nil
+		}
+		if src.rows != nil {
+			*src.rows = append(*src.rows, hash)
 		}
 	}
 	return true, nil
@@ -281,6 +291,8 @@ func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveR
 	if lowers {
 		if r.strict {
 			floor = 0
+		} else if err := l.settle(src); err != nil {
+			return err
 		} else if cur, ok, err := l.readBalance(ctx, tx, r.account); err == nil && ok && cur.Available()+d.Available() < 0 {
 			note = fmt.Sprintf("超出可用余额（可用 %s，%s %s）", FormatFen(cur.Available()), r.what, FormatFen(-d.Available()))
 			l.rt.Log.Warn("ledger overdraft allowed by control", "account", r.label, "available", FormatFen(cur.Available()), "amount", FormatFen(-d.Available()), "source", fmt.Sprintf("%s.%s #%d", src.app, src.entity, src.id))
@@ -290,6 +302,25 @@ func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveR
 	if err != nil || !applied {
 		return err
 	}
+	update := func() error { return l.updateBalance(ctx, tx, src, r, d, floor) }
+	if src.change != nil {
+		src.change.balanceUpdates = append(src.change.balanceUpdates, update)
+		return nil
+	}
+	return update()
+}
+
+// settle runs the balance updates src's change still holds, before the
+// ledger reads a balance it may have moved.
+func (l *ledger) settle(src ledgerSource) error {
+	if src.change == nil {
+		return nil
+	}
+	return src.change.runBalanceUpdates()
+}
+
+// updateBalance is the one conditional UPDATE of a move.
+func (l *ledger) updateBalance(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveRequest, d Amounts, floor int64) error {
 	res, err := tx.ExecContext(ctx, l.sql.update, d.Approved, d.Reserved, d.Consumed, d.Frozen, l.db.timeArg(src.at),
 		r.account.App, r.account.Entity, r.account.ID, floor)
 	if err != nil {

@@ -197,12 +197,19 @@ func (f *fundApp) balance(entity string, id int64) string {
 
 func (f *fundApp) verify() {
 	f.t.Helper()
-	r, err := f.rt.DB.VerifyLedger(context.Background())
+	r, err := f.rt.VerifyLedger(context.Background())
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	if !r.OK() {
 		f.t.Fatalf("ledger verify failed:\n%s", strings.Join(r.Problems, "\n"))
+	}
+	p, err := f.rt.VerifyProof(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if !p.OK() {
+		f.t.Fatalf("audit verify failed:\n%s\n%s\n%s", strings.Join(p.Audit.Broken, "\n"), strings.Join(p.Problems, "\n"), strings.Join(p.Ledger.Problems, "\n"))
 	}
 }
 
@@ -466,7 +473,7 @@ func TestLedgerWarnControl(t *testing.T) {
 		if len(page.Items) != 1 || page.Items[0].Note != "超出可用余额（可用 100.00，申请 150.00）" {
 			t.Errorf("ledger rows %+v, want one reserve noting the overdraft", page.Items)
 		}
-		r, err := f.rt.DB.VerifyLedger(context.Background())
+		r, err := f.rt.VerifyLedger(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -736,7 +743,7 @@ func TestLedgerVerifyFindsTampering(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				r, err := f.rt.DB.VerifyLedger(context.Background())
+				r, err := f.rt.VerifyLedger(context.Background())
 				if err != nil {
 					t.Fatal(err)
 				}

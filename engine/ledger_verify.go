@@ -32,7 +32,7 @@ type sourceKey struct {
 // to zero and that no reserved, consumed or frozen amount is negative.
 func (db *DB) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
 	kept := map[Account]Amounts{}
-	rows, err := db.Read.QueryContext(ctx, `SELECT account_app, account_entity, account_id, approved, reserved, consumed, frozen FROM growth_balances`)
+	rows, err := db.reader(ctx).QueryContext(ctx, `SELECT account_app, account_entity, account_id, approved, reserved, consumed, frozen FROM growth_balances`)
 	if err != nil {
 		return nil, fmt.Errorf("reading balances: %w", err)
 	}
@@ -53,7 +53,7 @@ func (db *DB) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
 	report := &LedgerReport{}
 	replayed := map[Account]*Amounts{}
 	transfers := map[sourceKey]int64{}
-	rows, err = db.Read.QueryContext(ctx, `SELECT id, account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version FROM growth_ledger ORDER BY id`)
+	rows, err = db.reader(ctx).QueryContext(ctx, `SELECT id, account_app, account_entity, account_id, kind, amount, source_app, source_entity, source_id, source_version FROM growth_ledger ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("reading ledger: %w", err)
 	}

@@ -161,6 +161,12 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	if err := rows.Err(); err != nil {
 		return nil, rt.dbError(s, "list", err)
 	}
+	// Give the connection back before counting: a page that is not the last
+	// leaves its rows open, and holding one connection while waiting for
+	// another deadlocks once every connection of the pool is held so.
+	if err := rows.Close(); err != nil {
+		return nil, rt.dbError(s, "list", err)
+	}
 	if q.Total {
 		var total int64
 		if err := rt.DB.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+rt.DB.Quote(s.table)+where, args...).Scan(&total); err != nil {

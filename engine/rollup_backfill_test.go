@@ -50,8 +50,8 @@ func TestRollupAddedLaterIsFilled(t *testing.T) {
 		if b := enginetest.Must(rt.Get(ctx, clerk, "bf", "batch", big.ID)); b.Values["total"] != nil {
 			t.Fatalf("over-limit batch filled anyway: %v", b.Values["total"])
 		}
-		if rep := enginetest.Must(rt.DB.VerifyAudit(ctx)); !rep.OK() {
-			t.Fatalf("audit after filling: %v", rep.Broken)
+		if rep := enginetest.Must(rt.VerifyProof(ctx)); !rep.OK() {
+			t.Fatalf("audit after filling: %v %v %v", rep.Audit.Broken, rep.Problems, rep.Ledger.Problems)
 		}
 	})
 }

@@ -169,8 +169,8 @@ func TestRollupKeepsParentsExact(t *testing.T) {
 		if fmt.Sprint(actions) != "[create rollup rollup rollup rollup]" {
 			t.Errorf("batch audit actions = %v", actions)
 		}
-		if rep, err := rt.DB.VerifyAudit(ctx); err != nil || !rep.OK() {
-			t.Fatalf("audit verify: %v %v", err, rep)
+		if rep, err := rt.VerifyProof(ctx); err != nil || !rep.OK() {
+			t.Fatalf("audit verify: %v %v %v %v", err, rep.Audit.Broken, rep.Problems, rep.Ledger.Problems)
 		}
 	})
 }

@@ -223,11 +223,21 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	if opt.origin != "" {
 		changes["_generated_by"] = [2]any{nil, opt.origin}
 	}
-	if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
-		Changes: changes, DefVersion: rec.DefVersion}); err != nil {
+	// The audit row is written after the effects, so that it commits to the
+	// ledger rows they wrote (proof.go); its chain is locked before them.
+	ch := &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)}
+	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch)
+	if err != nil {
 		return nil, err
 	}
-	if err := rt.applyEffects(ctx, tx, &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)}); err != nil {
+	if err := rt.applyEffects(actx, tx, ch); err != nil {
+		return nil, err
+	}
+	if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
+		Changes: changes, DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows}); err != nil {
+		return nil, err
+	}
+	if err := ch.runBalanceUpdates(); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -419,9 +429,8 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 	return rec, nil
 }
 
-// writeUpdate stores rec over old (whose version it checks again in SQL) and
-// appends the audit row.
-func (rt *Runtime) writeUpdate(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, old, rec *Record, action string, diff map[string][2]any) error {
+// writeUpdate stores rec over old (whose version it checks again in SQL).
+func (rt *Runtime) writeUpdate(ctx context.Context, tx *sql.Tx, s *entityStore, old, rec *Record, action string, diff map[string][2]any) error {
 	args := []any{rt.DB.timeArg(rec.UpdatedAt), rec.DefVersion}
 	if s.hasState {
 		args = append(args, rec.State)
@@ -438,16 +447,29 @@ func (rt *Runtime) writeUpdate(ctx context.Context, tx *sql.Tx, s *entityStore, 
 	if old.State != rec.State {
 		diff["state"] = [2]any{old.State, rec.State}
 	}
-	return rt.DB.appendAudit(ctx, tx, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: action, Actor: actor.User, At: rec.UpdatedAt, Changes: diff, DefVersion: rec.DefVersion})
+	return nil
 }
 
-// writeChange is writeUpdate followed by the effects of the change; workflow
-// events use it with their transition.
+// writeChange is writeUpdate followed by the effects of the change and its
+// audit row, which commits to the stored row and to the ledger rows the
+// effects wrote; workflow events use it with their transition.
 func (rt *Runtime) writeChange(ctx context.Context, tx *sql.Tx, s *entityStore, ch *Change, diff map[string][2]any) error {
-	if err := rt.writeUpdate(ctx, tx, s, ch.Actor, ch.Old, ch.New, ch.Action, diff); err != nil {
+	rec := ch.New
+	if err := rt.writeUpdate(ctx, tx, s, ch.Old, rec, ch.Action, diff); err != nil {
 		return err
 	}
-	return rt.applyEffects(ctx, tx, ch)
+	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch)
+	if err != nil {
+		return err
+	}
+	if err := rt.applyEffects(actx, tx, ch); err != nil {
+		return err
+	}
+	if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: ch.Action, Actor: ch.Actor.User, At: rec.UpdatedAt, Changes: diff, DefVersion: rec.DefVersion,
+		Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows}); err != nil {
+		return err
+	}
+	return ch.runBalanceUpdates()
 }
 
 func staleError(e *metamodel.Entity, current, given int64) error {
@@ -486,11 +508,19 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 		if _, err := tx.ExecContext(ctx, s.deleteSQL, id, version); err != nil {
 			return rt.dbError(s, "delete", err)
 		}
-		if err := rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
-			Changes: diffValues(e, old.Values, nil), DefVersion: rt.Project.Hash}); err != nil {
+		ch := &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: IdempotencyKey(ctx)}
+		actx, slot, err := rt.DB.lockAuditHead(ctx, tx, app, entity, id, ch)
+		if err != nil {
 			return err
 		}
-		return rt.applyEffects(ctx, tx, &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: IdempotencyKey(ctx)})
+		if err := rt.applyEffects(actx, tx, ch); err != nil {
+			return err
+		}
+		if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: app, Entity: entity, RecordID: id, Action: "delete", Actor: actor.User, At: rt.now(),
+			Changes: diffValues(e, old.Values, nil), DefVersion: rt.Project.Hash, Version: old.Version + 1, Image: ImageDeleted, Ledger: ch.ledgerRows}); err != nil {
+			return err
+		}
+		return ch.runBalanceUpdates()
 	})
 }
 

@@ -226,21 +226,22 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 			return err
 		}
 		now := rt.now().UTC().Truncate(time.Microsecond)
-		res = &FireResult{Record: old, Quorum: t.Quorum}
-		if t.Quorum > 1 {
+		quorum := t.Quorum.For(guarded.Values)
+		res = &FireResult{Record: old, Quorum: quorum}
+		if quorum > 1 {
 			approvers, err := rt.openApprovals(ctx, tx, old, event)
 			if err != nil {
 				return err
 			}
 			if slices.Contains(approvers, actor.User) {
-				return &ConflictError{Code: "duplicate_approval", Message: fmt.Sprintf("您已就“%s”审批过（%d/%d），须由其他人审批", transitionLabel(t), len(approvers), t.Quorum)}
+				return &ConflictError{Code: "duplicate_approval", Message: fmt.Sprintf("您已就“%s”审批过（%d/%d），须由其他人审批", transitionLabel(t), len(approvers), quorum)}
 			}
 			if err := rt.insertApproval(ctx, tx, old, event, actor.User, now, comment); err != nil {
 				return err
 			}
 			res.Approvers = append(approvers, actor.User)
 			res.Approvals = len(res.Approvers)
-			if res.Approvals < t.Quorum {
+			if res.Approvals < quorum {
 				changes := map[string][2]any{"_approvals": {len(approvers), res.Approvals}}
 				if comment != "" {
 					changes["_comment"] = [2]any{nil, comment}
@@ -346,6 +347,33 @@ func (rt *Runtime) refusal(ctx context.Context, q querier, actor Actor, m *machi
 			if actor.User == rec.CreatedBy {
 				return "不能审批自己创建的记录", nil
 			}
+		case "editors":
+			if actor.User == rec.CreatedBy {
+				return "不能审批自己创建的记录", nil
+			}
+			edited, err := rt.edited(ctx, q, m.w, rec, actor.User)
+			if err != nil {
+				return "", err
+			}
+			if edited {
+				return "不能审批自己修改过的记录", nil
+			}
+		case "submitter":
+			submitter, err := rt.submitter(ctx, q, m.w, rec)
+			if err != nil {
+				return "", err
+			}
+			if submitter == actor.User {
+				return "不能审批自己提交的记录", nil
+			}
+		case "actors":
+			event, err := rt.actedOn(ctx, q, rec, actor.User)
+			if err != nil {
+				return "", err
+			}
+			if event != "" {
+				return fmt.Sprintf("不能审批自己经办过的记录：您执行过“%s”", eventLabel(m.w, event)), nil
+			}
 		case "previous_approver":
 			event, actors, err := rt.previousApprovers(ctx, q, rec)
 			if err != nil {
@@ -357,6 +385,95 @@ func (rt *Runtime) refusal(ctx context.Context, q querier, actor Actor, m *machi
 		}
 	}
 	return "", nil
+}
+
+// edited reports whether user changed rec's fields (not_by: editors): an
+// audited update of the record by them, or an event of theirs whose input
+// fields (values the actor typed in, such as an approved amount) changed
+// it. Fields an event sets by itself (set:, number:) do not count. The audit
+// trail is the record of every write, so an edit cannot leave no trace there.
+func (rt *Runtime) edited(ctx context.Context, q querier, w *metamodel.Workflow, rec *Record, user string) (bool, error) {
+	ph := rt.DB.Placeholder
+	rows, err := q.QueryContext(ctx, `SELECT action, changes FROM growth_audit WHERE app = `+ph(1)+` AND entity = `+ph(2)+` AND record_id = `+ph(3)+
+		` AND actor = `+ph(4), rec.App, rec.Entity, rec.ID, user)
+	if err != nil {
+		return false, fmt.Errorf("audit: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var action, raw string
+		if err := rows.Scan(&action, &raw); err != nil {
+			return false, err
+		}
+		if action == "create" || action == "update" {
+			return true, nil
+		}
+		var inputs []string
+		for _, t := range w.Transitions {
+			if t.Event == action {
+				inputs = append(inputs, t.Input...)
+			}
+		}
+		if len(inputs) == 0 {
+			continue
+		}
+		var changes map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(raw), &changes); err != nil {
+			return false, fmt.Errorf("audit changes: %w", err)
+		}
+		for _, f := range inputs {
+			if _, ok := changes[f]; ok {
+				return true, nil
+			}
+		}
+	}
+	return false, rows.Err()
+}
+
+// submitter is who last moved rec out of an editable state into one that is
+// not (not_by: submitter), or "" when nobody has.
+func (rt *Runtime) submitter(ctx context.Context, q querier, w *metamodel.Workflow, rec *Record) (string, error) {
+	ph := rt.DB.Placeholder
+	rows, err := q.QueryContext(ctx, `SELECT from_state, to_state, actor FROM growth_history WHERE app = `+ph(1)+` AND entity = `+ph(2)+` AND record_id = `+ph(3)+
+		` AND event <> 'create' ORDER BY id DESC`, rec.App, rec.Entity, rec.ID)
+	if err != nil {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var from, to, actor string
+		if err := rows.Scan(&from, &to, &actor); err != nil {
+			return "", err
+		}
+		if editableIn(w, from) && !editableIn(w, to) {
+			return actor, nil
+		}
+	}
+	return "", rows.Err()
+}
+
+// actedOn is an event user fired on rec, or approved towards in a quorum
+// that was reached or lapsed (not_by: actors), or "" when there is none.
+func (rt *Runtime) actedOn(ctx context.Context, q querier, rec *Record, user string) (string, error) {
+	ph := rt.DB.Placeholder
+	var event string
+	err := q.QueryRowContext(ctx, `SELECT event FROM growth_history WHERE app = `+ph(1)+` AND entity = `+ph(2)+` AND record_id = `+ph(3)+
+		` AND actor = `+ph(4)+` AND event <> 'create' ORDER BY id DESC LIMIT 1`, rec.App, rec.Entity, rec.ID, user).Scan(&event)
+	if err == nil {
+		return event, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("history: %w", err)
+	}
+	err = q.QueryRowContext(ctx, `SELECT event FROM growth_approvals WHERE app = `+ph(1)+` AND entity = `+ph(2)+` AND record_id = `+ph(3)+
+		` AND approver = `+ph(4)+` AND history_id <> 0 ORDER BY id DESC LIMIT 1`, rec.App, rec.Entity, rec.ID, user).Scan(&event)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("approvals: %w", err)
+	}
+	return event, nil
 }
 
 // guardConditions splits a guard a && b && … into its terms, compiled one by
@@ -642,14 +759,14 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 				opt.Available, opt.Reason = false, reason
 			}
 		}
-		if t.Quorum > 1 {
+		if quorum := t.Quorum.For(rec.Values); quorum > 1 {
 			approvers, err := rt.openApprovals(ctx, rt.DB.Read, rec, t.Event)
 			if err != nil {
 				return nil, err
 			}
-			opt.Quorum, opt.Approvals = t.Quorum, len(approvers)
+			opt.Quorum, opt.Approvals = quorum, len(approvers)
 			if opt.Available && slices.Contains(approvers, actor.User) {
-				opt.Available, opt.Reason = false, fmt.Sprintf("您已审批（%d/%d），等待其他人审批", len(approvers), t.Quorum)
+				opt.Available, opt.Reason = false, fmt.Sprintf("您已审批（%d/%d），等待其他人审批", len(approvers), quorum)
 			}
 		}
 		out = append(out, opt)

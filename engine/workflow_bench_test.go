@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/growth-gov/growth/engine"
@@ -82,5 +83,35 @@ func BenchmarkWorkflowBuild(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		engine.NewRuntime(db, p, nil)
+	}
+}
+
+// BenchmarkWorkflowAvailableEventsDuties is BenchmarkWorkflowAvailableEvents
+// with the review closed to editors, the submitter and earlier actors as well
+// (three more indexed reads of the audit trail, the history and the
+// approvals per event checked).
+func BenchmarkWorkflowAvailableEventsDuties(b *testing.B) {
+	defs := map[string]string{"wf/app.yaml": strings.Replace(workflowDefs["wf/app.yaml"], "not_by: [creator, previous_approver]", "not_by: [editors, submitter, actors, previous_approver]", 1)}
+	p := enginetest.Load(b, defs)
+	for _, d := range enginetest.Dialects(b) {
+		b.Run(string(d), func(b *testing.B) {
+			rt := enginetest.Start(b, d, p)
+			rt.Access = roleAccess{}
+			ctx := context.Background()
+			rec, err := rt.Create(ctx, clerk1, "wf", "request", map[string]any{"amount": "100"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := rt.Fire(ctx, clerk1, "wf", "request", rec.ID, "submit", ""); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, _, err := rt.AvailableEvents(ctx, reviewer, "wf", "request", rec.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -281,9 +281,9 @@ func TestWorkflowHappyPath(t *testing.T) {
 		if !slices.Equal(f.effect.seen, wantSeen) {
 			t.Errorf("effects saw %v, want %v", f.effect.seen, wantSeen)
 		}
-		report, err := f.rt.DB.VerifyAudit(ctx)
+		report, err := f.rt.VerifyProof(ctx)
 		if err != nil || !report.OK() {
-			t.Fatalf("audit trail does not verify: %v %+v", err, report)
+			t.Fatalf("audit trail does not verify: %v %v %v %v", err, report.Audit.Broken, report.Problems, report.Ledger.Problems)
 		}
 		var actions []string
 		rows, err := f.rt.DB.Read.QueryContext(ctx, `SELECT action FROM growth_audit WHERE record_id = `+f.rt.DB.Placeholder(1)+` AND entity = 'request' ORDER BY id`, rec.ID)

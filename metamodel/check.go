@@ -30,8 +30,18 @@ var BasicActions = []string{"create", "read", "update", "delete", "export"}
 // Scopes are the data scopes a role may have.
 var Scopes = []string{"own", "own_org", "org_subtree", "all"}
 
-// NotByValues are who a transition's not_by may exclude.
-var NotByValues = []string{"creator", "previous_approver"}
+// NotByValues are who a transition's not_by may exclude: the record's
+// creator; its editors (the creator and everyone who changed its fields by an
+// edit or typed a value in with an event's input); its submitter (who last moved it out of an editable state); its
+// actors (everyone who fired an earlier event on it or approved towards one);
+// the previous approver (who fired its last event).
+var NotByValues = []string{"creator", "editors", "submitter", "actors", "previous_approver"}
+
+// ExcludesCreator reports whether t's not_by keeps the record's creator from
+// firing it: creator, or editors, which include the creator.
+func (t *Transition) ExcludesCreator() bool {
+	return slices.Contains(t.NotBy, "creator") || slices.Contains(t.NotBy, "editors")
+}
 
 // CommentValues are the values of a transition's comment.
 var CommentValues = []string{"required", "optional"}
@@ -545,12 +555,10 @@ func checkWorkflow(a *App, w *Workflow, ps *Problems) {
 		}
 		for i, nb := range t.NotBy {
 			if !slices.Contains(NotByValues, nb) {
-				ps.Addf(itemPos(t.At, "not_by", i), "workflow %s: transition %s: not_by takes %s, got %q", w.Name, t.Event, strings.Join(NotByValues, " or "), nb)
+				ps.Addf(itemPos(t.At, "not_by", i), "workflow %s: transition %s: not_by takes %s, got %q%s", w.Name, t.Event, strings.Join(NotByValues, ", "), nb, suggest(nb, NotByValues))
 			}
 		}
-		if t.Quorum < 0 {
-			ps.Addf(t.At["quorum"], "workflow %s: transition %s: quorum must be positive", w.Name, t.Event)
-		}
+		checkQuorum(ps, w.Target, w, t)
 		if t.Comment != "" && !slices.Contains(CommentValues, t.Comment) {
 			ps.Addf(t.At["comment"], "workflow %s: transition %s: comment is %s, got %q", w.Name, t.Event, strings.Join(CommentValues, " or "), t.Comment)
 		}

@@ -282,8 +282,8 @@ type Transition struct {
 	Roles        []string          `yaml:"roles" desc:"Roles that may fire the event."`
 	Guard        string            `yaml:"guard" desc:"An expression over the record and the actor that must be true."`
 	GuardMessage string            `yaml:"guard_message" desc:"What the user is told when the guard fails."`
-	NotBy        []string          `yaml:"not_by" desc:"Who may not fire it: creator, previous_approver."`
-	Quorum       int               `yaml:"quorum" desc:"Distinct approvals needed before the transition happens."`
+	NotBy        []string          `yaml:"not_by" desc:"Who may not fire it: creator; editors (the creator and whoever changed its fields by an edit or by an event's input); submitter (who last sent it out of an editable state); actors (whoever fired an earlier event on it or approved towards one); previous_approver (who fired its last event)."`
+	Quorum       *Quorum           `yaml:"quorum" desc:"Distinct approvals needed before the transition happens: a number, or {by: amount, approvals: 1, above: [{amount: 1000000, approvals: 2}]} to rise with the record's amount."`
 	Comment      string            `yaml:"comment" desc:"required when a comment must be given."`
 	Set          map[string]string `yaml:"set" desc:"Fields set on success, each from an expression."`
 	Input        []string          `yaml:"input" desc:"Fields the actor fills in when firing the event (the approved amount), validated like an edit; read-only fields may be listed: the event is the one place they are written."`

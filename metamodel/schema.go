@@ -72,14 +72,15 @@ var schemaRequired = map[string][]string{
 // number or true/false, which the loader reads as its text: limits, codes,
 // enum values, attribute values, and set expressions such as `approved: true`.
 var schemaScalars = map[string][]string{
-	"Field.min":       {"string", "number"},
-	"Field.max":       {"string", "number"},
-	"Code.code":       {"string", "integer"},
-	"Code.parent":     {"string", "integer"},
-	"Code.attrs":      {"string", "number"},
-	"EnumValue.value": {"string", "integer"},
-	"Transition.set":  {"string", "number", "boolean"},
-	"Field.max_size":  {"string", "integer"},
+	"Field.min":         {"string", "number"},
+	"Field.max":         {"string", "number"},
+	"QuorumTier.amount": {"string", "number"},
+	"Code.code":         {"string", "integer"},
+	"Code.parent":       {"string", "integer"},
+	"Code.attrs":        {"string", "number"},
+	"EnumValue.value":   {"string", "integer"},
+	"Transition.set":    {"string", "number", "boolean"},
+	"Field.max_size":    {"string", "integer"},
 	// Exports and schedules.
 	"ExportColumn.pad":   {"string", "integer"},
 	"ScheduleCreate.set": {"string", "number", "boolean"},
@@ -113,6 +114,8 @@ var schemaDocs = map[string]string{
 	"Balance":      "Makes every record of the entity an account others may draw on. Write the money field alone, or {amount, open_on}.",
 	"Draw":         "Money this record takes from the account its ref field names: reserved, consumed and given back at workflow events.",
 	"Adjust":       "Makes every record an adjustment of an account: increase, decrease, transfer, freeze or unfreeze.",
+	"Quorum":       "Distinct approvals a transition needs: a number, or {by, approvals, above: [{amount, approvals}]} rising with the record's amount.",
+	"QuorumTier":   "One tier of a quorum: above amount, approvals.",
 	"NumberAction": "Stamps a number from a sequence on the record when the transition fires: {field, format, per}.",
 	// Exports and schedules.
 	"Export":         "A file generated from one record and its lines, such as a bank file: GET /api/{app}/{entity}/{id}/exports/{name}.",

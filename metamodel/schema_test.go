@@ -335,6 +335,8 @@ var docSections = map[string]string{
 	"workflow":      "Workflow",
 	"transition":    "Workflow",
 	"number_action": "Workflow",
+	"quorum":        "Workflow",
+	"quorum_tier":   "Workflow",
 	"form":          "Form",
 	"section":       "Form",
 	"role":          "Role",

@@ -118,7 +118,7 @@ func inboxFilter(rt *engine.Runtime, actor engine.Actor, e *metamodel.Entity) fi
 		if !mayFire(rt, actor, e, t) {
 			continue
 		}
-		excludesCreator := slices.Contains(t.NotBy, "creator")
+		excludesCreator := t.ExcludesCreator()
 		for _, s := range t.From {
 			if excludesCreator {
 				notByCreator[s] = true

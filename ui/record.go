@@ -31,6 +31,8 @@ type recordView struct {
 	EventError string
 	History    []historyView
 	Pending    []historyView
+	// Changes are the record's writes from the audit trail, field by field.
+	Changes    []changeView
 	Balance    *balanceView
 	Ledger     []ledgerRow
 	LedgerMore bool
@@ -56,6 +58,18 @@ type eventView struct {
 // the server exactly like an edit (money accepts only valid amounts).
 type eventInput struct {
 	Name, Label, Value, Pattern, Help string
+}
+
+// changeView is one write of the record: when, who, which action or event,
+// and each field it changed (an approval towards a quorum shows as one row
+// without a field).
+type changeView struct {
+	At, Actor, Label, Comment string
+	Fields                    []changeField
+}
+
+type changeField struct {
+	Label, Before, After string
 }
 
 type historyView struct {
@@ -194,6 +208,24 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 	}
 	if err := u.ledgerSection(r, e, rec, view); err != nil {
 		return nil, err
+	}
+	writes, err := u.rt.FieldHistory(ctx, r.actor, e.App.Name, e.Name, rec.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range writes {
+		cv := changeView{At: w.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Actor: w.Actor, Label: changeLabel(l, e, w), Comment: w.Comment}
+		for _, c := range w.Changes {
+			label := c.Label
+			if f := e.Field(c.Field); f != nil {
+				label = l.FieldLabel(f)
+			}
+			cv.Fields = append(cv.Fields, changeField{Label: label, Before: changeValue(l, c.Before), After: changeValue(l, c.After)})
+		}
+		if len(cv.Fields) == 0 {
+			cv.Fields = []changeField{{Label: "—", Before: "", After: ""}}
+		}
+		view.Changes = append(view.Changes, cv)
 	}
 	view.System = []option{
 		{Label: l.T("record.createdby"), Value: rec.CreatedBy},
@@ -430,4 +462,36 @@ func (u *UI) postedRecord(r *request) (*metamodel.Entity, int64, int64, error) {
 		return nil, 0, 0, fiber.NewError(fiber.StatusBadRequest, "表单缺少版本号，请刷新页面后重试")
 	}
 	return e, id, version, nil
+}
+
+// changeLabel names a write in the UI's language: created, edited, deleted,
+// recomputed, or the workflow event's label (an approval towards a quorum
+// marked as such).
+func changeLabel(l Lang, e *metamodel.Entity, w engine.FieldWrite) string {
+	switch w.Action {
+	case "create":
+		return l.T("record.created")
+	case "update":
+		return l.T("action.update")
+	case "delete":
+		return l.T("action.delete")
+	case engine.RollupAction:
+		return l.T("record.recomputed")
+	}
+	label := w.Action
+	if e.Workflow != nil {
+		label = eventLabel(e.Workflow, w.Action)
+	}
+	if w.Partial {
+		label = l.T("record.partial", label)
+	}
+	return label
+}
+
+// changeValue shows a value of the audit trail: empty as —.
+func changeValue(l Lang, v any) string {
+	if v == nil || v == "" {
+		return "—"
+	}
+	return fmt.Sprint(v)
 }

@@ -402,6 +402,10 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 		b2.do("POST", "/api/fund/spend/1/events/reject", map[string]any{"comment": ""}, 422)
 		want(t, first(b2.do("POST", "/api/fund/spend/1/events/approve", map[string]any{"comment": nil}, 200)), map[string]any{"state": "approved"})
 		want(t, first(b2.do("GET", "/api/fund/spend/1/history", nil, 200)), map[string]any{"pending.#": 0, "items.2.approvals.#": 2})
+		want(t, first(b2.do("GET", "/api/fund/spend/1/changes", nil, 200)), map[string]any{"items.0.action": "create", "items.0.actor": "clerk",
+			"items.2.action": "approve", "items.2.partial": true, "items.2.changes.#": 0, "items.3.action": "approve", "items.3.actor": "b2"})
+		clerk.do("GET", "/api/fund/grant/1/changes", nil, 200)
+		clerk.do("GET", "/api/fund/grant/99/changes", nil, 404)
 		want(t, first(clerk.do("GET", "/api/fund/spend/1/ledger", nil, 200)), map[string]any{"side": "source", "items.1.kind": "consume"})
 		clerk.do("GET", "/api/fund/spend/1/history", nil, 200)
 		b1.do("DELETE", "/api/fund/spend/3", nil, 400)

@@ -86,6 +86,35 @@ func sharedComponents() components {
 				Description: "Problems by field name; `_record` holds those of the whole row, `_file` those of the file itself (its format, its header row)."},
 		),
 	})
+	schemas.Set("FieldHistory", &schema{
+		Type:        "object",
+		Description: "A record's writes from the audit trail, oldest first.",
+		Required:    []string{"items"},
+		Properties: orderedOf(
+			"items", &schema{Type: "array", Items: &schema{
+				Type:     "object",
+				Required: []string{"action", "label", "actor", "at", "changes"},
+				Properties: orderedOf(
+					"action", &schema{Type: "string", Description: "create, update, delete, rollup, or a workflow event."},
+					"label", &schema{Type: "string", Description: "The action or the event's label (zh-CN)."},
+					"actor", &schema{Type: "string"},
+					"at", &schema{Type: "string", Format: "date-time"},
+					"changes", &schema{Type: "array", Items: &schema{
+						Type:     "object",
+						Required: []string{"field", "label", "before", "after"},
+						Properties: orderedOf(
+							"field", &schema{Type: "string"},
+							"label", &schema{Type: "string"},
+							"before", &schema{Nullable: true, Description: "The value before, in the field's JSON form; null when it had none."},
+							"after", &schema{Nullable: true, Description: "The value after; null when it has none."},
+						),
+					}},
+					"comment", &schema{Type: "string", Description: "The event's comment; left out when none was given."},
+					"partial", &schema{Type: "boolean", Description: "True for an approval towards a quorum that did not complete it."},
+				),
+			}},
+		),
+	})
 	schemas.Set("EventInput", &schema{
 		Type:        "object",
 		Description: "The body of a workflow event.",

@@ -407,6 +407,7 @@ func TestPathsAndOperations(t *testing.T) {
 		{"GET", "/api/pay/payment/{id}", "get_pay_payment", "200", []string{"401", "403", "404", "500"}, false},
 		{"PATCH", "/api/pay/payment/{id}", "update_pay_payment", "200", []string{"400", "401", "403", "404", "409", "413", "422"}, false},
 		{"DELETE", "/api/pay/payment/{id}", "delete_pay_payment", "204", []string{"400", "401", "403", "404", "409"}, false},
+		{"GET", "/api/pay/payment/{id}/changes", "changes_pay_payment", "200", []string{"401", "403", "404"}, false},
 		{"POST", "/api/pay/payment/import", "import_pay_payment", "200", []string{"400", "401", "403", "404", "413", "422"}, false},
 		{"POST", "/api/pay/payment/{id}/events/{event}", "fire_pay_payment", "200", []string{"400", "401", "403", "404", "409", "413", "422"}, false},
 		{"GET", "/api/pay/payment/{id}/events", "events_pay_payment", "200", []string{"401", "403", "404"}, false},
@@ -416,6 +417,7 @@ func TestPathsAndOperations(t *testing.T) {
 		{"GET", "/api/pay/project/{id}", "get_pay_project", "200", []string{"401", "403", "404"}, false},
 		{"PATCH", "/api/pay/project/{id}", "update_pay_project", "200", []string{"400", "401", "403", "404", "409", "413", "422"}, false},
 		{"DELETE", "/api/pay/project/{id}", "delete_pay_project", "204", []string{"400", "401", "403", "404", "409"}, false},
+		{"GET", "/api/pay/project/{id}/changes", "changes_pay_project", "200", []string{"401", "403", "404"}, false},
 		{"POST", "/api/pay/project/import", "import_pay_project", "200", []string{"400", "401", "403", "404", "413", "422"}, false},
 	}
 	count := 0

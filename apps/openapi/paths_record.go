@@ -78,10 +78,21 @@ func (b *builder) addRecordPaths(e *metamodel.Entity) error {
 		Responses:   responses("204", "Deleted.", nil, "400", "401", "403", "404", "409", "500"),
 	}
 
+	changes := &operation{
+		Tags:        tags,
+		Summary:     "Field history of " + label,
+		Description: "Every write of the record from the audit trail, oldest first: its creation, each edit, each workflow event and each approval towards a quorum, with who, when and each changed field before and after. Fields hidden from the caller are left out.",
+		OperationID: operationID("changes", e),
+		Responses:   responses("200", "The writes.", ref("FieldHistory"), "401", "403", "404", "500"),
+	}
+
 	if err := b.add(collectionPath(e), &pathItem{Get: list, Post: create}); err != nil {
 		return err
 	}
-	return b.add(recordPath(e), &pathItem{Parameters: []*parameter{paramRef(paramID)}, Get: get, Patch: update, Delete: del})
+	if err := b.add(recordPath(e), &pathItem{Parameters: []*parameter{paramRef(paramID)}, Get: get, Patch: update, Delete: del}); err != nil {
+		return err
+	}
+	return b.add(recordPath(e)+"/changes", &pathItem{Parameters: []*parameter{paramRef(paramID)}, Get: changes})
 }
 
 func filterDescription(e *metamodel.Entity) string {

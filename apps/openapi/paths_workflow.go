@@ -163,7 +163,7 @@ func addApprovalSchemas(schemas *ordered[*schema]) {
 // hasQuorum reports whether some transition of w needs several approvals.
 func hasQuorum(w *metamodel.Workflow) bool {
 	for _, t := range w.Transitions {
-		if t.Quorum > 1 {
+		if t.Quorum.Max() > 1 {
 			return true
 		}
 	}
@@ -203,7 +203,7 @@ func fireDescription(w *metamodel.Workflow) string {
 		}
 		fmt.Fprintf(&sb, "| `%s` | %s | %s | %s | %s | %s |", t.Event, t.Label, strings.Join(t.From, ", "), t.To, strings.Join(t.Roles, ", "), comment)
 		if quorum {
-			fmt.Fprintf(&sb, " %d |", max(t.Quorum, 1))
+			fmt.Fprintf(&sb, " %s |", t.Quorum)
 		}
 		sb.WriteString("\n")
 	}

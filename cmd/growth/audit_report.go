@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
 	"github.com/growth-gov/growth/metamodel/review"
 	"github.com/shopspring/decimal"
 )
@@ -19,8 +22,9 @@ func runAuditReport(args []string) int {
 	definitions := fs.String("definitions", "", "definitions folder (env GROWTH_DEFINITIONS; default definitions); or give it as the argument")
 	large := fs.String("large-amount", review.DefaultLargeAmount.String(), "amount above which an approval should need a quorum")
 	failOn := fs.String("fail-on", "", "exit 1 when there is a finding of this severity or worse: high, medium or low (for CI)")
+	users := fs.String("users", "", "database (sqlite:PATH or postgres://…, like --db of other commands) whose users to check for toxic combinations of roles")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: growth audit-report [DIR] [--format md|html] [--large-amount N] [--fail-on high|medium|low] > report.md")
+		fmt.Fprintln(fs.Output(), "usage: growth audit-report [DIR] [--format md|html] [--large-amount N] [--fail-on high|medium|low] [--users DB] > report.md")
 		fmt.Fprintln(fs.Output(), "Reviews every app: findings with file:line, who may do what, each workflow with its diagram.")
 		fs.PrintDefaults()
 	}
@@ -52,6 +56,13 @@ func runAuditReport(args []string) int {
 		return fail("audit-report", err)
 	}
 	report := review.NewReport(p, problems, review.Options{LargeAmount: limit})
+	if *users != "" {
+		list, err := realUsers(p, *users)
+		if err != nil {
+			return fail("audit-report", err)
+		}
+		report.WithUsers(list)
+	}
 	switch *format {
 	case "md", "markdown":
 		fmt.Print(report.Markdown())
@@ -67,4 +78,25 @@ func runAuditReport(args []string) int {
 		}
 	}
 	return 0
+}
+
+// realUsers reads the enabled users of the database at dsn.
+func realUsers(p *metamodel.Project, dsn string) ([]review.User, error) {
+	ctx := context.Background()
+	db, err := engine.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	list, err := engine.NewUsers(db, p).List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []review.User{}
+	for _, u := range list {
+		if u.Enabled {
+			out = append(out, review.User{Name: u.Name, DisplayName: u.DisplayName, Org: u.Org, Roles: u.Roles})
+		}
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/review"
 )
 
 func init() {
@@ -39,6 +40,21 @@ func runCheck(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "growth check:", err)
+		return 1
+	}
+	// A way round an amount tier is a broken control, not a matter of
+	// taste: check fails on it like on a problem (audit-report lists it too).
+	var bypasses []review.Finding
+	for _, f := range review.Findings(p, review.Options{}) {
+		if f.Code == "quorum_bypass" {
+			bypasses = append(bypasses, f)
+		}
+	}
+	if len(bypasses) > 0 {
+		for _, f := range bypasses {
+			fmt.Printf("%s: %s\n", f.Where(), f.Message)
+		}
+		fmt.Fprintf(os.Stderr, "%d way(s) round an approval tier in %s\n", len(bypasses), dir)
 		return 1
 	}
 	// Warnings do not fail check: the definitions run as written.

@@ -26,7 +26,7 @@ func runDiff(args []string) int {
 	flags.Usage = func() {
 		fmt.Fprintln(flags.Output(), "usage: growth diff OLD NEW [--db …]   (each a definitions folder or a stored version's hash prefix)")
 		fmt.Fprintln(flags.Output(), "       growth diff --list [--db …]")
-		fmt.Fprintln(flags.Output(), "Lists what changed: transitions, roles, guards, fields, code sets. Exit status 0: no change, 1: changes, 2: trouble.")
+		fmt.Fprintln(flags.Output(), "Lists what changed: money controls first (balances, draws, adjustments, rollup and report conditions, code attributes, quorums; WEAKER marks a loosened control), then transitions, roles, guards, fields, code sets. Exit status 0: no change, 1: changes, 2: trouble.")
 		flags.PrintDefaults()
 	}
 	pos, err := parseInterspersed(flags, args)
@@ -56,9 +56,7 @@ func runDiff(args []string) int {
 		return 0
 	}
 	fmt.Printf("%d change(s) from %s to %s:\n", len(changes), pos[0], pos[1])
-	for _, c := range changes {
-		fmt.Println(c.String())
-	}
+	fmt.Print(review.DiffText(changes))
 	return 1
 }
 

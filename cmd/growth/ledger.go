@@ -8,17 +8,22 @@ import (
 )
 
 func init() {
-	register(command{name: "ledger", summary: "ledger verify: recompute every balance from the ledger rows and report differences", run: runLedger})
+	register(command{name: "ledger", summary: "ledger verify: recompute every balance from the ledger rows, check each row against its hash, its audit row and its source record", run: runLedger})
 }
 
 // runLedger runs "growth ledger verify".
-var runLedger = verifyCommand("ledger", verifyLedger)
+var runLedger = verifyCommand("ledger", nil, verifyLedger)
 
-func verifyLedger(ctx context.Context, db *engine.DB) (bool, error) {
-	report, err := db.VerifyLedger(ctx)
+func verifyLedger(ctx context.Context, rt *engine.Runtime) (bool, error) {
+	report, err := rt.VerifyLedger(ctx)
 	if err != nil {
 		return false, err
 	}
+	return printLedger(report), nil
+}
+
+// printLedger prints a ledger report and says whether it is clean.
+func printLedger(report *engine.LedgerReport) bool {
 	for _, o := range report.Overdrawn {
 		fmt.Println("note: overdrawn (allowed by a warn or none control): " + o)
 	}
@@ -27,8 +32,8 @@ func verifyLedger(ctx context.Context, db *engine.DB) (bool, error) {
 		for _, p := range report.Problems {
 			fmt.Println("  " + p)
 		}
-		return false, nil
+		return false
 	}
 	fmt.Printf("ok: %d accounts agree with their %d ledger rows\n", report.Accounts, report.Rows)
-	return true, nil
+	return true
 }

@@ -105,3 +105,15 @@ func TestCheckReportsFilterProblems(t *testing.T) {
 		t.Errorf("run-rules ran with a broken filter: exit %d", code)
 	}
 }
+
+// TestCheckReportsQuorumBypass: growth check fails on a path round an
+// approval tier and names it with file:line.
+func TestCheckReportsQuorumBypass(t *testing.T) {
+	code, out := run(t, runCheck, filepath.Join(reviewData, "bypass"))
+	if code != 1 || !strings.Contains(out, "grants/app.yaml:19: workflow grant: amount above 1000000.00 needs 2 approvals (approve_large at grants/app.yaml:20), but a record with amount from 1000000.01 to 5000000.00 reaches approved with at most 1 approval per step") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+	if code, out := run(t, runCheck, "../../definitions"); code != 0 {
+		t.Errorf("the shipped definitions: exit %d, output:\n%s", code, out)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/keys"
 	"github.com/growth-gov/growth/ui"
 )
 
@@ -31,8 +33,18 @@ func runServe(args []string) int {
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	sessionSettings := registerSessionFlags(fs)
 	fileSettings := registerFileFlags(fs)
+	anchorDir := fs.String("anchor-dir", "", "write a signed anchor of the audit chains to this folder at start and every --anchor-every (env GROWTH_ANCHOR_DIR); keep it outside the database's reach")
+	anchorEvery := fs.Duration("anchor-every", time.Hour, "how often serve writes an anchor when --anchor-dir is set")
+	var keyDir string
+	registerKeysFlag(fs, &keyDir)
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *anchorDir == "" {
+		*anchorDir = os.Getenv("GROWTH_ANCHOR_DIR")
+	}
+	if *anchorDir != "" && *anchorEvery < time.Minute {
+		return fail("serve", fmt.Errorf("--anchor-every %s: at least 1m", *anchorEvery))
 	}
 	sessions, err := sessionSettings(os.Getenv)
 	if err != nil {
@@ -106,6 +118,19 @@ func runServe(args []string) int {
 	// Uploads no record has held are swept every hour (growth files sweep).
 	waitSweep := rt.ServeFileSweep(ctx, time.Hour, files.age)
 	defer func() { stop(); waitSweep() }()
+	if *anchorDir != "" {
+		signer, created, err := keys.LoadOrCreate(keysDir(keyDir), keys.Platform)
+		if err != nil {
+			return fail("serve", err)
+		}
+		if created {
+			_, pub := keys.Paths(keysDir(keyDir), keys.Platform)
+			log.Info("created the platform key: keep a copy of its public key with the anchors", "key", signer.Public().ID(), "public_key", pub)
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); serveAnchors(ctx, db, *anchorDir, *anchorEvery, signer, log) }()
+		defer func() { stop(); <-done }()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listen(listen) }()
 	log.Info("growth is serving", "addr", "http://"+listen, "db", db.Name, "apps", len(p.Apps), "definition_version", p.Hash[:12])
@@ -173,4 +198,25 @@ func resolveMetricsToken(flagValue string, getenv func(string) string) (string, 
 		return "", fmt.Errorf("the metrics token is %d characters long: use at least 16 random characters", len(token))
 	}
 	return token, nil
+}
+
+// serveAnchors writes an anchor at start and every interval until ctx ends;
+// a failed anchor (a broken trail, a full disk) is logged as an error and
+// tried again at the next tick.
+func serveAnchors(ctx context.Context, db *engine.DB, dir string, every time.Duration, signer *keys.Signer, log *slog.Logger) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		path, a, err := db.WriteAnchor(ctx, dir, signer, time.Now())
+		if err != nil {
+			log.Error("audit anchor not written", "dir", dir, "error", err.Error())
+		} else {
+			log.Info("audit anchor written", "file", path, "chains", len(a.Heads))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -10,31 +10,32 @@ import (
 )
 
 // verifyCommand is a "growth NOUN verify" command: it opens the database named
-// by --db and runs verify, which prints its report and says whether all is well.
-func verifyCommand(noun string, verify func(ctx context.Context, db *engine.DB) (ok bool, err error)) func(args []string) int {
+// by --db with the definitions of --definitions, and runs verify, which
+// prints its report and says whether all is well. flags, when set, adds the
+// command's own flags.
+func verifyCommand(noun string, flags func(fs *flag.FlagSet), verify func(ctx context.Context, rt *engine.Runtime) (ok bool, err error)) func(args []string) int {
 	name := noun + " verify"
 	return func(args []string) int {
 		if len(args) == 0 || args[0] != "verify" {
-			fmt.Fprintf(os.Stderr, "usage: growth %s [--db …]\n", name)
+			fmt.Fprintf(os.Stderr, "usage: growth %s [--db …] [--definitions DIR]\n", name)
 			return 2
 		}
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
 		var dbf dbFlags
 		dbf.register(fs)
+		if flags != nil {
+			flags(fs)
+		}
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
 		ctx := context.Background()
-		db, err := openDB(ctx, &dbf)
+		rt, done, err := openRuntime(ctx, &dbf)
 		if err != nil {
 			return fail(name, err)
 		}
-		defer db.Close()
-		// A database the platform never started on has empty platform tables.
-		if err := db.Migrate(ctx); err != nil {
-			return fail(name, err)
-		}
-		ok, err := verify(ctx, db)
+		defer done()
+		ok, err := verify(ctx, rt)
 		if err != nil {
 			return fail(name, err)
 		}
@@ -43,4 +44,23 @@ func verifyCommand(noun string, verify func(ctx context.Context, db *engine.DB) 
 		}
 		return 0
 	}
+}
+
+// openRuntime opens the database and the definitions for reading and
+// verifying: the platform's tables are migrated (a database the platform
+// never started on has empty ones), the entity tables are taken as they are.
+func openRuntime(ctx context.Context, dbf *dbFlags) (*engine.Runtime, func(), error) {
+	p, err := loadProject(dbf.definitions)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openDB(ctx, dbf)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return engine.NewRuntime(db, p, newLogger(os.Stderr)), func() { db.Close() }, nil
 }

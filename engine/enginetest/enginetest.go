@@ -84,6 +84,34 @@ func OpenDB(t testing.TB, d engine.Dialect) *engine.DB {
 	return nil
 }
 
+// DSN is the address of a fresh, empty database of dialect d, for commands
+// that open the database themselves (--db); a PostgreSQL schema is dropped
+// when t ends.
+func DSN(t testing.TB, d engine.Dialect) string {
+	t.Helper()
+	if d == engine.SQLite {
+		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+	}
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		t.Skipf("PostgreSQL not configured (%s)", PostgresEnv)
+	}
+	ctx := context.Background()
+	schema := "t_" + randomHex(6)
+	admin, err := engine.Open(ctx, base)
+	if err != nil {
+		t.Fatalf("PostgreSQL at %s is not reachable: %v", base, err)
+	}
+	if _, err := admin.Write.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Write.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
+	return withSearchPath(base, schema)
+}
+
 func withSearchPath(base, schema string) string {
 	u, err := url.Parse(base)
 	if err != nil {

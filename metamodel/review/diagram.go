@@ -32,8 +32,8 @@ func EdgeLabel(t *metamodel.Transition) []string {
 	if len(t.NotBy) > 0 {
 		extra = append(extra, "not by "+strings.Join(t.NotBy, ", "))
 	}
-	if t.Quorum > 1 {
-		extra = append(extra, fmt.Sprintf("quorum %d", t.Quorum))
+	if t.Quorum.Max() > 1 {
+		extra = append(extra, "quorum "+t.Quorum.String())
 	}
 	if t.Comment == "required" {
 		extra = append(extra, "comment required")
@@ -46,6 +46,88 @@ func EdgeLabel(t *metamodel.Transition) []string {
 		lines = append(lines, "["+t.Guard+"]")
 	}
 	return lines
+}
+
+// EdgeLabelChinese is EdgeLabel in Chinese with the labels of the
+// definitions: the event's label, the roles' titles, who not_by keeps out.
+func EdgeLabelChinese(p *metamodel.Project, w *metamodel.Workflow, t *metamodel.Transition) []string {
+	first := t.Label
+	if first == "" {
+		first = t.Event
+	}
+	lines := []string{first + "（" + t.Event + "）"}
+	var app *metamodel.App
+	if w.Target != nil {
+		app = w.Target.App
+	}
+	who := "角色：" + roleTitles(app, t.Roles)
+	if len(t.Roles) == 0 {
+		who = "未限角色（凡被授权者均可）"
+	}
+	var extra []string
+	if len(t.NotBy) > 0 {
+		extra = append(extra, "不得由"+strings.Join(notByChinese(t.NotBy), "、")+"执行")
+	}
+	if t.Quorum.Max() > 1 {
+		by := t.Quorum.By
+		if w.Target != nil {
+			if f := w.Target.Field(by); f != nil {
+				by = f.DisplayLabel()
+			}
+		}
+		extra = append(extra, "会签 "+quorumChinese(t.Quorum, by))
+	}
+	if t.Comment == "required" {
+		extra = append(extra, "须填写意见")
+	}
+	lines = append(lines, who)
+	if len(extra) > 0 {
+		lines = append(lines, strings.Join(extra, " · "))
+	}
+	if t.Guard != "" {
+		lines = append(lines, "条件 ["+t.Guard+"]")
+	}
+	return lines
+}
+
+// roleTitles names roles by their titles, 单位审核、国库支付中心.
+func roleTitles(a *metamodel.App, roles []string) string {
+	var out []string
+	for _, name := range roles {
+		label := name
+		if a != nil {
+			if r := a.Role(name); r != nil && r.Title != "" {
+				label = r.Title
+			}
+		}
+		out = append(out, label)
+	}
+	return strings.Join(out, "、")
+}
+
+// notByChinese says in Chinese who not_by keeps out.
+func notByChinese(notBy []string) []string {
+	words := map[string]string{"creator": "创建人", "editors": "录入或修改人", "submitter": "提交人", "actors": "经手过前序环节的人", "previous_approver": "上一步审批人"}
+	var out []string
+	for _, nb := range notBy {
+		if w := words[nb]; w != "" {
+			out = append(out, w)
+		} else {
+			out = append(out, nb)
+		}
+	}
+	return out
+}
+
+// quorumChinese writes a quorum as 2 人, or 1 人；金额超过 1000000.00 2 人.
+func quorumChinese(q *metamodel.Quorum, by string) string {
+	s := fmt.Sprintf("%d 人", q.Base())
+	if q.Tiered() {
+		for _, t := range q.Above {
+			s += fmt.Sprintf("；%s超过 %s %d 人", by, t.Threshold.StringFixed(2), t.Approvals)
+		}
+	}
+	return s
 }
 
 func stateTitle(w *metamodel.Workflow, s string) string {
@@ -180,7 +262,15 @@ func textWidth(s string, px float64) float64 {
 // rows by their distance from the initial state, transitions that go forward
 // as curves downwards, transitions that go back (rejections, loops) as arcs
 // on the right.
-func SVG(w *metamodel.Workflow) string {
+func SVG(w *metamodel.Workflow) string { return svgWith(w, EdgeLabel) }
+
+// SVGChinese is SVG with the edges in Chinese, roles by their titles (the
+// auditor's page in the Chinese UI).
+func SVGChinese(p *metamodel.Project, w *metamodel.Workflow) string {
+	return svgWith(w, func(t *metamodel.Transition) []string { return EdgeLabelChinese(p, w, t) })
+}
+
+func svgWith(w *metamodel.Workflow, edgeLabel func(*metamodel.Transition) []string) string {
 	// Layers: breadth-first distance from the initial state; states no
 	// transition reaches go in a last row of their own.
 	layer := map[string]int{}
@@ -397,7 +487,7 @@ func SVG(w *metamodel.Workflow) string {
 			// overlaps no state and no other label.
 			mx := (p0[0] + 3*p1[0] + 3*p2[0] + p3[0]) / 8
 			my := (p0[1] + 3*p1[1] + 3*p2[1] + p3[1]) / 8
-			lines := EdgeLabel(t)
+			lines := edgeLabel(t)
 			lw := 0.0
 			for _, l := range lines {
 				lw = max(lw, textWidth(l, svgLabelFont))

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
 )
 
 // Change is one difference between two versions of the definitions, said in
@@ -18,9 +19,20 @@ type Change struct {
 	// "role clerk", "code set agency", "form payment", "report totals".
 	Subject string
 	Message string
+	// Money is set on changes to how money is held: balances, draws,
+	// adjustments, rollup and report conditions, code attributes, quorums.
+	Money bool
+	// Weakens is set when the change loosens a control; the message then
+	// says what can now happen.
+	Weakens bool
 }
 
-func (c Change) String() string { return c.App + ": " + c.Subject + ": " + c.Message }
+func (c Change) String() string {
+	if c.Weakens {
+		return c.App + ": " + c.Subject + ": WEAKER: " + c.Message
+	}
+	return c.App + ": " + c.Subject + ": " + c.Message
+}
 
 // Diff lists the changes from old to new, app by app in the new version's
 // order (removed apps last); each change is listed once.
@@ -177,6 +189,7 @@ func (d *differ) entity(oe, ne *metamodel.Entity) {
 			d.add(d.appName, subj, "field %s removed", of.Name)
 		}
 	}
+	d.ledger(subj, oe, ne)
 	d.set(subj, groups(oe.Unique), groups(ne.Unique), "now unique together: %s", "no longer unique together: %s")
 	d.set(subj, oe.Filters, ne.Filters, "field %s is now a list filter", "field %s is no longer a list filter")
 	oldRules, newRules := rulesByKey(oe.Rules), rulesByKey(ne.Rules)
@@ -265,6 +278,7 @@ func (d *differ) field(subj string, of, nf *metamodel.Field) {
 	if of.Scale != nf.Scale {
 		d.add(d.appName, subj, "%s: scale changed from %d to %d", fs, of.Scale, nf.Scale)
 	}
+	d.rollup(subj, fs, of, nf)
 	var ov, nv []string
 	for _, v := range of.Values {
 		ov = append(ov, v.Value)
@@ -415,8 +429,13 @@ func (d *differ) transition(subj, ts string, ot, nt *metamodel.Transition) {
 	}
 	d.text(subj, ts+": guard message", ot.GuardMessage, nt.GuardMessage)
 	d.set(subj, notByText(ot.NotBy), notByText(nt.NotBy), ts+" may no longer be fired by %s", ts+" may again be fired by %s")
-	if ot.Quorum != nt.Quorum {
-		d.add(d.appName, subj, "%s now needs %d distinct approvals (was %d)", ts, max(nt.Quorum, 1), max(ot.Quorum, 1))
+	if ot.Quorum.String() != nt.Quorum.String() {
+		weaker := quorumWeakening(ot.Quorum, nt.Quorum)
+		if ot.Quorum.Tiered() || nt.Quorum.Tiered() {
+			d.money(weaker != "", subj, "%s: distinct approvals now `%s` (was `%s`)%s", ts, nt.Quorum, ot.Quorum, weaker)
+		} else {
+			d.money(weaker != "", subj, "%s now needs %s distinct approvals (was %s)%s", ts, nt.Quorum, ot.Quorum, weaker)
+		}
 	}
 	switch oreq, nreq := ot.Comment == "required", nt.Comment == "required"; {
 	case !oreq && nreq:
@@ -560,6 +579,7 @@ func (d *differ) codeSets(oa, na *metamodel.App) {
 				d.add(d.appName, subj, "%d code(s) %s: %s", len(part.list), part.what, abbreviate(part.list, 8))
 			}
 		}
+		d.codeAttrs(subj, oc, nc)
 	}
 	for _, ocs := range oa.CodeSets {
 		if !seen[ocs.Name] {
@@ -642,7 +662,16 @@ func (d *differ) reports(oa, na *metamodel.App) {
 		d.text(subj, "entity", or.Entity, nr.Entity)
 		d.set(subj, or.GroupBy, nr.GroupBy, "now grouped by %s", "no longer grouped by %s")
 		d.set(subj, or.Filters, nr.Filters, "may now be filtered on %s", "may no longer be filtered on %s")
-		measure := func(m *metamodel.Measure) string { return fmt.Sprintf("%s = %s(%s)", m.Name, m.Agg, m.Field) }
+		d.reportWhere(subj, or, nr)
+		measure := func(m *metamodel.Measure) string {
+			switch {
+			case m.Balance != "":
+				return fmt.Sprintf("%s = balance %s", m.Name, m.Balance)
+			case m.Expr != "":
+				return fmt.Sprintf("%s = `%s`", m.Name, m.Expr)
+			}
+			return fmt.Sprintf("%s = %s(%s)", m.Name, m.Agg, m.Field)
+		}
 		var om, nm []string
 		for _, m := range or.Measures {
 			om = append(om, measure(m))
@@ -666,6 +695,12 @@ func notByText(notBy []string) []string {
 		switch nb {
 		case "creator":
 			out = append(out, "the record's creator")
+		case "editors":
+			out = append(out, "anyone who created or edited the record")
+		case "submitter":
+			out = append(out, "whoever submitted the record")
+		case "actors":
+			out = append(out, "anyone who fired an earlier event on the record")
 		case "previous_approver":
 			out = append(out, "the previous approver")
 		default:
@@ -673,4 +708,32 @@ func notByText(notBy []string) []string {
 		}
 	}
 	return out
+}
+
+// quorumWeakening says in words where a new quorum asks fewer approvals
+// than the old one, or "" when it asks as many or more for every amount.
+func quorumWeakening(old, new *metamodel.Quorum) string {
+	points := []decimal.Decimal{decimal.Zero}
+	for _, q := range []*metamodel.Quorum{old, new} {
+		if q.Tiered() {
+			for _, t := range q.Above {
+				points = append(points, t.Threshold.Add(decimal.New(1, -2)))
+			}
+		}
+	}
+	slices.SortFunc(points, func(a, b decimal.Decimal) int { return a.Cmp(b) })
+	for _, x := range points {
+		if n, o := new.ForAmount(x), old.ForAmount(x); n < o {
+			by := "a record"
+			if !x.IsZero() {
+				field := new.By
+				if field == "" {
+					field = old.By
+				}
+				by = fmt.Sprintf("a record with %s %s", field, x.StringFixed(2))
+			}
+			return fmt.Sprintf(": %s now passes with %d approval%s where it needed %d", by, n, plural(n), o)
+		}
+	}
+	return ""
 }

@@ -18,6 +18,20 @@ type Report struct {
 	// ones an auditor is asked to look at.
 	Problems []metamodel.Problem
 	Findings []Finding
+	// Users are the real users to look for toxic combinations among; nil
+	// when the report is of the definitions alone.
+	Users []User
+	Toxic []Toxic
+}
+
+// WithUsers adds the toxic combinations of users to the report.
+func (r *Report) WithUsers(users []User) *Report {
+	if users == nil {
+		users = []User{}
+	}
+	r.Users = users
+	r.Toxic = ToxicCombinations(r.Project, users)
+	return r
 }
 
 // NewReport reviews p. problems are the load problems, if any.
@@ -106,6 +120,26 @@ func (r *Report) write(d doc) {
 			d.table([]string{"severity", "where", "finding"}, frows)
 		}
 
+		if r.Users != nil {
+			d.heading(3, "Toxic combinations")
+			var trows [][]string
+			for _, x := range r.Toxic {
+				if x.App == a {
+					name := x.User.Name
+					if x.User.DisplayName != "" && x.User.DisplayName != x.User.Name {
+						name += " " + x.User.DisplayName
+					}
+					trows = append(trows, []string{name, x.User.Org, strings.Join(x.User.Roles, ", "), x.ToxicText(), x.Held()})
+				}
+			}
+			if len(trows) == 0 {
+				d.para(fmt.Sprintf("No user of the %d in the database holds roles that together reach both sides of a segregation pair of this app.", len(r.Users)))
+			} else {
+				d.para("Users whose roles together reach both sides of a segregation pair (a not_by, or an approval and the entry it approves). Where not_by holds, the engine refuses them on the same record; they are still the accounts an insider would use, and a reason to split the roles between people.")
+				d.table([]string{"user", "org", "roles", "may", "kept apart by"}, trows)
+			}
+		}
+
 		d.heading(3, "Who can do what")
 		d.para("✓: the role may take the action (granted under `can:` and, for a workflow event, allowed by the transition's `roles:`). ✗: granted under `can:`, but the event's transitions allow only other roles. Scope is the records the role sees.")
 		for _, m := range Matrices(p, a) {
@@ -139,6 +173,16 @@ func (r *Report) write(d doc) {
 				mrows = append(mrows, cells)
 			}
 			d.table(header, mrows)
+		}
+
+		if rows := MoneyControls(a); len(rows) > 0 {
+			d.heading(3, "Money controls")
+			d.para("How money is held in this app: the accounts, what draws on them and at which events, adjustments, which records rollups and reports count, approvals that rise with the amount. `growth diff` lists every change to these first, and marks one that loosens a control WEAKER.")
+			var mrows [][]string
+			for _, r := range rows {
+				mrows = append(mrows, []string{r.Entity, r.Control, r.Detail, where(r.Pos)})
+			}
+			d.table([]string{"entity", "control", "detail", "at"}, mrows)
 		}
 
 		for _, w := range a.Workflows {
@@ -182,8 +226,8 @@ func (r *Report) write(d doc) {
 					guard = "`" + t.Guard + "`"
 				}
 				quorum := ""
-				if t.Quorum > 1 {
-					quorum = fmt.Sprint(t.Quorum)
+				if t.Quorum.Max() > 1 {
+					quorum = t.Quorum.String()
 				}
 				action := ""
 				if len(t.Set) > 0 {

@@ -413,7 +413,7 @@ func TestDiffShippedWorkflow(t *testing.T) {
 	oldGuard := tr.Guard
 	tr.Roles = append(slices.Clone(tr.Roles), extra)
 	tr.Guard = "amount <= 50000"
-	tr.Quorum = 2
+	tr.Quorum = &metamodel.Quorum{Approvals: 2}
 	w.States = append(slices.Clone(w.States), "on_hold")
 	optional.Required = true
 
@@ -435,5 +435,52 @@ func TestDiffShippedWorkflow(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestQuorumBypass finds the guard-overlap bypass of issue 13 and a side
+// door round a tiered quorum, each path with file:line, and nothing in the
+// shipped definitions.
+func TestQuorumBypass(t *testing.T) {
+	p := load(t, filepath.Join("testdata", "bypass"))
+	var got []string
+	for _, f := range Findings(p, Options{}) {
+		if f.Code == "quorum_bypass" {
+			got = append(got, f.String())
+		}
+	}
+	want := []string{
+		"grants/app.yaml:19: high [quorum_bypass] workflow grant: amount above 1000000.00 needs 2 approvals (approve_large at grants/app.yaml:20), but a record with amount from 1000000.01 to 5000000.00 reaches approved with at most 1 approval per step: submit (grants/app.yaml:18, 1 approval) → approve (grants/app.yaml:19, 1 approval); cap approve's guard at amount <= 1000000.00 or give it the same quorum",
+		"grants/app.yaml:40: high [quorum_bypass] workflow subsidy: amount above 10000000.00 needs 3 approvals (approve at grants/app.yaml:39), but a record with amount from 10000000.01 to 20000000.00 reaches approved with at most 2 approvals per step: submit (grants/app.yaml:28, 1 approval) → fast_track (grants/app.yaml:40, 2 approvals); cap fast_track's guard at amount <= 10000000.00 or give it the same quorum",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("quorum_bypass findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	shipped := load(t, filepath.Join("..", "..", "definitions"))
+	for _, f := range Findings(shipped, Options{}) {
+		if f.Code == "quorum_bypass" {
+			t.Errorf("shipped definitions: %s", f)
+		}
+	}
+}
+
+// TestFindingsInChinese: every finding of the seeded, bypass and shipped
+// definitions has its Chinese text, with the labels of the definitions.
+func TestFindingsInChinese(t *testing.T) {
+	seeded, _ := loadSeeded(t)
+	for _, p := range []*metamodel.Project{seeded, load(t, filepath.Join("testdata", "bypass")), load(t, filepath.Join("..", "..", "definitions"))} {
+		for _, f := range Findings(p, Options{}) {
+			if f.MessageZh == "" || !strings.ContainsFunc(f.MessageZh, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+				t.Errorf("%s has no Chinese text: %q", f, f.MessageZh)
+			}
+		}
+	}
+	for _, f := range Findings(load(t, filepath.Join("testdata", "bypass")), Options{}) {
+		if f.Code == "quorum_bypass" && strings.Contains(f.Message, "workflow grant") {
+			want := "流程“grant”：amount超过 1000000.00 须 2 人审批（“approve_large”，grants/app.yaml:20），但amount在 1000000.01 至 5000000.00 之间的记录经由 “submit”（grants/app.yaml:18，1 人） → “approve”（grants/app.yaml:19，1 人） 到达“approved”时每步至多 1 人审批；请把“approve”的条件限定为 amount <= 1000000.00，或给它同样的会签人数"
+			if f.MessageZh != want {
+				t.Errorf("quorum_bypass in Chinese:\n%s\nwant\n%s", f.MessageZh, want)
+			}
+		}
 	}
 }

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// The wider proof: an audit row in the full form (proofFull) commits, besides
+// its own content and the previous row's hash, to
+//
+//   - the record's after-image: a hash of the stored row the write left
+//     (recordImage), so that an edit of the business table by hand no longer
+//     matches the last audit row of the record;
+//   - the ledger rows its change wrote: each ledger row carries a hash of its
+//     own content (ledgerRowHash), and the audit row keeps their count and a
+//     digest of their hashes (ledgerDigest), so that a ledger row deleted,
+//     edited or forged no longer matches the audit row of its source change.
+//
+// Balances are checked by replaying the ledger rows (VerifyLedger), so they
+// are covered through the ledger. VerifyProof re-hashes all of it.
+
+// recordImage is the hash of a record as stored: its system columns and its
+// non-empty field values in their JSON form, keyed by field name. Empty
+// fields are left out, so a field added to the definitions (a new, empty
+// column) does not change the image of the records written before.
+func (s *entityStore) recordImage(rec *Record) string {
+	fields := make(map[string]any, len(s.fields))
+	for _, f := range s.fields {
+		if v := rec.Values[f.Name]; v != nil {
+			fields[f.Name] = f.Kind.JSON(f, v)
+		}
+	}
+	canonical, _ := json.Marshal([]any{rec.App, rec.Entity, rec.ID, rec.Version, rec.State, rec.CreatedBy,
+		imageTime(rec.CreatedAt), imageTime(rec.UpdatedAt), rec.DefVersion, fields})
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
+}
+
+func imageTime(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(sqliteTime) }
+
+// ledgerRowHash is the hash of one ledger row's content.
+func ledgerRowHash(a Account, kind string, amount int64, src ledgerSource, at time.Time, note string) string {
+	canonical, _ := json.Marshal([]any{a.App, a.Entity, a.ID, kind, amount, src.app, src.entity, src.id, src.version, src.event, src.actor, imageTime(at), src.key, note})
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
+}
+
+type snapshotKey struct{}
+
+// snapshot opens a read-only transaction that the verifiers read through
+// (reader), so that a verification on a live server compares the tables as
+// they stood at one moment: a write committed while it runs is either
+// wholly seen or not at all. PostgreSQL reads in REPEATABLE READ; SQLite's
+// read transaction sees one snapshot of the WAL. A context that already
+// carries one is kept.
+func (db *DB) snapshot(ctx context.Context) (context.Context, func(), error) {
+	if _, ok := ctx.Value(snapshotKey{}).(*sql.Tx); ok {
+		return ctx, func() {}, nil
+	}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.Dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.Read.BeginTx(ctx, opts)
+	if err != nil {
+		return ctx, nil, fmt.Errorf("verification snapshot: %w", err)
+	}
+	return context.WithValue(ctx, snapshotKey{}, tx), func() { _ = tx.Rollback() }, nil
+}
+
+// reader is the snapshot of ctx, or the read pool.
+func (db *DB) reader(ctx context.Context) queryer {
+	if tx, ok := ctx.Value(snapshotKey{}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.Read
+}
