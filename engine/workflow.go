@@ -204,7 +204,7 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 		if err != nil {
 			return err
 		}
-		if err := rt.loadRefs(ctx, tx, e, old, nil); err != nil {
+		if err := rt.loadRefs(ctx, tx, e, old, &namedRefs{actor: actor}); err != nil {
 			return err
 		}
 		guarded := old
@@ -730,7 +730,7 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 	if m == nil || !rt.Access.Sees(actor, e, rec) {
 		return out, nil
 	}
-	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, nil); err != nil {
+	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, &namedRefs{actor: actor}); err != nil {
 		return nil, err
 	}
 	for _, t := range m.w.Transitions {

@@ -118,7 +118,7 @@ func exprOptions(env map[string]any, output reflect.Kind) []expr.Option {
 		}
 		env = plain
 	}
-	opts := []expr.Option{expr.Env(env)}
+	opts := []expr.Option{expr.Env(env), expr.Patch(balanceCall{})}
 	opts = append(opts, typing...)
 	for _, f := range Functions() {
 		opts = append(opts, expr.Function(f.Name, f.Fn, f.Types...))
