@@ -33,9 +33,12 @@ type ScheduleRun struct {
 	Started  time.Time
 	Duration time.Duration
 	// Examined records were selected by where; Matched also met when;
-	// Created got a new record; Skipped had one already (unless); Failed
-	// could not get one.
-	Examined, Matched, Created, Skipped, Failed int
+	// Created got a new record; Skipped had one already (unless), or an
+	// event to fire that their state does not have; Updated had fields
+	// changed (set); Fired had the event fired (fire); Resolved counts the
+	// records closed because a condition cleared (create: resolve); Failed
+	// could not get what the rule does.
+	Examined, Matched, Created, Skipped, Updated, Fired, Resolved, Failed int
 	// Failures lists the first MaxScheduleFailures failures.
 	Failures []ScheduleFailure
 	// Error is why the run stopped early ("" when it ran through).
@@ -137,25 +140,34 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 			level = rt.Log.Warn
 		}
 		level("scheduled rule ran", "schedule", run.Schedule, "examined", run.Examined, "matched", run.Matched,
-			"created", run.Created, "skipped", run.Skipped, "failed", run.Failed, "error", run.Error, "duration", run.Duration)
+			"created", run.Created, "skipped", run.Skipped, "updated", run.Updated, "fired", run.Fired, "resolved", run.Resolved,
+			"failed", run.Failed, "error", run.Error, "duration", run.Duration)
 	}()
 	src := rt.stores[s.Target.QualifiedName()]
-	dst := rt.stores[s.Create.Target.QualifiedName()]
 	where, whereArgs, err := rt.definitionWhere(src, s.Where)
 	if err != nil {
 		run.Error = fmt.Sprintf("where: %v", err)
 		return run
 	}
+	create := s.Create
+	if create == nil {
+		create = &metamodel.ScheduleCreate{}
+	}
+	var dst *entityStore
+	if create.Target != nil {
+		dst = rt.stores[create.Target.QualifiedName()]
+	}
 	var unless filter.Node
-	if strings.TrimSpace(s.Create.Unless) != "" {
-		if unless, err = filter.Parse(s.Create.Unless); err != nil {
+	if strings.TrimSpace(create.Unless) != "" {
+		if unless, err = filter.Parse(create.Unless); err != nil {
 			run.Error = fmt.Sprintf("unless: %v", err)
 			return run
 		}
 	}
+	resolve := create.Resolve != nil && unless != nil && dst != nil
 	shape := metamodel.NewRecordShape(s.Target)
-	setNames := make([]string, 0, len(s.Create.SetPrograms))
-	for name := range s.Create.SetPrograms {
+	setNames := make([]string, 0, len(create.SetPrograms))
+	for name := range create.SetPrograms {
 		setNames = append(setNames, name)
 	}
 	sort.Strings(setNames)
@@ -193,6 +205,35 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 			last = rec.ID
 			run.Examined++
 			now := rt.now()
+			// createValues are the values create: set gives for rec, as
+			// input and parsed; ok is false when one failed.
+			createValues := func() (map[string]any, map[string]any, bool) {
+				env := map[string]any{"today": Today(now), "src": shape.Value(rec.ID, rec.State, rec.CreatedBy, rec.CreatedAt, rec.UpdatedAt, rec.Values)}
+				for k, v := range base {
+					env[k] = v
+				}
+				input := map[string]any{}
+				values := map[string]any{}
+				for _, name := range setNames {
+					prog, f := create.SetPrograms[name], dst.entity.Field(name)
+					out, err := metamodel.Run(prog, env)
+					if err != nil {
+						fail(rec.ID, "set %s 无法计算：%v", name, err)
+						return nil, nil, false
+					}
+					in := setInput(f, out)
+					input[name] = in
+					if in != nil {
+						v, err := f.Kind.Parse(f, in)
+						if err != nil {
+							fail(rec.ID, "set %s：%s", name, metamodel.AsInputError(err).Message)
+							return nil, nil, false
+						}
+						values[name] = v
+					}
+				}
+				return input, values, true
+			}
 			if s.WhenProgram != nil {
 				env := exprEnv(s.Target, rec, rec.Values)
 				env["today"] = Today(now)
@@ -202,38 +243,27 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 					continue
 				}
 				if !ok {
+					if resolve {
+						if _, values, ok := createValues(); ok {
+							if err := rt.resolveScheduled(ctx, s, dst, unless, values, run, fail, rec.ID); err != nil {
+								run.Error = err.Error()
+								return run
+							}
+						}
+					}
 					continue
 				}
 			}
 			run.Matched++
-			env := map[string]any{"today": Today(now), "src": shape.Value(rec.ID, rec.State, rec.CreatedBy, rec.CreatedAt, rec.UpdatedAt, rec.Values)}
-			for k, v := range base {
-				env[k] = v
+			if err := rt.scheduleActions(ctx, s, rec, now, run, fail); err != nil {
+				run.Error = err.Error()
+				return run
 			}
-			input := map[string]any{}
-			values := map[string]any{}
-			bad := false
-			for _, name := range setNames {
-				prog, f := s.Create.SetPrograms[name], dst.entity.Field(name)
-				out, err := metamodel.Run(prog, env)
-				if err != nil {
-					fail(rec.ID, "set %s 无法计算：%v", name, err)
-					bad = true
-					break
-				}
-				in := setInput(f, out)
-				input[name] = in
-				if in != nil {
-					v, err := f.Kind.Parse(f, in)
-					if err != nil {
-						fail(rec.ID, "set %s：%s", name, metamodel.AsInputError(err).Message)
-						bad = true
-						break
-					}
-					values[name] = v
-				}
+			if s.Create == nil {
+				continue
 			}
-			if bad {
+			input, values, ok := createValues()
+			if !ok {
 				continue
 			}
 			var guard *scheduleGuard

@@ -203,6 +203,9 @@ func checkRefsUse(p *Project, ps *Problems) {
 		}
 		for _, s := range a.Schedules {
 			refuse(s.WhenProgram, s.At["when"], "schedule "+s.Name+": when")
+			for _, name := range sortedKeys(s.SetPrograms) {
+				refuse(s.SetPrograms[name], itemPos(s.At, "set", name), "schedule "+s.Name+": set "+name)
+			}
 		}
 	}
 }
