@@ -122,6 +122,11 @@ func decodeStrict(body []byte, dst any) error {
 	if err := checkJSON(body); err != nil {
 		return err
 	}
+	// null (or any non-object) would decode into the zero value: an empty
+	// change answered 200 as if it were one.
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return fiber.NewError(fiber.StatusBadRequest, "请求体应为 JSON 对象")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

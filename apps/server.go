@@ -46,6 +46,9 @@ type Options struct {
 	// token read /metrics from anywhere; without it only the server's own
 	// host and platform admins may (see metricsAllowed).
 	MetricsToken string
+	// Health names parts of the server that can be down while it serves (the
+	// exchange's broker); /healthz reports each one whose check fails.
+	Health map[string]func() error
 }
 
 // Anonymous is the actor of requests when no authentication is configured.
@@ -66,6 +69,7 @@ type Server struct {
 	// roles may see), built on first use.
 	docsMu sync.Mutex
 	docs   map[string][]byte
+	health map[string]func() error
 }
 
 // maxRoleDocs bounds the cache of per-roles documents; beyond it a document
@@ -74,7 +78,7 @@ const maxRoleDocs = 256
 
 // New builds the fiber app with every route mounted.
 func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
-	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics, auth: opts.Auth, metricsToken: opts.MetricsToken}
+	s := &Server{rt: rt, log: opts.Logger, actor: opts.Actor, metrics: opts.Metrics, auth: opts.Auth, metricsToken: opts.MetricsToken, health: opts.Health}
 	if s.actor == nil && s.auth != nil {
 		s.actor = s.auth.Actor
 	}
@@ -132,7 +136,7 @@ func (s *Server) Mount(app *fiber.App) {
 	if s.auth != nil {
 		s.auth.mount(app)
 	}
-	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/healthz", s.healthz)
 	if s.metrics != nil {
 		app.Get("/metrics", s.metricsHandler)
 	}
@@ -254,4 +258,25 @@ func (s *Server) openapiDocument(c *fiber.Ctx) error {
 		s.docsMu.Unlock()
 	}
 	return c.Send(doc)
+}
+
+// healthz answers "ok", or "degraded" and a line per part whose check fails
+// (the exchange: its broker is unreachable). Degraded is still 200: the
+// server serves and events commit; their messages wait in the outbox.
+func (s *Server) healthz(c *fiber.Ctx) error {
+	var names []string
+	for name := range s.health {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var lines []string
+	for _, name := range names {
+		if err := s.health[name](); err != nil {
+			lines = append(lines, name+": "+err.Error())
+		}
+	}
+	if len(lines) == 0 {
+		return c.SendString("ok")
+	}
+	return c.SendString("degraded\n" + strings.Join(lines, "\n") + "\n")
 }

@@ -3,6 +3,7 @@ package apps_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/url"
@@ -631,7 +632,7 @@ func TestShippedPayrollAPI(t *testing.T) {
 		"staff_type": "civil_servant", "start_date": "2012-07-01", "bank": "102651000029", "card_no": "6222021234567890128",
 		"post_salary": "1720.00", "grade_salary": "840.00", "allowance": "4110.00", "contribution_base": "8800.00"}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		app, _ := grStart(t, d, p)
+		app, rt := grStart(t, d, p)
 		// The seed persons, loaded as growth seed would.
 		for i, row := range seed {
 			body := map[string]any{}
@@ -752,6 +753,23 @@ func TestShippedPayrollAPI(t *testing.T) {
 			t.Errorf("bank file: %d rows summing to %s, want %d rows summing to the batch's net pay %s", rows, sum, eligible["104001"]-1, totals["net"])
 		}
 		grFire(t, app, "send to the bank", b1, "send", "", finance, 200, map[string]any{"state": "sent"})
+		// The same transfers travel over the exchange: one signed message with
+		// a line per person paid and the batch's net pay as its checked total.
+		sent := enginetest.Must(rt.OutboxFor(t.Context(), "payroll", "batch", b1id))
+		if len(sent) != 1 || sent[0].Party != "payroll_bank" || sent[0].Type != "payroll_transfers" {
+			t.Fatalf("payroll messages: %+v", sent)
+		}
+		var transfer struct {
+			Body struct {
+				Transfers []map[string]any `json:"transfers"`
+				Total     string           `json:"total"`
+				Count     int              `json:"count"`
+			} `json:"body"`
+		}
+		enginetest.Must(0, json.Unmarshal(sent[0].Envelope, &transfer))
+		if b := transfer.Body; len(b.Transfers) != eligible["104001"]-1 || b.Count != len(b.Transfers) || b.Total != strings.ReplaceAll(totals["net"], ",", "") {
+			t.Errorf("payroll message: %d transfers, count %d, total %s; want %d summing to %s", len(b.Transfers), b.Count, b.Total, eligible["104001"]-1, totals["net"])
+		}
 		grFire(t, app, "the bank confirms", b1, "confirm_paid", "", bank, 200, map[string]any{"state": "paid"})
 		grWant(t, "report by economic class", grReportRow(t, app, "/api/reports/payroll/by_econ"+grFilter("year = 2026"), auditor, "agency", "104001"),
 			map[string]any{"basic": totals["basic"], "allowance": totals["allowance"], "net": totals["net"], "headcount": eligible["104001"] - 1})

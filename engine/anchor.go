@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/growth-gov/growth/engine/keys"
+	"github.com/growth-gov/growth/engine/anchorkeys"
 )
 
 // An anchor is a checkpoint of the audit trail kept outside the database: the
@@ -59,7 +59,7 @@ func (db *DB) proofMarks(ctx context.Context) (map[string]int64, error) {
 // WriteAnchor verifies the audit chains, then signs their heads with signer
 // and writes the anchor to a new file in dir. It refuses to anchor a broken
 // trail: the anchor would vouch for it.
-func (db *DB) WriteAnchor(ctx context.Context, dir string, signer *keys.Signer, now time.Time) (string, *Anchor, error) {
+func (db *DB) WriteAnchor(ctx context.Context, dir string, signer *anchorkeys.Signer, now time.Time) (string, *Anchor, error) {
 	ctx, done, err := db.snapshot(ctx)
 	if err != nil {
 		return "", nil, err
@@ -128,7 +128,7 @@ func (r *AnchorReport) OK() bool { return len(r.Problems) == 0 }
 // chain it names still holds the anchored row at the anchored sequence
 // (with the chains themselves verified by VerifyAudit, that row's hash
 // links every later row to it). Proof marks must not have moved.
-func (db *DB) VerifyAnchors(ctx context.Context, dir string, pub keys.PublicKey) (*AnchorReport, error) {
+func (db *DB) VerifyAnchors(ctx context.Context, dir string, pub anchorkeys.PublicKey) (*AnchorReport, error) {
 	ctx, done, err := db.snapshot(ctx)
 	if err != nil {
 		return nil, err

@@ -64,6 +64,7 @@ var (
 	_ bulkCreateEffect = blockLockEffect{}
 	_ bulkCreateEffect = fileEffect{}
 	_ bulkCreateEffect = scheduleGuardEffect{}
+	_ bulkCreateEffect = exchangeEffect{}
 )
 
 // importCopyEnabled lets tests write a file row by row on PostgreSQL too, to

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/anchorkeys"
 	"github.com/growth-gov/growth/engine/enginetest"
-	"github.com/growth-gov/growth/engine/keys"
 )
 
 // proofAttack is one thing a hostile insider with write access to the
@@ -31,7 +31,7 @@ type proofScene struct {
 	f       *fundApp
 	ctx     context.Context
 	anchors string
-	pub     keys.PublicKey
+	pub     anchorkeys.PublicKey
 }
 
 func (x *proofScene) exec(t *testing.T, sql string, args ...any) {
@@ -166,7 +166,7 @@ func runProofAttack(t *testing.T, d engine.Dialect, a proofAttack) string {
 		t.Fatalf("scene: grant #%d, plan #%d", g, p)
 	}
 	if a.anchor {
-		signer := enginetest.Must(keys.Create(filepath.Join(t.TempDir(), "keys"), keys.Platform, keys.Ed25519))
+		signer := enginetest.Must(anchorkeys.Create(filepath.Join(t.TempDir(), "keys"), anchorkeys.Platform, anchorkeys.Ed25519))
 		x.pub, x.anchors = signer.Public(), filepath.Join(t.TempDir(), "anchors")
 		if _, _, err := f.rt.DB.WriteAnchor(x.ctx, x.anchors, signer, time.Now()); err != nil {
 			t.Fatal(err)
@@ -298,7 +298,7 @@ func TestAnchorsHold(t *testing.T) {
 				}
 			}, "the signature does not match its content (the file was changed)"},
 			{"anchor signed by another key", func(t *testing.T, x *proofScene, file string) {
-				other := enginetest.Must(keys.Create(t.TempDir(), "mallory", keys.Ed25519))
+				other := enginetest.Must(anchorkeys.Create(t.TempDir(), "mallory", anchorkeys.Ed25519))
 				x.pub = other.Public()
 			}, "not by the platform key"},
 			{"proof mark moved", func(t *testing.T, x *proofScene, file string) {
@@ -321,7 +321,7 @@ func TestAnchorsHold(t *testing.T) {
 				g := f.grant("1000000.00")
 				p := f.plan(g, "100.00")
 				f.mustFire("plan", p, "submit")
-				signer := enginetest.Must(keys.Create(filepath.Join(t.TempDir(), "keys"), keys.Platform, keys.Ed25519))
+				signer := enginetest.Must(anchorkeys.Create(filepath.Join(t.TempDir(), "keys"), anchorkeys.Platform, anchorkeys.Ed25519))
 				x.pub, x.anchors = signer.Public(), filepath.Join(t.TempDir(), "anchors")
 				file, anchor, err := f.rt.DB.WriteAnchor(x.ctx, x.anchors, signer, time.Now())
 				if err != nil {

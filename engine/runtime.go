@@ -37,6 +37,8 @@ type Runtime struct {
 	// workflows are the state machines of the workflows, by "app.entity".
 	workflows map[string]*machine
 	now       func() time.Time
+	// exchange holds the keys and outbound messages of the exchanges (exchange.go).
+	exchange *exchangeState
 }
 
 // StartOptions tune Start.
@@ -91,6 +93,7 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 	addRecordLinks(rt)
 	addFiles(rt)
 	addScheduleGuard(rt)
+	addExchange(rt)
 	return rt
 }
 

@@ -51,6 +51,13 @@ func CheckFilters(p *metamodel.Project) error {
 				}
 			}
 		}
+		for _, x := range a.Exchanges {
+			for _, m := range x.Outbound {
+				if l := m.Lines; l != nil && l.Target != nil {
+					check(l.At["where"], "exchange "+x.Name+": outbound "+m.Name+": lines: where", l.Target, l.Where, false)
+				}
+			}
+		}
 		for _, s := range a.Schedules {
 			check(s.At["where"], "schedule "+s.Name+": where", s.Target, s.Where, false)
 			if c := s.Create; c != nil {

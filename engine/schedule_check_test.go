@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -39,5 +40,21 @@ func TestCheckFilters(t *testing.T) {
 		if !strings.HasPrefix(p.String(), want[i]) {
 			t.Errorf("problem %d: %s\nwant it to start with %s", i, p, want[i])
 		}
+	}
+}
+
+// An exchange message's lines filter is checked at load like an export's.
+func TestCheckFiltersExchangeLines(t *testing.T) {
+	text, err := os.ReadFile("testdata/exchange/orders/app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.CheckFilters(enginetest.Load(t, map[string]string{"orders/app.yaml": string(text)})); err != nil {
+		t.Fatalf("valid filters: %v", err)
+	}
+	bad := strings.Replace(string(text), `where: "amount != 0"`, `where: "amont != 0"`, 1)
+	err = engine.CheckFilters(enginetest.Load(t, map[string]string{"orders/app.yaml": bad}))
+	if err == nil || !strings.Contains(err.Error(), `exchange party_a: outbound batch_voucher: lines: where: at 0: unknown field "amont"`) {
+		t.Errorf("got %v", err)
 	}
 }

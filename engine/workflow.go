@@ -259,6 +259,9 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 	if err != nil {
 		return nil, err
 	}
+	if res.Fired {
+		rt.notifyExchange()
+	}
 	return res, nil
 }
 

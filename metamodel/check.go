@@ -86,6 +86,7 @@ func check(p *Project, ps *Problems) {
 		}
 	}
 	checkExportsAndSchedules(p, ps)
+	checkExchanges(p, ps)
 	checkLedger(p, ps)
 	checkAccess(p, ps)
 	checkGenerates(p, ps)

@@ -200,6 +200,7 @@ func mergeFile(app *App, f *file, fileDir, projectDir string, ps *Problems) {
 		}
 	}
 	mergeExportsAndSchedules(app, f, ps)
+	mergeExchanges(app, f, ps)
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+):? ?`)

@@ -76,6 +76,7 @@ type App struct {
 	Reports     []*Report
 	Exports     []*Export
 	Schedules   []*Schedule
+	Exchanges   []*Exchange
 	// Files are the definition files of the app, relative to the project folder.
 	Files []string
 
@@ -126,6 +127,7 @@ type file struct {
 	Reports     []*Report   `yaml:"reports,named" desc:"Grouped totals over an entity."`
 	Exports     []*Export   `yaml:"exports,named" desc:"Files generated from a record and its lines, such as bank files: CSV or fixed width, UTF-8 or GBK."`
 	Schedules   []*Schedule `yaml:"schedules,named" desc:"Rules run on an interval that create records (warnings) for the records they match."`
+	Exchanges   []*Exchange `yaml:"exchanges,named" desc:"Counterparties (a bank, the treasury, another fiscal level) and the signed messages exchanged with each over the broker: docs/exchange.md."`
 }
 
 // Entity is a record type: one table, one REST resource, one form.

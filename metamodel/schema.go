@@ -40,6 +40,9 @@ func schemaEnums() map[string][]string {
 		"Export.encoding":    ExportEncodings,
 		"Export.newline":     ExportNewlines,
 		"ExportColumn.align": ExportAligns,
+		// Exchanges.
+		"Exchange.signature":     ExchangeSignatures,
+		"OutboundMessage.format": ExchangeFormats,
 	}
 }
 
@@ -66,6 +69,10 @@ var schemaRequired = map[string][]string{
 	"GenerateAction": {"entity", "set"},
 	"GenerateFrom":   {"entity"},
 	"Block":          {"ref", "events", "message"},
+	// Exchanges.
+	"OutboundMessage": {"entity", "event", "fields"},
+	"InboundMessage":  {"entity", "event"},
+	"MessageLines":    {"entity", "via", "fields"},
 }
 
 // schemaScalars are string keys whose value is often written as a bare
@@ -91,6 +98,9 @@ var schemaNamed = map[string]bool{
 	"file.entities": true, "file.codesets": true, "file.workflows": true, "file.forms": true,
 	"file.roles": true, "file.reports": true, "Entity.fields": true,
 	"file.exports": true, "file.schedules": true,
+	"file.exchanges": true, "Exchange.outbound": true, "Exchange.inbound": true,
+	"OutboundMessage.fields": true, "InboundMessage.values": true,
+	"OutboundMessage.totals": true, "MessageLines.fields": true,
 }
 
 // schemaDocs describe each construct; the keys carry their own desc tags.
@@ -129,6 +139,13 @@ var schemaDocs = map[string]string{
 	"GenerateAction": "Records a transition creates when it fires: one, one per source record (from), or count of them, each field from an expression over parent, src, i and n.",
 	"GenerateFrom":   "The source records of a generate action: one generated record per record of entity that where selects.",
 	"Block":          "Events of the record a ref field points at that are refused while this record exists and its when holds.",
+	// Exchanges.
+	"Exchange":        "A counterparty (a bank, the treasury, another fiscal level) and the signed messages exchanged with it over the broker: docs/exchange.md.",
+	"OutboundMessage": "A message Growth sends the party when a workflow event fires, written in the event's transaction.",
+	"InboundMessage":  "A message the party sends Growth: it fires a workflow event on the record it refers to.",
+	"ExchangeField":   "One key of a message body and the field it comes from or goes into. Write the field's name alone.",
+	"MessageLines":    "The records of another entity that travel in an outbound message's body as a list, such as the transfers of a batch.",
+	"MessageTotal":    "A total over an outbound message's lines: the sum of a field, or the count; optionally checked against a field of the record.",
 }
 
 // JSONSchema returns the JSON Schema of one definition file (any .yaml file

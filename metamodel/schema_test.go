@@ -253,6 +253,15 @@ func TestSchemaRequiredMatchesChecker(t *testing.T) {
 		{"Block.ref", "entities:\n  e:\n    fields: {a: int}\n    blocks: [{events: [go], message: x}]\n", "needs ref"},
 		{"Block.events", "entities:\n  e:\n    fields: {a: int}\n  w:\n    fields: {e: {type: ref, entity: e}}\n    blocks: [{ref: e, message: x}]\nworkflows:\n  e: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\n", "needs events"},
 		{"Block.message", "entities:\n  e:\n    fields: {a: int}\n    blocks: [{ref: a, events: [go]}]\n", "needs a message"},
+		// Exchanges.
+		{"OutboundMessage.entity", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {event: go, fields: {a: a}}}}\n", "outbound m: entity is missing"},
+		{"OutboundMessage.event", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {entity: e, fields: {a: a}}}}\n", "outbound m: event is missing"},
+		{"OutboundMessage.fields", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {entity: e, event: go}}}\n", "outbound m: needs fields"},
+		{"InboundMessage.entity", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {inbound: {m: {event: go}}}\n", "inbound m: entity is missing"},
+		{"InboundMessage.event", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {inbound: {m: {entity: e}}}\n", "inbound m: event is missing"},
+		{"MessageLines.entity", "entities:\n  e:\n    fields: {a: int}\n  l:\n    fields: {e: {type: ref, entity: e}, n: money}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {entity: e, event: go, fields: {a: a}, lines: {via: e, fields: {n: n}}}}}\n", "lines: entity is missing"},
+		{"MessageLines.via", "entities:\n  e:\n    fields: {a: int}\n  l:\n    fields: {e: {type: ref, entity: e}, n: money}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {entity: e, event: go, fields: {a: a}, lines: {entity: l, fields: {n: n}}}}}\n", "lines: via is missing"},
+		{"MessageLines.fields", "entities:\n  e:\n    fields: {a: int}\n  l:\n    fields: {e: {type: ref, entity: e}, n: money}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {entity: e, event: go, fields: {a: a}, lines: {entity: l, via: e}}}}\n", "lines: needs fields"},
 		// Exports and schedules.
 		{"Export.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {columns: [{expr: '1'}]}\n", "entity is missing"},
 		{"Export.columns", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b}\n", "needs columns"},
@@ -355,6 +364,13 @@ var docSections = map[string]string{
 	"schedule":         "Schedule",
 	"schedule_create":  "Schedule",
 	"schedule_resolve": "Schedule",
+	// Exchanges.
+	"exchange":         "Exchange",
+	"outbound_message": "Exchange",
+	"inbound_message":  "Exchange",
+	"exchange_field":   "Exchange",
+	"message_lines":    "Exchange",
+	"message_total":    "Exchange",
 }
 
 // TestDocCoversEveryKey checks that the reference manual names every key the

@@ -36,7 +36,17 @@ type recordView struct {
 	Balance    *balanceView
 	Ledger     []ledgerRow
 	LedgerMore bool
+	Messages   []messageView
 	System     []option
+}
+
+// messageView is one exchange message of the record: direction, party,
+// delivery and the signature, checked again when the page is drawn.
+type messageView struct {
+	Out                       bool
+	Party, Type, At, Delivery string
+	Alg, Signature, KeyPrint  string
+	Verified, Failed          bool
 }
 
 type eventView struct {
@@ -227,6 +237,9 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 		}
 		view.Changes = append(view.Changes, cv)
 	}
+	if err := u.messagesSection(r, e, rec, view); err != nil {
+		return nil, err
+	}
 	view.System = []option{
 		{Label: l.T("record.createdby"), Value: rec.CreatedBy},
 		{Label: l.T("record.createdat"), Value: rec.CreatedAt.In(u.opts.Location).Format("2006-01-02 15:04:05")},
@@ -234,6 +247,44 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 		{Label: l.T("record.version"), Value: strconv.FormatInt(rec.Version, 10)},
 	}
 	return view, nil
+}
+
+// messagesSection adds the record's exchange messages (signed vouchers out,
+// signed receipts in) with their delivery state and signatures.
+func (u *UI) messagesSection(r *request, e *metamodel.Entity, rec *engine.Record, view *recordView) error {
+	if len(u.rt.Project.Exchanges()) == 0 || e.Workflow == nil {
+		return nil
+	}
+	msgs, err := u.rt.MessagesFor(r.c.UserContext(), e.App.Name, e.Name, rec.ID)
+	if err != nil {
+		return err
+	}
+	l := r.lang
+	short := func(s string, n int) string {
+		if len(s) > n {
+			return s[:n] + "…"
+		}
+		return s
+	}
+	for _, m := range msgs {
+		mv := messageView{Out: m.Out, Party: m.Party, Type: m.Type, At: m.At.In(u.opts.Location).Format("2006-01-02 15:04:05"),
+			Alg: strings.ToUpper(m.Alg), Signature: short(m.Signature, 24), KeyPrint: short(m.Fingerprint, 16), Verified: m.Verified}
+		if x := u.rt.Project.Exchange(m.Party); x != nil && x.Title != "" {
+			mv.Party = x.Title
+		}
+		switch {
+		case !m.Out:
+			mv.Delivery = l.T("msg.applied")
+		case m.Sent != nil:
+			mv.Delivery = l.T("msg.sent", m.Sent.In(u.opts.Location).Format("2006-01-02 15:04:05"))
+		case m.Error != "":
+			mv.Delivery, mv.Failed = l.T("msg.failed", m.Attempts, m.Error), true
+		default:
+			mv.Delivery = l.T("msg.pending")
+		}
+		view.Messages = append(view.Messages, mv)
+	}
+	return nil
 }
 
 // ledgerSection adds an account's balance and ledger, or the movements a

@@ -197,6 +197,10 @@ func (u *UI) Mount(app *fiber.App) {
 		app.Get(usersPath+"/:name", u.handle(u.userEditForm))
 		app.Post(usersPath+"/:name", u.handlePost(u.changeUser))
 	}
+	if len(u.rt.Project.Exchanges()) > 0 {
+		app.Get(exceptionsPath, u.handle(u.exceptionList))
+		app.Post(exceptionsPath+"/:id/resolve", u.handlePost(u.resolveException))
+	}
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
@@ -396,7 +400,9 @@ type page struct {
 	CanAudit bool
 	// CanAdmin shows the link to user administration.
 	CanAdmin bool
-	Data     any
+	// CanExchange shows the link to the exchange's exceptions.
+	CanExchange bool
+	Data        any
 }
 
 // T translates key in the page's language.
@@ -428,6 +434,7 @@ func (u *UI) newPage(r *request, title string, data any) *page {
 		}
 		p.CanAudit = u.opts.Auditor(r.actor)
 		p.CanAdmin = u.opts.Users != nil && isAdmin(r.actor)
+		p.CanExchange = isAdmin(r.actor) && len(u.rt.Project.Exchanges()) > 0
 	}
 	other := English
 	if r.lang == English {

@@ -188,10 +188,10 @@ func (b *builder) addSystemPaths() error {
 	health := &operation{
 		Tags:        []string{systemTag},
 		Summary:     "Health check",
-		Description: "Answers ok while the server is up; needs no token.",
+		Description: "Answers ok while the server is up, or degraded followed by a line for each part that is not working (such as the exchange: its broker is unreachable, and outbound messages wait in the outbox); both with 200, since the server still serves. Needs no token.",
 		OperationID: "healthz",
 		Responses: orderedResponses("200", &response{
-			Description: "The server is up.",
+			Description: "The server is up: ok, or degraded and what is not working.",
 			Content:     map[string]*mediaType{"text/plain": {Schema: &schema{Type: "string", Example: "ok"}}},
 		}),
 		Security: public(),

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/keys"
+	"github.com/growth-gov/growth/engine/anchorkeys"
 )
 
 func init() {
@@ -29,7 +29,7 @@ func runAudit(args []string) int {
 	})(args)
 }
 
-// registerKeysFlag adds --keys: the folder of the platform's keys.
+// registerKeysFlag adds --keys: the folder of the platform's anchorkeys.
 func registerKeysFlag(fs *flag.FlagSet, dir *string) {
 	fs.StringVar(dir, "keys", "", "folder of the platform's keys (env GROWTH_KEYS; default data/keys)")
 }
@@ -76,7 +76,7 @@ func verifyAudit(ctx context.Context, rt *engine.Runtime, anchors, keyDir string
 		ok = false
 	}
 	if anchors != "" {
-		signer, err := keys.Load(keysDir(keyDir), keys.Platform)
+		signer, err := anchorkeys.Load(keysDir(keyDir), anchorkeys.Platform)
 		if err != nil {
 			return false, fmt.Errorf("the platform key checks the anchors: %w", err)
 		}
@@ -121,12 +121,12 @@ func runAuditAnchor(args []string) int {
 	if err := db.Migrate(ctx); err != nil {
 		return fail("audit anchor", err)
 	}
-	signer, created, err := keys.LoadOrCreate(keysDir(keyDir), keys.Platform)
+	signer, created, err := anchorkeys.LoadOrCreate(keysDir(keyDir), anchorkeys.Platform)
 	if err != nil {
 		return fail("audit anchor", err)
 	}
 	if created {
-		_, pub := keys.Paths(keysDir(keyDir), keys.Platform)
+		_, pub := anchorkeys.Paths(keysDir(keyDir), anchorkeys.Platform)
 		fmt.Printf("created the platform key %s (public key %s); keep a copy of the public key with the anchors\n", signer.Public().ID(), pub)
 	}
 	path, a, err := db.WriteAnchor(ctx, *dir, signer, time.Now())

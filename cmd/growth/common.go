@@ -8,8 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/keys"
 	"github.com/growth-gov/growth/metamodel"
 )
 
@@ -36,6 +39,25 @@ func (f *dbFlags) dsn() string {
 	}
 	return DefaultDB
 }
+
+// dataDir is the folder of the files that live next to the database: the
+// exchange's keys and the embedded broker's store. given (--data), else
+// GROWTH_DATA, else the SQLite file's folder, else data.
+func dataDir(given, dsn string) string {
+	if given != "" {
+		return given
+	}
+	if env := os.Getenv("GROWTH_DATA"); env != "" {
+		return env
+	}
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok && path != ":memory:" && path != "" {
+		return filepath.Dir(path)
+	}
+	return "data"
+}
+
+// keyStore is the exchange's key folder under the data folder.
+func keyStore(data string) keys.Store { return keys.Store{Dir: filepath.Join(data, "keys")} }
 
 // loadProject loads and checks the definitions, printing every problem.
 func loadProject(dir string) (*metamodel.Project, error) {

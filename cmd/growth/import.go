@@ -177,5 +177,8 @@ func startRuntime(ctx context.Context, dbf *dbFlags) (*engine.Runtime, func(), e
 		db.Close()
 		return nil, nil, err
 	}
+	// An event in an _events column may produce an exchange message: it is
+	// signed with our key from the data folder, and sent by growth serve.
+	rt.SetExchangeKeys(keyStore(dataDir("", dbf.dsn())))
 	return rt, func() { db.Close() }, nil
 }

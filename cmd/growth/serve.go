@@ -14,7 +14,7 @@ import (
 
 	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/keys"
+	"github.com/growth-gov/growth/engine/anchorkeys"
 	"github.com/growth-gov/growth/ui"
 )
 
@@ -37,6 +37,8 @@ func runServe(args []string) int {
 	anchorEvery := fs.Duration("anchor-every", time.Hour, "how often serve writes an anchor when --anchor-dir is set")
 	var keyDir string
 	registerKeysFlag(fs, &keyDir)
+	var exf exchangeFlags
+	exf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -45,6 +47,9 @@ func runServe(args []string) int {
 	}
 	if *anchorDir != "" && *anchorEvery < time.Minute {
 		return fail("serve", fmt.Errorf("--anchor-every %s: at least 1m", *anchorEvery))
+	}
+	if err := exf.resolve(fs, os.Getenv); err != nil {
+		return fail("serve", err)
 	}
 	sessions, err := sessionSettings(os.Getenv)
 	if err != nil {
@@ -82,6 +87,16 @@ func runServe(args []string) int {
 		return fail("serve", err)
 	}
 	rt.UploadQuota = files.quota
+	health := map[string]func() error{}
+	if len(p.Exchanges()) > 0 {
+		runner, stopExchange, err := startExchange(ctx, rt, exf, dbf.dsn(), log)
+		if err != nil {
+			return fail("serve", err)
+		}
+		// Deferred after db.Close, so it runs before: the runner stops first.
+		defer stopExchange()
+		health["exchange"] = runner.Health
+	}
 	pools := map[string]*sql.DB{"write": db.Write}
 	if db.Read != db.Write {
 		pools["read"] = db.Read
@@ -103,7 +118,7 @@ func runServe(args []string) int {
 	if err != nil {
 		return fail("serve", err)
 	}
-	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies), MetricsToken: scrapeToken})
+	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies), MetricsToken: scrapeToken, Health: health})
 	if err != nil {
 		return fail("serve", err)
 	}
@@ -119,12 +134,12 @@ func runServe(args []string) int {
 	waitSweep := rt.ServeFileSweep(ctx, time.Hour, files.age)
 	defer func() { stop(); waitSweep() }()
 	if *anchorDir != "" {
-		signer, created, err := keys.LoadOrCreate(keysDir(keyDir), keys.Platform)
+		signer, created, err := anchorkeys.LoadOrCreate(keysDir(keyDir), anchorkeys.Platform)
 		if err != nil {
 			return fail("serve", err)
 		}
 		if created {
-			_, pub := keys.Paths(keysDir(keyDir), keys.Platform)
+			_, pub := anchorkeys.Paths(keysDir(keyDir), anchorkeys.Platform)
 			log.Info("created the platform key: keep a copy of its public key with the anchors", "key", signer.Public().ID(), "public_key", pub)
 		}
 		done := make(chan struct{})
@@ -203,7 +218,7 @@ func resolveMetricsToken(flagValue string, getenv func(string) string) (string, 
 // serveAnchors writes an anchor at start and every interval until ctx ends;
 // a failed anchor (a broken trail, a full disk) is logged as an error and
 // tried again at the next tick.
-func serveAnchors(ctx context.Context, db *engine.DB, dir string, every time.Duration, signer *keys.Signer, log *slog.Logger) {
+func serveAnchors(ctx context.Context, db *engine.DB, dir string, every time.Duration, signer *anchorkeys.Signer, log *slog.Logger) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {

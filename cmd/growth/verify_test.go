@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/anchorkeys"
 	"github.com/growth-gov/growth/engine/enginetest"
-	"github.com/growth-gov/growth/engine/keys"
 )
 
 // growth audit verify and growth ledger verify exit 0 on an intact database
@@ -144,7 +144,7 @@ func TestServeWritesAnchors(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	signer := enginetest.Must(keys.Create(filepath.Join(tmp, "keys"), keys.Platform, keys.Ed25519))
+	signer := enginetest.Must(anchorkeys.Create(filepath.Join(tmp, "keys"), anchorkeys.Platform, anchorkeys.Ed25519))
 	dir := filepath.Join(tmp, "anchors")
 	done := make(chan struct{})
 	go func() { defer close(done); serveAnchors(ctx, db, dir, time.Hour, signer, enginetest.QuietLogger()) }()

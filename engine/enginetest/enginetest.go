@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/keys"
 	"github.com/growth-gov/growth/metamodel"
 )
 
@@ -166,7 +167,9 @@ func LoadDir(t testing.TB, dir string) *metamodel.Project {
 	return p
 }
 
-// Start opens a fresh database of dialect d and starts a runtime on p.
+// Start opens a fresh database of dialect d and starts a runtime on p. When
+// p declares exchanges, the runtime signs with fresh keys of every kind
+// (TestKeys), so that events producing messages fire as in production.
 func Start(t testing.TB, d engine.Dialect, p *metamodel.Project) *engine.Runtime {
 	t.Helper()
 	db := OpenDB(t, d)
@@ -174,7 +177,24 @@ func Start(t testing.TB, d engine.Dialect, p *metamodel.Project) *engine.Runtime
 	if err != nil {
 		t.Fatalf("start on %s: %v", d, err)
 	}
+	if len(p.Exchanges()) > 0 {
+		rt.SetExchangeKeys(TestKeys(t))
+	}
 	return rt
+}
+
+// TestKeys is a fresh key folder with our keys of every kind and no party's;
+// a test imports the parties it plays and gives the store to the runtime
+// (rt.SetExchangeKeys).
+func TestKeys(t testing.TB) keys.Store {
+	t.Helper()
+	s := keys.Store{Dir: t.TempDir()}
+	for _, k := range keys.Kinds {
+		if _, _, err := s.Generate(k, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
 }
 
 // Must returns v, or panics on err (the test fails with the error): for

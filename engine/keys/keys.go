@@ -1,242 +1,222 @@
-// Package keys holds the platform's signing keys: one key pair per name in a
-// folder under the data directory (NAME.key, the private key as PKCS#8 PEM,
-// readable by its owner only; NAME.pub, the public key as PKIX PEM, to hand
-// out). Audit anchors are signed with the key named "platform".
+// Package keys holds the signing keys of this installation and the public
+// keys (or certificates) of the parties it exchanges signed data with. Two
+// kinds are supported: ed25519 (RFC 8032) and sm2 (GM/T 0003 signatures over
+// an SM3 digest with the standard's default signer id, what Chinese CAs such
+// as CFCA issue certificates for).
 //
-// A key has a kind. Ed25519 (crypto/ed25519 of Go's standard library) is the
-// only kind so far; a kind is one entry of the kinds table, so SM2 can be
-// added beside it without changing callers or files already written.
-// Private keys are never printed or logged: only Signer.Sign uses them.
+// Keys are PEM files under one folder: own/KIND.pem holds our private key of
+// each kind (mode 0600), parties/NAME.pem a party's public key or X.509
+// certificate. A private key never leaves this package as text except to its
+// own file: it prints, formats and logs as [private key].
 package keys
 
 import (
-	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
 )
 
-// Key kinds.
-const Ed25519 = "ed25519"
+// Kind is a signature algorithm.
+type Kind string
 
-// Platform is the name of the key that signs audit anchors.
-const Platform = "platform"
+// The kinds of key.
+const (
+	Ed25519 Kind = "ed25519"
+	SM2     Kind = "sm2"
+)
 
-// kind is how one kind of key is made, recognised, used and checked.
-type kind struct {
-	generate func() (crypto.Signer, error)
-	// owns reports whether a parsed key is of this kind.
-	owns   func(key any) bool
-	verify func(pub crypto.PublicKey, msg, sig []byte) bool
-}
+// Kinds lists every kind, the default first.
+var Kinds = []Kind{Ed25519, SM2}
 
-var kinds = map[string]kind{
-	Ed25519: {
-		generate: func() (crypto.Signer, error) {
-			_, priv, err := ed25519.GenerateKey(rand.Reader)
-			return priv, err
-		},
-		owns: func(key any) bool {
-			switch key.(type) {
-			case ed25519.PrivateKey, ed25519.PublicKey:
-				return true
-			}
-			return false
-		},
-		verify: func(pub crypto.PublicKey, msg, sig []byte) bool {
-			p, ok := pub.(ed25519.PublicKey)
-			return ok && ed25519.Verify(p, msg, sig)
-		},
-	},
-}
-
-func kindOf(key any) (string, error) {
-	for name, k := range kinds {
-		if k.owns(key) {
-			return name, nil
-		}
+// ParseKind reads a kind's name.
+func ParseKind(s string) (Kind, error) {
+	k := Kind(strings.ToLower(strings.TrimSpace(s)))
+	if !slices.Contains(Kinds, k) {
+		return "", fmt.Errorf("key kind %q: want ed25519 or sm2", s)
 	}
-	return "", fmt.Errorf("unsupported key type %T", key)
+	return k, nil
 }
 
-// PublicKey is a public key and its kind.
-type PublicKey struct {
-	Kind string
-	Key  crypto.PublicKey
-	// PEM is the key as written in NAME.pub.
-	PEM []byte
+// PrivateKey is a signing key. Its String, GoString and LogValue hide it,
+// on the value as on the pointer.
+type PrivateKey struct {
+	kind Kind
+	ed   ed25519.PrivateKey
+	sm   *sm2.PrivateKey
 }
 
-// ID is a short fingerprint of the key: the first 16 hex digits of the
-// SHA-256 of its PKIX form.
-func (p PublicKey) ID() string {
-	der, _ := x509.MarshalPKIXPublicKey(p.Key)
-	sum := sha256.Sum256(der)
-	return hex.EncodeToString(sum[:8])
+// Generate makes a new key of kind.
+func Generate(kind Kind) (*PrivateKey, error) {
+	switch kind {
+	case Ed25519:
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		return &PrivateKey{kind: kind, ed: priv}, nil
+	case SM2:
+		priv, err := sm2.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		return &PrivateKey{kind: kind, sm: priv}, nil
+	}
+	return nil, fmt.Errorf("key kind %q: want ed25519 or sm2", kind)
 }
 
-// Verify reports whether sig is the key's signature of msg.
-func (p PublicKey) Verify(msg, sig []byte) bool {
-	k, ok := kinds[p.Kind]
-	return ok && k.verify(p.Key, msg, sig)
-}
+// Kind is the key's algorithm.
+func (k *PrivateKey) Kind() Kind { return k.kind }
 
-// Signer signs with a private key held in memory.
-type Signer struct {
-	name   string
-	signer crypto.Signer
-	public PublicKey
-}
+// String hides the key.
+func (k PrivateKey) String() string { return "[private key]" }
 
-// Name is the key's name (its file name without extension).
-func (s *Signer) Name() string { return s.name }
+// GoString hides the key from %#v.
+func (k PrivateKey) GoString() string { return "[private key]" }
+
+// LogValue hides the key from slog.
+func (k PrivateKey) LogValue() slog.Value { return slog.StringValue("[private key]") }
 
 // Public is the key's public half.
-func (s *Signer) Public() PublicKey { return s.public }
-
-// Sign signs msg (Ed25519 signs the message itself, not a digest).
-func (s *Signer) Sign(msg []byte) ([]byte, error) {
-	return s.signer.Sign(rand.Reader, msg, crypto.Hash(0))
-}
-
-// String never shows the private key.
-func (s *Signer) String() string {
-	return fmt.Sprintf("%s key %q (%s)", s.public.Kind, s.name, s.public.ID())
-}
-
-var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
-// Paths are the files of key name in dir.
-func Paths(dir, name string) (private, public string) {
-	return filepath.Join(dir, name+".key"), filepath.Join(dir, name+".pub")
-}
-
-// ErrNoKey is returned by Load when the key files are missing.
-var ErrNoKey = errors.New("no such key")
-
-// Load reads key name from dir.
-func Load(dir, name string) (*Signer, error) {
-	if !validName.MatchString(name) {
-		return nil, fmt.Errorf("key name %q: use lower-case letters, digits, - and _", name)
+func (k *PrivateKey) Public() *PublicKey {
+	if k.kind == SM2 {
+		return &PublicKey{kind: SM2, sm: &k.sm.PublicKey}
 	}
-	privPath, _ := Paths(dir, name)
-	data, err := os.ReadFile(privPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s", ErrNoKey, privPath)
+	return &PublicKey{kind: Ed25519, ed: k.ed.Public().(ed25519.PublicKey)}
+}
+
+// Sign signs msg: Ed25519 over the message itself, SM2 over the SM3 digest
+// of the signer's Z value and the message (GB/T 32918.2), ASN.1 encoded.
+func (k *PrivateKey) Sign(msg []byte) ([]byte, error) {
+	if k.kind == SM2 {
+		return sm2.SignASN1(rand.Reader, k.sm, msg, sm2.DefaultSM2SignerOpts)
 	}
+	return ed25519.Sign(k.ed, msg), nil
+}
+
+// MarshalPEM encodes the key as a PKCS #8 "PRIVATE KEY" block, for its file.
+func (k *PrivateKey) MarshalPEM() ([]byte, error) {
+	var key any = k.ed
+	if k.kind == SM2 {
+		key = k.sm
+	}
+	der, err := smx509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(privPath); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%s is readable by others (mode %v): chmod 600 it", privPath, fi.Mode().Perm())
-	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// ParsePrivatePEM reads a PKCS #8 private key of either kind.
+func ParsePrivatePEM(data []byte) (*PrivateKey, error) {
 	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%s: not a PEM PRIVATE KEY", privPath)
+	if block == nil {
+		return nil, errors.New("no PEM block")
 	}
-	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("PEM block %q: want PRIVATE KEY", block.Type)
+	}
+	key, err := smx509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", privPath, err)
+		return nil, err
 	}
-	signer, ok := key.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("%s: the key cannot sign", privPath)
+	switch key := key.(type) {
+	case ed25519.PrivateKey:
+		return &PrivateKey{kind: Ed25519, ed: key}, nil
+	case *sm2.PrivateKey:
+		return &PrivateKey{kind: SM2, sm: key}, nil
 	}
-	return newSigner(name, signer)
+	return nil, fmt.Errorf("private key of type %T: want ed25519 or sm2", key)
 }
 
-func newSigner(name string, signer crypto.Signer) (*Signer, error) {
-	k, err := kindOf(signer)
-	if err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKIXPublicKey(signer.Public())
-	if err != nil {
-		return nil, err
-	}
-	pub := PublicKey{Kind: k, Key: signer.Public(), PEM: pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}
-	return &Signer{name: name, signer: signer, public: pub}, nil
+// PublicKey verifies signatures of one kind.
+type PublicKey struct {
+	kind Kind
+	ed   ed25519.PublicKey
+	sm   *ecdsa.PublicKey
+	// Subject is the certificate's subject when the key came in one.
+	Subject string
 }
 
-// Create makes a new key pair of kind and writes it to dir (created 0700):
-// NAME.key 0600, NAME.pub 0644. It refuses to replace a key.
-func Create(dir, name, kindName string) (*Signer, error) {
-	if !validName.MatchString(name) {
-		return nil, fmt.Errorf("key name %q: use lower-case letters, digits, - and _", name)
+// Kind is the key's algorithm.
+func (p *PublicKey) Kind() Kind { return p.kind }
+
+// Verify reports whether sig is a valid signature of msg by this key.
+func (p *PublicKey) Verify(msg, sig []byte) bool {
+	if p.kind == SM2 {
+		return sm2.VerifyASN1WithSM2(p.sm, nil, msg, sig)
 	}
-	k, ok := kinds[kindName]
-	if !ok {
-		return nil, fmt.Errorf("unknown key kind %q (known: %s)", kindName, Ed25519)
-	}
-	privPath, pubPath := Paths(dir, name)
-	if _, err := os.Stat(privPath); err == nil {
-		return nil, fmt.Errorf("%s exists: a key is never replaced", privPath)
-	}
-	signer, err := k.generate()
-	if err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(signer)
-	if err != nil {
-		return nil, err
-	}
-	s, err := newSigner(name, signer)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(privPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(pubPath, s.public.PEM, 0o644); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return len(sig) == ed25519.SignatureSize && ed25519.Verify(p.ed, msg, sig)
 }
 
-// LoadOrCreate loads key name from dir, creating an Ed25519 key when there
-// is none; created says which.
-func LoadOrCreate(dir, name string) (s *Signer, created bool, err error) {
-	s, err = Load(dir, name)
-	if errors.Is(err, ErrNoKey) {
-		s, err = Create(dir, name, Ed25519)
-		return s, err == nil, err
+func (p *PublicKey) der() []byte {
+	var key any = p.ed
+	if p.kind == SM2 {
+		key = p.sm
 	}
-	return s, false, err
+	der, err := smx509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		panic(err) // both kinds always marshal
+	}
+	return der
 }
 
-// ParsePublic reads a public key in PKIX PEM (a NAME.pub file).
-func ParsePublic(data []byte) (PublicKey, error) {
+// MarshalPEM encodes the key as a PKIX "PUBLIC KEY" block.
+func (p *PublicKey) MarshalPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: p.der()})
+}
+
+// Fingerprint is the SHA-256 of the key's PKIX encoding, in hex: what two
+// parties compare over the phone before trusting a key.
+func (p *PublicKey) Fingerprint() string {
+	sum := sha256.Sum256(p.der())
+	return hex.EncodeToString(sum[:])
+}
+
+// ParsePublicPEM reads a "PUBLIC KEY" (PKIX) or "CERTIFICATE" (X.509) PEM
+// block of either kind.
+func ParsePublicPEM(data []byte) (*PublicKey, error) {
 	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return PublicKey{}, errors.New("not a PEM PUBLIC KEY")
+	if block == nil {
+		return nil, errors.New("no PEM block (want PUBLIC KEY or CERTIFICATE)")
 	}
-	key, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return PublicKey{}, err
+	var key any
+	subject := ""
+	switch block.Type {
+	case "PUBLIC KEY":
+		k, err := smx509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	case "CERTIFICATE":
+		cert, err := smx509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		key, subject = cert.PublicKey, cert.Subject.String()
+	case "PRIVATE KEY":
+		return nil, errors.New("this is a private key: import the party's public key or certificate")
+	default:
+		return nil, fmt.Errorf("PEM block %q: want PUBLIC KEY or CERTIFICATE", block.Type)
 	}
-	k, err := kindOf(key)
-	if err != nil {
-		return PublicKey{}, err
+	switch k := key.(type) {
+	case ed25519.PublicKey:
+		return &PublicKey{kind: Ed25519, ed: k, Subject: subject}, nil
+	case *ecdsa.PublicKey:
+		if sm2.IsSM2PublicKey(k) {
+			return &PublicKey{kind: SM2, sm: k, Subject: subject}, nil
+		}
 	}
-	return PublicKey{Kind: k, Key: key, PEM: pem.EncodeToMemory(block)}, nil
+	return nil, fmt.Errorf("public key of type %T: want ed25519 or sm2", key)
 }
