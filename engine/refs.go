@@ -31,7 +31,7 @@ type refsPlan struct {
 	shape  *metamodel.RefsShape
 	fields []*metamodel.Field
 	// paths are the paths through references read (metamodel.RefPaths):
-	// "contract", "contract.supplier", "plan#balance".
+	// "order", "order.party", "fund#balance".
 	paths map[string]bool
 }
 

@@ -9,7 +9,7 @@ import (
 
 // labelRefGroups labels the groups of a report's ref fields with the name of
 // the record each points at (its entity's title_field, or first string
-// field), so that a report grouped by supplier shows the supplier's name
+// field), so that a report grouped by a party shows the party's name
 // next to its id. The records are read as the reader: one the reader may
 // not see, or whose name field is hidden from the reader, gets no label,
 // exactly as a reference to a record that does not exist.

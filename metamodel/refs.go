@@ -291,7 +291,7 @@ func pathError(msg string) string {
 		return msg[:m[0]] + fmt.Sprintf("balance has no figure %s (figures: %s)", name, strings.Join(figures, ", ")) + msg[m[1]:] + suggest(name, figures)
 	}
 	if intHasNoField.MatchString(msg) {
-		return msg + fmt.Sprintf("; a ref field of a referenced record holds the id of the record it points at: read that record through refs, as in refs.contract.refs.supplier.account_no (at most %d records deep)", MaxRefDepth)
+		return msg + fmt.Sprintf("; a ref field of a referenced record holds the id of the record it points at: read that record through refs, as in refs.order.refs.party.name (at most %d records deep)", MaxRefDepth)
 	}
 	return msg
 }

@@ -11,12 +11,12 @@ import (
 )
 
 // Paths through references. A referenced record's own ref fields hold ids,
-// as everywhere (refs.contract.supplier is the supplier's id); the records
+// as everywhere (refs.order.party is the party's id); the records
 // they point at are read through the record's refs, to a bounded depth:
 //
-//	refs.contract.refs.supplier.account_no      // two records deep
-//	refs.plan.balance.available >= amount       // an account's balance figures
-//	balance(refs.plan).available >= amount      // the same
+//	refs.order.refs.party.account_no        // two records deep
+//	refs.fund.balance.available >= amount   // an account's balance figures
+//	balance(refs.fund).available >= amount  // the same
 //
 // MaxRefDepth records in all may be followed from the record
 // (refs.a.refs.b.refs.c). An account (an entity with balance:) shows its
@@ -109,8 +109,8 @@ func (s *RecordShape) With(rec any, nested map[string]any, figures *BalanceFigur
 }
 
 // RefPaths lists, sorted, what e's expressions read through refs: each
-// path of ref fields ("contract", "contract.supplier"), and for an account
-// read for its balance the path with "#balance" ("plan#balance").
+// path of ref fields ("order", "order.party"), and for an account
+// read for its balance the path with "#balance" ("fund#balance").
 func RefPaths(e *Entity) []string {
 	shape := NewRefsShape(e)
 	if shape == nil || e.Field(RefsName) != nil {
