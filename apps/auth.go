@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,22 @@ type Auth struct {
 	// the server itself speaks plain HTTP (growth serve --secure-cookies);
 	// it is off by default so that http://127.0.0.1:8080 works as it is.
 	SecureCookie bool
+	// OIDC, when set, logs users in through an OpenID Connect provider
+	// (oidc.go) at /auth/oidc/login.
+	OIDC *OIDC
+	// LoginPage, when set, is the web UI's login page, where a refused
+	// single sign-on sends the browser (with ?sso=reason).
+	LoginPage string
+	// Logger receives what a client is not told (why a provider's answer
+	// was refused); slog.Default when nil.
+	Logger *slog.Logger
+}
+
+func (a *Auth) log() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.Default()
 }
 
 // NewAuth returns the authentication of users.
@@ -111,6 +128,10 @@ func (a *Auth) mount(app *fiber.App) {
 	app.Post("/api/auth/login", a.login)
 	app.Post("/api/auth/logout", a.logout)
 	app.Get("/api/auth/me", a.me)
+	if a.OIDC != nil {
+		app.Get("/auth/oidc/login", a.oidcLogin)
+		app.Get("/auth/oidc/callback", a.oidcCallback)
+	}
 	admin := app.Group("/api/admin/users")
 	admin.Get("/", a.listUsers)
 	admin.Post("/", a.addUser)

@@ -46,11 +46,15 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		kr  *engine.KeyReusedError
 	)
 	var ir *engine.ImportRejectedError
+	var ue *engine.UnavailableError
 	var pe *PanicError
 	switch {
 	case errors.As(err, &pe):
 		s.log.Error("handler panicked", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
 		return http.StatusInternalServerError, internalError
+	case errors.As(err, &ue):
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return http.StatusServiceUnavailable, errorBody{errorDetail{Code: ue.Code, Message: ue.Message}}
 	case errors.As(err, &ir):
 		return http.StatusUnprocessableEntity, importRejected(ir)
 	case errors.As(err, &ve):
@@ -77,7 +81,8 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 		return http.StatusBadRequest, errorBody{errorDetail{Code: "malformed", Message: bq.Error(), Fields: map[string][]string{bq.Param: {bq.Message}}}}
 	case errors.As(err, &ce):
 		code := "conflict"
-		if ce.Code == "insufficient_balance" {
+		switch ce.Code {
+		case "insufficient_balance", "period_closed", "voucher_unbalanced", "voucher_reversed", "voucher_reversal":
 			code = ce.Code
 		}
 		d := errorDetail{Code: code, Message: ce.Message}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -211,7 +212,15 @@ func TestShippedLedger(t *testing.T) {
 			// The indicator ledger report: amounts from the ledger, the execution rate.
 			{Name: "ledger report", Method: "GET", Path: "/api/reports/indicator/ledger", Headers: office, Status: 200,
 				Want: map[string]any{"rows.#": 1, "rows.0.agency": "104001", "rows.0.amount": "1000000.00", "rows.0.approved": "1050000.00",
-					"rows.0.pending": "0.00", "rows.0.used": "80000.00", "rows.0.available": "970000.00", "rows.0.rate": "7.62", "totals.count": 1}},
+					"rows.0.pending": "0.00", "rows.0.used": "80000.00", "rows.0.available": "970000.00", "rows.0.rate": "7.62", "totals.count": 1,
+					// used split by source: the plan's approval, the payment signed and refunded.
+					"rows.0.planned": "80000.00", "rows.0.paid": "200000.00", "rows.0.refunded": "200000.00"}},
+			{Name: "ledger report with a data tag", Method: "GET", Path: "/api/reports/indicator/ledger?filter=" + url.QueryEscape("tag('直达资金')"), Headers: office, Status: 200,
+				Want: map[string]any{"rows.#": 0, "totals.count": 0}},
+			{Name: "a tag the report does not offer: 400 naming those it does", Method: "GET", Path: "/api/reports/indicator/ledger?filter=" + url.QueryEscape("#民生"), Headers: office, Status: 400,
+				Want: map[string]any{"error.message": "filter: at 0: unknown data tag '民生'; the tags here are 民生支出, 直达资金, 上级转移支付"}},
+			{Name: "a filter the report does not declare: 400 naming those it does", Method: "GET", Path: "/api/reports/indicator/ledger?filter=" + url.QueryEscape("amount > 1"), Headers: office, Status: 400,
+				Want: map[string]any{"error.message": `filter: at 0: unknown field "amount"; this report may be filtered on year, division, fund_nature, direct_fund`}},
 		}
 		for _, sc := range scenarios {
 			apitest.Run(t, app, sc)

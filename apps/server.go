@@ -137,12 +137,19 @@ func (s *Server) Mount(app *fiber.App) {
 		s.auth.mount(app)
 	}
 	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		if err := s.rt.Ready(c.UserContext()); err != nil {
+			return err
+		}
+		return c.SendString("ok")
+	})
 	if s.metrics != nil {
 		app.Get("/metrics", s.metricsHandler)
 	}
 	app.Get("/api/openapi.json", s.openapiDocument)
 	app.Get("/api/reports/:app/:report", s.report)
 	app.Get("/api/public/reports/:app/:report", s.publicReport)
+	s.mountBooks(app)
 	api := app.Group("/api/:app/:entity")
 	api.Get("/", s.list)
 	api.Post("/", s.create)

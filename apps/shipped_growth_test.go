@@ -157,7 +157,7 @@ func TestShippedDebtAPI(t *testing.T) {
 		auditor   = actingAs("audit", "debt.auditor", "")
 	)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		app, _ := grStart(t, d, p)
+		app, rt := grStart(t, d, p)
 		limit := func(division, amount string, parent int64, capacity, opening string) map[string]any {
 			m := map[string]any{"year": 2026, "division": division, "kind": "general", "amount": amount,
 				"fiscal_capacity": capacity, "opening_balance": opening, "doc_no": "川财债〔2026〕8号"}
@@ -315,6 +315,20 @@ func TestShippedDebtAPI(t *testing.T) {
 			map[string]any{"ratio": "100.00", "kind": "general"})
 		grWant(t, "province's limits and balances", grReportRow(t, app, "/api/reports/debt/limits", auditor, "division", "510000000"),
 			map[string]any{"limit": "100000000.00", "balance": "80000000.00", "usage": "80.00"})
+
+		// The books: the issue and the repayment posted balanced vouchers.
+		books := grBooksComplete(t, rt, nil)
+		grOneVoucher(t, books, fmt.Sprintf("debt.bond/%d issue", bondID), "D 1001 20000000.00, C 4041 20000000.00, D 3082 20000000.00, C 2021 20000000.00")
+		lent := books[fmt.Sprintf("debt.onlending/%d approve", toCity)]
+		if len(lent) != 2 || grVoucherLines(lent[0]) != "D 5042 15000000.00, C 1001 15000000.00, D 1071 15000000.00, C 3081 15000000.00" ||
+			grVoucherLines(lent[1]) != "D 1001 15000000.00, C 4042 15000000.00, D 3082 15000000.00, C 2026 15000000.00" ||
+			lent[0].Lines[0].Dims["division"] != "510000000" || lent[1].Lines[0].Dims["division"] != "510100000" {
+			t.Errorf("on-lending: want the province's and the city's voucher, got %d", len(lent))
+			for _, v := range lent {
+				t.Errorf("  %s %s %v", v.Number, grVoucherLines(v), v.Lines[0].Dims)
+			}
+		}
+		grOneVoucher(t, books, fmt.Sprintf("debt.repayment/%d confirm", rep), "D 5041 3000000.00, D 5001 157500.00, C 1001 3157500.00, D 2026 3000000.00, C 3082 3000000.00")
 	})
 }
 
@@ -779,6 +793,10 @@ func TestShippedPayrollAPI(t *testing.T) {
 		grFire(t, app, "HR sends it back", b2, "hr_reject", "编外人员不应列入", hr, 200, map[string]any{"state": "rejected"})
 		apitest.Run(t, app, apitest.Scenario{Name: "reservation released", Method: "GET", Path: grPath("indicator", "indicator", basic2) + "/balance", Headers: finance, Status: 200,
 			Want: map[string]any{"reserved": "0.00", "available": "500000.00"}})
+
+		// The books: the batch paid posted its gross pay as spending.
+		books := grBooksComplete(t, rt, nil)
+		grOneVoucher(t, books, fmt.Sprintf("payroll.batch/%d confirm_paid", b1id), "D 5001 "+totals["gross"]+", C 1001 "+totals["gross"])
 	})
 }
 

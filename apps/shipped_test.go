@@ -1,6 +1,7 @@
 package apps_test
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/url"
@@ -364,5 +365,26 @@ func TestShippedWorkflows(t *testing.T) {
 		}
 		apitest.Run(t, app, apitest.Scenario{Name: "refund after payment", Method: "POST", Path: ev(pay1, "refund"), Body: map[string]any{"comment": "收款账户已销户"}, Headers: bank, Status: 200,
 			Want: map[string]any{"state": "refunded"}})
+
+		// The books: the release, the clearing and the refund each posted a
+		// balanced voucher, and verify passes; a hand-edited line fails it.
+		books := grBooksComplete(t, rt, nil)
+		amount := validIndicator()["amount"].(string)
+		grOneVoucher(t, books, "indicator.indicator/1 release", "D 9101 "+amount+", C 9201 "+amount)
+		paid := grOneVoucher(t, books, "payment.payment/1 confirm_paid", "D 5001 3580.00, C 1001 3580.00")
+		if paid.Lines[0].Dims["agency"] != "104001" || paid.Lines[0].Dims["func_class"] != "2050202" || paid.Lines[0].Dims["fund_nature"] != "11" {
+			t.Errorf("the clearing voucher's dimensions: %v", paid.Lines[0].Dims)
+		}
+		grOneVoucher(t, books, "payment.payment/1 refund", "D 1001 3580.00, C 5001 3580.00")
+		if _, err := rt.DB.Write.Exec(`UPDATE growth_voucher_lines SET credit = credit - 1 WHERE line_no = 2 AND voucher_id = ` + fmt.Sprint(paid.ID)); err != nil {
+			t.Fatal(err)
+		}
+		r, err := rt.DB.VerifyBooks(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "voucher " + paid.Number + " does not balance: debits 3,580.00, credits 3,579.99"; r.OK() || r.Problems[0] != want {
+			t.Errorf("verify after a hand-edited line: %v, want first %q", r.Problems, want)
+		}
 	})
 }

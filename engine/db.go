@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -206,8 +207,48 @@ func errRetry(err error) error {
 	return &ConflictError{Code: "retry", Message: "与同时进行的其他操作冲突，未作任何更改，请重试"}
 }
 
-// Migrate applies the platform's own SQL migrations not yet applied.
+// migrationLockClass is the first key of the PostgreSQL advisory lock that
+// migrations and schema changes hold ("grow" in ASCII); the second is the
+// hash of the schema, so that installations in different schemas of one
+// database do not wait for each other.
+const migrationLockClass = 0x67726f77
+
+// WithMigrationLock runs fn while holding the migration lock: on PostgreSQL
+// a session advisory lock on one connection kept aside for the purpose, so
+// that servers starting together take turns to migrate, and the ones after
+// the first find nothing left to do. A server that dies while holding it
+// loses its connection, and with it the lock. SQLite has one server by
+// design, and its single writer already takes turns.
+func (db *DB) WithMigrationLock(ctx context.Context, fn func() error) (err error) {
+	if db.Dialect != Postgres {
+		return fn()
+	}
+	conn, err := db.Write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1, hashtext(current_schema()))`, migrationLockClass); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer func() {
+		// A background context: the lock must go even when ctx is done.
+		if _, uerr := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, migrationLockClass); uerr != nil {
+			// Closing the connection ends the session and its locks.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("migration unlock: %w", uerr))
+		}
+	}()
+	return fn()
+}
+
+// Migrate applies the platform's own SQL migrations not yet applied, under
+// the migration lock.
 func (db *DB) Migrate(ctx context.Context) error {
+	return db.WithMigrationLock(ctx, func() error { return db.migrate(ctx) })
+}
+
+func (db *DB) migrate(ctx context.Context) error {
 	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS growth_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
 	}

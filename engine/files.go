@@ -186,7 +186,7 @@ func (rt *Runtime) UploadFile(ctx context.Context, actor Actor, name, declared s
 	info := &FileInfo{Name: name, ContentType: contentType, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
 		CreatedBy: actor.User, CreatedAt: rt.now().UTC().Truncate(time.Microsecond)}
 	db := rt.DB
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	err := rt.writeTx(ctx, func(tx *sql.Tx) error {
 		if err := rt.checkUploadQuota(ctx, tx, actor, info.Name, info.Size); err != nil {
 			return err
 		}

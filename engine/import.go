@@ -165,7 +165,7 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	// above, rolls the whole transaction back.
 	rowCtx := WithIdempotencyKey(ctx, "")
 	write := func(savepoints bool) error {
-		return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return rt.writeTx(ctx, func(tx *sql.Tx) error {
 			for i, rec := range records {
 				if err := ctx.Err(); err != nil {
 					return err

@@ -104,6 +104,9 @@ func (rt *Runtime) copyPlan(e *metamodel.Entity) (steps []bulkCreateStep, ok boo
 // errImportRetry, having written nothing.
 func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, recs []*Record, steps []bulkCreateStep, progress func(done, total int), last func(tx *sql.Tx) error) error {
 	err := rt.DB.copyTx(ctx, func(tx *sql.Tx, copyFrom copyFunc) error {
+		if err := rt.checkDefinitions(ctx, tx); err != nil {
+			return err
+		}
 		if err := rt.checkRefsBulk(ctx, tx, actor, s.entity, recs); err != nil {
 			return err
 		}

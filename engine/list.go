@@ -78,6 +78,12 @@ func (b binder) Arg(f *metamodel.Field, v any) any {
 func (rt *Runtime) resolver(actor Actor, s *entityStore) filter.Resolver {
 	all := rt.scopeResolver(s)
 	return func(name string) (filter.Column, bool) {
+		if strings.Contains(name, ".") {
+			if !rt.pathAllowed(actor, s.entity, name) {
+				return filter.Column{}, false
+			}
+			return rt.pathColumn(s, name, nil, all)
+		}
 		if rt.Access.Hidden(actor, s.entity, name) {
 			return filter.Column{}, false
 		}
@@ -184,6 +190,9 @@ func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any
 	var args []any
 	if strings.TrimSpace(src) != "" {
 		node, err := filter.Parse(src)
+		if err == nil {
+			node, err = rt.expandTags(node, nil)
+		}
 		if err != nil {
 			return "", nil, filterError(err)
 		}

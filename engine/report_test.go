@@ -143,3 +143,61 @@ func TestReport(t *testing.T) {
 		}
 	})
 }
+
+// TestReportExactTotals sums 10,000 records at the largest money amount: the
+// total (99,999,999,999,999,900.00) passes int64 in minor units, and must come
+// back to the fen on both databases, per group and in the totals row.
+func TestReportExactTotals(t *testing.T) {
+	p := enginetest.Load(t, map[string]string{"big/app.yaml": `
+app: big
+entities:
+  pay:
+    fields:
+      agency: {type: text, required: true}
+      amount: {type: money, required: true}
+reports:
+  by_agency:
+    entity: pay
+    group_by: [agency]
+    measures:
+      - {name: amount, agg: sum, field: amount}
+      - {name: count, agg: count}
+  total:
+    entity: pay
+    measures:
+      - {name: amount, agg: sum, field: amount}
+`})
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt := enginetest.Start(t, d, p)
+		ctx := context.Background()
+		for _, agency := range []string{"a", "b"} {
+			rec := enginetest.Must(rt.Create(ctx, clerk, "big", "pay", map[string]any{"agency": agency, "amount": "9999999999999.99"}))
+			// 4,999 copies of the record, so each agency holds 5,000.
+			cols := "version, created_by, created_at, updated_at, def_version, agency, amount"
+			if _, err := rt.DB.Write.ExecContext(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4999)
+INSERT INTO big_pay (`+cols+`) SELECT `+cols+` FROM big_pay, n WHERE id = `+fmt.Sprint(rec.ID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		half, all := "49999999999999950.00", "99999999999999900.00"
+		res, err := rt.Report(ctx, clerk, "big", "by_agency", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range res.Rows {
+			if got := row.Values["amount"].(decimal.Decimal).StringFixed(2); got != half || row.Values["count"].(int64) != 5000 {
+				t.Errorf("row %d: amount %s count %v, want %s over 5000", i, got, row.Values["count"], half)
+			}
+		}
+		if got := res.Totals.Values["amount"].(decimal.Decimal).StringFixed(2); got != all {
+			t.Errorf("totals row: %s, want %s", got, all)
+		}
+		total, err := rt.Report(ctx, clerk, "big", "total", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := total.Totals.Values["amount"].(decimal.Decimal).StringFixed(2); got != all {
+			t.Errorf("ungrouped total: %s, want %s", got, all)
+		}
+	})
+}

@@ -46,6 +46,12 @@ type StartOptions struct {
 	// AllowDestructive applies destructive schema changes (old data archived).
 	AllowDestructive bool
 	Logger           *slog.Logger
+	// TakeOver makes these definitions the database's current version even
+	// when they are an older one than the current (growth migrate: a
+	// deliberate rollback). Without it, a server whose definitions were
+	// current once but no longer are starts refusing writes and leaves the
+	// schema alone (definitions_current.go).
+	TakeOver bool
 }
 
 // Start brings the database in line with the definitions (platform
@@ -56,24 +62,54 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 	if log == nil {
 		log = slog.Default()
 	}
-	if err := db.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	plan, err := db.PlanSchema(ctx, p, opts.AllowDestructive)
+	var rt *Runtime
+	// Under the migration lock, so that servers starting together apply each
+	// change once: the first applies, the others find the database in line.
+	err := db.WithMigrationLock(ctx, func() error {
+		if err := db.migrate(ctx); err != nil {
+			return err
+		}
+		current, err := db.currentDefinition(ctx, db.Write)
+		if err != nil {
+			return err
+		}
+		if current != "" && current != p.Hash && !opts.TakeOver {
+			known, err := db.knownDefinition(ctx, p.Hash)
+			if err != nil {
+				return err
+			}
+			if known {
+				// An old server restarting mid upgrade: the newer
+				// definitions stay in charge.
+				rt = NewRuntime(db, p, log)
+				log.Warn("the database was migrated to newer definitions: this server refuses writes until it runs them",
+					"definition_version", short(p.Hash), "database_version", short(current))
+				return nil
+			}
+		}
+		plan, err := db.PlanSchema(ctx, p, opts.AllowDestructive)
+		if err != nil {
+			return err
+		}
+		if err := db.ApplySchema(ctx, plan); err != nil {
+			return err
+		}
+		for _, s := range plan.Steps {
+			log.Info("schema change applied", "table", s.Table, "change", s.Description)
+		}
+		if err := db.recordDefinitionVersion(ctx, p); err != nil {
+			return err
+		}
+		if err := db.setCurrentDefinition(ctx, p.Hash); err != nil {
+			return err
+		}
+		if current != "" && current != p.Hash {
+			log.Info("definitions took over the database", "definition_version", short(p.Hash), "previous_version", short(current))
+		}
+		rt = NewRuntime(db, p, log)
+		return rt.backfillRollups(ctx, plan)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := db.ApplySchema(ctx, plan); err != nil {
-		return nil, err
-	}
-	for _, s := range plan.Steps {
-		log.Info("schema change applied", "table", s.Table, "change", s.Description)
-	}
-	if err := db.recordDefinitionVersion(ctx, p); err != nil {
-		return nil, err
-	}
-	rt := NewRuntime(db, p, log)
-	if err := rt.backfillRollups(ctx, plan); err != nil {
 		return nil, err
 	}
 	return rt, nil
@@ -90,6 +126,7 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 	rt.initWorkflows()
 	rt.AddEffect(idempotencyEffect{})
 	addLedger(rt)
+	addBooks(rt)
 	addRecordLinks(rt)
 	addFiles(rt)
 	addScheduleGuard(rt)
@@ -150,7 +187,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 		return nil, verr
 	}
 	var rec *Record
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
 		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{})
 		return err
 	})
@@ -372,7 +409,23 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		return nil, verr
 	}
 	var rec *Record
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		rec, err = rt.updateInTx(ctx, tx, actor, s, id, version, changes)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// updateInTx is Update's work inside tx, on changes already decoded.
+func (rt *Runtime) updateInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, id, version int64, changes map[string]any) (*Record, error) {
+	e := s.entity
+	app, entity := e.App.Name, e.Name
+	var rec *Record
+	err := func() error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -425,7 +478,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 			return nil
 		}
 		return rt.writeChange(ctx, tx, s, &Change{Actor: actor, Entity: e, Action: "update", Old: old, New: rec, IdempotencyKey: IdempotencyKey(ctx)}, diff)
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -494,7 +547,7 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 	if !rt.Access.Can(actor, e, "delete") {
 		return forbidden("您无权删除%s", e.Label())
 	}
-	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return rt.writeTx(ctx, func(tx *sql.Tx) error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err

@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -19,11 +21,23 @@ import (
 // Scheduled rules (schedules: in the definitions) look at the records a
 // filter selects, keep those their when expression holds for, and create a
 // record for each through the normal create path (validation, effects,
-// audit) as SystemActor, one transaction per record: a record that fails is
-// reported and the others go on. unless names records of the created entity
-// that make a new one unnecessary; it is checked before the create and again
-// inside the create's transaction (under a lock on PostgreSQL), so that two
-// runs at once never create the same warning twice.
+// audit) as SystemActor. A run is one transaction and each record's create a
+// savepoint in it: a record that fails is rolled back to its savepoint and
+// reported, and the others go on; a run that stops early (the database
+// failed, the server stopped) keeps nothing. unless names records of the
+// created entity that make a new one unnecessary; it is checked before the
+// create and again after it (under a lock on PostgreSQL), so that two runs
+// at once never create the same warning twice.
+//
+// When several servers run the schedules (ServeSchedules), each due time of
+// a schedule (its interval's slot, the tick's time truncated to the
+// interval) runs once among them: a run first claims its slot with a row in
+// growth_schedule_runs inside its own transaction. A second server's claim
+// of the same slot waits on that row: when the first run commits, the
+// second finds the slot done and skips it; when the first server dies mid
+// run, its transaction and claim roll back together and the waiting server
+// runs the slot in full. Nothing is ever half done, and no due time is lost
+// while a server is left to tick.
 
 // ScheduleRun is what one run of one schedule did.
 type ScheduleRun struct {
@@ -41,8 +55,14 @@ type ScheduleRun struct {
 	Examined, Matched, Created, Skipped, Updated, Fired, Resolved, Failed int
 	// Failures lists the first MaxScheduleFailures failures.
 	Failures []ScheduleFailure
-	// Error is why the run stopped early ("" when it ran through).
+	// Error is why the run stopped early ("" when it ran through); such a
+	// run kept nothing (Created is 0).
 	Error string
+	// Due is the slot a run of the loop claimed (zero for RunSchedules);
+	// RanElsewhere says another server had already run it, and this server
+	// did nothing.
+	Due          time.Time
+	RanElsewhere bool
 }
 
 // ScheduleFailure is one record a schedule could not create a record for.
@@ -121,7 +141,7 @@ func (rt *Runtime) RunSchedules(ctx context.Context, patterns ...string) (*Sched
 	}
 	rep := &ScheduleReport{}
 	for _, s := range list {
-		run := rt.runSchedule(ctx, s)
+		run := rt.runSchedule(ctx, s, time.Time{})
 		rep.Runs = append(rep.Runs, run)
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -130,11 +150,28 @@ func (rt *Runtime) RunSchedules(ctx context.Context, patterns ...string) (*Sched
 	return rep, nil
 }
 
-// runSchedule runs one schedule once.
-func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *ScheduleRun {
+// ScheduleLease bounds how long a run's transaction may sit idle (on
+// PostgreSQL, idle_in_transaction_session_timeout): a server that hangs mid
+// run, rather than dying, loses its transaction and claim after this long,
+// and another server may run the slot.
+var ScheduleLease = time.Minute
+
+// errRanElsewhere ends the transaction of a run whose slot another server ran.
+var errRanElsewhere = errors.New("schedule: this due time ran on another server")
+
+// runSchedule runs one schedule once, in one transaction. A non-zero due
+// claims that slot first, so that it runs once among the servers.
+func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule, due time.Time) *ScheduleRun {
 	run := &ScheduleRun{Schedule: s.QualifiedName(), Title: s.Label(), Started: rt.now().UTC()}
+	if !due.IsZero() {
+		run.Due = due.UTC().Truncate(s.Interval)
+	}
 	defer func() {
 		run.Duration = rt.now().UTC().Sub(run.Started)
+		if run.RanElsewhere {
+			rt.Log.Debug("scheduled rule already ran on another server", "schedule", run.Schedule, "due", run.Due)
+			return
+		}
 		level := rt.Log.Info
 		if run.Failed > 0 || run.Error != "" {
 			level = rt.Log.Warn
@@ -143,11 +180,79 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 			"created", run.Created, "skipped", run.Skipped, "updated", run.Updated, "fired", run.Fired, "resolved", run.Resolved,
 			"failed", run.Failed, "error", run.Error, "duration", run.Duration)
 	}()
+	err := rt.writeTx(ctx, func(tx *sql.Tx) error {
+		if !run.Due.IsZero() {
+			claimed, err := rt.claimScheduleRun(ctx, tx, run)
+			if err != nil {
+				return err
+			}
+			if !claimed {
+				run.RanElsewhere = true
+				return errRanElsewhere
+			}
+		}
+		if err := rt.runScheduleIn(ctx, tx, s, run); err != nil {
+			return err
+		}
+		if run.Due.IsZero() {
+			return nil
+		}
+		ph := rt.DB.Placeholder
+		_, err := tx.ExecContext(ctx, `UPDATE growth_schedule_runs SET finished_at = `+ph(1)+`, examined = `+ph(2)+`, matched = `+ph(3)+`, created = `+ph(4)+
+			`, skipped = `+ph(5)+`, failed = `+ph(6)+` WHERE schedule = `+ph(7)+` AND due_at = `+ph(8),
+			rt.DB.timeArg(rt.now()), run.Examined, run.Matched, run.Created, run.Skipped, run.Failed, run.Schedule, rt.DB.timeArg(run.Due))
+		return err
+	})
+	if err == nil && run.Fired+run.Resolved > 0 {
+		// Events the run fired may have messages to send (an outbox).
+		rt.notifyExchange()
+	}
+	switch {
+	case err == nil, errors.Is(err, errRanElsewhere):
+	default:
+		if run.Error == "" {
+			run.Error = err.Error()
+			if cerr := ctx.Err(); cerr != nil {
+				run.Error = cerr.Error()
+			}
+		}
+		run.Created, run.Updated, run.Fired, run.Resolved = 0, 0, 0, 0
+	}
+	return run
+}
+
+// claimScheduleRun claims run's slot inside tx, or reports that another
+// server has run it. The insert waits while another server's run holds the
+// same slot uncommitted, and goes through if that run rolls back.
+func (rt *Runtime) claimScheduleRun(ctx context.Context, tx *sql.Tx, run *ScheduleRun) (bool, error) {
+	if rt.DB.Dialect == Postgres {
+		ms := ScheduleLease.Milliseconds()
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL idle_in_transaction_session_timeout = %d`, ms)); err != nil {
+			return false, fmt.Errorf("schedule lease: %w", err)
+		}
+	}
+	ph := rt.DB.Placeholder
+	host, _ := os.Hostname()
+	res, err := tx.ExecContext(ctx, `INSERT INTO growth_schedule_runs (schedule, due_at, ran_by, started_at) VALUES (`+ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`) ON CONFLICT DO NOTHING`,
+		run.Schedule, rt.DB.timeArg(run.Due), fmt.Sprintf("%s:%d", host, os.Getpid()), rt.DB.timeArg(run.Started))
+	if err != nil {
+		return false, fmt.Errorf("schedule claim: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("schedule claim: %w", err)
+	}
+	return n == 1, nil
+}
+
+// runScheduleIn does the work of one run inside tx. A record that fails is
+// counted in run; an error stops the run (and rolls it back).
+func (rt *Runtime) runScheduleIn(ctx context.Context, tx *sql.Tx, s *metamodel.Schedule, run *ScheduleRun) error {
 	src := rt.stores[s.Target.QualifiedName()]
 	where, whereArgs, err := rt.definitionWhere(src, s.Where)
 	if err != nil {
 		run.Error = fmt.Sprintf("where: %v", err)
-		return run
+		return err
 	}
 	create := s.Create
 	if create == nil {
@@ -161,7 +266,7 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 	if strings.TrimSpace(create.Unless) != "" {
 		if unless, err = filter.Parse(create.Unless); err != nil {
 			run.Error = fmt.Sprintf("unless: %v", err)
-			return run
+			return err
 		}
 	}
 	resolve := create.Resolve != nil && unless != nil && dst != nil
@@ -192,15 +297,13 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 		conds = append(conds, q("id")+" > "+rt.DB.Placeholder(len(whereArgs)+1))
 		args := append(append([]any{}, whereArgs...), last)
 		sqlText := src.selectSQL + " WHERE " + strings.Join(conds, " AND ") + " ORDER BY " + q("id") + fmt.Sprintf(" LIMIT %d", scheduleBatch)
-		batch, err := rt.readRecords(ctx, src, sqlText, args)
+		batch, err := rt.readRecords(ctx, tx, src, sqlText, args)
 		if err != nil {
-			run.Error = err.Error()
-			return run
+			return err
 		}
 		for _, rec := range batch {
 			if err := ctx.Err(); err != nil {
-				run.Error = err.Error()
-				return run
+				return err
 			}
 			last = rec.ID
 			run.Examined++
@@ -245,9 +348,8 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 				if !ok {
 					if resolve {
 						if _, values, ok := createValues(); ok {
-							if err := rt.resolveScheduled(ctx, s, dst, unless, values, run, fail, rec.ID); err != nil {
-								run.Error = err.Error()
-								return run
+							if err := rt.resolveScheduled(ctx, tx, s, dst, unless, values, run, fail, rec.ID); err != nil {
+								return err
 							}
 						}
 					}
@@ -255,9 +357,8 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 				}
 			}
 			run.Matched++
-			if err := rt.scheduleActions(ctx, s, rec, now, run, fail); err != nil {
-				run.Error = err.Error()
-				return run
+			if err := rt.scheduleActions(ctx, tx, s, rec, now, run, fail); err != nil {
+				return err
 			}
 			if s.Create == nil {
 				continue
@@ -273,10 +374,9 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 					fail(rec.ID, "unless：%v", err)
 					continue
 				}
-				exists, err := rt.exists(ctx, rt.DB.Read, dst, cond, args, 0)
+				exists, err := rt.exists(ctx, tx, dst, cond, args, 0)
 				if err != nil {
-					run.Error = err.Error()
-					return run
+					return err
 				}
 				if exists {
 					run.Skipped++
@@ -288,14 +388,16 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 			if guard != nil {
 				cctx = context.WithValue(ctx, scheduleGuardKey{}, guard)
 			}
-			_, err := rt.Create(cctx, SystemActor, dst.entity.App.Name, dst.entity.Name, input)
+			err := rt.createInSavepoint(cctx, tx, dst, input)
+			var sp *savepointError
 			switch {
+			case errors.As(err, &sp):
+				return sp.err
 			case errors.Is(err, errScheduleDuplicate):
 				run.Skipped++
 			case err != nil:
-				if ctx.Err() != nil {
-					run.Error = ctx.Err().Error()
-					return run
+				if cerr := ctx.Err(); cerr != nil {
+					return cerr
 				}
 				fail(rec.ID, "%s", failureReason(err))
 			default:
@@ -303,14 +405,46 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule) *Sche
 			}
 		}
 		if len(batch) < scheduleBatch {
-			return run
+			return nil
 		}
 	}
 }
 
+// savepointError is a failure of the savepoint itself, which ends the run.
+type savepointError struct{ err error }
+
+func (e *savepointError) Error() string { return e.err.Error() }
+
+// createInSavepoint creates a record of dst from input as SystemActor,
+// through the create path, inside a savepoint of tx: a record that fails
+// leaves the run's transaction as it was.
+func (rt *Runtime) createInSavepoint(ctx context.Context, tx *sql.Tx, dst *entityStore, input map[string]any) error {
+	e := dst.entity
+	if !rt.Access.Can(SystemActor, e, "create") {
+		return forbidden("您无权新建%s", e.Label())
+	}
+	values, verr := decodeInput(e, input, rt.writable(SystemActor, e))
+	if verr != nil {
+		return verr
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT growth_schedule_record"); err != nil {
+		return &savepointError{fmt.Errorf("savepoint: %w", err)}
+	}
+	if _, err := rt.createInTx(ctx, tx, SystemActor, dst, values, createOptions{}); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT growth_schedule_record"); rerr != nil {
+			return &savepointError{fmt.Errorf("rollback to savepoint: %w (after %v)", rerr, err)}
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT growth_schedule_record"); err != nil {
+		return &savepointError{fmt.Errorf("release savepoint: %w", err)}
+	}
+	return nil
+}
+
 // readRecords reads every row of a query into records.
-func (rt *Runtime) readRecords(ctx context.Context, s *entityStore, sqlText string, args []any) ([]*Record, error) {
-	rows, err := rt.DB.Read.QueryContext(ctx, sqlText, args...)
+func (rt *Runtime) readRecords(ctx context.Context, q querier, s *entityStore, sqlText string, args []any) ([]*Record, error) {
+	rows, err := q.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, rt.dbError(s, "schedule", err)
 	}

@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -21,8 +24,8 @@ import (
 func scheduleComment(s *metamodel.Schedule) string { return "定时规则：" + s.Label() }
 
 // scheduleActions applies s's set and fire to the matched record rec.
-func (rt *Runtime) scheduleActions(ctx context.Context, s *metamodel.Schedule, rec *Record, now time.Time, run *ScheduleRun, fail func(int64, string, ...any)) error {
-	app, entity := s.Target.App.Name, s.Target.Name
+func (rt *Runtime) scheduleActions(ctx context.Context, tx *sql.Tx, s *metamodel.Schedule, rec *Record, now time.Time, run *ScheduleRun, fail func(int64, string, ...any)) error {
+	store := rt.stores[s.Target.QualifiedName()]
 	if len(s.SetPrograms) > 0 {
 		env := exprEnv(s.Target, rec, rec.Values)
 		env["today"] = Today(now)
@@ -52,10 +55,24 @@ func (rt *Runtime) scheduleActions(ctx context.Context, s *metamodel.Schedule, r
 			}
 		}
 		if len(input) > 0 {
-			if _, err := rt.Update(ctx, SystemActor, app, entity, rec.ID, rec.Version, input); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
+			err := rt.inSavepoint(ctx, tx, func() error {
+				changes, verr := decodeInput(s.Target, input, rt.writable(SystemActor, s.Target))
+				if verr != nil {
+					return verr
 				}
+				updated, err := rt.updateInTx(ctx, tx, SystemActor, store, rec.ID, rec.Version, changes)
+				if err == nil {
+					rec = updated
+				}
+				return err
+			})
+			var sp *savepointError
+			switch {
+			case errors.As(err, &sp):
+				return sp.err
+			case err != nil && ctx.Err() != nil:
+				return ctx.Err()
+			case err != nil:
 				fail(rec.ID, "%s", failureReason(err))
 				return nil
 			}
@@ -63,8 +80,11 @@ func (rt *Runtime) scheduleActions(ctx context.Context, s *metamodel.Schedule, r
 		}
 	}
 	if s.Fire != "" {
-		fired, err := rt.scheduleFire(ctx, s.Target, rec.ID, rec.State, s.Fire, scheduleComment(s))
+		fired, err := rt.scheduleFire(ctx, tx, s.Target, rec.ID, rec.State, s.Fire, scheduleComment(s))
+		var sp *savepointError
 		switch {
+		case errors.As(err, &sp):
+			return sp.err
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
@@ -78,31 +98,58 @@ func (rt *Runtime) scheduleActions(ctx context.Context, s *metamodel.Schedule, r
 	return nil
 }
 
-// scheduleFire fires event on record id of e as the platform; fired is false
-// when the record's state has no such event (nothing to do).
-func (rt *Runtime) scheduleFire(ctx context.Context, e *metamodel.Entity, id int64, state, event, comment string) (bool, error) {
+// scheduleFire fires event on record id of e as the platform, inside a
+// savepoint of tx; fired is false when the record's state has no such event
+// (nothing to do).
+func (rt *Runtime) scheduleFire(ctx context.Context, tx *sql.Tx, e *metamodel.Entity, id int64, state, event, comment string) (bool, error) {
 	m := rt.workflows[e.QualifiedName()]
 	if m == nil || m.transition(state, event) == nil {
 		return false, nil
 	}
-	res, err := rt.FireEvent(ctx, SystemActor, e.App.Name, e.Name, id, event, comment)
-	if err != nil {
-		return false, err
+	fired := false
+	err := rt.inSavepoint(ctx, tx, func() error {
+		if !rt.Access.Can(SystemActor, e, event) {
+			return forbidden("您无权对%s执行“%s”", e.Label(), eventLabel(m.w, event))
+		}
+		res, err := rt.fireInTx(ctx, tx, SystemActor, rt.stores[e.QualifiedName()], m, id, event, comment, nil)
+		if err == nil {
+			fired = res.Fired
+		}
+		return err
+	})
+	return fired, err
+}
+
+// inSavepoint runs fn inside a savepoint of tx: when fn fails, what it did
+// is rolled back and the run's transaction goes on. A failure of the
+// savepoint itself is a *savepointError, which ends the run.
+func (rt *Runtime) inSavepoint(ctx context.Context, tx *sql.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT growth_schedule_action"); err != nil {
+		return &savepointError{fmt.Errorf("savepoint: %w", err)}
 	}
-	return res.Fired, nil
+	if err := fn(); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT growth_schedule_action"); rerr != nil {
+			return &savepointError{fmt.Errorf("rollback to savepoint: %w (after %v)", rerr, err)}
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT growth_schedule_action"); err != nil {
+		return &savepointError{fmt.Errorf("release savepoint: %w", err)}
+	}
+	return nil
 }
 
 // resolveScheduled fires create: resolve's event on the records of dst that
 // unless finds for the values create: set gives the record whose condition
 // cleared.
-func (rt *Runtime) resolveScheduled(ctx context.Context, s *metamodel.Schedule, dst *entityStore, unless filter.Node, values map[string]any, run *ScheduleRun, fail func(int64, string, ...any), srcID int64) error {
+func (rt *Runtime) resolveScheduled(ctx context.Context, tx *sql.Tx, s *metamodel.Schedule, dst *entityStore, unless filter.Node, values map[string]any, run *ScheduleRun, fail func(int64, string, ...any), srcID int64) error {
 	cond, args, err := rt.bindUnless(dst, unless, values)
 	if err != nil {
 		fail(srcID, "unless：%v", err)
 		return nil
 	}
 	q := rt.DB.Quote
-	rows, err := rt.DB.Read.QueryContext(ctx, "SELECT "+q("id")+", "+q("state")+" FROM "+q(dst.table)+" WHERE ("+cond+") ORDER BY "+q("id"), args...)
+	rows, err := tx.QueryContext(ctx, "SELECT "+q("id")+", "+q("state")+" FROM "+q(dst.table)+" WHERE ("+cond+") ORDER BY "+q("id"), args...)
 	if err != nil {
 		return rt.dbError(dst, "schedule resolve", err)
 	}
@@ -124,8 +171,11 @@ func (rt *Runtime) resolveScheduled(ctx context.Context, s *metamodel.Schedule, 
 		return rt.dbError(dst, "schedule resolve", err)
 	}
 	for _, o := range found {
-		fired, err := rt.scheduleFire(ctx, dst.entity, o.id, o.state, s.Create.Resolve.Fire, scheduleComment(s))
+		fired, err := rt.scheduleFire(ctx, tx, dst.entity, o.id, o.state, s.Create.Resolve.Fire, scheduleComment(s))
+		var sp *savepointError
 		switch {
+		case errors.As(err, &sp):
+			return sp.err
 		case err != nil && ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:

@@ -65,9 +65,27 @@ func CheckFilters(p *metamodel.Project) error {
 			}
 		}
 		for _, r := range a.Reports {
-			check(r.At["where"], "report "+r.Name+": where", a.Entity(r.Entity), r.Where, false)
+			e := a.Entity(r.Entity)
+			if e == nil || strings.TrimSpace(r.Where) == "" {
+				continue
+			}
+			// A report's where may name paths along refs and data tags.
+			node, err := filter.Parse(r.Where)
+			if err == nil {
+				node, err = filter.Expand(node, tagLookup(p), nil)
+			}
+			if err == nil {
+				s := store(e)
+				_, _, err = filter.Compile(node, func(name string) (filter.Column, bool) {
+					return rt.pathColumn(s, name, nil, rt.scopeResolver(s))
+				}, binder{rt.DB}, 0)
+			}
+			if err != nil {
+				ps.Addf(r.At["where"], "report %s: where: %s (in %q)", r.Name, filterMessage(err), r.Where)
+			}
 		}
 	}
+	checkTags(rt, p, ps)
 	checkLinkFilters(p, ps, check)
 	return ps.Err()
 }

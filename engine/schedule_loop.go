@@ -13,12 +13,20 @@ type ScheduleLoopOptions struct {
 	// Ticker makes the ticker of one schedule: its channel and a stop
 	// function. Nil means time.NewTicker; tests tick by hand.
 	Ticker func(every time.Duration) (<-chan time.Time, func())
+	// Check, when shorter than a schedule's interval, is how often the loop
+	// looks whether that schedule's current due time has run: a due time
+	// runs once among the servers however often they look, and looking
+	// often runs it soon after it begins. Zero: once per interval.
+	Check time.Duration
 }
 
 // ServeSchedules runs every schedule of the project on its interval, each in
 // its own goroutine, until ctx is done; a schedule's first run is one interval
 // after the call, and a run never overlaps the previous run of the same
-// schedule (a tick that comes during a run is dropped). It returns a function
+// schedule (a tick that comes during a run is dropped). Each tick claims
+// its due time (the tick truncated to the interval), so that servers
+// running the loop over one database run each due time once (schedule.go).
+// It returns a function
 // that waits until every loop has stopped, after ctx is done.
 func (rt *Runtime) ServeSchedules(ctx context.Context, opts ScheduleLoopOptions) (wait func()) {
 	ticker := opts.Ticker
@@ -31,7 +39,11 @@ func (rt *Runtime) ServeSchedules(ctx context.Context, opts ScheduleLoopOptions)
 	var wg sync.WaitGroup
 	all, _ := rt.Schedules()
 	for _, s := range all {
-		ticks, stop := ticker(s.Interval)
+		every := s.Interval
+		if opts.Check > 0 && opts.Check < every {
+			every = opts.Check
+		}
+		ticks, stop := ticker(every)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -40,8 +52,8 @@ func (rt *Runtime) ServeSchedules(ctx context.Context, opts ScheduleLoopOptions)
 				select {
 				case <-ctx.Done():
 					return
-				case <-ticks:
-					run := rt.runSchedule(ctx, s)
+				case tick := <-ticks:
+					run := rt.runSchedule(ctx, s, tick)
 					if opts.OnRun != nil {
 						opts.OnRun(run)
 					}

@@ -32,6 +32,9 @@ type Users struct {
 	HashCost int
 	// Clock is the time source; tests move it instead of sleeping.
 	Clock func() time.Time
+	// NoPasswords switches local passwords off: every login goes through
+	// the identity provider (LoginExternal), and Login refuses.
+	NoPasswords bool
 
 	dummyOnce sync.Once
 	dummy     []byte

@@ -65,6 +65,9 @@ const anonymous = "anonymous"
 // work; a locked or too fast name, or a noisy address, gets a
 // *TooManyAttemptsError without the password being checked.
 func (u *Users) Login(ctx context.Context, name, password, address string, kind SessionKind) (*Session, error) {
+	if u.NoPasswords {
+		return nil, ErrPasswordsOff
+	}
 	// A name no user can have (a NUL byte, invalid UTF-8) fails as an unknown
 	// name does, on every database.
 	key := truncateRunes(storableText(NormalizeUserName(name)), 64)

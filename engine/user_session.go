@@ -83,6 +83,9 @@ var (
 	errAccountDisabled = fmt.Errorf("%w: 账户已停用，请联系管理员", ErrUnauthorized)
 )
 
+// ErrAccountDisabled is the refusal of a disabled user's login or session.
+var ErrAccountDisabled = errAccountDisabled
+
 // startSession stores a new session for user inside tx.
 func (u *Users) startSession(ctx context.Context, tx *sql.Tx, user *User, kind SessionKind, address string, now time.Time) (*Session, error) {
 	token, hash, err := newToken()

@@ -177,7 +177,26 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 	}
 	comment = strings.TrimSpace(comment)
 	var res *FireResult
-	err = rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = rt.fireInTx(ctx, tx, actor, s, m, id, event, comment, input)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Fired {
+		rt.notifyExchange()
+	}
+	return res, nil
+}
+
+// fireInTx is FireWith's work inside tx.
+func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, m *machine, id int64, event, comment string, input map[string]any) (*FireResult, error) {
+	e := s.entity
+	app, entity := e.App.Name, e.Name
+	var res *FireResult
+	err := func() error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -255,12 +274,9 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 		}
 		res.Record, res.Fired = rec, true
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, err
-	}
-	if res.Fired {
-		rt.notifyExchange()
 	}
 	return res, nil
 }

@@ -74,6 +74,9 @@ func check(p *Project, ps *Problems) {
 		for _, f := range a.Forms {
 			checkForm(a, f, ps)
 		}
+		for _, t := range a.Tags {
+			checkTag(p, a, t, ps)
+		}
 		for _, r := range a.Reports {
 			checkReport(a, r, ps)
 		}
@@ -697,6 +700,11 @@ func checkRole(p *Project, a *App, r *Role, ps *Problems) {
 	case !slices.Contains(Scopes, r.Scope):
 		ps.Addf(r.At["scope"], "role %s: scope must be one of %s, got %q", r.Name, strings.Join(Scopes, ", "), r.Scope)
 	}
+	for i, name := range r.Dashboard {
+		if _, rep := p.ReportByName(a, name); rep == nil {
+			ps.Addf(itemPos(r.At, "dashboard", i), "role %s: dashboard: report %q does not exist", r.Name, name)
+		}
+	}
 	for _, g := range r.Can {
 		e := p.Entity(a, g.Name)
 		if e == nil {
@@ -753,3 +761,6 @@ func itemPos[I int | string](at map[string]Pos, key string, path ...I) Pos {
 	}
 	return best
 }
+
+// ItemPos is the position of item i of the list under key, or of the key.
+func ItemPos(at map[string]Pos, key string, i int) Pos { return itemPos(at, key, i) }

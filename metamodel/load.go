@@ -58,18 +58,24 @@ func Load(dir string) (*Project, error) {
 		ps.Addf(Pos{File: dir}, "no app folders with definition files found")
 	}
 	check(p, ps)
+	postingWarnings := checkPostings(p, ps)
 	if err := ps.Err(); err != nil {
 		return p, err
 	}
 	p.Warnings = checkDisclosure(p)
+	if len(postingWarnings) > 0 {
+		p.Warnings = append(p.Warnings, postingWarnings...)
+		sortProblems(p.Warnings)
+	}
 	return p, nil
 }
 
 // ReservedAppNames are path segments the platform uses for itself, under
-// /api/ (admin, auth, files, public, reports, openapi, ui) and under /ui/
-// (admin, audit, codes, files, ref, reports, static): an app of that name
-// would be shadowed by them. growth check and the web UI share this one list.
-var ReservedAppNames = []string{"admin", "audit", "auth", "codes", "files", "openapi", "public", "ref", "reports", "static", "ui"}
+// /api/ (admin, auth, books, files, public, reports, openapi, ui) and under
+// /ui/ (admin, audit, books, codes, files, ref, reports, static): an app of
+// that name would be shadowed by them. growth check and the web UI share
+// this one list.
+var ReservedAppNames = []string{"admin", "audit", "auth", "books", "codes", "files", "openapi", "public", "ref", "reports", "static", "ui"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
@@ -199,8 +205,14 @@ func mergeFile(app *App, f *file, fileDir, projectDir string, ps *Problems) {
 			app.Reports = append(app.Reports, r)
 		}
 	}
+	for _, t := range f.Tags {
+		if firstAt("tag", t.Name, t.NamePos, app.names) {
+			app.Tags = append(app.Tags, t)
+		}
+	}
 	mergeExportsAndSchedules(app, f, ps)
 	mergeExchanges(app, f, ps)
+	app.Postings = append(app.Postings, f.Postings...)
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+):? ?`)

@@ -77,6 +77,8 @@ type App struct {
 	Exports     []*Export
 	Schedules   []*Schedule
 	Exchanges   []*Exchange
+	Postings    []*Posting
+	Tags        []*Tag
 	// Files are the definition files of the app, relative to the project folder.
 	Files []string
 
@@ -128,6 +130,8 @@ type file struct {
 	Exports     []*Export   `yaml:"exports,named" desc:"Files generated from a record and its lines, such as bank files: CSV or fixed width, UTF-8 or GBK."`
 	Schedules   []*Schedule `yaml:"schedules,named" desc:"Rules run on an interval that create records (warnings) for the records they match."`
 	Exchanges   []*Exchange `yaml:"exchanges,named" desc:"Counterparties (a bank, the treasury, another fiscal level) and the signed messages exchanged with each over the broker: docs/exchange.md."`
+	Postings    []*Posting  `yaml:"postings" desc:"Accounting vouchers posted at workflow events: debit and credit lines of a chart of accounts, with amounts and dimensions from the record."`
+	Tags        []*Tag      `yaml:"tags,named" desc:"Data tags: named criteria (民生支出 = functional class under 205, 208 …) declared once and used in reports and filters as tag('民生支出')."`
 }
 
 // Entity is a record type: one table, one REST resource, one form.
@@ -325,6 +329,9 @@ type Role struct {
 	Scope   string       `yaml:"scope" desc:"Which records: own, own_org, org_subtree or all."`
 	Can     []*Grant     `yaml:"can,named" desc:"By entity: actions allowed (create, read, update, delete, export, and workflow events)."`
 	Fields  []*FieldRule `yaml:"fields,named" desc:"By entity: fields hidden from or read-only for this role."`
+	// Dashboard names the reports the portal shows (with their charts) to
+	// users holding the role.
+	Dashboard []string `yaml:"dashboard" desc:"Reports shown on the portal's dashboard to users with this role, as report (this app) or app.report."`
 }
 
 // Grant lists the actions a role may take on one entity.
@@ -360,6 +367,9 @@ type Report struct {
 	Where    string            `yaml:"where" desc:"A fixed condition in the filter language (docs/filter.md) every counted record meets, e.g. state = 'released'."`
 	Public   bool              `yaml:"public" desc:"Served without login at GET /api/public/reports/{app}/{report}: its groups and measures only, to anyone (public disclosure)."`
 	Mask     map[string]string `yaml:"mask" desc:"Public reports: group_by fields shown masked, by kind — name (张*明), id (5133**********1023), account or phone (last 4 digits): personal data disclosed without identifying anyone."`
+	Chart    *Chart            `yaml:"chart" desc:"A chart drawn above the table: bar, line or pie of one or more measures over the groups."`
+	Tags     []string          `yaml:"tags" desc:"Data tags (tags:) the reader may narrow the report to, in its filter as tag('name') or #name and as a picker on its page."`
+	Levels   map[string]int    `yaml:"levels" desc:"Code fields of group_by grouped by the first N levels of their code set (func_class: 3 groups by 类/款/项), with a subtotal row at each level and for each group before it."`
 }
 
 // Measure is one column of a report.
@@ -373,6 +383,9 @@ type Measure struct {
 	Balance string `yaml:"balance" desc:"Sum of the records' ledger balances: approved, reserved, consumed, frozen or available (the entity must declare a balance)."`
 	Expr    string `yaml:"expr" desc:"A value computed from the group's other measures by name, with exact decimals, e.g. consumed / approved * 100; empty when it divides by zero."`
 	Scale   int    `yaml:"scale" desc:"expr: digits after the point (default 2)."`
+	// Movement sums ledger movements of one kind on the records' accounts.
+	Movement string `yaml:"movement" desc:"Sum of the ledger movements of one kind on the records' accounts: open, increase, decrease, transfer-in, transfer-out, reserve, consume, release, refund, freeze, unfreeze (the entity must declare a balance)."`
+	Source   string `yaml:"source" desc:"movement: only the movements caused by records of this entity (entity or app.entity), e.g. payment.plan for what plans consumed."`
 
 	// Program is the compiled expr, set by the checker.
 	Program *vm.Program `yaml:"-"`
@@ -384,6 +397,72 @@ func splitQualified(name string) (app, entity string) {
 		return name[:i], name[i+1:]
 	}
 	return "", name
+}
+
+// Tag is a data tag (数据标签): a criterion in the filter language, named once
+// and used by name in reports' where and filters, lists' filters and the UI's
+// tag picker. Tag names are unique across the project.
+type Tag struct {
+	Name        string
+	NamePos     Pos
+	Pos         Pos
+	At          map[string]Pos
+	Title       string `yaml:"title" desc:"Label (zh-CN); default the name."`
+	Description string `yaml:"description" desc:"What the tag selects and why, for the business side."`
+	Entity      string `yaml:"entity" desc:"The entity whose fields the criterion names (entity or app.entity): the tag is checked against it and offered on its list page. Required."`
+	Where       string `yaml:"where" desc:"The criterion in the filter language (docs/filter.md); it may name other tags. Required."`
+
+	// Target is the entity, set by the checker.
+	Target *Entity `yaml:"-"`
+}
+
+// Label is the tag's title, or its name.
+func (t *Tag) Label() string {
+	if t.Title != "" {
+		return t.Title
+	}
+	return t.Name
+}
+
+// Tag returns the data tag called name, of any app, or nil.
+func (p *Project) Tag(name string) *Tag {
+	for _, a := range p.Apps {
+		for _, t := range a.Tags {
+			if t.Name == name {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+// Chart is how a report page draws its figures.
+type Chart struct {
+	Pos      Pos
+	At       map[string]Pos
+	Type     string   `yaml:"type,shorthand" desc:"bar, line or pie."`
+	Measures []string `yaml:"measures" desc:"The measures drawn (default the first one); a pie takes one."`
+	Title    string   `yaml:"title" desc:"Caption (zh-CN); default the report's title."`
+}
+
+// ChartTypes are the kinds of chart a report may draw.
+var ChartTypes = []string{"bar", "line", "pie"}
+
+// ReportByName finds a report named "report" in app a or "app.report".
+func (p *Project) ReportByName(a *App, name string) (*App, *Report) {
+	app := a
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		app, name = p.App(name[:i]), name[i+1:]
+	}
+	if app == nil {
+		return nil, nil
+	}
+	for _, r := range app.Reports {
+		if r.Name == name {
+			return app, r
+		}
+	}
+	return app, nil
 }
 
 // NameField is the field that names e's records: its title_field, else its

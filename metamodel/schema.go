@@ -91,6 +91,10 @@ var schemaScalars = map[string][]string{
 	// Exports and schedules.
 	"ExportColumn.pad":   {"string", "integer"},
 	"ScheduleCreate.set": {"string", "number", "boolean"},
+	// Books.
+	"PostingLine.debit":  {"string", "integer"},
+	"PostingLine.credit": {"string", "integer"},
+	"PostingLine.amount": {"string", "number"},
 }
 
 // schemaNamed are named mappings whose keys the checker holds to namePattern.
@@ -146,6 +150,9 @@ var schemaDocs = map[string]string{
 	"ExchangeField":   "One key of a message body and the field it comes from or goes into. Write the field's name alone.",
 	"MessageLines":    "The records of another entity that travel in an outbound message's body as a list, such as the transfers of a batch.",
 	"MessageTotal":    "A total over an outbound message's lines: the sum of a field, or the count; optionally checked against a field of the record.",
+	// Books.
+	"Posting":     "An accounting voucher posted when an event of an entity fires: debit and credit lines of a chart of accounts, in the event's transaction.",
+	"PostingLine": "One line of a posting: debit or credit, one account (a code of the chart or a code field), an amount.",
 }
 
 // JSONSchema returns the JSON Schema of one definition file (any .yaml file

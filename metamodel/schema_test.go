@@ -352,6 +352,8 @@ var docSections = map[string]string{
 	"field_rule":    "Role",
 	"report":        "Report",
 	"measure":       "Report",
+	"tag":           "Data tag",
+	"chart":         "Report",
 	// Records that read and change other records.
 	"block":           "Entity",
 	"generate_action": "Workflow",
@@ -371,6 +373,9 @@ var docSections = map[string]string{
 	"exchange_field":   "Exchange",
 	"message_lines":    "Exchange",
 	"message_total":    "Exchange",
+	// Books.
+	"posting":      "Postings: accounting vouchers",
+	"posting_line": "Postings: accounting vouchers",
 }
 
 // TestDocCoversEveryKey checks that the reference manual names every key the

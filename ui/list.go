@@ -77,6 +77,28 @@ func (u *UI) listFields(actor engine.Actor, e *metamodel.Entity) []*metamodel.Fi
 // inputs, and "waiting for me" when asked.
 func (u *UI) listCondition(r *request, e *metamodel.Entity) ([]filterInput, filter.Node, bool) {
 	inputs, cond, ok := u.listFilters(r.lang, r.actor, e, func(key string) string { return r.c.Query(key) })
+	if tags := u.rt.Tags(e); len(tags) > 0 {
+		in, node := tagFilter(r.lang, tags, r.c.Query("tag"))
+		inputs = append(inputs, in)
+		if node != nil && cond == nil {
+			cond = node
+		} else if node != nil {
+			cond = &filter.And{Terms: []filter.Node{cond, node}}
+		}
+	}
+	// filter=: a condition in the filter language, as a report's figure links
+	// to the records behind it; shown (and editable) with the other filters.
+	if src := strings.TrimSpace(r.c.Query("filter")); src != "" {
+		in := filterInput{Name: "filter", Label: r.lang.T("list.condition"), Kind: "condition", Value: src, Lang: r.lang}
+		if node, err := filter.Parse(src); err != nil {
+			in.Error, ok = err.Error(), false
+		} else if cond == nil {
+			cond = node
+		} else {
+			cond = &filter.And{Terms: []filter.Node{cond, node}}
+		}
+		inputs = append(inputs, in)
+	}
 	if r.c.Query("inbox") == "1" {
 		inbox := inboxFilter(u.rt, r.actor, e)
 		if inbox == nil {

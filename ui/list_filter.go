@@ -257,3 +257,20 @@ func escapeLike(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }
+
+// tagFilter is the data-tag picker of a list or report page: a select of the
+// tags offered there, and the tag chosen as a condition.
+func tagFilter(l Lang, tags []*metamodel.Tag, value string) (filterInput, filter.Node) {
+	in := filterInput{Name: "tag", Label: l.T("list.tag"), Kind: "select", Lang: l}
+	in.Options = append(in.Options, option{Value: "", Label: l.T("list.any")})
+	var node filter.Node
+	for _, t := range tags {
+		selected := t.Name == value
+		in.Options = append(in.Options, option{Value: t.Name, Label: t.Label(), Selected: selected})
+		if selected {
+			in.Value = value
+			node = &filter.Tag{Name: t.Name}
+		}
+	}
+	return in, node
+}

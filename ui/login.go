@@ -16,6 +16,11 @@ type loginView struct {
 	Username string
 	Next     string
 	Error    string
+	// SSO is the single sign-on link, when a provider is configured, and
+	// SSOLabel its text; Passwords is false when local passwords are off.
+	SSO       string
+	SSOLabel  string
+	Passwords bool
 }
 
 func (u *UI) loginPage(c *fiber.Ctx) error {
@@ -24,10 +29,25 @@ func (u *UI) loginPage(c *fiber.Ctx) error {
 	if actor, err := u.opts.Sessions.ActorFromCookie(c); err == nil && actor.User != "" {
 		return c.Redirect(nextOf(c), fiber.StatusSeeOther)
 	}
-	return u.showLogin(r, fiber.StatusOK, &loginView{Next: c.Query("next")})
+	v := &loginView{Next: c.Query("next")}
+	switch sso := c.Query("sso"); sso {
+	case "disabled", "unknown_user", "expired", "unavailable", "failed":
+		v.Error = r.lang.T("login.sso." + sso)
+	}
+	return u.showLogin(r, fiber.StatusOK, v)
 }
 
 func (u *UI) showLogin(r *request, status int, v *loginView) error {
+	v.Passwords = true
+	if a, ok := u.opts.Sessions.(*apps.Auth); ok {
+		if a.OIDC != nil {
+			v.SSO, v.SSOLabel = "/auth/oidc/login", a.OIDC.Config.Label
+			if safeNext(v.Next) && v.Next != "" {
+				v.SSO += "?next=" + url.QueryEscape(v.Next)
+			}
+		}
+		v.Passwords = !a.Users.NoPasswords
+	}
 	token, err := u.opts.Sessions.CSRFToken(r.c)
 	if err != nil {
 		return err

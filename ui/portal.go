@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html/template"
 	"slices"
 	"strings"
 
@@ -22,6 +23,64 @@ import (
 type portalView struct {
 	Apps       []portalApp
 	InboxTotal int64
+	// Dashboard holds the reports the user's roles name (dashboard:), each
+	// with its chart or, without one, its totals.
+	Dashboard []dashboardItem
+}
+
+// dashboardItem is one report on the portal's dashboard.
+type dashboardItem struct {
+	Title, URL string
+	Chart      template.HTML
+	Totals     []dashboardFigure
+	Error      string
+}
+
+type dashboardFigure struct{ Label, Text, URL string }
+
+// dashboard runs the reports the actor's roles name for the portal, once
+// each, in the order the roles name them; one the actor may not read is left
+// out.
+func (u *UI) dashboard(r *request) []dashboardItem {
+	var out []dashboardItem
+	seen := map[*metamodel.Report]bool{}
+	for _, qualified := range r.actor.Roles {
+		appName, roleName, ok := strings.Cut(qualified, ".")
+		a := u.rt.Project.App(appName)
+		if !ok || a == nil || a.Role(roleName) == nil {
+			continue
+		}
+		for _, name := range a.Role(roleName).Dashboard {
+			ra, rep := u.rt.Project.ReportByName(a, name)
+			if rep == nil || seen[rep] {
+				continue
+			}
+			seen[rep] = true
+			ref := reportRef{app: ra, report: rep, entity: ra.Entity(rep.Entity)}
+			if !u.mayReadReport(r.actor, ref) {
+				continue
+			}
+			item := dashboardItem{Title: reportTitle(rep), URL: reportURL(ref)}
+			res, err := u.rt.Report(r.c.UserContext(), r.actor, ra.Name, rep.Name, "")
+			if err != nil {
+				item.Error = err.Error()
+				out = append(out, item)
+				continue
+			}
+			table := u.reportTable(r, res)
+			item.Chart = u.reportChart(r, res, table)
+			if item.Chart == "" {
+				for i, col := range res.Columns {
+					if !col.Group {
+						c := table.totals[i]
+						item.Totals = append(item.Totals, dashboardFigure{Label: table.columns[i].Label, Text: c.Text, URL: c.URL})
+					}
+				}
+			}
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 type portalApp struct {
@@ -79,6 +138,7 @@ func (u *UI) portal(r *request) error {
 			view.Apps = append(view.Apps, pa)
 		}
 	}
+	view.Dashboard = u.dashboard(r)
 	return u.render(r, 200, "portal", u.newPage(r, r.lang.T("portal.title"), view))
 }
 

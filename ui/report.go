@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"html/template"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,14 +39,22 @@ type reportView struct {
 	FilterOpen bool
 	Error      string
 	Columns    []reportColumn
-	Rows       [][]reportCell
+	Rows       []reportRow
 	Totals     []reportCell
 	Groups     int
+	Chart      template.HTML
 }
 
 type reportColumn struct {
 	Label   string
 	Numeric bool
+}
+
+// reportRow is one row of the table; a subtotal row carries its level.
+type reportRow struct {
+	Cells    []reportCell
+	Subtotal bool
+	Level    int
 }
 
 type reportCell struct {
@@ -88,12 +98,12 @@ func (u *UI) mayReadReport(actor engine.Actor, ref reportRef) bool {
 		return false
 	}
 	for _, g := range ref.report.GroupBy {
-		if u.rt.Access.Hidden(actor, e, g) {
+		if !u.rt.MayReadPath(actor, e, g) {
 			return false
 		}
 	}
 	for _, m := range ref.report.Measures {
-		if m.Field != "" && u.rt.Access.Hidden(actor, e, m.Field) {
+		if m.Field != "" && !u.rt.MayReadPath(actor, e, m.Field) {
 			return false
 		}
 	}
@@ -122,7 +132,7 @@ func (u *UI) reportFilterNames(r *request, ref reportRef) []string {
 		if r.public && !slices.Contains(ref.report.GroupBy, name) {
 			continue
 		}
-		if !r.public && u.rt.Access.Hidden(r.actor, ref.entity, name) {
+		if !r.public && !u.rt.MayReadPath(r.actor, ref.entity, name) {
 			continue
 		}
 		if !slices.Contains(out, name) {
@@ -151,7 +161,7 @@ func (u *UI) reportFilters(r *request, ref reportRef) ([]filterInput, filter.Nod
 			}
 			continue
 		}
-		f := ref.entity.Field(name)
+		f := pathField(ref.entity, name)
 		if f == nil {
 			continue
 		}
@@ -166,6 +176,19 @@ func (u *UI) reportFilters(r *request, ref reportRef) ([]filterInput, filter.Nod
 			terms = append(terms, node)
 		}
 		inputs = append(inputs, in)
+	}
+	if !r.public && len(ref.report.Tags) > 0 {
+		var tags []*metamodel.Tag
+		for _, name := range ref.report.Tags {
+			if t := u.rt.Project.Tag(name); t != nil {
+				tags = append(tags, t)
+			}
+		}
+		in, node := tagFilter(l, tags, q("tag"))
+		inputs = append(inputs, in)
+		if node != nil {
+			terms = append(terms, node)
+		}
 	}
 	switch len(terms) {
 	case 0:
@@ -229,6 +252,7 @@ func (u *UI) report(r *request) error {
 	}
 	table := u.reportTable(r, res)
 	view.Columns, view.Rows, view.Totals, view.Groups = table.columns, table.rows, table.totals, len(res.Rows)
+	view.Chart = u.reportChart(r, res, table)
 	return u.render(r, 200, "report", u.reportPage(r, ref, view))
 }
 
@@ -241,7 +265,7 @@ func (u *UI) reportPage(r *request, ref reportRef, view *reportView) *page {
 // reportTable is a report as the page shows it.
 type reportTable struct {
 	columns []reportColumn
-	rows    [][]reportCell
+	rows    []reportRow
 	totals  []reportCell
 }
 
@@ -256,7 +280,7 @@ func (u *UI) reportTable(r *request, res *engine.ReportResult) reportTable {
 	out := apps.ReportJSON(res)
 	jsonRows, _ := out["rows"].([]fiber.Map)
 	for i, row := range res.Rows {
-		t.rows = append(t.rows, u.reportCells(r, res, row, jsonRows[i], false))
+		t.rows = append(t.rows, reportRow{Cells: u.reportCells(r, res, row, jsonRows[i], false), Subtotal: row.Subtotal, Level: row.Level})
 	}
 	totals, _ := out["totals"].(fiber.Map)
 	t.totals = u.reportCells(r, res, res.Totals, totals, len(res.Report.GroupBy) > 0)
@@ -267,7 +291,10 @@ func (u *UI) reportTable(r *request, res *engine.ReportResult) reportTable {
 // or the measure's label.
 func (u *UI) columnLabel(l Lang, res *engine.ReportResult, col engine.ReportColumn) string {
 	if col.Group {
-		if f := res.Entity.Field(col.Name); f != nil {
+		if strings.Contains(col.Name, ".") {
+			return col.Label
+		}
+		if f := col.Field; f != nil {
 			return l.FieldLabel(f)
 		}
 		return l.T("list.state")
@@ -282,6 +309,13 @@ func (u *UI) columnLabel(l Lang, res *engine.ReportResult, col engine.ReportColu
 // group column.
 func (u *UI) reportCells(r *request, res *engine.ReportResult, row engine.ReportRow, text fiber.Map, totals bool) []reportCell {
 	var cells []reportCell
+	drill := ""
+	if !r.public {
+		// Every figure links to the records behind it: the entity's list
+		// with the filter that selects them.
+		drill = listURL(res.Entity) + "?filter=" + url.QueryEscape(res.DrillFilter(row, !totals))
+	}
+	labelled := false
 	for i, col := range res.Columns {
 		if col.Group {
 			if totals {
@@ -292,25 +326,38 @@ func (u *UI) reportCells(r *request, res *engine.ReportResult, row engine.Report
 				cells = append(cells, c)
 				continue
 			}
-			cells = append(cells, u.groupCell(r, res, col.Name, row))
+			if _, set := row.Values[col.Name]; row.Subtotal && !set {
+				c := reportCell{}
+				if !labelled {
+					c.Text, labelled = r.lang.T("report.subtotal"), true
+				}
+				cells = append(cells, c)
+				continue
+			}
+			cells = append(cells, u.groupCell(r, res, col, row))
 			continue
 		}
-		cells = append(cells, reportCell{Text: groupedText(text[col.Name]), Numeric: true, Blank: text[col.Name] == nil})
+		c := reportCell{Text: groupedText(text[col.Name]), Numeric: true, Blank: text[col.Name] == nil}
+		if drill != "" && !c.Blank {
+			c.URL = drill
+		}
+		cells = append(cells, c)
 	}
 	return cells
 }
 
 // groupCell shows a group key: a code with its name, an enum value or a
 // state by its label, a reference linked to its record; an empty key says so.
-func (u *UI) groupCell(r *request, res *engine.ReportResult, name string, row engine.ReportRow) reportCell {
+func (u *UI) groupCell(r *request, res *engine.ReportResult, col engine.ReportColumn, row engine.ReportRow) reportCell {
+	name := col.Name
 	v := row.Values[name]
 	if v == nil {
 		return reportCell{Text: r.lang.T("report.blank"), Blank: true}
 	}
-	f := res.Entity.Field(name)
+	f := col.Field
 	if f == nil { // the workflow state
 		s, _ := v.(string)
-		return reportCell{Text: StateLabel(res.Entity.Workflow, s)}
+		return reportCell{Text: StateLabel(col.Entity.Workflow, s)}
 	}
 	switch f.Type {
 	case "code":
@@ -379,4 +426,20 @@ func (u *UI) appReports(actor engine.Actor, a *metamodel.App) []reportRef {
 		}
 	}
 	return out
+}
+
+// pathField is the field a report names, directly or along refs; for a path
+// a copy named by the whole path, so that its filter input and condition use
+// the path.
+func pathField(e *metamodel.Entity, name string) *metamodel.Field {
+	_, _, f, err := metamodel.ResolvePath(e, name)
+	if err != nil || f == nil {
+		return nil
+	}
+	if strings.Contains(name, ".") {
+		c := *f
+		c.Name = name
+		return &c
+	}
+	return f
 }

@@ -29,6 +29,7 @@ type reportExportColumn struct {
 	Label  string
 	column engine.ReportColumn
 	name   bool // a code group's name rather than its code
+	level  bool // the row's level (reports with levels)
 }
 
 // reportExport runs the request's report for an export.
@@ -50,10 +51,15 @@ func (u *UI) reportExport(r *request) (reportRef, *engine.ReportResult, error) {
 
 func (u *UI) reportExportColumns(l Lang, res *engine.ReportResult) []reportExportColumn {
 	var cols []reportExportColumn
+	if len(res.Report.Levels) > 0 {
+		// Which rows are subtotals, and of which level: 1 for the first key
+		// (a 类), the deepest level for the rows themselves.
+		cols = append(cols, reportExportColumn{Label: l.pick("层级", "Level"), level: true})
+	}
 	for _, col := range res.Columns {
 		label := u.columnLabel(l, res, col)
 		cols = append(cols, reportExportColumn{Label: label, column: col})
-		if f := res.Entity.Field(col.Name); col.Group && f != nil && f.Type == "code" {
+		if f := col.Field; col.Group && f != nil && f.Type == "code" {
 			cols = append(cols, reportExportColumn{Label: label + l.pick("名称", " name"), column: col, name: true})
 		}
 	}
@@ -69,7 +75,18 @@ func (u *UI) reportExportRows(l Lang, res *engine.ReportResult, cols []reportExp
 	var rows [][]any
 	for i, row := range res.Rows {
 		values := make([]any, len(cols))
+		labelled := false
 		for j, c := range cols {
+			if c.level {
+				values[j] = int64(row.Level)
+				continue
+			}
+			if _, set := row.Values[c.column.Name]; c.column.Group && row.Subtotal && !set {
+				if !labelled {
+					values[j], labelled = l.T("report.subtotal"), true
+				}
+				continue
+			}
 			if c.column.Group {
 				values[j] = u.groupText(l, res, c, row)
 			} else {
@@ -81,6 +98,9 @@ func (u *UI) reportExportRows(l Lang, res *engine.ReportResult, cols []reportExp
 	values := make([]any, len(cols))
 	for j, c := range cols {
 		switch {
+		case c.level && j == 0:
+			values[j] = l.T("report.total")
+		case c.level:
 		case !c.column.Group:
 			values[j] = totals[c.column.Name]
 		case j == 0:
@@ -97,10 +117,10 @@ func (u *UI) groupText(l Lang, res *engine.ReportResult, c reportExportColumn, r
 	if v == nil {
 		return nil
 	}
-	f := res.Entity.Field(c.column.Name)
+	f := c.column.Field
 	if f == nil {
 		s, _ := v.(string)
-		return StateLabel(res.Entity.Workflow, s)
+		return StateLabel(c.column.Entity.Workflow, s)
 	}
 	switch x := v.(type) {
 	case decimal.Decimal:
@@ -216,7 +236,7 @@ func (u *UI) reportXLSX(r *request) error {
 	}
 	rows := u.reportExportRows(r.lang, res, cols)
 	for i, row := range rows {
-		total := i == len(rows)-1
+		total := i == len(rows)-1 || i < len(res.Rows) && res.Rows[i].Subtotal
 		values := make([]any, len(row))
 		for j, v := range row {
 			c := cols[j]

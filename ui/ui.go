@@ -201,6 +201,10 @@ func (u *UI) Mount(app *fiber.App) {
 		app.Get(exceptionsPath, u.handle(u.exceptionList))
 		app.Post(exceptionsPath+"/:id/resolve", u.handlePost(u.resolveException))
 	}
+	// Before /ui/:app/:entity ("books" is a reserved app name).
+	app.Get(booksPath, u.handle(u.booksTrialBalance))
+	app.Get(booksPath+"/ledger", u.handle(u.booksLedger))
+	app.Get(booksPath+"/detail", u.handle(u.booksDetail))
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
@@ -519,7 +523,7 @@ type errorView struct {
 // apiPath reports whether path belongs to the API (and the machine
 // endpoints), which answer errors in JSON, not with pages.
 func apiPath(path string) bool {
-	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz"
+	return path == "/api" || strings.HasPrefix(path, "/api/") || path == "/metrics" || path == "/healthz" || path == "/readyz"
 }
 
 // errorPages answers, for every path outside the API, what no page handler

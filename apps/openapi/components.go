@@ -8,7 +8,7 @@ const (
 
 // errorCodes are the stable values of error.code in every error response.
 var errorCodes = []string{"malformed", "unauthorized", "forbidden", "not_found", "conflict", "insufficient_balance", "validation",
-	"import_rejected", "too_large", "locked", "rate_limited", "internal"}
+	"import_rejected", "too_large", "locked", "rate_limited", "internal", "definitions_changed", "database"}
 
 // maxIdempotencyKeyLength is the longest Idempotency-Key the engine takes
 // (engine.MaxIdempotencyKeyLength: this package must not import the engine,
@@ -46,7 +46,8 @@ var errorResponses = []errorResponse{
 		example: map[string]any{"code": "locked", "message": "登录失败次数过多，账户 zhang 已暂时锁定，请 15 分钟后再试"},
 		headers: map[string]*header{"Retry-After": {Description: "Seconds to wait before the next attempt.", Schema: &schema{Type: "integer"}}}},
 	{status: "500", name: "Internal", description: "An unexpected server error; nothing was changed.",
-		example: map[string]any{"code": "internal", "message": "服务器内部错误"}},
+		example: map[string]any{"code": "internal", "message": "服务器内部错误"}}, {status: "503", name: "Unavailable", description: "This server cannot serve the request now, though another may: the database was migrated to other definitions than this server runs (code definitions_changed; every write is refused, reads still work), or the database does not answer (code database). Nothing was changed.",
+		example: map[string]any{"code": "definitions_changed", "message": "本服务器的定义版本 3f2a… 与数据库当前的定义版本 9c1d… 不一致"}},
 }
 
 // Shared parameter names in components/parameters.

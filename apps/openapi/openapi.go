@@ -92,6 +92,13 @@ func DocumentHiding(p *metamodel.Project, version string, hidden Hidden) ([]byte
 	if err := b.addFilePaths(); err != nil {
 		return nil, err
 	}
+	if HasBooks(p) {
+		addBooksSchemas(b.doc.Components.Schemas)
+		if err := b.addBooksPaths(); err != nil {
+			return nil, err
+		}
+		b.doc.Tags = append(b.doc.Tags, tag{Name: booksTag, Description: "The accounting books: vouchers, periods, trial balance and ledgers (admin)."})
+	}
 	b.doc.Tags = append(b.doc.Tags,
 		tag{Name: authTag, Description: "Login, logout, the current user and user administration."},
 		tag{Name: systemTag, Description: "The server itself."})
@@ -197,6 +204,24 @@ func (b *builder) addSystemPaths() error {
 		Security: public(),
 	}
 	if err := b.add("/healthz", &pathItem{Get: health}); err != nil {
+		return err
+	}
+	ready := &operation{
+		Tags:        []string{systemTag},
+		Summary:     "Readiness check",
+		Description: "Answers ok when this server can serve: the database answers and was migrated to this server's definitions. A load balancer sends requests only to ready servers. Needs no token.",
+		OperationID: "readyz",
+		Responses: func() *ordered[*response] {
+			out := orderedResponses("200", &response{
+				Description: "Ready.",
+				Content:     map[string]*mediaType{"text/plain": {Schema: &schema{Type: "string", Example: "ok"}}},
+			})
+			errorRefs(out, "503")
+			return out
+		}(),
+		Security: public(),
+	}
+	if err := b.add("/readyz", &pathItem{Get: ready}); err != nil {
 		return err
 	}
 	spec := &operation{

@@ -393,6 +393,7 @@ func TestPathsAndOperations(t *testing.T) {
 		public                             bool
 	}{
 		{"GET", "/healthz", "healthz", "200", nil, true},
+		{"GET", "/readyz", "readyz", "200", []string{"503"}, true},
 		{"GET", "/api/openapi.json", "openapi", "200", nil, true},
 		{"POST", "/api/auth/login", "login", "200", []string{"400", "401", "413", "429"}, true},
 		{"POST", "/api/auth/logout", "logout", "204", []string{"401", "403"}, false},

@@ -74,7 +74,7 @@ func runMigrate(args []string) int {
 	}
 	defer db.Close()
 	log := newLogger(os.Stderr)
-	if _, err := engine.Start(ctx, db, p, engine.StartOptions{AllowDestructive: *allow, Logger: log}); err != nil {
+	if _, err := engine.Start(ctx, db, p, engine.StartOptions{AllowDestructive: *allow, Logger: log, TakeOver: true}); err != nil {
 		return fail("migrate", err)
 	}
 	fmt.Println("ok: the database matches the definitions")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/anchorkeys"
 	"github.com/growth-gov/growth/ui"
+	"gopkg.in/yaml.v3"
 )
 
 func init() {
@@ -30,6 +32,8 @@ func runServe(args []string) int {
 	proxies := fs.String("trusted-proxy", "", "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env GROWTH_TRUSTED_PROXIES)")
 	metricsToken := fs.String("metrics-token", "", "a secret a Prometheus scraper sends as its bearer token to read /metrics from another host; without it only this host and platform admins may (env GROWTH_METRICS_TOKEN)")
 	noSchedules := fs.Bool("no-schedules", false, "do not run the scheduled rules (schedules: in the definitions); growth run-rules runs them once")
+	scheduleCheck := fs.Duration("schedule-check", 0, "how often to look whether a scheduled rule is due, when shorter than its interval; each due time runs once among all servers however often they look (default: once per interval)")
+	oidcFile := fs.String("oidc", "", "single sign-on through an OpenID Connect provider, configured in this YAML file (docs/access.md); the client secret comes from GROWTH_OIDC_CLIENT_SECRET (env GROWTH_OIDC)")
 	demo := fs.Bool("demo", false, "create the demo users of docs/access.md (one per role, password "+engine.DemoPassword+"); for trying the shipped apps, never in production")
 	sessionSettings := registerSessionFlags(fs)
 	fileSettings := registerFileFlags(fs)
@@ -106,6 +110,18 @@ func runServe(args []string) int {
 		return fail("serve", err)
 	}
 	auth.SecureCookie = sessions.secureCookies
+	auth.Logger = log
+	if *oidcFile == "" {
+		*oidcFile = os.Getenv("GROWTH_OIDC")
+	}
+	if *oidcFile != "" {
+		if auth.OIDC, err = loadOIDC(*oidcFile, auth.Users, os.Getenv); err != nil {
+			return fail("serve", err)
+		}
+		auth.Users.NoPasswords = !auth.OIDC.Config.LocalPasswords
+		auth.LoginPage = "/login"
+		log.Info("single sign-on", "issuer", auth.OIDC.Config.Issuer, "client_id", auth.OIDC.Config.ClientID, "local_passwords", auth.OIDC.Config.LocalPasswords, "provision", auth.OIDC.Config.Provision)
+	}
 	auth.Users.Policy.SessionIdle = sessions.idle
 	if *proxies == "" {
 		*proxies = os.Getenv("GROWTH_TRUSTED_PROXIES")
@@ -127,7 +143,7 @@ func runServe(args []string) int {
 	}
 	if !*noSchedules {
 		// The loops stop when ctx does; wait for a run in progress before the database closes.
-		waitSchedules := rt.ServeSchedules(ctx, engine.ScheduleLoopOptions{})
+		waitSchedules := rt.ServeSchedules(ctx, engine.ScheduleLoopOptions{Check: *scheduleCheck})
 		defer func() { stop(); waitSchedules() }()
 	}
 	// Uploads no record has held are swept every hour (growth files sweep).
@@ -234,4 +250,31 @@ func serveAnchors(ctx context.Context, db *engine.DB, dir string, every time.Dur
 		case <-tick.C:
 		}
 	}
+}
+
+// loadOIDC reads the single sign-on configuration file; the client secret
+// comes from the environment, never from the file. Rules naming roles or
+// orgs the definitions do not have stop serve.
+func loadOIDC(path string, users *engine.Users, getenv func(string) string) (*apps.OIDC, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	var c apps.OIDCConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("oidc %s: %w", path, err)
+	}
+	c.ClientSecret = getenv("GROWTH_OIDC_CLIENT_SECRET")
+	for i, r := range c.Rules {
+		if err := users.CheckGrant(r.Roles, r.Org); err != nil {
+			return nil, fmt.Errorf("oidc %s: rule %d: %w", path, i+1, err)
+		}
+	}
+	o, err := apps.NewOIDC(c)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return o, nil
 }

@@ -3,8 +3,14 @@ package main
 import (
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/enginetest"
 )
 
 func TestSessionSettings(t *testing.T) {
@@ -71,5 +77,46 @@ func TestMetricsToken(t *testing.T) {
 		if (err != nil) != sc.wantErr || got != sc.want {
 			t.Errorf("%s: %q, %v", sc.name, got, err)
 		}
+	}
+}
+
+// growth serve --oidc reads the single sign-on file; the client secret
+// comes from the environment; an unknown key, or a rule naming a role the
+// definitions lack, stops serve with what is wrong.
+func TestLoadOIDC(t *testing.T) {
+	p := enginetest.Load(t, map[string]string{"fund/app.yaml": "app: fund\ntitle: 资金\nentities:\n  grant:\n    fields:\n      amount: money\nroles:\n  clerk:\n    scope: all\n    can:\n      grant: [read]\n"})
+	users := engine.NewUsers(nil, p)
+	env := func(k string) string {
+		if k == "GROWTH_OIDC_CLIENT_SECRET" {
+			return "from-the-environment"
+		}
+		return ""
+	}
+	base := "issuer: https://sso.example.gov.cn\nclient_id: growth\nredirect_url: https://growth.example.gov.cn/auth/oidc/callback\n"
+	for _, sc := range []struct{ name, file, wantErr string }{
+		{"good", base + "provision: true\nrules:\n  - {claim: groups, equals: clerks, roles: [fund.clerk]}\n", ""},
+		{"unknown key", base + "client_secret: in-the-file\n", "client_secret"},
+		{"unknown role", base + "rules:\n  - {claim: groups, equals: x, roles: [fund.boss]}\n", "fund.boss"},
+		{"no issuer", "client_id: growth\nredirect_url: https://growth.example.gov.cn/auth/oidc/callback\n", "issuer is missing"},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "oidc.yaml")
+			if err := os.WriteFile(path, []byte(sc.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			o, err := loadOIDC(path, users, env)
+			if sc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), sc.wantErr) {
+					t.Fatalf("got %v, want an error about %s", err, sc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Config.ClientSecret != "from-the-environment" || !o.Config.Provision || o.Config.LocalPasswords || len(o.Config.Rules) != 1 {
+				t.Errorf("config %+v", o.Config)
+			}
+		})
 	}
 }

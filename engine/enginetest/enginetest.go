@@ -48,15 +48,18 @@ func ForEachDB(t *testing.T, fn func(t *testing.T, d engine.Dialect)) {
 // OpenDB opens a fresh, empty database of dialect d, dropped when t ends.
 func OpenDB(t testing.TB, d engine.Dialect) *engine.DB {
 	t.Helper()
+	return Connect(t, FreshDSN(t, d))
+}
+
+// FreshDSN makes a fresh, empty database of dialect d (a SQLite file, or a
+// PostgreSQL schema) and returns its address, for tests that open it more
+// than once, as several servers do; the database is dropped when t ends.
+func FreshDSN(t testing.TB, d engine.Dialect) string {
+	t.Helper()
 	ctx := context.Background()
 	switch d {
 	case engine.SQLite:
-		db, err := engine.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "test.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
 	case engine.Postgres:
 		base := os.Getenv(PostgresEnv)
 		if base == "" {
@@ -70,19 +73,25 @@ func OpenDB(t testing.TB, d engine.Dialect) *engine.DB {
 		if _, err := admin.Write.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 			t.Fatal(err)
 		}
-		db, err := engine.Open(ctx, withSearchPath(base, schema))
-		if err != nil {
-			t.Fatal(err)
-		}
 		t.Cleanup(func() {
-			db.Close()
 			_, _ = admin.Write.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 			admin.Close()
 		})
-		return db
+		return withSearchPath(base, schema)
 	}
 	t.Fatalf("unknown dialect %q", d)
-	return nil
+	return ""
+}
+
+// Connect opens dsn, closed when t ends (before FreshDSN drops it).
+func Connect(t testing.TB, dsn string) *engine.DB {
+	t.Helper()
+	db, err := engine.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // DSN is the address of a fresh, empty database of dialect d, for commands

@@ -94,6 +94,8 @@ func (c *compiler) node(b *strings.Builder, n Node, depth int) error {
 		}
 		fmt.Fprintf(b, "substr(%s, 1, %d) = %s", col.SQL, len(n.Code), ph)
 		return nil
+	case *Tag:
+		return errorf(n.Offset, "data tags cannot be used here: %s", n.String())
 	case *IsNull:
 		col, err := c.column(n.Field, n.Offset)
 		if err != nil {
@@ -131,6 +133,8 @@ func isNil(n Node) bool {
 	case *Prefix:
 		return n == nil
 	case *IsNull:
+		return n == nil
+	case *Tag:
 		return n == nil
 	}
 	return false

@@ -696,3 +696,58 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+func TestTags(t *testing.T) {
+	crit := map[string]string{
+		"民生支出":  "func_class under '205' or func_class under '208' or tag('教育')",
+		"教育":    "func_class under '205'",
+		"loop1": "amount > 1 and #loop2",
+		"loop2": "#loop1",
+	}
+	lookup := func(name string) (filter.Node, bool) {
+		src, ok := crit[name]
+		if !ok {
+			return nil, false
+		}
+		n, err := filter.Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, true
+	}
+	for _, c := range []struct{ src, want, err string }{
+		{src: "year = 2026 and tag('民生支出')", want: "year = 2026 and (func_class under '205' or func_class under '208' or func_class under '205')"},
+		{src: "#民生支出 or not #教育", want: "func_class under '205' or func_class under '208' or func_class under '205' or not func_class under '205'"},
+		{src: "tag('无此标签')", err: `at 0: unknown data tag '无此标签'`},
+		{src: "#loop1", err: `at 0: in tag "loop1": tag "loop1" names itself: loop1 → loop2 → loop1`},
+		{src: "tag(1)", err: `at 4: expected the tag's name in quotes after "tag(", found the number 1`},
+		{src: "tag('a'", err: `at 7: expected ")" after the tag's name, found the end of the filter`},
+		{src: "# and x = 1", err: `at 0: "#" starts a data tag`},
+	} {
+		n, err := filter.Parse(c.src)
+		if err == nil {
+			n, err = filter.Expand(n, lookup, nil)
+		}
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: err %v, want %s", c.src, err, c.err)
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.src, err)
+		case c.err == "" && n.String() != c.want:
+			t.Errorf("%s:\n got %s\nwant %s", c.src, n, c.want)
+		}
+	}
+	// A report allows some tags by name; tags inside them need not be listed.
+	n, _ := filter.Parse("#民生支出")
+	if _, err := filter.Expand(n, lookup, []string{"民生支出"}); err != nil {
+		t.Errorf("allowed tag: %v", err)
+	}
+	n, _ = filter.Parse("#教育")
+	if _, err := filter.Expand(n, lookup, []string{"民生支出"}); err == nil || !strings.Contains(err.Error(), "the tags here are 民生支出") {
+		t.Errorf("tag not allowed: %v", err)
+	}
+	// The canonical form parses back.
+	if n, _ := filter.Parse("#民生支出"); n.String() != "tag('民生支出')" {
+		t.Errorf("canonical %s", n)
+	}
+}

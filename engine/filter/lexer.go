@@ -18,6 +18,7 @@ const (
 	tokRParen
 	tokComma
 	tokParam
+	tokTag
 )
 
 // token is one lexeme; text is a word or number as written, a string's
@@ -43,6 +44,8 @@ func (t token) describe() string {
 		return "the number " + t.text
 	case tokParam:
 		return "the parameter $" + t.text
+	case tokTag:
+		return "the tag #" + t.text
 	}
 	return fmt.Sprintf("%q", t.text)
 }
@@ -82,7 +85,8 @@ func (l *lexer) next() (token, error) {
 	switch {
 	case isWordStart(c):
 		end := start + 1
-		for end < len(src) && isWordPart(src[end]) {
+		// A field of a referenced record is a path: indicator.func_class.
+		for end < len(src) && (isWordPart(src[end]) || src[end] == '.' && end+1 < len(src) && isWordStart(src[end+1])) {
 			end++
 		}
 		l.pos = end
@@ -114,6 +118,17 @@ func (l *lexer) next() (token, error) {
 		return token{kind: tokParam, text: src[start+1 : end], off: start}, nil
 	case c == '=' || c == '!' || c == '<' || c == '>':
 		return l.operator()
+	case c == '#':
+		// #民生支出: a data tag, up to a space, parenthesis or comma.
+		end := start + 1
+		for end < len(src) && !strings.ContainsRune(" \t\r\n(),'\"", rune(src[end])) && !strings.HasPrefix(src[end:], "\u3000") {
+			end++
+		}
+		if end == start+1 {
+			return token{}, errorf(start, `"#" starts a data tag and is followed by its name, as in #民生支出`)
+		}
+		l.pos = end
+		return token{kind: tokTag, text: src[start+1 : end], off: start}, nil
 	}
 	r, _ := utf8.DecodeRuneInString(src[start:])
 	if ascii, ok := lookalikes[r]; ok {

@@ -62,7 +62,7 @@ func Bind(n Node, params Params) (Node, error) {
 		var err error
 		c.Code, err = value(x.Code)
 		return &c, err
-	case *IsNull, *Prefix:
+	case *IsNull, *Prefix, *Tag:
 		return x, nil
 	}
 	return nil, fmt.Errorf("filter: cannot bind a %T", n)

@@ -166,6 +166,13 @@ func (p *parser) unary(after string) (Node, error) {
 		}
 		p.depth--
 		return n, nil
+	case p.tok.kind == tokTag:
+		n := &Tag{Name: p.tok.text, Offset: p.tok.off}
+		p.predicates++
+		if p.predicates > MaxPredicates {
+			return nil, errorf(n.Offset, "the filter has more than %d conditions", MaxPredicates)
+		}
+		return n, p.advance()
 	case p.tok.kind == tokWord:
 		return p.predicate()
 	}
@@ -189,6 +196,22 @@ func (p *parser) predicate() (Node, error) {
 	}
 	t := p.tok
 	switch {
+	case field == "tag" && t.kind == tokLParen:
+		// tag('民生支出'): a data tag.
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		name, err := p.quoted(`the tag's name in quotes after "tag("`)
+		if err != nil {
+			return nil, err
+		}
+		if name.Kind != String {
+			return nil, errorf(name.Offset, `a tag is named by a quoted string: tag('民生支出')`)
+		}
+		if p.tok.kind != tokRParen {
+			return nil, errorf(p.tok.off, `expected ")" after the tag's name, found %s`, p.tok.describe())
+		}
+		return &Tag{Name: name.Text, Offset: off}, p.advance()
 	case t.kind == tokOp:
 		if err := p.advance(); err != nil {
 			return nil, err

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Several servers share one database, and during a rolling upgrade some run
+// new definitions while others still run the old ones. The database records
+// the definition version it was last migrated to (growth_definition_current);
+// a server whose definitions have another hash refuses every write with an
+// UnavailableError (503) saying why, and its /readyz answers 503 so that a
+// load balancer stops sending it requests. It still serves reads.
+//
+// Start takes over the database (migrates it and records its own version as
+// current) when the database has no current version yet, when it already is
+// this server's version, or when this server's definitions are new to the
+// database (never recorded): the newest migrator wins. A server whose
+// definitions were recorded before but are no longer current is an old one
+// restarting mid upgrade: it leaves the schema alone and starts refusing
+// writes. `growth migrate` takes over whatever the version (StartOptions.
+// TakeOver), which is how an operator rolls back on purpose.
+
+// UnavailableError is a request this server cannot serve now, though another
+// server may (HTTP 503).
+type UnavailableError struct {
+	Code    string
+	Message string
+}
+
+func (e *UnavailableError) Error() string { return e.Message }
+
+// currentDefinition is the hash of the version the database was last
+// migrated to, or "" when none was recorded.
+func (db *DB) currentDefinition(ctx context.Context, q querier) (string, error) {
+	var hash string
+	err := q.QueryRowContext(ctx, `SELECT hash FROM growth_definition_current WHERE id = 1`).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("current definition version: %w", err)
+	}
+	return hash, nil
+}
+
+// knownDefinition reports whether hash was ever recorded in the database.
+func (db *DB) knownDefinition(ctx context.Context, hash string) (bool, error) {
+	var n int
+	if err := db.Write.QueryRowContext(ctx, `SELECT COUNT(*) FROM growth_definition_versions WHERE hash = `+db.Placeholder(1), hash).Scan(&n); err != nil {
+		return false, fmt.Errorf("definition versions: %w", err)
+	}
+	return n > 0, nil
+}
+
+// setCurrentDefinition records hash as the version the database is migrated to.
+func (db *DB) setCurrentDefinition(ctx context.Context, hash string) error {
+	ph := db.Placeholder
+	_, err := db.Write.ExecContext(ctx, `INSERT INTO growth_definition_current (id, hash, migrated_at) VALUES (1, `+ph(1)+`, `+ph(2)+`)
+ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, migrated_at = excluded.migrated_at`, hash, db.timeArg(time.Now()))
+	if err != nil {
+		return fmt.Errorf("current definition version: %w", err)
+	}
+	return nil
+}
+
+// checkDefinitions refuses a write when the database was migrated to other
+// definitions than this server's. It reads inside the write's transaction,
+// so a write that commits after another server took over is refused.
+func (rt *Runtime) checkDefinitions(ctx context.Context, q querier) error {
+	current, err := rt.DB.currentDefinition(ctx, q)
+	if err != nil {
+		return err
+	}
+	if current == rt.Project.Hash {
+		return nil
+	}
+	return rt.definitionsDiffer(current)
+}
+
+func (rt *Runtime) definitionsDiffer(current string) error {
+	return &UnavailableError{Code: "definitions_changed", Message: fmt.Sprintf(
+		"本服务器的定义版本 %s 与数据库当前的定义版本 %s 不一致（数据库已由另一版本的定义迁移），本服务器暂停写入，只可查询；请改用已升级的服务器，或以当前定义重启本服务器",
+		short(rt.Project.Hash), short(current))}
+}
+
+func short(hash string) string {
+	if len(hash) > 12 {
+		return hash[:12]
+	}
+	if hash == "" {
+		return "（无）"
+	}
+	return hash
+}
+
+// writeTx is DB.Tx for a write of records: it first checks that the
+// database is on this server's definitions.
+func (rt *Runtime) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := rt.checkDefinitions(ctx, tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// Ready reports whether this server can serve: the database answers and is
+// on this server's definitions. A load balancer's readiness check (/readyz)
+// uses it.
+func (rt *Runtime) Ready(ctx context.Context) error {
+	current, err := rt.DB.currentDefinition(ctx, rt.DB.Read)
+	if err != nil {
+		rt.Log.Warn("not ready: the database does not answer", "error", err.Error())
+		return &UnavailableError{Code: "database", Message: "数据库无法访问"}
+	}
+	if current != rt.Project.Hash {
+		return rt.definitionsDiffer(current)
+	}
+	return nil
+}
