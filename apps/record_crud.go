@@ -37,7 +37,7 @@ func (s *Server) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := engine.ListQuery{Filter: c.Query("filter"), Sort: c.Query("sort"), Total: c.QueryBool("total")}
+	q := engine.ListQuery{Filter: c.Query("filter"), Sort: c.Query("sort"), Total: c.QueryBool("total"), Search: c.Query("q")}
 	for _, p := range []struct {
 		name string
 		dst  *int

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/shopspring/decimal"
 )
 
 // ListQuery is what a list request asks for.
@@ -22,6 +24,12 @@ type ListQuery struct {
 	PageSize int
 	// Total asks for the number of all matching records, which costs a count.
 	Total bool
+	// Search is text to find in the entity's search fields (search: in the
+	// definition), as a substring of any of them.
+	Search string
+	// Sums names money fields to total over every matching record (not
+	// just the page), exactly; it needs Total.
+	Sums []string
 }
 
 // ListResult is one page of records.
@@ -32,6 +40,8 @@ type ListResult struct {
 	HasMore  bool
 	// Total is set only when asked for.
 	Total *int64
+	// Sums are the totals asked for in ListQuery.Sums.
+	Sums map[string]decimal.Decimal
 }
 
 // MaxPageSize caps a page so that one request cannot read a whole table.
@@ -128,6 +138,9 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	if err != nil {
 		return nil, err
 	}
+	if where, args, err = rt.search(actor, s, where, args, q.Search); err != nil {
+		return nil, err
+	}
 	order, err := rt.orderBy(actor, s, q.Sort)
 	if err != nil {
 		return nil, err
@@ -174,11 +187,39 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		return nil, rt.dbError(s, "list", err)
 	}
 	if q.Total {
-		var total int64
-		if err := rt.DB.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+rt.DB.Quote(s.table)+where, args...).Scan(&total); err != nil {
+		sel := []string{"COUNT(*)"}
+		var sums []*metamodel.Field
+		for _, name := range q.Sums {
+			f := s.entity.Field(name)
+			if f == nil || f.Type != "money" || rt.Access.Hidden(actor, s.entity, name) {
+				return nil, &BadQueryError{Param: "sums", Message: fmt.Sprintf("%q is not a money field you may see", name)}
+			}
+			sums = append(sums, f)
+			sel = append(sel, "COALESCE(SUM("+rt.DB.Quote(name)+"), 0)")
+		}
+		raw := make([]any, len(sel))
+		ptrs := make([]any, len(sel))
+		for i := range raw {
+			ptrs[i] = &raw[i]
+		}
+		if err := rt.DB.Read.QueryRowContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+rt.DB.Quote(s.table)+where, args...).Scan(ptrs...); err != nil {
 			return nil, rt.dbError(s, "count", err)
 		}
+		total, _ := asInt64(raw[0])
 		res.Total = &total
+		if len(sums) > 0 {
+			res.Sums = map[string]decimal.Decimal{}
+		}
+		for i, f := range sums {
+			// A sum of BIGINT is a NUMERIC on PostgreSQL, read as text.
+			n := decimal.Zero
+			if v, ok := asInt64(raw[i+1]); ok {
+				n = decimal.New(v, 0)
+			} else if n, err = decimal.NewFromString(asString(raw[i+1])); err != nil {
+				return nil, fmt.Errorf("sum of %s: %w", f.Name, err)
+			}
+			res.Sums[f.Name] = n.Shift(-int32(f.Kind.Column(f).Scale))
+		}
 	}
 	return res, nil
 }
@@ -213,6 +254,52 @@ func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// MaxSearch caps the length of a search text, in characters.
+const MaxSearch = 100
+
+// search adds to where the condition that text is a substring of one of the
+// entity's search fields the actor may see: LIKE with the user's % and _
+// escaped, bound as a parameter; ILIKE on PostgreSQL, whose LIKE is case
+// sensitive (SQLite's LIKE ignores ASCII case already).
+func (rt *Runtime) search(actor Actor, s *entityStore, where string, args []any, text string) (string, []any, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return where, args, nil
+	}
+	if utf8.RuneCountInString(text) > MaxSearch || hasNUL(text) || !utf8.ValidString(text) {
+		return "", nil, &BadQueryError{Param: "q", Message: fmt.Sprintf("a search text of at most %d characters, without NUL", MaxSearch)}
+	}
+	if len(s.entity.Search) == 0 {
+		return "", nil, &BadQueryError{Param: "q", Message: s.entity.Label() + " declares no search fields (search: in its definition)"}
+	}
+	op := " LIKE "
+	if rt.DB.Dialect == Postgres {
+		op = " ILIKE "
+	}
+	pattern := "%" + escapeLikeText(text) + "%"
+	var terms []string
+	for _, name := range s.entity.Search {
+		if rt.Access.Hidden(actor, s.entity, name) {
+			continue
+		}
+		args = append(args, pattern)
+		terms = append(terms, rt.DB.Quote(name)+op+rt.DB.Placeholder(len(args))+` ESCAPE '\'`)
+	}
+	cond := "(" + strings.Join(terms, " OR ") + ")"
+	if len(terms) == 0 {
+		cond = "(1 = 0)" // nothing this actor may see is searched
+	}
+	if where == "" {
+		return " WHERE " + cond, args, nil
+	}
+	return where + " AND " + cond, args, nil
+}
+
+// escapeLikeText makes s match itself in a LIKE pattern with escape \.
+func escapeLikeText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 func filterError(err error) error {

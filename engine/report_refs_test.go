@@ -22,7 +22,7 @@ codesets:
 entities:
   supplier:
     org_field: agency
-    title_field: name
+    title_fields: [name]
     fields:
       account_no: {type: string, required: true}
       name:       {type: string, required: true}

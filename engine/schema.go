@@ -50,6 +50,10 @@ type IndexSpec struct {
 	// PrefixLen, when set, indexes substr(first column, 1, PrefixLen) rather
 	// than the whole first column: one level of a prefix-coded org tree.
 	PrefixLen int `json:"prefix_len,omitempty"`
+	// Trigram, on PostgreSQL, is a GIN index of the column's trigrams
+	// (pg_trgm, with the operator class qualified by the extension's
+	// schema): what makes a substring search (ILIKE '%…%') use an index.
+	Trigram string `json:"trigram,omitempty"`
 }
 
 // Step is one change of a plan.
@@ -209,11 +213,20 @@ func (db *DB) PlanSchema(ctx context.Context, p *metamodel.Project, allowDestruc
 		return nil, err
 	}
 	plan := &Plan{}
+	trgm, err := db.trigramSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
 	stamp := time.Now().UTC().Format("20060102150405")
 	wanted := map[string]bool{}
 	for _, a := range p.Apps {
 		for _, e := range a.Entities {
 			spec := Spec(e)
+			if trgm != "" {
+				for _, name := range e.Search {
+					spec.Indexes = append(spec.Indexes, IndexSpec{Name: indexName("tg", spec.Name, []string{name}), Columns: []string{name}, Trigram: trgm})
+				}
+			}
 			if len(spec.Name) > 63 {
 				return nil, fmt.Errorf("entity %s: table name %s is longer than 63 characters; shorten the app or entity name", e.QualifiedName(), spec.Name)
 			}
@@ -270,7 +283,29 @@ func (db *DB) columnDef(c ColumnSpec) string {
 	return q + " " + db.columnDDL(metamodel.Column{Kind: c.Kind, Scale: c.Scale, Size: c.Size})
 }
 
+// trigramSchema is the schema of the pg_trgm extension when it is installed
+// in a PostgreSQL database, else "": search fields then get trigram indexes.
+// The platform does not install the extension itself (that needs rights an
+// application's login need not have); docs/definitions.md says how.
+func (db *DB) trigramSchema(ctx context.Context) (string, error) {
+	if db.Dialect != Postgres {
+		return "", nil
+	}
+	var schema string
+	err := db.Read.QueryRowContext(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`).Scan(&schema)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("looking for pg_trgm: %w", err)
+	}
+	return schema, nil
+}
+
 func (db *DB) createIndex(table string, ix IndexSpec) string {
+	if ix.Trigram != "" {
+		return fmt.Sprintf("CREATE INDEX %s ON %s USING gin (%s %s.gin_trgm_ops)", db.Quote(ix.Name), db.Quote(table), db.Quote(ix.Columns[0]), db.Quote(ix.Trigram))
+	}
 	var cols []string
 	for i, c := range ix.Columns {
 		if i == 0 && ix.PrefixLen > 0 {

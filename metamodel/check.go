@@ -3,6 +3,7 @@ package metamodel
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -71,8 +72,11 @@ func check(p *Project, ps *Problems) {
 			checkWorkflow(a, w, ps)
 			checkWorkflowActions(a, w, ps)
 		}
+		for _, e := range a.Entities {
+			checkTitleFields(e, ps)
+		}
 		for _, f := range a.Forms {
-			checkForm(a, f, ps)
+			checkForm(p, a, f, ps)
 		}
 		for _, t := range a.Tags {
 			checkTag(p, a, t, ps)
@@ -345,11 +349,6 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 			ps.Addf(e.At["year_field"], "entity %s: year_field %s must be an int field", e.Name, f.Name)
 		}
 	}
-	if e.TitleField != "" {
-		if f := fieldRef("title_field", e.TitleField, e.At["title_field"]); f != nil && f.Type != "string" && f.Type != "code" && f.Type != "enum" && f.Type != "int" {
-			ps.Addf(e.At["title_field"], "entity %s: title_field %s must be a string, code, enum or int field, not %s", e.Name, f.Name, f.Type)
-		}
-	}
 	for _, group := range e.Unique {
 		if len(group) == 0 {
 			ps.Addf(e.At["unique"], "entity %s: an empty unique group", e.Name)
@@ -360,6 +359,16 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 	}
 	for _, name := range e.Filters {
 		fieldRef("filters", name, e.At["filters"])
+	}
+	for _, name := range e.Search {
+		if f := fieldRef("search", name, e.At["search"]); f != nil && f.Type != "string" && f.Type != "text" && f.Type != "code" {
+			ps.Addf(e.At["search"], "entity %s: search field %s is %s; only string, text and code fields are searched", e.Name, name, f.Type)
+		}
+	}
+	if e.Lists != nil {
+		for _, name := range e.Lists.Columns {
+			fieldRef("list columns", name, e.Lists.Pos)
+		}
 	}
 }
 
@@ -663,7 +672,76 @@ func roleNames(a *App) []string {
 	return out
 }
 
-func checkForm(a *App, f *Form, ps *Problems) {
+// checkTitleFields checks that an entity's title fields are fields a title
+// can show: stored values, not long texts or files.
+func checkTitleFields(e *Entity, ps *Problems) {
+	for i, name := range e.TitleFields {
+		pos := itemPos(e.At, "title_fields", i)
+		f := e.Field(name)
+		switch {
+		case f == nil:
+			ps.Addf(pos, "entity %s: title_fields: %q is not a field of entity %s%s", e.Name, name, e.Name, suggest(name, fieldNames(e)))
+		case f.Type == "text" || f.Type == "file":
+			ps.Addf(pos, "entity %s: title_fields: %s is a %s field; a title is made of short values (string, code, int, date, enum, money)", e.Name, name, f.Type)
+		}
+	}
+}
+
+// checkFormExtras checks a form's fill rules, child lists and print layout.
+func checkFormExtras(p *Project, a *App, e *Entity, f *Form, ps *Problems) {
+	for _, fill := range f.Fill {
+		ref := e.Field(fill.Ref)
+		if ref == nil || ref.Type != "ref" || ref.Target == nil {
+			ps.Addf(fill.At["ref"], "form %s: fill: %q is not a ref field of entity %s%s", f.Name, fill.Ref, e.Name, suggest(fill.Ref, fieldNames(e)))
+			continue
+		}
+		for _, to := range slices.Sorted(maps.Keys(fill.Fields)) {
+			from := fill.Fields[to]
+			tf, sf := e.Field(to), ref.Target.Field(from)
+			switch {
+			case tf == nil:
+				ps.Addf(itemPos(fill.At, "fields", to), "form %s: fill: %q is not a field of entity %s%s", f.Name, to, e.Name, suggest(to, fieldNames(e)))
+			case sf == nil:
+				ps.Addf(itemPos(fill.At, "fields", to), "form %s: fill: %q is not a field of entity %s, which %s points at%s", f.Name, from, ref.Target.Name, fill.Ref, suggest(from, fieldNames(ref.Target)))
+			case ResultType(tf) != ResultType(sf) || (tf.Type == "code" && tf.CodeSet != sf.CodeSet):
+				ps.Addf(itemPos(fill.At, "fields", to), "form %s: fill: %s (%s) cannot be filled from %s.%s (%s): the types differ", f.Name, to, tf.Type, ref.Target.Name, from, sf.Type)
+			}
+		}
+	}
+	for _, c := range f.Children {
+		c.Target = p.Entity(a, c.Entity)
+		if c.Target == nil {
+			ps.Addf(c.At["entity"], "form %s: children: there is no entity %q", f.Name, c.Entity)
+			continue
+		}
+		if rf := c.Target.Field(c.Ref); rf == nil || rf.Type != "ref" || rf.Target != e {
+			ps.Addf(c.At["ref"], "form %s: children: %q is not a ref field of %s pointing at %s", f.Name, c.Ref, c.Target.Name, e.Name)
+		}
+		for i, name := range c.Columns {
+			if c.Target.Field(name) == nil {
+				ps.Addf(itemPos(c.At, "columns", i), "form %s: children: %q is not a field of entity %s%s", f.Name, name, c.Target.Name, suggest(name, fieldNames(c.Target)))
+			}
+		}
+	}
+	if pr := f.Print; pr != nil {
+		for _, s := range pr.Sections {
+			for i, row := range s.Rows {
+				for j, name := range row {
+					if e.Field(name) == nil {
+						ps.Addf(itemPos(s.At, "rows", i, j), "form %s: print: field %q is not a field of entity %s%s", f.Name, name, e.Name, suggest(name, fieldNames(e)))
+					}
+				}
+			}
+		}
+		if pr.Amount != "" {
+			if af := e.Field(pr.Amount); af == nil || ResultType(af) != "money" {
+				ps.Addf(pr.At["amount"], "form %s: print: amount %q is not a money field of entity %s", f.Name, pr.Amount, e.Name)
+			}
+		}
+	}
+}
+
+func checkForm(p *Project, a *App, f *Form, ps *Problems) {
 	e := a.Entity(f.Name)
 	if e == nil {
 		ps.Addf(f.NamePos, "form %s: forms are named after an entity of app %s, and there is none called %q%s", f.Name, a.Name, f.Name, suggest(f.Name, entityNames(a)))
@@ -690,6 +768,7 @@ func checkForm(a *App, f *Form, ps *Problems) {
 	if len(f.Layout) > 0 && len(f.Sections) > 0 {
 		ps.Addf(f.At["layout"], "form %s: give layout or sections, not both", f.Name)
 	}
+	checkFormExtras(p, a, e, f, ps)
 }
 
 func checkRole(p *Project, a *App, r *Role, ps *Problems) {

@@ -145,20 +145,29 @@ type Entity struct {
 	Description string     `yaml:"description" desc:"What a record of this entity is."`
 	OrgField    string     `yaml:"org_field" desc:"The code field holding the org a record belongs to (data scope)."`
 	YearField   string     `yaml:"year_field" desc:"The int field holding the fiscal year; code fields accept only codes valid in it."`
-	TitleField  string     `yaml:"title_field" desc:"The field that names a record (a supplier's name), shown where another record refers to it, such as a report grouped by a ref field. Default: the first string field."`
 	Fields      []*Field   `yaml:"fields,named" desc:"Fields in display order."`
 	Unique      [][]string `yaml:"unique" desc:"Groups of fields whose values together are unique."`
 	Rules       []*Rule    `yaml:"rules" desc:"Record rules checked on every create and update."`
 	Filters     []string   `yaml:"filters" desc:"Fields users filter on: indexed and offered as list filters."`
+	Search      []string   `yaml:"search" desc:"Text fields (string, text, code) one search box on the list matches, as a substring."`
+	Lists       *ListSpec  `yaml:"list" desc:"How the entity's list shows: its columns and their order."`
 	Balance     *Balance   `yaml:"balance" desc:"Makes every record an account others may draw on: which money field funds it, and at which event it opens."`
 	Draws       []*Draw    `yaml:"draws" desc:"Accounts this record draws on along its ref fields, and at which events money is reserved, consumed and given back."`
 	Adjusts     *Adjust    `yaml:"adjusts" desc:"Makes every record an adjustment of an account: increase, decrease, transfer, freeze or unfreeze."`
 	Blocks      []*Block   `yaml:"blocks" desc:"Events of the records this record points at that are refused while it exists (and its when holds), such as an open alert stopping the send of an order."`
+	TitleFields []string   `yaml:"title_fields" desc:"The fields that name a record (文号, name) in headings, breadcrumbs, pickers and links instead of its number."`
 
 	// Resolved by the checker.
 	App      *App      `yaml:"-"`
 	Workflow *Workflow `yaml:"-"`
 	fields   map[string]*Field
+}
+
+// ListSpec is how an entity's list page shows.
+type ListSpec struct {
+	Pos     Pos
+	At      map[string]Pos
+	Columns []string `yaml:"columns" desc:"Fields shown as columns, in this order; the first stays in view while the list scrolls sideways. Default: every field except long texts."`
 }
 
 // Field returns the field called name, or nil.
@@ -306,9 +315,42 @@ type Form struct {
 	NamePos  Pos
 	Pos      Pos
 	At       map[string]Pos
-	Title    string     `yaml:"title" desc:"Form title (zh-CN)."`
-	Layout   [][]string `yaml:"layout" desc:"Rows of field names: a one-section form."`
-	Sections []*Section `yaml:"sections" desc:"Titled sections of rows of fields."`
+	Title    string       `yaml:"title" desc:"Form title (zh-CN)."`
+	Layout   [][]string   `yaml:"layout" desc:"Rows of field names: a one-section form."`
+	Sections []*Section   `yaml:"sections" desc:"Titled sections of rows of fields."`
+	Fill     []*FormFill  `yaml:"fill" desc:"Fields filled from the record a ref field names when it is chosen, and that record's balance shown beside the picker."`
+	Children []*FormChild `yaml:"children" desc:"Records of other entities that point at this one, listed on its page with totals of their money columns."`
+	Print    *PrintLayout `yaml:"print" desc:"The record's print view: title, sections, the amount in capitals and signature boxes."`
+}
+
+// FormFill fills fields of the form from the record a ref field names.
+type FormFill struct {
+	Pos    Pos
+	At     map[string]Pos
+	Ref    string            `yaml:"ref" desc:"The ref field whose choice fills the fields."`
+	Fields map[string]string `yaml:"fields" desc:"Field of this form: field of the referenced record it is filled from."`
+}
+
+// FormChild lists the records of another entity that point at the record.
+type FormChild struct {
+	Pos     Pos
+	At      map[string]Pos
+	Entity  string   `yaml:"entity" desc:"The child entity (entity or app.entity)."`
+	Ref     string   `yaml:"ref" desc:"The child's ref field that points at this entity."`
+	Title   string   `yaml:"title" desc:"Heading of the list (zh-CN); default the child entity's title."`
+	Columns []string `yaml:"columns" desc:"The child's fields shown, in order; money columns are totalled."`
+
+	Target *Entity `yaml:"-"`
+}
+
+// PrintLayout is a record's printed form, such as a voucher.
+type PrintLayout struct {
+	Pos        Pos
+	At         map[string]Pos
+	Title      string     `yaml:"title" desc:"Title printed at the top (zh-CN)."`
+	Sections   []*Section `yaml:"sections" desc:"Titled sections of rows of fields; default the form's."`
+	Amount     string     `yaml:"amount" desc:"The money field printed in Chinese capitals (大写)."`
+	Signatures []string   `yaml:"signatures" desc:"Labels of the signature boxes at the foot (经办人, 复核人 …)."`
 }
 
 // Section is a titled group of rows in a form.
@@ -465,15 +507,22 @@ func (p *Project) ReportByName(a *App, name string) (*App, *Report) {
 	return app, nil
 }
 
-// NameField is the field that names e's records: its title_field, else its
-// first string field; nil when it has none.
-func (e *Entity) NameField() *Field {
-	if e.TitleField != "" {
-		return e.Field(e.TitleField)
+// NameFields are the fields that name e's records where another record
+// refers to them (a report grouped by a ref field): its title_fields, else
+// its first string field; none when it has neither.
+func (e *Entity) NameFields() []*Field {
+	var out []*Field
+	for _, name := range e.TitleFields {
+		if f := e.Field(name); f != nil {
+			out = append(out, f)
+		}
+	}
+	if len(out) > 0 {
+		return out
 	}
 	for _, f := range e.Fields {
 		if f.Type == "string" {
-			return f
+			return []*Field{f}
 		}
 	}
 	return nil

@@ -150,6 +150,10 @@ var schemaDocs = map[string]string{
 	"ExchangeField":   "One key of a message body and the field it comes from or goes into. Write the field's name alone.",
 	"MessageLines":    "The records of another entity that travel in an outbound message's body as a list, such as the transfers of a batch.",
 	"MessageTotal":    "A total over an outbound message's lines: the sum of a field, or the count; optionally checked against a field of the record.",
+	// Forms: fill, children, print.
+	"FormFill":    "Fields filled from the record a ref field names: {ref, fields: {field: field of the referenced record}}.",
+	"FormChild":   "Records of another entity that point at this one, listed on its page: {entity, ref, columns, title}.",
+	"PrintLayout": "A record's print view: {title, sections, amount, signatures}.",
 	// Books.
 	"Posting":     "An accounting voucher posted when an event of an entity fires: debit and credit lines of a chart of accounts, in the event's transaction.",
 	"PostingLine": "One line of a posting: debit or credit, one account (a code of the chart or a code field), an amount.",

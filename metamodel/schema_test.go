@@ -356,6 +356,7 @@ var docSections = map[string]string{
 	"chart":         "Report",
 	// Records that read and change other records.
 	"block":           "Entity",
+	"list_spec":       "Entity",
 	"generate_action": "Workflow",
 	"generate_from":   "Workflow",
 	// Exports and schedules.
@@ -373,6 +374,10 @@ var docSections = map[string]string{
 	"exchange_field":   "Exchange",
 	"message_lines":    "Exchange",
 	"message_total":    "Exchange",
+	// Forms: fill, children, print.
+	"form_fill":    "Form",
+	"form_child":   "Form",
+	"print_layout": "Form",
 	// Books.
 	"posting":      "Postings: accounting vouchers",
 	"posting_line": "Postings: accounting vouchers",

@@ -374,6 +374,7 @@ func (u *UI) changeUser(r *request) error {
 	if _, err := u.opts.Users.Change(ctx, r.actor, user.Name, ch); err != nil {
 		return u.userRefused(r, true, in, user, err)
 	}
+	u.forget(user.Name) // a new display name shows at once
 	return u.redirect(r, userURL(user.Name), r.lang.T("users.saved", user.Name))
 }
 

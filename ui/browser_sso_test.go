@@ -101,8 +101,13 @@ func TestBrowserSingleSignOn(t *testing.T) {
 		chromedp.Submit(chromedp.CSS("#password")),
 		onNextPage("#inbox-total"),
 	)
-	if who := b.text("#current-user"); who != "zhang" {
-		t.Errorf("logged in as %q, want zhang", who)
+	// The header shows the display name the provider gave, the login name
+	// on hover.
+	if who := b.text("#current-user"); who != "三 张" {
+		t.Errorf("the header greets %q, want the provider's name 三 张", who)
+	}
+	if login, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.getElementById("current-user").title`)); err != nil || !strings.HasPrefix(login, "zhang ") {
+		t.Errorf("logged in as %q (%v), want zhang on hover", login, err)
 	}
 	u, err := users.Get(t.Context(), "zhang")
 	if err != nil || u.Org != "104" || len(u.Roles) != 1 || u.Roles[0] != "indicator.division_clerk" {

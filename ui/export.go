@@ -67,12 +67,31 @@ func (u *UI) exportRecords(r *request, e *metamodel.Entity, fn func(*engine.Reco
 	if cond != nil {
 		base = cond.String()
 	}
-	count, err := u.rt.List(ctx, r.actor, e.App.Name, e.Name, engine.ListQuery{Filter: base, PageSize: 1, Total: true})
+	search := strings.TrimSpace(r.c.Query("q"))
+	count, err := u.rt.List(ctx, r.actor, e.App.Name, e.Name, engine.ListQuery{Filter: base, PageSize: 1, Total: true, Search: search})
 	if err != nil {
 		return err
 	}
 	if *count.Total > int64(u.opts.ExportLimit) {
 		return &engine.BadQueryError{Param: "filter", Message: r.lang.T("error.export.toobig", *count.Total, u.opts.ExportLimit)}
+	}
+	// A sort chosen on the list is the export's order: pages in that order
+	// (ties by id, so pages neither repeat nor skip while nothing changes).
+	if sortKey := r.c.Query("sort"); sortKey != "" && validSort(sortKey, e, u.listFields(r.actor, e)) {
+		for page := 1; (page-1)*engine.MaxPageSize <= u.opts.ExportLimit; page++ {
+			res, err := u.rt.List(ctx, r.actor, e.App.Name, e.Name, engine.ListQuery{Filter: base, Search: search, Sort: sortKey, Page: page, PageSize: engine.MaxPageSize})
+			if err != nil {
+				return err
+			}
+			for _, rec := range res.Items {
+				if err := fn(rec); err != nil {
+					return err
+				}
+			}
+			if !res.HasMore {
+				return nil
+			}
+		}
 	}
 	var last int64
 	for written := 0; written <= u.opts.ExportLimit; {
@@ -81,7 +100,7 @@ func (u *UI) exportRecords(r *request, e *metamodel.Entity, fn func(*engine.Reco
 		if cond != nil {
 			page = &filter.And{Terms: []filter.Node{cond, after}}
 		}
-		res, err := u.rt.List(ctx, r.actor, e.App.Name, e.Name, engine.ListQuery{Filter: page.String(), Sort: "id", PageSize: engine.MaxPageSize})
+		res, err := u.rt.List(ctx, r.actor, e.App.Name, e.Name, engine.ListQuery{Filter: page.String(), Search: search, Sort: "id", PageSize: engine.MaxPageSize})
 		if err != nil {
 			return err
 		}

@@ -41,6 +41,8 @@ type formView struct {
 	ReloadURL   string
 	// Multipart is set when the form has a file input.
 	Multipart bool
+	// Notice says which fields were filled from a chosen record.
+	Notice string
 }
 
 type formSection struct {
@@ -83,7 +85,15 @@ type formField struct {
 	Lang      Lang
 	File      *fileView
 	Accept    string
-	field     *metamodel.Field
+	// Balance is the available balance of the chosen record beside a ref
+	// picker; FillURL what the picker asks for the fields it fills (see
+	// fill.go), and Fill the ref value the fields were filled for.
+	Balance string
+	FillURL string
+	Fill    bool
+	// OOB marks a field swapped in by id (a fill answer).
+	OOB   bool
+	field *metamodel.Field
 }
 
 // smallCodeSet is the most codes a code field shows as a plain select; larger
@@ -299,8 +309,14 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 		if f.Target != nil {
 			ff.RefURL = "/ui/ref/" + f.Target.App.Name + "/" + f.Target.Name
 		}
-		if id, err := strconv.ParseInt(strings.TrimSpace(ff.Value), 10, 64); err == nil && id > 0 {
+		id, err := strconv.ParseInt(strings.TrimSpace(ff.Value), 10, 64)
+		if err == nil && id > 0 {
 			_, ff.RefLabel = u.refLink(ctx, r, f, id)
+			ff.Balance = u.refBalance(ctx, r, f.Target, id)
+		}
+		if fillRule(e, f.Name) != nil || (f.Target != nil && f.Target.Balance != nil) {
+			ff.FillURL = "/ui/fill/" + e.App.Name + "/" + e.Name + "/" + f.Name
+			ff.Fill = fillRule(e, f.Name) != nil
 		}
 	default:
 		ff.Widget = "text"
@@ -526,7 +542,25 @@ func (u *UI) newForm(r *request) error {
 		return &engine.ForbiddenError{Message: fmt.Sprintf("您无权新建%s", e.Label())}
 	}
 	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e), Idempotency: idempotencyToken()}
-	view.Sections = u.buildForm(r.c.UserContext(), r, e, formState{})
+	// ?field=value presets writable fields (a parent's "add" link sets the
+	// ref), and a preset ref fills the fields its fill rule names.
+	var st formState
+	for _, f := range e.Fields {
+		if v := r.c.Query(f.Name); v != "" && u.writable(r.actor, e, f) {
+			if st.posted == nil {
+				st.posted = map[string]string{}
+			}
+			st.posted[f.Name] = v
+		}
+	}
+	if form := formOf(e); form != nil && st.posted != nil {
+		for _, rule := range form.Fill {
+			if id, err := strconv.ParseInt(st.posted[rule.Ref], 10, 64); err == nil && id > 0 {
+				u.fillFrom(r.c.UserContext(), r, e, rule, id, st.posted)
+			}
+		}
+	}
+	view.Sections = u.buildForm(r.c.UserContext(), r, e, st)
 	return u.render(r, 200, "form", u.formPage(r, e, view))
 }
 
@@ -538,6 +572,12 @@ func (u *UI) create(r *request) error {
 	input, posted := u.postedInput(r, e, true)
 	// A refused create committed nothing, so its key may be used again.
 	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e), Idempotency: r.c.FormValue("_idempotency")}
+	if note := u.refill(r, e, posted); note != "" {
+		// A ref chosen without scripts: show what it filled, save nothing.
+		view.Notice = note
+		view.Sections = u.buildForm(r.c.UserContext(), r, e, formState{posted: posted})
+		return u.render(r, 200, "form", u.formPage(r, e, view))
+	}
 	uploaded, badFiles, err := u.uploadFiles(r, e, input, posted)
 	if err != nil {
 		return err
@@ -574,7 +614,7 @@ func (u *UI) editForm(r *request) error {
 }
 
 func (u *UI) editView(r *request, e *metamodel.Entity, rec *engine.Record) *formView {
-	return &formView{Title: r.lang.T("form.edit", r.lang.EntityTitle(e), rec.ID), Action: recordURL(e, rec.ID) + "/edit",
+	return &formView{Title: r.lang.T("form.edit", r.lang.EntityTitle(e), u.recordName(r, e, rec)), Action: recordURL(e, rec.ID) + "/edit",
 		CancelURL: recordURL(e, rec.ID), Version: rec.Version, ReloadURL: recordURL(e, rec.ID) + "/edit"}
 }
 
@@ -584,6 +624,16 @@ func (u *UI) update(r *request) error {
 		return err
 	}
 	input, posted := u.postedInput(r, e, false)
+	if note := u.refill(r, e, posted); note != "" {
+		current, err := u.rt.Get(r.c.UserContext(), r.actor, e.App.Name, e.Name, id)
+		if err != nil {
+			return err
+		}
+		view := u.editView(r, e, current)
+		view.Version, view.Notice = version, note
+		view.Sections = u.buildForm(r.c.UserContext(), r, e, formState{record: current, posted: posted})
+		return u.render(r, 200, "form", u.formPage(r, e, view))
+	}
 	uploaded, badFiles, err := u.uploadFiles(r, e, input, posted)
 	if err != nil {
 		return err

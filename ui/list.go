@@ -36,9 +36,31 @@ type listView struct {
 	PageSizes  []option
 	Error      string
 	FilterOpen bool
+	// Search is the search box's text; CanSearch shows the box (the
+	// entity declares search fields), SearchHint names them.
+	Search     string
+	CanSearch  bool
+	SearchHint string
+	// Pages is the number of pages, once counted; JumpHidden carries the
+	// query to the page-jump form.
+	Pages      int
+	JumpHidden []option
+	// Sums is the total row (one cell per column), once counted.
+	Sums []listCell
+	// Batch are the events the user may fire on selected rows.
+	Batch    []option
+	BatchURL string
+	// Choosable are the columns the user may hide or show again.
+	Choosable []option
+	// Saved are the user's saved filters (Label: name, Value: link);
+	// SaveURL saves the current query (SaveQuery) under a name.
+	Saved     []option
+	SaveURL   string
+	SaveQuery string
 }
 
 type listColumn struct {
+	Name    string
 	Label   string
 	SortURL string
 	Sorted  string // "asc", "desc" or ""
@@ -60,15 +82,36 @@ type listCell struct {
 
 var pageSizes = []int{20, 50, 100}
 
-// listFields are the columns of e's list for actor: every field it may see,
-// in definition order, except long texts.
+// listFields are the columns of e's list for actor: the declared columns
+// (list: columns:) in their order, or every field it may see in definition
+// order except long texts; never a field hidden from actor.
 func (u *UI) listFields(actor engine.Actor, e *metamodel.Entity) []*metamodel.Field {
 	var out []*metamodel.Field
+	if e.Lists != nil && len(e.Lists.Columns) > 0 {
+		for _, name := range e.Lists.Columns {
+			if f := e.Field(name); f != nil && !u.rt.Access.Hidden(actor, e, name) {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
 	for _, f := range e.Fields {
 		if f.Type == "text" || u.rt.Access.Hidden(actor, e, f.Name) {
 			continue
 		}
 		out = append(out, f)
+	}
+	return out
+}
+
+// hiddenColumns are the columns the user chose to hide (hide=FIELD in the
+// query, so that a link keeps the choice).
+func hiddenColumns(r *request) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range r.c.Context().QueryArgs().PeekMulti("hide") {
+		for _, name := range strings.Split(string(v), ",") {
+			out[strings.TrimSpace(name)] = true
+		}
 	}
 	return out
 }
@@ -127,9 +170,16 @@ func (u *UI) list(r *request) error {
 		size = pageSizes[0]
 	}
 	sortKey := r.c.Query("sort")
-	fields := u.listFields(r.actor, e)
-	if !validSort(sortKey, e, fields) {
+	all := u.listFields(r.actor, e)
+	if !validSort(sortKey, e, all) {
 		sortKey = ""
+	}
+	hide := hiddenColumns(r)
+	var fields []*metamodel.Field
+	for _, f := range all {
+		if !hide[f.Name] {
+			fields = append(fields, f)
+		}
 	}
 	view := &listView{Title: r.lang.EntityTitle(e), Filters: inputs, HasState: e.Workflow != nil, Page: page,
 		Inbox: r.c.Query("inbox") == "1", CanInbox: inboxFilter(u.rt, r.actor, e) != nil, ResetURL: listURL(e)}
@@ -149,13 +199,55 @@ func (u *UI) list(r *request) error {
 	for _, n := range pageSizes {
 		view.PageSizes = append(view.PageSizes, option{Value: strconv.Itoa(n), Label: strconv.Itoa(n), Selected: n == size})
 	}
-	for _, key := range []string{"sort", "inbox"} {
+	for _, key := range []string{"sort"} {
 		if v := query.Get(key); v != "" {
 			view.Hidden = append(view.Hidden, option{Value: v, Label: key})
 		}
 	}
+	view.Search = strings.TrimSpace(r.c.Query("q"))
+	if len(e.Search) > 0 {
+		view.CanSearch = true
+		var names []string
+		for _, name := range e.Search {
+			if f := e.Field(name); f != nil && !u.rt.Access.Hidden(r.actor, e, name) {
+				names = append(names, r.lang.FieldLabel(f))
+			}
+		}
+		view.SearchHint = strings.Join(names, "、")
+	}
+	saved, err := u.rt.SavedFilters(r.c.UserContext(), r.actor, e.App.Name, e.Name)
+	if err != nil {
+		return err
+	}
+	for _, sf := range saved {
+		view.Saved = append(view.Saved, option{Label: sf.Name, Value: listURL(e) + "?" + sf.Query})
+	}
+	view.SaveURL = listURL(e) + "/filters"
+	view.SaveQuery = withoutKeys(query, "page").Encode()
+	for _, f := range all {
+		view.Choosable = append(view.Choosable, option{Value: f.Name, Label: r.lang.FieldLabel(f), Selected: hide[f.Name]})
+	}
+	for k, vs := range query {
+		if k == "page" {
+			continue
+		}
+		for _, v := range vs {
+			view.JumpHidden = append(view.JumpHidden, option{Label: k, Value: v})
+		}
+	}
+	slices.SortFunc(view.JumpHidden, func(a, b option) int { return strings.Compare(a.Label+"="+a.Value, b.Label+"="+b.Value) })
+	if w := e.Workflow; w != nil {
+		seen := map[string]bool{}
+		for _, t := range w.Transitions {
+			if !seen[t.Event] && len(t.Input) == 0 && mayFire(u.rt, r.actor, e, t) {
+				seen[t.Event] = true
+				view.Batch = append(view.Batch, option{Value: t.Event, Label: eventLabel(w, t.Event)})
+			}
+		}
+		view.BatchURL = listURL(e) + "/batch"
+	}
 	for _, f := range fields {
-		col := listColumn{Label: r.lang.FieldLabel(f), Numeric: isNumeric(f)}
+		col := listColumn{Name: f.Name, Label: r.lang.FieldLabel(f), Numeric: isNumeric(f)}
 		next := f.Name
 		switch sortKey {
 		case f.Name:
@@ -170,9 +262,16 @@ func (u *UI) list(r *request) error {
 		view.Error = r.lang.T("error.filter", firstFilterError(inputs))
 		return u.render(r, 400, "list", u.listPage(r, e, view))
 	}
-	q := engine.ListQuery{Sort: sortKey, Page: page, PageSize: size, Total: r.c.Query("total") == "1"}
+	q := engine.ListQuery{Sort: sortKey, Page: page, PageSize: size, Total: r.c.Query("total") == "1", Search: view.Search}
 	if cond != nil {
 		q.Filter = cond.String()
+	}
+	if q.Total {
+		for _, f := range fields {
+			if f.Type == "money" {
+				q.Sums = append(q.Sums, f.Name)
+			}
+		}
 	}
 	res, err := u.rt.List(r.c.UserContext(), r.actor, e.App.Name, e.Name, q)
 	if err != nil {
@@ -199,6 +298,14 @@ func (u *UI) list(r *request) error {
 	}
 	if res.Total != nil {
 		view.Total, view.Counted = *res.Total, true
+		view.Pages = int((*res.Total + int64(size) - 1) / int64(size))
+		for _, f := range fields {
+			cell := listCell{Numeric: isNumeric(f)}
+			if sum, ok := res.Sums[f.Name]; ok {
+				cell.Text = display(r.lang, f, sum, u.opts.Location)
+			}
+			view.Sums = append(view.Sums, cell)
+		}
 	}
 	if page > 1 {
 		view.PrevURL = listURL(e) + "?" + withKey(query, "page", strconv.Itoa(page-1)).Encode()

@@ -35,6 +35,8 @@ type filterInput struct {
 	// (whose search needs a login).
 	Plain bool
 	Lang  Lang
+	// RefURL is a ref filter's record picker.
+	RefURL string
 }
 
 type option struct {
@@ -168,6 +170,9 @@ func fieldFilter(l Lang, f *metamodel.Field, q queryValues, loc *time.Location) 
 		return in, &filter.Under{Field: f.Name, Code: text(in.Value)}
 	case "int", "ref":
 		in.Kind, in.Numeric = "number", true
+		if f.Type == "ref" && f.Target != nil {
+			in.Kind, in.RefURL = "ref", "/ui/ref/"+f.Target.App.Name+"/"+f.Target.Name
+		}
 		if in.Value == "" {
 			return in, nil
 		}

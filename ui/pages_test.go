@@ -31,7 +31,7 @@ func TestEveryShippedPageRenders(t *testing.T) {
 	b := s.browser(t)
 	b.login("everyone")
 	for _, lang := range []string{"zh", "en"} {
-		for _, path := range []string{"/", "/ui/audit"} {
+		for _, path := range []string{"/", "/ui/audit", "/ui/todo"} {
 			page := b.get(path + "?lang=" + lang)
 			page.want(t, path, 200)
 			page.lacks(t, path, "⟦")

@@ -173,7 +173,7 @@ func (u *UI) refs(r *request) error {
 		return err
 	}
 	for _, rec := range res.Items {
-		label := "#" + strconv.FormatInt(rec.ID, 10)
+		label := u.recordName(r, e, rec)
 		if s := u.refSummary(r, e, rec); s != "" {
 			label += " " + s
 		}

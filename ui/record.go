@@ -20,7 +20,10 @@ import (
 // for accounts the balance and ledger.
 type recordView struct {
 	Title      string
+	Name       string
 	ID         int64
+	PrintURL   string
+	Children   []childList
 	Version    int64
 	State      string
 	HasState   bool
@@ -37,7 +40,12 @@ type recordView struct {
 	Ledger     []ledgerRow
 	LedgerMore bool
 	Messages   []messageView
-	System     []option
+	System     []systemItem
+}
+
+// systemItem is one of the record's system columns; Title shows on hover.
+type systemItem struct {
+	Label, Value, Title string
 }
 
 // messageView is one exchange message of the record: direction, party,
@@ -74,8 +82,9 @@ type eventInput struct {
 // and each field it changed (an approval towards a quorum shows as one row
 // without a field).
 type changeView struct {
-	At, Actor, Label, Comment string
-	Fields                    []changeField
+	At, Label, Comment string
+	Actor              person
+	Fields             []changeField
 }
 
 type changeField struct {
@@ -83,7 +92,8 @@ type changeField struct {
 }
 
 type historyView struct {
-	Label, From, To, Actor, At, Comment string
+	Label, From, To, At, Comment string
+	Actor                        person
 }
 
 type balanceView struct {
@@ -92,7 +102,8 @@ type balanceView struct {
 }
 
 type ledgerRow struct {
-	Kind, Amount, Source, SourceURL, Event, Actor, At, Note string
+	Kind, Amount, Source, SourceURL, Event, At, Note string
+	Actor                                            person
 }
 
 // loadRecord reads the record of the request's path as its actor.
@@ -126,14 +137,18 @@ func (u *UI) record(r *request) error {
 
 func (u *UI) recordPage(r *request, e *metamodel.Entity, view *recordView) *page {
 	p := u.newPage(r, view.Title, view)
-	p.Crumbs = []crumb{{Label: r.lang.AppTitle(e.App)}, {Label: r.lang.EntityTitle(e), URL: listURL(e)}, {Label: "#" + strconv.FormatInt(view.ID, 10)}}
+	p.Crumbs = []crumb{{Label: r.lang.AppTitle(e.App)}, {Label: r.lang.EntityTitle(e), URL: listURL(e)}, {Label: view.Name}}
 	return p
 }
 
 func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*recordView, error) {
 	ctx := r.c.UserContext()
 	l := r.lang
-	view := &recordView{Title: l.T("record.title", l.EntityTitle(e), rec.ID), ID: rec.ID, Version: rec.Version, HasState: e.Workflow != nil}
+	name := u.recordName(r, e, rec)
+	view := &recordView{Title: l.T("record.title", l.EntityTitle(e), name), Name: name, ID: rec.ID, Version: rec.Version, HasState: e.Workflow != nil}
+	if form := formOf(e); form != nil && form.Print != nil {
+		view.PrintURL = recordURL(e, rec.ID) + "/print"
+	}
 	if e.Workflow != nil {
 		view.State = StateLabel(e.Workflow, rec.State)
 	}
@@ -206,25 +221,30 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 			return nil, err
 		}
 		for _, item := range h.Items {
-			hv := historyView{Label: item.Label, From: item.FromLabel, To: item.ToLabel, Actor: item.Actor, At: item.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Comment: item.Comment}
+			hv := historyView{Label: item.Label, From: item.FromLabel, To: item.ToLabel, Actor: u.person(ctx, item.Actor), At: item.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Comment: item.Comment}
 			if item.Event == "create" {
 				hv.Label = l.T("record.created")
 			}
 			view.History = append(view.History, hv)
 		}
 		for _, a := range h.Pending {
-			view.Pending = append(view.Pending, historyView{Label: eventLabel(e.Workflow, a.Event), Actor: a.Approver, At: a.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Comment: a.Comment})
+			view.Pending = append(view.Pending, historyView{Label: eventLabel(e.Workflow, a.Event), Actor: u.person(ctx, a.Approver), At: a.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Comment: a.Comment})
 		}
 	}
 	if err := u.ledgerSection(r, e, rec, view); err != nil {
 		return nil, err
 	}
+	children, err := u.childLists(r, e, rec)
+	if err != nil {
+		return nil, err
+	}
+	view.Children = children
 	writes, err := u.rt.FieldHistory(ctx, r.actor, e.App.Name, e.Name, rec.ID)
 	if err != nil {
 		return nil, err
 	}
 	for _, w := range writes {
-		cv := changeView{At: w.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Actor: w.Actor, Label: changeLabel(l, e, w), Comment: w.Comment}
+		cv := changeView{At: w.At.In(u.opts.Location).Format("2006-01-02 15:04:05"), Actor: u.person(ctx, w.Actor), Label: changeLabel(l, e, w), Comment: w.Comment}
 		for _, c := range w.Changes {
 			label := c.Label
 			if f := e.Field(c.Field); f != nil {
@@ -240,8 +260,8 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 	if err := u.messagesSection(r, e, rec, view); err != nil {
 		return nil, err
 	}
-	view.System = []option{
-		{Label: l.T("record.createdby"), Value: rec.CreatedBy},
+	view.System = []systemItem{
+		{Label: l.T("record.createdby"), Value: u.person(ctx, rec.CreatedBy).Name, Title: rec.CreatedBy},
 		{Label: l.T("record.createdat"), Value: rec.CreatedAt.In(u.opts.Location).Format("2006-01-02 15:04:05")},
 		{Label: l.T("record.updatedat"), Value: rec.UpdatedAt.In(u.opts.Location).Format("2006-01-02 15:04:05")},
 		{Label: l.T("record.version"), Value: strconv.FormatInt(rec.Version, 10)},
@@ -308,11 +328,12 @@ func (u *UI) ledgerSection(r *request, e *metamodel.Entity, rec *engine.Record, 
 		return err
 	}
 	view.LedgerMore = page.HasMore
+	names := map[string]string{}
 	for _, le := range page.Items {
-		row := ledgerRow{Kind: r.lang.T("ledger." + le.Kind), Amount: engine.FormatFen(le.Amount), Actor: le.Actor,
+		row := ledgerRow{Kind: r.lang.T("ledger." + le.Kind), Amount: engine.FormatFen(le.Amount), Actor: u.person(ctx, le.Actor),
 			At: le.At.In(u.opts.Location).Format("2006-01-02 15:04"), Note: le.Note, Event: le.Event}
 		if se, err := u.rt.Entity(le.SourceApp, le.SourceEntity); err == nil {
-			row.Source = fmt.Sprintf("%s #%d", r.lang.EntityTitle(se), le.SourceID)
+			row.Source = r.lang.EntityTitle(se) + " " + u.nameByID(ctx, r, se, le.SourceID, names)
 			row.SourceURL = recordURL(se, le.SourceID)
 			if se.Workflow != nil && le.Event != "" {
 				row.Event = eventLabel(se.Workflow, le.Event)
@@ -320,7 +341,7 @@ func (u *UI) ledgerSection(r *request, e *metamodel.Entity, rec *engine.Record, 
 		}
 		if page.Side == "source" {
 			if ae, err := u.rt.Entity(le.Account.App, le.Account.Entity); err == nil {
-				row.Source = fmt.Sprintf("%s #%d", r.lang.EntityTitle(ae), le.Account.ID)
+				row.Source = r.lang.EntityTitle(ae) + " " + u.nameByID(ctx, r, ae, le.Account.ID, names)
 				row.SourceURL = recordURL(ae, le.Account.ID)
 			}
 		}
@@ -384,6 +405,9 @@ func (u *UI) fire(r *request) error {
 		msg := r.lang.T("record.fired", label)
 		if !res.Fired {
 			msg = r.lang.T("record.approval", res.Approvals, res.Quorum)
+		}
+		if r.c.FormValue("_next") == "1" {
+			return u.redirect(r, u.nextWaiting(r, e, id), msg)
 		}
 		return u.redirect(r, recordURL(e, id), msg)
 	}
@@ -457,14 +481,17 @@ func (u *UI) refLink(ctx context.Context, r *request, f *metamodel.Field, id int
 	if err != nil {
 		return url, label
 	}
+	label = u.recordName(r, f.Target, rec)
 	if s := u.refSummary(r, f.Target, rec); s != "" {
 		label += " " + s
 	}
 	return url, label
 }
 
-// refSummary names a record in a few words: its first text field, its org
-// and its first amount, as far as the actor may see them.
+// refSummary names a record in a few words: its first text field (unless
+// the entity has title fields, which name it already), its org and its first
+// amount — for an account its available balance instead — as far as the
+// actor may see them.
 func (u *UI) refSummary(r *request, e *metamodel.Entity, rec *engine.Record) string {
 	var parts []string
 	var text, org, money *metamodel.Field
@@ -473,7 +500,7 @@ func (u *UI) refSummary(r *request, e *metamodel.Entity, rec *engine.Record) str
 			continue
 		}
 		switch {
-		case f.Type == "string" && text == nil:
+		case f.Type == "string" && text == nil && len(e.TitleFields) == 0:
 			text = f
 		case f.Name == e.OrgField && org == nil:
 			org = f
@@ -481,9 +508,17 @@ func (u *UI) refSummary(r *request, e *metamodel.Entity, rec *engine.Record) str
 			money = f
 		}
 	}
+	if e.Balance != nil {
+		money = nil
+	}
 	for _, f := range []*metamodel.Field{text, org, money} {
 		if f != nil {
 			parts = append(parts, display(r.lang, f, rec.Values[f.Name], u.opts.Location))
+		}
+	}
+	if e.Balance != nil {
+		if b, err := u.rt.Balance(r.c.UserContext(), r.actor, e.App.Name, e.Name, rec.ID); err == nil && b.Open {
+			parts = append(parts, r.lang.T("picker.available", engine.FormatFen(b.Amounts.Available())))
 		}
 	}
 	return strings.Join(parts, " · ")

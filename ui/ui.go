@@ -84,6 +84,8 @@ type UI struct {
 	pages map[string]*template.Template
 	// imports makes a double-posted import form import once.
 	imports onceGuard
+	// people caches display names by login name.
+	people nameCache
 }
 
 // Mount adds the UI's routes to app: / (portal), /login, /logout, and the
@@ -208,6 +210,9 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Get("/ui/codes/:codeset", u.handle(u.codes))
 	app.Get("/ui/codes/:codeset/options", u.handle(u.codeOptionsFragment))
 	app.Get("/ui/ref/:app/:entity", u.handle(u.refs))
+	app.Get("/ui/fill/:app/:entity/:field", u.handle(u.fillFragment))
+	app.Get(accountPath, u.handle(u.accountPage))
+	app.Post(accountPath, u.handlePost(u.changePassword))
 	app.Get("/ui/files/:id", u.handle(u.download))
 	app.Get("/ui/reports/:app/:report", u.handle(u.report))
 	app.Get("/ui/reports/:app/:report/export.xlsx", u.handle(u.reportXLSX))
@@ -215,7 +220,11 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Get("/public/reports/:app/:report", u.handlePublic(u.report))
 	app.Get("/public/reports/:app/:report/export.xlsx", u.handlePublic(u.reportXLSX))
 	app.Get("/public/reports/:app/:report/export.csv", u.handlePublic(u.reportCSV))
+	app.Get("/ui/todo", u.handle(u.todo))
 	app.Get("/ui/:app/:entity", u.handle(u.list))
+	app.Post("/ui/:app/:entity/batch", u.handlePost(u.batch))
+	app.Post("/ui/:app/:entity/filters", u.handlePost(u.saveFilter))
+	app.Post("/ui/:app/:entity/filters/delete", u.handlePost(u.deleteFilter))
 	app.Get("/ui/:app/:entity/export.xlsx", u.handle(u.exportXLSX))
 	app.Get("/ui/:app/:entity/export.csv", u.handle(u.exportCSV))
 	app.Get("/ui/:app/:entity/import", u.handle(u.importPage))
@@ -225,6 +234,7 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Post("/ui/:app/:entity/new", u.handlePost(u.create))
 	app.Get("/ui/:app/:entity/:id", u.handle(u.record))
 	app.Get("/ui/:app/:entity/:id/edit", u.handle(u.editForm))
+	app.Get("/ui/:app/:entity/:id/print", u.handle(u.printRecord))
 	app.Post("/ui/:app/:entity/:id/edit", u.handlePost(u.update))
 	app.Post("/ui/:app/:entity/:id/delete", u.handlePost(u.remove))
 	app.Post("/ui/:app/:entity/:id/events/:event", u.handlePost(u.fire))
@@ -416,7 +426,9 @@ func (p *page) T(key string, args ...any) string { return p.Lang.T(key, args...)
 func (p *page) HTMLLang() string { return string(p.Lang) }
 
 type userView struct {
+	// Name is the display name, Login the login name (shown on hover).
 	Name    string
+	Login   string
 	OrgName string
 	Roles   string
 }
@@ -429,7 +441,8 @@ type crumb struct {
 func (u *UI) newPage(r *request, title string, data any) *page {
 	p := &page{Lang: r.lang, Title: title, CSRF: r.csrf, Data: data}
 	if r.actor.User != "" {
-		p.User = &userView{Name: r.actor.User, Roles: describeRoles(u.rt.Project, r.actor.Roles)}
+		who := u.person(r.c.UserContext(), r.actor.User)
+		p.User = &userView{Name: who.Name, Login: who.Login, Roles: describeRoles(u.rt.Project, r.actor.Roles)}
 		if r.actor.Org != "" {
 			p.User.OrgName = engine.OrgName(u.rt.Project, r.actor.Org)
 			if p.User.OrgName == "" {

@@ -39,6 +39,12 @@ func (b *builder) addRecordPaths(e *metamodel.Entity) error {
 		Responses: responses("200", "One page of records.", ref(pageName(e)), "400", "401", "403", "500"),
 	}
 
+	if len(e.Search) > 0 {
+		list.Parameters = append(list.Parameters, &parameter{Name: "q", In: "query",
+			Description: "Text found as a substring of any of `" + strings.Join(e.Search, "`, `") + "` (case-insensitive on PostgreSQL); `%` and `_` match themselves.",
+			Schema:      &schema{Type: "string", MaxLength: ptr(100)}})
+	}
+
 	create := &operation{
 		Tags:        tags,
 		Summary:     "Create " + label,

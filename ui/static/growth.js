@@ -100,6 +100,11 @@
     input.focus();
   });
 
+  // The print view's button prints the page.
+  document.addEventListener("click", function (ev) {
+    if (ev.target.closest && ev.target.closest("[data-print]")) window.print();
+  });
+
   // A code typed by hand clears the label of the code chosen before.
   document.addEventListener("input", function (ev) {
     var input = ev.target;
@@ -159,4 +164,59 @@
     var msg = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) ev.preventDefault();
   });
+  // Pickers by keyboard: opening a picker puts the cursor in its search
+  // box; arrow keys move between the search box and the results, Enter on a
+  // result chooses it (it is a button), Escape closes the picker and goes
+  // back to the input.
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (!d.matches || !d.matches("details.pick") || !d.open) return;
+    var search = d.querySelector(".pick-search");
+    if (search && !search.hidden) search.focus();
+  }, true);
+
+  function pickItems(panel) {
+    return Array.prototype.slice.call(panel.querySelectorAll("[data-pick-value]"));
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    var el = ev.target;
+    var details = el.closest && el.closest("details.pick");
+    if (!details) return;
+    var panel = details.querySelector(".pick-panel");
+    if (ev.key === "Escape") {
+      details.open = false;
+      var input = details.parentElement.querySelector("input.code-input, input.ref-input, input[data-label]");
+      (input || details.querySelector("summary")).focus();
+      ev.preventDefault();
+      return;
+    }
+    if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+    var items = pickItems(panel);
+    if (!items.length) return;
+    var i = items.indexOf(el);
+    var next;
+    if (ev.key === "ArrowDown") next = i < 0 ? items[0] : items[Math.min(i + 1, items.length - 1)];
+    else next = i <= 0 ? panel.querySelector(".pick-search") : items[i - 1];
+    if (next) { next.focus(); ev.preventDefault(); }
+  });
+
+  // After a refused post the cursor goes to the first input in error, else
+  // to the first message, so that a keyboard or screen-reader user starts
+  // where the problem is.
+  function focusFirstError() {
+    var bad = document.querySelector("main [aria-invalid=true]") || document.querySelector("main [role=alert]");
+    if (!bad) return;
+    if (!bad.matches("input, select, textarea, button, a")) bad.setAttribute("tabindex", "-1");
+    bad.focus();
+  }
+
+  // Batch selection: the header box ticks or clears every row of the page.
+  document.addEventListener("change", function (ev) {
+    if (ev.target.id !== "select-all") return;
+    document.querySelectorAll("input.row-select").forEach(function (box) { box.checked = ev.target.checked; });
+  });
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusFirstError);
+  else focusFirstError();
 })();
