@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -225,6 +227,64 @@ func TestShippedLedger(t *testing.T) {
 		for _, sc := range scenarios {
 			apitest.Run(t, app, sc)
 		}
+
+		// More adjustments: a decrease; a change onto indicator 2, not yet
+		// released (its balance opens at zero); a transfer back. Each posts
+		// its voucher to the memo accounts (docs/apps/books.md).
+		adjust := func(n int, kind, from, to, amount string) []apitest.Scenario {
+			body := map[string]any{"year": 2026, "agency": "104001", "kind": kind, "indicator": from, "amount": amount, "reason": "调整"}
+			if to != "" {
+				body["target_indicator"] = to
+			}
+			path := fmt.Sprintf("/api/indicator/adjustment/%d", n)
+			return []apitest.Scenario{
+				{Name: kind, Method: "POST", Path: "/api/indicator/adjustment", Body: body, Headers: clerk, Status: 201, Want: map[string]any{"id": n}},
+				{Name: "submit the " + kind, Method: "POST", Path: ev(path, "submit"), Headers: clerk, Status: 200},
+				{Name: "approve the " + kind, Method: "POST", Path: ev(path, "approve"), Headers: office, Status: 200},
+			}
+		}
+		more := []apitest.Scenario{{Name: "indicator 2", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "func_class", "2050202"), Headers: clerk, Status: 201, Want: map[string]any{"id": 2}}}
+		more = append(more, adjust(2, "decrease", "1", "", "30000.00")...)
+		more = append(more, adjust(3, "change", "1", "2", "20000.00")...)
+		more = append(more, adjust(4, "transfer", "2", "1", "5000.00")...)
+		more = append(more,
+			apitest.Scenario{Name: "indicator 1 after the adjustments", Method: "GET", Path: ind + "/balance", Headers: office, Status: 200, Want: map[string]any{"approved": "1005000.00"}},
+			apitest.Scenario{Name: "indicator 2 after the adjustments", Method: "GET", Path: "/api/indicator/indicator/2/balance", Headers: office, Status: 200, Want: map[string]any{"approved": "15000.00"}})
+		for _, sc := range more {
+			apitest.Run(t, app, sc)
+		}
+		books := grBooksComplete(t, rt, nil)
+		grOneVoucher(t, books, "indicator.adjustment/1 approve", "D 9101 50000.00, C 9201 50000.00")
+		grOneVoucher(t, books, "indicator.adjustment/2 approve", "D 9201 30000.00, C 9101 30000.00")
+		for _, move := range []struct {
+			key, from, to, amount string
+		}{{"indicator.adjustment/3 approve", "1", "2", "20000.00"}, {"indicator.adjustment/4 approve", "2", "1", "5000.00"}} {
+			var got []string
+			for _, v := range books[move.key] {
+				got = append(got, grVoucherLines(v)+" on indicator "+v.Lines[0].Dims["indicator"])
+			}
+			sort.Strings(got)
+			want := []string{"D 9101 " + move.amount + ", C 9201 " + move.amount + " on indicator " + move.to, "D 9201 " + move.amount + ", C 9101 " + move.amount + " on indicator " + move.from}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: vouchers %q, want %q", move.key, got, want)
+			}
+		}
+		// The memo account of released indicators holds what the indicators'
+		// balances were approved for: 1,005,000.00 + 15,000.00.
+		var released int64
+		for _, vs := range books {
+			for _, v := range vs {
+				for _, l := range v.Lines {
+					if l.Account == "9101" {
+						released += l.Debit - l.Credit
+					}
+				}
+			}
+		}
+		if got := engine.Yuan(released).StringFixed(2); got != "1020000.00" {
+			t.Errorf("9101 已下达预算指标 stands at %s, want 1020000.00, the indicators' approved amounts", got)
+		}
+
 		if r, err := rt.VerifyLedger(t.Context()); err != nil || !r.OK() {
 			t.Errorf("ledger verify: %v %v", err, r)
 		}

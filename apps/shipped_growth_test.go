@@ -414,7 +414,8 @@ func TestShippedDisasterAPI(t *testing.T) {
 		} {
 			apitest.Run(t, app, sc)
 		}
-		p1 := grPath("disaster", "payment", grCreate(t, app, "payment", "/api/disaster/payment", pay, clerk))
+		p1id := grCreate(t, app, "payment", "/api/disaster/payment", pay, clerk)
+		p1 := grPath("disaster", "payment", p1id)
 		grFire(t, app, "submit stamps the number", p1, "submit", "", clerk, 200, map[string]any{"pay_no": "ZJ5133220002026000001"})
 		grFire(t, app, "the clerk does not review", p1, "review", "", clerk, 403, nil)
 		grFire(t, app, "review", p1, "review", "", reviewer, 200, nil)
@@ -553,6 +554,22 @@ func TestShippedDisasterAPI(t *testing.T) {
 			{Name: "records are not public", Method: "GET", Path: "/api/disaster/project", Status: 403},
 		} {
 			apitest.Run(t, app, sc)
+		}
+
+		// The books: each payment paid posted its spending out of the
+		// reconstruction account, dated the day it was paid, with the
+		// division, fund and project; the cancelled one and the one in
+		// process posted nothing; verify passes.
+		books := grBooksComplete(t, rt, nil)
+		paid := grOneVoucher(t, books, fmt.Sprintf("disaster.payment/%d pay", p1id), "D 5001 200000.00, C 1004 200000.00")
+		grOneVoucher(t, books, fmt.Sprintf("disaster.payment/%d pay", p2id), "D 5001 80000.00, C 1004 80000.00")
+		if dims := paid.Lines[0].Dims; dims["division"] != luding || dims["fund"] != fmt.Sprint(fundID) || dims["project"] != fmt.Sprint(projectID) {
+			t.Errorf("the disaster payment voucher's dimensions: %v", dims)
+		}
+		for key, vs := range books {
+			if strings.HasPrefix(key, "disaster.") && !strings.HasSuffix(key, " pay") {
+				t.Errorf("%s posted %d voucher(s); only a disaster payment's pay posts", key, len(vs))
+			}
 		}
 	})
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/growth-gov/growth/engine/anchorkeys"
+	"github.com/growth-gov/growth/engine/keys"
 )
 
 // An anchor is a checkpoint of the audit trail kept outside the database: the
@@ -26,14 +26,17 @@ import (
 
 // Anchor is one checkpoint, as written to ANCHOR-DIR/anchor-TIME.json.
 type Anchor struct {
-	Format    int                  `json:"format"`
-	At        time.Time            `json:"at"`
-	Database  string               `json:"database"`
-	Heads     map[string]ChainHead `json:"heads"`
-	Marks     map[string]int64     `json:"marks"`
-	KeyKind   string               `json:"key_kind"`
-	KeyID     string               `json:"key_id"`
-	Signature string               `json:"signature,omitempty"`
+	Format   int                  `json:"format"`
+	At       time.Time            `json:"at"`
+	Database string               `json:"database"`
+	Heads    map[string]ChainHead `json:"heads"`
+	Marks    map[string]int64     `json:"marks"`
+	// KeyKind (ed25519 or sm2) and KeyFingerprint (the SHA-256 of the
+	// public key's PKIX form, as growth keys show prints it) name the key
+	// that signed the anchor.
+	KeyKind        string `json:"key_kind"`
+	KeyFingerprint string `json:"key_fingerprint"`
+	Signature      string `json:"signature,omitempty"`
 }
 
 // signedBytes is what the signature covers: the anchor without it.
@@ -57,9 +60,9 @@ func (db *DB) proofMarks(ctx context.Context) (map[string]int64, error) {
 }
 
 // WriteAnchor verifies the audit chains, then signs their heads with signer
-// and writes the anchor to a new file in dir. It refuses to anchor a broken
+// (the platform's own key, of either kind) and writes the anchor to a new file in dir. It refuses to anchor a broken
 // trail: the anchor would vouch for it.
-func (db *DB) WriteAnchor(ctx context.Context, dir string, signer *anchorkeys.Signer, now time.Time) (string, *Anchor, error) {
+func (db *DB) WriteAnchor(ctx context.Context, dir string, signer *keys.PrivateKey, now time.Time) (string, *Anchor, error) {
 	ctx, done, err := db.snapshot(ctx)
 	if err != nil {
 		return "", nil, err
@@ -77,7 +80,7 @@ func (db *DB) WriteAnchor(ctx context.Context, dir string, signer *anchorkeys.Si
 		return "", nil, err
 	}
 	pub := signer.Public()
-	a := &Anchor{Format: 1, At: now.UTC().Truncate(time.Second), Database: db.Name, Heads: report.Heads, Marks: marks, KeyKind: pub.Kind, KeyID: pub.ID()}
+	a := &Anchor{Format: 1, At: now.UTC().Truncate(time.Second), Database: db.Name, Heads: report.Heads, Marks: marks, KeyKind: string(pub.Kind()), KeyFingerprint: pub.Fingerprint()}
 	sig, err := signer.Sign(a.signedBytes())
 	if err != nil {
 		return "", nil, fmt.Errorf("signing the anchor: %w", err)
@@ -124,11 +127,13 @@ type AnchorReport struct {
 // OK reports whether every anchor holds.
 func (r *AnchorReport) OK() bool { return len(r.Problems) == 0 }
 
-// VerifyAnchors checks every anchor file in dir: signed by pub, and every
+// VerifyAnchors checks every anchor file in dir: signed by one of the
+// trusted public keys (the one of the kind and fingerprint the anchor
+// names), and every
 // chain it names still holds the anchored row at the anchored sequence
 // (with the chains themselves verified by VerifyAudit, that row's hash
 // links every later row to it). Proof marks must not have moved.
-func (db *DB) VerifyAnchors(ctx context.Context, dir string, pub anchorkeys.PublicKey) (*AnchorReport, error) {
+func (db *DB) VerifyAnchors(ctx context.Context, dir string, trusted ...*keys.PublicKey) (*AnchorReport, error) {
 	ctx, done, err := db.snapshot(ctx)
 	if err != nil {
 		return nil, err
@@ -163,9 +168,15 @@ func (db *DB) VerifyAnchors(ctx context.Context, dir string, pub anchorkeys.Publ
 		}
 		report.Anchors++
 		sig, err := base64.StdEncoding.DecodeString(a.Signature)
+		var pub *keys.PublicKey
+		for _, k := range trusted {
+			if string(k.Kind()) == a.KeyKind && k.Fingerprint() == a.KeyFingerprint {
+				pub = k
+			}
+		}
 		switch {
-		case a.KeyKind != pub.Kind || a.KeyID != pub.ID():
-			report.Problems = append(report.Problems, fmt.Sprintf("%s: signed by %s key %s, not by the platform key %s", name, a.KeyKind, a.KeyID, pub.ID()))
+		case pub == nil:
+			report.Problems = append(report.Problems, fmt.Sprintf("%s: signed by %s key %s, not by the platform's key (%s)", name, a.KeyKind, a.KeyFingerprint, describeKeys(trusted)))
 			continue
 		case err != nil || !pub.Verify(a.signedBytes(), sig):
 			report.Problems = append(report.Problems, fmt.Sprintf("%s: the signature does not match its content (the file was changed)", name))
@@ -205,4 +216,16 @@ func (db *DB) VerifyAnchors(ctx context.Context, dir string, pub anchorkeys.Publ
 		}
 	}
 	return report, nil
+}
+
+// describeKeys names keys by kind and fingerprint, for a message.
+func describeKeys(ks []*keys.PublicKey) string {
+	if len(ks) == 0 {
+		return "no public key given"
+	}
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = string(k.Kind()) + " " + k.Fingerprint()
+	}
+	return strings.Join(names, ", ")
 }

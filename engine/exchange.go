@@ -254,7 +254,11 @@ func (rt *Runtime) writeOutbound(ec EffectContext, s outboundSpec, ch *Change) e
 		return err
 	}
 	now := rt.now().UTC().Truncate(time.Microsecond)
-	env := &Envelope{ID: NewMessageID(), Party: s.x.Name, Type: s.m.Name, Ref: recordRef(s.m.RefField, rec), At: now.Format(time.RFC3339Nano), Body: body}
+	party := s.x.Name
+	if s.x.Peer != nil {
+		party = s.x.Peer.As // the name the other installation knows us by
+	}
+	env := &Envelope{ID: NewMessageID(), Party: party, Type: s.m.Name, Ref: recordRef(s.m.RefField, rec), At: now.Format(time.RFC3339Nano), Body: body}
 	if env.Ref == "" {
 		return &ValidationError{Fields: map[string][]FieldError{s.m.RefField.Name: {{Code: "required", Message: fmt.Sprintf("发往%s的报文须引用“%s”，该字段为空", exchangeLabel(s.x), s.m.RefField.DisplayLabel())}}}}
 	}
@@ -272,7 +276,7 @@ func (rt *Runtime) writeOutbound(ec EffectContext, s outboundSpec, ch *Change) e
 	p := rt.DB.Placeholder
 	_, err = ec.Tx.ExecContext(ec, `INSERT INTO growth_exchange_outbox (msg_id, party, type, app, entity, record_id, event, ref, envelope, created_at) VALUES (`+
 		p(1)+`, `+p(2)+`, `+p(3)+`, `+p(4)+`, `+p(5)+`, `+p(6)+`, `+p(7)+`, `+p(8)+`, `+p(9)+`, `+p(10)+`)`,
-		env.ID, env.Party, env.Type, rec.App, rec.Entity, rec.ID, ch.Action, env.Ref, string(raw), rt.DB.timeArg(now))
+		env.ID, s.x.Name, env.Type, rec.App, rec.Entity, rec.ID, ch.Action, env.Ref, string(raw), rt.DB.timeArg(now))
 	if err != nil {
 		return fmt.Errorf("exchange outbox: %w", err)
 	}

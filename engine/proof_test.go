@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/anchorkeys"
 	"github.com/growth-gov/growth/engine/enginetest"
+	"github.com/growth-gov/growth/engine/keys"
 )
 
 // proofAttack is one thing a hostile insider with write access to the
@@ -31,7 +31,7 @@ type proofScene struct {
 	f       *fundApp
 	ctx     context.Context
 	anchors string
-	pub     anchorkeys.PublicKey
+	pub     *keys.PublicKey
 }
 
 func (x *proofScene) exec(t *testing.T, sql string, args ...any) {
@@ -166,7 +166,7 @@ func runProofAttack(t *testing.T, d engine.Dialect, a proofAttack) string {
 		t.Fatalf("scene: grant #%d, plan #%d", g, p)
 	}
 	if a.anchor {
-		signer := enginetest.Must(anchorkeys.Create(filepath.Join(t.TempDir(), "keys"), anchorkeys.Platform, anchorkeys.Ed25519))
+		signer := enginetest.Must(keys.Generate(keys.Ed25519))
 		x.pub, x.anchors = signer.Public(), filepath.Join(t.TempDir(), "anchors")
 		if _, _, err := f.rt.DB.WriteAnchor(x.ctx, x.anchors, signer, time.Now()); err != nil {
 			t.Fatal(err)
@@ -281,9 +281,17 @@ func TestProofOfADatabaseWrittenBefore(t *testing.T) {
 // TestAnchorsHold: an anchor is signed by the platform key and names every
 // chain head; later writes extend it; a changed anchor file, another key,
 // a moved proof mark and a chain rewritten with every hash recomputed are
-// each named.
+// each named; with an Ed25519 platform key and with an SM2 one.
 func TestAnchorsHold(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		for _, kind := range keys.Kinds {
+			t.Run(string(kind), func(t *testing.T) { anchorsHold(t, d, kind) })
+		}
+	})
+}
+
+func anchorsHold(t *testing.T, d engine.Dialect, kind keys.Kind) {
+	{
 		scenarios := []struct {
 			name   string
 			tamper func(t *testing.T, x *proofScene, file string)
@@ -298,9 +306,9 @@ func TestAnchorsHold(t *testing.T) {
 				}
 			}, "the signature does not match its content (the file was changed)"},
 			{"anchor signed by another key", func(t *testing.T, x *proofScene, file string) {
-				other := enginetest.Must(anchorkeys.Create(t.TempDir(), "mallory", anchorkeys.Ed25519))
+				other := enginetest.Must(keys.Generate(kind))
 				x.pub = other.Public()
-			}, "not by the platform key"},
+			}, "not by the platform's key (" + string(kind) + " "},
 			{"proof mark moved", func(t *testing.T, x *proofScene, file string) {
 				x.exec(t, `UPDATE growth_proof_marks SET value = 1000 WHERE name = 'ledger_before'`)
 			}, "proof mark ledger_before was 0 when anchored, now 1000 (changed by hand)"},
@@ -321,11 +329,14 @@ func TestAnchorsHold(t *testing.T) {
 				g := f.grant("1000000.00")
 				p := f.plan(g, "100.00")
 				f.mustFire("plan", p, "submit")
-				signer := enginetest.Must(anchorkeys.Create(filepath.Join(t.TempDir(), "keys"), anchorkeys.Platform, anchorkeys.Ed25519))
+				signer := enginetest.Must(keys.Generate(kind))
 				x.pub, x.anchors = signer.Public(), filepath.Join(t.TempDir(), "anchors")
 				file, anchor, err := f.rt.DB.WriteAnchor(x.ctx, x.anchors, signer, time.Now())
 				if err != nil {
 					t.Fatal(err)
+				}
+				if anchor.KeyKind != string(kind) || anchor.KeyFingerprint != signer.Public().Fingerprint() {
+					t.Fatalf("anchor names key %s %s, want %s %s", anchor.KeyKind, anchor.KeyFingerprint, kind, signer.Public().Fingerprint())
 				}
 				if h := anchor.Heads["fund.plan#01"]; h.Seq != 2 {
 					t.Fatalf("anchor heads: %+v", anchor.Heads)
@@ -342,7 +353,7 @@ func TestAnchorsHold(t *testing.T) {
 				}
 			})
 		}
-	})
+	}
 }
 
 // A rollup into a parent of the same entity whose audit rows share the

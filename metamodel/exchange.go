@@ -2,6 +2,7 @@ package metamodel
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -31,8 +32,20 @@ type Exchange struct {
 	Key       string             `yaml:"key" desc:"The name its public key or certificate is imported under (growth keys import NAME FILE); default the exchange's name."`
 	Outbound  []*OutboundMessage `yaml:"outbound,named" desc:"Messages Growth sends the party, by message type: each produced by a workflow event."`
 	Inbound   []*InboundMessage  `yaml:"inbound,named" desc:"Messages the party sends Growth, by message type: each fires a workflow event on the record it refers to."`
+	Peer      *ExchangePeer      `yaml:"peer" desc:"The party is another Growth installation on the same broker (a finance bureau of another fiscal level): what Growth sends it goes straight to that installation's inbound subjects."`
 
 	App *App `yaml:"-"`
+}
+
+// subjectToken is one token of a NATS subject as Growth uses them.
+var subjectToken = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// ExchangePeer addresses a party that is itself a Growth installation.
+type ExchangePeer struct {
+	Pos    Pos
+	At     map[string]Pos
+	Prefix string `yaml:"prefix" desc:"The other installation's subject prefix (its --exchange-prefix): messages go to PREFIX.AS.in.TYPE."`
+	As     string `yaml:"as" desc:"The name the other installation's definitions give us (its exchange for us): our messages carry it as their party."`
 }
 
 // KeyName is the name the party's public key is stored under.
@@ -212,6 +225,14 @@ func checkExchange(p *Project, a *App, x *Exchange, ps *Problems) {
 	}
 	if len(x.Outbound) == 0 && len(x.Inbound) == 0 {
 		ps.Addf(x.NamePos, "%s: needs outbound or inbound messages", where)
+	}
+	if x.Peer != nil {
+		if !subjectToken.MatchString(x.Peer.Prefix) {
+			ps.Addf(x.Peer.At["prefix"], "%s: peer: prefix %q: the other installation's subject prefix, letters, digits, _ and - only", where, x.Peer.Prefix)
+		}
+		if !namePattern.MatchString(x.Peer.As) {
+			ps.Addf(x.Peer.At["as"], "%s: peer: as %q: the name the other installation gives us; %s", where, x.Peer.As, nameRule)
+		}
 	}
 	types := map[string]Pos{}
 	for _, m := range x.Outbound {

@@ -73,6 +73,7 @@ var schemaRequired = map[string][]string{
 	"OutboundMessage": {"entity", "event", "fields"},
 	"InboundMessage":  {"entity", "event"},
 	"MessageLines":    {"entity", "via", "fields"},
+	"ExchangePeer":    {"prefix", "as"},
 }
 
 // schemaScalars are string keys whose value is often written as a bare
@@ -149,6 +150,7 @@ var schemaDocs = map[string]string{
 	"InboundMessage":  "A message the party sends Growth: it fires a workflow event on the record it refers to.",
 	"ExchangeField":   "One key of a message body and the field it comes from or goes into. Write the field's name alone.",
 	"MessageLines":    "The records of another entity that travel in an outbound message's body as a list, such as the transfers of a batch.",
+	"ExchangePeer":    "A party that is another Growth installation on the same broker: its subject prefix and the name it gives us.",
 	"MessageTotal":    "A total over an outbound message's lines: the sum of a field, or the count; optionally checked against a field of the record.",
 	// Forms: fill, children, print.
 	"FormFill":    "Fields filled from the record a ref field names: {ref, fields: {field: field of the referenced record}}.",

@@ -262,6 +262,8 @@ func TestSchemaRequiredMatchesChecker(t *testing.T) {
 		{"MessageLines.entity", "entities:\n  e:\n    fields: {a: int}\n  l:\n    fields: {e: {type: ref, entity: e}, n: money}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {entity: e, event: go, fields: {a: a}, lines: {via: e, fields: {n: n}}}}}\n", "lines: entity is missing"},
 		{"MessageLines.via", "entities:\n  e:\n    fields: {a: int}\n  l:\n    fields: {e: {type: ref, entity: e}, n: money}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {entity: e, event: go, fields: {a: a}, lines: {entity: l, fields: {n: n}}}}}\n", "lines: via is missing"},
 		{"MessageLines.fields", "entities:\n  e:\n    fields: {a: int}\n  l:\n    fields: {e: {type: ref, entity: e}, n: money}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {outbound: {m: {entity: e, event: go, fields: {a: a}, lines: {entity: l, via: e}}}}\n", "lines: needs fields"},
+		{"ExchangePeer.prefix", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {peer: {as: x}, outbound: {m: {entity: e, event: go, fields: {a: a}}}}\n", `peer: prefix ""`},
+		{"ExchangePeer.as", "entities:\n  e:\n    fields: {a: int}\nworkflows:\n  w: {entity: e, initial: a, states: [a], final: [a], transitions: [{event: go, from: a, to: a}]}\nexchanges:\n  p: {peer: {prefix: x}, outbound: {m: {entity: e, event: go, fields: {a: a}}}}\n", `peer: as ""`},
 		// Exports and schedules.
 		{"Export.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {columns: [{expr: '1'}]}\n", "entity is missing"},
 		{"Export.columns", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b}\n", "needs columns"},
@@ -373,6 +375,7 @@ var docSections = map[string]string{
 	"inbound_message":  "Exchange",
 	"exchange_field":   "Exchange",
 	"message_lines":    "Exchange",
+	"exchange_peer":    "Exchange",
 	"message_total":    "Exchange",
 	// Forms: fill, children, print.
 	"form_fill":    "Form",

@@ -88,3 +88,43 @@ func TestExchangeExceptionsPage(t *testing.T) {
 		b.get("/ui/admin/exchange?all=1").want(t, "all", 200, "root 已处理", "已导入对方公钥并请其重发")
 	})
 }
+
+// The reconciliation page lists the open differences of a reconciliation
+// (linked from the exceptions page) and one reconciliation with every item;
+// an administrator resolves a difference with a comment, a clerk may not.
+func TestReconciliationPage(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		ctx := context.Background()
+		s := startServer(t, d, enginetest.LoadDir(t, "../engine/testdata/exchange"))
+		s.rt.SetExchangeKeys(enginetest.TestKeys(t))
+		s.addUser(t, "root", "", engine.AdminRole)
+		s.addUser(t, "clerk", "", "orders.clerk")
+		rec := enginetest.Must(s.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": "ZF77", "payee": "赵六", "amount": "5.00"}))
+		enginetest.Must(s.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		msg := enginetest.Must(s.rt.PendingOutbox(ctx, 10))[0]
+		day := time.Now().Format(time.DateOnly)
+		r := enginetest.Must(s.rt.Reconcile(ctx, engine.SystemActor, engine.ReconcileOptions{Party: "party_a", Day: day, Statement: "party_a-" + day + ".csv"},
+			[]engine.StatementLine{{Date: day, MsgID: msg.ID, Ref: msg.Ref, Amount: "50.00", Status: "done"}}))
+		if r.Differences != 1 {
+			t.Fatalf("%+v", r)
+		}
+		clerk := s.browser(t)
+		clerk.login("clerk")
+		if p := clerk.get("/ui/admin/exchange/reconciliations"); p.status != 403 {
+			t.Errorf("a clerk got the reconciliation page: %d", p.status)
+		}
+		b := s.browser(t)
+		b.login("root")
+		b.get("/ui/admin/exchange").want(t, "link from the exceptions page", 200, `href="/ui/admin/exchange/reconciliations"`)
+		p := b.get("/ui/admin/exchange/reconciliations")
+		p.want(t, "open differences", 200, "未处理的对账差异", "金额不符", "甲方", "ZF77", "5.00", "50.00")
+		b.get("/ui/admin/exchange/reconciliations/"+strconv.FormatInt(r.ID, 10)).want(t, "one reconciliation", 200, "对账 #", "金额不符", msg.ID)
+		item := strconv.FormatInt(r.Items[0].ID, 10)
+		b.post("/ui/admin/exchange/reconciliations/items/"+item+"/resolve", url.Values{"comment": {""}}).want(t, "no comment", 422, "处理对账差异须填写处理意见")
+		if p := b.post("/ui/admin/exchange/reconciliations/items/"+item+"/resolve", url.Values{"comment": {"银行更正金额"}}); p.status != 303 {
+			t.Fatalf("resolve: %d %s", p.status, excerpt(p.body))
+		}
+		b.get("/ui/admin/exchange/reconciliations").want(t, "after resolving", 200, "没有未处理的对账差异")
+		b.get("/ui/admin/exchange/reconciliations/"+strconv.FormatInt(r.ID, 10)).want(t, "resolution shown", 200, "root 已处理", "银行更正金额")
+	})
+}

@@ -202,6 +202,9 @@ func (u *UI) Mount(app *fiber.App) {
 	if len(u.rt.Project.Exchanges()) > 0 {
 		app.Get(exceptionsPath, u.handle(u.exceptionList))
 		app.Post(exceptionsPath+"/:id/resolve", u.handlePost(u.resolveException))
+		app.Get(reconPath, u.handle(u.reconList))
+		app.Get(reconPath+"/:id", u.handle(u.reconDetail))
+		app.Post(reconPath+"/items/:id/resolve", u.handlePost(u.resolveReconItem))
 	}
 	// Before /ui/:app/:entity ("books" is a reserved app name).
 	app.Get(booksPath, u.handle(u.booksTrialBalance))

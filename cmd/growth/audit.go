@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"time"
 
 	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/anchorkeys"
+	"github.com/growth-gov/growth/engine/keys"
 )
 
 func init() {
@@ -20,31 +21,58 @@ func runAudit(args []string) int {
 	if len(args) > 0 && args[0] == "anchor" {
 		return runAuditAnchor(args[1:])
 	}
-	var anchors, keyDir string
+	var anchors, keyDir, data, pubFile string
+	var flags *flag.FlagSet
 	return verifyCommand("audit", func(fs *flag.FlagSet) {
+		flags = fs
 		fs.StringVar(&anchors, "anchors", "", "folder of anchor files (growth audit anchor --dir): prove every chain still passes through each anchored head")
+		fs.StringVar(&pubFile, "public-key", "", "the platform's public key (PEM, as growth keys show prints it) that signed the anchors; default the platform's own keys in the key folder")
 		registerKeysFlag(fs, &keyDir)
+		fs.StringVar(&data, "data", "", "data folder (env GROWTH_DATA; default the SQLite file's folder, else data)")
 	}, func(ctx context.Context, rt *engine.Runtime) (bool, error) {
-		return verifyAudit(ctx, rt, anchors, keyDir)
+		var trusted []*keys.PublicKey
+		if anchors != "" {
+			var err error
+			if trusted, err = anchorKeys(pubFile, keyStore(keyDir, dataDir(data, (&dbFlags{db: flags.Lookup("db").Value.String()}).dsn()))); err != nil {
+				return false, err
+			}
+		}
+		return verifyAudit(ctx, rt, anchors, trusted)
 	})(args)
 }
 
-// registerKeysFlag adds --keys: the folder of the platform's anchorkeys.
-func registerKeysFlag(fs *flag.FlagSet, dir *string) {
-	fs.StringVar(dir, "keys", "", "folder of the platform's keys (env GROWTH_KEYS; default data/keys)")
+// anchorKeys are the public keys anchors are checked against: the one in
+// pubFile when given, else the public halves of the platform's own keys.
+func anchorKeys(pubFile string, store keys.Store) ([]*keys.PublicKey, error) {
+	if pubFile != "" {
+		data, err := os.ReadFile(pubFile)
+		if err != nil {
+			return nil, err
+		}
+		pub, err := keys.ParsePublicPEM(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", pubFile, err)
+		}
+		return []*keys.PublicKey{pub}, nil
+	}
+	var trusted []*keys.PublicKey
+	for _, kind := range keys.Kinds {
+		k, err := store.Own(kind)
+		if errors.Is(err, keys.ErrNoKey) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		trusted = append(trusted, k.Public())
+	}
+	if len(trusted) == 0 {
+		return nil, fmt.Errorf("the anchors are checked with the platform's public key: none in %s; give it with --public-key FILE", store.Dir)
+	}
+	return trusted, nil
 }
 
-func keysDir(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	if env := os.Getenv("GROWTH_KEYS"); env != "" {
-		return env
-	}
-	return "data/keys"
-}
-
-func verifyAudit(ctx context.Context, rt *engine.Runtime, anchors, keyDir string) (bool, error) {
+func verifyAudit(ctx context.Context, rt *engine.Runtime, anchors string, trusted []*keys.PublicKey) (bool, error) {
 	report, err := rt.VerifyProof(ctx)
 	if err != nil {
 		return false, err
@@ -76,11 +104,7 @@ func verifyAudit(ctx context.Context, rt *engine.Runtime, anchors, keyDir string
 		ok = false
 	}
 	if anchors != "" {
-		signer, err := anchorkeys.Load(keysDir(keyDir), anchorkeys.Platform)
-		if err != nil {
-			return false, fmt.Errorf("the platform key checks the anchors: %w", err)
-		}
-		ar, err := rt.DB.VerifyAnchors(ctx, anchors, signer.Public())
+		ar, err := rt.DB.VerifyAnchors(ctx, anchors, trusted...)
 		if err != nil {
 			return false, err
 		}
@@ -105,12 +129,18 @@ func runAuditAnchor(args []string) int {
 	dir := fs.String("dir", "", "folder to write the anchor file to; keep it outside the database's reach (required)")
 	var keyDir string
 	registerKeysFlag(fs, &keyDir)
+	data := fs.String("data", "", "data folder (env GROWTH_DATA; default the SQLite file's folder, else data)")
+	kindName := fs.String("key-kind", "ed25519", "kind of the platform key that signs: ed25519 or sm2")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *dir == "" {
-		fmt.Fprintln(os.Stderr, "usage: growth audit anchor --dir DIR [--db …] [--keys DIR]")
+		fmt.Fprintln(os.Stderr, "usage: growth audit anchor --dir DIR [--db …] [--keys DIR] [--key-kind ed25519|sm2]")
 		return 2
+	}
+	kind, err := keys.ParseKind(*kindName)
+	if err != nil {
+		return fail("audit anchor", err)
 	}
 	ctx := context.Background()
 	db, err := openDB(ctx, &dbf)
@@ -121,18 +151,18 @@ func runAuditAnchor(args []string) int {
 	if err := db.Migrate(ctx); err != nil {
 		return fail("audit anchor", err)
 	}
-	signer, created, err := anchorkeys.LoadOrCreate(keysDir(keyDir), anchorkeys.Platform)
+	store := keyStore(keyDir, dataDir(*data, dbf.dsn()))
+	signer, exists, err := store.Generate(kind, false)
 	if err != nil {
 		return fail("audit anchor", err)
 	}
-	if created {
-		_, pub := anchorkeys.Paths(keysDir(keyDir), anchorkeys.Platform)
-		fmt.Printf("created the platform key %s (public key %s); keep a copy of the public key with the anchors\n", signer.Public().ID(), pub)
+	if !exists {
+		fmt.Printf("made the platform's %s key in %s (fingerprint %s); keep a copy of its public key (growth keys show) with the anchors\n", kind, store.Dir, signer.Public().Fingerprint())
 	}
 	path, a, err := db.WriteAnchor(ctx, *dir, signer, time.Now())
 	if err != nil {
 		return fail("audit anchor", err)
 	}
-	fmt.Printf("anchored %d chains, signed with %s key %s: %s\n", len(a.Heads), a.KeyKind, a.KeyID, path)
+	fmt.Printf("anchored %d chains, signed with %s key %s: %s\n", len(a.Heads), a.KeyKind, a.KeyFingerprint, path)
 	return 0
 }

@@ -199,16 +199,27 @@ func TestAuditReportToxicCombinations(t *testing.T) {
 	})
 }
 
-// TestDiffMoneyWeakenings runs growth diff from the money base folder to
-// each folder beside it, where one money control is loosened, and expects
+// TestDiffMoneyWeakenings runs growth diff from the base folder of the money
+// cases (testdata/money: accounts, draws, rollups, reports, code attributes)
+// and of the exchange cases (testdata/exchange: parties, messages, postings)
+// to each folder beside it, where one money control is changed, and expects
 // the output in the folder's expected.txt: the change under "money
-// controls", marked WEAKER with what can now happen.
+// controls", marked WEAKER with what can now happen when it loosens one.
 //
 //	go test ./cmd/growth -run TestDiffMoneyWeakenings -update-money
 //
 // rewrites the expected files (read them before committing).
 func TestDiffMoneyWeakenings(t *testing.T) {
-	root := filepath.Join(reviewData, "money")
+	t.Run("money", func(t *testing.T) { diffMoneyCases(t, "money", 12) })
+	t.Run("exchange", func(t *testing.T) { diffMoneyCases(t, "exchange", 8) })
+}
+
+// notWeaker are the cases whose change is listed among the money controls
+// without loosening one.
+var notWeaker = map[string]bool{"charge_rate": true, "signature_kind": true, "posting_accounts": true}
+
+func diffMoneyCases(t *testing.T, family string, want int) {
+	root := filepath.Join(reviewData, family)
 	base := filepath.Join(root, "base")
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -238,8 +249,11 @@ func TestDiffMoneyWeakenings(t *testing.T) {
 			if code != 1 || out != string(want) {
 				t.Errorf("growth diff base %s: exit %d, output\n%s\nwant\n%s", e.Name(), code, out, want)
 			}
-			if e.Name() != "charge_rate" && !strings.Contains(out, "WEAKER: ") {
+			if !notWeaker[e.Name()] && !strings.Contains(out, "WEAKER: ") {
 				t.Errorf("the weakening is not marked WEAKER:\n%s", out)
+			}
+			if notWeaker[e.Name()] && strings.Contains(out, "WEAKER: ") {
+				t.Errorf("a change that loosens no control is marked WEAKER:\n%s", out)
 			}
 			// The audit report of the weakened version differs too.
 			_, before := run(t, runAuditReport, base)
@@ -250,8 +264,8 @@ func TestDiffMoneyWeakenings(t *testing.T) {
 			}
 		})
 	}
-	if cases < 12 {
-		t.Errorf("%d money cases, want one per weakening (12)", cases)
+	if cases < want {
+		t.Errorf("%d %s cases, want one per weakening (%d)", cases, family, want)
 	}
 }
 

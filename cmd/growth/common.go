@@ -56,8 +56,23 @@ func dataDir(given, dsn string) string {
 	return "data"
 }
 
-// keyStore is the exchange's key folder under the data folder.
-func keyStore(data string) keys.Store { return keys.Store{Dir: filepath.Join(data, "keys")} }
+// keyStore is the one folder of the platform's keys, used by the exchange
+// (signing messages, the parties' public keys) and by audit anchors:
+// given (--keys), else GROWTH_KEYS, else DATA/keys.
+func keyStore(given, data string) keys.Store {
+	if given != "" {
+		return keys.Store{Dir: given}
+	}
+	if env := os.Getenv("GROWTH_KEYS"); env != "" {
+		return keys.Store{Dir: env}
+	}
+	return keys.Store{Dir: filepath.Join(data, "keys")}
+}
+
+// registerKeysFlag adds --keys, the folder of the platform's keys.
+func registerKeysFlag(fs *flag.FlagSet, dir *string) {
+	fs.StringVar(dir, "keys", "", "folder of the platform's keys, for the exchange and audit anchors (env GROWTH_KEYS; default DATA/keys, DATA being --data, GROWTH_DATA or the SQLite file's folder)")
+}
 
 // loadProject loads and checks the definitions, printing every problem.
 func loadProject(dir string) (*metamodel.Project, error) {

@@ -179,6 +179,6 @@ func startRuntime(ctx context.Context, dbf *dbFlags) (*engine.Runtime, func(), e
 	}
 	// An event in an _events column may produce an exchange message: it is
 	// signed with our key from the data folder, and sent by growth serve.
-	rt.SetExchangeKeys(keyStore(dataDir("", dbf.dsn())))
+	rt.SetExchangeKeys(keyStore("", dataDir("", dbf.dsn())))
 	return rt, func() { db.Close() }, nil
 }

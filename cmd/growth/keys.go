@@ -21,9 +21,10 @@ const keysUsage = `usage:
   growth keys show PARTY                             a party's public key, with its fingerprint
   growth keys import PARTY FILE                      store a party's public key or certificate (PEM; - reads stdin)
 
-Keys live under DATA/keys: own/KIND.pem (ours, private, mode 0600) and
-parties/NAME.pem. DATA is --data, else GROWTH_DATA, else the SQLite file's
-folder (data). Private keys are never printed: give the parties the output
+Keys live in one folder, for the exchange and for audit anchors: --keys,
+else GROWTH_KEYS, else DATA/keys; own/KIND.pem (ours, private, mode 0600)
+and parties/NAME.pem. DATA is --data, else GROWTH_DATA, else the SQLite
+file's folder (data). Private keys are never printed: give the parties the output
 of growth keys show, and compare fingerprints with them by another channel.`
 
 func runKeys(args []string) int {
@@ -41,13 +42,15 @@ func runKeys(args []string) int {
 	var dbf dbFlags
 	dbf.register(fs)
 	data := fs.String("data", "", "data folder (env GROWTH_DATA; default the SQLite file's folder)")
+	var keyDir string
+	registerKeysFlag(fs, &keyDir)
 	kindName := fs.String("kind", "ed25519", "key kind: ed25519 or sm2")
 	replace := fs.Bool("replace", false, "gen: replace an existing key (the parties must then import the new public key)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	pos = append(pos, fs.Args()...)
-	store := keyStore(dataDir(*data, dbf.dsn()))
+	store := keyStore(keyDir, dataDir(*data, dbf.dsn()))
 	switch sub {
 	case "gen":
 		kind, err := keys.ParseKind(*kindName)

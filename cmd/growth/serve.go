@@ -15,7 +15,7 @@ import (
 
 	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/anchorkeys"
+	"github.com/growth-gov/growth/engine/keys"
 	"github.com/growth-gov/growth/ui"
 	"gopkg.in/yaml.v3"
 )
@@ -39,8 +39,7 @@ func runServe(args []string) int {
 	fileSettings := registerFileFlags(fs)
 	anchorDir := fs.String("anchor-dir", "", "write a signed anchor of the audit chains to this folder at start and every --anchor-every (env GROWTH_ANCHOR_DIR); keep it outside the database's reach")
 	anchorEvery := fs.Duration("anchor-every", time.Hour, "how often serve writes an anchor when --anchor-dir is set")
-	var keyDir string
-	registerKeysFlag(fs, &keyDir)
+	anchorKind := fs.String("anchor-key-kind", "ed25519", "kind of the platform key that signs the anchors: ed25519 or sm2")
 	var exf exchangeFlags
 	exf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -100,6 +99,9 @@ func runServe(args []string) int {
 		// Deferred after db.Close, so it runs before: the runner stops first.
 		defer stopExchange()
 		health["exchange"] = runner.Health
+		if exf.statements != "" {
+			go reconcileDaily(ctx, rt, exf.statements, 10*time.Minute, log)
+		}
 	}
 	pools := map[string]*sql.DB{"write": db.Write}
 	if db.Read != db.Write {
@@ -150,13 +152,17 @@ func runServe(args []string) int {
 	waitSweep := rt.ServeFileSweep(ctx, time.Hour, files.age)
 	defer func() { stop(); waitSweep() }()
 	if *anchorDir != "" {
-		signer, created, err := anchorkeys.LoadOrCreate(keysDir(keyDir), anchorkeys.Platform)
+		kind, err := keys.ParseKind(*anchorKind)
+		if err != nil {
+			return fail("serve", fmt.Errorf("--anchor-key-kind: %w", err))
+		}
+		store := keyStore(exf.keys, dataDir(exf.data, dbf.dsn()))
+		signer, exists, err := store.Generate(kind, false)
 		if err != nil {
 			return fail("serve", err)
 		}
-		if created {
-			_, pub := anchorkeys.Paths(keysDir(keyDir), anchorkeys.Platform)
-			log.Info("created the platform key: keep a copy of its public key with the anchors", "key", signer.Public().ID(), "public_key", pub)
+		if !exists {
+			log.Info("made the platform's key: keep a copy of its public key (growth keys show) with the anchors", "kind", kind, "fingerprint", signer.Public().Fingerprint(), "folder", store.Dir)
 		}
 		done := make(chan struct{})
 		go func() { defer close(done); serveAnchors(ctx, db, *anchorDir, *anchorEvery, signer, log) }()
@@ -234,7 +240,7 @@ func resolveMetricsToken(flagValue string, getenv func(string) string) (string, 
 // serveAnchors writes an anchor at start and every interval until ctx ends;
 // a failed anchor (a broken trail, a full disk) is logged as an error and
 // tried again at the next tick.
-func serveAnchors(ctx context.Context, db *engine.DB, dir string, every time.Duration, signer *anchorkeys.Signer, log *slog.Logger) {
+func serveAnchors(ctx context.Context, db *engine.DB, dir string, every time.Duration, signer *keys.PrivateKey, log *slog.Logger) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {

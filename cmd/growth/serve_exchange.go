@@ -17,14 +17,19 @@ import (
 
 // exchangeFlags are serve's settings of the exchange.
 type exchangeFlags struct {
-	url, listen, data, prefix string
+	url, listen, data, keys, prefix string
+	// statements is the folder of the parties' daily statements that serve
+	// reconciles each day (none unless set).
+	statements string
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.url, "exchange", "", "NATS server (JetStream) of the exchange, nats://HOST:4222 (env GROWTH_EXCHANGE); default an embedded one with its store under the data folder")
 	fs.StringVar(&f.listen, "exchange-listen", "", "embedded broker: also accept connections on this loopback address, such as 127.0.0.1:4222, for a party's process (env GROWTH_EXCHANGE_LISTEN); default in-process only")
 	fs.StringVar(&f.prefix, "exchange-prefix", "", "first token of the exchange's subjects, so that several installations share one broker (env GROWTH_EXCHANGE_PREFIX; default growth)")
-	fs.StringVar(&f.data, "data", "", "data folder of the exchange's keys and embedded broker (env GROWTH_DATA; default the SQLite file's folder, else data)")
+	fs.StringVar(&f.statements, "reconcile-statements", "", "reconcile every day: each party's statement of the day before, FOLDER/PARTY-YYYY-MM-DD.csv, once it is there, once among all servers (env GROWTH_RECONCILE_STATEMENTS); differences go to the reconciliation inbox")
+	fs.StringVar(&f.data, "data", "", "data folder of the platform's keys and the embedded broker (env GROWTH_DATA; default the SQLite file's folder, else data)")
+	registerKeysFlag(fs, &f.keys)
 }
 
 // resolve applies the environment to flags not given.
@@ -36,6 +41,9 @@ func (f *exchangeFlags) resolve(fs *flag.FlagSet, getenv func(string) string) er
 	}
 	if !given["exchange-prefix"] && getenv("GROWTH_EXCHANGE_PREFIX") != "" {
 		f.prefix = getenv("GROWTH_EXCHANGE_PREFIX")
+	}
+	if !given["reconcile-statements"] && getenv("GROWTH_RECONCILE_STATEMENTS") != "" {
+		f.statements = getenv("GROWTH_RECONCILE_STATEMENTS")
 	}
 	if !given["exchange-listen"] && getenv("GROWTH_EXCHANGE_LISTEN") != "" {
 		f.listen = getenv("GROWTH_EXCHANGE_LISTEN")
@@ -60,7 +68,7 @@ func (f *exchangeFlags) resolve(fs *flag.FlagSet, getenv func(string) string) er
 // the database closes.
 func startExchange(ctx context.Context, rt *engine.Runtime, f exchangeFlags, dsn string, log *slog.Logger) (runner *exchange.Runner, stop func(), err error) {
 	data := dataDir(f.data, dsn)
-	store := keyStore(data)
+	store := keyStore(f.keys, data)
 	var kinds []keys.Kind
 	for _, x := range rt.Project.Exchanges() {
 		kind := keys.Kind(x.SignatureKind())

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -17,12 +18,15 @@ import (
 )
 
 func init() {
-	register(command{name: "simulate", summary: "play a party of the exchange (a bank): answer Growth's signed messages with signed replies", run: runSimulate})
+	register(command{name: "banksim", summary: "play a party of the exchange (a bank): answer Growth's signed messages with signed replies, write its daily statement", run: runSimulate})
+	register(command{name: "simulate", summary: "the same as banksim", run: runSimulate})
 }
 
 const simulateUsage = `usage:
-  growth simulate PARTY --accept TYPE [--refuse TYPE --refuse-when KEY=REGEXP --reason TEXT]
-                  [--exchange nats://127.0.0.1:4222] [--data DIR] [--kind sm2|ed25519] [--growth-key NAME]
+  growth banksim PARTY --accept TYPE [--refuse TYPE --refuse-when KEY=REGEXP --reason TEXT]
+                 [--statements DIR [--amount-key KEY] [--account-key KEY]]
+                 [--exchange nats://127.0.0.1:4222] [--data DIR] [--kind sm2|ed25519] [--growth-key NAME]
+  (growth simulate is the same command)
 
 Plays PARTY (an exchange of the definitions, such as the payment app's
 agent_bank) for tests and demonstrations: it consumes what Growth sends the
@@ -31,6 +35,12 @@ with the party's key: TYPE --accept (with a serial number under
 --serial-key), or TYPE --refuse when the body's KEY matches REGEXP (with
 --reason under --reason-key). A message without a valid signature by Growth
 is not answered. Stopped and started again, it answers nothing twice.
+
+With --statements DIR it writes the party's daily statement (对账单),
+DIR/PARTY-YYYY-MM-DD.csv with the columns date,msg_id,ref,amount,account,status,serial:
+one line per message answered that day, the amount and the account from the
+body's --amount-key (amount) and --account-key (payee_account); the status is
+the reply type. growth reconcile compares it with Growth's side.
 
 The simulator's keys are its own: DATA/keys/own/KIND.pem signs (growth keys gen
 --kind KIND --data DATA) and DATA/keys/parties/NAME.pem is Growth's public key
@@ -57,6 +67,9 @@ func runSimulate(args []string) int {
 	refuseWhen := fs.String("refuse-when", "", "KEY=REGEXP: refuse a message whose body value KEY matches REGEXP")
 	reason := fs.String("reason", "refused by the simulator", "the reason given in a refusing reply")
 	reasonKey := fs.String("reason-key", "reason", "body key of the reason of a refusing reply")
+	statements := fs.String("statements", "", "folder of the daily statement files (none unless set)")
+	amountKey := fs.String("amount-key", "amount", "statement: body key of the amount")
+	accountKey := fs.String("account-key", "payee_account", "statement: body key of the account")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -69,7 +82,8 @@ func runSimulate(args []string) int {
 	if *accept == "" {
 		return fail("simulate", errors.New("--accept is required: the reply type to a message the party accepts"))
 	}
-	sim := exchange.SimOptions{Party: party, Accept: *accept, SerialKey: *serialKey, Refuse: *refuse, Reason: *reason, ReasonKey: *reasonKey}
+	sim := exchange.SimOptions{Party: party, Accept: *accept, SerialKey: *serialKey, Refuse: *refuse, Reason: *reason, ReasonKey: *reasonKey,
+		StatementDir: *statements, AmountKey: *amountKey, AccountKey: *accountKey}
 	if *refuse != "" || *refuseWhen != "" {
 		key, expr, ok := strings.Cut(*refuseWhen, "=")
 		if !ok || key == "" || *refuse == "" {
@@ -89,7 +103,7 @@ func runSimulate(args []string) int {
 	if dir == "" {
 		dir = dataDir("", "")
 	}
-	store := keyStore(dir)
+	store := keys.Store{Dir: filepath.Join(dir, "keys")} // the simulated party's own keys, never the platform's
 	if sim.Key, err = store.Own(kind); err != nil {
 		return fail("simulate", err)
 	}

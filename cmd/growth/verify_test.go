@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/anchorkeys"
 	"github.com/growth-gov/growth/engine/enginetest"
+	"github.com/growth-gov/growth/engine/keys"
 )
 
 // growth audit verify and growth ledger verify exit 0 on an intact database
@@ -68,7 +69,16 @@ entities:
 // growth audit anchor signs the chain heads into a file; growth audit verify
 // --anchors then names a record edited by hand and a change cut off the end
 // of its chain with the head set back, which nothing in the database shows.
+// With an Ed25519 key in a --keys folder, and with an SM2 key in the data
+// folder's keys, the one folder growth keys shows.
 func TestAuditAnchorAndVerify(t *testing.T) {
+	t.Run("ed25519", func(t *testing.T) { auditAnchorAndVerify(t, "ed25519", true) })
+	t.Run("sm2", func(t *testing.T) { auditAnchorAndVerify(t, "sm2", false) })
+}
+
+func auditAnchorAndVerify(t *testing.T, kind string, keysFlag bool) {
+	t.Setenv("GROWTH_KEYS", "")
+	t.Setenv("GROWTH_DATA", "")
 	dir := enginetest.WriteDefinitions(t, map[string]string{"fund/app.yaml": `
 app: fund
 title: 资金
@@ -99,11 +109,42 @@ entities:
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	verify := []string{"verify", "--db", dsn, "--definitions", dir, "--anchors", anchors, "--keys", keyDir}
+	verify := []string{"verify", "--db", dsn, "--definitions", dir, "--anchors", anchors}
+	anchor := []string{"anchor", "--dir", anchors, "--db", dsn, "--key-kind", kind}
+	if keysFlag {
+		keyDir = filepath.Join(tmp, "elsewhere")
+		verify = append(verify, "--keys", keyDir)
+		anchor = append(anchor, "--keys", keyDir)
+	}
 
-	code, out := run(t, runAudit, "anchor", "--dir", anchors, "--db", dsn, "--keys", keyDir)
-	if code != 0 || !strings.Contains(out, "created the platform key") || !strings.Contains(out, "anchored 2 chains, signed with ed25519 key") {
+	code, out := run(t, runAudit, anchor...)
+	if code != 0 || !strings.Contains(out, "made the platform's "+kind+" key in "+keyDir) || !strings.Contains(out, "anchored 2 chains, signed with "+kind+" key") {
 		t.Fatalf("anchor: exit %d, output:\n%s", code, out)
+	}
+	// The anchor names the key by kind and fingerprint, and the key is the
+	// one growth keys shows (the exchange's key of that kind).
+	own := enginetest.Must(keys.Store{Dir: keyDir}.Own(keys.Kind(kind)))
+	files, _ := filepath.Glob(filepath.Join(anchors, "anchor-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("anchor files: %v", files)
+	}
+	if data := string(enginetest.Must(os.ReadFile(files[0]))); !strings.Contains(data, `"key_kind": "`+kind+`"`) || !strings.Contains(data, `"key_fingerprint": "`+own.Public().Fingerprint()+`"`) {
+		t.Fatalf("anchor file:\n%s", data)
+	}
+	show := []string{"show", "--db", dsn}
+	if keysFlag {
+		show = append(show, "--keys", keyDir)
+	}
+	if code, out := run(t, runKeys, show...); code != 0 || !strings.Contains(out, own.Public().Fingerprint()) {
+		t.Fatalf("keys show: exit %d, output:\n%s", code, out)
+	}
+	// An auditor with only the public key checks the anchors too.
+	pubFile := filepath.Join(tmp, "platform.pub")
+	if err := os.WriteFile(pubFile, own.Public().MarshalPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run(t, runAudit, "verify", "--db", dsn, "--definitions", dir, "--anchors", anchors, "--public-key", pubFile, "--keys", filepath.Join(tmp, "none")); code != 0 || !strings.Contains(out, "ok: every chain extends the 1 anchors") {
+		t.Fatalf("verify with the public key: exit %d, output:\n%s", code, out)
 	}
 	code, out = run(t, runAudit, verify...)
 	if code != 0 || !strings.Contains(out, "ok: 2 records match their audit trail") || !strings.Contains(out, "ok: every chain extends the 1 anchors") {
@@ -144,7 +185,7 @@ func TestServeWritesAnchors(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	signer := enginetest.Must(anchorkeys.Create(filepath.Join(tmp, "keys"), anchorkeys.Platform, anchorkeys.Ed25519))
+	signer := enginetest.Must(keys.Generate(keys.SM2))
 	dir := filepath.Join(tmp, "anchors")
 	done := make(chan struct{})
 	go func() { defer close(done); serveAnchors(ctx, db, dir, time.Hour, signer, enginetest.QuietLogger()) }()

@@ -126,7 +126,7 @@ func (r *Runner) PublishPending(ctx context.Context) (sent int, err error) {
 		futures := make([]jetstream.PubAckFuture, 0, len(rows))
 		var failed error
 		for _, m := range rows {
-			msg := nats.NewMsg(r.b.OutSubject(m.Party, m.Type))
+			msg := nats.NewMsg(r.subject(m))
 			msg.Data = m.Envelope
 			f, err := r.b.js.PublishMsgAsync(msg, jetstream.WithMsgID(m.ID))
 			if err != nil {
@@ -167,6 +167,16 @@ func (r *Runner) PublishPending(ctx context.Context) (sent int, err error) {
 		}
 	}
 	return sent, ctx.Err()
+}
+
+// subject is where an outbox message goes: the party's out subject, or, for
+// a party that is another Growth installation (peer), that installation's
+// inbound subject for us.
+func (r *Runner) subject(m engine.OutboxMessage) string {
+	if x := r.rt.Project.Exchange(m.Party); x != nil && x.Peer != nil {
+		return x.Peer.Prefix + "." + x.Peer.As + ".in." + m.Type
+	}
+	return r.b.OutSubject(m.Party, m.Type)
 }
 
 func (b *Broker) resetStream() {

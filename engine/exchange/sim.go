@@ -3,11 +3,15 @@ package exchange
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +47,17 @@ type SimOptions struct {
 	// AckWait is how long a message delivered to a simulator that stopped
 	// before answering waits before it is delivered again (default 30s).
 	AckWait time.Duration
+	// StatementDir, when set, is where the party writes its daily statement
+	// (对账单): STATEMENTDIR/PARTY-YYYY-MM-DD.csv, one line per message it
+	// answered that day (engine.StatementHeader), the amount from the body's
+	// AmountKey (default amount) and the account from AccountKey (default
+	// payee_account). Location gives the day (default time.Local).
+	StatementDir string
+	AmountKey    string
+	AccountKey   string
+	Location     *time.Location
+	// Now, when set, gives the time of the statement lines (tests).
+	Now func() time.Time
 }
 
 // SimStats count what a simulator did.
@@ -87,8 +102,9 @@ func Simulate(ctx context.Context, b *Broker, o SimOptions) (*SimStats, func(), 
 		return nil, nil, err
 	}
 	stats := &SimStats{}
+	st := &statementWriter{o: o, seen: map[string]map[string]bool{}}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		if err := simReply(ctx, b, o, stats, msg); err != nil {
+		if err := simReply(ctx, b, o, stats, st, msg); err != nil {
 			b.opts.Logger.Warn("simulator: reply failed; the message comes again", "err", err)
 			_ = msg.NakWithDelay(time.Second)
 			return
@@ -107,7 +123,7 @@ func Simulate(ctx context.Context, b *Broker, o SimOptions) (*SimStats, func(), 
 	}, nil
 }
 
-func simReply(ctx context.Context, b *Broker, o SimOptions, stats *SimStats, msg jetstream.Msg) error {
+func simReply(ctx context.Context, b *Broker, o SimOptions, stats *SimStats, st *statementWriter, msg jetstream.Msg) error {
 	var env engine.Envelope
 	if err := json.Unmarshal(msg.Data(), &env); err != nil || !env.Verify(o.Growth) {
 		stats.BadSignature.Add(1)
@@ -142,10 +158,101 @@ func simReply(ctx context.Context, b *Broker, o SimOptions, stats *SimStats, msg
 	if _, err := b.js.PublishMsg(ctx, m, jetstream.WithMsgID(reply.ID)); err != nil {
 		return err
 	}
+	if o.StatementDir != "" {
+		serial := ""
+		if !refuse {
+			serial = fmt.Sprint(out[o.SerialKey])
+		}
+		if err := st.write(env, body, reply.Type, serial); err != nil {
+			return err
+		}
+	}
 	if refuse {
 		stats.Refused.Add(1)
 	} else {
 		stats.Accepted.Add(1)
 	}
+	return nil
+}
+
+// statementWriter appends the lines of the party's daily statements, each
+// message once (a message delivered again after a restart is found in the
+// file).
+type statementWriter struct {
+	o    SimOptions
+	mu   sync.Mutex
+	seen map[string]map[string]bool // file → message ids
+}
+
+// StatementFile is the path of a party's statement of a day.
+func StatementFile(dir, party, day string) string {
+	return filepath.Join(dir, party+"-"+day+".csv")
+}
+
+func (w *statementWriter) write(env engine.Envelope, body map[string]any, status, serial string) error {
+	loc := w.o.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	now := time.Now()
+	if w.o.Now != nil {
+		now = w.o.Now()
+	}
+	day := now.In(loc).Format(time.DateOnly)
+	amountKey, accountKey := w.o.AmountKey, w.o.AccountKey
+	if amountKey == "" {
+		amountKey = "amount"
+	}
+	if accountKey == "" {
+		accountKey = "payee_account"
+	}
+	path := StatementFile(w.o.StatementDir, w.o.Party, day)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	seen, ok := w.seen[path]
+	if !ok {
+		seen = map[string]bool{}
+		if old, err := os.Open(path); err == nil {
+			lines, err := engine.ParseStatement(old)
+			old.Close()
+			if err != nil {
+				return fmt.Errorf("statement %s: %w", path, err)
+			}
+			for _, l := range lines {
+				seen[l.MsgID] = true
+			}
+		}
+		w.seen[path] = seen
+	}
+	if seen[env.ID] {
+		return nil
+	}
+	if err := os.MkdirAll(w.o.StatementDir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(f)
+	if st, err := f.Stat(); err == nil && st.Size() == 0 {
+		_ = cw.Write(engine.StatementHeader)
+	}
+	str := func(v any) string {
+		if v == nil {
+			return ""
+		}
+		return fmt.Sprint(v)
+	}
+	_ = cw.Write([]string{day, env.ID, env.Ref, str(body[amountKey]), str(body[accountKey]), status, serial})
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	seen[env.ID] = true
 	return nil
 }

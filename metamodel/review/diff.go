@@ -154,6 +154,8 @@ func (d *differ) app(oa, na *metamodel.App) {
 	d.codeSets(oa, na)
 	d.forms(oa, na)
 	d.reports(oa, na)
+	d.exchanges(oa, na)
+	d.postings(oa, na)
 }
 
 func grantsText(r *metamodel.Role) string {

@@ -348,7 +348,7 @@ type MoneyControl struct {
 }
 
 // MoneyControls lists the money controls of a, entity by entity, then its
-// reports.
+// reports, then its exchanges and postings.
 func MoneyControls(a *metamodel.App) []MoneyControl {
 	var out []MoneyControl
 	for _, e := range a.Entities {
@@ -403,5 +403,5 @@ func MoneyControls(a *metamodel.App) []MoneyControl {
 			out = append(out, MoneyControl{r.Entity, "report " + r.Name, "counts only `" + r.Where + "`", posOr(r.At["where"], r.NamePos)})
 		}
 	}
-	return out
+	return append(out, exchangeControls(a)...)
 }

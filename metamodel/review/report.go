@@ -177,7 +177,7 @@ func (r *Report) write(d doc) {
 
 		if rows := MoneyControls(a); len(rows) > 0 {
 			d.heading(3, "Money controls")
-			d.para("How money is held in this app: the accounts, what draws on them and at which events, adjustments, which records rollups and reports count, approvals that rise with the amount. `growth diff` lists every change to these first, and marks one that loosens a control WEAKER.")
+			d.para("How money is held in this app: the accounts, what draws on them and at which events, adjustments, which records rollups and reports count, approvals that rise with the amount, the parties whose signed messages move records and the totals our messages are checked against, and the vouchers events post. `growth diff` lists every change to these first, and marks one that loosens a control WEAKER.")
 			var mrows [][]string
 			for _, r := range rows {
 				mrows = append(mrows, []string{r.Entity, r.Control, r.Detail, where(r.Pos)})
