@@ -73,8 +73,8 @@ func Load(dir string) (*Project, error) {
 // ReservedAppNames are path segments the platform uses for itself, under
 // /api/ (admin, auth, books, files, public, reports, openapi, ui) and under
 // /ui/ (account, admin, audit, books, codes, files, fill, ref, reports,
-// static): an app of that name would be shadowed by them. growth check and
-// the web UI share this one list.
+// static): an app of that name would be shadowed by them. growth check
+// and the web UI share this one list.
 var ReservedAppNames = []string{"account", "admin", "audit", "auth", "books", "codes", "files", "fill", "openapi", "public", "ref", "reports", "static", "ui"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
