@@ -82,7 +82,7 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 	case errors.As(err, &ce):
 		code := "conflict"
 		switch ce.Code {
-		case "insufficient_balance", "period_closed", "voucher_unbalanced", "voucher_reversed", "voucher_reversal":
+		case "insufficient_balance", "idempotency_in_progress", "period_closed", "voucher_unbalanced", "voucher_reversed", "voucher_reversal":
 			code = ce.Code
 		}
 		d := errorDetail{Code: code, Message: ce.Message}

@@ -8,7 +8,8 @@ const (
 
 // errorCodes are the stable values of error.code in every error response.
 var errorCodes = []string{"malformed", "unauthorized", "forbidden", "not_found", "conflict", "insufficient_balance", "validation",
-	"import_rejected", "too_large", "locked", "rate_limited", "internal", "definitions_changed", "database"}
+	"import_rejected", "too_large", "locked", "rate_limited", "internal", "definitions_changed", "database",
+	"method_not_allowed", "idempotency_in_progress", "period_closed", "voucher_unbalanced", "voucher_reversed", "voucher_reversal"}
 
 // maxIdempotencyKeyLength is the longest Idempotency-Key the engine takes
 // (engine.MaxIdempotencyKeyLength: this package must not import the engine,
