@@ -63,9 +63,10 @@ func (s *Server) describe(c *fiber.Ctx, err error) (int, errorBody) {
 			status, code, msg = http.StatusBadRequest, "malformed", "提交的数据包含无法识别的字段"
 		}
 		d := errorDetail{Code: code, Message: msg, Fields: map[string][]string{}, FieldCodes: map[string][]string{}}
+		english := PrefersEnglish(c)
 		for name, list := range ve.Fields {
 			for _, f := range list {
-				d.Fields[name] = append(d.Fields[name], f.Message)
+				d.Fields[name] = append(d.Fields[name], f.Text(english))
 				d.FieldCodes[name] = append(d.FieldCodes[name], f.Code)
 			}
 		}
@@ -146,4 +147,17 @@ func trimKnown(err error) string {
 		}
 	}
 	return msg
+}
+
+// PrefersEnglish reports whether the client asks for English: ?lang=en, or
+// an Accept-Language whose first choice is English. Rule messages with a
+// message_en are then given in English.
+func PrefersEnglish(c *fiber.Ctx) bool {
+	lang := c.Query("lang")
+	if lang == "" {
+		lang, _, _ = strings.Cut(c.Get(fiber.HeaderAcceptLanguage), ",")
+		lang, _, _ = strings.Cut(lang, ";")
+	}
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	return lang == "en" || strings.HasPrefix(lang, "en-") || strings.HasPrefix(lang, "en_")
 }

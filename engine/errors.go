@@ -23,6 +23,18 @@ var (
 type FieldError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// MessageEn is the message in English, when the definition gives one
+	// (a rule's message_en); clients asking in English are shown it.
+	MessageEn string `json:"message_en,omitempty"`
+}
+
+// Text is the message in English when english is set and there is one,
+// else the message.
+func (fe FieldError) Text(english bool) string {
+	if english && fe.MessageEn != "" {
+		return fe.MessageEn
+	}
+	return fe.Message
 }
 
 // ValidationError lists every problem with a record's values by field; "_record"
@@ -42,6 +54,13 @@ func (e *ValidationError) add(field, code, format string, args ...any) {
 		e.Fields = map[string][]FieldError{}
 	}
 	e.Fields[field] = append(e.Fields[field], FieldError{Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+func (e *ValidationError) addError(field string, fe FieldError) {
+	if e.Fields == nil {
+		e.Fields = map[string][]FieldError{}
+	}
+	e.Fields[field] = append(e.Fields[field], fe)
 }
 
 func (e *ValidationError) empty() bool { return len(e.Fields) == 0 }

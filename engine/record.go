@@ -36,6 +36,9 @@ type Record struct {
 	// refs are the records its ref fields point at, for expressions that
 	// read them (refs.go); nil when not loaded.
 	refs any
+	// frozen names the computed fields that keep their stored value: one of
+	// their freeze_on events has fired (freeze.go).
+	frozen map[string]bool
 }
 
 // systemColumns are read before the fields, in this order.

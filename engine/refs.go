@@ -30,6 +30,9 @@ import (
 type refsPlan struct {
 	shape  *metamodel.RefsShape
 	fields []*metamodel.Field
+	// paths are the paths through references read (metamodel.RefPaths):
+	// "order", "order.party", "fund#balance".
+	paths map[string]bool
 }
 
 // planRefs finds the entities whose expressions use refs.
@@ -41,7 +44,10 @@ func planRefs(rt *Runtime) map[*metamodel.Entity]*refsPlan {
 			if len(names) == 0 {
 				continue
 			}
-			p := &refsPlan{shape: metamodel.NewRefsShape(e)}
+			p := &refsPlan{shape: metamodel.NewRefsShape(e), paths: map[string]bool{}}
+			for _, path := range metamodel.RefPaths(e) {
+				p.paths[path] = true
+			}
 			for _, name := range names {
 				if f := e.Field(name); f != nil && f.Target != nil && p.shape.Target(name) != nil {
 					p.fields = append(p.fields, f)
@@ -101,10 +107,93 @@ func (rt *Runtime) loadRefs(ctx context.Context, q querier, e *metamodel.Entity,
 		if err != nil {
 			return rt.dbError(s, "read reference", err)
 		}
-		records[f.Name] = p.shape.Target(f.Name).Value(r.ID, r.State, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Values)
+		v, err := rt.refValue(ctx, q, p, p.shape.Target(f.Name), r, f.Name, by)
+		if err != nil {
+			return err
+		}
+		records[f.Name] = v
 	}
 	rec.refs = p.shape.Value(records)
 	return nil
+}
+
+// refValue is the referenced record r as its shape shows it in expressions:
+// its fields, the records below it that a path of the plan reads (through
+// its own refs), and its balance figures when one is read. The records
+// below are the chain's, not ones the actor named: for a write by a user
+// they are read within the user's data scope, so that a record the user may
+// not see reads as empty, exactly as a missing one, and no rule's message
+// can tell anything about it; as the system (rollups, schedules) they are
+// read as they are.
+func (rt *Runtime) refValue(ctx context.Context, q querier, p *refsPlan, shape *metamodel.RecordShape, r *Record, path string, by *namedRefs) (any, error) {
+	v := shape.Value(r.ID, r.State, r.CreatedBy, r.CreatedAt, r.UpdatedAt, r.Values)
+	var figures *metamodel.BalanceFigures
+	if shape.HasBalance() && p.paths[path+"#"+metamodel.BalanceName] {
+		f, err := rt.balanceFigures(ctx, q, shape.Entity, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		figures = f
+	}
+	var nested map[string]any
+	if refs := shape.Refs(); refs != nil {
+		for _, f := range shape.Entity.Fields {
+			sub := path + "." + f.Name
+			id, ok := r.Values[f.Name].(int64)
+			if f.Type != "ref" || f.Target == nil || !ok || id <= 0 || !p.paths[sub] || refs.Target(f.Name) == nil {
+				continue
+			}
+			s := rt.stores[f.Target.QualifiedName()]
+			query, args := s.getSQL, []any{id}
+			if by != nil && by.actor.User != SystemActor.User {
+				if !rt.Access.Can(by.actor, f.Target, "read") {
+					continue
+				}
+				if scope := rt.Access.Scope(by.actor, f.Target); scope != nil {
+					cond, scopeArgs, err := filter.Compile(scope, rt.scopeResolver(s), binder{rt.DB}, 1)
+					if err != nil {
+						return nil, fmt.Errorf("data scope of %s: %w", f.Target.QualifiedName(), err)
+					}
+					query += " AND " + cond
+					args = append(args, scopeArgs...)
+				}
+			}
+			below, err := s.scan(q.QueryRowContext(ctx, query, args...))
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return nil, rt.dbError(s, "read reference", err)
+			}
+			nv, err := rt.refValue(ctx, q, p, refs.Target(f.Name), below, sub, by)
+			if err != nil {
+				return nil, err
+			}
+			if nested == nil {
+				nested = map[string]any{}
+			}
+			nested[f.Name] = nv
+		}
+	}
+	if nested == nil && figures == nil {
+		return v, nil
+	}
+	return shape.With(v, nested, figures), nil
+}
+
+// balanceFigures reads the balance of account id of e through q; an account
+// not open yet has every figure zero.
+func (rt *Runtime) balanceFigures(ctx context.Context, q querier, e *metamodel.Entity, id int64) (*metamodel.BalanceFigures, error) {
+	var am Amounts
+	err := q.QueryRowContext(ctx, newLedgerSQL(rt.DB).read, e.App.Name, e.Name, id).Scan(&am.Approved, &am.Reserved, &am.Consumed, &am.Frozen)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("balance of %s: %w", accountLabel(e, id), err)
+	}
+	return &metamodel.BalanceFigures{Approved: Yuan(am.Approved), Reserved: Yuan(am.Reserved), Consumed: Yuan(am.Consumed),
+		Frozen: Yuan(am.Frozen), Available: Yuan(am.Available())}, nil
 }
 
 // names reports whether field is among the references named (nil names none).

@@ -290,6 +290,7 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 	if err := rows.Err(); err != nil {
 		return nil, rt.dbError(s, "report", err)
 	}
+	rt.labelRefGroups(ctx, actor, e, r, res.Rows)
 	if len(r.GroupBy) == 0 && len(res.Rows) == 1 {
 		res.Totals = res.Rows[0]
 		res.Rows = nil

@@ -388,6 +388,9 @@ func (rt *Runtime) recomputeRollups(ctx context.Context, tx *sql.Tx, actor Actor
 	if err := rt.loadRefs(ctx, tx, p.entity, rec, nil); err != nil {
 		return err
 	}
+	if err := rt.markFrozen(ctx, tx, p.entity, rec); err != nil {
+		return err
+	}
 	if err := rt.prepare(p.entity, rec); err != nil {
 		return parentRefusal(p.entity, p.id, err)
 	}

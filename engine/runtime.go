@@ -294,12 +294,33 @@ func (rt *Runtime) prepare(e *metamodel.Entity, rec *Record) error {
 	return nil
 }
 
-// compute computes derived fields (prepare's first step).
+// compute computes derived fields (prepare's first step). When a computed
+// field's expression fails, the user is told about the fields they wrote
+// first: an empty or invalid input is usually why. Only when those are fine
+// is the failure reported, on the computed field, as a plain sentence; what
+// the expression said goes to the log, for the implementer, not to the user.
 func (rt *Runtime) compute(e *metamodel.Entity, rec *Record) error {
-	if err := computeFields(e, rec, rec.Values); err != nil {
-		return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "computed", Message: err.Error()}}}}
+	failed := computeFields(e, rec, rec.Values)
+	if len(failed) == 0 {
+		return nil
 	}
-	return nil
+	if verr := validateFields(e, rec.Values); verr != nil {
+		return verr
+	}
+	verr := &ValidationError{}
+	for _, f := range e.Fields {
+		err, ok := failed[f]
+		if !ok {
+			continue
+		}
+		if rt.Log != nil {
+			rt.Log.Warn("a computed field could not be computed", "entity", e.QualifiedName(), "field", f.Name, "expr", f.Expr, "record", rec.ID, "error", err.Error())
+		}
+		verr.addError(f.Name, FieldError{Code: "computed",
+			Message:   fmt.Sprintf("%s 无法根据填写的内容计算，请检查相关字段", f.DisplayLabel()),
+			MessageEn: fmt.Sprintf("%s could not be computed from the values given; check the fields it depends on", labelEn(f))})
+	}
+	return verr
 }
 
 // checkRefs verifies, inside the transaction, that every ref points at a record.
@@ -389,6 +410,22 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 	}
 	var rec *Record
 	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		rec, err = rt.updateInTx(ctx, tx, actor, s, id, version, changes)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// updateInTx is Update's work inside tx, on changes already decoded.
+func (rt *Runtime) updateInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, id, version int64, changes map[string]any) (*Record, error) {
+	e := s.entity
+	app, entity := e.App.Name, e.Name
+	var rec *Record
+	err := func() error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -412,6 +449,9 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 		now := rt.now().UTC().Truncate(time.Microsecond)
 		rec = &Record{App: app, Entity: entity, ID: id, Version: old.Version + 1, State: old.State, CreatedBy: old.CreatedBy, CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
 		if err := rt.loadRefs(ctx, tx, e, rec, &namedRefs{actor: actor, named: changes}); err != nil {
+			return err
+		}
+		if err := rt.markFrozen(ctx, tx, e, rec); err != nil {
 			return err
 		}
 		if err := rt.compute(e, rec); err != nil {
@@ -438,7 +478,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 			return nil
 		}
 		return rt.writeChange(ctx, tx, s, &Change{Actor: actor, Entity: e, Action: "update", Old: old, New: rec, IdempotencyKey: IdempotencyKey(ctx)}, diff)
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -676,4 +716,12 @@ func IdempotencyKey(ctx context.Context) string {
 func idempotencyOf(ctx context.Context) (key, request string) {
 	v, _ := ctx.Value(idempotencyKey{}).(idempotency)
 	return v.key, v.request
+}
+
+// labelEn is f's English label, or its name.
+func labelEn(f *metamodel.Field) string {
+	if f.LabelEn != "" {
+		return f.LabelEn
+	}
+	return f.Name
 }

@@ -47,9 +47,12 @@ type ScheduleRun struct {
 	Started  time.Time
 	Duration time.Duration
 	// Examined records were selected by where; Matched also met when;
-	// Created got a new record; Skipped had one already (unless); Failed
-	// could not get one.
-	Examined, Matched, Created, Skipped, Failed int
+	// Created got a new record; Skipped had one already (unless), or an
+	// event to fire that their state does not have; Updated had fields
+	// changed (set); Fired had the event fired (fire); Resolved counts the
+	// records closed because a condition cleared (create: resolve); Failed
+	// could not get what the rule does.
+	Examined, Matched, Created, Skipped, Updated, Fired, Resolved, Failed int
 	// Failures lists the first MaxScheduleFailures failures.
 	Failures []ScheduleFailure
 	// Error is why the run stopped early ("" when it ran through); such a
@@ -174,7 +177,8 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule, due t
 			level = rt.Log.Warn
 		}
 		level("scheduled rule ran", "schedule", run.Schedule, "examined", run.Examined, "matched", run.Matched,
-			"created", run.Created, "skipped", run.Skipped, "failed", run.Failed, "error", run.Error, "duration", run.Duration)
+			"created", run.Created, "skipped", run.Skipped, "updated", run.Updated, "fired", run.Fired, "resolved", run.Resolved,
+			"failed", run.Failed, "error", run.Error, "duration", run.Duration)
 	}()
 	err := rt.writeTx(ctx, func(tx *sql.Tx) error {
 		if !run.Due.IsZero() {
@@ -199,6 +203,10 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule, due t
 			rt.DB.timeArg(rt.now()), run.Examined, run.Matched, run.Created, run.Skipped, run.Failed, run.Schedule, rt.DB.timeArg(run.Due))
 		return err
 	})
+	if err == nil && run.Fired+run.Resolved > 0 {
+		// Events the run fired may have messages to send (an outbox).
+		rt.notifyExchange()
+	}
 	switch {
 	case err == nil, errors.Is(err, errRanElsewhere):
 	default:
@@ -208,7 +216,7 @@ func (rt *Runtime) runSchedule(ctx context.Context, s *metamodel.Schedule, due t
 				run.Error = cerr.Error()
 			}
 		}
-		run.Created = 0
+		run.Created, run.Updated, run.Fired, run.Resolved = 0, 0, 0, 0
 	}
 	return run
 }
@@ -241,22 +249,30 @@ func (rt *Runtime) claimScheduleRun(ctx context.Context, tx *sql.Tx, run *Schedu
 // counted in run; an error stops the run (and rolls it back).
 func (rt *Runtime) runScheduleIn(ctx context.Context, tx *sql.Tx, s *metamodel.Schedule, run *ScheduleRun) error {
 	src := rt.stores[s.Target.QualifiedName()]
-	dst := rt.stores[s.Create.Target.QualifiedName()]
 	where, whereArgs, err := rt.definitionWhere(src, s.Where)
 	if err != nil {
 		run.Error = fmt.Sprintf("where: %v", err)
 		return err
 	}
+	create := s.Create
+	if create == nil {
+		create = &metamodel.ScheduleCreate{}
+	}
+	var dst *entityStore
+	if create.Target != nil {
+		dst = rt.stores[create.Target.QualifiedName()]
+	}
 	var unless filter.Node
-	if strings.TrimSpace(s.Create.Unless) != "" {
-		if unless, err = filter.Parse(s.Create.Unless); err != nil {
+	if strings.TrimSpace(create.Unless) != "" {
+		if unless, err = filter.Parse(create.Unless); err != nil {
 			run.Error = fmt.Sprintf("unless: %v", err)
 			return err
 		}
 	}
+	resolve := create.Resolve != nil && unless != nil && dst != nil
 	shape := metamodel.NewRecordShape(s.Target)
-	setNames := make([]string, 0, len(s.Create.SetPrograms))
-	for name := range s.Create.SetPrograms {
+	setNames := make([]string, 0, len(create.SetPrograms))
+	for name := range create.SetPrograms {
 		setNames = append(setNames, name)
 	}
 	sort.Strings(setNames)
@@ -292,6 +308,35 @@ func (rt *Runtime) runScheduleIn(ctx context.Context, tx *sql.Tx, s *metamodel.S
 			last = rec.ID
 			run.Examined++
 			now := rt.now()
+			// createValues are the values create: set gives for rec, as
+			// input and parsed; ok is false when one failed.
+			createValues := func() (map[string]any, map[string]any, bool) {
+				env := map[string]any{"today": Today(now), "src": shape.Value(rec.ID, rec.State, rec.CreatedBy, rec.CreatedAt, rec.UpdatedAt, rec.Values)}
+				for k, v := range base {
+					env[k] = v
+				}
+				input := map[string]any{}
+				values := map[string]any{}
+				for _, name := range setNames {
+					prog, f := create.SetPrograms[name], dst.entity.Field(name)
+					out, err := metamodel.Run(prog, env)
+					if err != nil {
+						fail(rec.ID, "set %s 无法计算：%v", name, err)
+						return nil, nil, false
+					}
+					in := setInput(f, out)
+					input[name] = in
+					if in != nil {
+						v, err := f.Kind.Parse(f, in)
+						if err != nil {
+							fail(rec.ID, "set %s：%s", name, metamodel.AsInputError(err).Message)
+							return nil, nil, false
+						}
+						values[name] = v
+					}
+				}
+				return input, values, true
+			}
 			if s.WhenProgram != nil {
 				env := exprEnv(s.Target, rec, rec.Values)
 				env["today"] = Today(now)
@@ -301,38 +346,25 @@ func (rt *Runtime) runScheduleIn(ctx context.Context, tx *sql.Tx, s *metamodel.S
 					continue
 				}
 				if !ok {
+					if resolve {
+						if _, values, ok := createValues(); ok {
+							if err := rt.resolveScheduled(ctx, tx, s, dst, unless, values, run, fail, rec.ID); err != nil {
+								return err
+							}
+						}
+					}
 					continue
 				}
 			}
 			run.Matched++
-			env := map[string]any{"today": Today(now), "src": shape.Value(rec.ID, rec.State, rec.CreatedBy, rec.CreatedAt, rec.UpdatedAt, rec.Values)}
-			for k, v := range base {
-				env[k] = v
+			if err := rt.scheduleActions(ctx, tx, s, rec, now, run, fail); err != nil {
+				return err
 			}
-			input := map[string]any{}
-			values := map[string]any{}
-			bad := false
-			for _, name := range setNames {
-				prog, f := s.Create.SetPrograms[name], dst.entity.Field(name)
-				out, err := metamodel.Run(prog, env)
-				if err != nil {
-					fail(rec.ID, "set %s 无法计算：%v", name, err)
-					bad = true
-					break
-				}
-				in := setInput(f, out)
-				input[name] = in
-				if in != nil {
-					v, err := f.Kind.Parse(f, in)
-					if err != nil {
-						fail(rec.ID, "set %s：%s", name, metamodel.AsInputError(err).Message)
-						bad = true
-						break
-					}
-					values[name] = v
-				}
+			if s.Create == nil {
+				continue
 			}
-			if bad {
+			input, values, ok := createValues()
+			if !ok {
 				continue
 			}
 			var guard *scheduleGuard

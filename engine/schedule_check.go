@@ -21,7 +21,7 @@ func CheckFilters(p *metamodel.Project) error {
 	ps := &metamodel.Problems{}
 	store := func(e *metamodel.Entity) *entityStore { return newEntityStore(rt.DB, e) }
 	check := func(pos metamodel.Pos, what string, e *metamodel.Entity, src string, params bool) {
-		if e == nil || strings.TrimSpace(src) == "" {
+		if e == nil || strings.TrimSpace(src) == "" || !resolved(e) {
 			return
 		}
 		node, err := filter.Parse(src)
@@ -88,6 +88,43 @@ func CheckFilters(p *metamodel.Project) error {
 	checkTags(rt, p, ps)
 	checkLinkFilters(p, ps, check)
 	return ps.Err()
+}
+
+// CheckAll is growth check's whole check: the problems Load found (loadErr)
+// and those of the filters, in one list sorted by position, so that an
+// implementer sees every problem at once. On definitions that did not load,
+// the filters of entities whose fields all resolved are still checked.
+func CheckAll(p *metamodel.Project, loadErr error) error {
+	var de *metamodel.DefinitionError
+	if loadErr != nil && !errors.As(loadErr, &de) {
+		return loadErr
+	}
+	if p == nil {
+		return loadErr
+	}
+	ps := &metamodel.Problems{}
+	if de != nil {
+		ps.List = append(ps.List, de.Problems...)
+	}
+	if err := CheckFilters(p); err != nil {
+		var fe *metamodel.DefinitionError
+		if !errors.As(err, &fe) {
+			return err
+		}
+		ps.List = append(ps.List, fe.Problems...)
+	}
+	return ps.Err()
+}
+
+// resolved reports whether every field of e has a known type, so that its
+// table can be described (a definition that did not load may have others).
+func resolved(e *metamodel.Entity) bool {
+	for _, f := range e.Fields {
+		if f.Kind == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // checkFilterFields checks that every field a filter names resolves; a

@@ -114,6 +114,9 @@ func (u *Users) checkRoles(roles []string) ([]string, string) {
 			continue
 		}
 		if !u.roleExists(r) {
+			if near := metamodel.Closest(r, u.roleNames()); near != "" {
+				return nil, fmt.Sprintf("角色 %s 不存在，是否要写 %s？（应为平台角色（%s）或“应用.角色”）", r, near, strings.Join(PlatformRoles, "、"))
+			}
 			return nil, fmt.Sprintf("角色 %s 不存在：应为平台角色（%s）或“应用.角色”，如 %s", r, strings.Join(PlatformRoles, "、"), u.exampleRole())
 		}
 		out = append(out, r)
@@ -132,6 +135,18 @@ func (u *Users) roleExists(role string) bool {
 	}
 	a := u.project.App(app)
 	return a != nil && a.Role(name) != nil
+}
+
+// roleNames are every role a user may be given: the platform's and each
+// app's, as app.role.
+func (u *Users) roleNames() []string {
+	names := slices.Clone(PlatformRoles)
+	for _, a := range u.project.Apps {
+		for _, r := range a.Roles {
+			names = append(names, a.Name+"."+r.Name)
+		}
+	}
+	return names
 }
 
 func (u *Users) exampleRole() string {

@@ -471,3 +471,18 @@ func TestPasswordPolicy(t *testing.T) {
 		}
 	})
 }
+
+// TestUsersMisspeltRoleSuggests: a role one letter off is answered with the
+// role meant.
+func TestUsersMisspeltRoleSuggests(t *testing.T) {
+	_, users, _ := startUsers(t, engine.SQLite)
+	for _, c := range []struct{ role, want string }{
+		{"grants.clerc", "是否要写 grants.clerk？"},
+		{"grant.clerk", "是否要写 grants.clerk？"},
+	} {
+		_, err := users.Add(context.Background(), accAdmin, engine.NewUser{Name: "someone", Password: "correct horse", Roles: []string{c.role}, Org: "101001"})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("role %s: err = %v, want %q", c.role, err, c.want)
+		}
+	}
+}

@@ -120,11 +120,21 @@ func exprEnv(e *metamodel.Entity, rec *Record, values map[string]any) map[string
 }
 
 // computeFields evaluates every computed field in order (a computed field may
-// use one computed before it).
-func computeFields(e *metamodel.Entity, rec *Record, values map[string]any) error {
+// use one computed before it). A field whose expression fails is left empty
+// and its failure returned, by field; the others are still computed.
+func computeFields(e *metamodel.Entity, rec *Record, values map[string]any) map[*metamodel.Field]error {
 	var env map[string]any
+	var failed map[*metamodel.Field]error
+	fail := func(f *metamodel.Field, err error) {
+		if failed == nil {
+			failed = map[*metamodel.Field]error{}
+		}
+		failed[f] = err
+		values[f.Name] = nil
+		env[f.Name] = f.Kind.Zero(f)
+	}
 	for _, f := range e.Fields {
-		if f.Type != "computed" || f.Program == nil {
+		if f.Type != "computed" || f.Program == nil || (rec != nil && rec.frozen[f.Name]) {
 			continue
 		}
 		if env == nil {
@@ -132,11 +142,13 @@ func computeFields(e *metamodel.Entity, rec *Record, values map[string]any) erro
 		}
 		out, err := metamodel.Run(f.Program, env)
 		if err != nil {
-			return fmt.Errorf("computing %s: %w", f.Name, err)
+			fail(f, err)
+			continue
 		}
 		v, err := f.Kind.Parse(f, out)
 		if err != nil {
-			return fmt.Errorf("computing %s: %w", f.Name, err)
+			fail(f, err)
+			continue
 		}
 		values[f.Name] = v
 		env[f.Name] = v
@@ -144,7 +156,7 @@ func computeFields(e *metamodel.Entity, rec *Record, values map[string]any) erro
 			env[f.Name] = int(n)
 		}
 	}
-	return nil
+	return failed
 }
 
 // validate checks a complete set of values; rec is the stored record on update.
@@ -214,15 +226,19 @@ func validateRules(e *metamodel.Entity, rec *Record, values map[string]any) *Val
 		if code == "" {
 			code = fmt.Sprintf("rule_%d", i+1)
 		}
-		msg := r.Message
+		fe := FieldError{Code: code, Message: r.Message, MessageEn: r.MessageEn}
 		if err != nil {
-			msg = fmt.Sprintf("%s（规则无法计算：%v）", r.Message, err)
+			fe.Message = fmt.Sprintf("%s（规则无法计算：%v）", r.Message, err)
+			if r.MessageEn != "" {
+				fe.MessageEn = fmt.Sprintf("%s (the rule could not be evaluated: %v)", r.MessageEn, err)
+			}
 		}
-		if len(r.Fields) == 0 {
-			verr.add(RecordField, code, "%s", msg)
+		fields := r.Fields
+		if len(fields) == 0 {
+			fields = []string{RecordField}
 		}
-		for _, name := range r.Fields {
-			verr.add(name, code, "%s", msg)
+		for _, name := range fields {
+			verr.addError(name, fe)
 		}
 	}
 	if verr.empty() {

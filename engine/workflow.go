@@ -178,6 +178,25 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 	comment = strings.TrimSpace(comment)
 	var res *FireResult
 	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = rt.fireInTx(ctx, tx, actor, s, m, id, event, comment, input)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Fired {
+		rt.notifyExchange()
+	}
+	return res, nil
+}
+
+// fireInTx is FireWith's work inside tx.
+func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, m *machine, id int64, event, comment string, input map[string]any) (*FireResult, error) {
+	e := s.entity
+	app, entity := e.App.Name, e.Name
+	var res *FireResult
+	err := func() error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
 		if err != nil {
 			return err
@@ -204,7 +223,7 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 		if err != nil {
 			return err
 		}
-		if err := rt.loadRefs(ctx, tx, e, old, nil); err != nil {
+		if err := rt.loadRefs(ctx, tx, e, old, &namedRefs{actor: actor}); err != nil {
 			return err
 		}
 		guarded := old
@@ -255,12 +274,9 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 		}
 		res.Record, res.Fired = rec, true
 		return nil
-	})
+	}()
 	if err != nil {
 		return nil, err
-	}
-	if res.Fired {
-		rt.notifyExchange()
 	}
 	return res, nil
 }
@@ -286,6 +302,11 @@ func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entitySto
 	rec := &Record{App: old.App, Entity: old.Entity, ID: old.ID, Version: old.Version + 1, State: t.To, CreatedBy: old.CreatedBy,
 		CreatedAt: old.CreatedAt, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
 	if err := rt.loadRefs(ctx, tx, e, rec, &namedRefs{actor: actor, named: inputs}); err != nil {
+		return nil, err
+	}
+	// Fields frozen by an event fired before keep their value; one frozen
+	// by this event is computed a last time now.
+	if err := rt.markFrozen(ctx, tx, e, rec); err != nil {
 		return nil, err
 	}
 	if err := rt.prepare(e, rec); err != nil {
@@ -728,7 +749,7 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 	if m == nil || !rt.Access.Sees(actor, e, rec) {
 		return out, nil
 	}
-	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, nil); err != nil {
+	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, &namedRefs{actor: actor}); err != nil {
 		return nil, err
 	}
 	for _, t := range m.w.Transitions {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	exprfile "github.com/expr-lang/expr/file"
@@ -100,6 +101,7 @@ func check(p *Project, ps *Problems) {
 	checkRefsUse(p, ps)
 	checkCodeCallsAll(p, ps)
 	checkTransitionInputs(p, ps)
+	checkFreezeOn(p, ps)
 }
 
 // nameRule explains namePattern; load.go uses it for app folders.
@@ -178,20 +180,67 @@ func checkCodeSets(p *Project, ps *Problems) {
 			if a.CodeSet != "" && p.codeSets[a.CodeSet] == nil {
 				ps.Addf(a.NamePos, "code set %s: attribute %s refers to code set %q, which does not exist", cs.Name, a.Name, a.CodeSet)
 			}
+			if a.Type != "" && !slices.Contains(AttrTypes, a.Type) {
+				ps.Addf(a.At["type"], "code set %s: attribute %s: type must be one of %s, got %q%s", cs.Name, a.Name, strings.Join(AttrTypes, ", "), a.Type, suggest(a.Type, AttrTypes))
+			}
+			if a.CodeSet != "" && a.Type != "" && a.Type != "text" {
+				ps.Addf(a.At["type"], "code set %s: attribute %s names codes of %s, so its values are text, not %s", cs.Name, a.Name, a.CodeSet, a.Type)
+			}
 		}
 		for _, c := range cs.Codes {
-			for k, v := range c.Attrs {
+			checkAttr := func(k, v, when string) {
 				a := declared[k]
+				if a == nil && cs.Base != nil {
+					for _, ba := range cs.Base.Attributes {
+						if ba.Name == k {
+							a = ba
+						}
+					}
+				}
 				if a == nil {
-					ps.Addf(c.Pos, "code set %s: code %s has attribute %q, which the set does not declare", cs.Name, c.Code, k)
-					continue
+					ps.Addf(c.Pos, "code set %s: code %s has attribute %q%s, which the set does not declare%s", cs.Name, c.Code, k, when, suggest(k, attrNames(cs)))
+					return
 				}
 				if target := p.codeSets[a.CodeSet]; target != nil && target.Lookup(v) == nil {
 					ps.Addf(c.Pos, "code set %s: code %s maps %s to %s, which is not in code set %s", cs.Name, c.Code, k, v, a.CodeSet)
 				}
+				if _, err := ParseAttr(a.Type, v); err != nil && slices.Contains(AttrTypes, a.Type) {
+					ps.Addf(c.Pos, "code set %s: code %s: attribute %s%s is %q, not %s", cs.Name, c.Code, k, when, v, err)
+				}
+			}
+			for _, k := range sortedKeys(c.Attrs) {
+				checkAttr(k, c.Attrs[k], "")
+			}
+			for _, from := range sortedKeys(c.AttrsFrom) {
+				if y, err := strconv.Atoi(from); err != nil || y < 1900 || y > 9999 {
+					ps.Addf(c.Pos, "code set %s: code %s: attrs_from takes fiscal years as keys, got %q", cs.Name, c.Code, from)
+					continue
+				}
+				for _, k := range sortedKeys(c.AttrsFrom[from]) {
+					checkAttr(k, c.AttrsFrom[from][k], " from "+from)
+				}
 			}
 		}
 	}
+}
+
+func attrNames(cs *CodeSet) []string {
+	var out []string
+	for s := cs; s != nil; s = s.Base {
+		for _, a := range s.Attributes {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func codeSetNames(p *Project) []string {
@@ -414,7 +463,9 @@ func exprError(err error, env map[string]any) string {
 	if m := unknownName.FindStringSubmatch(msg); m != nil {
 		var names []string
 		for n := range env {
-			names = append(names, n)
+			if !strings.Contains(n, " ") {
+				names = append(names, n)
+			}
 		}
 		msg += suggest(m[1], names)
 	}

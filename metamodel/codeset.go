@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // CodeSet is a tree of codes of the basic-data standard (基础数据规范): a national
@@ -46,20 +49,60 @@ type CodeAttr struct {
 	Name    string
 	NamePos Pos
 	Pos     Pos
+	At      map[string]Pos
 	Title   string `yaml:"title" desc:"Label (zh-CN)."`
 	CodeSet string `yaml:"codeset" desc:"When set, each value must be a code of this code set."`
+	Type    string `yaml:"type" desc:"The values' type: text (default), decimal, money, int, date (2026-01-31) or bool (true/false). Each value is checked at load, and code_attr gives it with this type in expressions."`
+}
+
+// AttrTypes are the types a code attribute may declare.
+var AttrTypes = []string{"text", "decimal", "money", "int", "date", "bool"}
+
+// AttrType is the declared type of attribute name of cs (or of its base
+// set): text when undeclared or untyped.
+func (cs *CodeSet) AttrType(name string) string {
+	for s := cs; s != nil; s = s.Base {
+		for _, a := range s.Attributes {
+			if a.Name == name && a.Type != "" {
+				return a.Type
+			}
+		}
+	}
+	return "text"
+}
+
+// Attr is the value of attribute name for the fiscal year (0: the value of
+// attrs, whatever the year): the attrs_from entry of the latest year not
+// after it that gives the attribute, else attrs.
+func (c *Code) Attr(name string, year int) string {
+	v := c.Attrs[name]
+	if year == 0 {
+		return v
+	}
+	best := 0
+	for from, attrs := range c.AttrsFrom {
+		y, err := strconv.Atoi(from)
+		if err != nil || y > year || y < best {
+			continue
+		}
+		if av, ok := attrs[name]; ok {
+			best, v = y, av
+		}
+	}
+	return v
 }
 
 // Code is one code as written.
 type Code struct {
 	Pos       Pos
-	Code      string            `yaml:"code" desc:"The code; quote numeric codes to keep leading zeros."`
-	Name      string            `yaml:"name" desc:"Its name (zh-CN)."`
-	Parent    string            `yaml:"parent" desc:"The parent code, empty for a root."`
-	ValidFrom int               `yaml:"valid_from" desc:"First fiscal year the code is valid."`
-	ValidTo   int               `yaml:"valid_to" desc:"Last fiscal year the code is valid."`
-	Enabled   *bool             `yaml:"enabled" desc:"false to disable the code (default true)."`
-	Attrs     map[string]string `yaml:"attrs" desc:"Values of the set's declared attributes."`
+	Code      string                       `yaml:"code" desc:"The code; quote numeric codes to keep leading zeros."`
+	Name      string                       `yaml:"name" desc:"Its name (zh-CN)."`
+	Parent    string                       `yaml:"parent" desc:"The parent code, empty for a root."`
+	ValidFrom int                          `yaml:"valid_from" desc:"First fiscal year the code is valid."`
+	ValidTo   int                          `yaml:"valid_to" desc:"Last fiscal year the code is valid."`
+	Enabled   *bool                        `yaml:"enabled" desc:"false to disable the code (default true)."`
+	Attrs     map[string]string            `yaml:"attrs" desc:"Values of the set's declared attributes."`
+	AttrsFrom map[string]map[string]string `yaml:"attrs_from" desc:"Attribute values that change from a fiscal year on, by year: {2027: {rate: \"50.00\"}}; code_attr with a year reads them."`
 }
 
 // CodeNode is a code in the tree of one code set; an extension set has its own
@@ -372,4 +415,53 @@ func (cs *CodeSet) build(ps *Problems) {
 			}
 		}
 	}
+}
+
+// ParseAttr reads an attribute value written as text in its declared type:
+// decimal.Decimal for decimal and money (at most 2 decimals), int, time.Time
+// for date, bool, and the text itself for text (or no type). An empty value
+// is the type's zero. The error says what the value should be.
+func ParseAttr(typ, v string) (any, error) {
+	v = strings.TrimSpace(v)
+	switch typ {
+	case "decimal", "money":
+		if v == "" {
+			return decimal.Zero, nil
+		}
+		d, err := decimal.NewFromString(v)
+		if err != nil || strings.ContainsAny(v, "eE") {
+			return nil, fmt.Errorf("a number such as 45.50")
+		}
+		if typ == "money" && !d.Equal(d.Truncate(2)) {
+			return nil, fmt.Errorf("an amount with at most 2 decimals")
+		}
+		return d, nil
+	case "int":
+		if v == "" {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("a whole number")
+		}
+		return n, nil
+	case "date":
+		if v == "" {
+			return time.Time{}, nil
+		}
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return nil, fmt.Errorf("a date such as 2026-01-31")
+		}
+		return t, nil
+	case "bool":
+		switch v {
+		case "", "false":
+			return false, nil
+		case "true":
+			return true, nil
+		}
+		return nil, fmt.Errorf("true or false")
+	}
+	return v, nil
 }

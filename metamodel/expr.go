@@ -91,8 +91,15 @@ func Env(e *Entity, withActor bool) map[string]any {
 		env["actor"] = Actor{}
 	}
 	if e.App != nil && e.App.project != nil {
-		for name, fn := range e.App.project.Functions() {
+		p := e.App.project
+		for name, fn := range p.Functions() {
 			env[name] = fn
+		}
+		env[codeAttrTypesKey] = func(set, attr string) string {
+			if cs := p.codeSets[set]; cs != nil {
+				return cs.AttrType(attr)
+			}
+			return "text"
 		}
 	}
 	return env
@@ -100,7 +107,19 @@ func Env(e *Entity, withActor bool) map[string]any {
 
 // exprOptions are the options every expression compiles with.
 func exprOptions(env map[string]any, output reflect.Kind) []expr.Option {
-	opts := []expr.Option{expr.Env(env)}
+	var typing []expr.Option
+	if typeOf, ok := env[codeAttrTypesKey].(func(set, attr string) string); ok {
+		typing = append(typing, expr.Patch(codeAttrTyping{typeOf: typeOf}))
+		plain := make(map[string]any, len(env))
+		for k, v := range env {
+			if k != codeAttrTypesKey {
+				plain[k] = v
+			}
+		}
+		env = plain
+	}
+	opts := []expr.Option{expr.Env(env), expr.Patch(balanceCall{})}
+	opts = append(opts, typing...)
 	for _, f := range Functions() {
 		opts = append(opts, expr.Function(f.Name, f.Fn, f.Types...))
 	}

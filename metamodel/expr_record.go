@@ -20,6 +20,10 @@ type RecordShape struct {
 	Entity *Entity
 	typ    reflect.Type
 	index  map[string]int // field or system field name → struct field index
+	// A record reached through refs may show its own refs and, for an
+	// account, its balance figures (refs_path.go).
+	refs    *RefsShape
+	balance bool
 }
 
 // NewRecordShape builds the shape of records of e: the system fields id,

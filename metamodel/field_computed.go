@@ -2,6 +2,8 @@ package metamodel
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -23,7 +25,7 @@ func (computedType) Name() string { return "computed" }
 var computedResults = map[string]bool{"int": true, "decimal": true, "money": true, "string": true, "bool": true, "date": true}
 
 func (computedType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "expr", "returns", "scale")
+	onlyKeys(f, ps, "expr", "returns", "scale", "freeze_on")
 	if f.Expr == "" {
 		ps.Addf(f.Pos, "field %s: a computed field needs expr", f.where())
 	}
@@ -91,4 +93,41 @@ func ResultType(f *Field) string {
 		}
 	}
 	return f.Type
+}
+
+// checkFreezeOn checks that the events a computed field freezes at are
+// events of its entity's workflow; it runs once workflows are bound.
+func checkFreezeOn(p *Project, ps *Problems) {
+	for _, a := range p.Apps {
+		for _, e := range a.Entities {
+			for _, f := range e.Fields {
+				if len(f.FreezeOn) == 0 || f.Type != "computed" {
+					continue
+				}
+				if e.Workflow == nil {
+					ps.Addf(f.At["freeze_on"], "field %s: freeze_on names workflow events, and entity %s has no workflow", f.where(), e.Name)
+					continue
+				}
+				var events []string
+				for _, t := range e.Workflow.Transitions {
+					events = append(events, t.Event)
+				}
+				for i, ev := range f.FreezeOn {
+					if !slices.Contains(events, ev) {
+						ps.Addf(itemPos(f.At, "freeze_on", i), "field %s: freeze_on: %q is not an event of workflow %s (events: %s)%s", f.where(), ev, e.Workflow.Name, strings.Join(events, ", "), suggest(ev, events))
+					}
+				}
+			}
+		}
+	}
+}
+
+// FrozenBy reports whether f keeps its value once one of events has fired.
+func (f *Field) FrozenBy(events []string) bool {
+	for _, ev := range f.FreezeOn {
+		if slices.Contains(events, ev) {
+			return true
+		}
+	}
+	return false
 }

@@ -51,6 +51,10 @@ func (t decimalType) Setup(f *Field, ps *Problems) {
 			ps.Addf(f.At[lim.key], "field %s: %s must be a number, got %q", f.where(), lim.key, lim.text)
 			continue
 		}
+		if !d.Equal(d.Truncate(int32(s.scale))) {
+			ps.Addf(f.At[lim.key], "field %s: %s %s has more decimals than the field keeps (%d); write it with at most %d", f.where(), lim.key, lim.text, s.scale, s.scale)
+			continue
+		}
 		*lim.dst = &d
 	}
 	f.Settings = s

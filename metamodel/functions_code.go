@@ -3,9 +3,12 @@ package metamodel
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
+	"github.com/shopspring/decimal"
 )
 
 // Code functions read the project's code sets from expressions, so that rules
@@ -16,7 +19,15 @@ import (
 //	code_name("agency", agency), code_level("func_class", func_class), code_leaf(…)
 //
 // The code set (and attribute) named must be a string literal, checked at load.
-var codeFunctionNames = []string{"code_attr", "code_name", "code_under", "code_level", "code_leaf"}
+var codeFunctionNames = []string{"code_attr", "code_name", "code_under", "code_level", "code_leaf",
+	"code_attr_decimal", "code_attr_int", "code_attr_date", "code_attr_bool"}
+
+// code_attr of an attribute declared with a type (decimal, money, int, date,
+// bool) gives a value of that type: the checker rewrites the call to the
+// typed function below (codeAttrTyping), so that
+// code_attr("fee_item", item, "rate") * qty is exact decimal arithmetic. A
+// fourth argument, the fiscal year, reads the value in force that year
+// (attrs_from): code_attr("fee_item", item, "rate", year).
 
 // Functions are the project's own expression functions, present in every
 // entity's environment (the engine adds the same map at run time).
@@ -28,12 +39,50 @@ func (p *Project) Functions() map[string]any {
 			}
 			return nil
 		}
+		attr := func(set, code, attr string, year []int) (string, string) {
+			y := 0
+			if len(year) > 0 {
+				y = year[0]
+			}
+			cs := p.codeSets[set]
+			if n := node(set, code); n != nil {
+				return n.Attr(attr, y), cs.AttrType(attr)
+			}
+			if cs != nil {
+				return "", cs.AttrType(attr)
+			}
+			return "", "text"
+		}
+		// typed reads an attribute in its type; a code without the
+		// attribute gives the type's zero. Values were checked at load.
+		typed := func(set, code, name string, year []int) any {
+			v, typ := attr(set, code, name, year)
+			out, err := ParseAttr(typ, v)
+			if err != nil {
+				out, _ = ParseAttr(typ, "")
+			}
+			return out
+		}
 		p.functions = map[string]any{
-			"code_attr": func(set, code, attr string) string {
-				if n := node(set, code); n != nil {
-					return n.Attrs[attr]
-				}
-				return ""
+			"code_attr": func(set, code, name string, year ...int) string {
+				v, _ := attr(set, code, name, year)
+				return v
+			},
+			"code_attr_decimal": func(set, code, name string, year ...int) decimal.Decimal {
+				d, _ := typed(set, code, name, year).(decimal.Decimal)
+				return d
+			},
+			"code_attr_int": func(set, code, name string, year ...int) int {
+				n, _ := typed(set, code, name, year).(int)
+				return n
+			},
+			"code_attr_date": func(set, code, name string, year ...int) time.Time {
+				t, _ := typed(set, code, name, year).(time.Time)
+				return t
+			},
+			"code_attr_bool": func(set, code, name string, year ...int) bool {
+				b, _ := typed(set, code, name, year).(bool)
+				return b
 			},
 			"code_name": func(set, code string) string {
 				if n := node(set, code); n != nil {
@@ -87,7 +136,7 @@ func checkCodeCalls(p *Project, prog *vm.Program) error {
 			problem = fmt.Errorf("%s: code set %q does not exist%s", id.Value, set.Value, suggest(set.Value, codeSetNames(p)))
 			return true
 		}
-		if id.Value == "code_attr" && len(call.Arguments) == 3 {
+		if strings.HasPrefix(id.Value, "code_attr") && len(call.Arguments) >= 3 {
 			attr, ok := call.Arguments[2].(*ast.StringNode)
 			if !ok {
 				problem = fmt.Errorf("code_attr: the attribute must be written as a quoted name")
@@ -135,5 +184,44 @@ func checkCodeCallsAll(p *Project, ps *Problems) {
 				}
 			}
 		}
+	}
+}
+
+// codeAttrTypesKey holds, in the environment the checker compiles against,
+// the declared type of each code set's attributes (a name no expression can
+// write, so it is never a variable of the definitions).
+const codeAttrTypesKey = "code attribute types"
+
+// codeAttrTyping rewrites code_attr("set", code, "attr"[, year]) of a typed
+// attribute into the typed function of its type.
+type codeAttrTyping struct {
+	typeOf func(set, attr string) string
+}
+
+func (v codeAttrTyping) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok || len(call.Arguments) < 3 {
+		return
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok || id.Value != "code_attr" {
+		return
+	}
+	set, ok1 := call.Arguments[0].(*ast.StringNode)
+	attr, ok2 := call.Arguments[2].(*ast.StringNode)
+	if !ok1 || !ok2 {
+		return
+	}
+	typ := v.typeOf(set.Value, attr.Value)
+	if typ == "money" {
+		typ = "decimal"
+	}
+	switch typ {
+	case "decimal", "int", "date", "bool":
+		// A new node, not ast.Patch: the checker keeps a call's type from
+		// its first pass (the untyped code_attr's string) on the node.
+		typed := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "code_attr_" + typ}, Arguments: call.Arguments}
+		typed.SetLocation(call.Location())
+		*node = typed
 	}
 }

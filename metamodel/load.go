@@ -70,9 +70,12 @@ func Load(dir string) (*Project, error) {
 	return p, nil
 }
 
-// ReservedAppNames are path segments of the platform's own API under /api/:
-// an app of that name would be shadowed by them.
-var ReservedAppNames = []string{"admin", "auth", "books", "files", "public", "reports", "openapi", "ui"}
+// ReservedAppNames are path segments the platform uses for itself, under
+// /api/ (admin, auth, books, files, public, reports, openapi, ui) and under
+// /ui/ (account, admin, audit, books, codes, files, fill, ref, reports,
+// static): an app of that name would be shadowed by them. growth check
+// and the web UI share this one list.
+var ReservedAppNames = []string{"account", "admin", "audit", "auth", "books", "codes", "files", "fill", "openapi", "public", "ref", "reports", "static", "ui"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
@@ -107,7 +110,7 @@ func loadApp(p *Project, dir, name string, ps *Problems) *App {
 		ps.Addf(Pos{File: rel(dir)}, "app folder %q: %s", name, nameRule)
 	}
 	if slices.Contains(ReservedAppNames, name) {
-		ps.Addf(Pos{File: rel(dir)}, "app folder %q: the name is taken by the platform's own API (/api/%s/…); reserved: %s", name, name, strings.Join(ReservedAppNames, ", "))
+		ps.Addf(Pos{File: rel(dir)}, "app folder %q: the name is taken by the platform's own paths (/api/%s/…, /ui/%s/…); reserved: %s", name, name, name, strings.Join(ReservedAppNames, ", "))
 	}
 	for _, path := range files {
 		text, err := os.ReadFile(path)

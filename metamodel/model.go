@@ -209,6 +209,7 @@ type Field struct {
 	Entity    string       `yaml:"entity" desc:"ref: the entity referred to; rollup: the entity whose records are aggregated; as entity or app.entity."`
 	Expr      string       `yaml:"expr" desc:"computed: an expression over the record's fields."`
 	Returns   string       `yaml:"returns" desc:"computed: the result type (int, decimal, money, string, bool, date); default money."`
+	FreezeOn  []string     `yaml:"freeze_on" desc:"computed: workflow events after which the value no longer changes: it is computed a last time when the first of them fires, then kept (an amount fixed at issue)."`
 	MaxSize   string       `yaml:"max_size" desc:"file: the largest file accepted, in bytes (10485760) or with a unit (10MB; KB, MB, GB are powers of 1024); default 10MB."`
 	Types     []string     `yaml:"types" desc:"file: the file types accepted, as extensions (pdf, jpg) or content types (application/pdf, image/*); default any."`
 	Of        string       `yaml:"field" desc:"rollup: the field of the records aggregated (not for count)."`
@@ -504,4 +505,25 @@ func (p *Project) ReportByName(a *App, name string) (*App, *Report) {
 		}
 	}
 	return app, nil
+}
+
+// NameFields are the fields that name e's records where another record
+// refers to them (a report grouped by a ref field): its title_fields, else
+// its first string field; none when it has neither.
+func (e *Entity) NameFields() []*Field {
+	var out []*Field
+	for _, name := range e.TitleFields {
+		if f := e.Field(name); f != nil {
+			out = append(out, f)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, f := range e.Fields {
+		if f.Type == "string" {
+			return []*Field{f}
+		}
+	}
+	return nil
 }

@@ -39,14 +39,26 @@ type RefsShape struct {
 
 // NewRefsShape builds the shape of e's refs, or returns nil when e has no
 // ref field whose target resolved.
-func NewRefsShape(e *Entity) *RefsShape {
+func NewRefsShape(e *Entity) *RefsShape { return newRefsShape(e, MaxRefDepth-1) }
+
+// newRefsShape is the shape of e's refs whose targets show depth more
+// records below them.
+func newRefsShape(e *Entity, depth int) *RefsShape {
 	s := &RefsShape{Entity: e, index: map[string]int{}, targets: map[string]*RecordShape{}}
 	var fields []reflect.StructField
 	for _, f := range e.Fields {
+		if f.Type == "ref" && f.Target == nil && f.Entity != "" {
+			// The target is misspelt, which is reported at the field; refs
+			// of it read as untyped, so that every expression using it does
+			// not add a second, misleading problem.
+			s.index[f.Name] = len(fields)
+			fields = append(fields, reflect.StructField{Name: "X" + f.Name, Type: reflect.TypeOf((*any)(nil)).Elem(), Tag: reflect.StructTag(`expr:"` + f.Name + `"`)})
+			continue
+		}
 		if f.Type != "ref" || f.Target == nil {
 			continue
 		}
-		target := NewRecordShape(f.Target)
+		target := targetShape(f.Target, depth)
 		s.index[f.Name] = len(fields)
 		s.targets[f.Name] = target
 		s.names = append(s.names, f.Name)
@@ -100,6 +112,21 @@ func RefsUsed(e *Entity) []string {
 	if shape == nil {
 		return nil
 	}
+	var used []string
+	for _, p := range entityPrograms(e) {
+		names, all := refsRead(p)
+		if all {
+			return shape.names
+		}
+		used = mergeNames(used, names...)
+	}
+	return used
+}
+
+// entityPrograms are the compiled expressions that run with e's record:
+// its computed fields and rules, and its workflow's guards, set values and
+// generate expressions.
+func entityPrograms(e *Entity) []*vm.Program {
 	var progs []*vm.Program
 	for _, f := range e.Fields {
 		progs = append(progs, f.Program)
@@ -121,15 +148,7 @@ func RefsUsed(e *Entity) []string {
 			}
 		}
 	}
-	var used []string
-	for _, p := range progs {
-		names, all := refsRead(p)
-		if all {
-			return shape.names
-		}
-		used = mergeNames(used, names...)
-	}
-	return used
+	return progs
 }
 
 // refsRead lists the ref fields a program reads through refs; all is true
@@ -184,6 +203,9 @@ func checkRefsUse(p *Project, ps *Problems) {
 		}
 		for _, s := range a.Schedules {
 			refuse(s.WhenProgram, s.At["when"], "schedule "+s.Name+": when")
+			for _, name := range sortedKeys(s.SetPrograms) {
+				refuse(s.SetPrograms[name], itemPos(s.At, "set", name), "schedule "+s.Name+": set "+name)
+			}
 		}
 	}
 }
@@ -206,7 +228,7 @@ func refsError(msg string, env map[string]any) string {
 	}
 	m := structHasNoField.FindStringSubmatchIndex(msg)
 	if m == nil {
-		return msg
+		return pathError(msg)
 	}
 	typ, name := msg[m[2]:m[3]], msg[m[4]:m[5]]
 	refsType := reflect.TypeOf(zero)
@@ -218,21 +240,58 @@ func refsError(msg string, env map[string]any) string {
 		sort.Strings(refs)
 		return msg[:m[0]] + fmt.Sprintf("refs has no ref field %s (the ref fields are %s)", name, strings.Join(refs, ", ")) + msg[m[1]:] + suggest(name, refs)
 	}
-	// Two ref fields to one entity share a type: name them both.
+	// Records reached through refs, at any depth; two ref fields to one
+	// entity share a type: name them all.
 	var refs, members []string
-	for i := 0; i < refsType.NumField(); i++ {
-		sf := refsType.Field(i)
-		if typ != goTypeNames.Replace(sf.Type.String()) {
-			continue
-		}
-		refs = append(refs, "refs."+strings.TrimPrefix(sf.Name, "X"))
-		members = members[:0]
-		for j := 0; j < sf.Type.NumField(); j++ {
-			members = append(members, strings.TrimPrefix(sf.Type.Field(j).Name, "X"))
+	var walk func(t reflect.Type, path string, depth int)
+	walk = func(t reflect.Type, path string, depth int) {
+		for i := 0; i < t.NumField(); i++ {
+			sf := t.Field(i)
+			if sf.Type.Kind() != reflect.Struct {
+				continue
+			}
+			p := path + "." + strings.TrimPrefix(sf.Name, "X")
+			if typ == goTypeNames.Replace(sf.Type.String()) {
+				refs = append(refs, p)
+				members = members[:0]
+				for j := 0; j < sf.Type.NumField(); j++ {
+					members = append(members, strings.TrimPrefix(sf.Type.Field(j).Name, "X"))
+				}
+			}
+			if nested, ok := sf.Type.FieldByName("X" + RefsName); ok && depth < MaxRefDepth {
+				walk(nested.Type, p+"."+RefsName, depth+1)
+			}
 		}
 	}
+	walk(refsType, RefsName, 1)
 	if len(refs) == 0 {
 		return msg
 	}
-	return msg[:m[0]] + fmt.Sprintf("%s has no field %s", strings.Join(refs, " / "), name) + msg[m[1]:] + suggest(name, members)
+	hint := suggest(name, members)
+	switch {
+	case name == RefsName:
+		hint = fmt.Sprintf(" (paths through references go at most %d records deep)", MaxRefDepth)
+	case name == BalanceName:
+		hint = " (only an account, an entity with balance:, has balance figures)"
+	}
+	return msg[:m[0]] + fmt.Sprintf("%s has no field %s", strings.Join(refs, " / "), name) + msg[m[1]:] + hint
+}
+
+var (
+	balanceHasNoField = regexp.MustCompile(`type metamodel\.BalanceFigures has no field (\w+)`)
+	intHasNoField     = regexp.MustCompile(`type int has no field (\w+)`)
+)
+
+// pathError explains members read from what is not a record: a ref field's
+// id, or balance figures.
+func pathError(msg string) string {
+	if m := balanceHasNoField.FindStringSubmatchIndex(msg); m != nil {
+		name := msg[m[2]:m[3]]
+		figures := []string{"approved", "reserved", "consumed", "frozen", "available"}
+		return msg[:m[0]] + fmt.Sprintf("balance has no figure %s (figures: %s)", name, strings.Join(figures, ", ")) + msg[m[1]:] + suggest(name, figures)
+	}
+	if intHasNoField.MatchString(msg) {
+		return msg + fmt.Sprintf("; a ref field of a referenced record holds the id of the record it points at: read that record through refs, as in refs.order.refs.party.name (at most %d records deep)", MaxRefDepth)
+	}
+	return msg
 }

@@ -13,8 +13,10 @@ import (
 // Schedules are rules the platform runs by itself on an interval: it looks at
 // the records of an entity that a filter selects, keeps those an expression
 // holds for, and creates a record (a warning, a reminder) for each, unless a
-// matching one exists already. `growth serve` runs each schedule every
-// `every`; `growth run-rules` runs them once.
+// matching one exists already; it may also set fields of the record, fire an
+// event of it, and close what it created once the condition clears
+// (create: resolve). `growth serve` runs each schedule every `every`;
+// `growth run-rules` runs them once.
 
 // MinScheduleInterval is the shortest every a schedule may have: a rule that
 // must run more often than once a minute is a record rule, not a schedule.
@@ -26,33 +28,44 @@ type Schedule struct {
 	NamePos Pos
 	Pos     Pos
 	At      map[string]Pos
-	Title   string          `yaml:"title" desc:"Label (zh-CN), shown in run reports."`
-	Every   string          `yaml:"every" desc:"How often growth serve runs it: a duration such as 24h, 1h30m or 15m (at least 1m); the first run is one interval after the server starts."`
-	Entity  string          `yaml:"entity" desc:"The entity whose records the rule looks at."`
-	Where   string          `yaml:"where" desc:"Which records to look at, in the filter language (docs/filter.md), run as SQL, e.g. state = 'allocated'."`
-	When    string          `yaml:"when" desc:"An expression over the record's fields (like a rule's), checked per record; the rule matches where it is true. Optional."`
-	Create  *ScheduleCreate `yaml:"create" desc:"The record created for every match: {entity, set, unless}."`
+	Title   string            `yaml:"title" desc:"Label (zh-CN), shown in run reports."`
+	Every   string            `yaml:"every" desc:"How often growth serve runs it: a duration such as 24h, 1h30m or 15m (at least 1m); the first run is one interval after the server starts."`
+	Entity  string            `yaml:"entity" desc:"The entity whose records the rule looks at."`
+	Where   string            `yaml:"where" desc:"Which records to look at, in the filter language (docs/filter.md), run as SQL, e.g. state = 'allocated'."`
+	When    string            `yaml:"when" desc:"An expression over the record's fields (like a rule's), checked per record; the rule matches where it is true. Optional."`
+	Create  *ScheduleCreate   `yaml:"create" desc:"The record created for every match: {entity, set, unless, resolve}."`
+	Set     map[string]string `yaml:"set" desc:"Fields of the matched record changed on every match, each from an expression over its fields and today (a late fee: amount * 0.05); written as an update by the platform, only when a value changes."`
+	Fire    string            `yaml:"fire" desc:"An event of the matched record's workflow fired on every match by the platform (mark a notice overdue); a record whose state has no such event is skipped."`
 
 	// Resolved by the checker.
-	App         *App          `yaml:"-"`
-	Interval    time.Duration `yaml:"-"`
-	Target      *Entity       `yaml:"-"`
-	WhenProgram *vm.Program   `yaml:"-"`
+	App         *App                   `yaml:"-"`
+	Interval    time.Duration          `yaml:"-"`
+	Target      *Entity                `yaml:"-"`
+	WhenProgram *vm.Program            `yaml:"-"`
+	SetPrograms map[string]*vm.Program `yaml:"-"`
 }
 
 // ScheduleCreate is the record a schedule creates for each match.
 type ScheduleCreate struct {
-	Pos    Pos
-	At     map[string]Pos
-	Entity string            `yaml:"entity" desc:"The entity of the created records (of this app, or app.entity)."`
-	Set    map[string]string `yaml:"set" desc:"Fields of the new record, each from an expression over src (the matched record: src.id, src.project), today and literals ('open')."`
-	Unless string            `yaml:"unless" desc:"A filter on the created entity; where a record matches it, nothing is created (the warning exists already). $name is the value being set for field name."`
+	Pos     Pos
+	At      map[string]Pos
+	Entity  string            `yaml:"entity" desc:"The entity of the created records (of this app, or app.entity)."`
+	Set     map[string]string `yaml:"set" desc:"Fields of the new record, each from an expression over src (the matched record: src.id, src.project), today and literals ('open')."`
+	Unless  string            `yaml:"unless" desc:"A filter on the created entity; where a record matches it, nothing is created (the warning exists already). $name is the value being set for field name."`
+	Resolve *ScheduleResolve  `yaml:"resolve" desc:"What happens to the records unless finds once the condition clears (where selects the record but when no longer holds): {fire: event}."`
 
 	// Resolved by the checker.
 	Target      *Entity                `yaml:"-"`
 	SetPrograms map[string]*vm.Program `yaml:"-"`
 	// Params are the $names unless uses, sorted.
 	Params []string `yaml:"-"`
+}
+
+// ScheduleResolve closes what a schedule created once its condition clears.
+type ScheduleResolve struct {
+	Pos  Pos
+	At   map[string]Pos
+	Fire string `yaml:"fire" desc:"The event fired on each record unless finds (a warning's close), by the platform."`
 }
 
 // QualifiedName is "app.schedule".
@@ -116,9 +129,12 @@ func checkSchedule(p *Project, a *App, s *Schedule, ps *Problems) {
 			s.WhenProgram = prog
 		}
 	}
+	checkScheduleActions(s, ps)
 	c := s.Create
 	if c == nil {
-		ps.Addf(s.NamePos, "%s: create is missing: the record made for every match", where)
+		if len(s.Set) == 0 && s.Fire == "" {
+			ps.Addf(s.NamePos, "%s: give what it does on every match: create (a record), set (fields of the record) or fire (an event of the record)", where)
+		}
 		return
 	}
 	if c.Entity == "" {
@@ -182,5 +198,72 @@ func checkSchedule(p *Project, a *App, s *Schedule, ps *Problems) {
 		if f.Required && f.Default == nil && f.Type != "computed" && !slices.Contains(names, f.Name) {
 			ps.Addf(c.Pos, "%s: create: required field %s of %s has no default and is not set", where, f.Name, c.Target.Name)
 		}
+	}
+	if r := c.Resolve; r != nil {
+		switch {
+		case c.Unless == "":
+			ps.Addf(r.Pos, "%s: create: resolve acts on the records unless finds; give unless", where)
+		case r.Fire == "":
+			ps.Addf(r.Pos, "%s: create: resolve: fire is missing: the event that closes a created record", where)
+		default:
+			checkEvent(c.Target, r.Fire, r.At["fire"], where+": create: resolve: fire", ps)
+		}
+	}
+}
+
+// checkScheduleActions checks a schedule's set and fire, which act on the
+// matched record itself.
+func checkScheduleActions(s *Schedule, ps *Problems) {
+	where := "schedule " + s.Name
+	if s.Target == nil {
+		return
+	}
+	if s.Fire != "" {
+		checkEvent(s.Target, s.Fire, s.At["fire"], where+": fire", ps)
+	}
+	if len(s.Set) == 0 {
+		return
+	}
+	env := Env(s.Target, false)
+	for _, name := range sortedKeys(s.Set) {
+		pos := itemPos(s.At, "set", name)
+		f := s.Target.Field(name)
+		switch {
+		case f == nil:
+			ps.Addf(pos, "%s: set names field %q, which entity %s does not have%s", where, name, s.Target.Name, suggest(name, fieldNames(s.Target)))
+			continue
+		case f.Type == "computed" || f.Type == "rollup":
+			ps.Addf(pos, "%s: set names %s field %s, which the platform computes", where, f.Type, name)
+			continue
+		case f.Readonly:
+			ps.Addf(pos, "%s: set names readonly field %s; records are changed through the normal update path, which refuses readonly fields", where, name)
+			continue
+		}
+		prog, err := CompileValue(s.Set[name], env)
+		if err != nil {
+			ps.Addf(pos, "%s: set %s does not compile: %s", where, name, exprError(err, env))
+			continue
+		}
+		if s.SetPrograms == nil {
+			s.SetPrograms = map[string]*vm.Program{}
+		}
+		s.SetPrograms[name] = prog
+	}
+}
+
+// checkEvent checks that event is an event of e's workflow.
+func checkEvent(e *Entity, event string, pos Pos, what string, ps *Problems) {
+	if e.Workflow == nil {
+		ps.Addf(pos, "%s: entity %s has no workflow, so no event to fire", what, e.Name)
+		return
+	}
+	var events []string
+	for _, t := range e.Workflow.Transitions {
+		if !slices.Contains(events, t.Event) {
+			events = append(events, t.Event)
+		}
+	}
+	if !slices.Contains(events, event) {
+		ps.Addf(pos, "%s: %q is not an event of workflow %s (events: %s)%s", what, event, e.Workflow.Name, strings.Join(events, ", "), suggest(event, events))
 	}
 }

@@ -63,7 +63,7 @@ var schemaRequired = map[string][]string{
 	"ExportLines":    {"entity", "via"},
 	"ExportColumn":   {"expr"},
 	"ExportTotal":    {"expr", "equals"},
-	"Schedule":       {"every", "entity", "create"},
+	"Schedule":       {"every", "entity"},
 	"ScheduleCreate": {"entity", "set"},
 	// Records that read and change other records.
 	"GenerateAction": {"entity", "set"},
@@ -133,12 +133,13 @@ var schemaDocs = map[string]string{
 	"QuorumTier":   "One tier of a quorum: above amount, approvals.",
 	"NumberAction": "Stamps a number from a sequence on the record when the transition fires: {field, format, per}.",
 	// Exports and schedules.
-	"Export":         "A file generated from one record and its lines, such as a bank file: GET /api/{app}/{entity}/{id}/exports/{name}.",
-	"ExportLines":    "The records that become the rows of an export: those of entity whose ref field via points at the record.",
-	"ExportColumn":   "One column of an export: a title and an expression over line and record.",
-	"ExportTotal":    "An export's check total: the sum over the lines must equal a field of the record.",
-	"Schedule":       "A rule run on an interval: for every record it matches, a record is created unless one exists.",
-	"ScheduleCreate": "The record a schedule creates for each match.",
+	"Export":          "A file generated from one record and its lines, such as a bank file: GET /api/{app}/{entity}/{id}/exports/{name}.",
+	"ExportLines":     "The records that become the rows of an export: those of entity whose ref field via points at the record.",
+	"ExportColumn":    "One column of an export: a title and an expression over line and record.",
+	"ExportTotal":     "An export's check total: the sum over the lines must equal a field of the record.",
+	"Schedule":        "A rule run on an interval: for every record it matches, a record is created unless one exists, fields of the record are set, or an event of it is fired.",
+	"ScheduleResolve": "What happens to the records a schedule created once its condition clears.",
+	"ScheduleCreate":  "The record a schedule creates for each match.",
 	// Records that read and change other records.
 	"GenerateAction": "Records a transition creates when it fires: one, one per source record (from), or count of them, each field from an expression over parent, src, i and n.",
 	"GenerateFrom":   "The source records of a generate action: one generated record per record of entity that where selects.",
@@ -264,6 +265,8 @@ func (g *schemaGen) value(t reflect.Type, sf reflect.StructField, ft fieldTag) o
 		return append(s, member{"additionalProperties", g.ref(ty.Elem().Elem())})
 	case ty.Kind() == reflect.Pointer && ty.Elem().Kind() == reflect.Struct:
 		return g.ref(ty.Elem())
+	case ty.Kind() == reflect.Map && ty.Elem().Kind() == reflect.Map:
+		return ordered{{"type", "object"}, {"additionalProperties", ordered{{"type", "object"}, {"additionalProperties", g.scalar(id, ty.Elem().Elem())}}}}
 	case ty.Kind() == reflect.Map:
 		return ordered{{"type", "object"}, {"additionalProperties", g.scalar(id, ty.Elem())}}
 	case ty.Kind() == reflect.Slice:

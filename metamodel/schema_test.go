@@ -274,7 +274,6 @@ func TestSchemaRequiredMatchesChecker(t *testing.T) {
 		{"ExportTotal.equals", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nexports:\n  x: {entity: b, lines: {entity: l, via: b}, columns: [{expr: '1'}], total: {expr: line.n}}\n", "equals is missing"},
 		{"Schedule.every", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {entity: b, create: {entity: l, set: {b: src.id}}}\n", "every is missing"},
 		{"Schedule.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {every: 1h, create: {entity: l, set: {b: src.id}}}\n", "entity is missing"},
-		{"Schedule.create", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {every: 1h, entity: b}\n", "create is missing"},
 		{"ScheduleCreate.entity", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {every: 1h, entity: b, create: {set: {b: src.id}}}\n", "create: entity is missing"},
 		{"ScheduleCreate.set", "entities:\n  b:\n    fields: {t: money}\n  l:\n    fields: {b: {type: ref, entity: b}, n: money}\nschedules:\n  s: {every: 1h, entity: b, create: {entity: l}}\n", "set is missing"},
 	}
@@ -363,12 +362,13 @@ var docSections = map[string]string{
 	"generate_action": "Workflow",
 	"generate_from":   "Workflow",
 	// Exports and schedules.
-	"export":          "Export",
-	"export_lines":    "Export",
-	"export_column":   "Export",
-	"export_total":    "Export",
-	"schedule":        "Schedule",
-	"schedule_create": "Schedule",
+	"export":           "Export",
+	"export_lines":     "Export",
+	"export_column":    "Export",
+	"export_total":     "Export",
+	"schedule":         "Schedule",
+	"schedule_create":  "Schedule",
+	"schedule_resolve": "Schedule",
 	// Exchanges.
 	"exchange":         "Exchange",
 	"outbound_message": "Exchange",

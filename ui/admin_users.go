@@ -404,7 +404,7 @@ func (u *UI) userRefused(r *request, editing bool, in userInput, user *engine.Us
 		return err
 	}
 	status, _, _ := describe(r, err)
-	byField, rest := fieldErrors(userFields, problems)
+	byField, rest := fieldErrors(r.lang, userFields, problems)
 	v := u.userForm(r, editing, in, byField)
 	v.Invalid, v.Errors = invalid, append(above, rest...)
 	if editing {

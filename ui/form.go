@@ -497,7 +497,7 @@ func (u *UI) postable(actor engine.Actor, e *metamodel.Entity) map[string]bool {
 
 // fieldErrors splits a validation or conflict error into messages by field;
 // problems of fields the form does not let the user post go to the record.
-func fieldErrors(shown map[string]bool, fields map[string][]engine.FieldError) (map[string][]string, []string) {
+func fieldErrors(l Lang, shown map[string]bool, fields map[string][]engine.FieldError) (map[string][]string, []string) {
 	byField := map[string][]string{}
 	var record []string
 	names := make([]string, 0, len(fields))
@@ -508,11 +508,11 @@ func fieldErrors(shown map[string]bool, fields map[string][]engine.FieldError) (
 	for _, name := range names {
 		for _, fe := range fields[name] {
 			if shown[name] {
-				byField[name] = append(byField[name], fe.Message)
+				byField[name] = append(byField[name], fe.Text(l == English))
 			} else if name == engine.RecordField {
-				record = append(record, fe.Message)
+				record = append(record, fe.Text(l == English))
 			} else {
-				record = append(record, name+"："+fe.Message)
+				record = append(record, name+"："+fe.Text(l == English))
 			}
 		}
 	}
@@ -676,7 +676,7 @@ func (u *UI) refused(r *request, e *metamodel.Entity, view *formView, st formSta
 		return err
 	}
 	status, _, _ := describe(r, err)
-	st.errors, view.Errors = fieldErrors(u.postable(r.actor, e), problems)
+	st.errors, view.Errors = fieldErrors(r.lang, u.postable(r.actor, e), problems)
 	view.Errors = labelled(r.lang, e, view.Errors)
 	view.Sections = u.buildForm(r.c.UserContext(), r, e, st)
 	return u.render(r, status, "form", u.formPage(r, e, view))

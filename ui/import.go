@@ -221,7 +221,7 @@ func (u *UI) rejection(l Lang, e *metamodel.Entity, report *engine.ImportReport)
 				}
 			}
 			for _, fe := range row.Fields[name] {
-				rv.Problems = append(rv.Problems, prefix+fe.Message)
+				rv.Problems = append(rv.Problems, prefix+fe.Text(l == English))
 			}
 		}
 		out.Rows = append(out.Rows, rv)

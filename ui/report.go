@@ -366,7 +366,11 @@ func (u *UI) groupCell(r *request, res *engine.ReportResult, col engine.ReportCo
 		return reportCell{Text: r.lang.EnumLabel(f, fmt.Sprint(v))}
 	case "ref":
 		if id, ok := v.(int64); ok && !r.public && f.Target != nil {
-			return reportCell{Text: "#" + strconv.FormatInt(id, 10), URL: recordURL(f.Target, id)}
+			text := "#" + strconv.FormatInt(id, 10)
+			if name := row.Labels[name]; name != "" {
+				text += " " + name
+			}
+			return reportCell{Text: text, URL: recordURL(f.Target, id)}
 		}
 	}
 	return reportCell{Text: display(r.lang, f, v, u.opts.Location)}

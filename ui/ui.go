@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
 )
 
 //go:embed templates/*.html
@@ -71,8 +72,9 @@ const DefaultExportLimit = 100_000
 var chinaTime = time.FixedZone("CST", 8*3600)
 
 // reservedApps are path segments under /ui/ that are the UI's own; an app may
-// not be called so, or its pages would be unreachable.
-var reservedApps = []string{"static", "codes", "ref", "audit", "reports", "files", "admin", "books", "fill", "account"}
+// not be called so, or its pages would be unreachable. It is the checker's
+// list, so that a definition growth check accepts also mounts.
+var reservedApps = metamodel.ReservedAppNames
 
 // UI serves the web pages of one runtime.
 type UI struct {

@@ -29,6 +29,9 @@ func runCheck(args []string) int {
 		dir = fs.Arg(0)
 	}
 	p, err := metamodel.Load(dir)
+	// Every problem at once: those of the filters too, even when the
+	// definitions have others.
+	err = engine.CheckAll(p, err)
 	var de *metamodel.DefinitionError
 	if errors.As(err, &de) {
 		fmt.Println(de.Error())
@@ -37,11 +40,6 @@ func runCheck(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "growth check:", err)
-		return 1
-	}
-	if err := engine.CheckFilters(p); errors.As(err, &de) {
-		fmt.Println(de.Error())
-		fmt.Fprintf(os.Stderr, "%d problem(s) in %s\n", len(de.Problems), dir)
 		return 1
 	}
 	// A way round an amount tier is a broken control, not a matter of

@@ -17,3 +17,21 @@ func TestCheckPrintsWarnings(t *testing.T) {
 		t.Fatalf("output lacks the warning %q:\n%s", want, out)
 	}
 }
+
+// TestCheckListsFilterProblemsAmongOthers: a misspelt field in a rollup's
+// where is reported together with the definitions' other problems, not only
+// once they are fixed.
+func TestCheckListsFilterProblemsAmongOthers(t *testing.T) {
+	code, out := run(t, runCheck, "testdata/rollup_where_among_others")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{
+		`app1/app.yaml:5:84: field batch.total: where: at 0: unknown field "stat"`,
+		`app1/app.yaml:6:31: field batch.count: min must be a whole number, got "abc"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

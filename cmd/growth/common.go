@@ -76,6 +76,9 @@ func registerKeysFlag(fs *flag.FlagSet, dir *string) {
 
 // loadProject loads and checks the definitions, printing every problem.
 func loadProject(dir string) (*metamodel.Project, error) {
+	if err := definitionsExist(dir); err != nil {
+		return nil, err
+	}
 	p, err := metamodel.Load(definitionsDir(dir))
 	var de *metamodel.DefinitionError
 	if errors.As(err, &de) {
@@ -100,4 +103,15 @@ func newLogger(w io.Writer) *slog.Logger {
 func fail(cmd string, err error) int {
 	fmt.Fprintf(os.Stderr, "growth %s: %v\n", cmd, err)
 	return 1
+}
+
+// definitionsExist explains a definitions folder that is not there: the
+// default is relative to where growth runs, so outside the project's folder
+// it must be named.
+func definitionsExist(dir string) error {
+	path := definitionsDir(dir)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no definitions folder at %s: run growth in the folder that holds definitions/, or name it with --definitions DIR (or the environment variable GROWTH_DEFINITIONS)", path)
+	}
+	return nil
 }

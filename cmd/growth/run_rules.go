@@ -84,9 +84,9 @@ func runRules(args []string) int {
 // printScheduleReport writes one line per rule, then its failures.
 func printScheduleReport(rep *engine.ScheduleReport) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "rule\ttitle\texamined\tmatched\tcreated\tskipped\tfailed\ttime")
+	fmt.Fprintln(w, "rule\ttitle\texamined\tmatched\tcreated\tskipped\tupdated\tfired\tresolved\tfailed\ttime")
 	for _, r := range rep.Runs {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Schedule, r.Title, r.Examined, r.Matched, r.Created, r.Skipped, r.Failed, r.Duration.Round(time.Millisecond))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Schedule, r.Title, r.Examined, r.Matched, r.Created, r.Skipped, r.Updated, r.Fired, r.Resolved, r.Failed, r.Duration.Round(time.Millisecond))
 	}
 	w.Flush()
 	for _, r := range rep.Runs {

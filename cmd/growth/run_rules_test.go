@@ -64,11 +64,11 @@ func TestRunRulesCommand(t *testing.T) {
 		want []string
 	}{
 		{"every rule: one created, one failure listed", nil, 1, []string{
-			"fund.idle 长期闲置 2 2 1 0 1 ",
+			"fund.idle 长期闲置 2 2 1 0 0 0 0 1 ",
 			"fund.all all 0 0 0 0 0 ",
 			"fund.idle: record #2: project: 项目名称不能为 bad",
 		}},
-		{"one rule by app and name: the warning exists", []string{"--app", "fund", "--rule", "idle"}, 1, []string{"fund.idle 长期闲置 2 2 0 1 1 "}},
+		{"one rule by app and name: the warning exists", []string{"--app", "fund", "--rule", "idle"}, 1, []string{"fund.idle 长期闲置 2 2 0 1 0 0 0 1 "}},
 		{"a rule by name alone", []string{"--rule", "all"}, 0, []string{"fund.all all 0 0 0 0 0 "}},
 		{"an unknown app", []string{"--app", "nope"}, 1, nil},
 	}

@@ -117,3 +117,17 @@ roles:
 		t.Errorf("%d user changes audited as the CLI's (%v), want 5", n, err)
 	}
 }
+
+// TestDefinitionsFolderMissing: run outside the project's folder, a command
+// says how to point at the definitions instead of "no such file".
+func TestDefinitionsFolderMissing(t *testing.T) {
+	t.Chdir(t.TempDir())
+	_, err := loadProject("")
+	if err == nil || !strings.Contains(err.Error(), "--definitions DIR") || !strings.Contains(err.Error(), "GROWTH_DEFINITIONS") {
+		t.Fatalf("err = %v, want a hint at --definitions", err)
+	}
+	db := "sqlite:" + filepath.Join(t.TempDir(), "growth.db")
+	if code := runSeed([]string{"--db", db}); code != 1 {
+		t.Errorf("seed without definitions: exit %d", code)
+	}
+}
