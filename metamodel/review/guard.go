@@ -432,6 +432,13 @@ func limitNote(f *metamodel.Field) string {
 // the guard caps it on every path (a top-level conjunction holding name <= X
 // or name < X, or a disjunction whose every side caps it).
 func upperBound(guard string, name string) (decimal.Decimal, bool) {
+	return guardBound(guard, name, false)
+}
+
+// guardBound is the bound guard puts on numeric field name on every path:
+// the lowest value it lets through (lower) or the highest (upper). Where
+// both sides of && bound the field, the tighter one holds; of ||, the looser.
+func guardBound(guard, name string, lower bool) (decimal.Decimal, bool) {
 	if guard == "" {
 		return decimal.Decimal{}, false
 	}
@@ -439,21 +446,25 @@ func upperBound(guard string, name string) (decimal.Decimal, bool) {
 	if err != nil {
 		return decimal.Decimal{}, false
 	}
-	return capOf(tree.Node, name)
+	return boundOf(tree.Node, name, lower)
 }
 
-func capOf(n ast.Node, name string) (decimal.Decimal, bool) {
+func boundOf(n ast.Node, name string, lower bool) (decimal.Decimal, bool) {
+	tighter, looser := decimal.Min, decimal.Max
+	if lower {
+		tighter, looser = decimal.Max, decimal.Min
+	}
 	b, ok := n.(*ast.BinaryNode)
 	if !ok {
 		return decimal.Decimal{}, false
 	}
 	switch b.Operator {
 	case "&&", "and":
-		l, lok := capOf(b.Left, name)
-		r, rok := capOf(b.Right, name)
+		l, lok := boundOf(b.Left, name, lower)
+		r, rok := boundOf(b.Right, name, lower)
 		switch {
 		case lok && rok:
-			return decimal.Min(l, r), true
+			return tighter(l, r), true
 		case lok:
 			return l, true
 		case rok:
@@ -461,10 +472,10 @@ func capOf(n ast.Node, name string) (decimal.Decimal, bool) {
 		}
 		return decimal.Decimal{}, false
 	case "||", "or":
-		l, lok := capOf(b.Left, name)
-		r, rok := capOf(b.Right, name)
+		l, lok := boundOf(b.Left, name, lower)
+		r, rok := boundOf(b.Right, name, lower)
 		if lok && rok {
-			return decimal.Max(l, r), true
+			return looser(l, r), true
 		}
 		return decimal.Decimal{}, false
 	}
@@ -473,8 +484,11 @@ func capOf(n ast.Node, name string) (decimal.Decimal, bool) {
 	if !ok || a.name != name || !a.isNum {
 		return decimal.Decimal{}, false
 	}
-	switch a.op {
-	case "<=", "<", "==":
+	switch {
+	case lower && (a.op == ">=" || a.op == "=="):
+		// at or above v: the tier starts just below v.
+		return a.num.Sub(decimal.New(1, -2)), true
+	case lower && a.op == ">", !lower && (a.op == "<=" || a.op == "<" || a.op == "=="):
 		return a.num, true
 	}
 	return decimal.Decimal{}, false

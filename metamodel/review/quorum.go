@@ -282,51 +282,5 @@ func maxInt(a, b int) int {
 // lowerBound is the value guard requires numeric field name to be above or
 // at, when the guard bounds it from below on every path.
 func lowerBound(guard, name string) (decimal.Decimal, bool) {
-	tree, err := parser.Parse(guard)
-	if err != nil {
-		return decimal.Decimal{}, false
-	}
-	return floorOf(tree.Node, name)
-}
-
-func floorOf(n ast.Node, name string) (decimal.Decimal, bool) {
-	b, ok := n.(*ast.BinaryNode)
-	if !ok {
-		return decimal.Decimal{}, false
-	}
-	switch b.Operator {
-	case "&&", "and":
-		l, lok := floorOf(b.Left, name)
-		r, rok := floorOf(b.Right, name)
-		switch {
-		case lok && rok:
-			return decimal.Max(l, r), true
-		case lok:
-			return l, true
-		case rok:
-			return r, true
-		}
-		return decimal.Decimal{}, false
-	case "||", "or":
-		l, lok := floorOf(b.Left, name)
-		r, rok := floorOf(b.Right, name)
-		if lok && rok {
-			return decimal.Min(l, r), true
-		}
-		return decimal.Decimal{}, false
-	}
-	gc := &guardContext{e: &metamodel.Entity{}}
-	a, ok := gc.atomOf(b)
-	if !ok || a.name != name || !a.isNum {
-		return decimal.Decimal{}, false
-	}
-	switch a.op {
-	case ">", ">=", "==":
-		if a.op == ">=" || a.op == "==" {
-			// at or above v: the tier starts just below v.
-			return a.num.Sub(decimal.New(1, -2)), true
-		}
-		return a.num, true
-	}
-	return decimal.Decimal{}, false
+	return guardBound(guard, name, true)
 }
