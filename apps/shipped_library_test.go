@@ -188,6 +188,8 @@ func TestShippedProjectLibraryAPI(t *testing.T) {
 		for _, sc := range []apitest.Scenario{
 			{Name: "an indicator on a project not admitted", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "project", weakID), Headers: indClerk, Status: 422,
 				Want: map[string]any{"error.field_codes.project.0": "project_admitted"}},
+			{Name: "an indicator of another agency on the project", Method: "POST", Path: "/api/indicator/indicator", Body: with(with(validIndicator(), "project", id), "agency", "104003"), Headers: indClerk, Status: 422,
+				Want: map[string]any{"error.field_codes.project.0": "project_of_agency"}},
 			{Name: "an indicator on an admitted project", Method: "POST", Path: "/api/indicator/indicator", Body: with(validIndicator(), "project", id), Headers: indClerk, Status: 201,
 				Want: map[string]any{"project": id}},
 		} {
