@@ -17,7 +17,9 @@ import (
 // TestBrowserExchange shows, in Chromium, a record's signed messages (our
 // voucher and the party's receipt, both verified) and the exceptions page
 // with a forged receipt; with GROWTH_SCREENSHOTS=1 it writes
-// docs/screenshots/exchange-record.png and exchange-exceptions.png.
+// docs/screenshots/exchange-record.png and exchange-exceptions.png; and a
+// reconciliation with one planted difference of each kind
+// (exchange-reconciliation.png).
 func TestBrowserExchange(t *testing.T) {
 	browser := newChromium(t)
 	ctx := context.Background()
@@ -71,4 +73,37 @@ func TestBrowserExchange(t *testing.T) {
 		}
 	}
 	b.shot("exchange-exceptions")
+
+	// A reconciliation of the day with one planted difference of each kind:
+	// the first voucher's amount differs, the second's date, the third is
+	// missing at the party, the fourth matches, and the party lists a
+	// payment we never sent.
+	vouchers := []engine.OutboxMessage{pending[0]}
+	for i, amount := range []string{"3500.00", "12800.50", "960.00"} {
+		o := enginetest.Must(s.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": "ZF202600012" + strconv.Itoa(4+i), "payee": "成都某办公用品有限公司", "amount": amount}))
+		enginetest.Must(s.rt.Fire(ctx, engine.SystemActor, "orders", "order", o.ID, "send", ""))
+	}
+	vouchers = append(vouchers, enginetest.Must(s.rt.PendingOutbox(ctx, 10))...)
+	if len(vouchers) != 4 {
+		t.Fatalf("%d vouchers, want 4", len(vouchers))
+	}
+	day := time.Now().Format(time.DateOnly)
+	recon := enginetest.Must(s.rt.Reconcile(ctx, engine.SystemActor, engine.ReconcileOptions{Party: "party_a", Day: day, Statement: "party_a-" + day + ".csv"},
+		[]engine.StatementLine{
+			{Date: day, MsgID: vouchers[0].ID, Ref: vouchers[0].Ref, Amount: "20000.00", Status: "done"},
+			{Date: time.Now().AddDate(0, 0, -1).Format(time.DateOnly), MsgID: vouchers[1].ID, Ref: vouchers[1].Ref, Amount: "3500.00", Status: "done"},
+			{Date: day, MsgID: vouchers[3].ID, Ref: vouchers[3].Ref, Amount: "960.00", Status: "done"},
+			{Date: day, MsgID: "bank-only-0001", Ref: "ZF2026000999", Amount: "88.00", Status: "done"},
+		}))
+	if recon.Differences != 4 {
+		t.Fatalf("%d differences planted, want 4: %+v", recon.Differences, recon)
+	}
+	b.open("/ui/admin/exchange/reconciliations/" + strconv.FormatInt(recon.ID, 10))
+	got = b.text("body")
+	for _, want := range []string{"金额不符", "日期不符", "我方无此笔", "对方无此笔", "20000.00", "200000.00", vouchers[2].ID, "bank-only-0001", "ZF2026000999"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("reconciliation page lacks %q: %s", want, got)
+		}
+	}
+	b.shot("exchange-reconciliation")
 }

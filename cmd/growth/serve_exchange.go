@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/exchange"
@@ -94,7 +96,24 @@ func startExchange(ctx context.Context, rt *engine.Runtime, f exchangeFlags, dsn
 		return nil, nil, err
 	}
 	rctx, cancel := context.WithCancel(ctx)
-	runner = exchange.Run(rctx, rt, b, exchange.RunOptions{})
+	runner = exchange.Run(rctx, rt, b, exchange.RunOptions{BeforePublish: crashHook(log)})
 	log.Info("exchange: running", "broker", b.Describe(), "parties", len(rt.Project.Exchanges()))
 	return runner, func() { cancel(); runner.Wait(); b.Close() }, nil
+}
+
+// crashHook is test-only: GROWTH_TEST_CRASH_AFTER_COMMIT=N makes the server
+// exit at once (status 137, as after kill -9) when at least N committed
+// messages wait in the outbox, before any is published, so that a test can
+// place a crash between commit and publish. Unset, it does nothing.
+func crashHook(log *slog.Logger) func(int) {
+	n, err := strconv.Atoi(os.Getenv("GROWTH_TEST_CRASH_AFTER_COMMIT"))
+	if err != nil || n <= 0 {
+		return nil
+	}
+	return func(pending int) {
+		if pending >= n {
+			log.Warn("exchange: GROWTH_TEST_CRASH_AFTER_COMMIT: exiting before publishing", "pending", pending)
+			os.Exit(137)
+		}
+	}
 }

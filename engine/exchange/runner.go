@@ -29,6 +29,11 @@ type RunOptions struct {
 	// one record (same party and ref) always go to the same worker, in the
 	// order the broker delivers them.
 	Workers int
+	// BeforePublish, when set, is called with the number of outbox
+	// messages about to be published, before any of them is. Test-only:
+	// growth serve sets it from GROWTH_TEST_CRASH_AFTER_COMMIT to place a
+	// crash between commit and publish.
+	BeforePublish func(n int)
 }
 
 // Runner publishes a runtime's outbox and applies its inbound messages.
@@ -122,6 +127,9 @@ func (r *Runner) PublishPending(ctx context.Context) (sent int, err error) {
 		rows, err := r.rt.PendingOutbox(ctx, r.opts.Batch)
 		if err != nil || len(rows) == 0 {
 			return sent, err
+		}
+		if r.opts.BeforePublish != nil {
+			r.opts.BeforePublish(len(rows))
 		}
 		futures := make([]jetstream.PubAckFuture, 0, len(rows))
 		var failed error
