@@ -60,43 +60,31 @@ func (rt *Runtime) expandReportTags(n filter.Node, allowed []string) (filter.Nod
 }
 
 func markFields(n filter.Node) filter.Node {
-	switch x := n.(type) {
-	case *filter.And:
-		terms := make([]filter.Node, len(x.Terms))
-		for i, t := range x.Terms {
-			terms[i] = markFields(t)
+	return filter.MapLeaves(n, func(leaf filter.Node) filter.Node {
+		switch x := leaf.(type) {
+		case *filter.Compare:
+			c := *x
+			c.Field = tagField + c.Field
+			return &c
+		case *filter.In:
+			c := *x
+			c.Field = tagField + c.Field
+			return &c
+		case *filter.Like:
+			c := *x
+			c.Field = tagField + c.Field
+			return &c
+		case *filter.Under:
+			c := *x
+			c.Field = tagField + c.Field
+			return &c
+		case *filter.IsNull:
+			c := *x
+			c.Field = tagField + c.Field
+			return &c
 		}
-		return &filter.And{Terms: terms}
-	case *filter.Or:
-		terms := make([]filter.Node, len(x.Terms))
-		for i, t := range x.Terms {
-			terms[i] = markFields(t)
-		}
-		return &filter.Or{Terms: terms}
-	case *filter.Not:
-		return &filter.Not{Term: markFields(x.Term)}
-	case *filter.Compare:
-		c := *x
-		c.Field = tagField + c.Field
-		return &c
-	case *filter.In:
-		c := *x
-		c.Field = tagField + c.Field
-		return &c
-	case *filter.Like:
-		c := *x
-		c.Field = tagField + c.Field
-		return &c
-	case *filter.Under:
-		c := *x
-		c.Field = tagField + c.Field
-		return &c
-	case *filter.IsNull:
-		c := *x
-		c.Field = tagField + c.Field
-		return &c
-	}
-	return n
+		return leaf
+	})
 }
 
 // Tags are the data tags that apply to e (declared on it), for list pages.
@@ -176,23 +164,10 @@ func filterMessage(err error) string {
 
 // withoutTags replaces the tags in n by a condition that always compiles.
 func withoutTags(n filter.Node) filter.Node {
-	switch x := n.(type) {
-	case *filter.And:
-		terms := make([]filter.Node, len(x.Terms))
-		for i, t := range x.Terms {
-			terms[i] = withoutTags(t)
+	return filter.MapLeaves(n, func(leaf filter.Node) filter.Node {
+		if x, ok := leaf.(*filter.Tag); ok {
+			return &filter.IsNull{Field: "id", Offset: x.Offset}
 		}
-		return &filter.And{Terms: terms}
-	case *filter.Or:
-		terms := make([]filter.Node, len(x.Terms))
-		for i, t := range x.Terms {
-			terms[i] = withoutTags(t)
-		}
-		return &filter.Or{Terms: terms}
-	case *filter.Not:
-		return &filter.Not{Term: withoutTags(x.Term)}
-	case *filter.Tag:
-		return &filter.IsNull{Field: "id", Offset: x.Offset}
-	}
-	return n
+		return leaf
+	})
 }

@@ -200,3 +200,25 @@ func (v Value) String() string {
 	}
 	return v.Text
 }
+
+// MapLeaves rebuilds n with every condition that is not And, Or or Not
+// replaced by leaf(condition); n itself is left unchanged.
+func MapLeaves(n Node, leaf func(Node) Node) Node {
+	switch x := n.(type) {
+	case *And:
+		terms := make([]Node, len(x.Terms))
+		for i, t := range x.Terms {
+			terms[i] = MapLeaves(t, leaf)
+		}
+		return &And{Terms: terms}
+	case *Or:
+		terms := make([]Node, len(x.Terms))
+		for i, t := range x.Terms {
+			terms[i] = MapLeaves(t, leaf)
+		}
+		return &Or{Terms: terms}
+	case *Not:
+		return &Not{Term: MapLeaves(x.Term, leaf)}
+	}
+	return leaf(n)
+}
