@@ -249,6 +249,13 @@ func (rt *Runtime) writeOutbound(ec EffectContext, s outboundSpec, ch *Change) e
 	if err := rt.messageLines(ec, s, rec, content); err != nil {
 		return err
 	}
+	if s.m.File != nil {
+		file, err := rt.messageFile(ec, s.m.File, rec)
+		if err != nil {
+			return err
+		}
+		content["file"] = file
+	}
 	body, err := json.Marshal(content)
 	if err != nil {
 		return err
@@ -317,6 +324,31 @@ func messageBody(m *metamodel.OutboundMessage, rec *Record) map[string]any {
 		}
 	}
 	return body
+}
+
+// messageFile renders export x for the record and its lines as they stand
+// in the event's transaction, for the body's file key; a file that cannot be
+// made (totals that do not agree, a value too wide) refuses the event.
+func (rt *Runtime) messageFile(ec EffectContext, x *metamodel.Export, rec *Record) (map[string]any, error) {
+	var lines []*Record
+	if x.Lines != nil {
+		var err error
+		if lines, err = rt.exportLines(ec, ec.Tx, SystemActor, x, rt.stores[x.Lines.Target.QualifiedName()], rec.ID); err != nil {
+			return nil, err
+		}
+	}
+	out, err := renderExport(x, x.Target, rec, lines, Today(rt.now()))
+	if err != nil {
+		return nil, err
+	}
+	media, encoding := out.ContentType, "UTF-8"
+	if i := strings.Index(media, ";"); i >= 0 {
+		media = media[:i]
+	}
+	if x.Encoding == "gbk" {
+		encoding = "GBK"
+	}
+	return map[string]any{"name": out.Name, "media_type": media, "encoding": encoding, "content": base64.StdEncoding.EncodeToString(out.Data)}, nil
 }
 
 // messageLines adds an outbound message's lines and totals to its body,

@@ -1,7 +1,9 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -397,6 +399,67 @@ func TestExchangeLinesAndTotals(t *testing.T) {
 		var conflict *engine.ConflictError
 		if !errors.As(err, &conflict) || conflict.Code != "message_total" || !strings.Contains(conflict.Message, "1000") {
 			t.Fatalf("lines that do not add up: %v", err)
+		}
+		if got := f.get(t, bad.ID); got.State != "draft" {
+			t.Errorf("state %s after a refused send", got.State)
+		}
+		if out := enginetest.Must(f.rt.OutboxFor(ctx, "orders", "order", bad.ID)); len(out) != 0 {
+			t.Errorf("a refused send left %d messages", len(out))
+		}
+	})
+}
+
+// A message may carry the file of an export of its entity, rendered in the
+// event's transaction: the body's file decodes to exactly the bytes the
+// export's download gives for the record; a file that cannot be made (its
+// total does not agree) refuses the event, and nothing is sent.
+func TestExchangeMessageCarriesExportFile(t *testing.T) {
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		f := newExchangeFixture(t, d)
+		ctx := context.Background()
+		item := func(order int64, name, amount string) {
+			enginetest.Must(f.rt.Create(ctx, engine.SystemActor, "orders", "item", map[string]any{"order": order, "name": name, "amount": amount}))
+		}
+		ok := f.order(t, "ZF070") // amount 1234.50
+		item(ok.ID, "甲", "1000.00")
+		item(ok.ID, "乙", "234.50")
+		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", ok.ID, "send_file", ""))
+		out := enginetest.Must(f.rt.OutboxFor(ctx, "orders", "order", ok.ID))
+		if len(out) != 1 || out[0].Type != "file_voucher" {
+			t.Fatalf("outbox: %+v", out)
+		}
+		var env engine.Envelope
+		enginetest.Must(0, json.Unmarshal(out[0].Envelope, &env))
+		var body struct {
+			No     string `json:"no"`
+			Amount string `json:"amount"`
+			File   struct {
+				Name      string `json:"name"`
+				MediaType string `json:"media_type"`
+				Encoding  string `json:"encoding"`
+				Content   string `json:"content"`
+			} `json:"file"`
+		}
+		enginetest.Must(0, json.Unmarshal(env.Body, &body))
+		if body.No != "ZF070" || body.Amount != "1234.50" || body.File.Name != "transfer_ZF070.txt" || body.File.MediaType != "text/plain" || body.File.Encoding != "GBK" {
+			t.Errorf("body: %s", env.Body)
+		}
+		got := enginetest.Must(base64.StdEncoding.DecodeString(body.File.Content))
+		want := enginetest.Must(f.rt.Export(ctx, engine.SystemActor, "orders", "order", ok.ID, "transfer_file"))
+		if !bytes.Equal(got, want.Data) || len(got) == 0 {
+			t.Errorf("file in the message:\n%q\nthe export:\n%q", got, want.Data)
+		}
+		// 甲 in GBK is two bytes: the file is GBK, not UTF-8.
+		if !bytes.Contains(got, []byte{0xbc, 0xd7}) {
+			t.Errorf("file is not GBK: %q", got)
+		}
+
+		bad := f.order(t, "ZF071")
+		item(bad.ID, "丙", "1000.00")
+		_, err := f.rt.Fire(ctx, engine.SystemActor, "orders", "order", bad.ID, "send_file", "")
+		var conflict *engine.ConflictError
+		if !errors.As(err, &conflict) || conflict.Code != "export_total" || !strings.Contains(conflict.Message, "1000.00") {
+			t.Fatalf("a file whose total does not agree: %v", err)
 		}
 		if got := f.get(t, bad.ID); got.State != "draft" {
 			t.Errorf("state %s after a refused send", got.State)

@@ -74,12 +74,14 @@ type OutboundMessage struct {
 	Event   string           `yaml:"event" desc:"The workflow event that produces it: the message is written in the event's transaction, so an event that fails sends nothing."`
 	Ref     string           `yaml:"ref" desc:"The field whose value the message refers to the record by (the party quotes it back in its replies); default id. Another field must be unique."`
 	Format  string           `yaml:"format" desc:"The body's format: json (default)."`
+	Export  string           `yaml:"export" desc:"An export (exports:) of the same entity whose file travels in the body as file: {name, media_type, encoding, content (base64)}, rendered in the event's transaction; a file that cannot be made refuses the event."`
 	Fields  []*ExchangeField `yaml:"fields,named" desc:"The body: each key from a field of the record (or id, state), e.g. {amount: amount, payee: payee_name}. Money travels as text (\"1234.56\")."`
 	Lines   *MessageLines    `yaml:"lines" desc:"The records of another entity that travel in the body as a list (the transfers of a batch): {entity, via, key, fields}."`
 	Totals  []*MessageTotal  `yaml:"totals,named" desc:"Totals over the lines, by body key: {sum: field} (or the field alone) or {count: true}; equals names a field of the record the sum must equal, or the event is refused."`
 
 	Target   *Entity `yaml:"-"`
 	RefField *Field  `yaml:"-"` // nil: the record id
+	File     *Export `yaml:"-"` // the export named by Export
 }
 
 // MessageLines are the records that travel in an outbound message's body.
@@ -260,6 +262,12 @@ func checkExchange(p *Project, a *App, x *Exchange, ps *Problems) {
 			}
 		}
 		checkMessageLines(p, a, m, mw, ps)
+		if m.Export != "" {
+			m.File = messageExport(p, m, mw, ps)
+			if i := slices.IndexFunc(m.Fields, func(f *ExchangeField) bool { return f.Name == "file" }); i >= 0 {
+				ps.Addf(m.Fields[i].NamePos, "%s: body key file holds the file of export %s; give this key another name", mw, m.Export)
+			}
+		}
 	}
 	for _, m := range x.Inbound {
 		checkName("message type", m.Name, m.NamePos, ps)
@@ -418,4 +426,23 @@ func exchangeRef(e *Entity, where, ref string, at map[string]Pos, ps *Problems) 
 		ps.Addf(at["ref"], "%s: ref field %s must be unique (unique: true) to find one record", where, ref)
 	}
 	return f
+}
+
+// messageExport finds the export an outbound message carries: one declared
+// for the message's entity.
+func messageExport(p *Project, m *OutboundMessage, mw string, ps *Problems) *Export {
+	var names []string
+	for _, a := range p.Apps {
+		for _, x := range a.Exports {
+			if x.Target != m.Target {
+				continue
+			}
+			if x.Name == m.Export {
+				return x
+			}
+			names = append(names, x.Name)
+		}
+	}
+	ps.Addf(m.At["export"], "%s: export %q is not an export of entity %s%s", mw, m.Export, m.Target.Name, suggest(m.Export, names))
+	return nil
 }
