@@ -1,6 +1,7 @@
 package exchange_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -79,8 +80,10 @@ func TestShippedPaymentsEndToEnd(t *testing.T) {
 		run(t, rt, b)
 		simCtx, stopSim := context.WithCancel(ctx)
 		defer stopSim()
+		statements := t.TempDir()
 		_, stop, err := exchange.Simulate(simCtx, b, exchange.SimOptions{Party: "agent_bank", Key: bank, Growth: enginetest.Must(store.Own(keys.SM2)).Public(),
-			Accept: "paid", Refuse: "returned", RefuseKey: "payee_account", RefuseWhen: regexp.MustCompile(`^6222`), Reason: "收款账号不存在"})
+			Accept: "paid", Refuse: "returned", RefuseKey: "payee_account", RefuseWhen: regexp.MustCompile(`^6222`), Reason: "收款账号不存在",
+			StatementDir: statements, AccountKey: "payee_account"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,6 +114,15 @@ func TestShippedPaymentsEndToEnd(t *testing.T) {
 		}
 		if r, err := rt.DB.VerifyAudit(ctx); err != nil || !r.OK() {
 			t.Errorf("audit verify: %v %v", err, r)
+		}
+		// The bank's statement of the day reconciles with our vouchers: every
+		// one matched, paid or returned, none differing.
+		day := time.Now().Format(time.DateOnly)
+		path := exchange.StatementFile(statements, "agent_bank", day)
+		lines := enginetest.Must(engine.ParseStatement(bytes.NewReader(enginetest.Must(os.ReadFile(path)))))
+		rec := enginetest.Must(rt.Reconcile(ctx, engine.SystemActor, engine.ReconcileOptions{Party: "agent_bank", Day: day, Statement: path}, lines))
+		if rec.Differences != 0 || rec.Matched != n {
+			t.Errorf("reconciliation: %d matched, %d differences; want %d matched and none differing", rec.Matched, rec.Differences, n)
 		}
 	})
 }
