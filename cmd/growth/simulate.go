@@ -54,7 +54,7 @@ func runSimulate(args []string) int {
 		return 2
 	}
 	party, args := args[0], args[1:]
-	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs := flag.NewFlagSet("banksim", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), simulateUsage) }
 	url := fs.String("exchange", "", "NATS server (env GROWTH_EXCHANGE; default nats://127.0.0.1:4222)")
 	prefix := fs.String("exchange-prefix", "", "first token of the exchange's subjects, as growth serve's (env GROWTH_EXCHANGE_PREFIX; default growth)")
@@ -80,24 +80,24 @@ func runSimulate(args []string) int {
 		*url = "nats://127.0.0.1:4222"
 	}
 	if *accept == "" {
-		return fail("simulate", errors.New("--accept is required: the reply type to a message the party accepts"))
+		return fail("banksim", errors.New("--accept is required: the reply type to a message the party accepts"))
 	}
 	sim := exchange.SimOptions{Party: party, Accept: *accept, SerialKey: *serialKey, Refuse: *refuse, Reason: *reason, ReasonKey: *reasonKey,
 		StatementDir: *statements, AmountKey: *amountKey, AccountKey: *accountKey}
 	if *refuse != "" || *refuseWhen != "" {
 		key, expr, ok := strings.Cut(*refuseWhen, "=")
 		if !ok || key == "" || *refuse == "" {
-			return fail("simulate", errors.New("--refuse TYPE and --refuse-when KEY=REGEXP go together"))
+			return fail("banksim", errors.New("--refuse TYPE and --refuse-when KEY=REGEXP go together"))
 		}
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return fail("simulate", fmt.Errorf("--refuse-when: %w", err))
+			return fail("banksim", fmt.Errorf("--refuse-when: %w", err))
 		}
 		sim.RefuseKey, sim.RefuseWhen = key, re
 	}
 	kind, err := keys.ParseKind(*kindName)
 	if err != nil {
-		return fail("simulate", err)
+		return fail("banksim", err)
 	}
 	dir := *data
 	if dir == "" {
@@ -105,10 +105,10 @@ func runSimulate(args []string) int {
 	}
 	store := keys.Store{Dir: filepath.Join(dir, "keys")} // the simulated party's own keys, never the platform's
 	if sim.Key, err = store.Own(kind); err != nil {
-		return fail("simulate", err)
+		return fail("banksim", err)
 	}
 	if sim.Growth, err = store.Party(*growthKey); err != nil {
-		return fail("simulate", err)
+		return fail("banksim", err)
 	}
 	log := newLogger(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -118,7 +118,7 @@ func runSimulate(args []string) int {
 	}
 	b, err := exchange.Open(exchange.Options{URL: *url, Prefix: *prefix, Logger: log})
 	if err != nil {
-		return fail("simulate", err)
+		return fail("banksim", err)
 	}
 	defer b.Close()
 	var stats *exchange.SimStats
@@ -129,16 +129,16 @@ func runSimulate(args []string) int {
 		if err == nil {
 			break
 		}
-		log.Warn("simulate: waiting for the broker", "err", err)
+		log.Warn("banksim: waiting for the broker", "err", err)
 		select {
 		case <-ctx.Done():
 			return 1
 		case <-time.After(2 * time.Second):
 		}
 	}
-	log.Info("simulate: playing the party", "party", party, "broker", *url, "key", sim.Key.Public().Fingerprint()[:16])
+	log.Info("banksim: playing the party", "party", party, "broker", *url, "key", sim.Key.Public().Fingerprint()[:16])
 	<-ctx.Done()
 	stopSim()
-	log.Info("simulate: stopped", "accepted", stats.Accepted.Load(), "refused", stats.Refused.Load(), "bad_signature", stats.BadSignature.Load())
+	log.Info("banksim: stopped", "accepted", stats.Accepted.Load(), "refused", stats.Refused.Load(), "bad_signature", stats.BadSignature.Load())
 	return 0
 }
