@@ -205,19 +205,18 @@ func (s *Server) recordTarget(c *fiber.Ctx) (engine.Actor, *metamodel.Entity, in
 	return actor, e, id, err
 }
 
-// requestContext is the request's context with its Idempotency-Key, if any,
-// so that a retried write applies once. The key goes with a fingerprint of
-// the request (method, path with query, body): the same key sent with
-// another request is refused (422 idempotency_key_reused). A key too long or
-// holding control characters is 400 on every database.
-func requestContext(c *fiber.Ctx) (context.Context, error) {
-	ctx := c.UserContext()
+// requestIdempotency is the request's Idempotency-Key, if any, so that a
+// retried write applies once. The key goes with a fingerprint of the request
+// (method, path with query, body): the same key sent with another request is
+// refused (422 idempotency_key_reused). A key too long or holding control
+// characters is 400 on every database.
+func requestIdempotency(c *fiber.Ctx) (engine.Idempotency, error) {
 	key := c.Get("Idempotency-Key")
 	if key == "" {
-		return ctx, nil
+		return engine.Idempotency{}, nil
 	}
 	if err := engine.CheckIdempotencyKey(key); err != nil {
-		return nil, err
+		return engine.Idempotency{}, err
 	}
 	h := sha256.New()
 	h.Write([]byte(c.Method()))
@@ -225,7 +224,17 @@ func requestContext(c *fiber.Ctx) (context.Context, error) {
 	h.Write([]byte(c.OriginalURL()))
 	h.Write([]byte{0})
 	h.Write(c.Body())
-	return engine.WithIdempotentRequest(ctx, strings.Clone(key), hex.EncodeToString(h.Sum(nil))), nil
+	return engine.Idempotency{Key: strings.Clone(key), Request: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// requestContext is the request's context with its Idempotency-Key, where
+// Create takes it (Fire takes it in its request).
+func requestContext(c *fiber.Ctx) (context.Context, error) {
+	idem, err := requestIdempotency(c)
+	if err != nil || idem.Key == "" {
+		return c.UserContext(), err
+	}
+	return engine.WithIdempotentRequest(c.UserContext(), idem.Key, idem.Request), nil
 }
 
 // recordJSON renders rec for actor: the fields actor may see, code labels,

@@ -1002,7 +1002,7 @@ func BenchmarkShippedPayrollBatch(b *testing.B) {
 					if ev == "submit" {
 						actor = clerk
 					}
-					enginetest.Must(rt.Fire(ctx, actor, "indicator", "indicator", rec.ID, ev, ""))
+					enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: actor, App: "indicator", Entity: "indicator", ID: rec.ID, Event: ev}))
 				}
 				return rec.ID
 			}
@@ -1024,7 +1024,7 @@ func BenchmarkShippedPayrollBatch(b *testing.B) {
 					actor engine.Actor
 				}{{"prepare", clerk}, {"submit", clerk}, {"hr_review", office}, {"approve", office}} {
 					start := time.Now()
-					enginetest.Must(rt.Fire(ctx, step.actor, "payroll", "batch", batch.ID, step.event, ""))
+					enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: step.actor, App: "payroll", Entity: "batch", ID: batch.ID, Event: step.event}))
 					if step.event == "prepare" {
 						prepare += time.Since(start)
 					}

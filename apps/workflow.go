@@ -71,11 +71,11 @@ func (s *Server) fireEvent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, err := requestContext(c)
+	idem, err := requestIdempotency(c)
 	if err != nil {
 		return err
 	}
-	res, err := s.rt.FireWith(ctx, actor, e.App.Name, e.Name, id, c.Params("event"), comment, values)
+	res, err := s.rt.Fire(c.UserContext(), engine.FireRequest{Actor: actor, App: e.App.Name, Entity: e.Name, ID: id, Event: c.Params("event"), Comment: comment, Input: values, Idempotency: idem})
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,22 @@ type Change struct {
 	// IdempotencyKey is the client's key for this request, if it sent one.
 	IdempotencyKey string
 
+	// What the caller of the write decided for its effects travels here, on
+	// the change, not in the context. request is the fingerprint of the
+	// client request the key came with (idempotency.go); inbound is the
+	// message an inbound event applies, whose inbox row the exchange effect
+	// writes (exchange.go); scheduleGuard is a scheduled create's unless,
+	// checked again in its transaction (schedule.go); rollups, when set,
+	// collects the rollups the change makes due instead of running them
+	// (records a transition generates run theirs once, at the end), and
+	// rollupDepth counts the rollup writes the change is nested in
+	// (MaxRollupDepth).
+	request       string
+	inbound       *inboundApply
+	scheduleGuard *scheduleGuard
+	rollups       *rollupBatch
+	rollupDepth   int
+
 	// ledgerRows are the hashes of the ledger rows the change wrote; its
 	// audit row, appended after the effects, commits to them.
 	ledgerRows []string

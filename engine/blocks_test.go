@@ -22,7 +22,7 @@ func TestBlocks(t *testing.T) {
 			return enginetest.Must(rt.Create(ctx, sys, "gen", entity, values))
 		}
 		finish := func(batch int64) error {
-			_, err := rt.Fire(ctx, sys, "gen", "batch", batch, "finish", "")
+			_, err := rt.Fire(ctx, engine.FireRequest{Actor: sys, App: "gen", Entity: "batch", ID: batch, Event: "finish"})
 			return err
 		}
 		finishOption := func(batch int64) engine.EventOption {
@@ -57,7 +57,7 @@ func TestBlocks(t *testing.T) {
 			t.Errorf("a blue note blocks: %+v", o)
 		}
 		// Closing the note (its guard reads the batch through refs) lifts the block.
-		enginetest.Must(rt.Fire(ctx, sys, "gen", "note", note.ID, "close", ""))
+		enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: sys, App: "gen", Entity: "note", ID: note.ID, Event: "close"}))
 		if err := finish(red.ID); err != nil {
 			t.Fatalf("finishing after the note is closed: %v", err)
 		}
@@ -66,7 +66,7 @@ func TestBlocks(t *testing.T) {
 		}
 		// The guard of close reads refs.batch.state: the batch is done now.
 		late := mk("note", map[string]any{"batch": red.ID, "level": "red"})
-		if _, err := rt.Fire(ctx, sys, "gen", "note", late.ID, "close", ""); !engine.IsValidation(err) {
+		if _, err := rt.Fire(ctx, engine.FireRequest{Actor: sys, App: "gen", Entity: "note", ID: late.ID, Event: "close"}); !engine.IsValidation(err) {
 			t.Errorf("closing a note of a finished batch: %v, want the guard's refusal", err)
 		}
 	})

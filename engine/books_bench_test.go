@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkBooksPost(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if _, err := rt.Fire(ctx, bookkeeper, "fund", "spend", rec.ID, "pay", ""); err != nil {
+					if _, err := rt.Fire(ctx, engine.FireRequest{Actor: bookkeeper, App: "fund", Entity: "spend", ID: rec.ID, Event: "pay"}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -71,7 +71,11 @@ func paySpend(t *testing.T, rt *engine.Runtime, values map[string]any) (*engine.
 	t.Helper()
 	ctx := context.Background()
 	rec := enginetest.Must(rt.Create(ctx, bookkeeper, "fund", "spend", values))
-	return rt.Fire(ctx, bookkeeper, "fund", "spend", rec.ID, "pay", "")
+	res, err := rt.Fire(ctx, engine.FireRequest{Actor: bookkeeper, App: "fund", Entity: "spend", ID: rec.ID, Event: "pay"})
+	if err != nil {
+		return nil, err
+	}
+	return res.Record, nil
 }
 
 func vouchers(t *testing.T, rt *engine.Runtime, period string) []*engine.Voucher {
@@ -171,7 +175,7 @@ func TestBooksUnbalancedVoucherRefusesTheEvent(t *testing.T) {
 		rt := enginetest.Start(t, d, p)
 		ctx := context.Background()
 		rec := enginetest.Must(rt.Create(ctx, bookkeeper, "fund", "spend", map[string]any{"agency": "A", "amount": "100.00", "source": "1001", "paid_on": "2026-03-05", "fee": "2.00", "total": "1.99"}))
-		_, err := rt.Fire(ctx, bookkeeper, "fund", "spend", rec.ID, "pay", "")
+		_, err := rt.Fire(ctx, engine.FireRequest{Actor: bookkeeper, App: "fund", Entity: "spend", ID: rec.ID, Event: "pay"})
 		var ce *engine.ConflictError
 		if !errors.As(err, &ce) || ce.Code != "voucher_unbalanced" || !strings.Contains(ce.Message, "借方 2.00，贷方 1.99") {
 			t.Fatalf("want voucher_unbalanced naming both sums, got %v", err)
@@ -204,7 +208,7 @@ func TestBooksClosedPeriodAndReversal(t *testing.T) {
 		}
 		// A posting dated in the closed period fails its event; nothing is written.
 		rec := enginetest.Must(rt.Create(ctx, bookkeeper, "fund", "spend", map[string]any{"agency": "A", "amount": "7.00", "source": "1001", "paid_on": "2026-03-31"}))
-		_, err := rt.Fire(ctx, bookkeeper, "fund", "spend", rec.ID, "pay", "")
+		_, err := rt.Fire(ctx, engine.FireRequest{Actor: bookkeeper, App: "fund", Entity: "spend", ID: rec.ID, Event: "pay"})
 		if !errors.As(err, &ce) || ce.Code != "period_closed" || !strings.Contains(ce.Message, "2026-03 已结账") {
 			t.Fatalf("want period_closed, got %v", err)
 		}

@@ -51,18 +51,18 @@ func TestNotByEditorsCountsEventInputs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rt.FireWith(ctx, assessorBoard, "dt", "claim", rec.ID, "assess", "", map[string]any{"amount": "4900000.00"}); err != nil {
+		if _, err := rt.Fire(ctx, engine.FireRequest{Actor: assessorBoard, App: "dt", Entity: "claim", ID: rec.ID, Event: "assess", Input: map[string]any{"amount": "4900000.00"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rt.Fire(ctx, counterBoard, "dt", "claim", rec.ID, "count", ""); err != nil {
+		if _, err := rt.Fire(ctx, engine.FireRequest{Actor: counterBoard, App: "dt", Entity: "claim", ID: rec.ID, Event: "count"}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = rt.Fire(ctx, assessorBoard, "dt", "claim", rec.ID, "approve", "")
+		_, err = rt.Fire(ctx, engine.FireRequest{Actor: assessorBoard, App: "dt", Entity: "claim", ID: rec.ID, Event: "approve"})
 		var fe *engine.ForbiddenError
 		if !errors.As(err, &fe) || fe.Message != "不能审批自己修改过的记录" {
 			t.Fatalf("the assessor who typed the amount approves: %v, want 不能审批自己修改过的记录", err)
 		}
-		res, err := rt.FireEvent(ctx, counterBoard, "dt", "claim", rec.ID, "approve", "")
+		res, err := rt.Fire(ctx, engine.FireRequest{Actor: counterBoard, App: "dt", Entity: "claim", ID: rec.ID, Event: "approve"})
 		if err != nil || res.Record.State != "approved" {
 			t.Fatalf("the user who only counted approves: %v, want approved", err)
 		}

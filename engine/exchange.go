@@ -224,8 +224,7 @@ func (exchangeEffect) Apply(ec EffectContext, ch *Change) error {
 		return nil
 	}
 	rt := ec.RT
-	if in, ok := ec.Value(inboundKey{}).(*inboundApply); ok && !in.written && in.app == ch.Entity.App.Name && in.entity == ch.Entity.Name && in.recordID == ch.New.ID && in.event == ch.Action {
-		in.written = true
+	if in := ch.inbound; in != nil {
 		p := rt.DB.Placeholder
 		_, err := ec.Tx.ExecContext(ec, `INSERT INTO growth_exchange_inbox (msg_id, party, type, ref, app, entity, record_id, event, envelope, received_at) VALUES (`+
 			p(1)+`, `+p(2)+`, `+p(3)+`, `+p(4)+`, `+p(5)+`, `+p(6)+`, `+p(7)+`, `+p(8)+`, `+p(9)+`, `+p(10)+`)`,
@@ -581,16 +580,14 @@ type InboundResult struct {
 	Message string
 }
 
-type inboundKey struct{}
-
-// inboundApply travels in the context of the event an inbound message fires,
-// so the exchange effect writes its inbox row in the event's transaction.
+// inboundApply goes with the event an inbound message fires (firing.inbound,
+// then Change.inbound), so the exchange effect writes its inbox row in the
+// event's transaction.
 type inboundApply struct {
 	env                *Envelope
 	raw                []byte
 	app, entity, event string
 	recordID           int64
-	written            bool
 }
 
 // ReceiveMessage applies one inbound message: raw is the envelope as it
@@ -690,7 +687,11 @@ func (rt *Runtime) ReceiveMessage(ctx context.Context, raw []byte, brokerID stri
 		}
 	}
 	in := &inboundApply{env: &env, raw: raw, app: m.Target.App.Name, entity: m.Target.Name, event: m.Event, recordID: id}
-	_, err = rt.FireWith(context.WithValue(ctx, inboundKey{}, in), actor, in.app, in.entity, id, m.Event, comment, input)
+	f, err := rt.resolveFiring(FireRequest{Actor: actor, App: in.app, Entity: in.entity, ID: id, Event: m.Event, Comment: comment, Input: input})
+	if err == nil {
+		f.inbound = in
+		_, err = rt.fire(ctx, f)
+	}
 	if err == nil {
 		res.Outcome = InboundApplied
 		return res, nil

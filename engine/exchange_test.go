@@ -71,7 +71,7 @@ func TestExchangeOutboxWrittenWithEvent(t *testing.T) {
 		if pending := enginetest.Must(f.rt.PendingOutbox(ctx, 10)); len(pending) != 0 {
 			t.Fatalf("a create wrote %d messages", len(pending))
 		}
-		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 		select {
 		case <-f.rt.ExchangeNotify():
 		default:
@@ -126,7 +126,7 @@ func TestExchangeRollbackSendsNothing(t *testing.T) {
 		rec := f.order(t, "ZF002")
 		// The event writes its message, then fails (a generated record is
 		// refused): the message goes with the rest of the transaction.
-		if _, err := f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send_and_fail", ""); err == nil {
+		if _, err := f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send_and_fail"}); err == nil {
 			t.Fatal("send_and_fail succeeded")
 		}
 		if got := f.get(t, rec.ID); got.State != "draft" {
@@ -137,7 +137,7 @@ func TestExchangeRollbackSendsNothing(t *testing.T) {
 		}
 		// Without keys nothing leaves unsigned: the event is refused.
 		f.rt.SetExchangeKeys(keys.Store{Dir: t.TempDir()})
-		_, err := f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", "")
+		_, err := f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"})
 		if err == nil || !errors.Is(err, keys.ErrNoKey) {
 			t.Fatalf("send without our key: %v", err)
 		}
@@ -155,7 +155,7 @@ func TestExchangeInboundAppliedOnce(t *testing.T) {
 		f := newExchangeFixture(t, d)
 		ctx := context.Background()
 		rec := f.order(t, "ZF003")
-		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 		raw := message(t, f.partyA, "party_a", "done", "ZF003", map[string]any{"serial": "B-778"})
 		res := enginetest.Must(f.rt.ReceiveMessage(ctx, raw, ""))
 		if res.Outcome != engine.InboundApplied || res.RecordID != rec.ID {
@@ -206,7 +206,7 @@ func TestExchangeInboundAppliedOnce(t *testing.T) {
 		// A returned message carries its reason as the event's comment; a
 		// party that refers by id (party_b, ed25519) finds the record by id.
 		rec2 := f.order(t, "ZF004")
-		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec2.ID, "send", ""))
+		enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec2.ID, Event: "send"}))
 		res = enginetest.Must(f.rt.ReceiveMessage(ctx, message(t, f.partyA, "party_a", "returned", "ZF004", map[string]any{"reason": "收款账号不存在"}), ""))
 		if res.Outcome != engine.InboundApplied {
 			t.Fatalf("returned: %+v", res)
@@ -216,7 +216,7 @@ func TestExchangeInboundAppliedOnce(t *testing.T) {
 			t.Errorf("last history entry: %+v", last)
 		}
 		rec3 := f.order(t, "ZF005")
-		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec3.ID, "send", ""))
+		enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec3.ID, Event: "send"}))
 		res = enginetest.Must(f.rt.ReceiveMessage(ctx, message(t, f.partyB, "party_b", "done_by_id", exchangeRef(rec3.ID), map[string]any{}), ""))
 		if res.Outcome != engine.InboundApplied || f.get(t, rec3.ID).State != "done" {
 			t.Errorf("by id: %+v", res)
@@ -231,7 +231,7 @@ func TestExchangeInboundRefusedAndRecorded(t *testing.T) {
 		f := newExchangeFixture(t, d)
 		ctx := context.Background()
 		rec := f.order(t, "ZF010")
-		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 		forger := enginetest.Must(keys.Generate(keys.SM2))
 
 		altered := func() []byte {
@@ -343,7 +343,7 @@ func TestExchangeForgeryCannotSquatAnID(t *testing.T) {
 		f := newExchangeFixture(t, d)
 		ctx := context.Background()
 		rec := f.order(t, "ZF050")
-		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 		genuine := message(t, f.partyA, "party_a", "done", "ZF050", map[string]any{"serial": "REAL"})
 		var env engine.Envelope
 		enginetest.Must(0, json.Unmarshal(genuine, &env))
@@ -376,7 +376,7 @@ func TestExchangeLinesAndTotals(t *testing.T) {
 		item(ok.ID, "甲", "1000.00")
 		item(ok.ID, "乙", "234.50")
 		item(ok.ID, "零", "0.00") // left out by the lines' where
-		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", ok.ID, "send_batch", ""))
+		enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: ok.ID, Event: "send_batch"}))
 		out := enginetest.Must(f.rt.OutboxFor(ctx, "orders", "order", ok.ID))
 		if len(out) != 1 || out[0].Type != "batch_voucher" {
 			t.Fatalf("outbox: %+v", out)
@@ -395,7 +395,7 @@ func TestExchangeLinesAndTotals(t *testing.T) {
 		}
 		bad := f.order(t, "ZF061")
 		item(bad.ID, "丙", "1000.00")
-		_, err := f.rt.Fire(ctx, engine.SystemActor, "orders", "order", bad.ID, "send_batch", "")
+		_, err := f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: bad.ID, Event: "send_batch"})
 		var conflict *engine.ConflictError
 		if !errors.As(err, &conflict) || conflict.Code != "message_total" || !strings.Contains(conflict.Message, "1000") {
 			t.Fatalf("lines that do not add up: %v", err)
@@ -423,7 +423,7 @@ func TestExchangeMessageCarriesExportFile(t *testing.T) {
 		ok := f.order(t, "ZF070") // amount 1234.50
 		item(ok.ID, "甲", "1000.00")
 		item(ok.ID, "乙", "234.50")
-		enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", ok.ID, "send_file", ""))
+		enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: ok.ID, Event: "send_file"}))
 		out := enginetest.Must(f.rt.OutboxFor(ctx, "orders", "order", ok.ID))
 		if len(out) != 1 || out[0].Type != "file_voucher" {
 			t.Fatalf("outbox: %+v", out)
@@ -456,7 +456,7 @@ func TestExchangeMessageCarriesExportFile(t *testing.T) {
 
 		bad := f.order(t, "ZF071")
 		item(bad.ID, "丙", "1000.00")
-		_, err := f.rt.Fire(ctx, engine.SystemActor, "orders", "order", bad.ID, "send_file", "")
+		_, err := f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: bad.ID, Event: "send_file"})
 		var conflict *engine.ConflictError
 		if !errors.As(err, &conflict) || conflict.Code != "export_total" || !strings.Contains(conflict.Message, "1000.00") {
 			t.Fatalf("a file whose total does not agree: %v", err)

@@ -65,7 +65,7 @@ func TestComputedFrozenAtEvent(t *testing.T) {
 			enginetest.Must(rt.Update(ctx, sys, "fee", "notice", n.ID, cur.Version, map[string]any{"note": note}))
 		}
 		fire := func(event string) {
-			enginetest.Must(rt.Fire(ctx, sys, "fee", "notice", n.ID, event, ""))
+			enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: sys, App: "fee", Entity: "notice", ID: n.ID, Event: event}))
 		}
 		check("created", "136.50", "136.50")
 		setRate("50.00")

@@ -33,8 +33,8 @@ func (rt *Runtime) generate(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 		return rec, nil
 	}
 	e := s.entity
-	gctx, rollups := deferRollups(WithIdempotencyKey(ctx, ""))
-	opt := createOptions{system: true, origin: fmt.Sprintf("%s #%d %s", e.QualifiedName(), rec.ID, t.Event)}
+	rollups := &rollupBatch{}
+	opt := createOptions{system: true, origin: fmt.Sprintf("%s #%d %s", e.QualifiedName(), rec.ID, t.Event), rollups: rollups}
 	total := 0
 	for _, g := range t.Generate {
 		dst := rt.stores[g.Target.QualifiedName()]
@@ -111,7 +111,7 @@ func (rt *Runtime) generate(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 				}
 			}
 			if err == nil {
-				_, err = rt.createInTx(gctx, tx, actor, dst, values, opt)
+				_, err = rt.createInTx(ctx, tx, actor, dst, values, opt)
 			}
 			if err != nil {
 				return nil, generateFailure(what, dst.entity, err)
@@ -119,7 +119,7 @@ func (rt *Runtime) generate(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 			total++
 		}
 	}
-	if err := rollups.run(ctx, tx, rt, actor); err != nil {
+	if err := rollups.run(ctx, tx, rt, actor, 0); err != nil {
 		return nil, err
 	}
 	if total == 0 {

@@ -29,7 +29,7 @@ func BenchmarkGenerateLines(b *testing.B) {
 				b.StopTimer()
 				batch := enginetest.Must(rt.Create(ctx, engine.SystemActor, "gen", "batch", map[string]any{"agency": "A"}))
 				b.StartTimer()
-				res, err := rt.FireEvent(ctx, engine.SystemActor, "gen", "batch", batch.ID, "prepare", "")
+				res, err := rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "gen", Entity: "batch", ID: batch.ID, Event: "prepare"})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -145,7 +145,7 @@ func TestGenerateRecords(t *testing.T) {
 
 		// One line per active person of the batch's agency, rolled up at once.
 		a := mk("batch", map[string]any{"agency": "A"})
-		res, err := rt.FireEvent(ctx, clerk, "gen", "batch", a.ID, "prepare", "")
+		res, err := rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "gen", Entity: "batch", ID: a.ID, Event: "prepare"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestGenerateRecords(t *testing.T) {
 
 		// A refused line rolls the whole transition back, naming the line.
 		c := mk("batch", map[string]any{"agency": "C"})
-		_, err = rt.FireEvent(ctx, clerk, "gen", "batch", c.ID, "prepare", "")
+		_, err = rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "gen", Entity: "batch", ID: c.ID, Event: "prepare"})
 		want := fmt.Sprintf("生成 明细（来源 人员 #%d）失败：单人工资不能超过十万元", rich.ID)
 		var ve *engine.ValidationError
 		if !errors.As(err, &ve) || len(ve.Fields[engine.RecordField]) != 1 || ve.Fields[engine.RecordField][0].Message != want {
@@ -177,14 +177,14 @@ func TestGenerateRecords(t *testing.T) {
 
 		// count: one line per year of the term; the last one carries the amount.
 		p := mk("batch", map[string]any{"agency": "P", "term": 3, "start": "2026-01-15"})
-		enginetest.Must(rt.Fire(ctx, clerk, "gen", "batch", p.ID, "plan", ""))
+		enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "gen", Entity: "batch", ID: p.ID, Event: "plan"}))
 		if got := fmt.Sprint(genLines(t, rt, p.ID)); got != "[1:2027-01-15:0 2:2028-01-15:0 3:2029-01-15:100]" {
 			t.Errorf("scheduled lines %s", got)
 		}
 
 		// when: a note only where the condition holds.
-		enginetest.Must(rt.Fire(ctx, clerk, "gen", "batch", a.ID, "warn", ""))
-		enginetest.Must(rt.Fire(ctx, clerk, "gen", "batch", p.ID, "warn", ""))
+		enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "gen", Entity: "batch", ID: a.ID, Event: "warn"}))
+		enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "gen", Entity: "batch", ID: p.ID, Event: "warn"}))
 		notes := enginetest.Must(rt.List(ctx, engine.SystemActor, "gen", "note", engine.ListQuery{Total: true}))
 		if *notes.Total != 1 || notes.Items[0].Values["batch"] != a.ID {
 			t.Errorf("notes: %d, want one for batch %d", *notes.Total, a.ID)
@@ -192,7 +192,7 @@ func TestGenerateRecords(t *testing.T) {
 
 		// Beyond the limit nothing is generated.
 		big := mk("batch", map[string]any{"agency": "Z", "term": metamodel.MaxGenerated + 1})
-		_, err = rt.Fire(ctx, clerk, "gen", "batch", big.ID, "plan", "")
+		_, err = rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "gen", Entity: "batch", ID: big.ID, Event: "plan"})
 		if !errors.As(err, &ve) || ve.Fields[engine.RecordField][0].Code != "generate_limit" {
 			t.Fatalf("more than the limit: %v", err)
 		}

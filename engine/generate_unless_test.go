@@ -44,9 +44,9 @@ workflows:
 		a := enginetest.Must(rt.Create(ctx, clerk, "g", "pay", map[string]any{"amount": "500.00"}))
 		b := enginetest.Must(rt.Create(ctx, clerk, "g", "pay", map[string]any{"amount": "900.00"}))
 		for _, ev := range []string{"submit", "reject", "submit"} {
-			enginetest.Must(rt.Fire(ctx, clerk, "g", "pay", a.ID, ev, ""))
+			enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "g", Entity: "pay", ID: a.ID, Event: ev}))
 		}
-		enginetest.Must(rt.Fire(ctx, clerk, "g", "pay", b.ID, "submit", ""))
+		enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "g", Entity: "pay", ID: b.ID, Event: "submit"}))
 		notes := enginetest.Must(rt.List(ctx, clerk, "g", "note", engine.ListQuery{Total: true}))
 		if *notes.Total != 2 {
 			t.Fatalf("%d notes, want one per payment (the resubmission raises none)", *notes.Total)

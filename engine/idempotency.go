@@ -26,6 +26,19 @@ import (
 // MaxIdempotencyKeyLength caps a key; longer keys are refused.
 const MaxIdempotencyKeyLength = 200
 
+// Idempotency is a client's Idempotency-Key for one write and the
+// fingerprint of the request it came with. Fire takes it in its request;
+// Create, Update and Delete take it from their context (WithIdempotencyKey,
+// WithIdempotentRequest).
+type Idempotency struct {
+	Key string
+	// Request is a fingerprint of the request (the API hashes the method,
+	// path and body): a later request with the same key and another
+	// fingerprint is refused rather than answered with the first one's
+	// record. "" compares equal to any request.
+	Request string
+}
+
 // KeyReusedError refuses a request whose idempotency key the same user
 // already used for another request (422 idempotency_key_reused).
 type KeyReusedError struct{ Message string }
@@ -53,17 +66,17 @@ func CheckIdempotencyKey(key string) error {
 	return nil
 }
 
-// IdempotentReplay looks up the idempotency key in ctx, for actor, for app,
-// entity and action (create, update, delete or a workflow event). When a
-// request of actor with that key already committed, it returns the record it
-// created or changed, read again as actor, and replayed = true: the caller
-// returns it and does nothing else. id is the record acted on (0 for
-// create): the key used on another record, for another action or with
-// another request body is a KeyReusedError.
+// IdempotentReplay looks up idem's key for actor, for app, entity and
+// action (create, update, delete or a workflow event). When a request of
+// actor with that key already committed, it returns the record it created
+// or changed, read again as actor, and replayed = true: the caller returns
+// it and does nothing else. id is the record acted on (0 for create): the
+// key used on another record, for another action or with another request
+// body is a KeyReusedError.
 //
 // Create calls it; the workflow's Fire too.
-func (rt *Runtime) IdempotentReplay(ctx context.Context, actor Actor, app, entity, action string, id int64) (rec *Record, replayed bool, err error) {
-	key, request := idempotencyOf(ctx)
+func (rt *Runtime) IdempotentReplay(ctx context.Context, actor Actor, idem Idempotency, app, entity, action string, id int64) (rec *Record, replayed bool, err error) {
+	key, request := idem.Key, idem.Request
 	if key == "" {
 		return nil, false, nil
 	}
@@ -105,12 +118,11 @@ func (idempotencyEffect) Apply(ec EffectContext, ch *Change) error {
 	} else if ch.Old != nil {
 		id = ch.Old.ID
 	}
-	_, request := idempotencyOf(ec)
 	db := ec.RT.DB
 	p := db.Placeholder
 	res, err := ec.Tx.ExecContext(ec, `INSERT INTO growth_idempotency (actor, key, app, entity, action, record_id, request, created_at) VALUES (`+
 		p(1)+`, `+p(2)+`, `+p(3)+`, `+p(4)+`, `+p(5)+`, `+p(6)+`, `+p(7)+`, `+p(8)+`) ON CONFLICT DO NOTHING`,
-		ch.Actor.User, ch.IdempotencyKey, ch.Entity.App.Name, ch.Entity.Name, ch.Action, id, request, db.timeArg(ec.RT.now()))
+		ch.Actor.User, ch.IdempotencyKey, ch.Entity.App.Name, ch.Entity.Name, ch.Action, id, ch.request, db.timeArg(ec.RT.now()))
 	if err != nil {
 		return fmt.Errorf("idempotency key: %w", err)
 	}

@@ -163,7 +163,6 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	// written again, each in a savepoint, so that every refused row is listed
 	// and the rows after it are still checked. Any bad row, found here or
 	// above, rolls the whole transaction back.
-	rowCtx := WithIdempotencyKey(ctx, "")
 	write := func(savepoints bool) error {
 		return rt.writeTx(ctx, func(tx *sql.Tx) error {
 			for i, rec := range records {
@@ -178,9 +177,9 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 						return fmt.Errorf("import savepoint: %w", err)
 					}
 				}
-				rowErr := rt.insertImported(rowCtx, tx, s, actor, rec)
+				rowErr := rt.insertImported(ctx, tx, s, actor, rec)
 				if rowErr == nil && eventsCol >= 0 && eventsCol < len(rows[i].cells) {
-					rowErr = rt.fireImported(rowCtx, tx, s, rec, rows[i].cells[eventsCol])
+					rowErr = rt.fireImported(ctx, tx, s, rec, rows[i].cells[eventsCol])
 				}
 				if rowErr != nil {
 					ve, ok := asRowError(rowErr)

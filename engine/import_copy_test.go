@@ -215,7 +215,7 @@ func TestImportCopyWritesWhatRowsWould(t *testing.T) {
 	if rec.ID != int64(n+51) {
 		t.Errorf("the next create got id %d, want %d: the sequence is behind the copied ids", rec.ID, n+51)
 	}
-	if _, err := byCopy.Fire(ctx, bookClerk, "book", "budget", report.IDs[0], "release", ""); err != nil {
+	if _, err := byCopy.Fire(ctx, engine.FireRequest{Actor: bookClerk, App: "book", Entity: "budget", ID: report.IDs[0], Event: "release"}); err != nil {
 		t.Fatalf("release an imported budget: %v", err)
 	}
 	verifyAudit(t, byCopy)

@@ -52,6 +52,7 @@ func (rt *Runtime) fireImported(ctx context.Context, tx *sql.Tx, s *entityStore,
 	// list every refusal), and must start again from the imported record.
 	cur := *imported
 	rec := &cur
+	f := &firing{FireRequest: FireRequest{Actor: SystemActor, App: s.entity.App.Name, Entity: s.entity.Name, ID: rec.ID, Comment: importEventComment}, store: s, machine: m}
 	for _, event := range strings.FieldsFunc(cell, func(r rune) bool { return r == ' ' || r == ',' || r == '，' || r == ';' }) {
 		t := m.transition(rec.State, event)
 		if t == nil {
@@ -60,7 +61,8 @@ func (rt *Runtime) fireImported(ctx context.Context, tx *sql.Tx, s *entityStore,
 		if msg := m.guardFailure(s.entity, t, rec, SystemActor); msg != "" {
 			return &ValidationError{Fields: map[string][]FieldError{ImportEventsColumn: {{Code: "guard", Message: fmt.Sprintf("事件 %s：%s", event, msg)}}}}
 		}
-		next, err := rt.applyTransition(ctx, tx, s, SystemActor, t, rec, rt.now().UTC().Truncate(time.Microsecond), importEventComment, nil)
+		f.Event = event
+		next, err := rt.applyTransition(ctx, tx, f, t, rec, rt.now().UTC().Truncate(time.Microsecond), nil)
 		if err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ func TestLedgerRealCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		rt.AddEffect(exitOn{action: "pay"})
-		_, err = rt.Fire(ctx, fundClerk, "fund", "spend", 1, "pay", "")
+		_, err = rt.Fire(ctx, engine.FireRequest{Actor: fundClerk, App: "fund", Entity: "spend", ID: 1, Event: "pay"})
 		t.Fatalf("the child was to die inside pay, but it returned: %v", err)
 	}
 	path := filepath.Join(t.TempDir(), "crash.db")

@@ -152,7 +152,7 @@ func (f *fundApp) mustCreate(entity string, values map[string]any) *engine.Recor
 }
 
 func (f *fundApp) fire(entity string, id int64, event string) error {
-	_, err := f.rt.Fire(context.Background(), fundClerk, "fund", entity, id, event, "")
+	_, err := f.rt.Fire(context.Background(), engine.FireRequest{Actor: fundClerk, App: "fund", Entity: entity, ID: id, Event: event})
 	return err
 }
 

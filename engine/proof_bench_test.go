@@ -34,7 +34,7 @@ func BenchmarkVerifyProof(b *testing.B) {
 			for i := 0; i < 4000; i++ {
 				s := enginetest.Must(rt.Create(ctx, fundClerk, "fund", "spend", spendOn(report.IDs[i%1000], 0, "1.00")))
 				if i%2 == 0 {
-					if _, err := rt.Fire(ctx, fundClerk, "fund", "spend", s.ID, "pay", ""); err != nil {
+					if _, err := rt.Fire(ctx, engine.FireRequest{Actor: fundClerk, App: "fund", Entity: "spend", ID: s.ID, Event: "pay"}); err != nil {
 						b.Fatal(err)
 					}
 				}

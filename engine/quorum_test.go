@@ -70,7 +70,7 @@ func TestTieredQuorum(t *testing.T) {
 				t.Errorf("%s: the event shows quorum %d, want %d", c.amount, opts[0].Quorum, want)
 			}
 			for i := 0; i < c.want; i++ {
-				res, err := rt.FireEvent(ctx, board[i], "tq", "grant", rec.ID, "approve", "")
+				res, err := rt.Fire(ctx, engine.FireRequest{Actor: board[i], App: "tq", Entity: "grant", ID: rec.ID, Event: "approve"})
 				if err != nil {
 					t.Fatalf("%s: approval %d: %v", c.amount, i+1, err)
 				}
@@ -81,7 +81,7 @@ func TestTieredQuorum(t *testing.T) {
 					if res.Quorum != c.want || res.Approvals != i+1 {
 						t.Errorf("%s: approval %d counted %d/%d, want %d/%d", c.amount, i+1, res.Approvals, res.Quorum, i+1, c.want)
 					}
-					_, err := rt.FireEvent(ctx, board[i], "tq", "grant", rec.ID, "approve", "")
+					_, err := rt.Fire(ctx, engine.FireRequest{Actor: board[i], App: "tq", Entity: "grant", ID: rec.ID, Event: "approve"})
 					var ce *engine.ConflictError
 					if !errors.As(err, &ce) || ce.Message != "您已就“批准”审批过（"+itoa(int64(i+1))+"/"+itoa(int64(c.want))+"），须由其他人审批" {
 						t.Errorf("%s: the same approver again: %v, want a duplicate_approval conflict", c.amount, err)

@@ -143,7 +143,7 @@ func TestReportAcrossReferences(t *testing.T) {
 		pay(i4, "400.00")
 		pay(i5, "50.00")
 		refunded := pay(i4, "40.00")
-		enginetest.Must(rt.Fire(ctx, clerk, "q", "payment", refunded, "refund", ""))
+		enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "q", Entity: "payment", ID: refunded, Event: "refund"}))
 		create("plan", map[string]any{"indicator": fmt.Sprint(i1), "amount": "1000.00"})
 		create("plan", map[string]any{"indicator": fmt.Sprint(i4), "amount": "5.00"})
 

@@ -77,7 +77,7 @@ func TestReport(t *testing.T) {
 		budget := func(year int, agency, amount string, release bool) int64 {
 			rec := enginetest.Must(rt.Create(ctx, clerk, "rep", "budget", map[string]any{"year": fmt.Sprint(year), "agency": agency, "amount": amount}))
 			if release {
-				enginetest.Must(rt.Fire(ctx, clerk, "rep", "budget", rec.ID, "release", ""))
+				enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: clerk, App: "rep", Entity: "budget", ID: rec.ID, Event: "release"}))
 			}
 			return rec.ID
 		}

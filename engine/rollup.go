@@ -276,11 +276,11 @@ func (rollupEffect) Apply(ec EffectContext, ch *Change) error {
 	if len(due.order) == 0 {
 		return nil
 	}
-	if batch, _ := ec.Context.Value(rollupDeferKey{}).(*rollupBatch); batch != nil {
-		batch.merge(due)
+	if ch.rollups != nil {
+		ch.rollups.merge(due)
 		return nil
 	}
-	return due.run(ec.Context, ec.Tx, ec.RT, ch.Actor)
+	return due.run(ec.Context, ec.Tx, ec.RT, ch.Actor, ch.rollupDepth)
 }
 
 // rollupBatch collects the parents whose rollups are due, each once, with
@@ -314,24 +314,14 @@ func (b *rollupBatch) merge(other *rollupBatch) {
 	}
 }
 
-type rollupDeferKey struct{}
-type rollupDepthKey struct{}
-
-// deferRollups returns a context in which the rollups of changes are
-// collected in the batch returned rather than run; run it at the end.
-func deferRollups(ctx context.Context) (context.Context, *rollupBatch) {
-	b := &rollupBatch{}
-	return context.WithValue(ctx, rollupDeferKey{}, b), b
-}
-
 // run recomputes every parent of the batch, in a stable order (by entity,
-// then id) so that two transactions lock parents in the same order.
-func (b *rollupBatch) run(ctx context.Context, tx *sql.Tx, rt *Runtime, actor Actor) error {
-	depth, _ := ctx.Value(rollupDepthKey{}).(int)
+// then id) so that two transactions lock parents in the same order. depth
+// is the rollupDepth of the change that made them due; each parent's write
+// is one deeper.
+func (b *rollupBatch) run(ctx context.Context, tx *sql.Tx, rt *Runtime, actor Actor, depth int) error {
 	if depth >= MaxRollupDepth {
 		return &ConflictError{Code: "rollup_depth", Message: fmt.Sprintf("汇总超过 %d 层（记录之间可能循环引用），未能保存", MaxRollupDepth)}
 	}
-	ctx = context.WithValue(context.WithValue(ctx, rollupDeferKey{}, (*rollupBatch)(nil)), rollupDepthKey{}, depth+1)
 	order := append([]rollupParent{}, b.order...)
 	sort.SliceStable(order, func(i, j int) bool {
 		if a, c := order[i].entity.QualifiedName(), order[j].entity.QualifiedName(); a != c {
@@ -340,7 +330,7 @@ func (b *rollupBatch) run(ctx context.Context, tx *sql.Tx, rt *Runtime, actor Ac
 		return order[i].id < order[j].id
 	})
 	for _, p := range order {
-		if err := rt.recomputeRollups(ctx, tx, actor, p, b.links[p]); err != nil {
+		if err := rt.recomputeRollups(ctx, tx, actor, p, b.links[p], depth+1); err != nil {
 			return err
 		}
 	}
@@ -348,8 +338,9 @@ func (b *rollupBatch) run(ctx context.Context, tx *sql.Tx, rt *Runtime, actor Ac
 }
 
 // recomputeRollups locks parent p, recomputes the rollups of links and, if
-// a value changed, writes the parent as a change of its own.
-func (rt *Runtime) recomputeRollups(ctx context.Context, tx *sql.Tx, actor Actor, p rollupParent, links []*rollupLink) error {
+// a value changed, writes the parent as a change of its own, depth rollup
+// writes deep.
+func (rt *Runtime) recomputeRollups(ctx context.Context, tx *sql.Tx, actor Actor, p rollupParent, links []*rollupLink, depth int) error {
 	ps := rt.stores[p.entity.QualifiedName()]
 	old, err := rt.getForUpdate(ctx, tx, ps, p.id)
 	if errors.Is(err, ErrNotFound) {
@@ -395,7 +386,7 @@ func (rt *Runtime) recomputeRollups(ctx context.Context, tx *sql.Tx, actor Actor
 		return parentRefusal(p.entity, p.id, err)
 	}
 	diff := diffValues(p.entity, old.Values, rec.Values)
-	return rt.writeChange(ctx, tx, ps, &Change{Actor: actor, Entity: p.entity, Action: RollupAction, Old: old, New: rec}, diff)
+	return rt.writeChange(ctx, tx, ps, &Change{Actor: actor, Entity: p.entity, Action: RollupAction, Old: old, New: rec, rollupDepth: depth}, diff)
 }
 
 // parentRefusal is a parent's failed validation as the child's request

@@ -81,7 +81,7 @@ func (rt *Runtime) RecomputeRollups(ctx context.Context, e *metamodel.Entity, li
 	filled := 0
 	for _, id := range ids {
 		err := rt.DB.Tx(ctx, func(tx *sql.Tx) error {
-			return rt.recomputeRollups(ctx, tx, SystemActor, rollupParent{entity: e, id: id}, links)
+			return rt.recomputeRollups(ctx, tx, SystemActor, rollupParent{entity: e, id: id}, links, 0)
 		})
 		if err != nil {
 			rt.Log.Warn("rollup not filled: the record's children break its rules under the new definitions", "entity", e.QualifiedName(), "id", id, "error", err.Error())

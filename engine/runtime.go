@@ -175,7 +175,8 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	if err != nil {
 		return nil, err
 	}
-	if rec, replayed, err := rt.IdempotentReplay(ctx, actor, app, entity, "create", 0); replayed {
+	idem := idempotencyOf(ctx)
+	if rec, replayed, err := rt.IdempotentReplay(ctx, actor, idem, app, entity, "create", 0); replayed {
 		return rec, err
 	}
 	e := s.entity
@@ -188,7 +189,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	}
 	var rec *Record
 	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
-		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{})
+		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{idempotency: idem})
 		return err
 	})
 	if err != nil {
@@ -206,6 +207,14 @@ type createOptions struct {
 	system bool
 	// origin, when set, is noted in the audit row as _generated_by.
 	origin string
+	// idempotency is the client's key for the create (Create's context).
+	idempotency Idempotency
+	// guard is a scheduled create's unless, checked again in the
+	// transaction (scheduleGuardEffect).
+	guard *scheduleGuard
+	// rollups, when set, collects the rollups the new record makes due
+	// instead of running them (generate runs them once, at the end).
+	rollups *rollupBatch
 }
 
 // createInTx stores a new record of decoded values inside tx: defaults,
@@ -265,7 +274,8 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	}
 	// The audit row is written after the effects, so that it commits to the
 	// ledger rows they wrote (proof.go); its chain is locked before them.
-	ch := &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: IdempotencyKey(ctx)}
+	ch := &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: opt.idempotency.Key, request: opt.idempotency.Request,
+		scheduleGuard: opt.guard, rollups: opt.rollups}
 	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch)
 	if err != nil {
 		return nil, err
@@ -411,7 +421,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 	var rec *Record
 	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		rec, err = rt.updateInTx(ctx, tx, actor, s, id, version, changes)
+		rec, err = rt.updateInTx(ctx, tx, actor, s, id, version, changes, idempotencyOf(ctx))
 		return err
 	})
 	if err != nil {
@@ -420,8 +430,9 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 	return rec, nil
 }
 
-// updateInTx is Update's work inside tx, on changes already decoded.
-func (rt *Runtime) updateInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, id, version int64, changes map[string]any) (*Record, error) {
+// updateInTx is Update's work inside tx, on changes already decoded; idem
+// is the client's key, if any.
+func (rt *Runtime) updateInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, id, version int64, changes map[string]any, idem Idempotency) (*Record, error) {
 	e := s.entity
 	app, entity := e.App.Name, e.Name
 	var rec *Record
@@ -477,7 +488,7 @@ func (rt *Runtime) updateInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 			rec = old
 			return nil
 		}
-		return rt.writeChange(ctx, tx, s, &Change{Actor: actor, Entity: e, Action: "update", Old: old, New: rec, IdempotencyKey: IdempotencyKey(ctx)}, diff)
+		return rt.writeChange(ctx, tx, s, &Change{Actor: actor, Entity: e, Action: "update", Old: old, New: rec, IdempotencyKey: idem.Key, request: idem.Request}, diff)
 	}()
 	if err != nil {
 		return nil, err
@@ -564,7 +575,8 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 		if _, err := tx.ExecContext(ctx, s.deleteSQL, id, version); err != nil {
 			return rt.dbError(s, "delete", err)
 		}
-		ch := &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: IdempotencyKey(ctx)}
+		idem := idempotencyOf(ctx)
+		ch := &Change{Actor: actor, Entity: e, Action: "delete", Old: old, IdempotencyKey: idem.Key, request: idem.Request}
 		actx, slot, err := rt.DB.lockAuditHead(ctx, tx, app, entity, id, ch)
 		if err != nil {
 			return err
@@ -691,31 +703,24 @@ func (rt *Runtime) HiddenFor(actor Actor, e *metamodel.Entity) func(string) bool
 
 type idempotencyKey struct{}
 
-type idempotency struct{ key, request string }
-
-// WithIdempotencyKey attaches a client's idempotency key to ctx; effects use it
-// so that a retried request applies its effect once.
+// WithIdempotencyKey attaches a client's idempotency key to the context of
+// Create, Update or Delete, so that a retried request applies once. (Fire
+// takes it in FireRequest.Idempotency and ignores the context.)
 func WithIdempotencyKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, idempotencyKey{}, idempotency{key: key})
+	return context.WithValue(ctx, idempotencyKey{}, Idempotency{Key: key})
 }
 
-// WithIdempotentRequest attaches a client's idempotency key and a
-// fingerprint of the request it came with (the API hashes the method, path
-// and body): a later request with the same key and another fingerprint is
-// refused rather than answered with the first one's record.
+// WithIdempotentRequest is WithIdempotencyKey with a fingerprint of the
+// request the key came with (Idempotency.Request).
 func WithIdempotentRequest(ctx context.Context, key, fingerprint string) context.Context {
-	return context.WithValue(ctx, idempotencyKey{}, idempotency{key: key, request: fingerprint})
+	return context.WithValue(ctx, idempotencyKey{}, Idempotency{Key: key, Request: fingerprint})
 }
 
-// IdempotencyKey returns the key attached by WithIdempotencyKey, or "".
-func IdempotencyKey(ctx context.Context) string {
-	k, _ := idempotencyOf(ctx)
-	return k
-}
-
-func idempotencyOf(ctx context.Context) (key, request string) {
-	v, _ := ctx.Value(idempotencyKey{}).(idempotency)
-	return v.key, v.request
+// idempotencyOf is the key Create, Update and Delete were given in ctx. It
+// is read once, where they start; below, the key travels explicitly.
+func idempotencyOf(ctx context.Context) Idempotency {
+	v, _ := ctx.Value(idempotencyKey{}).(Idempotency)
+	return v
 }
 
 // labelEn is f's English label, or its name.

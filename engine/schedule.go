@@ -384,11 +384,7 @@ func (rt *Runtime) runScheduleIn(ctx context.Context, tx *sql.Tx, s *metamodel.S
 				}
 				guard = &scheduleGuard{entity: dst.entity, cond: cond, args: args}
 			}
-			cctx := ctx
-			if guard != nil {
-				cctx = context.WithValue(ctx, scheduleGuardKey{}, guard)
-			}
-			err := rt.createInSavepoint(cctx, tx, dst, input)
+			err := rt.createInSavepoint(ctx, tx, dst, input, guard)
 			var sp *savepointError
 			switch {
 			case errors.As(err, &sp):
@@ -417,8 +413,9 @@ func (e *savepointError) Error() string { return e.err.Error() }
 
 // createInSavepoint creates a record of dst from input as SystemActor,
 // through the create path, inside a savepoint of tx: a record that fails
-// leaves the run's transaction as it was.
-func (rt *Runtime) createInSavepoint(ctx context.Context, tx *sql.Tx, dst *entityStore, input map[string]any) error {
+// leaves the run's transaction as it was. guard, when set, is the
+// schedule's unless, checked again in the transaction.
+func (rt *Runtime) createInSavepoint(ctx context.Context, tx *sql.Tx, dst *entityStore, input map[string]any, guard *scheduleGuard) error {
 	e := dst.entity
 	if !rt.Access.Can(SystemActor, e, "create") {
 		return forbidden("您无权新建%s", e.Label())
@@ -430,7 +427,7 @@ func (rt *Runtime) createInSavepoint(ctx context.Context, tx *sql.Tx, dst *entit
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT growth_schedule_record"); err != nil {
 		return &savepointError{fmt.Errorf("savepoint: %w", err)}
 	}
-	if _, err := rt.createInTx(ctx, tx, SystemActor, dst, values, createOptions{}); err != nil {
+	if _, err := rt.createInTx(ctx, tx, SystemActor, dst, values, createOptions{guard: guard}); err != nil {
 		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT growth_schedule_record"); rerr != nil {
 			return &savepointError{fmt.Errorf("rollback to savepoint: %w (after %v)", rerr, err)}
 		}
@@ -555,15 +552,14 @@ func (rt *Runtime) exists(ctx context.Context, q querier, s *entityStore, cond s
 	return found, rows.Err()
 }
 
-// scheduleGuard travels in the create's context: the unless condition that
-// the new record must still not meet inside its transaction.
+// scheduleGuard goes with a scheduled create (createOptions.guard, then
+// Change.scheduleGuard): the unless condition that the new record must still
+// not meet inside its transaction.
 type scheduleGuard struct {
 	entity *metamodel.Entity
 	cond   string
 	args   []any
 }
-
-type scheduleGuardKey struct{}
 
 // errScheduleDuplicate rolls back a create whose unless matched a record
 // committed since the check before it.
@@ -585,8 +581,8 @@ func addScheduleGuard(rt *Runtime) {
 }
 
 func (scheduleGuardEffect) Apply(ec EffectContext, ch *Change) error {
-	g, ok := ec.Context.Value(scheduleGuardKey{}).(*scheduleGuard)
-	if !ok || ch.Action != "create" || ch.New == nil || ch.Entity != g.entity {
+	g := ch.scheduleGuard
+	if g == nil || ch.Action != "create" || ch.New == nil || ch.Entity != g.entity {
 		return nil
 	}
 	rt := ec.RT

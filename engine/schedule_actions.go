@@ -60,7 +60,7 @@ func (rt *Runtime) scheduleActions(ctx context.Context, tx *sql.Tx, s *metamodel
 				if verr != nil {
 					return verr
 				}
-				updated, err := rt.updateInTx(ctx, tx, SystemActor, store, rec.ID, rec.Version, changes)
+				updated, err := rt.updateInTx(ctx, tx, SystemActor, store, rec.ID, rec.Version, changes, Idempotency{})
 				if err == nil {
 					rec = updated
 				}
@@ -108,10 +108,11 @@ func (rt *Runtime) scheduleFire(ctx context.Context, tx *sql.Tx, e *metamodel.En
 	}
 	fired := false
 	err := rt.inSavepoint(ctx, tx, func() error {
-		if !rt.Access.Can(SystemActor, e, event) {
-			return forbidden("您无权对%s执行“%s”", e.Label(), eventLabel(m.w, event))
+		f, err := rt.resolveFiring(FireRequest{Actor: SystemActor, App: e.App.Name, Entity: e.Name, ID: id, Event: event, Comment: comment})
+		if err != nil {
+			return err
 		}
-		res, err := rt.fireInTx(ctx, tx, SystemActor, rt.stores[e.QualifiedName()], m, id, event, comment, nil)
+		res, err := rt.fireInTx(ctx, tx, f)
 		if err == nil {
 			fired = res.Fired
 		}

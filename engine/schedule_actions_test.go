@@ -94,7 +94,7 @@ func TestScheduleFiresSetsAndResolves(t *testing.T) {
 			t.Errorf("notice not yet due: state %s, late fee %v", o.State, o.Values["late_fee"])
 		}
 		counts("second run", map[string][4]int{})
-		enginetest.Must(rt.Fire(ctx, sys, "fee", "notice", late.ID, "pay", ""))
+		enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: sys, App: "fee", Entity: "notice", ID: late.ID, Event: "pay"}))
 		counts("after payment", map[string][4]int{"fee.unpaid": {0, 0, 0, 1}})
 		warnings := enginetest.Must(rt.List(ctx, sys, "fee", "warning", engine.ListQuery{}))
 		if len(warnings.Items) != 1 || warnings.Items[0].State != "closed" {

@@ -127,32 +127,62 @@ type FireResult struct {
 	Approvers []string
 }
 
-// Fire fires event on record id as actor, with an optional comment, and
-// returns the record afterwards. See FireEvent for what it checks.
-func (rt *Runtime) Fire(ctx context.Context, actor Actor, app, entity string, id int64, event, comment string) (*Record, error) {
-	res, err := rt.FireEvent(ctx, actor, app, entity, id, event, comment)
+// FireRequest is one workflow event to fire: who fires which event on which
+// record, with what.
+//
+// Everything a caller decides about the event is here, including the
+// client's idempotency key; nothing is read from the context but its
+// cancellation. (The context still carries the engine's own plumbing for
+// one write transaction, decided by no caller: the audit chain slots a
+// change and the changes nested in its effects share, audit.go.)
+type FireRequest struct {
+	Actor       Actor
+	App, Entity string
+	// ID is the record's id.
+	ID    int64
+	Event string
+	// Comment is the actor's comment (意见), trimmed; a transition may
+	// require one.
+	Comment string
+	// Input holds the values of the transition's input fields (what the
+	// actor decides with the event, such as the approved amount): parsed by
+	// their field types, seen by the guard, and written with the transition.
+	// A field the transition does not take is refused.
+	Input map[string]any
+	// Idempotency is the client's key, if it sent one: a retried event with
+	// the same key gets the first one's record and changes nothing.
+	Idempotency Idempotency
+}
+
+// Fire fires an event in one transaction. It refuses, changing nothing: an
+// event the record's state does not allow (ConflictError "state"), an actor
+// the access rules, the transition's roles or its not_by exclude
+// (ForbiddenError), a missing required comment, an input field the
+// transition does not take or a failed guard (ValidationError), and a second
+// approval by the same user towards a quorum (ConflictError
+// "duplicate_approval").
+func (rt *Runtime) Fire(ctx context.Context, req FireRequest) (*FireResult, error) {
+	f, err := rt.resolveFiring(req)
 	if err != nil {
 		return nil, err
 	}
-	return res.Record, nil
+	return rt.fire(ctx, f)
 }
 
-// FireEvent fires event on record id in one transaction. It refuses, changing
-// nothing: an event the record's state does not allow (ConflictError
-// "state"), an actor the access rules, the transition's roles or its not_by
-// exclude (ForbiddenError), a missing required comment or a failed guard
-// (ValidationError), and a second approval by the same user towards a quorum
-// (ConflictError "duplicate_approval").
-func (rt *Runtime) FireEvent(ctx context.Context, actor Actor, app, entity string, id int64, event, comment string) (*FireResult, error) {
-	return rt.FireWith(ctx, actor, app, entity, id, event, comment, nil)
+// firing is a FireRequest resolved against the definitions, with what only
+// the engine adds.
+type firing struct {
+	FireRequest
+	store   *entityStore
+	machine *machine
+	// inbound is the message an inbound event applies (ReceiveMessage).
+	inbound *inboundApply
 }
 
-// FireWith is FireEvent with the values of the transition's input fields
-// (what the actor decides with the event, such as the approved amount):
-// parsed by their field types, seen by the guard, and written with the
-// transition. A field the transition does not take is refused.
-func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string, id int64, event, comment string, input map[string]any) (*FireResult, error) {
-	s, err := rt.store(app, entity)
+// resolveFiring finds req's entity, workflow and event, and asks the access
+// rules whether req's actor may fire it at all.
+func (rt *Runtime) resolveFiring(req FireRequest) (*firing, error) {
+	s, err := rt.store(req.App, req.Entity)
 	if err != nil {
 		return nil, err
 	}
@@ -161,25 +191,31 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 	if m == nil {
 		return nil, fmt.Errorf("%w: %s 没有审批流程", ErrNotFound, e.Label())
 	}
-	if !m.hasEvent[event] {
-		return nil, fmt.Errorf("%w: %s 的流程中没有事件 %s", ErrNotFound, e.Label(), event)
+	if !m.hasEvent[req.Event] {
+		return nil, fmt.Errorf("%w: %s 的流程中没有事件 %s", ErrNotFound, e.Label(), req.Event)
 	}
-	if !rt.Access.Can(actor, e, event) {
-		return nil, forbidden("您无权对%s执行“%s”", e.Label(), eventLabel(m.w, event))
+	if !rt.Access.Can(req.Actor, e, req.Event) {
+		return nil, forbidden("您无权对%s执行“%s”", e.Label(), eventLabel(m.w, req.Event))
 	}
+	return &firing{FireRequest: req, store: s, machine: m}, nil
+}
+
+// fire is Fire on a resolved request: a replay of a retried key, or the
+// event in its own transaction.
+func (rt *Runtime) fire(ctx context.Context, f *firing) (*FireResult, error) {
 	// A retried event with the same Idempotency-Key gets the first one's
 	// record and changes nothing.
-	if rec, replayed, err := rt.IdempotentReplay(ctx, actor, app, entity, event, id); replayed || err != nil {
+	if rec, replayed, err := rt.IdempotentReplay(ctx, f.Actor, f.Idempotency, f.App, f.Entity, f.Event, f.ID); replayed || err != nil {
 		if err != nil {
 			return nil, err
 		}
 		return &FireResult{Record: rec, Fired: true}, nil
 	}
-	comment = strings.TrimSpace(comment)
+	f.Comment = strings.TrimSpace(f.Comment)
 	var res *FireResult
-	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
+	err := rt.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = rt.fireInTx(ctx, tx, actor, s, m, id, event, comment, input)
+		res, err = rt.fireInTx(ctx, tx, f)
 		return err
 	})
 	if err != nil {
@@ -191,8 +227,10 @@ func (rt *Runtime) FireWith(ctx context.Context, actor Actor, app, entity string
 	return res, nil
 }
 
-// fireInTx is FireWith's work inside tx.
-func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, m *machine, id int64, event, comment string, input map[string]any) (*FireResult, error) {
+// fireInTx is Fire's work inside tx; a schedule calls it in its run's
+// transaction.
+func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, f *firing) (*FireResult, error) {
+	s, m, actor, id, event, comment := f.store, f.machine, f.Actor, f.ID, f.Event, f.Comment
 	e := s.entity
 	app, entity := e.App.Name, e.Name
 	var res *FireResult
@@ -219,7 +257,7 @@ func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 		if t.Comment == "required" && comment == "" {
 			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: fmt.Sprintf("“%s”须填写意见", transitionLabel(t))}}}}
 		}
-		inputs, err := eventInputs(e, t, input, func(f string) bool { return rt.Access.Hidden(actor, e, f) })
+		inputs, err := eventInputs(e, t, f.Input, func(name string) bool { return rt.Access.Hidden(actor, e, name) })
 		if err != nil {
 			return err
 		}
@@ -268,7 +306,7 @@ func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 				return rt.DB.appendAudit(ctx, tx, AuditEntry{App: app, Entity: entity, RecordID: id, Action: event, Actor: actor.User, At: now, Changes: changes, DefVersion: rt.Project.Hash})
 			}
 		}
-		rec, err := rt.applyTransition(ctx, tx, s, actor, t, old, now, comment, inputs)
+		rec, err := rt.applyTransition(ctx, tx, f, t, old, now, inputs)
 		if err != nil {
 			return err
 		}
@@ -281,10 +319,11 @@ func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 	return res, nil
 }
 
-// applyTransition makes the state change of t on old: set fields, stamp a
-// number, validate, write the record, its history and audit rows, consume
-// the step's approvals, and apply effects.
-func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, t *metamodel.Transition, old *Record, now time.Time, comment string, inputs map[string]any) (*Record, error) {
+// applyTransition makes the state change of t on old for f: set fields,
+// stamp a number, validate, write the record, its history and audit rows,
+// consume the step's approvals, and apply effects.
+func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, f *firing, t *metamodel.Transition, old *Record, now time.Time, inputs map[string]any) (*Record, error) {
+	s, actor, comment := f.store, f.Actor, f.Comment
 	e := s.entity
 	values := make(map[string]any, len(old.Values))
 	for k, v := range old.Values {
@@ -333,7 +372,7 @@ func (rt *Runtime) applyTransition(ctx context.Context, tx *sql.Tx, s *entitySto
 	if comment != "" {
 		diff["_comment"] = [2]any{nil, comment}
 	}
-	ch := &Change{Actor: actor, Entity: e, Action: t.Event, Transition: t, Old: old, New: rec, IdempotencyKey: IdempotencyKey(ctx)}
+	ch := &Change{Actor: actor, Entity: e, Action: t.Event, Transition: t, Old: old, New: rec, IdempotencyKey: f.Idempotency.Key, request: f.Idempotency.Request, inbound: f.inbound}
 	if err := rt.writeChange(ctx, tx, s, ch, diff); err != nil {
 		return nil, err
 	}

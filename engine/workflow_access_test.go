@@ -36,7 +36,7 @@ func TestWorkflowWithRoleAccess(t *testing.T) {
 			{actor("b3", "wf.board"), "close", 0, "closed"}, // the guard reads actor.roles as the app names them
 		}
 		for _, st := range steps {
-			res, err := rt.FireEvent(ctx, st.by, "wf", "request", rec.ID, st.event, "")
+			res, err := rt.Fire(ctx, engine.FireRequest{Actor: st.by, App: "wf", Entity: "request", ID: rec.ID, Event: st.event})
 			if st.status != 0 {
 				wantErr(t, err, st.status, "")
 				continue

@@ -40,7 +40,7 @@ func BenchmarkWorkflowFire(b *testing.B) {
 					}
 					b.StartTimer()
 				}
-				if _, err := rt.Fire(ctx, clerk1, "wf", "request", ids[i], "submit", ""); err != nil {
+				if _, err := rt.Fire(ctx, engine.FireRequest{Actor: clerk1, App: "wf", Entity: "request", ID: ids[i], Event: "submit"}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -61,7 +61,7 @@ func BenchmarkWorkflowAvailableEvents(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := rt.Fire(ctx, clerk1, "wf", "request", rec.ID, "submit", ""); err != nil {
+			if _, err := rt.Fire(ctx, engine.FireRequest{Actor: clerk1, App: "wf", Entity: "request", ID: rec.ID, Event: "submit"}); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
@@ -102,7 +102,7 @@ func BenchmarkWorkflowAvailableEventsDuties(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := rt.Fire(ctx, clerk1, "wf", "request", rec.ID, "submit", ""); err != nil {
+			if _, err := rt.Fire(ctx, engine.FireRequest{Actor: clerk1, App: "wf", Entity: "request", ID: rec.ID, Event: "submit"}); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()

@@ -164,7 +164,7 @@ func (f *wfFixture) create(by engine.Actor, amount string) *engine.Record {
 
 func (f *wfFixture) fire(by engine.Actor, id int64, event, comment string) *engine.FireResult {
 	f.t.Helper()
-	res, err := f.rt.FireEvent(context.Background(), by, "wf", "request", id, event, comment)
+	res, err := f.rt.Fire(context.Background(), engine.FireRequest{Actor: by, App: "wf", Entity: "request", ID: id, Event: event, Comment: comment})
 	if err != nil {
 		f.t.Fatalf("%s by %s on #%d: %v", event, by.User, id, err)
 	}
@@ -379,7 +379,7 @@ func TestWorkflowRefusals(t *testing.T) {
 					f.effect.failOn = "close"
 					defer func() { f.effect.failOn = "" }()
 				}
-				_, err := f.rt.Fire(ctx, sc.by, "wf", "request", rec.ID, sc.event, sc.comment)
+				_, err := f.rt.Fire(ctx, engine.FireRequest{Actor: sc.by, App: "wf", Entity: "request", ID: rec.ID, Event: sc.event, Comment: sc.comment})
 				wantErr(t, err, sc.status, sc.contains)
 				after := must[*engine.Record](t)(f.rt.Get(ctx, reviewer, "wf", "request", rec.ID))
 				if after.Version != before.Version || after.State != before.State || fmt.Sprint(after.Values) != fmt.Sprint(before.Values) {
@@ -427,7 +427,7 @@ func TestWorkflowConcurrentFires(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, errs[i] = f.rt.Fire(ctx, actor(fmt.Sprintf("r%d", i+10), "reviewer"), "wf", "request", rec.ID, "review", "")
+					_, errs[i] = f.rt.Fire(ctx, engine.FireRequest{Actor: actor(fmt.Sprintf("r%d", i+10), "reviewer"), App: "wf", Entity: "request", ID: rec.ID, Event: "review"})
 				}()
 			}
 			wg.Wait()
@@ -460,7 +460,7 @@ func TestWorkflowConcurrentFires(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					results[i], errs[i] = f.rt.FireEvent(ctx, by, "wf", "request", rec.ID, "approve", "")
+					results[i], errs[i] = f.rt.Fire(ctx, engine.FireRequest{Actor: by, App: "wf", Entity: "request", ID: rec.ID, Event: "approve"})
 				}()
 			}
 			wg.Wait()
@@ -585,7 +585,7 @@ func TestWorkflowNumbersPerYear(t *testing.T) {
 			if year == 2027 {
 				// A refused submit takes no number.
 				f.effect.failOn = "submit"
-				_, err := f.rt.Fire(ctx, clerk1, "wf", "request", rec.ID, "submit", "")
+				_, err := f.rt.Fire(ctx, engine.FireRequest{Actor: clerk1, App: "wf", Entity: "request", ID: rec.ID, Event: "submit"})
 				f.effect.failOn = ""
 				wantErr(t, err, 409, "余额不足")
 			}
@@ -619,7 +619,7 @@ func TestWorkflowQualifiedRoles(t *testing.T) {
 			{actor("b3", "wf.board"), "close", 0, "closed"}, // the guard reads actor.roles as the app names them
 		}
 		for _, st := range steps {
-			res, err := f.rt.FireEvent(ctx, st.by, "wf", "request", rec.ID, st.event, "")
+			res, err := f.rt.Fire(ctx, engine.FireRequest{Actor: st.by, App: "wf", Entity: "request", ID: rec.ID, Event: st.event})
 			if st.status != 0 {
 				wantErr(t, err, st.status, st.contains)
 				continue

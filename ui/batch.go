@@ -74,7 +74,7 @@ func (u *UI) batch(r *request) error {
 	done := 0
 	for _, id := range ids {
 		row := batchRow{ID: id, URL: recordURL(e, id)}
-		res, err := u.rt.FireEvent(r.c.UserContext(), r.actor, e.App.Name, e.Name, id, event, comment)
+		res, err := u.rt.Fire(r.c.UserContext(), engine.FireRequest{Actor: r.actor, App: e.App.Name, Entity: e.Name, ID: id, Event: event, Comment: comment})
 		switch {
 		case err == nil && res.Fired:
 			row.OK, row.Message = true, r.lang.T("batch.ok")

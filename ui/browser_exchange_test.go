@@ -31,7 +31,7 @@ func TestBrowserExchange(t *testing.T) {
 	s.addUser(t, "admin", "", engine.AdminRole, "orders.clerk")
 
 	rec := enginetest.Must(s.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": "ZF2026000123", "payee": "成都某办公用品有限公司", "amount": "200000.00"}))
-	enginetest.Must(s.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+	enginetest.Must(s.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 	pending := enginetest.Must(s.rt.PendingOutbox(ctx, 10))
 	enginetest.Must(0, s.rt.MarkSent(ctx, []int64{pending[0].Seq}))
 	receipt := func(key *keys.PrivateKey, ref, serial string) []byte {
@@ -81,7 +81,7 @@ func TestBrowserExchange(t *testing.T) {
 	vouchers := []engine.OutboxMessage{pending[0]}
 	for i, amount := range []string{"3500.00", "12800.50", "960.00"} {
 		o := enginetest.Must(s.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": "ZF202600012" + strconv.Itoa(4+i), "payee": "成都某办公用品有限公司", "amount": amount}))
-		enginetest.Must(s.rt.Fire(ctx, engine.SystemActor, "orders", "order", o.ID, "send", ""))
+		enginetest.Must(s.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: o.ID, Event: "send"}))
 	}
 	vouchers = append(vouchers, enginetest.Must(s.rt.PendingOutbox(ctx, 10))...)
 	if len(vouchers) != 4 {

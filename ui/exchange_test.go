@@ -27,7 +27,7 @@ func TestRecordPageShowsSignedMessages(t *testing.T) {
 		s.rt.SetExchangeKeys(store)
 		s.addUser(t, "clerk", "", "orders.clerk")
 		rec := enginetest.Must(s.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": "ZF900", "payee": "赵六", "amount": "5.00"}))
-		enginetest.Must(s.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		enginetest.Must(s.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 
 		b := s.browser(t)
 		b.login("clerk")
@@ -100,7 +100,7 @@ func TestReconciliationPage(t *testing.T) {
 		s.addUser(t, "root", "", engine.AdminRole)
 		s.addUser(t, "clerk", "", "orders.clerk")
 		rec := enginetest.Must(s.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": "ZF77", "payee": "赵六", "amount": "5.00"}))
-		enginetest.Must(s.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		enginetest.Must(s.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 		msg := enginetest.Must(s.rt.PendingOutbox(ctx, 10))[0]
 		day := time.Now().Format(time.DateOnly)
 		r := enginetest.Must(s.rt.Reconcile(ctx, engine.SystemActor, engine.ReconcileOptions{Party: "party_a", Day: day, Statement: "party_a-" + day + ".csv"},

@@ -26,7 +26,7 @@ func createIndicators(t *testing.T, s *server, user string, submit bool, docs ma
 			t.Fatal(err)
 		}
 		if submit {
-			if _, err := s.rt.Fire(ctx, actor, "indicator", "indicator", rec.ID, "submit", ""); err != nil {
+			if _, err := s.rt.Fire(ctx, engine.FireRequest{Actor: actor, App: "indicator", Entity: "indicator", ID: rec.ID, Event: "submit"}); err != nil {
 				t.Fatal(err)
 			}
 		}

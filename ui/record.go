@@ -382,9 +382,9 @@ func (u *UI) fire(r *request) error {
 	}
 	event := r.c.Params("event")
 	comment := r.c.FormValue("comment")
-	ctx := r.c.UserContext()
+	var idem engine.Idempotency
 	if key := r.c.FormValue("_idempotency"); key != "" {
-		ctx = engine.WithIdempotencyKey(ctx, "ui:"+key)
+		idem.Key = "ui:" + key
 	}
 	// The event's input fields come as form values named input.FIELD.
 	var values map[string]any
@@ -396,7 +396,7 @@ func (u *UI) fire(r *request) error {
 			values[name] = string(v)
 		}
 	})
-	res, err := u.rt.FireWith(ctx, r.actor, e.App.Name, e.Name, id, event, comment, values)
+	res, err := u.rt.Fire(r.c.UserContext(), engine.FireRequest{Actor: r.actor, App: e.App.Name, Entity: e.Name, ID: id, Event: event, Comment: comment, Input: values, Idempotency: idem})
 	if err == nil {
 		label := event
 		if e.Workflow != nil {
@@ -419,7 +419,7 @@ func (u *UI) fire(r *request) error {
 	if !asValidation(err, &ve) && !asConflict(err, &ce) && !errors.As(err, &fe) {
 		return err
 	}
-	rec, gerr := u.rt.Get(ctx, r.actor, e.App.Name, e.Name, id)
+	rec, gerr := u.rt.Get(r.c.UserContext(), r.actor, e.App.Name, e.Name, id)
 	if gerr != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func releasedIndicator(t testing.TB, s *server, doc, amount string) int64 {
 		who   engine.Actor
 		event string
 	}{{clerk, "submit"}, {reviewer, "review"}, {office, "check"}, {office, "release"}} {
-		if _, err := s.rt.FireWith(ctx, step.who, "indicator", "indicator", rec.ID, step.event, "", nil); err != nil {
+		if _, err := s.rt.Fire(ctx, engine.FireRequest{Actor: step.who, App: "indicator", Entity: "indicator", ID: rec.ID, Event: step.event}); err != nil {
 			t.Fatalf("indicator %s: %v", step.event, err)
 		}
 	}

@@ -34,7 +34,7 @@ func TestReconcileCommand(t *testing.T) {
 		rt.SetExchangeKeys(store)
 		for i, amount := range []string{"10.00", "20.00", "30.00", "40.00"} {
 			rec := enginetest.Must(rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": "C" + string(rune('0'+i)), "payee": "李四", "amount": amount}))
-			enginetest.Must(rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+			enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 		}
 		day := time.Now().Format(time.DateOnly)
 		// The party's statement, as growth banksim writes it.

@@ -90,7 +90,7 @@ func BenchmarkVoucherEndToEnd(b *testing.B) {
 		start := time.Now()
 		r := exchange.Run(ctx, f.rt, br, exchange.RunOptions{ScanInterval: 100 * time.Millisecond, NoConsume: true})
 		parallel(len(ids), func(i int) {
-			if _, err := f.rt.Fire(context.Background(), engine.SystemActor, "orders", "order", ids[i], "send", ""); err != nil {
+			if _, err := f.rt.Fire(context.Background(), engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: ids[i], Event: "send"}); err != nil {
 				b.Error(err)
 			}
 		})
@@ -110,7 +110,7 @@ func BenchmarkReceiptsApplied(b *testing.B) {
 		f := newFixture(b, d)
 		ids := benchOrders(b, f.rt, b.N)
 		parallel(len(ids), func(i int) {
-			if _, err := f.rt.Fire(context.Background(), engine.SystemActor, "orders", "order", ids[i], "send", ""); err != nil {
+			if _, err := f.rt.Fire(context.Background(), engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: ids[i], Event: "send"}); err != nil {
 				b.Error(err)
 			}
 		})

@@ -36,7 +36,7 @@ func TestCrashChild(t *testing.T) {
 	rt.SetExchangeKeys(keys.Store{Dir: filepath.Join(dir, "keys")})
 	for i := range 20 {
 		rec := enginetest.Must(rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": fmt.Sprintf("K%03d", i), "payee": "张三", "amount": "1.00"}))
-		enginetest.Must(rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+		enginetest.Must(rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 	}
 	b, err := exchange.Open(exchange.Options{StoreDir: filepath.Join(dir, "jetstream"), Logger: enginetest.QuietLogger()})
 	if err != nil {

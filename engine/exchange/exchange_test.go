@@ -99,7 +99,7 @@ func (f *fixture) sendOrder(t *testing.T, no string) *engine.Record {
 	t.Helper()
 	ctx := context.Background()
 	rec := enginetest.Must(f.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": no, "payee": "李四", "amount": "88.00"}))
-	return enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+	return enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"})).Record
 }
 
 func openBroker(t testing.TB, opts exchange.Options) *exchange.Broker {

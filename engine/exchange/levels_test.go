@@ -68,7 +68,7 @@ func TestFiscalLevelsOverOneBroker(t *testing.T) {
 			gp, edu := fmt.Sprintf("%d.10", 1000+i), fmt.Sprintf("%d.20", 2000+i)
 			rec := enginetest.Must(cityRT.Create(ctx, engine.SystemActor, "execution", "summary", map[string]any{
 				"no": "510100-" + m, "month": m, "general_public": gp, "education": edu, "total": fmt.Sprintf("%d.30", 3000+2*i)}))
-			enginetest.Must(cityRT.Fire(ctx, engine.SystemActor, "execution", "summary", rec.ID, "send", ""))
+			enginetest.Must(cityRT.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "execution", Entity: "summary", ID: rec.ID, Event: "send"}))
 		}
 		eventually(t, "the province has every summary", func() bool {
 			var n int

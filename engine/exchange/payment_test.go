@@ -43,7 +43,7 @@ func TestShippedPaymentsEndToEnd(t *testing.T) {
 		}
 		fire := func(actor engine.Actor, app, entity string, id int64, event string) {
 			t.Helper()
-			if _, err := rt.Fire(ctx, actor, app, entity, id, event, ""); err != nil {
+			if _, err := rt.Fire(ctx, engine.FireRequest{Actor: actor, App: app, Entity: entity, ID: id, Event: event}); err != nil {
 				t.Fatalf("%s %s #%d: %v", event, entity, id, err)
 			}
 		}

@@ -43,7 +43,7 @@ func TestReconcileStatement(t *testing.T) {
 				payee = "X-无此账户"
 			}
 			rec := enginetest.Must(f.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": fmt.Sprintf("R%03d", i), "payee": payee, "amount": fmt.Sprintf("%d.50", i+1)}))
-			enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+			enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 		}
 		eventually(t, "every voucher is answered and applied", func() bool {
 			var applied int

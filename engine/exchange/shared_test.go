@@ -50,7 +50,7 @@ func TestTwoServersShareInbound(t *testing.T) {
 		var ids []int64
 		for i := range n {
 			rec := enginetest.Must(rts[i%2].Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": fmt.Sprintf("TS%03d", i), "payee": "李四", "amount": "1.00"}))
-			enginetest.Must(rts[i%2].Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+			enginetest.Must(rts[i%2].Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 			ids = append(ids, rec.ID)
 		}
 		eventually(t, "every voucher is sent", func() bool { return pending(t, rts[0]) == 0 })

@@ -30,7 +30,7 @@ func TestSimulatedPartyEndToEnd(t *testing.T) {
 				payee = "X-无此账户"
 			}
 			rec := enginetest.Must(f.rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": fmt.Sprintf("SIM%03d", i), "payee": payee, "amount": "1.00"}))
-			enginetest.Must(f.rt.Fire(ctx, engine.SystemActor, "orders", "order", rec.ID, "send", ""))
+			enginetest.Must(f.rt.Fire(ctx, engine.FireRequest{Actor: engine.SystemActor, App: "orders", Entity: "order", ID: rec.ID, Event: "send"}))
 			ids = append(ids, rec.ID)
 		}
 		sim := exchange.SimOptions{Party: "party_a", Key: f.partyA, Growth: enginetest.Must(f.store.Own(keys.SM2)).Public(),
