@@ -49,7 +49,7 @@ entities:
 func TestRecordAPI(t *testing.T) {
 	p := enginetest.Load(t, crudApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)

@@ -89,7 +89,7 @@ type authServer struct {
 
 func startAuthServer(t *testing.T, d engine.Dialect, p *metamodel.Project) *authServer {
 	t.Helper()
-	rt := enginetest.Start(t, d, p)
+	rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 	access, err := engine.NewRoleAccess(p)
 	if err != nil {
 		t.Fatal(err)

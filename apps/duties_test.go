@@ -40,7 +40,7 @@ func TestShippedPaymentDutiesSplit(t *testing.T) {
 		return map[string]any{"error.code": "forbidden", "error.message": msg}
 	}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: shippedActor})
 		if err != nil {
 			t.Fatal(err)

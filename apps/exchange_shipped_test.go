@@ -37,7 +37,7 @@ func TestShippedPaymentOverExchange(t *testing.T) {
 		"payee_name": "成都某办公用品有限公司", "payee_account": "4402200109100012345", "payee_bank": "102651000029",
 		"settlement_method": "1", "payment_method": "001002", "purpose": "购买办公用品", "amount": "200000.00"}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		store := enginetest.TestKeys(t)
 		bankKey := enginetest.Must(keys.Generate(keys.SM2))
 		enginetest.Must(store.Import("agent_bank", bankKey.Public().MarshalPEM()))

@@ -100,7 +100,7 @@ var pdf = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
 func TestFilesExportsAndPublicReportsAPI(t *testing.T) {
 	p := enginetest.Load(t, partBApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: userHeader})
 		if err != nil {
 			t.Fatal(err)

@@ -55,7 +55,7 @@ func listenApp(t *testing.T, app *fiber.App) string {
 // the panic under the request id the answer carries, and the server goes on.
 func TestPanicIsRecovered(t *testing.T) {
 	p := enginetest.Load(t, crudApp)
-	rt := enginetest.Start(t, engine.SQLite, p)
+	rt := enginetest.Start(t, engine.SQLite, p, engine.OpenAccess{})
 	var log syncBuffer
 	app, err := apps.New(rt, apps.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
@@ -120,7 +120,7 @@ func rawDo(t *testing.T, app *fiber.App, method, path string, headers map[string
 // error shape, in the API's language.
 func TestUnknownRoutesAndMethods(t *testing.T) {
 	p := enginetest.Load(t, crudApp)
-	rt := enginetest.Start(t, engine.SQLite, p)
+	rt := enginetest.Start(t, engine.SQLite, p, engine.OpenAccess{})
 	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,7 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 // and no series appears twice.
 func TestMetricsUnderLoad(t *testing.T) {
 	p := enginetest.Load(t, crudApp)
-	rt := enginetest.Start(t, engine.SQLite, p)
+	rt := enginetest.Start(t, engine.SQLite, p, engine.OpenAccess{})
 	// X-Admin stands for a logged-in platform admin.
 	actor := func(c *fiber.Ctx) (engine.Actor, error) {
 		if c.Get("X-Admin") == "yes" {
@@ -264,7 +264,7 @@ func TestMetricsUnderLoad(t *testing.T) {
 func TestMalformedJSONRefused(t *testing.T) {
 	p := enginetest.Load(t, crudApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)
@@ -304,7 +304,7 @@ func TestMalformedJSONRefused(t *testing.T) {
 // its message, not by the HTTP layer.
 func TestDocumentedFilterLimitsFit(t *testing.T) {
 	p := enginetest.Load(t, crudApp)
-	rt := enginetest.Start(t, engine.SQLite, p)
+	rt := enginetest.Start(t, engine.SQLite, p, engine.OpenAccess{})
 	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
 	if err != nil {
 		t.Fatal(err)

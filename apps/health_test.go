@@ -14,7 +14,7 @@ import (
 // /healthz says what is not working while the server still serves: the
 // exchange's broker being down degrades the server, it does not stop it.
 func TestHealthzReportsDegradedParts(t *testing.T) {
-	rt := enginetest.Start(t, engine.SQLite, enginetest.Load(t, map[string]string{"a/app.yaml": "entities:\n  e:\n    fields: {x: string}\n"}))
+	rt := enginetest.Start(t, engine.SQLite, enginetest.Load(t, map[string]string{"a/app.yaml": "entities:\n  e:\n    fields: {x: string}\n"}), engine.OpenAccess{})
 	var brokerErr error
 	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Health: map[string]func() error{"exchange": func() error { return brokerErr }}})
 	if err != nil {

@@ -52,8 +52,7 @@ func multipartFile(t *testing.T, name, content string) (string, map[string]strin
 
 func TestLedgerAPI(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, ledgerApp))
-		rt.Access = engine.OpenAccess{}
+		rt := enginetest.Start(t, d, enginetest.Load(t, ledgerApp), engine.OpenAccess{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)
@@ -136,7 +135,7 @@ func TestShippedLedger(t *testing.T) {
 		return map[string]any{"reserved": reserved, "consumed": consumed, "available": available}
 	}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: shippedActor})
 		if err != nil {
 			t.Fatal(err)

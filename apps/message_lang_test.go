@@ -30,7 +30,7 @@ entities:
 func TestRuleMessageInEnglish(t *testing.T) {
 	p := enginetest.Load(t, bilingualApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)

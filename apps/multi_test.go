@@ -19,7 +19,7 @@ import (
 // Its clock is clock, shared by the servers of a test.
 func startAuthServerOn(t *testing.T, dsn string, p *metamodel.Project, clock *time.Time) *authServer {
 	t.Helper()
-	rt, err := engine.Start(context.Background(), enginetest.Connect(t, dsn), p, engine.StartOptions{Logger: enginetest.QuietLogger()})
+	rt, err := engine.Start(context.Background(), enginetest.Connect(t, dsn), p, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ var grLoader = actingAs("seed", engine.SystemRole, "")
 // definitions enforced (engine.NewRoleAccess), on a fresh database.
 func grStart(t *testing.T, d engine.Dialect, p *metamodel.Project) (*fiber.App, *engine.Runtime) {
 	t.Helper()
-	rt := enginetest.Start(t, d, p)
+	rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 	access, err := engine.NewRoleAccess(p)
 	if err != nil {
 		t.Fatal(err)
@@ -992,7 +992,7 @@ func BenchmarkShippedPayrollBatch(b *testing.B) {
 				b.Fatalf("b.N = %d: one batch per month of 2026, run with -benchtime 12x or less", b.N)
 			}
 			ctx := context.Background()
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			clerk := engine.Actor{User: "clerk", Roles: []string{"indicator.division_clerk", "payroll.agency_clerk"}, Org: "104001"}
 			office := engine.Actor{User: "office", Roles: []string{"indicator.division_reviewer", "indicator.budget_office", "payroll.hr_office", "payroll.finance", "payroll.bank"}}
 			indicator := func(econ string) int64 {

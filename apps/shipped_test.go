@@ -58,7 +58,7 @@ func shippedSeed(t *testing.T, path string) []map[string]string {
 // startShipped starts the REST API on project p with open access.
 func startShipped(t *testing.T, d engine.Dialect, p *metamodel.Project) *fiber.App {
 	t.Helper()
-	rt := enginetest.Start(t, d, p)
+	rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger()})
 	if err != nil {
 		t.Fatal(err)
@@ -319,7 +319,7 @@ func TestShippedWorkflows(t *testing.T) {
 		"payee_name": "成都某办公用品有限公司", "payee_account": "4402200109100012345", "payee_bank": "102651000029",
 		"settlement_method": "1", "payment_method": "001002", "purpose": "购买办公用品", "amount": "3580.00"}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: shippedActor})
 		if err != nil {
 			t.Fatal(err)

@@ -86,8 +86,7 @@ func as(user, roles string) map[string]string {
 func TestWorkflowAPI(t *testing.T) {
 	p := enginetest.Load(t, workflowApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
-		rt.Access = grantsByRole{}
+		rt := enginetest.Start(t, d, p, grantsByRole{})
 		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: headerActor})
 		if err != nil {
 			t.Fatal(err)

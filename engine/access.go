@@ -7,8 +7,9 @@ import (
 
 // Access decides what an actor may do and see. The runtime asks it on every
 // path — list, get, create, update, delete, workflow events, history, exports —
-// so enforcement lives in one place. OpenAccess allows everything; the access
-// feature (roles from the definitions, casbin) provides the real one.
+// so enforcement lives in one place. RoleAccess (the roles of the
+// definitions, casbin) is what the platform runs with; a runtime has no
+// default and does not start without one (NewRuntime).
 type Access interface {
 	// Can reports whether actor may take action on entity e: create, read,
 	// update, delete, export, or a workflow event name.
@@ -24,8 +25,9 @@ type Access interface {
 	ReadOnly(actor Actor, e *metamodel.Entity, field string) bool
 }
 
-// OpenAccess lets every actor do everything: the runtime's default, for tools
-// and tests that do not exercise access control.
+// OpenAccess lets every actor do everything. It is never a default: a test
+// or tool that does not exercise access control names it (enginetest.Start,
+// the benchmark harness), and the books then open to every caller.
 type OpenAccess struct{}
 
 var _ Access = OpenAccess{}

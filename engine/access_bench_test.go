@@ -72,7 +72,7 @@ func scaleAgency(i int) string {
 func startScale(b *testing.B, d engine.Dialect) *engine.Runtime {
 	b.Helper()
 	p := enginetest.Load(b, scaleDefs())
-	rt := enginetest.Start(b, d, p)
+	rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 	access, err := engine.NewRoleAccess(p)
 	if err != nil {
 		b.Fatal(err)

@@ -292,8 +292,7 @@ func TestActorRolesIn(t *testing.T) {
 func TestDataScopeInTheRuntime(t *testing.T) {
 	p, access := accessProject(t)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
-		rt.Access = access
+		rt := enginetest.Start(t, d, p, access)
 		ctx := context.Background()
 		clerk1 := accActor("c1", "101001", "grants.clerk")
 		clerk2 := accActor("c2", "101002", "grants.clerk")
@@ -427,8 +426,7 @@ roles:
 		t.Fatal(err)
 	}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
-		rt.Access = access
+		rt := enginetest.Start(t, d, p, access)
 		ctx := context.Background()
 		own := enginetest.Must(rt.Create(ctx, engine.SystemActor, "r", "budget", map[string]any{"agency": "101001"}))
 		other := enginetest.Must(rt.Create(ctx, engine.SystemActor, "r", "budget", map[string]any{"agency": "101002"}))
@@ -514,8 +512,7 @@ roles:
 	}
 	// Whatever the shape, the same records are in scope, on both databases.
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
-		rt.Access = a
+		rt := enginetest.Start(t, d, p, a)
 		ctx := context.Background()
 		for _, code := range []string{"001", "001001", "001001001", "001002", "002001", "X1", "Y7"} {
 			enginetest.Must(rt.Create(ctx, engine.SystemActor, "s", "item", map[string]any{"agency": code}))

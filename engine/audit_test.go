@@ -25,7 +25,7 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
 		for _, sc := range scenarios {
 			t.Run(sc.name, func(t *testing.T) {
-				rt := enginetest.Start(t, d, p)
+				rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 				ctx := context.Background()
 				rec := enginetest.Must(rt.Create(ctx, clerk, "demo", "grant", validGrant()))
 				rec = enginetest.Must(rt.Update(ctx, clerk, "demo", "grant", rec.ID, 1, map[string]any{"used": "10.00"}))

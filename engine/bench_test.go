@@ -17,7 +17,7 @@ func BenchmarkCreateRecord(b *testing.B) {
 	p := enginetest.Load(b, testApp)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -36,7 +36,7 @@ func BenchmarkGetRecord(b *testing.B) {
 	p := enginetest.Load(b, testApp)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			rec := enginetest.Must(rt.Create(ctx, clerk, "demo", "grant", validGrant()))
 			b.ReportAllocs()
@@ -53,7 +53,7 @@ func BenchmarkListFiltered(b *testing.B) {
 	p := enginetest.Load(b, testApp)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			for i := 0; i < 2000; i++ {
 				in := validGrant()

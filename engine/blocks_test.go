@@ -15,7 +15,7 @@ import (
 // events shows the block as the reason.
 func TestBlocks(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, linkDefs))
+		rt := enginetest.Start(t, d, enginetest.Load(t, linkDefs), engine.OpenAccess{})
 		ctx := context.Background()
 		sys := engine.SystemActor
 		mk := func(entity string, values map[string]any) *engine.Record {

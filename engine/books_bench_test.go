@@ -21,7 +21,7 @@ func BenchmarkBooksPost(b *testing.B) {
 	for _, d := range enginetest.Dialects(b) {
 		for _, v := range []struct{ name, defs string }{{"postings", with}, {"none", without}} {
 			b.Run(fmt.Sprintf("%s/%s", d, v.name), func(b *testing.B) {
-				rt := enginetest.Start(b, d, enginetest.Load(b, map[string]string{"fund/app.yaml": v.defs}))
+				rt := enginetest.Start(b, d, enginetest.Load(b, map[string]string{"fund/app.yaml": v.defs}), engine.OpenAccess{})
 				ctx := context.Background()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {

@@ -101,7 +101,7 @@ func verifyOK(t *testing.T, db *engine.DB) {
 func TestBooksPostVoucherOnEvent(t *testing.T) {
 	p := enginetest.Load(t, booksDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		if _, err := paySpend(t, rt, map[string]any{"agency": "A", "amount": "100.00", "source": "1001", "paid_on": "2026-03-05"}); err != nil {
 			t.Fatal(err)
@@ -172,7 +172,7 @@ func TestBooksPostVoucherOnEvent(t *testing.T) {
 func TestBooksUnbalancedVoucherRefusesTheEvent(t *testing.T) {
 	p := enginetest.Load(t, booksDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		rec := enginetest.Must(rt.Create(ctx, bookkeeper, "fund", "spend", map[string]any{"agency": "A", "amount": "100.00", "source": "1001", "paid_on": "2026-03-05", "fee": "2.00", "total": "1.99"}))
 		_, err := rt.Fire(ctx, engine.FireRequest{Actor: bookkeeper, App: "fund", Entity: "spend", ID: rec.ID, Event: "pay"})
@@ -194,7 +194,7 @@ func TestBooksUnbalancedVoucherRefusesTheEvent(t *testing.T) {
 func TestBooksClosedPeriodAndReversal(t *testing.T) {
 	p := enginetest.Load(t, booksDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		if _, err := paySpend(t, rt, map[string]any{"agency": "A", "amount": "100.00", "source": "1001", "paid_on": "2026-03-05"}); err != nil {
 			t.Fatal(err)
@@ -251,7 +251,7 @@ func TestBooksClosedPeriodAndReversal(t *testing.T) {
 func TestBooksVerifyFindsAnEditedLine(t *testing.T) {
 	p := enginetest.Load(t, booksDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		for _, day := range []string{"2026-03-05", "2026-03-06"} {
 			if _, err := paySpend(t, rt, map[string]any{"agency": "A", "amount": "100.00", "source": "1001", "paid_on": day}); err != nil {
@@ -297,7 +297,7 @@ entities:
 `}
 	p := enginetest.Load(t, defs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		rep, err := rt.Import(ctx, engine.SystemActor, "fund", "receipt", strings.NewReader("amount,received_on\n10.00,2026-05-01\n20.00,2026-05-02\n"), engine.FormatCSV, nil)
 		if err != nil {

@@ -42,7 +42,7 @@ entities:
         fields: [item]
 `})
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		for _, c := range []struct {
 			year   int

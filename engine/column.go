@@ -13,27 +13,27 @@ import (
 const sqliteTime = "2006-01-02T15:04:05.000000Z"
 
 // columnDDL is the column type of a storage class in a dialect.
-func (db *DB) columnDDL(c metamodel.Column) string {
+func (d Dialect) columnDDL(c metamodel.Column) string {
 	switch c.Kind {
 	case metamodel.ColumnText:
-		if db.Dialect == Postgres && c.Size > 0 {
+		if d == Postgres && c.Size > 0 {
 			return fmt.Sprintf("VARCHAR(%d)", c.Size)
 		}
 		return "TEXT"
 	case metamodel.ColumnInt, metamodel.ColumnScaled:
-		if db.Dialect == SQLite {
+		if d == SQLite {
 			return "INTEGER"
 		}
 		return "BIGINT"
 	case metamodel.ColumnBool:
 		return "BOOLEAN"
 	case metamodel.ColumnDate:
-		if db.Dialect == Postgres {
+		if d == Postgres {
 			return "DATE"
 		}
 		return "TEXT"
 	case metamodel.ColumnTimestamp:
-		if db.Dialect == Postgres {
+		if d == Postgres {
 			return "TIMESTAMPTZ"
 		}
 		return "TEXT"
@@ -42,7 +42,7 @@ func (db *DB) columnDDL(c metamodel.Column) string {
 }
 
 // toDB turns a canonical value into a database argument.
-func (db *DB) toDB(c metamodel.Column, v any) any {
+func (d Dialect) toDB(c metamodel.Column, v any) any {
 	if v == nil {
 		return nil
 	}
@@ -53,15 +53,15 @@ func (db *DB) toDB(c metamodel.Column, v any) any {
 	case metamodel.ColumnDate:
 		return v.(time.Time).Format(time.DateOnly)
 	case metamodel.ColumnTimestamp:
-		return db.timeArg(v.(time.Time))
+		return d.timeArg(v.(time.Time))
 	}
 	return v
 }
 
 // timeArg is an instant as a database argument.
-func (db *DB) timeArg(t time.Time) any {
+func (d Dialect) timeArg(t time.Time) any {
 	t = t.UTC().Truncate(time.Microsecond)
-	if db.Dialect == SQLite {
+	if d == SQLite {
 		return t.Format(sqliteTime)
 	}
 	return t

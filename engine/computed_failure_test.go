@@ -42,7 +42,7 @@ func TestComputedFailureShowsFieldErrorsFirst(t *testing.T) {
 	p := enginetest.Load(t, feeApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
 		var logged bytes.Buffer
-		rt, err := engine.Start(context.Background(), enginetest.OpenDB(t, d), p, engine.StartOptions{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+		rt, err := engine.Start(context.Background(), enginetest.OpenDB(t, d), p, engine.StartOptions{Access: engine.OpenAccess{}, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}

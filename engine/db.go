@@ -37,11 +37,14 @@ const (
 // DB is an open database. On SQLite every write goes through a pool of one
 // connection (SQLite allows one writer; queuing in Go is cheaper than
 // "database is locked"), and reads use their own pool in WAL mode. On
-// PostgreSQL both are the same pool.
+// PostgreSQL both are the same pool. The SQL text it needs (placeholders,
+// quoting, column types, argument forms) is its Dialect's: that text needs
+// no connection, so definitions are checked and their tables written
+// without a database.
 type DB struct {
-	Dialect Dialect
-	Write   *sql.DB
-	Read    *sql.DB
+	Dialect
+	Write *sql.DB
+	Read  *sql.DB
 	// Gorm wraps the write pool for the migrator and simple queries.
 	Gorm *gorm.DB
 	// Name says which database this is, without credentials, for logs.
@@ -152,8 +155,8 @@ func (db *DB) Close() error {
 }
 
 // Placeholder is the n-th (1-based) bind parameter.
-func (db *DB) Placeholder(n int) string {
-	if db.Dialect == Postgres {
+func (d Dialect) Placeholder(n int) string {
+	if d == Postgres {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
@@ -161,7 +164,10 @@ func (db *DB) Placeholder(n int) string {
 
 // Quote quotes an identifier. Identifiers come from checked definitions (lower
 // case, digits, _), so quoting is belt and braces, not the defence.
-func (db *DB) Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+func (Dialect) Quote(name string) string { return quoteName(name) }
+
+// quoteName quotes an identifier the same way in both dialects.
+func quoteName(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // Tx runs fn in one write transaction: committed when fn returns nil, rolled
 // back otherwise, so that a request that fails leaves nothing behind.

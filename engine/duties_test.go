@@ -44,8 +44,7 @@ func TestNotByEditorsCountsEventInputs(t *testing.T) {
 	assessorBoard := engine.Actor{User: "a1", Roles: []string{"assessor", "board"}}
 	counterBoard := engine.Actor{User: "a2", Roles: []string{"assessor", "board"}}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
-		rt.Access = roleAccess{}
+		rt := enginetest.Start(t, d, p, roleAccess{})
 		ctx := context.Background()
 		rec, err := rt.Create(ctx, clerk, "dt", "claim", nil)
 		if err != nil {

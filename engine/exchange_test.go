@@ -27,7 +27,7 @@ type exchangeFixture struct {
 func newExchangeFixture(t *testing.T, d engine.Dialect) *exchangeFixture {
 	t.Helper()
 	p := enginetest.LoadDir(t, "testdata/exchange")
-	rt := enginetest.Start(t, d, p)
+	rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 	f := &exchangeFixture{rt: rt, store: keys.Store{Dir: t.TempDir()}}
 	for _, k := range keys.Kinds {
 		if _, _, err := f.store.Generate(k, false); err != nil {

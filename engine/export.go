@@ -190,7 +190,7 @@ func (rt *Runtime) exportLines(ctx context.Context, q querier, actor Actor, x *m
 		}
 		conds, args = append(conds, "("+cond+")"), append(args, a...)
 	}
-	order, err := rt.definitionOrder(ls, l.Sort)
+	order, err := ls.definitionOrder(l.Sort)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: lines: sort: %w", x.Name, err)
 	}
@@ -228,8 +228,8 @@ func (rt *Runtime) definitionWhere(s *entityStore, src string) (string, []any, e
 
 // definitionOrder is the ORDER BY of a sort written in the definitions:
 // fields separated by commas, - for descending, then id ascending.
-func (rt *Runtime) definitionOrder(s *entityStore, sort string) (string, error) {
-	resolve := rt.scopeResolver(s)
+func (s *entityStore) definitionOrder(sort string) (string, error) {
+	resolve := s.columnResolver()
 	var parts []string
 	hasID := false
 	for _, item := range strings.Split(sort, ",") {
@@ -251,7 +251,7 @@ func (rt *Runtime) definitionOrder(s *entityStore, sort string) (string, error) 
 		parts = append(parts, col.SQL+dir)
 	}
 	if !hasID {
-		parts = append(parts, rt.DB.Quote("id")+" ASC")
+		parts = append(parts, quoteName("id")+" ASC")
 	}
 	return " ORDER BY " + strings.Join(parts, ", "), nil
 }

@@ -21,7 +21,7 @@ func BenchmarkExportBankFile(b *testing.B) {
 	p := enginetest.Load(b, exportDefs)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			sys := engine.SystemActor
 			batch := enginetest.Must(rt.Create(ctx, sys, "pay", "batch", map[string]any{"month": "2026-03", "agency": "101001", "net_total": fmt.Sprintf("%d.00", benchLines*1234)}))
@@ -51,7 +51,7 @@ func BenchmarkRunSchedule(b *testing.B) {
 	p := enginetest.Load(b, scheduleDefs)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			old := engine.Today(time.Now()).AddDate(0, 0, -100).Format(time.DateOnly)
 			for i := range benchLines {
@@ -80,7 +80,7 @@ func BenchmarkUploadFile(b *testing.B) {
 	data := append([]byte("%PDF-1.4\n"), make([]byte, 1<<20)...)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,7 +127,7 @@ type exportFixture struct {
 // (one of them 0.00, left out of the bank files) and a line of another batch.
 func newExportFixture(t *testing.T, d engine.Dialect) *exportFixture {
 	t.Helper()
-	rt := enginetest.Start(t, d, enginetest.Load(t, exportDefs))
+	rt := enginetest.Start(t, d, enginetest.Load(t, exportDefs), engine.OpenAccess{})
 	ctx := context.Background()
 	sys := engine.SystemActor
 	f := &exportFixture{rt: rt}
@@ -154,7 +155,7 @@ func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *updateGolden {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -166,8 +167,26 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%v (go test ./engine -run %s -update-golden writes it)", err, t.Name())
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs:\n--- got\n%q\n--- want\n%q", path, got, want)
+		t.Errorf("%s differs (if the change is meant, rewrite it with -update-golden and review the diff):\n%s", path, firstDifference(want, got))
 	}
+}
+
+// firstDifference shows the first line where got departs from want.
+func firstDifference(want, got []byte) string {
+	w, g := bytes.Split(want, []byte("\n")), bytes.Split(got, []byte("\n"))
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl []byte
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if !bytes.Equal(wl, gl) || i >= len(w) || i >= len(g) {
+			return fmt.Sprintf("line %d:\n--- got\n%q\n--- want\n%q", i+1, gl, wl)
+		}
+	}
+	return "(the same lines)"
 }
 
 // exportAudits returns the audit actions and changes written for record id.
@@ -337,7 +356,7 @@ func TestExportNeutralisesFormulas(t *testing.T) {
   ids:
 `, 1)}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, defs))
+		rt := enginetest.Start(t, d, enginetest.Load(t, defs), engine.OpenAccess{})
 		ctx := context.Background()
 		sys := engine.SystemActor
 		batch := enginetest.Must(rt.Create(ctx, sys, "pay", "batch", map[string]any{"month": "2026-03", "agency": "101001"})).ID

@@ -67,7 +67,7 @@ roles:
 func startUploads(t *testing.T, d engine.Dialect) *engine.Runtime {
 	t.Helper()
 	p := enginetest.Load(t, uploadDefs)
-	rt := enginetest.Start(t, d, p)
+	rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 	access, err := engine.NewRoleAccess(p)
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ var (
 
 func TestUploadFile(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, fileDefs))
+		rt := enginetest.Start(t, d, enginetest.Load(t, fileDefs), engine.OpenAccess{})
 		ctx := context.Background()
 		alice := engine.Actor{User: "alice", Org: "101"}
 		scenarios := []struct {
@@ -96,8 +96,7 @@ func TestUploadFile(t *testing.T) {
 
 func TestFileFields(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, fileDefs))
-		rt.Access = scopedAccess{hidden: map[string]bool{"nosy claim.secret": true}}
+		rt := enginetest.Start(t, d, enginetest.Load(t, fileDefs), scopedAccess{hidden: map[string]bool{"nosy claim.secret": true}})
 		ctx := context.Background()
 		alice := engine.Actor{User: "alice", Org: "101"}
 		bob := engine.Actor{User: "bob", Org: "101"}

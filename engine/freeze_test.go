@@ -41,7 +41,7 @@ workflows:
 func TestComputedFrozenAtEvent(t *testing.T) {
 	p := enginetest.Load(t, freezeDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		sys := engine.SystemActor
 		card := enginetest.Must(rt.Create(ctx, sys, "fee", "rate_card", map[string]any{"rate": "45.50"}))

@@ -18,7 +18,7 @@ func BenchmarkGenerateLines(b *testing.B) {
 	p := enginetest.Load(b, linkDefs)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			for i := 0; i < 1000; i++ {
 				enginetest.Must(rt.Create(ctx, engine.SystemActor, "gen", "person", map[string]any{"name": fmt.Sprintf("人员%d", i), "agency": "A", "salary": "5000.00"}))
@@ -47,7 +47,7 @@ func BenchmarkAvailableEventsBlocked(b *testing.B) {
 	p := enginetest.Load(b, linkDefs)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			batch := enginetest.Must(rt.Create(ctx, engine.SystemActor, "gen", "batch", map[string]any{"agency": "A"}))
 			for _, level := range []string{"blue", "blue", "red"} {

@@ -130,8 +130,7 @@ func genLines(t *testing.T, rt *engine.Runtime, batch int64) []string {
 
 func TestGenerateRecords(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, linkDefs))
-		rt.Access = noLineCreate{}
+		rt := enginetest.Start(t, d, enginetest.Load(t, linkDefs), noLineCreate{})
 		ctx := context.Background()
 		clerk := engine.Actor{User: "clerk"}
 		mk := func(entity string, values map[string]any) *engine.Record {

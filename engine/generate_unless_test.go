@@ -39,7 +39,7 @@ workflows:
       - {event: reject, from: [submitted], to: draft}
 `})
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		a := enginetest.Must(rt.Create(ctx, clerk, "g", "pay", map[string]any{"amount": "500.00"}))
 		b := enginetest.Must(rt.Create(ctx, clerk, "g", "pay", map[string]any{"amount": "900.00"}))

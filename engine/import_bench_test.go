@@ -66,7 +66,7 @@ func BenchmarkImportIndicators(b *testing.B) {
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
 			defer engine.SetImportCopy(v.copy)()
-			rt := enginetest.Start(b, v.dialect, p)
+			rt := enginetest.Start(b, v.dialect, p, engine.OpenAccess{})
 			ctx := context.Background()
 			b.ResetTimer()
 			for b.Loop() {

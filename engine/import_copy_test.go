@@ -79,7 +79,7 @@ func postgresOnly(t *testing.T) {
 // startBook starts the book app with two projects.
 func startBook(t *testing.T, d engine.Dialect) *engine.Runtime {
 	t.Helper()
-	rt := enginetest.Start(t, d, enginetest.Load(t, copyDefs))
+	rt := enginetest.Start(t, d, enginetest.Load(t, copyDefs), engine.OpenAccess{})
 	for _, name := range []string{"甲", "乙"} {
 		if _, err := rt.Create(context.Background(), bookClerk, "book", "project", map[string]any{"name": name}); err != nil {
 			t.Fatal(err)

@@ -17,7 +17,7 @@ func TestImportWithEvents(t *testing.T) {
 	p := enginetest.Load(t, reportDefs)
 	file := "year,agency,amount,_events\n2026,101001,1000.00,release\n2026,102001,250.50,\n"
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		rep, err := rt.Import(ctx, engine.SystemActor, "rep", "budget", strings.NewReader(file), "csv", nil)
 		if err != nil {

@@ -35,7 +35,7 @@ func TestLedgerRealCrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rt, err := engine.Start(ctx, db, enginetest.Load(t, ledgerDefs), engine.StartOptions{Logger: enginetest.QuietLogger()})
+		rt, err := engine.Start(ctx, db, enginetest.Load(t, ledgerDefs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestLedgerRealCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := engine.Start(ctx, db, enginetest.Load(t, ledgerDefs), engine.StartOptions{Logger: enginetest.QuietLogger()})
+	rt, err := engine.Start(ctx, db, enginetest.Load(t, ledgerDefs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestLedgerRealCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rt, err = engine.Start(ctx, db, enginetest.Load(t, ledgerDefs), engine.StartOptions{Logger: enginetest.QuietLogger()})
+	rt, err = engine.Start(ctx, db, enginetest.Load(t, ledgerDefs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

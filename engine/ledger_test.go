@@ -135,7 +135,7 @@ type fundApp struct {
 
 func startFund(t testing.TB, d engine.Dialect) *fundApp {
 	t.Helper()
-	return &fundApp{t: t, rt: enginetest.Start(t, d, enginetest.Load(t, ledgerDefs))}
+	return &fundApp{t: t, rt: enginetest.Start(t, d, enginetest.Load(t, ledgerDefs), engine.OpenAccess{})}
 }
 
 func (f *fundApp) create(entity string, values map[string]any) (*engine.Record, error) {

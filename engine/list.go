@@ -68,19 +68,27 @@ type BadQueryError struct {
 
 func (e *BadQueryError) Error() string { return e.Param + ": " + e.Message }
 
-// binder adapts the database to the filter compiler.
-type binder struct{ db *DB }
+// binder adapts a dialect to the filter compiler: a *DB's, or a bare
+// Dialect's when definitions are checked without a database.
+type binder struct{ dialect sqlText }
 
-func (b binder) Placeholder(n int) string { return b.db.Placeholder(n) }
+// sqlText writes the SQL of one dialect; a *DB does through its Dialect.
+type sqlText interface {
+	Placeholder(n int) string
+	toDB(c metamodel.Column, v any) any
+	timeArg(t time.Time) any
+}
+
+func (b binder) Placeholder(n int) string { return b.dialect.Placeholder(n) }
 
 func (b binder) Arg(f *metamodel.Field, v any) any {
 	if f == nil {
 		if t, ok := v.(time.Time); ok {
-			return b.db.timeArg(t)
+			return b.dialect.timeArg(t)
 		}
 		return v
 	}
-	return b.db.toDB(f.Kind.Column(f), v)
+	return b.dialect.toDB(f.Kind.Column(f), v)
 }
 
 // resolver lets an actor's filters and sorts name the fields it may see and
@@ -92,7 +100,7 @@ func (rt *Runtime) resolver(actor Actor, s *entityStore) filter.Resolver {
 			if !rt.pathAllowed(actor, s.entity, name) {
 				return filter.Column{}, false
 			}
-			return rt.pathColumn(s, name, nil, all)
+			return s.pathColumn(name, nil, all)
 		}
 		if rt.Access.Hidden(actor, s.entity, name) {
 			return filter.Column{}, false
@@ -102,9 +110,13 @@ func (rt *Runtime) resolver(actor Actor, s *entityStore) filter.Resolver {
 }
 
 // scopeResolver resolves every column: data scopes may name any field.
-func (rt *Runtime) scopeResolver(s *entityStore) filter.Resolver {
+func (rt *Runtime) scopeResolver(s *entityStore) filter.Resolver { return s.columnResolver() }
+
+// columnResolver resolves every column of the store's table: the system
+// columns and every field.
+func (s *entityStore) columnResolver() filter.Resolver {
 	return func(name string) (filter.Column, bool) {
-		q := rt.DB.Quote(name)
+		q := quoteName(name)
 		switch name {
 		case "id", "version":
 			return filter.Column{SQL: q, Kind: filter.SystemInt}, true

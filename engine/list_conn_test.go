@@ -18,7 +18,7 @@ import (
 func TestListTotalHoldsOneConnection(t *testing.T) {
 	p := enginetest.Load(t, testApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		for i := range 3 {
 			if _, err := rt.Create(ctx, clerk, "demo", "grant", withDocNo(fmt.Sprintf("CZ-2026-%d", i))); err != nil {

@@ -49,7 +49,7 @@ func startServers(t *testing.T, dsn string, defs map[string]string, n int, log *
 	// one server's (docs/deploy.md); its runtimes start one after another.
 	if strings.HasPrefix(dsn, "sqlite:") {
 		for i := range n {
-			rts[i], errs[i] = engine.Start(context.Background(), dbs[i], p, engine.StartOptions{Logger: log})
+			rts[i], errs[i] = engine.Start(context.Background(), dbs[i], p, engine.StartOptions{Access: engine.OpenAccess{}, Logger: log})
 		}
 	} else {
 		var start, done sync.WaitGroup
@@ -59,7 +59,7 @@ func startServers(t *testing.T, dsn string, defs map[string]string, n int, log *
 			go func() {
 				defer done.Done()
 				start.Wait()
-				rts[i], errs[i] = engine.Start(context.Background(), dbs[i], p, engine.StartOptions{Logger: log})
+				rts[i], errs[i] = engine.Start(context.Background(), dbs[i], p, engine.StartOptions{Access: engine.OpenAccess{}, Logger: log})
 			}()
 		}
 		start.Done()
@@ -231,7 +231,7 @@ func TestSchedulesRunOncePerDueTimeAcrossServers(t *testing.T) {
 		// Mid run: a fifth server blocks in its first create and dies.
 		p := rts[0].Project
 		db5 := enginetest.Connect(t, dsn)
-		rt5, err := engine.Start(ctx, db5, p, engine.StartOptions{Logger: enginetest.QuietLogger()})
+		rt5, err := engine.Start(ctx, db5, p, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,14 +312,14 @@ func TestOldDefinitionsRefuseWritesAfterAnUpgrade(t *testing.T) {
 			}
 		}
 
-		old := start(p1, engine.StartOptions{})
+		old := start(p1, engine.StartOptions{Access: engine.OpenAccess{}})
 		if err := create(old); err != nil {
 			t.Fatal(err)
 		}
 		if err := old.Ready(ctx); err != nil {
 			t.Fatalf("a server on the current definitions is not ready: %v", err)
 		}
-		upgraded := start(p2, engine.StartOptions{})
+		upgraded := start(p2, engine.StartOptions{Access: engine.OpenAccess{}})
 		if _, err := upgraded.Create(ctx, engine.SystemActor, "fund", "allocation", map[string]any{"project": "p", "note": "new field"}); err != nil {
 			t.Fatalf("the upgraded server cannot write: %v", err)
 		}
@@ -328,14 +328,14 @@ func TestOldDefinitionsRefuseWritesAfterAnUpgrade(t *testing.T) {
 		}
 		t.Run("the old server refuses writes", func(t *testing.T) { refused(t, old, p2, true) })
 		t.Run("restarting on the old definitions does not take the database back", func(t *testing.T) {
-			restarted := start(p1, engine.StartOptions{})
+			restarted := start(p1, engine.StartOptions{Access: engine.OpenAccess{}})
 			refused(t, restarted, p2, true)
 			if err := create(upgraded); err != nil {
 				t.Fatalf("the upgraded server was stopped by an old one restarting: %v", err)
 			}
 		})
 		t.Run("growth migrate on the old definitions rolls back on purpose", func(t *testing.T) {
-			back := start(p1, engine.StartOptions{TakeOver: true, AllowDestructive: true})
+			back := start(p1, engine.StartOptions{Access: engine.OpenAccess{}, TakeOver: true, AllowDestructive: true})
 			if err := create(back); err != nil {
 				t.Fatal(err)
 			}

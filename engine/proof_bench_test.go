@@ -25,7 +25,7 @@ func BenchmarkVerifyProof(b *testing.B) {
 	}
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			report, err := rt.Import(ctx, fundClerk, "fund", "grant", strings.NewReader(csv.String()), engine.FormatCSV, nil)
 			if err != nil {

@@ -372,7 +372,7 @@ entities:
       total:  {type: rollup, entity: node, via: parent, field: amount, agg: sum}
 `}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, defs))
+		rt := enginetest.Start(t, d, enginetest.Load(t, defs), engine.OpenAccess{})
 		ctx := context.Background()
 		for i := 1; i <= 17; i++ {
 			v := map[string]any{"amount": "1.00"}

@@ -51,8 +51,7 @@ func TestTieredQuorum(t *testing.T) {
 	clerk := engine.Actor{User: "c1", Roles: []string{"clerk"}}
 	board := []engine.Actor{{User: "b1", Roles: []string{"board"}}, {User: "b2", Roles: []string{"board"}}, {User: "b3", Roles: []string{"board"}}}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
-		rt.Access = roleAccess{}
+		rt := enginetest.Start(t, d, p, roleAccess{})
 		ctx := context.Background()
 		for _, c := range []struct {
 			amount string

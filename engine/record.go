@@ -60,12 +60,12 @@ type entityStore struct {
 	existsSQL string
 }
 
-func newEntityStore(db *DB, e *metamodel.Entity) *entityStore {
+func newEntityStore(d Dialect, e *metamodel.Entity) *entityStore {
 	s := &entityStore{entity: e, table: TableName(e), fields: e.Fields, hasState: e.Workflow != nil}
 	for _, f := range e.Fields {
 		s.columns = append(s.columns, f.Kind.Column(f))
 	}
-	q := db.Quote
+	q := d.Quote
 	var sel []string
 	for _, c := range systemColumns {
 		sel = append(sel, q(c))
@@ -78,8 +78,8 @@ func newEntityStore(db *DB, e *metamodel.Entity) *entityStore {
 	}
 	t := q(s.table)
 	s.selectSQL = "SELECT " + strings.Join(sel, ", ") + " FROM " + t
-	s.getSQL = s.selectSQL + " WHERE " + q("id") + " = " + db.Placeholder(1)
-	s.existsSQL = "SELECT 1 FROM " + t + " WHERE " + q("id") + " = " + db.Placeholder(1)
+	s.getSQL = s.selectSQL + " WHERE " + q("id") + " = " + d.Placeholder(1)
+	s.existsSQL = "SELECT 1 FROM " + t + " WHERE " + q("id") + " = " + d.Placeholder(1)
 
 	// INSERT: version, created_by, created_at, updated_at, def_version, [state], fields…
 	ins := []string{q("version"), q("created_by"), q("created_at"), q("updated_at"), q("def_version")}
@@ -91,23 +91,23 @@ func newEntityStore(db *DB, e *metamodel.Entity) *entityStore {
 	}
 	var ph []string
 	for i := range ins {
-		ph = append(ph, db.Placeholder(i+1))
+		ph = append(ph, d.Placeholder(i+1))
 	}
 	s.insertSQL = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING %s", t, strings.Join(ins, ", "), strings.Join(ph, ", "), q("id"))
 
 	// UPDATE: updated_at, def_version, [state], fields…, WHERE id, version.
-	set := []string{q("version") + " = " + q("version") + " + 1", q("updated_at") + " = " + db.Placeholder(1), q("def_version") + " = " + db.Placeholder(2)}
+	set := []string{q("version") + " = " + q("version") + " + 1", q("updated_at") + " = " + d.Placeholder(1), q("def_version") + " = " + d.Placeholder(2)}
 	n := 3
 	if s.hasState {
-		set = append(set, q("state")+" = "+db.Placeholder(n))
+		set = append(set, q("state")+" = "+d.Placeholder(n))
 		n++
 	}
 	for _, f := range e.Fields {
-		set = append(set, q(f.Name)+" = "+db.Placeholder(n))
+		set = append(set, q(f.Name)+" = "+d.Placeholder(n))
 		n++
 	}
-	s.updateSQL = fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s AND %s = %s", t, strings.Join(set, ", "), q("id"), db.Placeholder(n), q("version"), db.Placeholder(n+1))
-	s.deleteSQL = fmt.Sprintf("DELETE FROM %s WHERE %s = %s AND %s = %s", t, q("id"), db.Placeholder(1), q("version"), db.Placeholder(2))
+	s.updateSQL = fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s AND %s = %s", t, strings.Join(set, ", "), q("id"), d.Placeholder(n), q("version"), d.Placeholder(n+1))
+	s.deleteSQL = fmt.Sprintf("DELETE FROM %s WHERE %s = %s AND %s = %s", t, q("id"), d.Placeholder(1), q("version"), d.Placeholder(2))
 	return s
 }
 

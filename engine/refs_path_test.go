@@ -74,7 +74,7 @@ roles:
 func TestRefPathsAndBalances(t *testing.T) {
 	p := enginetest.Load(t, refPathDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		access, err := engine.NewRoleAccess(p)
 		if err != nil {
 			t.Fatal(err)

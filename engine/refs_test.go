@@ -13,7 +13,7 @@ import (
 // at, on create and on update.
 func TestRefsInRules(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, linkDefs))
+		rt := enginetest.Start(t, d, enginetest.Load(t, linkDefs), engine.OpenAccess{})
 		ctx := context.Background()
 		sys := engine.SystemActor
 		mk := func(entity string, values map[string]any) *engine.Record {

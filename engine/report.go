@@ -189,7 +189,7 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 	prefixed := func(resolve filter.Resolver) filter.Resolver {
 		return func(name string) (filter.Column, bool) {
 			if strings.Contains(name, ".") {
-				return rt.pathColumn(s, name, j, nil)
+				return s.pathColumn(name, j, nil)
 			}
 			c, ok := resolve(name)
 			c.SQL = "t." + c.SQL

@@ -74,7 +74,7 @@ reports:
 `})
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(fmt.Sprintf("%s/%d", d, n), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
+			rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 			ctx := context.Background()
 			exec := func(q string) {
 				if _, err := rt.DB.Write.ExecContext(ctx, q); err != nil {

@@ -71,10 +71,18 @@ func (rt *Runtime) pathAllowed(actor Actor, e *metamodel.Entity, name string) bo
 	return f == nil || !rt.Access.Hidden(actor, end, f.Name)
 }
 
+// pathResolver resolves every column of the store's table and every path
+// along its refs (a list filter's subqueries): what the definitions' own
+// filters may name.
+func (s *entityStore) pathResolver() filter.Resolver {
+	plain := s.columnResolver()
+	return func(name string) (filter.Column, bool) { return s.pathColumn(name, nil, plain) }
+}
+
 // pathColumn is a filter column for name: a plain column resolved by plain,
 // or a path, through j when given (reports) or else as a scalar subquery
 // correlated to the outer table (lists).
-func (rt *Runtime) pathColumn(s *entityStore, name string, j *joins, plain filter.Resolver) (filter.Column, bool) {
+func (s *entityStore) pathColumn(name string, j *joins, plain filter.Resolver) (filter.Column, bool) {
 	if !strings.Contains(name, ".") {
 		return plain(name)
 	}
@@ -87,7 +95,7 @@ func (rt *Runtime) pathColumn(s *entityStore, name string, j *joins, plain filte
 		col.SQL, _ = j.column(s.entity, name)
 		return col, true
 	}
-	q := rt.DB.Quote
+	q := quoteName
 	last := "state"
 	if f != nil {
 		last = f.Name

@@ -48,7 +48,7 @@ func (denyAll) Can(engine.Actor, *metamodel.Entity, string) bool { return false 
 
 func TestPublicReport(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, publicDefs))
+		rt := enginetest.Start(t, d, enginetest.Load(t, publicDefs), engine.OpenAccess{})
 		ctx := context.Background()
 		for _, p := range []struct{ village, year, person, idn, amount string }{
 			{"东村", "2026", "张三", "510104199001011234", "1000.00"},

@@ -118,7 +118,7 @@ reports:
 func TestReportAcrossReferences(t *testing.T) {
 	p := enginetest.Load(t, queryDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		create := func(entity string, in map[string]any) int64 {
 			return enginetest.Must(rt.Create(ctx, clerk, "q", entity, in)).ID
@@ -251,7 +251,7 @@ func TestReportAcrossReferences(t *testing.T) {
 func TestReportDrillDown(t *testing.T) {
 	p := enginetest.Load(t, queryDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		create := func(entity string, in map[string]any) int64 {
 			return enginetest.Must(rt.Create(ctx, clerk, "q", entity, in)).ID

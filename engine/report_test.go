@@ -72,7 +72,7 @@ reports:
 func TestReport(t *testing.T) {
 	p := enginetest.Load(t, reportDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		budget := func(year int, agency, amount string, release bool) int64 {
 			rec := enginetest.Must(rt.Create(ctx, clerk, "rep", "budget", map[string]any{"year": fmt.Sprint(year), "agency": agency, "amount": amount}))
@@ -168,7 +168,7 @@ reports:
       - {name: amount, agg: sum, field: amount}
 `})
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		for _, agency := range []string{"a", "b"} {
 			rec := enginetest.Must(rt.Create(ctx, clerk, "big", "pay", map[string]any{"agency": agency, "amount": "9999999999999.99"}))

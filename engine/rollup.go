@@ -47,24 +47,21 @@ type recordLinks struct {
 }
 
 // addRecordLinks plans rollups, refs and blocks, and registers the effects
-// that keep rollups and guard blocks.
-func addRecordLinks(rt *Runtime) {
-	rt.links = recordLinks{rollups: planRollups(rt), refs: planRefs(rt), blocks: planBlocks(rt)}
-	for _, links := range rt.links.rollups {
-		for _, l := range links {
-			if l.err != nil {
-				// growth check and serve refuse such definitions (CheckFilters);
-				// a runtime built without them refuses every change of the child.
-				rt.Log.Error("rollup cannot run", "error", l.err)
-			}
-		}
+// that keep rollups and guard blocks. A rollup whose query cannot be built
+// stops the runtime (Check reports its where at its position first).
+func addRecordLinks(rt *Runtime) error {
+	rollups, err := planRollups(rt)
+	if err != nil {
+		return err
 	}
+	rt.links = recordLinks{rollups: rollups, refs: planRefs(rt), blocks: planBlocks(rt)}
 	if len(rt.links.rollups) > 0 {
 		rt.AddEffect(rollupEffect{})
 	}
 	if len(rt.links.blocks) > 0 && rt.DB.Dialect == Postgres {
 		rt.AddEffect(blockLockEffect{})
 	}
+	return nil
 }
 
 // rollupLink is the rollup fields of one parent entity fed by one child
@@ -81,13 +78,11 @@ type rollupLink struct {
 	watchState bool
 	query      string
 	args       []any
-	// err is a where that does not compile; the link refuses to run.
-	err error
 }
 
 // planRollups builds the links of every rollup field, grouped by child
-// entity.
-func planRollups(rt *Runtime) map[*metamodel.Entity][]*rollupLink {
+// entity; a where that does not compile is an error.
+func planRollups(rt *Runtime) (map[*metamodel.Entity][]*rollupLink, error) {
 	type key struct {
 		child *metamodel.Entity
 		via   *metamodel.Field
@@ -113,10 +108,12 @@ func planRollups(rt *Runtime) map[*metamodel.Entity][]*rollupLink {
 	out := map[*metamodel.Entity][]*rollupLink{}
 	for _, k := range order {
 		l := links[k]
-		l.err = rt.buildRollupQuery(l)
+		if err := rt.buildRollupQuery(l); err != nil {
+			return nil, err
+		}
 		out[l.child] = append(out[l.child], l)
 	}
-	return out
+	return out, nil
 }
 
 // buildRollupQuery writes the link's aggregate: one column per rollup
@@ -356,9 +353,6 @@ func (rt *Runtime) recomputeRollups(ctx context.Context, tx *sql.Tx, actor Actor
 	}
 	changed := false
 	for _, l := range links {
-		if l.err != nil {
-			return l.err
-		}
 		got, err := l.compute(ctx, tx, rt, p.id)
 		if err != nil {
 			return err
@@ -426,7 +420,7 @@ func applyRollupEmpties(e *metamodel.Entity, values map[string]any) {
 	}
 }
 
-// checkLinkFilters checks, through check (CheckFilters' checker), the
+// checkLinkFilters checks, through check (checkFilters' checker), the
 // filters of rollup fields (where, compiled as is: it takes no $name) and of
 // generate actions (from: where, whose $names are the firing record's fields).
 func checkLinkFilters(p *metamodel.Project, ps *metamodel.Problems, check func(pos metamodel.Pos, what string, e *metamodel.Entity, src string, params bool)) {

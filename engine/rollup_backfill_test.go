@@ -31,7 +31,7 @@ func TestRollupAddedLaterIsFilled(t *testing.T) {
 		ctx := context.Background()
 		db := enginetest.OpenDB(t, d)
 		v1 := enginetest.Load(t, map[string]string{"bf/app.yaml": backfillBefore})
-		rt := enginetest.Must(engine.Start(ctx, db, v1, engine.StartOptions{Logger: enginetest.QuietLogger()}))
+		rt := enginetest.Must(engine.Start(ctx, db, v1, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 		small := enginetest.Must(rt.Create(ctx, clerk, "bf", "batch", map[string]any{"name": "a", "limit": "100.00"}))
 		big := enginetest.Must(rt.Create(ctx, clerk, "bf", "batch", map[string]any{"name": "b", "limit": "1.00"}))
 		for _, amt := range []string{"10.25", "20.50"} {
@@ -41,7 +41,7 @@ func TestRollupAddedLaterIsFilled(t *testing.T) {
 		v2 := enginetest.Load(t, map[string]string{"bf/app.yaml": strings.Replace(backfillBefore,
 			"      limit: {type: money}\n",
 			"      limit: {type: money}\n      total: {type: rollup, entity: line, via: batch, field: amount, agg: sum}\n      lines: {type: rollup, entity: line, via: batch, agg: count}\n    rules:\n      - {assert: \"total <= limit\", message: 超过限额, fields: [total]}\n", 1)})
-		rt = enginetest.Must(engine.Start(ctx, db, v2, engine.StartOptions{Logger: enginetest.QuietLogger()}))
+		rt = enginetest.Must(engine.Start(ctx, db, v2, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 		got := enginetest.Must(rt.Get(ctx, clerk, "bf", "batch", small.ID))
 		if got.Values["total"] == nil || !got.Values["total"].(decimal.Decimal).Equal(decimal.RequireFromString("30.75")) || got.Values["lines"] != int64(2) {
 			t.Fatalf("filled rollups = %v, %v; want 30.75 and 2", got.Values["total"], got.Values["lines"])

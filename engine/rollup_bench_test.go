@@ -34,7 +34,7 @@ entities:
 		p := enginetest.Load(b, defs.files)
 		for _, d := range enginetest.Dialects(b) {
 			b.Run(defs.name+"/"+string(d), func(b *testing.B) {
-				rt := enginetest.Start(b, d, p)
+				rt := enginetest.Start(b, d, p, engine.OpenAccess{})
 				ctx := context.Background()
 				var plan any
 				if defs.name == "rollups" {

@@ -31,7 +31,7 @@ entities:
 func TestRollupCycleRefused(t *testing.T) {
 	p := enginetest.Load(t, nodeDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		sys := engine.SystemActor
 		top := enginetest.Must(rt.Create(ctx, sys, "tree", "node", map[string]any{"name": "top"}))

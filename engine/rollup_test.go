@@ -86,7 +86,7 @@ func wantFields(t *testing.T, got map[string]any, want map[string]any) {
 
 func TestRollupKeepsParentsExact(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, rollupDefs))
+		rt := enginetest.Start(t, d, enginetest.Load(t, rollupDefs), engine.OpenAccess{})
 		ctx := context.Background()
 		sys := engine.SystemActor
 		create := func(entity string, values map[string]any) (*engine.Record, error) {
@@ -181,7 +181,7 @@ func TestRollupKeepsParentsExact(t *testing.T) {
 // row lock makes them take turns), and the sums are exactly what got in.
 func TestRollupLimitUnderConcurrency(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, enginetest.Load(t, rollupDefs))
+		rt := enginetest.Start(t, d, enginetest.Load(t, rollupDefs), engine.OpenAccess{})
 		ctx := context.Background()
 		batch := enginetest.Must(rt.Create(ctx, engine.SystemActor, "roll", "batch", map[string]any{"limit_amount": "1000.00"}))
 		const tries, amount = 24, 100
@@ -225,10 +225,10 @@ func TestRollupLimitUnderConcurrency(t *testing.T) {
 	})
 }
 
-// TestLinkFiltersChecked: growth check (CheckFilters) reports a rollup's
+// TestLinkFiltersChecked: growth check (engine.LoadDefinitions) reports a rollup's
 // where and a generate's from where that do not compile, at their position.
 func TestLinkFiltersChecked(t *testing.T) {
-	p := enginetest.Load(t, map[string]string{"app1/app.yaml": `
+	err := loadErr(t, map[string]string{"app1/app.yaml": `
 app: app1
 entities:
   batch:
@@ -259,7 +259,6 @@ workflows:
             from: {entity: person, where: "agnecy = $agency"}
             set: {batch: "parent.id"}
 `})
-	err := engine.CheckFilters(p)
 	var de *metamodel.DefinitionError
 	if !errors.As(err, &de) {
 		t.Fatalf("want a DefinitionError, got %v", err)

@@ -21,7 +21,8 @@ type Runtime struct {
 	Project *metamodel.Project
 	Log     *slog.Logger
 
-	// Access decides what each actor may do and see; OpenAccess by default.
+	// Access decides what each actor may do and see; a runtime does not
+	// start without one (NewRuntime).
 	Access Access
 	// ImportLimits bound what one import reads (import_limits.go); zero
 	// fields take DefaultImportLimits.
@@ -43,6 +44,11 @@ type Runtime struct {
 
 // StartOptions tune Start.
 type StartOptions struct {
+	// Access decides what each actor may do and see. Required: Start refuses
+	// to run without it (ErrNoAccess). NewRoleAccess builds it from the
+	// definitions' roles; OpenAccess lets everyone do everything, for tools
+	// and tests that ask for it.
+	Access Access
 	// AllowDestructive applies destructive schema changes (old data archived).
 	AllowDestructive bool
 	Logger           *slog.Logger
@@ -54,18 +60,23 @@ type StartOptions struct {
 	TakeOver bool
 }
 
-// Start brings the database in line with the definitions (platform
-// migrations, then additive schema changes), records the definition version
-// and returns a Runtime. A destructive change stops it with ErrDestructive.
+// Start builds the runtime (NewRuntime: the definitions are checked and an
+// access checker is required) before it touches the database, then brings
+// the database in line with the definitions (platform migrations, then
+// additive schema changes) and records the definition version. A destructive
+// change stops it with ErrDestructive.
 func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions) (*Runtime, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	var rt *Runtime
+	rt, err := NewRuntime(db, p, opts.Access, log)
+	if err != nil {
+		return nil, err
+	}
 	// Under the migration lock, so that servers starting together apply each
 	// change once: the first applies, the others find the database in line.
-	err := db.WithMigrationLock(ctx, func() error {
+	err = db.WithMigrationLock(ctx, func() error {
 		if err := db.migrate(ctx); err != nil {
 			return err
 		}
@@ -81,7 +92,6 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 			if known {
 				// An old server restarting mid upgrade: the newer
 				// definitions stay in charge.
-				rt = NewRuntime(db, p, log)
 				log.Warn("the database was migrated to newer definitions: this server refuses writes until it runs them",
 					"definition_version", short(p.Hash), "database_version", short(current))
 				return nil
@@ -106,7 +116,6 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 		if current != "" && current != p.Hash {
 			log.Info("definitions took over the database", "definition_version", short(p.Hash), "previous_version", short(current))
 		}
-		rt = NewRuntime(db, p, log)
 		return rt.backfillRollups(ctx, plan)
 	})
 	if err != nil {
@@ -115,23 +124,40 @@ func Start(ctx context.Context, db *DB, p *metamodel.Project, opts StartOptions)
 	return rt, nil
 }
 
-// NewRuntime builds a runtime over a database whose schema is already in line.
-func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
-	rt := &Runtime{DB: db, Project: p, Log: log, Access: OpenAccess{}, stores: map[string]*entityStore{}, now: time.Now}
-	for _, a := range p.Apps {
-		for _, e := range a.Entities {
-			rt.stores[e.QualifiedName()] = newEntityStore(db, e)
-		}
+// ErrNoAccess is returned by NewRuntime and Start without an access checker:
+// a runtime never falls back to letting everyone in.
+var ErrNoAccess = errors.New("a runtime needs an access checker: engine.NewRoleAccess for the definitions' roles, or engine.OpenAccess where everyone may do everything")
+
+// NewRuntime builds a runtime over a database whose schema is already in
+// line. It refuses to build one without access, and on definitions that do
+// not check (check.go): a runtime serves nothing growth check would refuse.
+// It does not touch the database.
+func NewRuntime(db *DB, p *metamodel.Project, access Access, log *slog.Logger) (*Runtime, error) {
+	if access == nil {
+		return nil, ErrNoAccess
 	}
+	if log == nil {
+		log = slog.Default()
+	}
+	stores, err := newStores(db.Dialect, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := check(p, db.Dialect, stores); err != nil {
+		return nil, err
+	}
+	rt := &Runtime{DB: db, Project: p, Log: log, Access: access, stores: stores, now: time.Now}
 	rt.initWorkflows()
 	rt.AddEffect(idempotencyEffect{})
 	addLedger(rt)
 	addBooks(rt)
-	addRecordLinks(rt)
+	if err := addRecordLinks(rt); err != nil {
+		return nil, err
+	}
 	addFiles(rt)
 	addScheduleGuard(rt)
 	addExchange(rt)
-	return rt
+	return rt, nil
 }
 
 func (db *DB) recordDefinitionVersion(ctx context.Context, p *metamodel.Project) error {

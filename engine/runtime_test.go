@@ -22,7 +22,7 @@ func validGrant() map[string]any {
 func TestCreateGetRoundTrip(t *testing.T) {
 	p := enginetest.Load(t, testApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		rec, err := rt.Create(ctx, clerk, "demo", "grant", validGrant())
 		if err != nil {
@@ -82,7 +82,7 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{"rule", map[string]any{"used": "100000.01"}, "used", "rule_1", false},
 	}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		for _, sc := range scenarios {
 			t.Run(sc.name, func(t *testing.T) {
@@ -123,7 +123,7 @@ func TestCreateRefusesBadInput(t *testing.T) {
 func TestUpdateVersionsAndConflicts(t *testing.T) {
 	p := enginetest.Load(t, testApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		rec := enginetest.Must(rt.Create(ctx, clerk, "demo", "grant", validGrant()))
 		upd, err := rt.Update(ctx, clerk, "demo", "grant", rec.ID, 1, map[string]any{"used": "1000.00"})
@@ -173,7 +173,7 @@ func TestUpdateVersionsAndConflicts(t *testing.T) {
 func TestRefMustExist(t *testing.T) {
 	p := enginetest.Load(t, testApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		_, err := rt.Create(ctx, clerk, "demo", "spend", map[string]any{"grant": json.Number("42"), "amount": "1.00"})
 		var ve *engine.ValidationError

@@ -69,7 +69,7 @@ schedules:
 func TestScheduleFiresSetsAndResolves(t *testing.T) {
 	p := enginetest.Load(t, scheduleActionDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		sys := engine.SystemActor
 		today := engine.Today(time.Now())

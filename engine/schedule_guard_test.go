@@ -38,7 +38,7 @@ schedules:
 func TestScheduledCreateGuard(t *testing.T) {
 	p := enginetest.Load(t, guardDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		enginetest.Must(rt.Create(ctx, engine.SystemActor, "g", "warning", map[string]any{"subject": "a"}))
 		if err := rt.CreateScheduled(ctx, "g", "warning", map[string]any{"subject": "a"}, "subject = 'a'"); !errors.Is(err, engine.ErrScheduleDuplicate) {

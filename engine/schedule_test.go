@@ -65,7 +65,7 @@ type scheduleFixture struct {
 
 func newScheduleFixture(t *testing.T, d engine.Dialect) *scheduleFixture {
 	t.Helper()
-	rt := enginetest.Start(t, d, enginetest.Load(t, scheduleDefs))
+	rt := enginetest.Start(t, d, enginetest.Load(t, scheduleDefs), engine.OpenAccess{})
 	f := &scheduleFixture{rt: rt, ids: map[string]int64{}}
 	today := engine.Today(time.Now())
 	for _, a := range []struct {

@@ -27,7 +27,7 @@ func TestSchemaSync(t *testing.T) {
 		ctx := context.Background()
 		db := enginetest.OpenDB(t, d)
 		v1 := enginetest.Load(t, map[string]string{"shop/app.yaml": schemaV1})
-		rt, err := engine.Start(ctx, db, v1, engine.StartOptions{Logger: enginetest.QuietLogger()})
+		rt, err := engine.Start(ctx, db, v1, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestSchemaSync(t *testing.T) {
 		if len(plan.Refused) != 0 {
 			t.Fatalf("additive change refused: %v", plan.Err())
 		}
-		rt, err = engine.Start(ctx, db, v2, engine.StartOptions{Logger: enginetest.QuietLogger()})
+		rt, err = engine.Start(ctx, db, v2, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestSchemaSync(t *testing.T) {
 			"max_length: 20", "max_length: 40",
 			"price: {type: money}", "price: {type: int}",
 		).Replace(schemaV1)})
-		_, err = engine.Start(ctx, db, v3, engine.StartOptions{Logger: enginetest.QuietLogger()})
+		_, err = engine.Start(ctx, db, v3, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 		if !errors.Is(err, engine.ErrDestructive) {
 			t.Fatalf("destructive change: err = %v", err)
 		}
@@ -89,7 +89,7 @@ func TestSchemaSync(t *testing.T) {
 		}
 
 		// Allowed: applied, and the old values are kept under archive names.
-		rt, err = engine.Start(ctx, db, v3, engine.StartOptions{AllowDestructive: true, Logger: enginetest.QuietLogger()})
+		rt, err = engine.Start(ctx, db, v3, engine.StartOptions{Access: engine.OpenAccess{}, AllowDestructive: true, Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)
 		}

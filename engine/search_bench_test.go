@@ -30,7 +30,7 @@ func BenchmarkListSearch(b *testing.B) {
 		b.Skipf("pg_trgm cannot be installed here: %v", err)
 	}
 	p := enginetest.Load(b, map[string]string{"s/app.yaml": searchApp})
-	rt := enginetest.Start(b, engine.Postgres, p)
+	rt := enginetest.Start(b, engine.Postgres, p, engine.OpenAccess{})
 	ctx := context.Background()
 	const rows = 100000
 	cities := []string{"成都", "绵阳", "德阳", "宜宾", "南充", "泸州", "乐山", "自贡"}

@@ -32,7 +32,7 @@ entities:
 func TestListSearchAndSums(t *testing.T) {
 	p := enginetest.Load(t, map[string]string{"s/app.yaml": searchApp})
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		for _, r := range []map[string]any{
 			{"payee": "成都某办公用品有限公司", "number": "ZF001", "note": "x", "amount": "0.10"},
@@ -109,7 +109,7 @@ func TestSearchTrigramIndex(t *testing.T) {
 		t.Skipf("pg_trgm cannot be installed here: %v", err)
 	}
 	p := enginetest.Load(t, map[string]string{"s/app.yaml": searchApp})
-	rt := enginetest.Start(t, engine.Postgres, p)
+	rt := enginetest.Start(t, engine.Postgres, p, engine.OpenAccess{})
 	var defs []string
 	rows, err := rt.DB.Read.Query(`SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 's_pay' AND indexdef LIKE '%gin_trgm_ops%' ORDER BY indexname`)
 	if err != nil {

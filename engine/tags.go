@@ -11,7 +11,7 @@ import (
 // Data tags (tags: in the definitions) are criteria named once and written
 // tag('民生支出') or #民生支出 in a filter. The engine expands them into
 // their criteria before compiling a list's or a report's filter; the
-// checker (CheckFilters) compiles each against its entity and refuses a tag
+// checker (checkFilters) compiles each against its entity and refuses a tag
 // that names itself through others.
 
 // tagLookup parses the tags of p on demand.
@@ -104,14 +104,14 @@ func (rt *Runtime) Tags(e *metamodel.Entity) []*metamodel.Tag {
 // name: a criterion that does not parse or compile on its entity (unknown
 // field or code), a tag that names itself through others, a report's tag
 // whose fields its entity lacks.
-func checkTags(rt *Runtime, p *metamodel.Project, ps *metamodel.Problems) {
+func checkTags(p *metamodel.Project, d Dialect, store func(*metamodel.Entity) *entityStore, ps *metamodel.Problems) {
 	lookup := tagLookup(p)
 	compile := func(pos metamodel.Pos, what string, e *metamodel.Entity, n filter.Node) {
-		s := newEntityStore(rt.DB, e)
-		resolve := func(name string) (filter.Column, bool) {
-			return rt.pathColumn(s, name, nil, rt.scopeResolver(s))
+		s := store(e)
+		if s == nil {
+			return
 		}
-		if _, _, err := filter.Compile(n, resolve, binder{rt.DB}, 0); err != nil {
+		if _, _, err := filter.Compile(n, s.pathResolver(), binder{d}, 0); err != nil {
 			ps.Addf(pos, "%s: %s", what, filterMessage(err))
 		}
 	}

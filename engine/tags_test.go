@@ -6,12 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/growth-gov/growth/engine"
-	"github.com/growth-gov/growth/engine/enginetest"
 	"github.com/growth-gov/growth/metamodel"
 )
 
-// TestCheckTagsGolden: growth check (CheckFilters) reports, at their
+// TestCheckTagsGolden: growth check (engine.LoadDefinitions) reports, at their
 // positions, a tag naming an unknown field or code, tags that name each
 // other in a loop, an unknown tag, a criterion that does not parse, and a
 // report's tag whose fields the report's entity lacks.
@@ -20,11 +18,10 @@ func TestCheckTagsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := enginetest.Load(t, map[string]string{"t/app.yaml": string(src)})
-	err = engine.CheckFilters(p)
+	err = loadErr(t, map[string]string{"t/app.yaml": string(src)})
 	var de *metamodel.DefinitionError
 	if !errors.As(err, &de) {
-		t.Fatalf("CheckFilters: %v", err)
+		t.Fatalf("LoadDefinitions: %v", err)
 	}
 	var lines []string
 	for _, pr := range de.Problems {

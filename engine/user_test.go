@@ -35,7 +35,7 @@ func accValidationField(err error) (string, bool) {
 func startUsers(t *testing.T, d engine.Dialect) (*engine.Runtime, *engine.Users, *testClock) {
 	t.Helper()
 	p, _ := accessProject(t)
-	rt := enginetest.Start(t, d, p)
+	rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 	users := engine.NewUsers(rt.DB, p)
 	users.HashCost = bcrypt.MinCost
 	clock := newTestClock()

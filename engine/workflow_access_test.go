@@ -14,7 +14,7 @@ import (
 func TestWorkflowWithRoleAccess(t *testing.T) {
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
 		p := enginetest.Load(t, workflowDefs)
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		access, err := engine.NewRoleAccess(p)
 		if err != nil {
 			t.Fatal(err)

@@ -18,8 +18,7 @@ func BenchmarkWorkflowFire(b *testing.B) {
 	p := enginetest.Load(b, workflowDefs)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
-			rt.Access = roleAccess{}
+			rt := enginetest.Start(b, d, p, roleAccess{})
 			ctx := context.Background()
 			var ids []int64
 			for range 2000 {
@@ -54,8 +53,7 @@ func BenchmarkWorkflowAvailableEvents(b *testing.B) {
 	p := enginetest.Load(b, workflowDefs)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
-			rt.Access = roleAccess{}
+			rt := enginetest.Start(b, d, p, roleAccess{})
 			ctx := context.Background()
 			rec, err := rt.Create(ctx, clerk1, "wf", "request", map[string]any{"amount": "100"})
 			if err != nil {
@@ -82,7 +80,9 @@ func BenchmarkWorkflowBuild(b *testing.B) {
 	db := enginetest.OpenDB(b, engine.SQLite)
 	b.ReportAllocs()
 	for b.Loop() {
-		engine.NewRuntime(db, p, nil)
+		if _, err := engine.NewRuntime(db, p, engine.OpenAccess{}, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -95,8 +95,7 @@ func BenchmarkWorkflowAvailableEventsDuties(b *testing.B) {
 	p := enginetest.Load(b, defs)
 	for _, d := range enginetest.Dialects(b) {
 		b.Run(string(d), func(b *testing.B) {
-			rt := enginetest.Start(b, d, p)
-			rt.Access = roleAccess{}
+			rt := enginetest.Start(b, d, p, roleAccess{})
 			ctx := context.Background()
 			rec, err := rt.Create(ctx, clerk1, "wf", "request", map[string]any{"amount": "100"})
 			if err != nil {

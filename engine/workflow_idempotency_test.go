@@ -14,7 +14,7 @@ import (
 func TestFireIdempotencyKey(t *testing.T) {
 	p := enginetest.Load(t, reportDefs)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		ctx := context.Background()
 		key := engine.Idempotency{Key: "release-budget-1"}
 		rec := enginetest.Must(rt.Create(context.Background(), clerk, "rep", "budget", map[string]any{"year": "2026", "agency": "101001", "amount": "100.00"}))

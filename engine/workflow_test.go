@@ -128,8 +128,7 @@ type wfFixture struct {
 
 func newWorkflowFixture(t *testing.T, d engine.Dialect) *wfFixture {
 	p := enginetest.Load(t, workflowDefs)
-	rt := enginetest.Start(t, d, p)
-	rt.Access = roleAccess{}
+	rt := enginetest.Start(t, d, p, roleAccess{})
 	eff := &recordingEffect{failErr: &engine.ConflictError{Code: "insufficient_balance", Message: "余额不足"}}
 	rt.AddEffect(eff)
 	return &wfFixture{t: t, rt: rt, effect: eff}

@@ -44,7 +44,7 @@ func (ssoUserStore) ExampleClientID() string { return "growth-ui" }
 func TestBrowserSingleSignOn(t *testing.T) {
 	ctx := newChromium(t)
 	p := enginetest.LoadDir(t, shippedDir)
-	rt := enginetest.Start(t, engine.SQLite, p)
+	rt := enginetest.Start(t, engine.SQLite, p, engine.OpenAccess{})
 	access, err := engine.NewRoleAccess(p)
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ type server struct {
 // startServer starts the server on a fresh database of dialect d.
 func startServer(t testing.TB, d engine.Dialect, p *metamodel.Project) *server {
 	t.Helper()
-	return serve(t, enginetest.Start(t, d, p))
+	return serve(t, enginetest.Start(t, d, p, enginetest.RoleAccess(t, p)))
 }
 
 // serve builds the server over a started runtime.

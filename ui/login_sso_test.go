@@ -16,7 +16,7 @@ import (
 func TestLoginPageOffersSingleSignOn(t *testing.T) {
 	p := enginetest.Load(t, map[string]string{"notes/app.yaml": "app: notes\ntitle: 记事\nentities:\n  note:\n    title: 记事\n    fields:\n      text: string\n"})
 	for _, passwords := range []bool{true, false} {
-		rt := enginetest.Start(t, engine.SQLite, p)
+		rt := enginetest.Start(t, engine.SQLite, p, engine.OpenAccess{})
 		s := serve(t, rt)
 		sso, err := apps.NewOIDC(apps.OIDCConfig{Issuer: "https://sso.example.gov.cn", ClientID: "growth",
 			RedirectURL: "https://growth.example.gov.cn/auth/oidc/callback", LocalPasswords: passwords})

@@ -22,7 +22,7 @@ func TestFieldAddedToDefinitionAppearsAfterRestart(t *testing.T) {
 		db := enginetest.OpenDB(t, d)
 		ctx := context.Background()
 
-		first, err := engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Logger: enginetest.QuietLogger()})
+		first, err := engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +50,7 @@ func TestFieldAddedToDefinitionAppearsAfterRestart(t *testing.T) {
 		if err := os.WriteFile(path, []byte(strings.Replace(string(yaml), anchor, added, 1)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		second, err := engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Logger: enginetest.QuietLogger()})
+		second, err := engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 		if err != nil {
 			t.Fatalf("restart with the added field: %v", err)
 		}

@@ -320,7 +320,7 @@ func want(t *testing.T, v any, values map[string]any) {
 func TestAnswersMatchTheDocument(t *testing.T) {
 	p := enginetest.Load(t, apiApp)
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
-		rt := enginetest.Start(t, d, p)
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		app, users := newServer(t, rt)
 		users.Policy = engine.LoginPolicy{MaxFailures: 2, Window: time.Hour, SessionTTL: time.Hour}
 		if _, err := users.Add(t.Context(), engine.Actor{User: "test"}, engine.NewUser{Name: "root", Password: "root-password", Roles: []string{"admin"}}); err != nil {

@@ -172,7 +172,7 @@ func TestEveryRouteIsDescribed(t *testing.T) {
 	checked := map[string]bool{} // "METHOD route" → described for some entity or report
 	for _, pr := range projects {
 		t.Run(pr.name, func(t *testing.T) {
-			app, _ := newServer(t, enginetest.Start(t, engine.SQLite, pr.p))
+			app, _ := newServer(t, enginetest.Start(t, engine.SQLite, pr.p, engine.OpenAccess{}))
 			doc := servedDocument(t, app)
 			served := map[string]bool{} // "METHOD /document/path"
 			for _, r := range app.GetRoutes(true) {

@@ -18,21 +18,31 @@ import (
 // run runs a subcommand and returns its exit status and standard output.
 func run(t *testing.T, fn func([]string) int, args ...string) (int, string) {
 	t.Helper()
+	done := capture(t, &os.Stdout)
+	code := fn(args)
+	return code, done()
+}
+
+// capture sends what is written to *f (os.Stdout, os.Stderr) into a pipe
+// until done, which puts *f back and returns what was written.
+func capture(t *testing.T, f **os.File) (done func() string) {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved := os.Stdout
-	os.Stdout = w
-	done := make(chan string)
+	saved := *f
+	*f = w
+	out := make(chan string)
 	go func() {
 		b, _ := io.ReadAll(r)
-		done <- string(b)
+		out <- string(b)
 	}()
-	code := fn(args)
-	w.Close()
-	os.Stdout = saved
-	return code, <-done
+	return func() string {
+		w.Close()
+		*f = saved
+		return <-out
+	}
 }
 
 const reviewData = "../../metamodel/review/testdata"
@@ -130,7 +140,7 @@ func TestDiffCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := engine.Start(context.Background(), db, p, engine.StartOptions{Logger: enginetest.QuietLogger(), AllowDestructive: true}); err != nil {
+		if _, err := engine.Start(context.Background(), db, p, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger(), AllowDestructive: true}); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()
@@ -161,7 +171,7 @@ func TestAuditReportToxicCombinations(t *testing.T) {
 		dsn := enginetest.DSN(t, d)
 		ctx := context.Background()
 		db := enginetest.Must(engine.Open(ctx, dsn))
-		rt := enginetest.Must(engine.Start(ctx, db, p, engine.StartOptions{Logger: enginetest.QuietLogger()}))
+		rt := enginetest.Must(engine.Start(ctx, db, p, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 		users := engine.NewUsers(rt.DB, p)
 		for _, nu := range []engine.NewUser{
 			{Name: "insider", DisplayName: "王五", Org: "104001", Roles: []string{"payment.agency_clerk", "payment.agency_reviewer", "payment.treasury"}},

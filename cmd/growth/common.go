@@ -74,17 +74,30 @@ func registerKeysFlag(fs *flag.FlagSet, dir *string) {
 	fs.StringVar(dir, "keys", "", "folder of the platform's keys, for the exchange and audit anchors (env GROWTH_KEYS; default DATA/keys, DATA being --data, GROWTH_DATA or the SQLite file's folder)")
 }
 
-// loadProject loads and checks the definitions, printing every problem.
+// loadProject loads and checks the definitions as growth check does
+// (engine.LoadDefinitions): every command that loads them refuses what check
+// refuses, and says every problem.
 func loadProject(dir string) (*metamodel.Project, error) {
 	if err := definitionsExist(dir); err != nil {
 		return nil, err
 	}
-	p, err := metamodel.Load(definitionsDir(dir))
+	p, err := engine.LoadDefinitions(definitionsDir(dir))
 	var de *metamodel.DefinitionError
 	if errors.As(err, &de) {
 		return nil, fmt.Errorf("the definitions in %s have %d problem(s):\n%s", definitionsDir(dir), len(de.Problems), de.Error())
 	}
+	var qe *engine.QuorumBypassError
+	if errors.As(err, &qe) {
+		return nil, fmt.Errorf("the definitions in %s have %d way(s) round an approval tier:\n%s", definitionsDir(dir), len(qe.Findings), qe.Error())
+	}
 	return p, err
+}
+
+// roleAccess is the access of the definitions' roles, which every command
+// that starts a runtime gives it; the platform's own actors (imports, seeds,
+// scheduled rules) act as the system, which it lets do everything.
+func roleAccess(p *metamodel.Project) (engine.Access, error) {
+	return engine.NewRoleAccess(p)
 }
 
 // openDB opens the database named by the flags.

@@ -58,7 +58,7 @@ func TestExchangeKillNine(t *testing.T) {
 
 		// n payments sent: n vouchers committed in the outbox.
 		dbh := enginetest.Must(engine.Open(ctx, dsn))
-		rt := enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+		rt := enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 		rt.SetExchangeKeys(ours)
 		indID := sendPayments(t, rt, n)
 		dbh.Close()
@@ -160,7 +160,7 @@ func TestExchangeKillNine(t *testing.T) {
 		}
 		dbh = enginetest.Must(engine.Open(ctx, dsn))
 		defer dbh.Close()
-		rt = enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+		rt = enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 		var outbox, unsent, inbox int
 		_ = dbh.Read.QueryRow(`SELECT COUNT(*) FROM growth_exchange_outbox`).Scan(&outbox)
 		_ = dbh.Read.QueryRow(`SELECT COUNT(*) FROM growth_exchange_outbox WHERE sent_at IS NULL`).Scan(&unsent)

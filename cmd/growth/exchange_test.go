@@ -15,7 +15,7 @@ func TestExchangeExceptionsCommand(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
 	ctx := context.Background()
 	dbh := enginetest.Must(engine.Open(ctx, db))
-	rt := enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+	rt := enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 	res := enginetest.Must(rt.ReceiveMessage(ctx, []byte("not a message"), "m-1"))
 	if res.Outcome != engine.InboundException {
 		t.Fatalf("%+v", res)

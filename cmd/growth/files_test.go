@@ -27,7 +27,7 @@ entities:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := engine.Start(ctx, database, enginetest.LoadDir(t, defs), engine.StartOptions{Logger: enginetest.QuietLogger()})
+	rt, err := engine.Start(ctx, database, enginetest.LoadDir(t, defs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

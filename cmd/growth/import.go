@@ -168,11 +168,15 @@ func startRuntime(ctx context.Context, dbf *dbFlags) (*engine.Runtime, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
+	access, err := roleAccess(p)
+	if err != nil {
+		return nil, nil, err
+	}
 	db, err := openDB(ctx, dbf)
 	if err != nil {
 		return nil, nil, err
 	}
-	rt, err := engine.Start(ctx, db, p, engine.StartOptions{Logger: newLogger(io.Discard)})
+	rt, err := engine.Start(ctx, db, p, engine.StartOptions{Access: access, Logger: newLogger(io.Discard)})
 	if err != nil {
 		db.Close()
 		return nil, nil, err

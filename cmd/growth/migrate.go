@@ -68,13 +68,17 @@ func runMigrate(args []string) int {
 	if err != nil {
 		return fail("migrate", err)
 	}
+	access, err := roleAccess(p)
+	if err != nil {
+		return fail("migrate", err)
+	}
 	db, err := openDB(ctx, &dbf)
 	if err != nil {
 		return fail("migrate", err)
 	}
 	defer db.Close()
 	log := newLogger(os.Stderr)
-	if _, err := engine.Start(ctx, db, p, engine.StartOptions{AllowDestructive: *allow, Logger: log, TakeOver: true}); err != nil {
+	if _, err := engine.Start(ctx, db, p, engine.StartOptions{Access: access, AllowDestructive: *allow, Logger: log, TakeOver: true}); err != nil {
 		return fail("migrate", err)
 	}
 	fmt.Println("ok: the database matches the definitions")

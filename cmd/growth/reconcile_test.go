@@ -24,7 +24,7 @@ func TestReconcileCommand(t *testing.T) {
 		dsn := enginetest.FreshDSN(t, d)
 		ctx := context.Background()
 		dbh := enginetest.Must(engine.Open(ctx, dsn))
-		rt := enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+		rt := enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 		store := keys.Store{Dir: t.TempDir()}
 		if _, _, err := store.Generate(keys.SM2, false); err != nil {
 			t.Fatal(err)
@@ -125,7 +125,7 @@ func TestReconcileDaily(t *testing.T) {
 		for range 2 {
 			dbh := enginetest.Must(engine.Open(ctx, dsn))
 			t.Cleanup(func() { dbh.Close() })
-			rts = append(rts, enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Logger: enginetest.QuietLogger()})))
+			rts = append(rts, enginetest.Must(engine.Start(ctx, dbh, enginetest.LoadDir(t, defs), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()})))
 		}
 		dir := t.TempDir()
 		now := time.Now()

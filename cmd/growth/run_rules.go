@@ -50,8 +50,9 @@ func runRules(args []string) int {
 	if err != nil {
 		return fail("run-rules", err)
 	}
-	if err := engine.CheckFilters(p); err != nil {
-		return fail("run-rules", fmt.Errorf("the definitions in %s have problems:\n%w", definitionsDir(dbf.definitions), err))
+	access, err := roleAccess(p)
+	if err != nil {
+		return fail("run-rules", err)
 	}
 	db, err := openDB(ctx, &dbf)
 	if err != nil {
@@ -60,7 +61,7 @@ func runRules(args []string) int {
 	defer db.Close()
 	// The report below says what each run did; the log adds warnings only.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rt, err := engine.Start(ctx, db, p, engine.StartOptions{Logger: log})
+	rt, err := engine.Start(ctx, db, p, engine.StartOptions{Access: access, Logger: log})
 	if err != nil {
 		return fail("run-rules", err)
 	}

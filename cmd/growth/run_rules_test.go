@@ -50,7 +50,7 @@ func TestRunRulesCommand(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "rules.db")
 	ctx := context.Background()
 	db := enginetest.Must(engine.Open(ctx, dsn))
-	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 	old := engine.Today(time.Now()).AddDate(0, 0, -100).Format(time.DateOnly)
 	for _, project := range []string{"ok", "bad"} {
 		enginetest.Must(rt.Create(ctx, engine.SystemActor, "fund", "allocation", map[string]any{"project": project, "allocated_on": old}))

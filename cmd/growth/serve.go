@@ -77,15 +77,16 @@ func runServe(args []string) int {
 	if err != nil {
 		return fail("serve", err)
 	}
-	if err := engine.CheckFilters(p); err != nil {
-		return fail("serve", fmt.Errorf("the definitions in %s have problems:\n%w", definitionsDir(dbf.definitions), err))
+	access, err := roleAccess(p)
+	if err != nil {
+		return fail("serve", err)
 	}
 	db, err := openDB(ctx, &dbf)
 	if err != nil {
 		return fail("serve", err)
 	}
 	defer db.Close()
-	rt, err := engine.Start(ctx, db, p, engine.StartOptions{Logger: log})
+	rt, err := engine.Start(ctx, db, p, engine.StartOptions{Access: access, Logger: log})
 	if err != nil {
 		return fail("serve", err)
 	}

@@ -227,14 +227,10 @@ func readPassword(name string) (string, error) {
 	return string(first), nil
 }
 
-// setupAccess puts the roles of the definitions in charge of rt and returns
-// the authentication of users; with demo it first creates the demo users.
+// setupAccess returns the authentication of the users of rt, whose access
+// (the roles of the definitions) was given at start; with demo it first
+// creates the demo users.
 func setupAccess(ctx context.Context, rt *engine.Runtime, demo bool, log *slog.Logger) (*apps.Auth, error) {
-	access, err := engine.NewRoleAccess(rt.Project)
-	if err != nil {
-		return nil, err
-	}
-	rt.Access = access
 	users := engine.NewUsers(rt.DB, rt.Project)
 	if demo {
 		list, err := users.EnsureDemoUsers(ctx)

@@ -54,6 +54,10 @@ func openRuntime(ctx context.Context, dbf *dbFlags) (*engine.Runtime, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
+	access, err := roleAccess(p)
+	if err != nil {
+		return nil, nil, err
+	}
 	db, err := openDB(ctx, dbf)
 	if err != nil {
 		return nil, nil, err
@@ -62,5 +66,10 @@ func openRuntime(ctx context.Context, dbf *dbFlags) (*engine.Runtime, func(), er
 		db.Close()
 		return nil, nil, err
 	}
-	return engine.NewRuntime(db, p, newLogger(os.Stderr)), func() { db.Close() }, nil
+	rt, err := engine.NewRuntime(db, p, access, newLogger(os.Stderr))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return rt, func() { db.Close() }, nil
 }

@@ -35,7 +35,7 @@ entities:
 	ctx := context.Background()
 	db := enginetest.Must(engine.Open(ctx, dsn))
 	defer db.Close()
-	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 	enginetest.Must(rt.Create(ctx, engine.SystemActor, "fund", "grant", map[string]any{"amount": "100.00"}))
 	enginetest.Must(rt.Create(ctx, engine.SystemActor, "fund", "spend", map[string]any{"grant": "1", "amount": "30.00"}))
 
@@ -100,7 +100,7 @@ entities:
 	ctx := context.Background()
 	db := enginetest.Must(engine.Open(ctx, dsn))
 	defer db.Close()
-	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, dir), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 	enginetest.Must(rt.Create(ctx, engine.SystemActor, "fund", "grant", map[string]any{"amount": "100.00"}))
 	enginetest.Must(rt.Create(ctx, engine.SystemActor, "fund", "spend", map[string]any{"grant": "1", "amount": "30.00"}))
 	exec := func(sql string) {

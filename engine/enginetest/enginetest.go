@@ -156,33 +156,38 @@ func WriteDefinitions(t testing.TB, files map[string]string) string {
 	return dir
 }
 
-// Load loads definitions from files and fails the test on any problem.
+// Load loads and checks definitions from files as every command does
+// (engine.LoadDefinitions) and fails the test on any problem.
 func Load(t testing.TB, files map[string]string) *metamodel.Project {
 	t.Helper()
-	p, err := metamodel.Load(WriteDefinitions(t, files))
+	p, err := engine.LoadDefinitions(WriteDefinitions(t, files))
 	if err != nil {
 		t.Fatalf("definitions do not load:\n%v", err)
 	}
 	return p
 }
 
-// LoadDir loads a definitions folder (such as the shipped ../../definitions).
+// LoadDir loads and checks a definitions folder (such as the shipped
+// ../../definitions).
 func LoadDir(t testing.TB, dir string) *metamodel.Project {
 	t.Helper()
-	p, err := metamodel.Load(dir)
+	p, err := engine.LoadDefinitions(dir)
 	if err != nil {
 		t.Fatalf("definitions in %s do not load:\n%v", dir, err)
 	}
 	return p
 }
 
-// Start opens a fresh database of dialect d and starts a runtime on p. When
-// p declares exchanges, the runtime signs with fresh keys of every kind
-// (TestKeys), so that events producing messages fire as in production.
-func Start(t testing.TB, d engine.Dialect, p *metamodel.Project) *engine.Runtime {
+// Start opens a fresh database of dialect d and starts a runtime on p with
+// access, which a test names as the server would: engine.NewRoleAccess for
+// the definitions' roles (RoleAccess), or engine.OpenAccess{} for a test
+// that lets everyone do everything. When p declares exchanges, the runtime
+// signs with fresh keys of every kind (TestKeys), so that events producing
+// messages fire as in production.
+func Start(t testing.TB, d engine.Dialect, p *metamodel.Project, access engine.Access) *engine.Runtime {
 	t.Helper()
 	db := OpenDB(t, d)
-	rt, err := engine.Start(context.Background(), db, p, engine.StartOptions{Logger: quietLogger()})
+	rt, err := engine.Start(context.Background(), db, p, engine.StartOptions{Access: access, Logger: quietLogger()})
 	if err != nil {
 		t.Fatalf("start on %s: %v", d, err)
 	}
@@ -190,6 +195,16 @@ func Start(t testing.TB, d engine.Dialect, p *metamodel.Project) *engine.Runtime
 		rt.SetExchangeKeys(TestKeys(t))
 	}
 	return rt
+}
+
+// RoleAccess is the access of p's roles, as growth serve builds it.
+func RoleAccess(t testing.TB, p *metamodel.Project) *engine.RoleAccess {
+	t.Helper()
+	access, err := engine.NewRoleAccess(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return access
 }
 
 // TestKeys is a fresh key folder with our keys of every kind and no party's;

@@ -32,7 +32,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	ctx := context.Background()
 	db := enginetest.Must(engine.Open(ctx, "sqlite:"+filepath.Join(dir, "growth.db")))
-	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, "../testdata/exchange"), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, "../testdata/exchange"), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 	rt.SetExchangeKeys(keys.Store{Dir: filepath.Join(dir, "keys")})
 	for i := range 20 {
 		rec := enginetest.Must(rt.Create(ctx, engine.SystemActor, "orders", "order", map[string]any{"no": fmt.Sprintf("K%03d", i), "payee": "张三", "amount": "1.00"}))
@@ -107,7 +107,7 @@ func TestKillBetweenPublishAndMark(t *testing.T) {
 	ctx := context.Background()
 	db := enginetest.Must(engine.Open(ctx, "sqlite:"+filepath.Join(dir, "growth.db")))
 	t.Cleanup(func() { db.Close() })
-	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, "../testdata/exchange"), engine.StartOptions{Logger: enginetest.QuietLogger()}))
+	rt := enginetest.Must(engine.Start(ctx, db, enginetest.LoadDir(t, "../testdata/exchange"), engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 	rt.SetExchangeKeys(keys.Store{Dir: filepath.Join(dir, "keys")})
 	if n := pending(t, rt); n != 20 {
 		t.Fatalf("pending after the kill: %d, want all 20 (none was marked)", n)

@@ -82,7 +82,7 @@ type fixture struct {
 
 func newFixture(t testing.TB, d engine.Dialect) *fixture {
 	t.Helper()
-	rt := enginetest.Start(t, d, enginetest.LoadDir(t, "../testdata/exchange"))
+	rt := enginetest.Start(t, d, enginetest.LoadDir(t, "../testdata/exchange"), engine.OpenAccess{})
 	f := &fixture{rt: rt, store: keys.Store{Dir: t.TempDir()}}
 	for _, k := range keys.Kinds {
 		if _, _, err := f.store.Generate(k, false); err != nil {

@@ -39,7 +39,7 @@ func TestFiscalLevelsOverOneBroker(t *testing.T) {
 
 		cityDefs := enginetest.LoadDir(t, "../testdata/levels/city")
 		cityDefs.Exchange("province").Peer.Prefix = prov.Prefix
-		cityRT := enginetest.Start(t, d, cityDefs)
+		cityRT := enginetest.Start(t, d, cityDefs, engine.OpenAccess{})
 		cityKeys := keys.Store{Dir: t.TempDir()}
 		cityKey, _, err := cityKeys.Generate(keys.SM2, false)
 		if err != nil {
@@ -47,7 +47,7 @@ func TestFiscalLevelsOverOneBroker(t *testing.T) {
 		}
 		cityRT.SetExchangeKeys(cityKeys)
 
-		provRT := enginetest.Start(t, d, enginetest.LoadDir(t, "../testdata/levels/province"))
+		provRT := enginetest.Start(t, d, enginetest.LoadDir(t, "../testdata/levels/province"), engine.OpenAccess{})
 		provKeys := keys.Store{Dir: t.TempDir()}
 		if _, _, err := provKeys.Generate(keys.SM2, false); err != nil {
 			t.Fatal(err)

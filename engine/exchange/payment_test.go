@@ -33,7 +33,7 @@ func TestShippedPaymentsEndToEnd(t *testing.T) {
 	const returned = 10
 	each(t, func(t *testing.T, d engine.Dialect, opts exchange.Options) {
 		ctx := context.Background()
-		rt := enginetest.Start(t, d, enginetest.LoadDir(t, "../../definitions"))
+		rt := enginetest.Start(t, d, enginetest.LoadDir(t, "../../definitions"), engine.OpenAccess{})
 		store := enginetest.TestKeys(t)
 		bank := enginetest.Must(keys.Generate(keys.SM2))
 		enginetest.Must(store.Import("agent_bank", bank.Public().MarshalPEM()))

@@ -32,7 +32,7 @@ func TestTwoServersShareInbound(t *testing.T) {
 		for range 2 {
 			db := enginetest.Must(engine.Open(ctx, dsn))
 			t.Cleanup(func() { db.Close() })
-			rt := enginetest.Must(engine.Start(ctx, db, defs, engine.StartOptions{Logger: enginetest.QuietLogger()}))
+			rt := enginetest.Must(engine.Start(ctx, db, defs, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
 			rt.SetExchangeKeys(store)
 			rts = append(rts, rt)
 		}

@@ -75,6 +75,28 @@ func Findings(p *metamodel.Project, opts Options) []Finding {
 			out = append(out, workflowFindings(p, a, w, e, opts)...)
 		}
 	}
+	sortFindings(p, out)
+	return out
+}
+
+// QuorumBypasses are the findings quorum_bypass alone, in Findings' order:
+// the ways round an approval tier, which growth check and every command
+// that loads definitions refuse (a broken control, not a matter of taste).
+func QuorumBypasses(p *metamodel.Project) []Finding {
+	var out []Finding
+	for _, a := range p.Apps {
+		for _, w := range a.Workflows {
+			if e := a.Entity(w.Entity); e != nil {
+				out = append(out, quorumBypasses(p, a, w, e)...)
+			}
+		}
+	}
+	sortFindings(p, out)
+	return out
+}
+
+// sortFindings orders findings by app, severity, file, line and message.
+func sortFindings(p *metamodel.Project, out []Finding) {
 	sort.SliceStable(out, func(i, j int) bool {
 		x, y := out[i], out[j]
 		if x.App != y.App {
@@ -91,7 +113,6 @@ func Findings(p *metamodel.Project, opts Options) []Finding {
 		}
 		return x.Message < y.Message
 	})
-	return out
 }
 
 func appIndex(p *metamodel.Project, name string) int {

@@ -9,28 +9,32 @@ import (
 	"github.com/growth-gov/growth/metamodel"
 )
 
-// CheckFilters checks the filters written in the definitions that the
-// metamodel cannot parse (the filter language lives in the engine): the where
-// of export lines, schedules and reports, the sort of export lines, the
-// unless of schedules, the where of rollup fields and the from where of
-// generated records. It returns a *metamodel.DefinitionError listing every
-// problem at its file:line:col, or nil. growth check, serve and run-rules call
-// it after loading, so that a typo stops them rather than a later run.
-func CheckFilters(p *metamodel.Project) error {
-	rt := &Runtime{DB: &DB{Dialect: SQLite}}
-	ps := &metamodel.Problems{}
-	store := func(e *metamodel.Entity) *entityStore { return newEntityStore(rt.DB, e) }
+// checkFilters adds the problems of the filters written in the definitions
+// that the metamodel cannot parse (the filter language and the columns live
+// in the engine): the where of export lines, exchange lines, schedules and
+// reports, the sort of export lines, the unless of schedules, the where of
+// rollup fields, the from where and unless of generated records, and the data
+// tags. Each is compiled as the runtime compiles it, against stores of
+// dialect d; an entity without a store (one whose fields did not all
+// resolve) is left to the metamodel's problems.
+func checkFilters(p *metamodel.Project, d Dialect, stores map[string]*entityStore, ps *metamodel.Problems) {
+	store := func(e *metamodel.Entity) *entityStore {
+		if e == nil {
+			return nil
+		}
+		return stores[e.QualifiedName()]
+	}
 	check := func(pos metamodel.Pos, what string, e *metamodel.Entity, src string, params bool) {
-		if e == nil || strings.TrimSpace(src) == "" || !resolved(e) {
+		s := store(e)
+		if s == nil || strings.TrimSpace(src) == "" {
 			return
 		}
 		node, err := filter.Parse(src)
 		if err == nil {
-			s := store(e)
 			if params {
-				err = checkFilterFields(node, rt.scopeResolver(s))
+				err = checkFilterFields(node, s.columnResolver())
 			} else {
-				_, _, err = filter.Compile(node, rt.scopeResolver(s), binder{rt.DB}, 0)
+				_, _, err = filter.Compile(node, s.columnResolver(), binder{d}, 0)
 			}
 		}
 		if err != nil {
@@ -44,16 +48,16 @@ func CheckFilters(p *metamodel.Project) error {
 	}
 	for _, a := range p.Apps {
 		for _, x := range a.Exports {
-			if l := x.Lines; l != nil && l.Target != nil {
+			if l := x.Lines; l != nil && store(l.Target) != nil {
 				check(l.At["where"], "export "+x.Name+": lines: where", l.Target, l.Where, false)
-				if _, err := rt.definitionOrder(store(l.Target), l.Sort); err != nil {
+				if _, err := store(l.Target).definitionOrder(l.Sort); err != nil {
 					ps.Addf(l.At["sort"], "export %s: lines: sort: %v", x.Name, err)
 				}
 			}
 		}
 		for _, x := range a.Exchanges {
 			for _, m := range x.Outbound {
-				if l := m.Lines; l != nil && l.Target != nil {
+				if l := m.Lines; l != nil {
 					check(l.At["where"], "exchange "+x.Name+": outbound "+m.Name+": lines: where", l.Target, l.Where, false)
 				}
 			}
@@ -65,8 +69,8 @@ func CheckFilters(p *metamodel.Project) error {
 			}
 		}
 		for _, r := range a.Reports {
-			e := a.Entity(r.Entity)
-			if e == nil || strings.TrimSpace(r.Where) == "" {
+			s := store(a.Entity(r.Entity))
+			if s == nil || strings.TrimSpace(r.Where) == "" {
 				continue
 			}
 			// A report's where may name paths along refs and data tags.
@@ -75,45 +79,15 @@ func CheckFilters(p *metamodel.Project) error {
 				node, err = filter.Expand(node, tagLookup(p), nil)
 			}
 			if err == nil {
-				s := store(e)
-				_, _, err = filter.Compile(node, func(name string) (filter.Column, bool) {
-					return rt.pathColumn(s, name, nil, rt.scopeResolver(s))
-				}, binder{rt.DB}, 0)
+				_, _, err = filter.Compile(node, s.pathResolver(), binder{d}, 0)
 			}
 			if err != nil {
 				ps.Addf(r.At["where"], "report %s: where: %s (in %q)", r.Name, filterMessage(err), r.Where)
 			}
 		}
 	}
-	checkTags(rt, p, ps)
+	checkTags(p, d, store, ps)
 	checkLinkFilters(p, ps, check)
-	return ps.Err()
-}
-
-// CheckAll is growth check's whole check: the problems Load found (loadErr)
-// and those of the filters, in one list sorted by position, so that an
-// implementer sees every problem at once. On definitions that did not load,
-// the filters of entities whose fields all resolved are still checked.
-func CheckAll(p *metamodel.Project, loadErr error) error {
-	var de *metamodel.DefinitionError
-	if loadErr != nil && !errors.As(loadErr, &de) {
-		return loadErr
-	}
-	if p == nil {
-		return loadErr
-	}
-	ps := &metamodel.Problems{}
-	if de != nil {
-		ps.List = append(ps.List, de.Problems...)
-	}
-	if err := CheckFilters(p); err != nil {
-		var fe *metamodel.DefinitionError
-		if !errors.As(err, &fe) {
-			return err
-		}
-		ps.List = append(ps.List, fe.Problems...)
-	}
-	return ps.Err()
 }
 
 // resolved reports whether every field of e has a known type, so that its

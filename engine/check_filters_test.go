@@ -11,11 +11,18 @@ import (
 	"github.com/growth-gov/growth/metamodel"
 )
 
+// loadErr is what loading and checking files says, as every command does.
+func loadErr(t testing.TB, files map[string]string) error {
+	t.Helper()
+	_, err := engine.LoadDefinitions(enginetest.WriteDefinitions(t, files))
+	return err
+}
+
 func TestCheckFilters(t *testing.T) {
-	if err := engine.CheckFilters(enginetest.Load(t, scheduleDefs)); err != nil {
+	if err := loadErr(t, scheduleDefs); err != nil {
 		t.Fatalf("valid filters: %v", err)
 	}
-	if err := engine.CheckFilters(enginetest.Load(t, exportDefs)); err != nil {
+	if err := loadErr(t, exportDefs); err != nil {
 		t.Fatalf("valid filters: %v", err)
 	}
 	bad := strings.NewReplacer(
@@ -23,7 +30,7 @@ func TestCheckFilters(t *testing.T) {
 		`where: "amount > '1000000'"`, `where: "amount > 'lots'"`,
 		`unless: "allocation = $allocation and rule = 'big'"`, `unless: "allocation = $allocation and rul = 'big'"`,
 	).Replace(scheduleDefs["fund/app.yaml"])
-	err := engine.CheckFilters(enginetest.Load(t, map[string]string{"fund/app.yaml": bad}))
+	err := loadErr(t, map[string]string{"fund/app.yaml": bad})
 	var de *metamodel.DefinitionError
 	if !errors.As(err, &de) {
 		t.Fatalf("got %v, want a DefinitionError", err)
@@ -49,11 +56,11 @@ func TestCheckFiltersExchangeLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := engine.CheckFilters(enginetest.Load(t, map[string]string{"orders/app.yaml": string(text)})); err != nil {
+	if err := loadErr(t, map[string]string{"orders/app.yaml": string(text)}); err != nil {
 		t.Fatalf("valid filters: %v", err)
 	}
 	bad := strings.Replace(string(text), `where: "amount != 0"`, `where: "amont != 0"`, 1)
-	err = engine.CheckFilters(enginetest.Load(t, map[string]string{"orders/app.yaml": bad}))
+	err = loadErr(t, map[string]string{"orders/app.yaml": bad})
 	if err == nil || !strings.Contains(err.Error(), `exchange party_a: outbound batch_voucher: lines: where: at 0: unknown field "amont"`) {
 		t.Errorf("got %v", err)
 	}
