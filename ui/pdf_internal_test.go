@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,27 @@ func TestVoucherPDFPages(t *testing.T) {
 		if want := fmt.Sprintf("第 %d 页，共 %d 页", i+1, len(pages)); !strings.Contains(p, want) {
 			t.Errorf("page %d lacks %q", i+1, want)
 		}
+	}
+}
+
+// A text longer than a page goes on over pages, none of it lost.
+func TestVoucherPDFLongText(t *testing.T) {
+	var long strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&long, "第%04d句。", i)
+	}
+	v := &printView{Title: "财政支付凭证", Name: "ZF2026-000123", Printed: "打印人：王五"}
+	v.Sections = []printSection{{Title: "用途", Rows: [][]printCell{{{Label: "用途", Value: long.String()}}, {{Label: "备注", Value: "完"}}}}}
+	pages := readPDF(t, voucherPDF(Chinese, v, time.Now()))
+	if len(pages) < 3 {
+		t.Fatalf("%d characters fit on %d pages", long.Len(), len(pages))
+	}
+	// The text read page after page, without the page numbers at each
+	// page's foot.
+	text := strings.Join(strings.Fields(strings.Join(pages, "")), "")
+	text = regexp.MustCompile(`第\d+页，共\d+页`).ReplaceAllString(text, "")
+	if !strings.Contains(text, long.String()+"备注完") {
+		t.Errorf("the long text is not printed whole and in order: %s", text)
 	}
 }
 

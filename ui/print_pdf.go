@@ -31,6 +31,7 @@ const (
 	pdfCellSize   = 9.5 // the grid's text
 	pdfPad        = 4.0
 	pdfLabelWidth = 84.0
+	pdfLeading    = 1.4 // line height over font size
 )
 
 type voucherLayout struct {
@@ -120,15 +121,39 @@ type pdfCell struct {
 }
 
 // row draws a row of cells as tall as its tallest, on a new page if it does
-// not fit on this one.
+// not fit on this one. A row taller than a page (a long text) is the one
+// that goes on over pages, its lines cut where a page ends.
 func (lay *voucherLayout) row(cells ...pdfCell) {
 	lines := make([][]string, len(cells))
-	height := 0.0
 	for i, c := range cells {
 		lines[i] = wrap(c.text, c.size, c.width-2*pdfPad)
-		height = max(height, float64(len(lines[i]))*c.size*1.4+2*pdfPad)
 	}
-	lay.fit(height)
+	const page = a4Height - 2*pdfTop
+	for {
+		height := 0.0
+		for i, c := range cells {
+			height = max(height, float64(len(lines[i]))*c.size*pdfLeading+2*pdfPad)
+		}
+		if height <= page {
+			lay.fit(height)
+			lay.cells(cells, lines, height)
+			return
+		}
+		lay.fit(page / 4)
+		room := a4Height - pdfTop - lay.y
+		part := make([][]string, len(cells))
+		for i, c := range cells {
+			n := min(len(lines[i]), int((room-2*pdfPad)/(c.size*pdfLeading)))
+			part[i], lines[i] = lines[i][:n], lines[i][n:]
+		}
+		lay.cells(cells, part, room)
+		lay.doc.addPage()
+		lay.y = pdfTop
+	}
+}
+
+// cells draws one row of cells, height points tall, with their lines.
+func (lay *voucherLayout) cells(cells []pdfCell, lines [][]string, height float64) {
 	x := pdfMargin
 	for i, c := range cells {
 		if c.fill > 0 {
@@ -140,7 +165,7 @@ func (lay *voucherLayout) row(cells ...pdfCell) {
 			if c.right {
 				tx = x + c.width - pdfPad - textWidth(line, c.size)
 			}
-			lay.doc.text(tx, lay.y+pdfPad+float64(j)*c.size*1.4+c.size, c.size, 0, line)
+			lay.doc.text(tx, lay.y+pdfPad+float64(j)*c.size*pdfLeading+c.size, c.size, 0, line)
 		}
 		x += c.width
 	}
