@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -13,7 +14,8 @@ import (
 
 // In Chromium, as a payment clerk: choose an indicator in the payment form
 // and see its elements filled and its available balance beside the picker;
-// save the payment and print its voucher, with the amount in capitals; open
+// save the payment and print its voucher, with the amount in capitals, and
+// download it as a PDF; open
 // the record page on a 400 px phone without sideways scrolling and with the
 // actions above the fields; and open a payroll batch to see its lines.
 func TestBrowserRecordPages(t *testing.T) {
@@ -92,6 +94,12 @@ func TestBrowserRecordPages(t *testing.T) {
 			}
 			if got := b.text(".signatures"); !strings.Contains(got, "经办人") || !strings.Contains(got, "复核人") {
 				t.Errorf("the voucher lacks signature boxes: %q", got)
+			}
+			// Its PDF link downloads the voucher drawn on the server.
+			if data := b.download("download the PDF", "#print-pdf"); !bytes.HasPrefix(data, []byte("%PDF-")) {
+				t.Errorf("the PDF link downloads %q", data[:min(len(data), 40)])
+			} else if _, text := pdfText(t, data); !strings.Contains(text, "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分") {
+				t.Errorf("the downloaded PDF lacks the amount in capitals:\n%s", text)
 			}
 
 			// The record page on a phone: nothing wider than the screen, the

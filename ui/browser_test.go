@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
@@ -165,6 +166,40 @@ func (b tab) text(sel string) string {
 		b.t.Fatalf("text of %s: %v", sel, err)
 	}
 	return s
+}
+
+// download clicks the link sel and returns the file the browser saves.
+func (b tab) download(what, sel string) []byte {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	progress := chromedp.Events(ctx, cdpbrowser.DownloadProgress)
+	b.do(what,
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+				Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: new(true)})
+			return err
+		}),
+		chromedp.Click(chromedp.CSS(sel)),
+	)
+	for ev, err := range progress {
+		if err != nil {
+			b.t.Fatalf("%s: %v", what, err)
+		}
+		switch ev.State {
+		case cdpbrowser.DownloadProgressStateCanceled:
+			b.t.Fatalf("%s: the download was canceled", what)
+		case cdpbrowser.DownloadProgressStateCompleted:
+			data, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+			if err != nil {
+				b.t.Fatalf("%s: %v", what, err)
+			}
+			return data
+		}
+	}
+	b.t.Fatalf("%s: no download completed", what)
+	return nil
 }
 
 func (b tab) open(path string) { b.t.Helper(); b.do("open "+path, chromedp.Navigate(b.base+path)) }

@@ -297,6 +297,8 @@ var messages = map[string][2]string{
 	"record.print":                  {"打印", "Print"},
 	"print.print":                   {"打印", "Print"},
 	"print.back":                    {"返回", "Back"},
+	"print.pdf":                     {"下载 PDF", "Download PDF"},
+	"print.page":                    {"第 %d 页，共 %d 页", "Page %d of %d"},
 	"print.amount":                  {"金额（小写）", "Amount"},
 	"print.amount.words":            {"金额（大写）", "Amount in words"},
 	"print.sign":                    {"签字", "Signature"},

@@ -13,12 +13,13 @@ import (
 // section as label–value cells, the amount in figures and in Chinese
 // capitals (大写), and signature boxes. The screen shows a print button;
 // the print style sheet drops the header, the buttons and the colours, so
-// the browser's *print* (or *save as PDF*) gives the voucher alone. Fields
-// the reader may not see are not printed.
+// the browser's *print* (or *save as PDF*) gives the voucher alone, and
+// print.pdf is the same voucher as a PDF made on the server (print_pdf.go).
+// Fields the reader may not see are not printed.
 
 type printView struct {
 	Title, Name, State string
-	BackURL            string
+	BackURL, PDFURL    string
 	Sections           []printSection
 	AmountLabel        string
 	Amount, Words      string
@@ -37,18 +38,31 @@ type printCell struct {
 }
 
 func (u *UI) printRecord(r *request) error {
-	e, rec, err := u.loadRecord(r)
+	e, v, err := u.printView(r)
 	if err != nil {
 		return err
 	}
+	p := u.newPage(r, v.Title+" "+v.Name, v)
+	p.Crumbs = []crumb{{Label: r.lang.AppTitle(e.App)}, {Label: r.lang.EntityTitle(e), URL: listURL(e)}, {Label: v.Name, URL: v.BackURL}, {Label: r.lang.T("record.print")}}
+	return u.render(r, 200, "print", p)
+}
+
+// printView lays out the record of the request for printing, as the reader
+// may see it; a record whose form declares no print layout has none.
+func (u *UI) printView(r *request) (*metamodel.Entity, *printView, error) {
+	e, rec, err := u.loadRecord(r)
+	if err != nil {
+		return nil, nil, err
+	}
 	form := formOf(e)
 	if form == nil || form.Print == nil {
-		return engine.ErrNotFound
+		return nil, nil, engine.ErrNotFound
 	}
 	pr := form.Print
 	l := r.lang
 	ctx := r.c.UserContext()
 	v := &printView{Title: pr.Title, Name: u.recordName(r, e, rec), BackURL: recordURL(e, rec.ID), Signatures: pr.Signatures}
+	v.PDFURL = v.BackURL + "/print.pdf"
 	if v.Title == "" || l == English {
 		v.Title = l.EntityTitle(e)
 	}
@@ -106,7 +120,5 @@ func (u *UI) printRecord(r *request) error {
 		}
 	}
 	v.Printed = l.T("print.printed", time.Now().In(u.opts.Location).Format("2006-01-02 15:04"), u.person(ctx, r.actor.User).Name)
-	p := u.newPage(r, v.Title+" "+v.Name, v)
-	p.Crumbs = []crumb{{Label: l.AppTitle(e.App)}, {Label: l.EntityTitle(e), URL: listURL(e)}, {Label: v.Name, URL: v.BackURL}, {Label: l.T("record.print")}}
-	return u.render(r, 200, "print", p)
+	return e, v, nil
 }

@@ -238,6 +238,7 @@ func (u *UI) Mount(app *fiber.App) {
 	app.Get("/ui/:app/:entity/:id", u.handle(u.record))
 	app.Get("/ui/:app/:entity/:id/edit", u.handle(u.editForm))
 	app.Get("/ui/:app/:entity/:id/print", u.handle(u.printRecord))
+	app.Get("/ui/:app/:entity/:id/print.pdf", u.handle(u.printPDF))
 	app.Post("/ui/:app/:entity/:id/edit", u.handlePost(u.update))
 	app.Post("/ui/:app/:entity/:id/delete", u.handlePost(u.remove))
 	app.Post("/ui/:app/:entity/:id/events/:event", u.handlePost(u.fire))
