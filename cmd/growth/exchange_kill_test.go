@@ -139,6 +139,15 @@ func TestExchangeKillNine(t *testing.T) {
 		t.Logf("bank killed after %d of %d vouchers", mid, n)
 		bank = startBank()
 		waitFor(t, "every voucher answered", 45*time.Second, func() bool { return len(lines()) >= n }, bank, serve)
+		// The bank has answered; growth serve applies the replies at its own
+		// pace (slow on a loaded machine): wait until every reply is in.
+		watch := enginetest.Must(engine.Open(ctx, dsn))
+		waitFor(t, "every reply applied", 60*time.Second, func() bool {
+			var in int
+			_ = watch.Read.QueryRow(`SELECT COUNT(*) FROM growth_exchange_inbox`).Scan(&in)
+			return in >= n
+		}, bank, serve)
+		watch.Close()
 		// Let a redelivery, if any, show before counting.
 		time.Sleep(2 * time.Second)
 		stop(bank)
