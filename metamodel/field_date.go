@@ -47,3 +47,10 @@ func checkYear(t time.Time) error {
 	}
 	return nil
 }
+
+// ListFilter is a range of dates; lists offer one on every date.
+func (dateType) ListFilter(f *Field) Filter { return Filter{Kind: "daterange", Always: true} }
+
+func (dateType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	return ValueSchema{Type: "string", Format: "date", Example: "2026-01-02"}
+}

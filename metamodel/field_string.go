@@ -77,3 +77,20 @@ func parseText(in any) (any, error) {
 	}
 	return s, nil
 }
+
+// FormInput is a one-line input with the field's length and pattern.
+func (stringType) FormInput(f *Field) Input {
+	return Input{Widget: "text", MaxLength: stringType{}.Column(f).Size, Pattern: f.Pattern}
+}
+
+// Schema gives the length and the pattern, anchored: the platform matches
+// the whole value (it compiles ^(?:pattern)$), a JSON Schema pattern
+// anywhere.
+func (stringType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	size := stringType{}.Column(f).Size
+	s := ValueSchema{Type: "string", MaxLength: &size}
+	if f.Pattern != "" {
+		s.Pattern = "^(?:" + f.Pattern + ")$"
+	}
+	return s
+}
