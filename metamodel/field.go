@@ -118,8 +118,10 @@ func AsInputError(err error) *InputError {
 // a type that does not take them.
 var commonKeys = map[string]bool{"type": true, "label": true, "label_en": true, "help": true, "required": true, "unique": true, "readonly": true, "default": true}
 
-// onlyKeys reports keys of f that its type does not take.
-func onlyKeys(f *Field, ps *Problems, allowed ...string) {
+// OnlyKeys reports the keys of f that its type does not take: Setup calls
+// it with the type's own keys (the common ones, label to default, are
+// always allowed).
+func OnlyKeys(f *Field, ps *Problems, allowed ...string) {
 	ok := map[string]bool{}
 	for _, k := range allowed {
 		ok[k] = true

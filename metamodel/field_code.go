@@ -12,7 +12,7 @@ func init() { RegisterFieldType(codeType{}) }
 func (codeType) Name() string { return "code" }
 
 func (codeType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "codeset", "leaf_only")
+	OnlyKeys(f, ps, "codeset", "leaf_only")
 	if f.CodeSet == "" {
 		ps.Addf(f.Pos, "field %s: a code field needs codeset", f.where())
 	}

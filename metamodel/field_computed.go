@@ -26,7 +26,7 @@ func (computedType) Name() string { return "computed" }
 var computedResults = map[string]bool{"int": true, "decimal": true, "money": true, "string": true, "bool": true, "date": true}
 
 func (computedType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "expr", "returns", "scale", "freeze_on")
+	OnlyKeys(f, ps, "expr", "returns", "scale", "freeze_on")
 	if f.Expr == "" {
 		ps.Addf(f.Pos, "field %s: a computed field needs expr", f.where())
 	}

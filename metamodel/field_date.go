@@ -11,7 +11,7 @@ type dateType struct{}
 func init() { RegisterFieldType(dateType{}) }
 
 func (dateType) Name() string                 { return "date" }
-func (dateType) Setup(f *Field, ps *Problems) { onlyKeys(f, ps) }
+func (dateType) Setup(f *Field, ps *Problems) { OnlyKeys(f, ps) }
 func (dateType) Column(f *Field) Column       { return Column{Kind: ColumnDate} }
 
 func (dateType) Parse(f *Field, in any) (any, error) {

@@ -32,10 +32,10 @@ func (t decimalType) Name() string { return t.name }
 func (t decimalType) Setup(f *Field, ps *Problems) {
 	s := &decimalSettings{scale: f.Scale}
 	if t.fixedScale > 0 {
-		onlyKeys(f, ps, "min", "max")
+		OnlyKeys(f, ps, "min", "max")
 		s.scale = t.fixedScale
 	} else {
-		onlyKeys(f, ps, "min", "max", "scale")
+		OnlyKeys(f, ps, "min", "max", "scale")
 		if f.Scale < 0 || f.Scale > 8 {
 			ps.Addf(f.At["scale"], "field %s: scale must be between 0 and 8", f.where())
 		}

@@ -13,7 +13,7 @@ func init() { RegisterFieldType(enumType{}) }
 func (enumType) Name() string { return "enum" }
 
 func (enumType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "values")
+	OnlyKeys(f, ps, "values")
 	if len(f.Values) == 0 {
 		ps.Addf(f.Pos, "field %s: an enum needs values", f.where())
 	}

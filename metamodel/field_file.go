@@ -57,7 +57,7 @@ func ParseSize(text string) (int64, bool) {
 var fileTypePattern = regexp.MustCompile(`^(?:[a-z0-9][a-z0-9+.-]{0,15}|[a-z]+/(?:\*|[a-z0-9][a-z0-9!#$&^_.+-]*))$`)
 
 func (fileType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "max_size", "types")
+	OnlyKeys(f, ps, "max_size", "types")
 	s := &fileSettings{maxSize: DefaultMaxFileSize}
 	if f.MaxSize != "" {
 		n, ok := ParseSize(f.MaxSize)

@@ -19,7 +19,7 @@ func init() { RegisterFieldType(intType{}) }
 func (intType) Name() string { return "int" }
 
 func (intType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "min", "max")
+	OnlyKeys(f, ps, "min", "max")
 	s := &intSettings{}
 	for _, lim := range []struct {
 		key, text string

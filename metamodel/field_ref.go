@@ -11,7 +11,7 @@ func init() { RegisterFieldType(refType{}) }
 func (refType) Name() string { return "ref" }
 
 func (refType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "entity")
+	OnlyKeys(f, ps, "entity")
 	if f.Entity == "" {
 		ps.Addf(f.Pos, "field %s: a ref field needs entity", f.where())
 	}

@@ -60,7 +60,7 @@ var rollupAggregable = map[string][]string{
 func (rollupType) Name() string { return "rollup" }
 
 func (rollupType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "entity", "field", "via", "agg", "where")
+	OnlyKeys(f, ps, "entity", "field", "via", "agg", "where")
 	r := &Rollup{Agg: f.Agg, Where: f.Where}
 	f.Settings = r
 	// Rollups are the platform's to write, never a user's.

@@ -18,7 +18,7 @@ func init() { RegisterFieldType(stringType{}) }
 func (stringType) Name() string { return "string" }
 
 func (stringType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "max_length", "pattern")
+	OnlyKeys(f, ps, "max_length", "pattern")
 	s := &stringSettings{}
 	if f.MaxLength < 0 {
 		ps.Addf(f.At["max_length"], "field %s: max_length must be positive", f.where())

@@ -11,7 +11,7 @@ const maxTextRunes = 65535
 func init() { RegisterFieldType(textType{}) }
 
 func (textType) Name() string                        { return "text" }
-func (textType) Setup(f *Field, ps *Problems)        { onlyKeys(f, ps) }
+func (textType) Setup(f *Field, ps *Problems)        { OnlyKeys(f, ps) }
 func (textType) Traits(f *Field) Trait               { return Textual | LongText | Searchable }
 func (textType) Column(f *Field) Column              { return Column{Kind: ColumnText} }
 func (textType) Parse(f *Field, in any) (any, error) { return parseText(in) }
