@@ -156,7 +156,7 @@ func contentDisposition(name string) string {
 func (s *Server) withFiles(ctx context.Context, e *metamodel.Entity, outs ...map[string]any) error {
 	var fields []string
 	for _, f := range e.Fields {
-		if f.Type == "file" {
+		if f.Is(metamodel.Attachment) {
 			fields = append(fields, f.Name)
 		}
 	}

@@ -36,7 +36,7 @@ func (rt *Runtime) checkRefScope(ctx context.Context, tx *sql.Tx, actor Actor, e
 	verr := &ValidationError{}
 	for _, f := range e.Fields {
 		id, ok := values[f.Name].(int64)
-		if f.Type != "ref" || !ok || f.Target == nil {
+		if !ok || f.Target == nil {
 			continue
 		}
 		if !rt.Access.Can(actor, f.Target, "read") {

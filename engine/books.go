@@ -216,7 +216,7 @@ func dimValue(f *metamodel.Field, v any) string {
 	case string:
 		return v
 	case int64:
-		if v == 0 && f.Type == "ref" {
+		if v == 0 && f.Is(metamodel.RecordRef) {
 			return ""
 		}
 		return strconv.FormatInt(v, 10)

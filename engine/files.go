@@ -377,7 +377,7 @@ func (fileEffect) Apply(ec EffectContext, ch *Change) error {
 	rt, e := ec.RT, ch.Entity
 	var changed []*metamodel.Field
 	for _, f := range e.Fields {
-		if f.Type != "file" {
+		if !f.Is(metamodel.Attachment) {
 			continue
 		}
 		var before, after any

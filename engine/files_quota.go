@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/growth-gov/growth/metamodel"
 )
 
 // Uploads are stored before any record holds them (POST /api/files, then a
@@ -56,7 +58,7 @@ func (rt *Runtime) MayUpload(actor Actor) bool {
 			}
 			writable := rt.writable(actor, e)
 			for _, f := range e.Fields {
-				if f.Type == "file" && writable(f) {
+				if f.Is(metamodel.Attachment) && writable(f) {
 					return true
 				}
 			}
@@ -72,7 +74,7 @@ func (rt *Runtime) MayUpload(actor Actor) bool {
 				}
 				if slices.ContainsFunc(t.Input, func(name string) bool {
 					f := e.Field(name)
-					return f != nil && f.Type == "file" && !rt.Access.Hidden(actor, e, name)
+					return f != nil && f.Is(metamodel.Attachment) && !rt.Access.Hidden(actor, e, name)
 				}) {
 					return true
 				}

@@ -200,7 +200,7 @@ func generatedValue(f *metamodel.Field, out any) (any, error) {
 	case nil:
 		return nil, nil
 	case int:
-		if x == 0 && f.Type == "ref" {
+		if x == 0 && f.Is(metamodel.RecordRef) {
 			return nil, nil
 		}
 		out = int64(x)
@@ -218,7 +218,7 @@ func generatedValue(f *metamodel.Field, out any) (any, error) {
 			return nil, nil
 		}
 	case string:
-		if x == "" && f.Type != "string" && f.Type != "text" {
+		if x == "" && !f.Is(metamodel.Textual) {
 			return nil, nil
 		}
 	}

@@ -406,10 +406,11 @@ func duplicatesInFile(e *metamodel.Entity, rows []importRow, records []*Record, 
 // numbers; they become dates here.
 func importCell(f *metamodel.Field, cell, format string) any {
 	cell = strings.TrimSpace(cell)
-	if format == FormatXLSX && (f.Type == "date" || f.Type == "datetime") {
+	col := f.Kind.Column(f).Kind
+	if format == FormatXLSX && (col == metamodel.ColumnDate || col == metamodel.ColumnTimestamp) {
 		if n, err := strconv.ParseFloat(cell, 64); err == nil {
 			if t, err := excelize.ExcelDateToTime(n, false); err == nil {
-				if f.Type == "date" {
+				if col == metamodel.ColumnDate {
 					return t.Format(time.DateOnly)
 				}
 				return t.Format(time.RFC3339)

@@ -174,7 +174,7 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 // outside the scope) is errImportRetry: the per-row path names its line.
 func (rt *Runtime) checkRefsBulk(ctx context.Context, tx *sql.Tx, actor Actor, e *metamodel.Entity, recs []*Record) error {
 	for _, f := range e.Fields {
-		if f.Type != "ref" || f.Target == nil {
+		if f.Target == nil {
 			continue
 		}
 		seen := map[int64]bool{}
@@ -319,7 +319,7 @@ func (scheduleGuardEffect) bulkCreate(*Runtime, *metamodel.Entity) (bulkCreateSt
 
 // A record with a file claims it (growth_file_refs) row by row.
 func (fileEffect) bulkCreate(_ *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
-	if slices.ContainsFunc(e.Fields, func(f *metamodel.Field) bool { return f.Type == "file" }) {
+	if slices.ContainsFunc(e.Fields, func(f *metamodel.Field) bool { return f.Is(metamodel.Attachment) }) {
 		return nil, false
 	}
 	return nil, true

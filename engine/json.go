@@ -31,15 +31,8 @@ func RecordJSON(e *metamodel.Entity, rec *Record, hidden func(string) bool) map[
 			continue
 		}
 		out[f.Name] = f.Kind.JSON(f, v)
-		switch f.Type {
-		case "code":
-			if f.Set != nil {
-				if n := f.Set.Lookup(v.(string)); n != nil {
-					labels[f.Name] = n.Name
-				}
-			}
-		case "enum":
-			labels[f.Name] = metamodel.EnumLabel(f, v.(string))
+		if label, ok := metamodel.ValueLabel(f, v, false); ok {
+			labels[f.Name] = label
 		}
 	}
 	if e.Workflow != nil {

@@ -203,7 +203,7 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		var sums []*metamodel.Field
 		for _, name := range q.Sums {
 			f := s.entity.Field(name)
-			if f == nil || f.Type != "money" || rt.Access.Hidden(actor, s.entity, name) {
+			if f == nil || !f.Is(metamodel.Money) || rt.Access.Hidden(actor, s.entity, name) {
 				return nil, &BadQueryError{Param: "sums", Message: fmt.Sprintf("%q is not a money field you may see", name)}
 			}
 			sums = append(sums, f)

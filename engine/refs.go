@@ -140,7 +140,7 @@ func (rt *Runtime) refValue(ctx context.Context, q querier, p *refsPlan, shape *
 		for _, f := range shape.Entity.Fields {
 			sub := path + "." + f.Name
 			id, ok := r.Values[f.Name].(int64)
-			if f.Type != "ref" || f.Target == nil || !ok || id <= 0 || !p.paths[sub] || refs.Target(f.Name) == nil {
+			if f.Target == nil || !ok || id <= 0 || !p.paths[sub] || refs.Target(f.Name) == nil {
 				continue
 			}
 			s := rt.stores[f.Target.QualifiedName()]

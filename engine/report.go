@@ -343,17 +343,8 @@ func (rt *Runtime) groupValue(e *metamodel.Entity, f *metamodel.Field, raw any) 
 	if err != nil || v == nil {
 		return v, "", err
 	}
-	switch f.Type {
-	case "code":
-		if f.Set != nil {
-			if n := f.Set.Lookup(v.(string)); n != nil {
-				return v, n.Name, nil
-			}
-		}
-	case "enum":
-		return v, metamodel.EnumLabel(f, v.(string)), nil
-	}
-	return v, "", nil
+	label, _ := metamodel.ValueLabel(f, v, false)
+	return v, label, nil
 }
 
 // sumSQL selects the exact sum of an integer expression (money and decimals

@@ -17,7 +17,7 @@ import (
 func (rt *Runtime) labelRefGroups(ctx context.Context, actor Actor, e *metamodel.Entity, r *metamodel.Report, rows []ReportRow) {
 	for _, g := range r.GroupBy {
 		f := e.Field(g)
-		if f == nil || f.Type != "ref" || f.Target == nil {
+		if f == nil || f.Target == nil {
 			continue
 		}
 		var names []*metamodel.Field
@@ -61,17 +61,7 @@ func (rt *Runtime) recordName(ctx context.Context, actor Actor, e *metamodel.Ent
 		if v == nil {
 			continue
 		}
-		text := ""
-		switch name.Type {
-		case "code":
-			if name.Set != nil {
-				if n := name.Set.Lookup(v.(string)); n != nil {
-					text = n.Name
-				}
-			}
-		case "enum":
-			text = metamodel.EnumLabel(name, v.(string))
-		}
+		text, _ := metamodel.ValueLabel(name, v, false)
 		if text == "" {
 			text = fmt.Sprint(name.Kind.JSON(name, v))
 		}

@@ -364,7 +364,7 @@ func (rt *Runtime) checkRefs(ctx context.Context, tx *sql.Tx, e *metamodel.Entit
 	verr := &ValidationError{}
 	for _, f := range e.Fields {
 		id, ok := values[f.Name].(int64)
-		if f.Type != "ref" || !ok || f.Target == nil {
+		if !ok || f.Target == nil {
 			continue
 		}
 		target := rt.stores[f.Target.QualifiedName()]

@@ -148,7 +148,7 @@ func Spec(e *metamodel.Entity) TableSpec {
 	}
 	addIndex([]string{"created_by", "id"}, false)
 	for _, f := range e.Fields {
-		if f.Type == "ref" || slices.Contains(e.Filters, f.Name) {
+		if f.Is(metamodel.RecordRef) || slices.Contains(e.Filters, f.Name) {
 			addIndex([]string{f.Name}, false)
 		}
 	}

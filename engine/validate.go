@@ -1,12 +1,12 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
-	"github.com/shopspring/decimal"
 )
 
 // Writes go through three steps, the same for the API, forms and imports:
@@ -32,7 +32,7 @@ func decodeInput(e *metamodel.Entity, input map[string]any, writable func(*metam
 			verr.add(key, "unknown_field", "%s 中没有字段 %s", e.Label(), key)
 			continue
 		}
-		if f.Readonly || f.Type == "computed" || (writable != nil && !writable(f)) {
+		if f.Readonly || f.Computed() || (writable != nil && !writable(f)) {
 			verr.add(key, "readonly", "%s 是只读字段", f.DisplayLabel())
 			continue
 		}
@@ -40,7 +40,7 @@ func decodeInput(e *metamodel.Entity, input map[string]any, writable func(*metam
 			out[key] = nil
 			continue
 		}
-		if s, ok := raw.(string); ok && s == "" && f.Type != "string" && f.Type != "text" {
+		if s, ok := raw.(string); ok && s == "" && !f.Is(metamodel.Textual) {
 			// An empty form input clears a non-text field.
 			out[key] = nil
 			continue
@@ -62,20 +62,10 @@ func decodeInput(e *metamodel.Entity, input map[string]any, writable func(*metam
 // applyDefaults fills fields the creator left out with their defaults.
 func applyDefaults(e *metamodel.Entity, values map[string]any) {
 	for _, f := range e.Fields {
-		if _, given := values[f.Name]; given || f.Default == nil || f.Type == "computed" {
+		if _, given := values[f.Name]; given || f.Default == nil {
 			continue
 		}
-		in := f.Default
-		switch v := in.(type) {
-		case int:
-			in = int64(v)
-			if f.Type == "money" || f.Type == "decimal" {
-				in = decimal.NewFromInt(int64(v))
-			}
-		case float64:
-			in = decimal.NewFromFloat(v).String()
-		}
-		if v, err := f.Kind.Parse(f, in); err == nil {
+		if v, _ := metamodel.DefaultValue(f); v != nil {
 			values[f.Name] = v
 		}
 	}
@@ -134,7 +124,7 @@ func computeFields(e *metamodel.Entity, rec *Record, values map[string]any) map[
 		env[f.Name] = f.Kind.Zero(f)
 	}
 	for _, f := range e.Fields {
-		if f.Type != "computed" || f.Program == nil || (rec != nil && rec.frozen[f.Name]) {
+		if f.Program == nil || (rec != nil && rec.frozen[f.Name]) {
 			continue
 		}
 		if env == nil {
@@ -171,16 +161,10 @@ func validate(e *metamodel.Entity, rec *Record, values map[string]any) *Validati
 // validateFields checks required fields, each field type's limits and codes.
 func validateFields(e *metamodel.Entity, values map[string]any) *ValidationError {
 	verr := &ValidationError{}
-	year := 0
-	if e.YearField != "" {
-		if y, ok := values[e.YearField].(int64); ok {
-			year = int(y)
-		}
-	}
 	for _, f := range e.Fields {
 		v := values[f.Name]
 		if v == nil || v == "" {
-			if f.Required && f.Type != "computed" {
+			if f.Required && !f.Computed() {
 				verr.add(f.Name, "required", "%s 为必填项", f.DisplayLabel())
 			}
 			continue
@@ -190,10 +174,9 @@ func validateFields(e *metamodel.Entity, values map[string]any) *ValidationError
 			verr.add(f.Name, ie.Code, "%s", ie.Message)
 			continue
 		}
-		if f.Type == "code" && f.Set != nil {
-			if err := f.Set.CheckCode(v.(string), year, f.LeafOnly); err != nil {
-				verr.add(f.Name, codeErrorCode(err), "%s", trimSentinel(err))
-			}
+		if err := metamodel.CheckInRecord(f, v, values); err != nil {
+			code, message := recordCheckError(err)
+			verr.add(f.Name, code, "%s", message)
 		}
 	}
 	if !verr.empty() {
@@ -245,6 +228,16 @@ func validateRules(e *metamodel.Entity, rec *Record, values map[string]any) *Val
 		return nil
 	}
 	return verr
+}
+
+// recordCheckError is the code and message of a field's check against its
+// record: the field type's InputError, or a code check's sentinel error.
+func recordCheckError(err error) (code, message string) {
+	var ie *metamodel.InputError
+	if errors.As(err, &ie) {
+		return ie.Code, ie.Message
+	}
+	return codeErrorCode(err), trimSentinel(err)
 }
 
 func codeErrorCode(err error) string {

@@ -16,7 +16,6 @@ import (
 	"github.com/expr-lang/expr/vm"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/looplab/fsm"
-	"github.com/shopspring/decimal"
 )
 
 // A workflow moves a record from state to state by events. Each workflow is
@@ -634,19 +633,11 @@ func setFields(e *metamodel.Entity, t *metamodel.Transition, old *Record, actor 
 			verr.add(name, "set", "“%s”无法设置%s：%v", transitionLabel(t), f.DisplayLabel(), err)
 			continue
 		}
-		switch v := out.(type) {
-		case nil:
+		if out == nil {
 			values[name] = nil
 			continue
-		case int:
-			out = int64(v)
-			if f.Type == "money" || f.Type == "decimal" {
-				out = decimal.NewFromInt(int64(v))
-			}
-		case float64:
-			out = decimal.NewFromFloat(v).String()
 		}
-		v, err := f.Kind.Parse(f, out)
+		v, err := metamodel.ParseLiteral(f, out)
 		if err != nil {
 			verr.add(name, "set", "“%s”无法设置%s：%s", transitionLabel(t), f.DisplayLabel(), metamodel.AsInputError(err).Message)
 			continue

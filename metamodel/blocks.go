@@ -71,7 +71,7 @@ func checkBlock(e *Entity, b *Block, where string, ps *Problems) {
 	case f == nil:
 		ps.Addf(pos("ref"), "%s: ref names %q, which is not a field of %s%s", where, b.Ref, e.Name, suggest(b.Ref, fieldNames(e)))
 		return
-	case f.Type != "ref":
+	case !f.Is(RecordRef):
 		ps.Addf(pos("ref"), "%s: ref names %s field %s; it must be a ref field", where, f.Type, f.Name)
 		return
 	case f.Target == nil:

@@ -281,55 +281,20 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 			continue
 		}
 		f.Kind.Setup(f, ps)
-		switch f.Type {
-		case "code":
-			if f.CodeSet != "" {
-				f.Set = p.CodeSet(f.CodeSet)
-				if f.Set == nil {
-					hint := suggest(f.CodeSet, codeSetNames(p))
-					if hint == "" {
-						hint = " (code sets are defined under codesets: in any app folder)"
-					}
-					ps.Addf(f.At["codeset"], "field %s: code set %q does not exist%s", f.where(), f.CodeSet, hint)
-				}
-			}
-		case "ref":
-			if f.Entity != "" {
-				f.Target = p.Entity(e.App, f.Entity)
-				if f.Target == nil {
-					ps.Addf(f.At["entity"], "field %s: entity %q does not exist%s", f.where(), f.Entity, entityHint(p, e.App, f.Entity))
-				}
-			}
+		if r, ok := f.Kind.(Resolver); ok {
+			r.Resolve(f, p, ps)
 		}
-		if f.Default != nil && f.Type != "computed" {
-			in := f.Default
-			switch v := in.(type) {
-			case int:
-				in = int64(v)
-			case float64:
-				in = strings.TrimRight(strings.TrimRight(strings.TrimSpace(formatFloat(v)), "0"), ".")
-			}
-			if f.Type == "money" || f.Type == "decimal" {
-				if n, ok := in.(int64); ok {
-					in = formatInt(n)
+		if _, err := DefaultValue(f); err != nil {
+			hint := ""
+			if _, text := f.Kind.Zero(f).(string); text {
+				switch f.Default.(type) {
+				case int, float64:
+					hint = " (YAML reads it as a number; quote it to make it text)"
+				case bool:
+					hint = " (YAML reads it as true or false; quote it to make it text)"
 				}
 			}
-			v, err := f.Kind.Parse(f, in)
-			if err == nil {
-				err = f.Kind.Validate(f, v)
-			}
-			if err != nil {
-				hint := ""
-				if _, text := f.Kind.Zero(f).(string); text {
-					switch f.Default.(type) {
-					case int, float64:
-						hint = " (YAML reads it as a number; quote it to make it text)"
-					case bool:
-						hint = " (YAML reads it as true or false; quote it to make it text)"
-					}
-				}
-				ps.Addf(f.At["default"], "field %s: default %v is not valid for type %s: %s%s", f.where(), f.Default, f.Type, AsInputError(err).Message, hint)
-			}
+			ps.Addf(f.At["default"], "field %s: default %v is not valid for type %s: %s%s", f.where(), f.Default, f.Type, AsInputError(err).Message, hint)
 		}
 	}
 	fieldRef := func(what string, name string, pos Pos) *Field {
@@ -340,12 +305,12 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 		return f
 	}
 	if e.OrgField != "" {
-		if f := fieldRef("org_field", e.OrgField, e.At["org_field"]); f != nil && f.Type != "code" {
+		if f := fieldRef("org_field", e.OrgField, e.At["org_field"]); f != nil && !f.Is(CodeRef) {
 			ps.Addf(e.At["org_field"], "entity %s: org_field %s must be a code field (an org tree code)", e.Name, f.Name)
 		}
 	}
 	if e.YearField != "" {
-		if f := fieldRef("year_field", e.YearField, e.At["year_field"]); f != nil && f.Type != "int" {
+		if f := fieldRef("year_field", e.YearField, e.At["year_field"]); f != nil && !wholeNumber(f) {
 			ps.Addf(e.At["year_field"], "entity %s: year_field %s must be an int field", e.Name, f.Name)
 		}
 	}
@@ -361,7 +326,7 @@ func checkFields(p *Project, e *Entity, ps *Problems) {
 		fieldRef("filters", name, e.At["filters"])
 	}
 	for _, name := range e.Search {
-		if f := fieldRef("search", name, e.At["search"]); f != nil && f.Type != "string" && f.Type != "text" && f.Type != "code" {
+		if f := fieldRef("search", name, e.At["search"]); f != nil && !f.Is(Searchable) {
 			ps.Addf(e.At["search"], "entity %s: search field %s is %s; only string, text and code fields are searched", e.Name, name, f.Type)
 		}
 	}
@@ -383,19 +348,9 @@ func fieldNames(e *Entity) []string {
 func checkEntityExprs(e *Entity, ps *Problems) {
 	env := Env(e, false)
 	for _, f := range e.Fields {
-		if f.Type != "computed" || f.Expr == "" || f.Settings == nil {
-			continue
+		if c, ok := f.Kind.(exprCompiler); ok {
+			c.compile(f, env, ps)
 		}
-		prog, err := CompileValue(f.Expr, env)
-		if err != nil {
-			ps.Addf(f.At["expr"], "field %s: expr does not compile: %s", f.where(), exprError(err, env))
-			continue
-		}
-		want := reflect.TypeOf(settingsOf(f).result.Zero(settingsOf(f).shadow))
-		if got := prog.Node().Type(); got != nil && got.Kind() != reflect.Interface && !compatible(got, want) {
-			ps.Addf(f.At["expr"], "field %s: the expression gives %s, but the field returns %s (set returns:)", f.where(), typeName(got), ResultType(f))
-		}
-		f.Program = prog
 	}
 	for i, r := range e.Rules {
 		// Rules are named by their name, or by their place in the list.
@@ -681,7 +636,7 @@ func checkTitleFields(e *Entity, ps *Problems) {
 		switch {
 		case f == nil:
 			ps.Addf(pos, "entity %s: title_fields: %q is not a field of entity %s%s", e.Name, name, e.Name, suggest(name, fieldNames(e)))
-		case f.Type == "text" || f.Type == "file":
+		case f.Is(LongText) || f.Is(Attachment):
 			ps.Addf(pos, "entity %s: title_fields: %s is a %s field; a title is made of short values (string, code, int, date, enum, money)", e.Name, name, f.Type)
 		}
 	}
@@ -691,7 +646,7 @@ func checkTitleFields(e *Entity, ps *Problems) {
 func checkFormExtras(p *Project, a *App, e *Entity, f *Form, ps *Problems) {
 	for _, fill := range f.Fill {
 		ref := e.Field(fill.Ref)
-		if ref == nil || ref.Type != "ref" || ref.Target == nil {
+		if ref == nil || ref.Target == nil {
 			ps.Addf(fill.At["ref"], "form %s: fill: %q is not a ref field of entity %s%s", f.Name, fill.Ref, e.Name, suggest(fill.Ref, fieldNames(e)))
 			continue
 		}
@@ -703,7 +658,7 @@ func checkFormExtras(p *Project, a *App, e *Entity, f *Form, ps *Problems) {
 				ps.Addf(itemPos(fill.At, "fields", to), "form %s: fill: %q is not a field of entity %s%s", f.Name, to, e.Name, suggest(to, fieldNames(e)))
 			case sf == nil:
 				ps.Addf(itemPos(fill.At, "fields", to), "form %s: fill: %q is not a field of entity %s, which %s points at%s", f.Name, from, ref.Target.Name, fill.Ref, suggest(from, fieldNames(ref.Target)))
-			case ResultType(tf) != ResultType(sf) || (tf.Type == "code" && tf.CodeSet != sf.CodeSet):
+			case ResultType(tf) != ResultType(sf) || (tf.Is(CodeRef) && tf.CodeSet != sf.CodeSet):
 				ps.Addf(itemPos(fill.At, "fields", to), "form %s: fill: %s (%s) cannot be filled from %s.%s (%s): the types differ", f.Name, to, tf.Type, ref.Target.Name, from, sf.Type)
 			}
 		}
@@ -714,7 +669,7 @@ func checkFormExtras(p *Project, a *App, e *Entity, f *Form, ps *Problems) {
 			ps.Addf(c.At["entity"], "form %s: children: there is no entity %q", f.Name, c.Entity)
 			continue
 		}
-		if rf := c.Target.Field(c.Ref); rf == nil || rf.Type != "ref" || rf.Target != e {
+		if rf := c.Target.Field(c.Ref); rf == nil || rf.Target != e {
 			ps.Addf(c.At["ref"], "form %s: children: %q is not a ref field of %s pointing at %s", f.Name, c.Ref, c.Target.Name, e.Name)
 		}
 		for i, name := range c.Columns {
@@ -734,7 +689,7 @@ func checkFormExtras(p *Project, a *App, e *Entity, f *Form, ps *Problems) {
 			}
 		}
 		if pr.Amount != "" {
-			if af := e.Field(pr.Amount); af == nil || ResultType(af) != "money" {
+			if af := e.Field(pr.Amount); af == nil || !af.ValueField().Is(Money) {
 				ps.Addf(pr.At["amount"], "form %s: print: amount %q is not a money field of entity %s", f.Name, pr.Amount, e.Name)
 			}
 		}

@@ -63,7 +63,7 @@ func checkRoleWrites(p *Project, a *App, r *Role, ps *Problems) {
 				}
 				for i, name := range names {
 					f := e.Field(name)
-					if f != nil && f.Required && f.Default == nil && !f.Readonly && f.Type != "computed" {
+					if f != nil && f.Required && f.Default == nil && !f.Readonly && !f.Computed() {
 						ps.Addf(itemPos(fr.At, key, i), "role %s: fields: %s: %s is required on %s and has no default, so a role that may create %s must be able to write it; "+
 							"remove it from %s, give it a default, or take create away from %s", r.Name, key, name, e.Name, e.Name, key, r.Name)
 					}

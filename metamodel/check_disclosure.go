@@ -22,9 +22,9 @@ func checkDisclosure(p *Project) []Problem {
 	var out []Problem
 	warn := func(f *Field, r *Role, e *Entity, what string, read []string) {
 		pos := f.Pos
-		if at, ok := f.At["expr"]; ok && f.Type == "computed" {
+		if at, ok := f.At["expr"]; ok && f.Program != nil {
 			pos = at
-		} else if at, ok := f.At["field"]; ok && f.Type == "rollup" {
+		} else if at, ok := f.At["field"]; ok && RollupOf(f) != nil {
 			pos = at
 		}
 		out = append(out, Problem{Pos: pos, Message: "role " + r.Name + " may read " + e.Name + "." + f.Name + ", " + what + " (" +
@@ -50,23 +50,19 @@ func checkDisclosure(p *Project) []Problem {
 					if slices.Contains(hidden[e], f.Name) {
 						continue
 					}
-					switch f.Type {
-					case "computed":
-						var read []string
-						for _, name := range FieldsRead(f) {
-							if name != f.Name && slices.Contains(hidden[e], name) {
-								read = append(read, name)
-							}
+					var read []string
+					for _, name := range FieldsRead(f) {
+						if name != f.Name && slices.Contains(hidden[e], name) {
+							read = append(read, name)
 						}
-						if len(read) > 0 {
-							warn(f, r, e, "computed from fields hidden from it", read)
-						}
-					case "rollup":
-						// A sum (or min, max) of a field hidden from the role on the
-						// records aggregated reveals it too.
-						if ru := RollupOf(f); ru != nil && ru.Of != nil && slices.Contains(hidden[ru.Child], ru.Of.Name) {
-							warn(f, r, e, "an aggregate of a field of "+ru.Child.Name+" hidden from it", []string{ru.Child.Name + "." + ru.Of.Name})
-						}
+					}
+					if len(read) > 0 {
+						warn(f, r, e, "computed from fields hidden from it", read)
+					}
+					// A sum (or min, max) of a field hidden from the role on the
+					// records aggregated reveals it too.
+					if ru := RollupOf(f); ru != nil && ru.Of != nil && slices.Contains(hidden[ru.Child], ru.Of.Name) {
+						warn(f, r, e, "an aggregate of a field of "+ru.Child.Name+" hidden from it", []string{ru.Child.Name + "." + ru.Of.Name})
 					}
 				}
 			}

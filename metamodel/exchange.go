@@ -324,7 +324,7 @@ func checkMessageLines(p *Project, a *App, m *OutboundMessage, mw string, ps *Pr
 		ps.Addf(l.Pos, "%s: via is missing: the ref field of %s that points at the %s record", lw, l.Target.Name, m.Target.Name)
 	case f == nil:
 		ps.Addf(l.At["via"], "%s: via names field %q, which entity %s does not have%s", lw, l.Via, l.Target.Name, suggest(l.Via, fieldNames(l.Target)))
-	case f.Type != "ref" || f.Target != m.Target:
+	case !f.Is(RecordRef) || f.Target != m.Target:
 		ps.Addf(l.At["via"], "%s: via field %s must be a ref to %s", lw, f.Name, m.Target.QualifiedName())
 	default:
 		l.ViaRef = f
@@ -342,11 +342,7 @@ func checkMessageLines(p *Project, a *App, m *OutboundMessage, mw string, ps *Pr
 		}
 	}
 	numeric := func(f *Field) bool {
-		if f == nil || f.Kind == nil || f.Type == "ref" || f.Type == "file" {
-			return false
-		}
-		k := f.Kind.Column(f).Kind
-		return k == ColumnScaled || k == ColumnInt
+		return f != nil && IsNumber(f)
 	}
 	for _, t := range m.Totals {
 		tw := fmt.Sprintf("%s: totals: %s", mw, t.Name)

@@ -296,7 +296,7 @@ func checkExport(p *Project, a *App, x *Export, ps *Problems) {
 			ps.Addf(t.Pos, "%s: total: equals is missing: the field of the record the sum must equal", where)
 		} else if f := x.Target.Field(t.Equals); f == nil {
 			ps.Addf(t.At["equals"], "%s: total: equals names field %q, which entity %s does not have%s", where, t.Equals, x.Target.Name, suggest(t.Equals, fieldNames(x.Target)))
-		} else if f.Kind == nil || (f.Kind.Column(f).Kind != ColumnScaled && f.Kind.Column(f).Kind != ColumnInt) || f.Type == "ref" || f.Type == "file" {
+		} else if !IsNumber(f) {
 			ps.Addf(t.At["equals"], "%s: total: equals names %s field %s; it must be a money, decimal or int field", where, f.Type, f.Name)
 		} else {
 			t.EqualsField = f
@@ -325,7 +325,7 @@ func checkExportLines(p *Project, a *App, x *Export, ps *Problems) {
 	switch {
 	case f == nil:
 		ps.Addf(l.At["via"], "%s: via names field %q, which entity %s does not have%s", where, l.Via, l.Target.Name, suggest(l.Via, fieldNames(l.Target)))
-	case f.Type != "ref":
+	case !f.Is(RecordRef):
 		ps.Addf(l.At["via"], "%s: via names %s field %s; it must be a ref field", where, f.Type, f.Name)
 	case x.Target != nil && f.Target != nil && f.Target != x.Target:
 		ps.Addf(l.At["via"], "%s: via field %s refers to %s, not to %s", where, f.Name, f.Target.QualifiedName(), x.Target.QualifiedName())

@@ -79,7 +79,7 @@ func Env(e *Entity, withActor bool) map[string]any {
 		"today":      time.Time{},
 	}
 	for _, f := range e.Fields {
-		if f.Kind != nil && (f.Type != "computed" || f.Settings != nil) {
+		if f.Kind != nil {
 			env[f.Name] = f.Kind.Zero(f)
 		} else {
 			// A field whose type is wrong is still a name: no second error.

@@ -51,7 +51,7 @@ func NewRecordShape(e *Entity) *RecordShape {
 			continue
 		}
 		var zero any
-		if f.Kind != nil && (f.Type != "computed" || f.Settings != nil) {
+		if f.Kind != nil {
 			zero = f.Kind.Zero(f)
 		}
 		add(f.Name, zero)

@@ -8,7 +8,7 @@ type boolType struct{}
 func init() { RegisterFieldType(boolType{}) }
 
 func (boolType) Name() string                 { return "bool" }
-func (boolType) Setup(f *Field, ps *Problems) { onlyKeys(f, ps) }
+func (boolType) Setup(f *Field, ps *Problems) { OnlyKeys(f, ps) }
 func (boolType) Column(f *Field) Column       { return Column{Kind: ColumnBool} }
 
 // Parse takes JSON booleans, and from forms and CSV files the usual spellings.

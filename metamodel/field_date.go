@@ -11,7 +11,7 @@ type dateType struct{}
 func init() { RegisterFieldType(dateType{}) }
 
 func (dateType) Name() string                 { return "date" }
-func (dateType) Setup(f *Field, ps *Problems) { onlyKeys(f, ps) }
+func (dateType) Setup(f *Field, ps *Problems) { OnlyKeys(f, ps) }
 func (dateType) Column(f *Field) Column       { return Column{Kind: ColumnDate} }
 
 func (dateType) Parse(f *Field, in any) (any, error) {
@@ -46,4 +46,11 @@ func checkYear(t time.Time) error {
 		return inputErr("out_of_range", "日期须在 0001-01-01 至 9999-12-31 之间，收到 %s", t.UTC().Format(time.DateOnly))
 	}
 	return nil
+}
+
+// ListFilter is a range of dates; lists offer one on every date.
+func (dateType) ListFilter(f *Field) Filter { return Filter{Kind: "daterange", Always: true} }
+
+func (dateType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	return ValueSchema{Type: "string", Format: "date", Example: "2026-01-02"}
 }

@@ -11,7 +11,7 @@ type datetimeType struct{}
 func init() { RegisterFieldType(datetimeType{}) }
 
 func (datetimeType) Name() string                 { return "datetime" }
-func (datetimeType) Setup(f *Field, ps *Problems) { onlyKeys(f, ps) }
+func (datetimeType) Setup(f *Field, ps *Problems) { OnlyKeys(f, ps) }
 func (datetimeType) Column(f *Field) Column       { return Column{Kind: ColumnTimestamp} }
 
 func (datetimeType) Parse(f *Field, in any) (any, error) {

@@ -11,7 +11,8 @@ import (
 // (rates, quantities). moneyType below is the same with two digits.
 type decimalType struct {
 	name       string
-	fixedScale int // >0: the scale is fixed by the type (money)
+	fixedScale int  // >0: the scale is fixed by the type (money)
+	money      bool // amounts in yuan (money)
 }
 
 type decimalSettings struct {
@@ -31,10 +32,10 @@ func (t decimalType) Name() string { return t.name }
 func (t decimalType) Setup(f *Field, ps *Problems) {
 	s := &decimalSettings{scale: f.Scale}
 	if t.fixedScale > 0 {
-		onlyKeys(f, ps, "min", "max")
+		OnlyKeys(f, ps, "min", "max")
 		s.scale = t.fixedScale
 	} else {
-		onlyKeys(f, ps, "min", "max", "scale")
+		OnlyKeys(f, ps, "min", "max", "scale")
 		if f.Scale < 0 || f.Scale > 8 {
 			ps.Addf(f.At["scale"], "field %s: scale must be between 0 and 8", f.where())
 		}
@@ -68,6 +69,13 @@ func (t decimalType) scale(f *Field) int {
 }
 
 func (t decimalType) Column(f *Field) Column { return Column{Kind: ColumnScaled, Scale: t.scale(f)} }
+
+func (t decimalType) Traits(f *Field) Trait {
+	if t.money {
+		return Money
+	}
+	return 0
+}
 
 // Parse accepts a decimal written as a string ("1234.56", thousands separators
 // allowed) or a JSON integer. A JSON number with a fraction is refused: it has
@@ -133,3 +141,39 @@ func (t decimalType) JSON(f *Field, v any) any {
 }
 
 func (t decimalType) Zero(f *Field) any { return decimal.Zero }
+
+// FormInput is an amount input (money, spelt in words as it is typed) or a
+// decimal one, taking the field's decimals.
+func (t decimalType) FormInput(f *Field) Input {
+	if t.money {
+		return Input{Widget: "money", Scale: t.scale(f)}
+	}
+	return Input{Widget: "decimal", Scale: t.scale(f)}
+}
+
+// ListFilter is a range; lists offer one on every amount.
+func (t decimalType) ListFilter(f *Field) Filter { return Filter{Kind: "range", Always: t.money} }
+
+func (t decimalType) ImportHint(f *Field, en bool) string {
+	if t.money {
+		return pick(en, "金额，最多两位小数，如 1234.56", "An amount, at most two decimals, e.g. 1234.56")
+	}
+	return columnHint(t.Column(f), en)
+}
+
+// Schema is an exact decimal string; its limits cannot be JSON Schema
+// keywords on a string, so they go in the description.
+func (t decimalType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	s := DecimalSchema(t.scale(f))
+	var limits []string
+	if f.Min != "" {
+		limits = append(limits, "at least "+f.Min)
+	}
+	if f.Max != "" {
+		limits = append(limits, "at most "+f.Max)
+	}
+	if len(limits) > 0 {
+		s.Description += "; " + strings.Join(limits, ", ")
+	}
+	return s
+}

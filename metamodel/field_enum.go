@@ -1,6 +1,9 @@
 package metamodel
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // enumType is one of a short fixed list of values, each with a label.
 type enumType struct{}
@@ -10,7 +13,7 @@ func init() { RegisterFieldType(enumType{}) }
 func (enumType) Name() string { return "enum" }
 
 func (enumType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "values")
+	OnlyKeys(f, ps, "values")
 	if len(f.Values) == 0 {
 		ps.Addf(f.Pos, "field %s: an enum needs values", f.where())
 	}
@@ -50,13 +53,60 @@ func (enumType) Validate(f *Field, v any) error {
 
 func (enumType) JSON(f *Field, v any) any { return v }
 func (enumType) Zero(f *Field) any        { return "" }
+func (enumType) Traits(f *Field) Trait    { return Choice }
+
+// Label is the value's label in the language asked (the Chinese one when
+// it has no English one), or the value itself when it has none.
+func (enumType) Label(f *Field, v string, en bool) (string, bool) {
+	for _, ev := range f.Values {
+		if ev.Value != v {
+			continue
+		}
+		if en && ev.LabelEn != "" {
+			return ev.LabelEn, true
+		}
+		if ev.Label != "" {
+			return ev.Label, true
+		}
+	}
+	return v, true
+}
 
 // EnumLabel returns the label of value in an enum field, or the value itself.
 func EnumLabel(f *Field, value string) string {
-	for _, ev := range f.Values {
-		if ev.Value == value && ev.Label != "" {
-			return ev.Label
+	l, _ := enumType{}.Label(f, value, false)
+	return l
+}
+
+func (enumType) FormInput(f *Field) Input   { return Input{Widget: "select"} }
+func (enumType) ListFilter(f *Field) Filter { return Filter{Kind: "select"} }
+
+// ImportHint lists the values with their labels.
+func (t enumType) ImportHint(f *Field, en bool) string {
+	var values []string
+	for _, v := range f.Values {
+		label, _ := t.Label(f, v.Value, en)
+		values = append(values, v.Value+"（"+label+"）")
+	}
+	return fmt.Sprintf(pick(en, "可选值：%s", "One of: %s"), strings.Join(values, pick(en, "、", ", ")))
+}
+
+// Schema lists the values, and their labels in the description.
+func (enumType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	s := ValueSchema{Type: "string"}
+	var labels []string
+	for _, v := range f.Values {
+		s.Enum = append(s.Enum, v.Value)
+		label := v.Label
+		if v.LabelEn != "" {
+			label = JoinNonEmpty(" / ", label, v.LabelEn)
+		}
+		if label != "" {
+			labels = append(labels, fmt.Sprintf("`%s`: %s", v.Value, label))
 		}
 	}
-	return value
+	if len(labels) > 0 {
+		s.Description = "Values: " + strings.Join(labels, "; ") + "."
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package metamodel
 
 import (
+	"fmt"
 	"mime"
 	"path"
 	"regexp"
@@ -56,7 +57,7 @@ func ParseSize(text string) (int64, bool) {
 var fileTypePattern = regexp.MustCompile(`^(?:[a-z0-9][a-z0-9+.-]{0,15}|[a-z]+/(?:\*|[a-z0-9][a-z0-9!#$&^_.+-]*))$`)
 
 func (fileType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "max_size", "types")
+	OnlyKeys(f, ps, "max_size", "types")
 	s := &fileSettings{maxSize: DefaultMaxFileSize}
 	if f.MaxSize != "" {
 		n, ok := ParseSize(f.MaxSize)
@@ -82,6 +83,7 @@ func (fileType) Setup(f *Field, ps *Problems) {
 	f.Settings = s
 }
 
+func (fileType) Traits(f *Field) Trait  { return Attachment | Identifier }
 func (fileType) Column(f *Field) Column { return Column{Kind: ColumnInt} }
 
 func (fileType) Parse(f *Field, in any) (any, error) {
@@ -153,7 +155,7 @@ func MaxUploadSize(p *Project) (size int64, hasFileFields bool) {
 	for _, a := range p.Apps {
 		for _, e := range a.Entities {
 			for _, f := range e.Fields {
-				if f.Type != "file" {
+				if !f.Is(Attachment) {
 					continue
 				}
 				if n := FileMaxSize(f); !hasFileFields || n > size {
@@ -167,4 +169,29 @@ func MaxUploadSize(p *Project) (size int64, hasFileFields bool) {
 		size = DefaultMaxFileSize
 	}
 	return size, hasFileFields
+}
+
+// FormInput is an upload.
+func (fileType) FormInput(f *Field) Input { return Input{Widget: "file"} }
+
+// Schema is the id of an uploaded file, with the field's limits.
+func (fileType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	desc := "The id of a file uploaded with POST /api/files; the record's _files describes it"
+	limits := []string{"at most " + formatBytes(FileMaxSize(f))}
+	if types := FileTypes(f); len(types) > 0 {
+		limits = append(limits, "types "+strings.Join(types, ", "))
+	}
+	one := int64(1)
+	return ValueSchema{Type: "integer", Format: "int64", Minimum: &one, Description: desc + " (" + strings.Join(limits, "; ") + ")."}
+}
+
+// formatBytes writes a size in whole MB or KB where it is one.
+func formatBytes(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -19,7 +19,7 @@ func init() { RegisterFieldType(intType{}) }
 func (intType) Name() string { return "int" }
 
 func (intType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "min", "max")
+	OnlyKeys(f, ps, "min", "max")
 	s := &intSettings{}
 	for _, lim := range []struct {
 		key, text string
@@ -86,3 +86,17 @@ func (intType) Validate(f *Field, v any) error {
 
 func (intType) JSON(f *Field, v any) any { return v }
 func (intType) Zero(f *Field) any        { return 0 }
+
+// FormInput is a number input with the field's limits.
+func (intType) FormInput(f *Field) Input { return Input{Widget: "int", Min: f.Min, Max: f.Max} }
+
+func (intType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	s := ValueSchema{Type: "integer", Format: "int64"}
+	if n, err := strconv.ParseInt(f.Min, 10, 64); err == nil {
+		s.Minimum = &n
+	}
+	if n, err := strconv.ParseInt(f.Max, 10, 64); err == nil {
+		s.Maximum = &n
+	}
+	return s
+}

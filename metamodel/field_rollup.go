@@ -49,7 +49,8 @@ func RollupOf(f *Field) *Rollup {
 	return r
 }
 
-// rollupAggregable are the value types each aggregate takes.
+// rollupAggregable names the value types each aggregate takes, for
+// messages (aggregable decides).
 var rollupAggregable = map[string][]string{
 	"sum": {"int", "decimal", "money"},
 	"min": {"int", "decimal", "money", "date", "datetime"},
@@ -59,7 +60,7 @@ var rollupAggregable = map[string][]string{
 func (rollupType) Name() string { return "rollup" }
 
 func (rollupType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "entity", "field", "via", "agg", "where")
+	OnlyKeys(f, ps, "entity", "field", "via", "agg", "where")
 	r := &Rollup{Agg: f.Agg, Where: f.Where}
 	f.Settings = r
 	// Rollups are the platform's to write, never a user's.
@@ -135,16 +136,49 @@ func (r *Rollup) Empty() any {
 	return r.Result.Kind.Zero(r.Result)
 }
 
-// valueField is the field describing the values f stores: f itself, or the
-// result of a computed or rollup field.
-func valueField(f *Field) *Field {
-	switch s := f.Settings.(type) {
-	case *computedSettings:
-		return s.shadow
-	case *Rollup:
-		return s.Result
+// Result is the resolved result: the stored values' type and scale.
+func (rollupType) Result(f *Field) *Field {
+	if r := RollupOf(f); r != nil {
+		return r.Result
 	}
-	return f
+	return nil
+}
+
+// Schema describes the result and what is aggregated; a field of the
+// records aggregated that the reader may not see is not named.
+func (rollupType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	r := RollupOf(f)
+	if r == nil {
+		return columnSchema(rollupType{}.Column(f))
+	}
+	s := SchemaOf(r.Result, shown)
+	if r.Of != nil && !shown(r.Of) {
+		s.Description = joinText(s.Description, fmt.Sprintf("Kept by the platform: an aggregate (%s) over %s records whose `%s` is this record.", r.Agg, r.Child.QualifiedName(), r.Via.Name))
+		return s
+	}
+	what := "the number of"
+	if r.Of != nil {
+		what = fmt.Sprintf("the %s of `%s` over", r.Agg, r.Of.Name)
+	}
+	note := fmt.Sprintf("Kept by the platform: %s the %s records whose `%s` is this record", what, r.Child.QualifiedName(), r.Via.Name)
+	if r.Where != "" {
+		note += " and that match `" + r.Where + "`"
+	}
+	s.Description = joinText(s.Description, note+".")
+	return s
+}
+
+// aggregable reports whether agg takes values described by vf: a sum
+// takes quantities, min and max dates and instants too.
+func aggregable(agg string, vf *Field) bool {
+	switch agg {
+	case "sum":
+		return IsNumber(vf)
+	case "min", "max":
+		k := vf.Kind.Column(vf).Kind
+		return IsNumber(vf) || k == ColumnDate || k == ColumnTimestamp
+	}
+	return false
 }
 
 // checkRollups resolves every rollup field: its child entity, the child's
@@ -184,7 +218,7 @@ func checkRollups(p *Project, ps *Problems) {
 		case via == nil:
 			ps.Addf(f.At["via"], "field %s: via names %q, which is not a field of %s%s", f.where(), f.Via, child.Name, suggest(f.Via, fieldNames(child)))
 			return
-		case via.Type != "ref":
+		case !via.Is(RecordRef):
 			ps.Addf(f.At["via"], "field %s: via names %s field %s.%s; it must be a ref field of %s pointing at %s", f.where(), via.Type, child.Name, via.Name, child.Name, owner.Name)
 			return
 		case via.Target != owner:
@@ -202,14 +236,12 @@ func checkRollups(p *Project, ps *Problems) {
 				ps.Addf(f.At["field"], "field %s: field %q is not a field of %s%s", f.where(), f.Of, child.Name, suggest(f.Of, fieldNames(child)))
 				return
 			}
-			if of.Type == "rollup" {
-				resolve(of, chain)
-			}
-			if of.Kind == nil || (of.Type == "rollup" && RollupOf(of) == nil) {
+			resolve(of, chain)
+			if of.Kind == nil || (of.Computed() && of.ValueField() == of) {
 				return
 			}
-			vf := valueField(of)
-			if !slices.Contains(rollupAggregable[r.Agg], vf.Type) {
+			vf := of.ValueField()
+			if !aggregable(r.Agg, vf) {
 				ps.Addf(f.At["field"], "field %s: %s takes %s fields; %s.%s holds %s", f.where(), r.Agg, strings.Join(rollupAggregable[r.Agg], ", "), child.Name, of.Name, vf.Type)
 				return
 			}
@@ -225,9 +257,7 @@ func checkRollups(p *Project, ps *Problems) {
 	for _, a := range p.Apps {
 		for _, e := range a.Entities {
 			for _, f := range e.Fields {
-				if f.Type == "rollup" {
-					resolve(f, nil)
-				}
+				resolve(f, nil)
 			}
 		}
 	}

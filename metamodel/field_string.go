@@ -18,7 +18,7 @@ func init() { RegisterFieldType(stringType{}) }
 func (stringType) Name() string { return "string" }
 
 func (stringType) Setup(f *Field, ps *Problems) {
-	onlyKeys(f, ps, "max_length", "pattern")
+	OnlyKeys(f, ps, "max_length", "pattern")
 	s := &stringSettings{}
 	if f.MaxLength < 0 {
 		ps.Addf(f.At["max_length"], "field %s: max_length must be positive", f.where())
@@ -76,4 +76,21 @@ func parseText(in any) (any, error) {
 		return nil, inputErr("nul_character", "不能包含 NUL 字符（\\u0000）")
 	}
 	return s, nil
+}
+
+// FormInput is a one-line input with the field's length and pattern.
+func (stringType) FormInput(f *Field) Input {
+	return Input{Widget: "text", MaxLength: stringType{}.Column(f).Size, Pattern: f.Pattern}
+}
+
+// Schema gives the length and the pattern, anchored: the platform matches
+// the whole value (it compiles ^(?:pattern)$), a JSON Schema pattern
+// anywhere.
+func (stringType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	size := stringType{}.Column(f).Size
+	s := ValueSchema{Type: "string", MaxLength: &size}
+	if f.Pattern != "" {
+		s.Pattern = "^(?:" + f.Pattern + ")$"
+	}
+	return s
 }

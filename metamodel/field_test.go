@@ -209,3 +209,101 @@ func TestFieldTypeNames(t *testing.T) {
 		t.Fatalf("field types %q, want %q", got, want)
 	}
 }
+
+// TestFieldTypesAnswer checks what each built-in type answers the layers
+// above, which ask instead of naming types: its traits, whether it is a
+// quantity or computed, its form input, its list filter, its import hint.
+func TestFieldTypesAnswer(t *testing.T) {
+	p, err := loadText(t, `app: app1
+codesets:
+  fund: {title: 资金性质, codes: [{code: "1", name: 一般公共预算}]}
+entities:
+  party:
+    fields:
+      name: string
+  line:
+    fields:
+      plan: {type: ref, entity: plan}
+      net:  money
+  plan:
+    fields:
+      name:   {type: string, max_length: 40, pattern: "[A-Z]+"}
+      note:   text
+      year:   {type: int, min: "2000", max: "2100"}
+      rate:   {type: decimal, scale: 4}
+      amount: money
+      due:    date
+      at:     datetime
+      urgent: bool
+      kind:   {type: enum, values: [{value: a, label: 甲, label_en: A}]}
+      fund:   {type: code, codeset: fund}
+      party:  {type: ref, entity: party}
+      scan:   file
+      fee:    {type: computed, expr: "amount"}
+      day:    {type: computed, returns: date, expr: "due"}
+      total:  {type: rollup, entity: line, via: plan, field: net, agg: sum}
+      lines:  {type: rollup, entity: line, via: plan, agg: count}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := p.App("app1").Entity("plan")
+	scenarios := []struct {
+		field    string
+		traits   Trait
+		number   bool
+		computed bool
+		input    Input
+		filter   Filter
+		hint     string
+	}{
+		{"name", Textual | Searchable, false, false, Input{Widget: "text", MaxLength: 40, Pattern: "[A-Z]+"}, Filter{Kind: "text"}, ""},
+		{"note", Textual | LongText | Searchable, false, false, Input{Widget: "textarea"}, Filter{Kind: "text"}, ""},
+		{"year", 0, true, false, Input{Widget: "int", Min: "2000", Max: "2100"}, Filter{Kind: "number"}, "A whole number"},
+		{"rate", 0, true, false, Input{Widget: "decimal", Scale: 4}, Filter{Kind: "range"}, "A number with at most 4 decimals"},
+		{"amount", Money, true, false, Input{Widget: "money", Scale: 2}, Filter{Kind: "range", Always: true}, "An amount, at most two decimals, e.g. 1234.56"},
+		{"due", 0, false, false, Input{Widget: "date"}, Filter{Kind: "daterange", Always: true}, "A date, e.g. 2026-03-31"},
+		{"at", 0, false, false, Input{Widget: "datetime"}, Filter{Kind: "daterange"}, "A date and time, e.g. 2026-03-31T09:30:00+08:00"},
+		{"urgent", 0, false, false, Input{Widget: "bool"}, Filter{Kind: "bool"}, "yes/no (true/false, 1/0)"},
+		{"kind", Choice, false, false, Input{Widget: "select"}, Filter{Kind: "select"}, "One of: a（A）"},
+		{"fund", CodeRef | Searchable, false, false, Input{Widget: "code"}, Filter{Kind: "code"}, "A code of the code set 资金性质"},
+		{"party", RecordRef | Identifier, false, false, Input{Widget: "ref"}, Filter{Kind: "ref"}, "The number of the record referred to"},
+		{"scan", Attachment | Identifier, false, false, Input{Widget: "file"}, Filter{Kind: "number"}, "A whole number"},
+		{"fee", 0, true, true, Input{Widget: "decimal", Scale: 2}, Filter{Kind: "range", Always: true}, "A number with at most 2 decimals"},
+		{"day", 0, false, true, Input{Widget: "date"}, Filter{Kind: "daterange", Always: true}, "A date, e.g. 2026-03-31"},
+		{"total", 0, true, true, Input{Widget: "decimal", Scale: 2}, Filter{Kind: "range"}, "A number with at most 2 decimals"},
+		{"lines", 0, true, true, Input{Widget: "int"}, Filter{Kind: "number"}, "A whole number"},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.field, func(t *testing.T) {
+			f := e.Field(sc.field)
+			if got := traitsOf(f); got != sc.traits {
+				t.Errorf("traits %b, want %b", got, sc.traits)
+			}
+			if IsNumber(f) != sc.number || f.Computed() != sc.computed {
+				t.Errorf("number %v computed %v, want %v %v", IsNumber(f), f.Computed(), sc.number, sc.computed)
+			}
+			if got := InputOf(f); got != sc.input {
+				t.Errorf("input %+v, want %+v", got, sc.input)
+			}
+			if got := FilterOf(f); got != sc.filter {
+				t.Errorf("filter %+v, want %+v", got, sc.filter)
+			}
+			if got := ImportHintOf(f, true); got != sc.hint {
+				t.Errorf("import hint %q, want %q", got, sc.hint)
+			}
+		})
+	}
+	if money := e.Field("fee").ValueField(); !money.Is(Money) || ResultType(e.Field("total")) != "money" {
+		t.Error("a computed or rollup amount does not hold money")
+	}
+	if l, ok := ValueLabel(e.Field("kind"), "a", false); l != "甲" || !ok {
+		t.Errorf("enum label %q %v", l, ok)
+	}
+	if l, ok := ValueLabel(e.Field("fund"), "1", true); l != "一般公共预算" || !ok {
+		t.Errorf("code label %q %v", l, ok)
+	}
+	if _, ok := ValueLabel(e.Field("fund"), "9", false); ok {
+		t.Error("an unknown code has a label")
+	}
+}

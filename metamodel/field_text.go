@@ -11,7 +11,8 @@ const maxTextRunes = 65535
 func init() { RegisterFieldType(textType{}) }
 
 func (textType) Name() string                        { return "text" }
-func (textType) Setup(f *Field, ps *Problems)        { onlyKeys(f, ps) }
+func (textType) Setup(f *Field, ps *Problems)        { OnlyKeys(f, ps) }
+func (textType) Traits(f *Field) Trait               { return Textual | LongText | Searchable }
 func (textType) Column(f *Field) Column              { return Column{Kind: ColumnText} }
 func (textType) Parse(f *Field, in any) (any, error) { return parseText(in) }
 func (textType) JSON(f *Field, v any) any            { return v }
@@ -22,4 +23,10 @@ func (textType) Validate(f *Field, v any) error {
 		return inputErr("too_long", "最多 %d 个字符，当前 %d 个", maxTextRunes, n)
 	}
 	return nil
+}
+
+// Schema gives the limit the column does not: texts are unbounded there.
+func (textType) Schema(f *Field, shown func(*Field) bool) ValueSchema {
+	limit := maxTextRunes
+	return ValueSchema{Type: "string", MaxLength: &limit}
 }

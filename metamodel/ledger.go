@@ -164,7 +164,7 @@ func checkDraw(p *Project, e *Entity, i int, d *Draw, ps *Problems) {
 				ps.Addf(pos, "%s: match names field %q, which entity %s (drawn on) does not have%s", where, name, d.Target.Name, suggest(name, fieldNames(d.Target)))
 			case mine.Type != theirs.Type:
 				ps.Addf(pos, "%s: match field %s is %s here but %s on %s; matched fields must have the same type", where, name, mine.Type, theirs.Type, d.Target.Name)
-			case mine.Type == "code" && mine.CodeSet != theirs.CodeSet:
+			case mine.Is(CodeRef) && mine.CodeSet != theirs.CodeSet:
 				ps.Addf(pos, "%s: match field %s uses code set %s here but %s on %s", where, name, mine.CodeSet, theirs.CodeSet, d.Target.Name)
 			}
 		}
@@ -188,7 +188,7 @@ func checkAdjust(p *Project, e *Entity, a *Adjust, ps *Problems) {
 	case a.Kind == "":
 		ps.Addf(a.Pos, "%s: kind is missing: an enum field, or one of %s", where, strings.Join(AdjustKinds, ", "))
 	case f != nil:
-		if f.Type != "enum" {
+		if !f.Is(Choice) {
 			ps.Addf(a.At["kind"], "%s: kind field %s must be an enum whose values are %s", where, f.Name, strings.Join(AdjustKinds, ", "))
 			break
 		}
@@ -234,7 +234,7 @@ func accountRef(e *Entity, where, key, name string, at map[string]Pos, pos Pos, 
 	case f == nil:
 		ps.Addf(at[key], "%s: %s names field %q, which entity %s does not have%s", where, key, name, e.Name, suggest(name, fieldNames(e)))
 		return nil, nil
-	case f.Type != "ref":
+	case !f.Is(RecordRef):
 		ps.Addf(at[key], "%s: %s field %s must be a ref field (it is %s)", where, key, name, f.Type)
 		return nil, nil
 	case f.Target == nil:
@@ -257,7 +257,7 @@ func moneyField(e *Entity, where, key, name string, at map[string]Pos, pos Pos, 
 	case f == nil:
 		ps.Addf(at[key], "%s: %s names field %q, which entity %s does not have%s", where, key, name, e.Name, suggest(name, fieldNames(e)))
 		return nil
-	case ResultType(f) != "money":
+	case !f.ValueField().Is(Money):
 		ps.Addf(at[key], "%s: %s field %s must be a money field (it is %s)", where, key, name, f.Type)
 		return nil
 	}

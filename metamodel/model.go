@@ -521,7 +521,7 @@ func (e *Entity) NameFields() []*Field {
 		return out
 	}
 	for _, f := range e.Fields {
-		if f.Type == "string" {
+		if IsShortText(f) {
 			return []*Field{f}
 		}
 	}

@@ -176,7 +176,7 @@ func checkPosting(p *Project, a *App, po *Posting, charts map[*CodeSet]bool, ps 
 		switch f := e.Field(po.Date); {
 		case f == nil:
 			ps.Addf(po.At["date"], "%s: date names field %q, which entity %s does not have%s", where, po.Date, e.Name, suggest(po.Date, fieldNames(e)))
-		case ResultType(f) != "date":
+		case f.Kind == nil || f.Kind.Column(f).Kind != ColumnDate:
 			ps.Addf(po.At["date"], "%s: date field %s must be a date field (it is %s)", where, po.Date, f.Type)
 		default:
 			po.DateField = f
@@ -192,7 +192,7 @@ func checkPosting(p *Project, a *App, po *Posting, charts map[*CodeSet]bool, ps 
 		switch f := e.Field(name); {
 		case f == nil:
 			ps.Addf(pos, "%s: dimension %s names field %q, which entity %s does not have%s", where, dim, name, e.Name, suggest(name, fieldNames(e)))
-		case f.Type == "file" || f.Type == "text":
+		case f.Is(Attachment) || f.Is(LongText):
 			ps.Addf(pos, "%s: dimension %s: field %s is a %s field; a dimension is a code, ref, string, enum, int or date field", where, dim, name, f.Type)
 		default:
 			po.DimFields[dim] = f
@@ -308,7 +308,7 @@ func checkLineAccount(e *Entity, po *Posting, l *PostingLine, where string, ps *
 	name, pos := l.AccountText(), l.At[l.Side]
 	if f := e.Field(name); f != nil {
 		switch {
-		case f.Type != "code":
+		case !f.Is(CodeRef):
 			ps.Addf(pos, "%s: %s names field %s, a %s field; an account field must be a code field of the chart", where, l.Side, name, f.Type)
 		case po.ChartSet != nil && f.CodeSet != po.ChartSet.Name:
 			ps.Addf(pos, "%s: %s field %s takes codes of %s, not of the chart %s", where, l.Side, name, f.CodeSet, po.ChartSet.Name)

@@ -136,7 +136,7 @@ func checkQuorum(ps *Problems, e *Entity, w *Workflow, t *Transition) {
 			switch {
 			case f == nil:
 				ps.Addf(posOr(q.At["by"], q.Pos), "%s: by: %s has no field %q%s", what, e.Name, q.By, suggest(q.By, fieldNames(e)))
-			case f.Type != "money" && f.Type != "decimal" && f.Type != "int":
+			case f.Computed() || !IsNumber(f):
 				ps.Addf(posOr(q.At["by"], q.Pos), "%s: by: field %s is %s; tiers compare a money, decimal or int field", what, q.By, f.Type)
 			}
 		}

@@ -47,7 +47,7 @@ func newRefsShape(e *Entity, depth int) *RefsShape {
 	s := &RefsShape{Entity: e, index: map[string]int{}, targets: map[string]*RecordShape{}}
 	var fields []reflect.StructField
 	for _, f := range e.Fields {
-		if f.Type == "ref" && f.Target == nil && f.Entity != "" {
+		if f.Is(RecordRef) && f.Target == nil && f.Entity != "" {
 			// The target is misspelt, which is reported at the field; refs
 			// of it read as untyped, so that every expression using it does
 			// not add a second, misleading problem.
@@ -55,7 +55,7 @@ func newRefsShape(e *Entity, depth int) *RefsShape {
 			fields = append(fields, reflect.StructField{Name: "X" + f.Name, Type: reflect.TypeOf((*any)(nil)).Elem(), Tag: reflect.StructTag(`expr:"` + f.Name + `"`)})
 			continue
 		}
-		if f.Type != "ref" || f.Target == nil {
+		if f.Target == nil {
 			continue
 		}
 		target := targetShape(f.Target, depth)

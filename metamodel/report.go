@@ -45,7 +45,7 @@ func ResolvePath(e *Entity, name string) (hops []*Field, end *Entity, f *Field, 
 			return nil, nil, nil, fmt.Errorf("field %q is not a field of entity %s%s", part, end.Name, suggest(part, fieldNames(end)))
 		case last:
 			return hops, end, f, nil
-		case f.Type != "ref" || f.Target == nil:
+		case f.Target == nil:
 			return nil, nil, nil, fmt.Errorf("%s.%s is not a ref field, so %s cannot go on past it", end.Name, part, name)
 		case len(hops) >= 3:
 			return nil, nil, nil, fmt.Errorf("%s follows more than 3 references", name)
@@ -121,7 +121,7 @@ func checkReport(a *App, r *Report, ps *Problems) {
 		switch {
 		case !slices.Contains(r.GroupBy, name):
 			ps.Addf(pos, "report %s: levels: %s is not one of the report's group_by fields", r.Name, name)
-		case err != nil || f == nil || f.Type != "code" || f.Set == nil:
+		case err != nil || f == nil || f.Set == nil:
 			ps.Addf(pos, "report %s: levels: %s is not a code field", r.Name, name)
 		case len(setLevels(f.Set)) == 0:
 			ps.Addf(pos, "report %s: levels: code set %s of %s declares no levels (fixed-width codes), so its codes cannot be cut to a level", r.Name, f.Set.Name, name)

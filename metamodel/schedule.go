@@ -166,8 +166,8 @@ func checkSchedule(p *Project, a *App, s *Schedule, ps *Problems) {
 		case f == nil:
 			ps.Addf(pos, "%s: create: set names field %q, which entity %s does not have%s", where, name, c.Target.Name, suggest(name, fieldNames(c.Target)))
 			continue
-		case f.Type == "computed":
-			ps.Addf(pos, "%s: create: set names computed field %s, which the platform computes", where, name)
+		case f.Computed():
+			ps.Addf(pos, "%s: create: set names %s field %s, which the platform computes", where, f.Type, name)
 			continue
 		case f.Readonly:
 			ps.Addf(pos, "%s: create: set names readonly field %s; records are created through the normal create path, which refuses readonly fields (make it read-only for users with a role's fields: readonly instead)", where, name)
@@ -195,7 +195,7 @@ func checkSchedule(p *Project, a *App, s *Schedule, ps *Problems) {
 		}
 	}
 	for _, f := range c.Target.Fields {
-		if f.Required && f.Default == nil && f.Type != "computed" && !slices.Contains(names, f.Name) {
+		if f.Required && f.Default == nil && !f.Computed() && !slices.Contains(names, f.Name) {
 			ps.Addf(c.Pos, "%s: create: required field %s of %s has no default and is not set", where, f.Name, c.Target.Name)
 		}
 	}
@@ -232,7 +232,7 @@ func checkScheduleActions(s *Schedule, ps *Problems) {
 		case f == nil:
 			ps.Addf(pos, "%s: set names field %q, which entity %s does not have%s", where, name, s.Target.Name, suggest(name, fieldNames(s.Target)))
 			continue
-		case f.Type == "computed" || f.Type == "rollup":
+		case f.Computed():
 			ps.Addf(pos, "%s: set names %s field %s, which the platform computes", where, f.Type, name)
 			continue
 		case f.Readonly:

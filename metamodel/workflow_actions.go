@@ -126,7 +126,7 @@ func checkNumber(w *Workflow, t *Transition, n *NumberAction, ps *Problems) {
 		ps.Addf(pos("field"), "%s needs field: the string field that receives the number", where)
 	case f == nil:
 		ps.Addf(pos("field"), "%s: field %q is not a field of entity %s%s", where, n.Field, e.Name, suggest(n.Field, fieldNames(e)))
-	case f.Type != "string":
+	case !IsShortText(f):
 		ps.Addf(pos("field"), "%s: field %s is a %s field; numbers are stamped into string fields", where, f.Name, f.Type)
 	default:
 		n.Target = f
@@ -163,9 +163,7 @@ func checkNumber(w *Workflow, t *Transition, n *NumberAction, ps *Problems) {
 			n.Parts = append(n.Parts, part)
 		case e.Field(name) != nil:
 			f := e.Field(name)
-			switch f.Type {
-			case "string", "int", "code", "enum", "ref":
-			default:
+			if !numberPart(f) {
 				ps.Addf(pos("format"), "%s: {%s} is a %s field; a number may include string, int, code, enum and ref fields", where, name, f.Type)
 			}
 			n.Parts = append(n.Parts, NumberPart{Field: f})
@@ -189,4 +187,10 @@ func checkNumber(w *Workflow, t *Transition, n *NumberAction, ps *Problems) {
 		}
 		n.PerRef = append(n.PerRef, n.Parts[idx])
 	}
+}
+
+// numberPart reports whether a record number may include f's value: a
+// short exact value that prints as it is (string, int, code, enum, ref).
+func numberPart(f *Field) bool {
+	return IsShortText(f) || wholeNumber(f) || f.Is(CodeRef) || f.Is(Choice) || f.Is(RecordRef)
 }

@@ -192,7 +192,7 @@ func checkGenerate(p *Project, a *App, w *Workflow, t *Transition, g *GenerateAc
 		case f == nil:
 			ps.Addf(at, "%s: set names field %q, which %s does not have%s", where, name, g.Target.Name, suggest(name, fieldNames(g.Target)))
 			continue
-		case f.Type == "computed" || f.Type == "rollup":
+		case f.Computed():
 			ps.Addf(at, "%s: set names %s field %s, which the platform computes", where, f.Type, name)
 			continue
 		case f.Kind == nil:
@@ -215,7 +215,7 @@ func checkGenerate(p *Project, a *App, w *Workflow, t *Transition, g *GenerateAc
 	}
 	var missing []string
 	for _, f := range g.Target.Fields {
-		if f.Required && f.Default == nil && f.Type != "computed" && f.Type != "rollup" && g.Set[f.Name] == "" {
+		if f.Required && f.Default == nil && !f.Computed() && g.Set[f.Name] == "" {
 			missing = append(missing, f.Name)
 		}
 	}

@@ -22,7 +22,7 @@ func checkTransitionInputs(p *Project, ps *Problems) {
 					switch {
 					case f == nil:
 						ps.Addf(pos, "workflow %s: transition %s: input %q is not a field of %s%s", w.Name, t.Event, name, w.Target.Name, suggest(name, fieldNames(w.Target)))
-					case f.Type == "computed" || f.Type == "rollup":
+					case f.Computed():
 						ps.Addf(pos, "workflow %s: transition %s: input %s is a %s field, which the platform computes", w.Name, t.Event, name, f.Type)
 					case seen[name]:
 						ps.Addf(pos, "workflow %s: transition %s: input %s is listed twice", w.Name, t.Event, name)

@@ -182,7 +182,7 @@ func (u *UI) todo(r *request) error {
 // firstMoney is the first money field among fields, or nil.
 func firstMoney(fields []*metamodel.Field) *metamodel.Field {
 	for _, f := range fields {
-		if f.Type == "money" {
+		if f.Is(metamodel.Money) {
 			return f
 		}
 	}
@@ -200,11 +200,14 @@ func titleField(e *metamodel.Entity, fields []*metamodel.Field) *metamodel.Field
 			}
 		}
 	}
-	for _, kind := range []string{"string", "code"} {
-		for _, f := range fields {
-			if f.Type == kind {
-				return f
-			}
+	for _, f := range fields {
+		if metamodel.IsShortText(f) {
+			return f
+		}
+	}
+	for _, f := range fields {
+		if f.Is(metamodel.CodeRef) {
+			return f
 		}
 	}
 	return nil

@@ -90,7 +90,7 @@ func (u *UI) childLists(r *request, e *metamodel.Entity, rec *engine.Record) ([]
 					for _, f := range cols {
 						v := item.Values[f.Name]
 						text := display(l, f, v, u.opts.Location)
-						if f.Type == "code" && v != nil && f.Set != nil {
+						if f.Set != nil && v != nil {
 							if n := f.Set.Lookup(v.(string)); n != nil {
 								text = v.(string) + " " + n.Name
 							}

@@ -45,7 +45,7 @@ func (u *UI) exportColumns(r *request, e *metamodel.Entity) []exportColumn {
 		}
 		label := r.lang.FieldLabel(f)
 		cols = append(cols, exportColumn{Label: label, field: f})
-		if f.Type == "code" {
+		if f.Is(metamodel.CodeRef) {
 			cols = append(cols, exportColumn{Label: label + r.lang.pick("名称", " name"), field: f, name: true})
 		}
 	}
@@ -145,7 +145,7 @@ func (u *UI) cellText(r *request, e *metamodel.Entity, col exportColumn, rec *en
 	case decimal.Decimal:
 		return x.StringFixed(scaleOf(f, x))
 	case string:
-		if f.Type == "code" {
+		if f.Is(metamodel.CodeRef) {
 			return x
 		}
 	}
@@ -207,7 +207,7 @@ func (u *UI) exportXLSX(r *request) error {
 	for i, c := range cols {
 		header[i] = excelize.Cell{StyleID: bold, Value: c.Label}
 		width := 14.0
-		if c.field != nil && (c.field.Type == "text" || c.name) {
+		if c.field != nil && (c.field.Is(metamodel.LongText) || c.name) {
 			width = 28
 		}
 		_ = sw.SetColWidth(i+1, i+1, width)
@@ -265,7 +265,7 @@ func (u *UI) excelCell(r *request, e *metamodel.Entity, col exportColumn, rec *e
 	case int64:
 		return v
 	case time.Time:
-		if col.field.Type == "date" {
+		if isDate(col.field) && !col.field.Computed() {
 			return excelize.Cell{StyleID: date, Value: v}
 		}
 	}

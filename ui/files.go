@@ -117,7 +117,7 @@ func (u *UI) uploadFiles(r *request, e *metamodel.Entity, input map[string]any, 
 	uploaded := map[string]string{}
 	refused := &engine.ValidationError{Fields: map[string][]engine.FieldError{}}
 	for _, f := range e.Fields {
-		if f.Type != "file" || !u.writable(r.actor, e, f) {
+		if !f.Is(metamodel.Attachment) || !u.writable(r.actor, e, f) {
 			continue
 		}
 		parts := form.File[uploadField(f.Name)]
@@ -196,7 +196,7 @@ func (u *UI) fileNames(ctx context.Context, fields []*metamodel.Field, records .
 	var ids []int64
 	for _, rec := range records {
 		for _, f := range fields {
-			if id, ok := rec.Values[f.Name].(int64); ok && f.Type == "file" {
+			if id, ok := rec.Values[f.Name].(int64); ok && f.Is(metamodel.Attachment) {
 				ids = append(ids, id)
 			}
 		}

@@ -132,7 +132,7 @@ func (u *UI) fillFragment(r *request) error {
 	}
 	name := r.c.Params("field")
 	f := e.Field(name)
-	if f == nil || f.Type != "ref" || u.rt.Access.Hidden(r.actor, e, name) {
+	if f == nil || !f.Is(metamodel.RecordRef) || u.rt.Access.Hidden(r.actor, e, name) {
 		return engine.ErrNotFound
 	}
 	ctx := r.c.UserContext()

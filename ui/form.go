@@ -153,7 +153,7 @@ func (u *UI) layout(l Lang, actor engine.Actor, e *metamodel.Entity) []formSecti
 		if placed[f.Name] || visible(f.Name) == nil {
 			continue
 		}
-		if f.Type == "text" {
+		if f.Is(metamodel.LongText) {
 			if len(pair) > 0 {
 				rest, pair = append(rest, pair), nil
 			}
@@ -178,7 +178,7 @@ func (u *UI) layout(l Lang, actor engine.Actor, e *metamodel.Entity) []formSecti
 
 // writable reports whether actor may write f on a form.
 func (u *UI) writable(actor engine.Actor, e *metamodel.Entity, f *metamodel.Field) bool {
-	return !f.Readonly && f.Type != "computed" && !u.rt.Access.ReadOnly(actor, e, f.Name) && !u.rt.Access.Hidden(actor, e, f.Name)
+	return !f.Readonly && !f.Computed() && !u.rt.Access.ReadOnly(actor, e, f.Name) && !u.rt.Access.Hidden(actor, e, f.Name)
 }
 
 // formState is what a form is filled from: the stored record (or defaults),
@@ -240,7 +240,7 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 	f := ff.field
 	l := r.lang
 	ff.Name, ff.ID, ff.Label, ff.Help, ff.Lang, ff.Numeric = f.Name, "f-"+f.Name, l.FieldLabel(f), f.Help, l, isNumeric(f)
-	ff.Required = f.Required && f.Type != "computed"
+	ff.Required = f.Required && !f.Computed()
 	ff.Errors = st.errors[f.Name]
 	var current any
 	if st.record != nil {
@@ -258,27 +258,24 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 		if ff.Display == "" {
 			ff.Display = l.T("form.none")
 		}
-		if f.Type == "ref" && current != nil {
+		if f.Is(metamodel.RecordRef) && current != nil {
 			ff.RefURL, ff.Display = u.refLink(ctx, r, f, current.(int64))
 		}
-		if id, ok := current.(int64); ok && f.Type == "file" {
+		if id, ok := current.(int64); ok && f.Is(metamodel.Attachment) {
 			file := u.fileOf(ctx, r, id, st.record != nil)
 			ff.RefURL, ff.Display = file.URL, strings.TrimSpace(file.Name+" "+file.Size)
 		}
 		return
 	}
-	switch f.Type {
-	case "string":
-		ff.Widget, ff.MaxLength, ff.Pattern = "text", f.MaxLength, f.Pattern
-		if ff.MaxLength == 0 {
-			ff.MaxLength = 255
-		}
+	in := metamodel.InputOf(f)
+	ff.Widget = in.Widget
+	switch in.Widget {
 	case "text":
-		ff.Widget = "textarea"
+		ff.MaxLength, ff.Pattern = in.MaxLength, in.Pattern
 	case "int":
-		ff.Widget, ff.Min, ff.Max = "int", f.Min, f.Max
+		ff.Min, ff.Max = in.Min, in.Max
 	case "money":
-		ff.Widget, ff.Pattern = "money", moneyPattern(2)
+		ff.Pattern = moneyPattern(in.Scale)
 		if ff.Help == "" {
 			ff.Help = l.T("form.money.help")
 		}
@@ -286,15 +283,9 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 			ff.Words = AmountInWords(d)
 		}
 	case "decimal":
-		ff.Widget, ff.Pattern = "decimal", moneyPattern(f.Scale)
-	case "date":
-		ff.Widget = "date"
-	case "datetime":
-		ff.Widget = "datetime"
-	case "bool":
-		ff.Widget = "bool"
-	case "enum":
-		ff.Widget = "select"
+		ff.Pattern = moneyPattern(in.Scale)
+	case "textarea", "date", "datetime", "bool":
+	case "select":
 		ff.Options = []option{{Value: "", Label: ""}}
 		for _, v := range f.Values {
 			ff.Options = append(ff.Options, option{Value: v.Value, Label: l.EnumLabel(f, v.Value), Selected: v.Value == ff.Value})
@@ -305,7 +296,6 @@ func (u *UI) fillField(ctx context.Context, r *request, e *metamodel.Entity, ff 
 	case "file":
 		u.fileWidget(ctx, r, ff, current)
 	case "ref":
-		ff.Widget = "ref"
 		if f.Target != nil {
 			ff.RefURL = "/ui/ref/" + f.Target.App.Name + "/" + f.Target.Name
 		}
@@ -431,11 +421,12 @@ func (u *UI) postedInput(r *request, e *metamodel.Entity, creating bool) (map[st
 					continue
 				}
 				given := values(f.Name)
-				if f.Type == "file" && len(values(removeField(f.Name))) > 0 {
+				widget := metamodel.InputOf(f).Widget
+				if widget == "file" && len(values(removeField(f.Name))) > 0 {
 					given = []string{""}
 				}
 				if len(given) == 0 {
-					if f.Type != "bool" {
+					if widget != "bool" {
 						continue
 					}
 					given = []string{"false"}
@@ -444,10 +435,10 @@ func (u *UI) postedInput(r *request, e *metamodel.Entity, creating bool) (map[st
 				raw := given[len(given)-1]
 				posted[f.Name] = raw
 				value := raw
-				switch f.Type {
+				switch widget {
 				case "money", "decimal", "int", "date", "ref", "file":
 					value = normalizeNumber(raw)
-				case "string", "code", "enum":
+				case "text", "code", "select":
 					value = strings.TrimSpace(raw)
 				case "datetime":
 					value = strings.TrimSpace(raw)

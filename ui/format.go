@@ -11,8 +11,9 @@ import (
 
 // How values look: in lists and on record pages money has thousands
 // separators and its two decimals, codes show their names, enums their
-// labels; in inputs values are written so that the field type parses them
-// back exactly (the same Parse the API uses).
+// labels (metamodel.ValueLabel), a field type that writes its values its own
+// way does (metamodel.Displayer); in inputs values are written so that the
+// field type parses them back exactly (the same Parse the API uses).
 
 // GroupDigits writes d with thousands separators and exactly scale decimals:
 // 1234567.8 → "1,234,567.80". It works on the decimal's text, never on a float.
@@ -49,28 +50,30 @@ func scaleOf(f *metamodel.Field, d decimal.Decimal) int32 {
 	return 0
 }
 
-// isMoney reports whether f holds an amount of money.
-func isMoney(f *metamodel.Field) bool { return metamodel.ResultType(f) == "money" }
+// isMoney reports whether f holds an amount of money (or computes one).
+func isMoney(f *metamodel.Field) bool { return f.ValueField().Is(metamodel.Money) }
 
 // isNumeric reports whether f's values are right-aligned numbers.
-func isNumeric(f *metamodel.Field) bool {
-	switch metamodel.ResultType(f) {
-	case "money", "decimal", "int":
-		return true
-	}
-	return false
-}
+func isNumeric(f *metamodel.Field) bool { return metamodel.IsNumber(f) }
+
+// isDate reports whether f's values are calendar dates.
+func isDate(f *metamodel.Field) bool { return f.Kind.Column(f).Kind == metamodel.ColumnDate }
 
 // display renders a canonical value for reading, in l, with times in loc.
 func display(l Lang, f *metamodel.Field, v any, loc *time.Location) string {
 	if v == nil {
 		return ""
 	}
+	if vf := f.ValueField(); vf.Kind != nil {
+		if d, ok := vf.Kind.(metamodel.Displayer); ok {
+			return d.Display(vf, v, l == English, loc)
+		}
+	}
 	switch x := v.(type) {
 	case decimal.Decimal:
 		return GroupDigits(x, scaleOf(f, x))
 	case int64:
-		if f.Type == "ref" {
+		if f.Is(metamodel.RecordRef) {
 			return "#" + strconv.FormatInt(x, 10)
 		}
 		return strconv.FormatInt(x, 10)
@@ -80,20 +83,13 @@ func display(l Lang, f *metamodel.Field, v any, loc *time.Location) string {
 		}
 		return l.T("form.no")
 	case time.Time:
-		if metamodel.ResultType(f) == "date" {
+		if isDate(f) {
 			return x.Format(time.DateOnly)
 		}
 		return x.In(loc).Format("2006-01-02 15:04")
 	case string:
-		switch f.Type {
-		case "enum":
-			return l.EnumLabel(f, x)
-		case "code":
-			if f.Set != nil {
-				if n := f.Set.Lookup(x); n != nil {
-					return n.Name
-				}
-			}
+		if label, ok := metamodel.ValueLabel(f, x, l == English); ok {
+			return label
 		}
 		return x
 	}
@@ -114,7 +110,7 @@ func inputValue(f *metamodel.Field, v any, loc *time.Location) string {
 	case bool:
 		return strconv.FormatBool(x)
 	case time.Time:
-		if f.Type == "date" {
+		if isDate(f) {
 			return x.Format(time.DateOnly)
 		}
 		return x.In(loc).Format("2006-01-02T15:04")
@@ -124,26 +120,10 @@ func inputValue(f *metamodel.Field, v any, loc *time.Location) string {
 	return ""
 }
 
-// defaultValue is f's default as a canonical value, or nil. It parses the
-// default the way the engine does when it fills defaults in.
+// defaultValue is f's default as a canonical value, or nil: the value the
+// engine fills in.
 func defaultValue(f *metamodel.Field) any {
-	if f.Default == nil || f.Type == "computed" {
-		return nil
-	}
-	in := f.Default
-	switch x := in.(type) {
-	case int:
-		in = strconv.Itoa(x)
-		if f.Type == "int" || f.Type == "ref" {
-			in = int64(x)
-		}
-	case float64:
-		in = decimal.NewFromFloat(x).String()
-	}
-	v, err := f.Kind.Parse(f, in)
-	if err != nil {
-		return nil
-	}
+	v, _ := metamodel.DefaultValue(f)
 	return v
 }
 

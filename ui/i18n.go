@@ -97,14 +97,8 @@ func (l Lang) FieldLabel(f *metamodel.Field) string {
 
 // EnumLabel is the label of an enum value in l.
 func (l Lang) EnumLabel(f *metamodel.Field, value string) string {
-	for _, v := range f.Values {
-		if v.Value == value {
-			if t := l.pick(v.Label, v.LabelEn); t != "" {
-				return t
-			}
-		}
-	}
-	return value
+	label, _ := metamodel.ValueLabel(f, value, l == English)
+	return label
 }
 
 // StateLabel is a workflow state's label. States have Chinese labels only;
@@ -207,15 +201,6 @@ var messages = map[string][2]string{
 	"import.rejected":               {"导入未执行：%d 行有误（共 %d 行），未导入任何记录。请修改后重新上传整个文件。", "Not imported: %d bad rows (of %d); no record was imported. Fix them and upload the whole file again."},
 	"import.badfile":                {"文件有误，未导入任何记录。", "The file cannot be imported; no record was imported."},
 	"import.done":                   {"已导入 %d 条记录。", "%d records imported."},
-	"import.hint.money":             {"金额，最多两位小数，如 1234.56", "An amount, at most two decimals, e.g. 1234.56"},
-	"import.hint.decimal":           {"数字，最多 %d 位小数", "A number with at most %d decimals"},
-	"import.hint.int":               {"整数", "A whole number"},
-	"import.hint.date":              {"日期，如 2026-03-31", "A date, e.g. 2026-03-31"},
-	"import.hint.datetime":          {"日期时间，如 2026-03-31T09:30:00+08:00", "A date and time, e.g. 2026-03-31T09:30:00+08:00"},
-	"import.hint.bool":              {"是/否（true/false、1/0）", "yes/no (true/false, 1/0)"},
-	"import.hint.code":              {"代码集“%s”中的代码", "A code of the code set %s"},
-	"import.hint.ref":               {"所引用记录的编号", "The number of the record referred to"},
-	"import.hint.enum":              {"可选值：%s", "One of: %s"},
 	"list.new":                      {"新建%s", "New %s"},
 	"list.filter":                   {"筛选", "Filter"},
 	"list.apply":                    {"查询", "Search"},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"mime/multipart"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -60,7 +59,7 @@ type importRowView struct {
 func (u *UI) importFields(actor engine.Actor, e *metamodel.Entity) []*metamodel.Field {
 	var out []*metamodel.Field
 	for _, f := range e.Fields {
-		if u.writable(actor, e, f) && f.Type != "file" {
+		if u.writable(actor, e, f) && !f.Is(metamodel.Attachment) {
 			out = append(out, f)
 		}
 	}
@@ -83,48 +82,13 @@ func (u *UI) importView(r *request, e *metamodel.Entity) *importView {
 	view := &importView{Title: l.T("import.title", l.EntityTitle(e)), Action: listURL(e) + "/import", ListURL: listURL(e),
 		TemplateURL: listURL(e) + "/import/template.csv", Idempotency: idempotencyToken()}
 	for _, f := range u.importFields(r.actor, e) {
-		col := importColumn{Label: l.FieldLabel(f), Name: f.Name, Hint: importHint(l, f), Required: f.Required && f.Default == nil}
-		if f.Type == "code" && f.Set != nil {
+		col := importColumn{Label: l.FieldLabel(f), Name: f.Name, Hint: metamodel.ImportHintOf(f, l == English), Required: f.Required && f.Default == nil}
+		if f.Set != nil {
 			col.CodesURL = "/ui/codes/" + f.Set.Name
 		}
 		view.Columns = append(view.Columns, col)
 	}
 	return view
-}
-
-// importHint says how a cell of f is written.
-func importHint(l Lang, f *metamodel.Field) string {
-	switch f.Type {
-	case "money":
-		return l.T("import.hint.money")
-	case "decimal":
-		return l.T("import.hint.decimal", f.Scale)
-	case "int":
-		return l.T("import.hint.int")
-	case "date":
-		return l.T("import.hint.date")
-	case "datetime":
-		return l.T("import.hint.datetime")
-	case "bool":
-		return l.T("import.hint.bool")
-	case "code":
-		if cs := f.Set; cs != nil {
-			title := l.pick(cs.Title, cs.TitleEn)
-			if title == "" {
-				title = cs.Name
-			}
-			return l.T("import.hint.code", title)
-		}
-	case "ref":
-		return l.T("import.hint.ref")
-	case "enum":
-		var values []string
-		for _, v := range f.Values {
-			values = append(values, v.Value+"（"+l.EnumLabel(f, v.Value)+"）")
-		}
-		return l.T("import.hint.enum", strings.Join(values, l.pick("、", ", ")))
-	}
-	return ""
 }
 
 func (u *UI) importPage(r *request) error {

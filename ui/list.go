@@ -96,7 +96,7 @@ func (u *UI) listFields(actor engine.Actor, e *metamodel.Entity) []*metamodel.Fi
 		return out
 	}
 	for _, f := range e.Fields {
-		if f.Type == "text" || u.rt.Access.Hidden(actor, e, f.Name) {
+		if f.Is(metamodel.LongText) || u.rt.Access.Hidden(actor, e, f.Name) {
 			continue
 		}
 		out = append(out, f)
@@ -268,7 +268,7 @@ func (u *UI) list(r *request) error {
 	}
 	if q.Total {
 		for _, f := range fields {
-			if f.Type == "money" {
+			if f.Is(metamodel.Money) {
 				q.Sums = append(q.Sums, f.Name)
 			}
 		}
@@ -286,10 +286,10 @@ func (u *UI) list(r *request) error {
 		for _, f := range fields {
 			v := rec.Values[f.Name]
 			cell := listCell{Text: display(r.lang, f, v, u.opts.Location), Numeric: isNumeric(f)}
-			if f.Type == "code" && v != nil {
+			if f.Is(metamodel.CodeRef) && v != nil {
 				cell.Title = v.(string)
 			}
-			if id, ok := v.(int64); ok && f.Type == "file" && files[id] != nil {
+			if id, ok := v.(int64); ok && f.Is(metamodel.Attachment) && files[id] != nil {
 				cell.Text, cell.Numeric = files[id].Name, false
 			}
 			row.Cells = append(row.Cells, cell)

@@ -12,7 +12,9 @@ import (
 )
 
 // A list page offers the entity's declared filters (filters: in the
-// definition), its amounts and dates as ranges, and its workflow state. Each becomes one input or a range of
+// definition), the fields whose type asks for a filter on every list (its
+// amounts and dates, as ranges), and its workflow state; each field type
+// says how it is filtered (metamodel.FilterOf). Each becomes one input or a range of
 // two, named f.FIELD, f.FIELD.from and f.FIELD.to in the query string, so a
 // filtered list is a plain link and an export repeats the same query. The
 // inputs are turned into filter nodes built in Go (never text pasted into
@@ -89,9 +91,9 @@ func (u *UI) listFilters(l Lang, actor engine.Actor, e *metamodel.Entity, q quer
 }
 
 // filterFields are the fields a list filters on: the declared filters, then
-// every amount and date not declared, as ranges (what finance users look for
-// first: large amounts, a month's records). Declaring them in filters: also
-// indexes them.
+// every field not declared whose type asks for a filter on every list
+// (amounts and dates: what finance users look for first, large amounts, a
+// month's records). Declaring them in filters: also indexes them.
 func filterFields(e *metamodel.Entity) []*metamodel.Field {
 	var out []*metamodel.Field
 	seen := map[string]bool{}
@@ -102,33 +104,21 @@ func filterFields(e *metamodel.Entity) []*metamodel.Field {
 		}
 	}
 	for _, f := range e.Fields {
-		if k := kindOf(f); !seen[f.Name] && (k == "money" || k == "date") {
+		if !seen[f.Name] && metamodel.FilterOf(f).Always {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// kindOf is how a field is filtered.
-func kindOf(f *metamodel.Field) string {
-	t := f.Type
-	if t == "computed" {
-		t = f.Returns
-		if t == "" {
-			t = "money"
-		}
-	}
-	return t
-}
-
 // fieldFilter is one field's filter input and condition.
 func fieldFilter(l Lang, f *metamodel.Field, q queryValues, loc *time.Location) (filterInput, filter.Node) {
 	key := "f." + f.Name
 	in := filterInput{Name: key, Label: l.FieldLabel(f), Value: strings.TrimSpace(q(key)), Lang: l}
-	switch kindOf(f) {
-	case "money", "decimal", "date", "datetime":
-		return rangeFilter(f, q, in, loc)
-	case "enum":
+	switch kind := metamodel.FilterOf(f).Kind; kind {
+	case "range", "daterange":
+		return rangeFilter(f, kind, q, in, loc)
+	case "select":
 		in.Kind = "select"
 		in.Options = []option{{Value: "", Label: l.T("list.any")}}
 		for _, v := range f.Values {
@@ -168,9 +158,9 @@ func fieldFilter(l Lang, f *metamodel.Field, q queryValues, loc *time.Location) 
 		in.CodeLabel = f.Set.Lookup(in.Value).Name
 		// A branch code finds its whole subtree: 205 finds every education code.
 		return in, &filter.Under{Field: f.Name, Code: text(in.Value)}
-	case "int", "ref":
+	case "number", "ref":
 		in.Kind, in.Numeric = "number", true
-		if f.Type == "ref" && f.Target != nil {
+		if kind == "ref" && f.Target != nil {
 			in.Kind, in.RefURL = "ref", "/ui/ref/"+f.Target.App.Name+"/"+f.Target.Name
 		}
 		if in.Value == "" {
@@ -191,13 +181,10 @@ func fieldFilter(l Lang, f *metamodel.Field, q queryValues, loc *time.Location) 
 	}
 }
 
-// rangeFilter is a from–to pair for amounts, decimals, dates and times.
-func rangeFilter(f *metamodel.Field, q queryValues, in filterInput, loc *time.Location) (filterInput, filter.Node) {
-	in.Kind, in.Numeric = "range", true
-	kind := kindOf(f)
-	if kind == "date" || kind == "datetime" {
-		in.Kind, in.Numeric = "daterange", false
-	}
+// rangeFilter is a from–to pair for amounts and decimals (kind range) or
+// for dates and times (daterange).
+func rangeFilter(f *metamodel.Field, kind string, q queryValues, in filterInput, loc *time.Location) (filterInput, filter.Node) {
+	in.Kind, in.Numeric = kind, kind == "range"
 	in.From, in.To = strings.TrimSpace(q(in.Name+".from")), strings.TrimSpace(q(in.Name+".to"))
 	var terms []filter.Node
 	var problems []string
@@ -208,7 +195,7 @@ func rangeFilter(f *metamodel.Field, q queryValues, in filterInput, loc *time.Lo
 		if bound.text == "" {
 			continue
 		}
-		value, op, err := boundValue(f, kind, bound.text, bound.op, loc)
+		value, op, err := boundValue(f, bound.text, bound.op, loc)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
@@ -228,15 +215,15 @@ func rangeFilter(f *metamodel.Field, q queryValues, in filterInput, loc *time.Lo
 // boundValue parses one end of a range the way the field type parses input.
 // A datetime field filtered by dates compares with midnight: a
 // "to" date includes its whole day. Dates are midnights in loc.
-func boundValue(f *metamodel.Field, kind, raw string, op filter.Op, loc *time.Location) (filter.Value, filter.Op, error) {
-	switch kind {
-	case "date":
+func boundValue(f *metamodel.Field, raw string, op filter.Op, loc *time.Location) (filter.Value, filter.Op, error) {
+	switch f.Kind.Column(f).Kind {
+	case metamodel.ColumnDate:
 		t, err := time.Parse(time.DateOnly, normalizeNumber(raw))
 		if err != nil {
 			return filter.Value{}, op, fmt.Errorf("日期格式应为 YYYY-MM-DD，收到 %q", raw)
 		}
 		return text(t.Format(time.DateOnly)), op, nil
-	case "datetime":
+	case metamodel.ColumnTimestamp:
 		t, err := time.ParseInLocation(time.DateOnly, normalizeNumber(raw), loc)
 		if err != nil {
 			return filter.Value{}, op, fmt.Errorf("日期格式应为 YYYY-MM-DD，收到 %q", raw)

@@ -197,7 +197,7 @@ func refCondition(rt *engine.Runtime, actor engine.Actor, e *metamodel.Entity, q
 		terms = append(terms, &filter.Compare{Field: "id", Op: filter.Eq, Value: filter.Value{Kind: filter.Number, Text: strconv.FormatInt(id, 10)}})
 	}
 	for _, f := range e.Fields {
-		if (f.Type == "string" || f.Type == "text") && !rt.Access.Hidden(actor, e, f.Name) {
+		if f.Is(metamodel.Textual) && !rt.Access.Hidden(actor, e, f.Name) {
 			terms = append(terms, &filter.Like{Field: f.Name, Pattern: text("%" + escapeLike(q) + "%")})
 		}
 	}

@@ -75,11 +75,11 @@ func (u *UI) printView(r *request) (*metamodel.Entity, *printView, error) {
 		switch {
 		case val == nil:
 			c.Value = ""
-		case f.Type == "code" && f.Set != nil:
+		case f.Set != nil:
 			if n := f.Set.Lookup(val.(string)); n != nil {
 				c.Value = val.(string) + " " + n.Name
 			}
-		case f.Type == "ref":
+		case f.Is(metamodel.RecordRef):
 			_, c.Value = u.refLink(ctx, r, f, val.(int64))
 		}
 		return c

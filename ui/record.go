@@ -165,13 +165,13 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 				if v == nil {
 					ff.Display = l.T("form.none")
 				}
-				if f.Type == "code" && v != nil {
+				if f.Is(metamodel.CodeRef) && v != nil {
 					ff.CodeLabel = v.(string)
 				}
-				if f.Type == "ref" && v != nil {
+				if f.Is(metamodel.RecordRef) && v != nil {
 					ff.RefURL, ff.Display = u.refLink(ctx, r, f, v.(int64))
 				}
-				if id, ok := v.(int64); ok && f.Type == "file" {
+				if id, ok := v.(int64); ok && f.Is(metamodel.Attachment) {
 					if info := files[id]; info != nil {
 						ff.RefURL, ff.Display = fileURL(id), info.Name+" "+engine.FormatSize(info.Size)
 					}
@@ -500,11 +500,11 @@ func (u *UI) refSummary(r *request, e *metamodel.Entity, rec *engine.Record) str
 			continue
 		}
 		switch {
-		case f.Type == "string" && text == nil && len(e.TitleFields) == 0:
+		case metamodel.IsShortText(f) && text == nil && len(e.TitleFields) == 0:
 			text = f
 		case f.Name == e.OrgField && org == nil:
 			org = f
-		case f.Type == "money" && money == nil:
+		case f.Is(metamodel.Money) && money == nil:
 			money = f
 		}
 	}

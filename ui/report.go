@@ -359,12 +359,10 @@ func (u *UI) groupCell(r *request, res *engine.ReportResult, col engine.ReportCo
 		s, _ := v.(string)
 		return reportCell{Text: StateLabel(col.Entity.Workflow, s)}
 	}
-	switch f.Type {
-	case "code":
+	switch {
+	case f.Is(metamodel.CodeRef):
 		return reportCell{Code: fmt.Sprint(v), Text: row.Labels[name]}
-	case "enum":
-		return reportCell{Text: r.lang.EnumLabel(f, fmt.Sprint(v))}
-	case "ref":
+	case f.Is(metamodel.RecordRef):
 		if id, ok := v.(int64); ok && !r.public && f.Target != nil {
 			text := "#" + strconv.FormatInt(id, 10)
 			if name := row.Labels[name]; name != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 )
@@ -59,7 +60,7 @@ func (u *UI) reportExportColumns(l Lang, res *engine.ReportResult) []reportExpor
 	for _, col := range res.Columns {
 		label := u.columnLabel(l, res, col)
 		cols = append(cols, reportExportColumn{Label: label, column: col})
-		if f := col.Field; col.Group && f != nil && f.Type == "code" {
+		if f := col.Field; col.Group && f != nil && f.Is(metamodel.CodeRef) {
 			cols = append(cols, reportExportColumn{Label: label + l.pick("名称", " name"), column: col, name: true})
 		}
 	}
@@ -126,12 +127,12 @@ func (u *UI) groupText(l Lang, res *engine.ReportResult, c reportExportColumn, r
 	case decimal.Decimal:
 		return x.StringFixed(scaleOf(f, x))
 	case int64:
-		if f.Type == "ref" {
+		if f.Is(metamodel.RecordRef) {
 			return strconv.FormatInt(x, 10)
 		}
 		return x
 	case string:
-		if f.Type == "code" {
+		if f.Is(metamodel.CodeRef) {
 			if c.name {
 				return row.Labels[c.column.Name]
 			}

@@ -260,7 +260,7 @@ func description(p *metamodel.Project) string {
 
 // appTitle is the app's title with its English title, or its name.
 func appTitle(a *metamodel.App) string {
-	title := joinNonEmpty(" / ", a.Title, a.TitleEn)
+	title := metamodel.JoinNonEmpty(" / ", a.Title, a.TitleEn)
 	if title == "" {
 		return a.Name
 	}

@@ -570,14 +570,6 @@ func TestDuplicateOperationID(t *testing.T) {
 	}
 }
 
-func TestEveryFieldTypeHasASchema(t *testing.T) {
-	for _, name := range metamodel.FieldTypeNames() {
-		if fieldSchemas[name] == nil {
-			t.Errorf("field type %s has no entry in fieldSchemas; it is described from its column only", name)
-		}
-	}
-}
-
 func TestNilProject(t *testing.T) {
 	if _, err := Document(nil, "x"); err == nil {
 		t.Error("Document(nil) gave no error")

@@ -1,41 +1,10 @@
 package openapi
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/growth-gov/growth/metamodel"
 )
 
 // Attachments: the file field type, the File schema, upload and download.
-
-func init() { fieldSchemas["file"] = fileSchema }
-
-// fileSchema describes a file field: the id of an uploaded file.
-func fileSchema(f *metamodel.Field) *schema {
-	desc := "The id of a file uploaded with POST /api/files; the record's _files describes it"
-	var limits []string
-	if f.Kind != nil {
-		limits = append(limits, "at most "+strings.TrimSpace(formatBytes(metamodel.FileMaxSize(f))))
-		if types := metamodel.FileTypes(f); len(types) > 0 {
-			limits = append(limits, "types "+strings.Join(types, ", "))
-		}
-	}
-	if len(limits) > 0 {
-		desc += " (" + strings.Join(limits, "; ") + ")"
-	}
-	return &schema{Type: "integer", Format: "int64", Minimum: ptr(int64(1)), Description: desc + "."}
-}
-
-func formatBytes(n int64) string {
-	switch {
-	case n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n%(1<<10) == 0:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
 
 // fileInfoSchema is the description of a stored file.
 func fileInfoSchema() *schema {
@@ -57,7 +26,7 @@ func fileInfoSchema() *schema {
 func filesSchema(e *metamodel.Entity, shown func(*metamodel.Field) bool) *schema {
 	props := newOrdered[*schema]()
 	for _, f := range e.Fields {
-		if f.Type == "file" && shown(f) {
+		if f.Is(metamodel.Attachment) && shown(f) {
 			props.Set(f.Name, ref("File"))
 		}
 	}

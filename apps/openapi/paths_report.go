@@ -176,9 +176,9 @@ func groupSchema(e *metamodel.Entity, g string) (*schema, bool) {
 		return &schema{}, false
 	}
 	if f := e.Field(g); f != nil {
-		s := typeSchema(f, f.Type)
+		s := typeSchema(f, everyField)
 		s.Title = f.DisplayLabel()
-		return s, f.Type == "code" || f.Type == "enum"
+		return s, metamodel.HasLabels(f)
 	}
 	if g == "state" && e.Workflow != nil {
 		return &schema{Type: "string", Title: "状态", Enum: append([]string(nil), e.Workflow.States...)}, true

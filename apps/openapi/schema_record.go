@@ -88,7 +88,7 @@ func labelsSchema(e *metamodel.Entity, shown func(*metamodel.Field) bool) *schem
 		what = "workflow state and its " + what
 	}
 	for _, f := range e.Fields {
-		if (f.Type == "code" || f.Type == "enum") && shown(f) {
+		if metamodel.HasLabels(f) && shown(f) {
 			props.Set(f.Name, &schema{Type: "string", Title: f.Label, ReadOnly: true})
 		}
 	}
@@ -104,7 +104,7 @@ func labelsSchema(e *metamodel.Entity, shown func(*metamodel.Field) bool) *schem
 func writable(e *metamodel.Entity, shown func(*metamodel.Field) bool) []*metamodel.Field {
 	var out []*metamodel.Field
 	for _, f := range e.Fields {
-		if !f.Readonly && f.Type != "computed" && shown(f) {
+		if !f.Readonly && !f.Computed() && shown(f) {
 			out = append(out, f)
 		}
 	}

@@ -232,7 +232,7 @@ func eventDepth(e *metamodel.Entity, events []string) int {
 
 // rollup compares what a rollup field counts.
 func (d *differ) rollup(subj, fs string, of, nf *metamodel.Field) {
-	if of.Type != "rollup" && nf.Type != "rollup" {
+	if metamodel.RollupOf(of) == nil && metamodel.RollupOf(nf) == nil {
 		return
 	}
 	for _, c := range []struct{ what, o, n string }{{"aggregate", of.Agg, nf.Agg}, {"field aggregated", of.Of, nf.Of}, {"via", of.Via, nf.Via}} {
@@ -362,7 +362,7 @@ func MoneyControls(a *metamodel.App) []MoneyControl {
 			out = append(out, MoneyControl{e.Name, "adjusts " + ad.Account, adjustText(ad), posOr(ad.Pos, e.NamePos)})
 		}
 		for _, f := range e.Fields {
-			if f.Type == "rollup" && f.Where != "" {
+			if metamodel.RollupOf(f) != nil && f.Where != "" {
 				of := f.Of
 				if of == "" {
 					of = "*"

@@ -257,7 +257,7 @@ func workflowFindings(p *metamodel.Project, a *metamodel.App, w *metamodel.Workf
 		}
 		steps = append(steps, fmt.Sprintf("%s at %s", t.Event, where(t.Pos)))
 		for _, f := range e.Fields {
-			if f.Type != "money" {
+			if !f.Is(metamodel.Money) {
 				continue
 			}
 			limit, capped := upperBound(t.Guard, f.Name)

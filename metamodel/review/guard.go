@@ -161,7 +161,7 @@ func (gc *guardContext) contradiction(terms []ast.Node) (bool, string) {
 func (gc *guardContext) atomOf(n ast.Node) (atom, bool) {
 	switch x := n.(type) {
 	case *ast.IdentifierNode:
-		if f := gc.e.Field(x.Value); f != nil && f.Type == "bool" {
+		if f := gc.e.Field(x.Value); f != nil && isFlag(f) {
 			return atom{name: x.Value, op: "==", strs: []string{"true"}, text: x.Value}, true
 		}
 	case *ast.UnaryNode:
@@ -176,7 +176,7 @@ func (gc *guardContext) atomOf(n ast.Node) (atom, bool) {
 		if neg == "" {
 			return atom{}, false
 		}
-		if f := gc.e.Field(inner.name); f != nil && f.Type == "bool" && inner.op == "==" {
+		if f := gc.e.Field(inner.name); f != nil && isFlag(f) && inner.op == "==" {
 			// not flag is flag == false.
 			inner.strs = []string{map[string]string{"true": "false", "false": "true"}[inner.strs[0]]}
 			neg = "=="
@@ -288,15 +288,15 @@ func (gc *guardContext) unsatisfiable(name string, atoms []atom) (bool, string) 
 	switch {
 	case name == "state":
 		domain, domainNote = gc.from, "the guard is only evaluated in state "+strings.Join(gc.from, ", ")
-	case f != nil && f.Type == "enum":
+	case f != nil && f.Is(metamodel.Choice):
 		for _, v := range f.Values {
 			domain = append(domain, v.Value)
 		}
 		domainNote = fmt.Sprintf("enum field %s takes only %s", name, strings.Join(domain, ", "))
-	case f != nil && f.Type == "bool":
+	case f != nil && isFlag(f):
 		domain = []string{"true", "false"}
 	}
-	numeric := f != nil && (f.Type == "int" || f.Type == "money" || f.Type == "decimal" || (f.Type == "computed" && f.Returns != "string" && f.Returns != "bool" && f.Returns != "date"))
+	numeric := f != nil && metamodel.IsNumber(f)
 	for _, a := range atoms {
 		if a.isNum {
 			numeric = true
@@ -492,4 +492,9 @@ func boundOf(n ast.Node, name string, lower bool) (decimal.Decimal, bool) {
 		return a.num, true
 	}
 	return decimal.Decimal{}, false
+}
+
+// isFlag reports whether f is a yes-or-no field a user sets (a bool field).
+func isFlag(f *metamodel.Field) bool {
+	return !f.Computed() && f.Kind != nil && f.Kind.Column(f).Kind == metamodel.ColumnBool
 }

@@ -96,7 +96,7 @@ func workflowTiers(w *metamodel.Workflow, e *metamodel.Entity) []tier {
 			continue
 		}
 		for _, f := range e.Fields {
-			if f.Type != "money" && f.Type != "decimal" && f.Type != "int" {
+			if f.Computed() || !metamodel.IsNumber(f) {
 				continue
 			}
 			if lo, ok := lowerBound(t.Guard, f.Name); ok {
