@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 )
 
 // importFile imports the uploaded file (multipart field "file"; format from
@@ -67,23 +68,17 @@ func (s *Server) importFile(c *fiber.Ctx) error {
 	return nil
 }
 
-// importRejected is the body of a refused import: every bad row with its
-// line and, by field, what is wrong.
-func importRejected(ir *engine.ImportRejectedError) errorBody {
-	return errorBody{errorDetail{Code: "import_rejected", Message: ir.Error(), Rows: ir.Report.Errors}}
-}
-
 // streamedError is the last line of a streamed import that failed; the
 // status is already 200, so the line says what the status would have said.
-func (s *Server) streamedError(err error) errorBody {
+func (s *Server) streamedError(err error) web.Body {
 	var ir *engine.ImportRejectedError
 	var fe *engine.ForbiddenError
 	switch {
 	case errors.As(err, &ir):
-		return importRejected(ir)
+		return web.ImportRejected(ir)
 	case errors.As(err, &fe):
-		return errorBody{errorDetail{Code: "forbidden", Message: fe.Message}}
+		return web.Body{Error: web.Detail{Code: "forbidden", Message: fe.Message}}
 	}
 	s.log.Error("import failed", "error", err.Error())
-	return errorBody{errorDetail{Code: "internal", Message: "服务器内部错误，请稍后重试；问题已记录"}}
+	return web.InternalError
 }

@@ -63,7 +63,7 @@ func (s *Server) metricsMiddleware(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		// Answer the error here, to count the status it is answered with.
-		err = s.errorHandler(c, err)
+		err = s.errs.Handle(c, err)
 	}
 	status := c.Response().StatusCode()
 	method := c.Method()

@@ -14,6 +14,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 	"golang.org/x/oauth2"
 )
 
@@ -347,7 +348,7 @@ func (a *Auth) oidcFinish(c *fiber.Ctx) error {
 		a.log().Warn("oidc: claims do not name a user", "error", err.Error())
 		return errSSO
 	}
-	s, err := a.Users.LoginExternal(ctx, id, a.OIDC.Config.Provision, clientAddress(c), engine.CookieSession)
+	s, err := a.Users.LoginExternal(ctx, id, a.OIDC.Config.Provision, web.ClientAddress(c), engine.CookieSession)
 	if err != nil {
 		return err
 	}

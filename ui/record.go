@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
 )
@@ -527,9 +527,10 @@ func (u *UI) refSummary(r *request, e *metamodel.Entity, rec *engine.Record) str
 func asValidation(err error, target **engine.ValidationError) bool { return errors.As(err, target) }
 func asConflict(err error, target **engine.ConflictError) bool     { return errors.As(err, target) }
 
-// describe is the status apps gives err: the one error→HTTP mapping.
+// describe is the status engine/web gives err: the one error→HTTP mapping.
 func describe(r *request, err error) (int, string, string) {
-	return apps.Describe(r.c, nil, err)
+	status, body := (&web.Errors{}).Describe(r.c, err)
+	return status, body.Error.Code, body.Error.Message
 }
 
 // postedRecord is what a post about a record names: its entity, its id, and

@@ -171,7 +171,7 @@ func sharedComponents() components {
 }
 
 // Security scheme names, and the cookie that carries a web UI session
-// (apps.SessionCookie).
+// (web.SessionCookie).
 const (
 	bearerScheme  = "bearerAuth"
 	cookieScheme  = "sessionCookie"
