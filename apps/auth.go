@@ -3,7 +3,6 @@ package apps
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Auth authenticates requests and serves login, logout, the current user and
@@ -61,7 +61,7 @@ func (a *Auth) Actor(c *fiber.Ctx) (engine.Actor, error) {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		token, ok := bearerToken(h)
 		if !ok {
-			return engine.Actor{}, fmt.Errorf("%w: Authorization 头应为 “Bearer 令牌”", engine.ErrUnauthorized)
+			return engine.Actor{}, engine.Unauthorized("Authorization 头应为 “Bearer 令牌”")
 		}
 		return a.Users.Authenticate(c.UserContext(), token, engine.BearerSession)
 	}
@@ -125,15 +125,15 @@ func decodeStrict(body []byte, dst any) error {
 	// null (or any non-object) would decode into the zero value: an empty
 	// change answered 200 as if it were one.
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return fiber.NewError(fiber.StatusBadRequest, "请求体应为 JSON 对象")
+		return web.NewError(errcode.Malformed, "请求体应为 JSON 对象")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "请求体不是有效的 JSON 对象，或含有无法识别的字段："+err.Error())
+		return web.NewError(errcode.Malformed, "请求体不是有效的 JSON 对象，或含有无法识别的字段：%v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return fiber.NewError(fiber.StatusBadRequest, "JSON 对象之后还有多余内容")
+		return web.NewError(errcode.Malformed, "JSON 对象之后还有多余内容")
 	}
 	return nil
 }
@@ -149,8 +149,7 @@ func (a *Auth) login(c *fiber.Ctx) error {
 		return err
 	}
 	if strings.TrimSpace(body.Username) == "" || body.Password == "" {
-		return &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{
-			"username": {{Code: "required", Message: "请输入用户名和密码"}}}}
+		return engine.Malformed("username", errcode.Required, "请输入用户名和密码")
 	}
 	s, err := a.Users.Login(c.UserContext(), body.Username, body.Password, web.ClientAddress(c), engine.BearerSession)
 	if err != nil {
@@ -163,7 +162,7 @@ func (a *Auth) logout(c *fiber.Ctx) error {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		token, ok := bearerToken(h)
 		if !ok {
-			return fmt.Errorf("%w: Authorization 头应为 “Bearer 令牌”", engine.ErrUnauthorized)
+			return engine.Unauthorized("Authorization 头应为 “Bearer 令牌”")
 		}
 		if err := a.Users.Logout(c.UserContext(), token, engine.BearerSession); err != nil {
 			return err
@@ -201,7 +200,7 @@ func (a *Auth) admin(c *fiber.Ctx) (engine.Actor, error) {
 		return engine.Actor{}, err
 	}
 	if !slices.Contains(actor.Roles, engine.AdminRole) {
-		return engine.Actor{}, &engine.ForbiddenError{Message: "只有管理员（admin 角色）可以管理用户"}
+		return engine.Actor{}, engine.Forbidden("只有管理员（admin 角色）可以管理用户")
 	}
 	return actor, nil
 }

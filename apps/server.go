@@ -18,6 +18,7 @@ import (
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // MaxBodyBytes caps a request body; larger bodies get 413.
@@ -170,7 +171,7 @@ func (s *Server) Mount(app *fiber.App) {
 func recordID(c *fiber.Ctx) (int64, error) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fiber.NewError(fiber.StatusNotFound, "记录编号无效")
+		return 0, web.NewError(errcode.NotFound, "记录编号无效")
 	}
 	return id, nil
 }

@@ -132,7 +132,7 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		return nil, err
 	}
 	if !rt.Access.Can(actor, s.entity, "read") {
-		return nil, forbidden("您无权查看%s", s.entity.Label())
+		return nil, Forbidden("您无权查看%s", entityLabel(s.entity))
 	}
 	where, args, err := rt.where(actor, s, q.Filter)
 	if err != nil {

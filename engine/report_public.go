@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -32,7 +31,7 @@ func (rt *Runtime) PublicReport(ctx context.Context, app, name, userFilter strin
 		}
 	}
 	if r == nil || !r.Public {
-		return nil, fmt.Errorf("%w: 公开报表 %s/%s", ErrNotFound, app, name)
+		return nil, NotFound("公开报表 %s/%s", app, name)
 	}
 	e := a.Entity(r.Entity)
 	if strings.TrimSpace(userFilter) != "" {

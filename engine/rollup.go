@@ -11,6 +11,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Rollup fields (metamodel/field_rollup.go) are kept by an effect: when a
@@ -329,7 +330,7 @@ func deferRollups(ctx context.Context) (context.Context, *rollupBatch) {
 func (b *rollupBatch) run(ctx context.Context, tx *sql.Tx, rt *Runtime, actor Actor) error {
 	depth, _ := ctx.Value(rollupDepthKey{}).(int)
 	if depth >= MaxRollupDepth {
-		return &ConflictError{Code: "rollup_depth", Message: fmt.Sprintf("汇总超过 %d 层（记录之间可能循环引用），未能保存", MaxRollupDepth)}
+		return conflict(errcode.RollupDepth, "汇总超过 %d 层（记录之间可能循环引用），未能保存", MaxRollupDepth)
 	}
 	ctx = context.WithValue(context.WithValue(ctx, rollupDeferKey{}, (*rollupBatch)(nil)), rollupDepthKey{}, depth+1)
 	order := append([]rollupParent{}, b.order...)
@@ -414,12 +415,12 @@ func parentRefusal(e *metamodel.Entity, id int64, err error) error {
 	sort.Strings(names)
 	for _, name := range names {
 		for _, fe := range ve.Fields[name] {
-			msg := fmt.Sprintf("%s #%d：%s", e.Label(), id, fe.Message)
-			if seen[msg] {
+			msg := errcode.Validation.Format("%s #%d：%s", entityLabel(e), id, fe.text())
+			if seen[msg.Zh] {
 				continue
 			}
-			seen[msg] = true
-			out.add(RecordField, fe.Code, "%s", msg)
+			seen[msg.Zh] = true
+			out.addError(RecordField, fieldError(fe.Code, msg))
 		}
 	}
 	return out

@@ -109,7 +109,7 @@ func (rt *Runtime) scheduleFire(ctx context.Context, tx *sql.Tx, e *metamodel.En
 	fired := false
 	err := rt.inSavepoint(ctx, tx, func() error {
 		if !rt.Access.Can(SystemActor, e, event) {
-			return forbidden("您无权对%s执行“%s”", e.Label(), eventLabel(m.w, event))
+			return Forbidden("您无权对%s执行“%s”", entityLabel(e), eventLabel(m.w, event))
 		}
 		res, err := rt.fireInTx(ctx, tx, SystemActor, rt.stores[e.QualifiedName()], m, id, event, comment, nil)
 		if err == nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -25,15 +26,15 @@ func decodeInput(e *metamodel.Entity, input map[string]any, writable func(*metam
 		if f == nil {
 			if slices.Contains(metamodel.SystemFields, key) || key == "version" {
 				verr.Malformed = true
-				verr.add(key, "system_field", "系统字段 %s 不能直接写入", key)
+				verr.Add(key, errcode.SystemField, "系统字段 %s 不能直接写入", key)
 				continue
 			}
 			verr.Malformed = true
-			verr.add(key, "unknown_field", "%s 中没有字段 %s", e.Label(), key)
+			verr.Add(key, errcode.UnknownField, "%s 中没有字段 %s", entityLabel(e), key)
 			continue
 		}
 		if f.Readonly || f.Type == "computed" || (writable != nil && !writable(f)) {
-			verr.add(key, "readonly", "%s 是只读字段", f.DisplayLabel())
+			verr.Add(key, errcode.Readonly, "%s 是只读字段", fieldLabel(f))
 			continue
 		}
 		if raw == nil {
@@ -47,8 +48,7 @@ func decodeInput(e *metamodel.Entity, input map[string]any, writable func(*metam
 		}
 		v, err := f.Kind.Parse(f, raw)
 		if err != nil {
-			ie := metamodel.AsInputError(err)
-			verr.add(key, ie.Code, "%s", ie.Message)
+			verr.addInput(key, err)
 			continue
 		}
 		out[key] = v
@@ -181,18 +181,17 @@ func validateFields(e *metamodel.Entity, values map[string]any) *ValidationError
 		v := values[f.Name]
 		if v == nil || v == "" {
 			if f.Required && f.Type != "computed" {
-				verr.add(f.Name, "required", "%s 为必填项", f.DisplayLabel())
+				verr.Add(f.Name, errcode.Required, "%s 为必填项", fieldLabel(f))
 			}
 			continue
 		}
 		if err := f.Kind.Validate(f, v); err != nil {
-			ie := metamodel.AsInputError(err)
-			verr.add(f.Name, ie.Code, "%s", ie.Message)
+			verr.addInput(f.Name, err)
 			continue
 		}
 		if f.Type == "code" && f.Set != nil {
 			if err := f.Set.CheckCode(v.(string), year, f.LeafOnly); err != nil {
-				verr.add(f.Name, codeErrorCode(err), "%s", trimSentinel(err))
+				verr.addInput(f.Name, err)
 			}
 		}
 	}
@@ -222,9 +221,9 @@ func validateRules(e *metamodel.Entity, rec *Record, values map[string]any) *Val
 		if err == nil && ok {
 			continue
 		}
-		code := r.Name
+		code := errcode.Code(r.Name)
 		if code == "" {
-			code = fmt.Sprintf("rule_%d", i+1)
+			code = errcode.Code(fmt.Sprintf("rule_%d", i+1))
 		}
 		fe := FieldError{Code: code, Message: r.Message, MessageEn: r.MessageEn}
 		if err != nil {
@@ -245,20 +244,6 @@ func validateRules(e *metamodel.Entity, rec *Record, values map[string]any) *Val
 		return nil
 	}
 	return verr
-}
-
-func codeErrorCode(err error) string {
-	switch {
-	case isErr(err, metamodel.ErrUnknownCode):
-		return "unknown_code"
-	case isErr(err, metamodel.ErrCodeDisabled):
-		return "code_disabled"
-	case isErr(err, metamodel.ErrCodeNotValid):
-		return "code_not_valid"
-	case isErr(err, metamodel.ErrCodeNotLeaf):
-		return "code_not_leaf"
-	}
-	return "code"
 }
 
 // beijing is China Standard Time (UTC+8, no daylight saving): fiscal days in

@@ -1,6 +1,10 @@
 package metamodel
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
+)
 
 // enumType is one of a short fixed list of values, each with a label.
 type enumType struct{}
@@ -45,7 +49,7 @@ func (enumType) Validate(f *Field, v any) error {
 		}
 		allowed = append(allowed, ev.Value)
 	}
-	return inputErr("enum", "应为以下之一：%s", strings.Join(allowed, ", "))
+	return inputErr(errcode.Enum, "应为以下之一：%s", strings.Join(allowed, ", "))
 }
 
 func (enumType) JSON(f *Field, v any) any { return v }

@@ -79,7 +79,7 @@ func (u *UI) login(c *fiber.Ctx) error {
 		return u.showLogin(r, fiber.StatusUnprocessableEntity, v)
 	}
 	if _, err := u.opts.Sessions.LoginWithCookie(c, v.Username, password); err != nil {
-		status, body := (&web.Errors{Log: u.log}).Describe(c, err)
+		status, body := (&web.Errors{Log: u.log}).Describe(c, err, r.lang == English)
 		msg := body.Error.Message
 		var tma *engine.TooManyAttemptsError
 		if errors.Is(err, engine.ErrUnauthorized) || errors.As(err, &tma) || status == fiber.StatusForbidden {

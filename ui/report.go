@@ -84,9 +84,9 @@ func (u *UI) findReport(r *request) (reportRef, error) {
 	}
 	if r.public {
 		// Like the engine: a report that is not public does not exist here.
-		return reportRef{}, fmt.Errorf("%w: 公开报表 %s/%s", engine.ErrNotFound, r.c.Params("app"), r.c.Params("report"))
+		return reportRef{}, engine.NotFound("公开报表 %s/%s", r.c.Params("app"), r.c.Params("report"))
 	}
-	return reportRef{}, fmt.Errorf("%w: 报表 %s/%s", engine.ErrNotFound, r.c.Params("app"), r.c.Params("report"))
+	return reportRef{}, engine.NotFound("报表 %s/%s", r.c.Params("app"), r.c.Params("report"))
 }
 
 // mayReadReport reports whether actor may run rep: read on its entity and
@@ -226,7 +226,7 @@ func (u *UI) report(r *request) error {
 		return err
 	}
 	if r.public && !ref.report.Public {
-		return fmt.Errorf("%w: 公开报表 %s/%s", engine.ErrNotFound, ref.app.Name, ref.report.Name)
+		return engine.NotFound("公开报表 %s/%s", ref.app.Name, ref.report.Name)
 	}
 	inputs, cond, ok := u.reportFilters(r, ref)
 	query := currentQuery(r)

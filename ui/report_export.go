@@ -39,7 +39,7 @@ func (u *UI) reportExport(r *request) (reportRef, *engine.ReportResult, error) {
 		return ref, nil, err
 	}
 	if r.public && !ref.report.Public {
-		return ref, nil, fmt.Errorf("%w: 公开报表 %s/%s", engine.ErrNotFound, ref.app.Name, ref.report.Name)
+		return ref, nil, engine.NotFound("公开报表 %s/%s", ref.app.Name, ref.report.Name)
 	}
 	inputs, cond, ok := u.reportFilters(r, ref)
 	if !ok {

@@ -21,6 +21,7 @@ import (
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 //go:embed templates/*.html
@@ -589,9 +590,9 @@ func (u *UI) errorPages(c *fiber.Ctx) (err error) {
 // fail renders err as an error page with the status engine/web gives it (the
 // one error→HTTP mapping); a lost session goes to the login page.
 func (u *UI) fail(r *request, err error) error {
-	status, body := (&web.Errors{Log: u.log}).Describe(r.c, err)
+	status, body := (&web.Errors{Log: u.log}).Describe(r.c, err, r.lang == English)
 	code, msg := body.Error.Code, body.Error.Message
-	if status == fiber.StatusUnauthorized && code == "unauthorized" {
+	if status == fiber.StatusUnauthorized && code == errcode.Unauthorized {
 		return u.toLogin(r)
 	}
 	return u.failWith(r, status, msg)
@@ -615,7 +616,7 @@ func (u *UI) failWith(r *request, status int, msg string) error {
 func recordID(c *fiber.Ctx) (int64, error) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: 记录编号 %q 无效", engine.ErrNotFound, c.Params("id"))
+		return 0, engine.NotFound("记录编号 %q 无效", c.Params("id"))
 	}
 	return id, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Body is the one JSON shape of every error (docs/api.md#errors): fields maps
@@ -22,13 +23,91 @@ type Body struct {
 
 // Detail is the error object of a Body.
 type Detail struct {
-	Code       string              `json:"code"`
-	Message    string              `json:"message"`
-	Fields     map[string][]string `json:"fields,omitempty"`
-	FieldCodes map[string][]string `json:"field_codes,omitempty"`
+	Code       errcode.Code              `json:"code"`
+	Message    string                    `json:"message"`
+	Fields     map[string][]string       `json:"fields,omitempty"`
+	FieldCodes map[string][]errcode.Code `json:"field_codes,omitempty"`
 	// Rows lists every bad row of a refused import.
 	Rows []engine.ImportRowError `json:"rows,omitempty"`
 }
+
+// statuses is the HTTP status of every code of error.code (errcode.Requests).
+var statuses = map[errcode.Code]int{
+	errcode.Malformed:             http.StatusBadRequest,
+	errcode.Unauthorized:          http.StatusUnauthorized,
+	errcode.Forbidden:             http.StatusForbidden,
+	errcode.NotFound:              http.StatusNotFound,
+	errcode.MethodNotAllowed:      http.StatusMethodNotAllowed,
+	errcode.Conflict:              http.StatusConflict,
+	errcode.Stale:                 http.StatusConflict,
+	errcode.Duplicate:             http.StatusConflict,
+	errcode.State:                 http.StatusConflict,
+	errcode.Blocked:               http.StatusConflict,
+	errcode.Retry:                 http.StatusConflict,
+	errcode.DuplicateApproval:     http.StatusConflict,
+	errcode.InsufficientBalance:   http.StatusConflict,
+	errcode.AccountNotOpen:        http.StatusConflict,
+	errcode.LedgerState:           http.StatusConflict,
+	errcode.BalanceInUse:          http.StatusConflict,
+	errcode.AdjustmentApplied:     http.StatusConflict,
+	errcode.IdempotencyInProgress: http.StatusConflict,
+	errcode.PeriodClosed:          http.StatusConflict,
+	errcode.VoucherUnbalanced:     http.StatusConflict,
+	errcode.VoucherReversed:       http.StatusConflict,
+	errcode.VoucherReversal:       http.StatusConflict,
+	errcode.Matched:               http.StatusConflict,
+	errcode.Resolved:              http.StatusConflict,
+	errcode.MessageTotal:          http.StatusConflict,
+	errcode.RollupDepth:           http.StatusConflict,
+	errcode.ExportValue:           http.StatusConflict,
+	errcode.ExportTotal:           http.StatusConflict,
+	errcode.ExportEncoding:        http.StatusConflict,
+	errcode.ExportWidth:           http.StatusConflict,
+	errcode.TooLarge:              http.StatusRequestEntityTooLarge,
+	errcode.Validation:            http.StatusUnprocessableEntity,
+	errcode.ImportRejected:        http.StatusUnprocessableEntity,
+	errcode.IdempotencyKeyReused:  http.StatusUnprocessableEntity,
+	errcode.Locked:                http.StatusTooManyRequests,
+	errcode.RateLimited:           http.StatusTooManyRequests,
+	errcode.Canceled:              499,
+	errcode.Internal:              http.StatusInternalServerError,
+	errcode.DefinitionsChanged:    http.StatusServiceUnavailable,
+	errcode.Database:              http.StatusServiceUnavailable,
+	errcode.SSOUnavailable:        http.StatusServiceUnavailable,
+}
+
+// Status is the HTTP status of a code of error.code; 500 for a code that is
+// not one.
+func Status(code errcode.Code) int {
+	if s, ok := statuses[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// byStatus is the code of an HTTP error fiber raises itself (a body over the
+// limit, say).
+var byStatus = map[int]errcode.Code{400: errcode.Malformed, 401: errcode.Unauthorized, 403: errcode.Forbidden, 404: errcode.NotFound,
+	405: errcode.MethodNotAllowed, 409: errcode.Conflict, 413: errcode.TooLarge, 422: errcode.Validation, 431: errcode.TooLarge}
+
+// Error is a refusal of the HTTP layer itself, not of the engine (a body
+// that is not JSON, a path parameter that is not an id): a code, with its
+// status, and a message in both languages.
+type Error struct {
+	Code errcode.Code
+	Text errcode.Text
+}
+
+// NewError is an Error of code, its message built from format and args
+// (errcode.Code.Format).
+func NewError(code errcode.Code, format string, args ...any) *Error {
+	return &Error{Code: code, Text: code.Format(format, args...)}
+}
+
+func (e *Error) Error() string { return e.Text.Zh }
+
+// Is makes errors.Is(err, errcode.X) true for the error's code.
+func (e *Error) Is(target error) bool { return target == e.Code }
 
 // Errors is the one place that maps errors to HTTP, for the API and the web
 // UI alike. A database or internal error is logged with its detail and
@@ -38,7 +117,7 @@ type Errors struct {
 	Log *slog.Logger
 	// TooLarge, when set, says which limit a request over the body limit
 	// went over (the API knows its upload limits); else a general message.
-	TooLarge func(c *fiber.Ctx) string
+	TooLarge func(c *fiber.Ctx) errcode.Text
 }
 
 func (s *Errors) log() *slog.Logger {
@@ -48,116 +127,142 @@ func (s *Errors) log() *slog.Logger {
 	return slog.Default()
 }
 
-// Handle answers err as JSON: the error handler of the fiber app.
+// Handle answers err as JSON in the client's language (PrefersEnglish): the
+// error handler of the fiber app.
 func (s *Errors) Handle(c *fiber.Ctx, err error) error {
-	status, body := s.Describe(c, err)
+	status, body := s.Describe(c, err, PrefersEnglish(c))
 	return c.Status(status).JSON(body)
 }
 
-// Describe is the status and body err is answered with. It sets the headers
-// that go with them (Retry-After, WWW-Authenticate).
-func (s *Errors) Describe(c *fiber.Ctx, err error) (int, Body) {
-	var (
-		ve  *engine.ValidationError
-		ce  *engine.ConflictError
-		fe  *engine.ForbiddenError
-		bq  *engine.BadQueryError
-		fbe *fiber.Error
-		tma *engine.TooManyAttemptsError
-		kr  *engine.KeyReusedError
-	)
-	var ir *engine.ImportRejectedError
-	var ue *engine.UnavailableError
+// Describe is the status and body err is answered with, its messages in
+// English when english is set (where there is English), else in Chinese. It
+// sets the headers that go with them (Retry-After, WWW-Authenticate).
+func (s *Errors) Describe(c *fiber.Ctx, err error, english bool) (int, Body) {
 	var pe *PanicError
+	var we *Error
+	var fbe *fiber.Error
 	switch {
 	case errors.As(err, &pe):
 		s.log().Error("handler panicked", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
-		return http.StatusInternalServerError, InternalError
-	case errors.As(err, &ue):
-		c.Set(fiber.HeaderRetryAfter, "5")
-		return http.StatusServiceUnavailable, Body{Detail{Code: ue.Code, Message: ue.Message}}
-	case errors.As(err, &ir):
-		return http.StatusUnprocessableEntity, ImportRejected(ir)
-	case errors.As(err, &ve):
-		status, code, msg := http.StatusUnprocessableEntity, "validation", "提交的数据未通过校验"
-		if ve.Malformed {
-			status, code, msg = http.StatusBadRequest, "malformed", "提交的数据包含无法识别的字段"
-		}
-		d := Detail{Code: code, Message: msg, Fields: map[string][]string{}, FieldCodes: map[string][]string{}}
-		english := PrefersEnglish(c)
-		for name, list := range ve.Fields {
-			for _, f := range list {
-				d.Fields[name] = append(d.Fields[name], f.Text(english))
-				d.FieldCodes[name] = append(d.FieldCodes[name], f.Code)
+		return http.StatusInternalServerError, Internal(english)
+	case errors.As(err, &we):
+		return Status(we.Code), Body{Detail{Code: we.Code, Message: we.Text.In(english)}}
+	}
+	if code := engine.CodeOf(err); code != "" {
+		d := engineDetail(err, code, english)
+		switch code {
+		case errcode.DefinitionsChanged, errcode.Database, errcode.SSOUnavailable:
+			c.Set(fiber.HeaderRetryAfter, "5")
+		case errcode.Locked, errcode.RateLimited:
+			var tma *engine.TooManyAttemptsError
+			if errors.As(err, &tma) {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(tma.RetryAfter.Seconds()))))
 			}
+		case errcode.Unauthorized:
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="growth"`)
 		}
-		if msgs := d.Fields[engine.RecordField]; len(msgs) == 1 && len(d.Fields) == 1 {
-			d.Message = msgs[0]
-		}
-		return status, Body{d}
-	case errors.As(err, &kr):
-		return http.StatusUnprocessableEntity, Body{Detail{Code: "idempotency_key_reused", Message: kr.Message,
-			Fields: map[string][]string{"Idempotency-Key": {kr.Message}}, FieldCodes: map[string][]string{"Idempotency-Key": {"idempotency_key_reused"}}}}
-	case errors.As(err, &bq):
-		return http.StatusBadRequest, Body{Detail{Code: "malformed", Message: bq.Error(), Fields: map[string][]string{bq.Param: {bq.Message}}}}
-	case errors.As(err, &ce):
-		code := "conflict"
-		switch ce.Code {
-		case "insufficient_balance", "idempotency_in_progress", "period_closed", "voucher_unbalanced", "voucher_reversed", "voucher_reversal":
-			code = ce.Code
-		}
-		d := Detail{Code: code, Message: ce.Message}
-		if len(ce.Fields) > 0 {
-			d.Fields, d.FieldCodes = map[string][]string{}, map[string][]string{}
-			for name, list := range ce.Fields {
-				for _, f := range list {
-					d.Fields[name] = append(d.Fields[name], f.Message)
-					d.FieldCodes[name] = append(d.FieldCodes[name], f.Code)
-				}
-			}
-		}
-		return http.StatusConflict, Body{d}
-	case errors.As(err, &fe):
-		return http.StatusForbidden, Body{Detail{Code: "forbidden", Message: fe.Message}}
-	case errors.Is(err, engine.ErrNotFound), errors.Is(err, engine.ErrUnknown):
-		return http.StatusNotFound, Body{Detail{Code: "not_found", Message: "未找到：" + trimKnown(err)}}
-	case errors.As(err, &tma):
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(tma.RetryAfter.Seconds()))))
-		return http.StatusTooManyRequests, Body{Detail{Code: tma.Code, Message: tma.Message}}
-	case errors.Is(err, engine.ErrUnauthorized):
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="growth"`)
-		return http.StatusUnauthorized, Body{Detail{Code: "unauthorized", Message: trimKnown(err)}}
+		return Status(code), Body{d}
+	}
+	switch {
 	case errors.As(err, &fbe) && fbe.Code == fiber.StatusNotFound && strings.HasPrefix(fbe.Message, "Cannot "):
 		// The router found no route ("Cannot GET /x").
-		return fbe.Code, Body{Detail{Code: "not_found", Message: "没有这个接口：" + c.Method() + " " + c.Path()}}
+		return fbe.Code, Body{Detail{Code: errcode.NotFound, Message: errcode.NotFound.Format("没有这个接口：%s %s", c.Method(), c.Path()).In(english)}}
 	case errors.As(err, &fbe) && fbe.Code == fiber.StatusMethodNotAllowed:
-		return fbe.Code, Body{Detail{Code: "method_not_allowed", Message: c.Path() + " 不接受 " + c.Method() + " 请求"}}
+		return fbe.Code, Body{Detail{Code: errcode.MethodNotAllowed, Message: errcode.MethodNotAllowed.Format("%s 不接受 %s 请求", c.Path(), c.Method()).In(english)}}
 	case errors.As(err, &fbe):
-		code := map[int]string{400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation", 431: "too_large"}[fbe.Code]
-		if code == "" {
-			code = "internal"
+		code, ok := byStatus[fbe.Code]
+		if !ok {
+			code = errcode.Internal
 		}
 		msg := fbe.Message
 		switch fbe.Code {
 		case fiber.StatusRequestEntityTooLarge:
-			msg = "请求体过大（上限 1 MiB；文件请以 multipart 上传）"
+			t := errcode.TooLarge.Format("请求体过大（上限 1 MiB；文件请以 multipart 上传）")
 			if s.TooLarge != nil {
-				msg = s.TooLarge(c)
+				t = s.TooLarge(c)
 			}
+			msg = t.In(english)
 		case fiber.StatusRequestHeaderFieldsTooLarge:
-			msg = fmt.Sprintf("请求行和请求头合计超过 %d KiB（最长的筛选条件编码后也不到一半，请检查其他参数、Cookie 和请求头）", readBufferSize(c)>>10)
+			msg = errcode.TooLarge.Format("请求行和请求头合计超过 %d KiB（最长的筛选条件编码后也不到一半，请检查其他参数、Cookie 和请求头）", readBufferSize(c)>>10).In(english)
 		}
 		return fbe.Code, Body{Detail{Code: code, Message: msg}}
 	case errors.Is(err, context.Canceled):
-		return 499, Body{Detail{Code: "canceled", Message: "请求已取消"}}
+		return Status(errcode.Canceled), Body{Detail{Code: errcode.Canceled, Message: errcode.Canceled.Format("请求已取消").In(english)}}
 	}
 	s.log().Error("request failed", "request_id", RequestID(c), "method", c.Method(), "path", c.Path(), "error", err.Error())
-	return http.StatusInternalServerError, InternalError
+	return http.StatusInternalServerError, Internal(english)
 }
 
-// InternalError is the answer to every error the client cannot act on; the
-// log has the detail under the request id the answer's X-Request-ID names.
-var InternalError = Body{Detail{Code: "internal", Message: "服务器内部错误，请稍后重试；问题已记录"}}
+// engineDetail is the error object of an engine error whose code is code.
+func engineDetail(err error, code errcode.Code, english bool) Detail {
+	var (
+		ve *engine.ValidationError
+		ce *engine.ConflictError
+		bq *engine.BadQueryError
+		ir *engine.ImportRejectedError
+		se *engine.SentinelError
+	)
+	var texter interface{ Text(english bool) string }
+	switch {
+	case errors.As(err, &ir):
+		return ImportRejected(ir, english)
+	case errors.As(err, &ve):
+		summary := errcode.Validation.Format("提交的数据未通过校验")
+		if ve.Malformed {
+			summary = errcode.Malformed.Format("提交的数据包含无法识别的字段")
+		}
+		d := Detail{Code: code, Message: summary.In(english)}
+		d.Fields, d.FieldCodes = fieldsOf(ve.Fields, english)
+		if msgs := d.Fields[engine.RecordField]; len(msgs) == 1 && len(d.Fields) == 1 {
+			d.Message = msgs[0]
+		}
+		return d
+	case code == errcode.IdempotencyKeyReused && errors.As(err, &texter):
+		msg := texter.Text(english)
+		return Detail{Code: code, Message: msg,
+			Fields: map[string][]string{"Idempotency-Key": {msg}}, FieldCodes: map[string][]errcode.Code{"Idempotency-Key": {code}}}
+	case errors.As(err, &bq):
+		return Detail{Code: code, Message: bq.Error(), Fields: map[string][]string{bq.Param: {bq.Message}}}
+	case errors.As(err, &ce):
+		d := Detail{Code: code, Message: ce.Text(english)}
+		if len(ce.Fields) > 0 {
+			d.Fields, d.FieldCodes = fieldsOf(ce.Fields, english)
+		}
+		return d
+	case code == errcode.NotFound:
+		what := errcode.Text{Zh: trimKnown(err)}
+		if errors.As(err, &se) {
+			what = se.Text
+		}
+		return Detail{Code: code, Message: errcode.NotFound.Format("未找到：%s", what).In(english)}
+	case code == errcode.Unauthorized:
+		if errors.As(err, &se) {
+			return Detail{Code: code, Message: se.Text.In(english)}
+		}
+		return Detail{Code: code, Message: trimKnown(err)}
+	case errors.As(err, &texter):
+		return Detail{Code: code, Message: texter.Text(english)}
+	}
+	return Detail{Code: code, Message: err.Error()}
+}
+
+// fieldsOf is the fields and field_codes of problems by field.
+func fieldsOf(problems map[string][]engine.FieldError, english bool) (map[string][]string, map[string][]errcode.Code) {
+	fields, codes := map[string][]string{}, map[string][]errcode.Code{}
+	for name, list := range problems {
+		for _, f := range list {
+			fields[name] = append(fields[name], f.Text(english))
+			codes[name] = append(codes[name], f.Code)
+		}
+	}
+	return fields, codes
+}
+
+// Internal is the answer to every error the client cannot act on; the log
+// has the detail under the request id the answer's X-Request-ID names.
+func Internal(english bool) Body {
+	return Body{Detail{Code: errcode.Internal, Message: errcode.Internal.Format("服务器内部错误，请稍后重试；问题已记录").In(english)}}
+}
 
 // trimKnown drops the sentinel prefix of a wrapped engine error.
 func trimKnown(err error) string {
@@ -174,8 +279,8 @@ func trimKnown(err error) string {
 }
 
 // PrefersEnglish reports whether the client asks for English: ?lang=en, or
-// an Accept-Language whose first choice is English. Rule messages with a
-// message_en are then given in English.
+// an Accept-Language whose first choice is English. The API's messages are
+// then in English wherever there is English; else in Chinese.
 func PrefersEnglish(c *fiber.Ctx) bool {
 	lang := c.Query("lang")
 	if lang == "" {
@@ -187,9 +292,23 @@ func PrefersEnglish(c *fiber.Ctx) bool {
 }
 
 // ImportRejected is the body of a refused import: every bad row with its
-// line and, by field, what is wrong.
-func ImportRejected(ir *engine.ImportRejectedError) Body {
-	return Body{Detail{Code: "import_rejected", Message: ir.Error(), Rows: ir.Report.Errors}}
+// line and, by field, what is wrong, the messages in English when english
+// is set (where there is English).
+func ImportRejected(ir *engine.ImportRejectedError, english bool) Detail {
+	rows := ir.Report.Errors
+	if english {
+		rows = make([]engine.ImportRowError, len(ir.Report.Errors))
+		for i, row := range ir.Report.Errors {
+			rows[i] = engine.ImportRowError{Line: row.Line, Fields: map[string][]engine.FieldError{}}
+			for name, list := range row.Fields {
+				for _, f := range list {
+					f.Message = f.Text(true)
+					rows[i].Fields[name] = append(rows[i].Fields[name], f)
+				}
+			}
+		}
+	}
+	return Detail{Code: errcode.ImportRejected, Message: ir.Text(english), Rows: rows}
 }
 
 // readBufferSize is the app's cap on the request line and headers

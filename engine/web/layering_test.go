@@ -105,6 +105,7 @@ func TestLayering(t *testing.T) {
 		except    string // a package below pkg the rule leaves out
 		forbidden []string
 	}{
+		{"metamodel/errcode", "", []string{module}},
 		{"metamodel", "", []string{module + "/engine", module + "/apps", module + "/ui", module + "/cmd", fiber, "gorm.io/gorm", "github.com/casbin/casbin/v2"}},
 		{"engine", "engine/web", []string{module + "/engine/web", module + "/apps", module + "/ui", module + "/cmd", fiber}},
 		{"engine/web", "", []string{module + "/apps", module + "/ui", module + "/cmd"}},

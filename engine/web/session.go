@@ -47,7 +47,7 @@ const (
 	CSRFField        = "_csrf"
 )
 
-var errCSRF = &engine.ForbiddenError{Message: "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试"}
+var errCSRF = engine.Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
 
 // LoginWithCookie logs a user in from the web UI's login form: it checks the
 // form's CSRF token, checks the password (with the same limits and audit as
