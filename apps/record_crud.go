@@ -47,7 +47,7 @@ func (s *Server) list(c *fiber.Ctx) error {
 		if v := c.Query(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
-				return &engine.BadQueryError{Param: p.name, Message: fmt.Sprintf("应为正整数，收到 %q", v)}
+				return engine.BadQuery(p.name, "应为正整数，收到 %q", v)
 			}
 			*p.dst = n
 		}
@@ -157,7 +157,7 @@ func (s *Server) delete(c *fiber.Ctx) error {
 	}
 	version, err := strconv.ParseInt(c.Query("version"), 10, 64)
 	if err != nil || version < 1 {
-		return &engine.BadQueryError{Param: "version", Message: "删除记录须在查询参数中提供读取时的 version"}
+		return engine.BadQuery("version", "删除记录须在查询参数中提供读取时的 version")
 	}
 	if err := s.rt.Delete(c.UserContext(), actor, e.App.Name, e.Name, id, version); err != nil {
 		return err

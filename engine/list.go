@@ -10,6 +10,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -64,9 +65,23 @@ func checkPage(page int) error {
 type BadQueryError struct {
 	Param   string
 	Message string
+	// MessageEn is the message in English when Message is not.
+	MessageEn string
+}
+
+// BadQuery is a BadQueryError of param, its message built from format and
+// args (errcode.Malformed.Format).
+func BadQuery(param, format string, args ...any) *BadQueryError {
+	t := errcode.Malformed.Format(format, args...)
+	return &BadQueryError{Param: param, Message: t.Zh, MessageEn: t.En}
 }
 
 func (e *BadQueryError) Error() string { return e.Param + ": " + e.Message }
+
+// Text is the message in English when english is set and there is one.
+func (e *BadQueryError) Text(english bool) string {
+	return errcode.Text{Zh: e.Message, En: e.MessageEn}.In(english)
+}
 
 // binder adapts the database to the filter compiler.
 type binder struct{ db *DB }

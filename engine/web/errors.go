@@ -222,7 +222,8 @@ func engineDetail(err error, code errcode.Code, english bool) Detail {
 		return Detail{Code: code, Message: msg,
 			Fields: map[string][]string{"Idempotency-Key": {msg}}, FieldCodes: map[string][]errcode.Code{"Idempotency-Key": {code}}}
 	case errors.As(err, &bq):
-		return Detail{Code: code, Message: bq.Error(), Fields: map[string][]string{bq.Param: {bq.Message}}}
+		msg := bq.Text(english)
+		return Detail{Code: code, Message: bq.Param + ": " + msg, Fields: map[string][]string{bq.Param: {msg}}}
 	case errors.As(err, &ce):
 		d := Detail{Code: code, Message: ce.Text(english)}
 		if len(ce.Fields) > 0 {

@@ -38,6 +38,7 @@ var implicit = map[string]struct {
 	"Unauthorized": {0, Unauthorized},
 	"tableErrorf":  {1, File},
 	"postingError": {1, Posting},
+	"BadQuery":     {1, Malformed},
 }
 
 // sources calls fn with every Go file of the module but tests and this

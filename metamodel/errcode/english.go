@@ -21,6 +21,10 @@ var english = map[Code]map[string]string{
 		"记录编号应为正整数，收到 %q":                         "A record number should be a positive integer, not %q",
 		"一次最多处理 %d 条记录":                           "At most %d records at a time",
 		"表单缺少版本号，请刷新页面后重试":                        "The form has no version; reload the page and try again",
+		"应为正整数，收到 %q":                             "Should be a positive whole number, not %q",
+		"删除记录须在查询参数中提供读取时的 version":               "A delete must give the version the record was read at as a query parameter",
+		"应为 account 或 source，收到 %q":               "Should be account or source, not %q",
+		"%v（公开报表只能按其分组且声明为筛选的字段筛选）":               "%v (a public report filters only by its groups that are declared as filters)",
 	},
 	Unauthorized: {
 		"请先登录":                     "Please log in",
