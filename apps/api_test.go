@@ -94,7 +94,7 @@ func TestRecordAPI(t *testing.T) {
 				Want: map[string]any{"error.fields.purpose.0": "一百万元以上的拨款须写明用途"}},
 			{Name: "patch without version", Method: "PATCH", Path: "/api/demo/grant/1", Body: `{"amount": "5.00"}`, Status: 400, Want: map[string]any{"error.field_codes.version.0": "required"}},
 			{Name: "patch", Method: "PATCH", Path: "/api/demo/grant/1", Body: `{"version": 1, "amount": "5.00"}`, Status: 200, Want: map[string]any{"version": 2, "amount": "5.00"}},
-			{Name: "stale patch", Method: "PATCH", Path: "/api/demo/grant/1", Body: `{"version": 1, "amount": "6.00"}`, Status: 409, Want: map[string]any{"error.code": "conflict"}},
+			{Name: "stale patch", Method: "PATCH", Path: "/api/demo/grant/1", Body: `{"version": 1, "amount": "6.00"}`, Status: 409, Want: map[string]any{"error.code": "stale"}},
 			{Name: "delete without version", Method: "DELETE", Path: "/api/demo/grant/1", Status: 400},
 			{Name: "stale delete", Method: "DELETE", Path: "/api/demo/grant/1?version=1", Status: 409},
 			{Name: "delete", Method: "DELETE", Path: "/api/demo/grant/1?version=2", Status: 204},

@@ -3,7 +3,6 @@ package apps
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Auth authenticates requests and serves login, logout, the current user and
@@ -26,15 +27,11 @@ import (
 //
 // API clients send "Authorization: Bearer <token>"; the web UI keeps its
 // session in an HttpOnly cookie and proves every form post with a CSRF token
-// (session.go).
+// (engine/web).
 type Auth struct {
-	Users *engine.Users
-	// SecureCookie marks the session and CSRF cookies Secure, so that a
-	// browser sends them over HTTPS only. It must be set wherever users reach
-	// the server over HTTPS, also when a reverse proxy terminates TLS and
-	// the server itself speaks plain HTTP (growth serve --secure-cookies);
-	// it is off by default so that http://127.0.0.1:8080 works as it is.
-	SecureCookie bool
+	// Sessions is the web session (cookie and CSRF token) the API shares
+	// with the web UI: Users and SecureCookie are its.
+	web.Sessions
 	// OIDC, when set, logs users in through an OpenID Connect provider
 	// (oidc.go) at /auth/oidc/login.
 	OIDC *OIDC
@@ -54,7 +51,7 @@ func (a *Auth) log() *slog.Logger {
 }
 
 // NewAuth returns the authentication of users.
-func NewAuth(users *engine.Users) *Auth { return &Auth{Users: users} }
+func NewAuth(users *engine.Users) *Auth { return &Auth{Sessions: web.Sessions{Users: users}} }
 
 // Actor identifies the caller: a bearer token, or else the session cookie,
 // which on a request that may change something (not GET, HEAD or OPTIONS)
@@ -64,11 +61,11 @@ func (a *Auth) Actor(c *fiber.Ctx) (engine.Actor, error) {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		token, ok := bearerToken(h)
 		if !ok {
-			return engine.Actor{}, fmt.Errorf("%w: Authorization 头应为 “Bearer 令牌”", engine.ErrUnauthorized)
+			return engine.Actor{}, engine.Unauthorized("Authorization 头应为 “Bearer 令牌”")
 		}
 		return a.Users.Authenticate(c.UserContext(), token, engine.BearerSession)
 	}
-	if c.Cookies(SessionCookie) != "" {
+	if c.Cookies(web.SessionCookie) != "" {
 		actor, err := a.ActorFromCookie(c)
 		if err != nil {
 			return engine.Actor{}, err
@@ -100,24 +97,6 @@ func proxyHeader(trusted []string) string {
 	return fiber.HeaderXForwardedFor
 }
 
-// clientAddress is the address login limits count by: the peer, or behind a
-// trusted proxy the last address in X-Forwarded-For, which that proxy added
-// (addresses before it come from the client and could be anything).
-func clientAddress(c *fiber.Ctx) string {
-	peer := c.Context().RemoteIP().String()
-	header := c.App().Config().ProxyHeader
-	if header == "" || !c.IsProxyTrusted() {
-		return peer
-	}
-	parts := strings.Split(c.Get(header), ",")
-	for i := len(parts) - 1; i >= 0; i-- {
-		if addr := strings.TrimSpace(parts[i]); addr != "" {
-			return addr
-		}
-	}
-	return peer
-}
-
 func safeMethod(m string) bool {
 	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }
@@ -146,15 +125,15 @@ func decodeStrict(body []byte, dst any) error {
 	// null (or any non-object) would decode into the zero value: an empty
 	// change answered 200 as if it were one.
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return fiber.NewError(fiber.StatusBadRequest, "请求体应为 JSON 对象")
+		return web.NewError(errcode.Malformed, "请求体应为 JSON 对象")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "请求体不是有效的 JSON 对象，或含有无法识别的字段："+err.Error())
+		return web.NewError(errcode.Malformed, "请求体不是有效的 JSON 对象，或含有无法识别的字段：%v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return fiber.NewError(fiber.StatusBadRequest, "JSON 对象之后还有多余内容")
+		return web.NewError(errcode.Malformed, "JSON 对象之后还有多余内容")
 	}
 	return nil
 }
@@ -170,10 +149,9 @@ func (a *Auth) login(c *fiber.Ctx) error {
 		return err
 	}
 	if strings.TrimSpace(body.Username) == "" || body.Password == "" {
-		return &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{
-			"username": {{Code: "required", Message: "请输入用户名和密码"}}}}
+		return engine.Malformed("username", errcode.Required, "请输入用户名和密码")
 	}
-	s, err := a.Users.Login(c.UserContext(), body.Username, body.Password, clientAddress(c), engine.BearerSession)
+	s, err := a.Users.Login(c.UserContext(), body.Username, body.Password, web.ClientAddress(c), engine.BearerSession)
 	if err != nil {
 		return err
 	}
@@ -184,7 +162,7 @@ func (a *Auth) logout(c *fiber.Ctx) error {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		token, ok := bearerToken(h)
 		if !ok {
-			return fmt.Errorf("%w: Authorization 头应为 “Bearer 令牌”", engine.ErrUnauthorized)
+			return engine.Unauthorized("Authorization 头应为 “Bearer 令牌”")
 		}
 		if err := a.Users.Logout(c.UserContext(), token, engine.BearerSession); err != nil {
 			return err
@@ -222,7 +200,7 @@ func (a *Auth) admin(c *fiber.Ctx) (engine.Actor, error) {
 		return engine.Actor{}, err
 	}
 	if !slices.Contains(actor.Roles, engine.AdminRole) {
-		return engine.Actor{}, &engine.ForbiddenError{Message: "只有管理员（admin 角色）可以管理用户"}
+		return engine.Actor{}, engine.Forbidden("只有管理员（admin 角色）可以管理用户")
 	}
 	return actor, nil
 }
@@ -293,4 +271,13 @@ func (a *Auth) changeUser(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(a.userJSON(u))
+}
+
+// SingleSignOn is where the web UI's single sign-on button starts and its
+// text; "" when no OpenID Connect provider is configured.
+func (a *Auth) SingleSignOn() (path, label string) {
+	if a.OIDC == nil {
+		return "", ""
+	}
+	return "/auth/oidc/login", a.OIDC.Config.Label
 }

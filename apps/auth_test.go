@@ -18,6 +18,7 @@ import (
 	"github.com/growth-gov/growth/apps/apitest"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -329,13 +330,13 @@ func TestSessionCookieAndCSRF(t *testing.T) {
 		creds := url.Values{"username": {"clerk1"}, "password": {"clerk1-password"}}
 		resp, body := b.do("POST", "/ui/login", creds, nil)
 		status(resp, body, 403, "login form without its CSRF token")
-		creds.Set(apps.CSRFField, "forged")
+		creds.Set(web.CSRFField, "forged")
 		resp, body = b.do("POST", "/ui/login", creds, nil)
 		status(resp, body, 403, "login form with a wrong CSRF token")
-		creds.Set(apps.CSRFField, preToken)
+		creds.Set(web.CSRFField, preToken)
 		resp, body = b.do("POST", "/ui/login", creds, nil)
 		status(resp, body, 200, "login form")
-		session := b.cookies[apps.SessionCookie]
+		session := b.cookies[web.SessionCookie]
 		if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" || session.Expires.IsZero() {
 			t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, Path=/, expiring", session)
 		}
@@ -351,25 +352,25 @@ func TestSessionCookieAndCSRF(t *testing.T) {
 		}
 		resp, body = create(nil)
 		status(resp, body, 403, "create with the cookie, no CSRF token")
-		resp, body = create(map[string]string{apps.CSRFHeader: apps.CSRFTokenFor(randomToken())})
+		resp, body = create(map[string]string{web.CSRFHeader: web.CSRFTokenFor(randomToken())})
 		status(resp, body, 403, "create with another session's CSRF token")
 		resp, body = b.do("GET", "/ui/login", nil, nil)
 		csrf := body
-		if csrf != apps.CSRFTokenFor(session.Value) {
+		if csrf != web.CSRFTokenFor(session.Value) {
 			t.Errorf("the page's CSRF token is not the session's")
 		}
-		resp, body = create(map[string]string{apps.CSRFHeader: csrf})
+		resp, body = create(map[string]string{web.CSRFHeader: csrf})
 		status(resp, body, 201, "create with the cookie and its CSRF token")
 		// A cookie session is not a bearer token, and a bearer token is not a cookie.
 		resp, body = b.doJSON("GET", "/api/grants/grant", "", map[string]string{"Authorization": "Bearer " + session.Value})
 		status(resp, body, 401, "a cookie's token as bearer")
 		// Logout revokes the session and clears the cookie.
-		resp, body = b.do("POST", "/ui/logout", url.Values{apps.CSRFField: {csrf}}, nil)
+		resp, body = b.do("POST", "/ui/logout", url.Values{web.CSRFField: {csrf}}, nil)
 		status(resp, body, 200, "logout")
-		if b.cookies[apps.SessionCookie] != nil {
+		if b.cookies[web.SessionCookie] != nil {
 			t.Error("the session cookie survives logout")
 		}
-		b.cookies[apps.SessionCookie] = session
+		b.cookies[web.SessionCookie] = session
 		resp, body = b.do("GET", "/api/grants/grant", nil, nil)
 		status(resp, body, 401, "the old cookie after logout")
 	})
@@ -471,17 +472,17 @@ func TestSecureCookies(t *testing.T) {
 				}
 			}
 			resp, pre := b.do("GET", "/ui/login", nil, nil)
-			check(resp, "login page", apps.PreSessionCookie)
-			resp, body := b.do("POST", "/ui/login", url.Values{"username": {"clerk1"}, "password": {"clerk1-password"}, apps.CSRFField: {pre}}, nil)
+			check(resp, "login page", web.PreSessionCookie)
+			resp, body := b.do("POST", "/ui/login", url.Values{"username": {"clerk1"}, "password": {"clerk1-password"}, web.CSRFField: {pre}}, nil)
 			if resp.StatusCode != 200 {
 				t.Fatalf("login: %d %s", resp.StatusCode, body)
 			}
-			check(resp, "login", apps.SessionCookie, apps.PreSessionCookie)
-			resp, body = b.do("POST", "/ui/logout", url.Values{apps.CSRFField: {apps.CSRFTokenFor(b.cookies[apps.SessionCookie].Value)}}, nil)
+			check(resp, "login", web.SessionCookie, web.PreSessionCookie)
+			resp, body = b.do("POST", "/ui/logout", url.Values{web.CSRFField: {web.CSRFTokenFor(b.cookies[web.SessionCookie].Value)}}, nil)
 			if resp.StatusCode != 200 {
 				t.Fatalf("logout: %d %s", resp.StatusCode, body)
 			}
-			check(resp, "logout", apps.SessionCookie)
+			check(resp, "logout", web.SessionCookie)
 		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/apps/openapi"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // The books routes (docs/books.md):
@@ -52,7 +54,7 @@ func (s *Server) booksActor(c *fiber.Ctx) (engine.Actor, error) {
 			return actor, nil
 		}
 	}
-	return actor, &engine.ForbiddenError{Message: "账务（记账凭证、账簿）只有管理员（admin 角色）可以查看和处理"}
+	return actor, engine.Forbidden("账务（记账凭证、账簿）只有管理员（admin 角色）可以查看和处理")
 }
 
 func balanceJSON(b engine.BookBalance) fiber.Map {
@@ -146,13 +148,13 @@ func (s *Server) booksReverse(c *fiber.Ctx) error {
 	}
 	if len(c.Body()) > 0 {
 		if err := c.BodyParser(&body); err != nil {
-			return fiber.NewError(fiber.StatusBadRequest, "请求体应为 {\"date\": \"YYYY-MM-DD\"}")
+			return web.NewError(errcode.Malformed, "请求体应为 {\"date\": \"YYYY-MM-DD\"}")
 		}
 	}
 	date := engine.Today(time.Now())
 	if body.Date != "" {
 		if date, err = time.Parse(time.DateOnly, body.Date); err != nil {
-			return &engine.ValidationError{Fields: map[string][]engine.FieldError{"date": {{Code: "date_invalid", Message: "冲销日期应写作 YYYY-MM-DD"}}}}
+			return engine.Invalid("date", errcode.DateInvalid, "冲销日期应写作 YYYY-MM-DD")
 		}
 	}
 	v, err := s.rt.DB.ReverseVoucher(c.UserContext(), c.Params("number"), date, actor.User)

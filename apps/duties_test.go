@@ -88,7 +88,7 @@ func TestShippedPaymentDutiesSplit(t *testing.T) {
 			{Name: "one signature is not enough", Method: "POST", Path: ev(pay4, "sign"), Headers: actingAs("t2", "treasury", ""), Status: 200,
 				Want: map[string]any{"state": "agency_reviewed", "_approvals.count": 1, "_approvals.quorum": 2}},
 			{Name: "nor the same signature twice", Method: "POST", Path: ev(pay4, "sign"), Headers: actingAs("t2", "treasury", ""), Status: 409,
-				Want: map[string]any{"error.code": "conflict", "error.message": "您已就“签章”审批过（1/2），须由其他人审批"}},
+				Want: map[string]any{"error.code": "duplicate_approval", "error.message": "您已就“签章”审批过（1/2），须由其他人审批"}},
 			{Name: "a second treasury user signs", Method: "POST", Path: ev(pay4, "sign"), Headers: actingAs("t3", "treasury", ""), Status: 200, Want: map[string]any{"state": "signed"}},
 		} {
 			apitest.Run(t, app, sc)

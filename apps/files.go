@@ -9,7 +9,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Attachments:
@@ -66,14 +68,14 @@ func isUpload(c *fiber.Ctx) bool {
 }
 
 // tooLargeMessage says what limit a request went over.
-func (s *Server) tooLargeMessage(c *fiber.Ctx) string {
+func (s *Server) tooLargeMessage(c *fiber.Ctx) errcode.Text {
 	switch {
 	case s.rt != nil && isUpload(c):
-		return fmt.Sprintf("文件过大（上限 %s）", engine.FormatSize(s.rt.MaxUploadSize()))
+		return errcode.TooLarge.Format("文件过大（上限 %s）", engine.FormatSize(s.rt.MaxUploadSize()))
 	case isMultipart(c):
-		return fmt.Sprintf("上传内容过大（上限 %s）", engine.FormatSize(int64(bodyLimit(s.rt)-uploadOverhead)))
+		return errcode.TooLarge.Format("上传内容过大（上限 %s）", engine.FormatSize(int64(bodyLimit(s.rt)-uploadOverhead)))
 	}
-	return "请求体过大（上限 1 MiB；文件请以 multipart 上传）"
+	return errcode.TooLarge.Format("请求体过大（上限 1 MiB；文件请以 multipart 上传）")
 }
 
 // FileJSON renders a stored file's description for the API.
@@ -88,7 +90,7 @@ func (s *Server) uploadFile(c *fiber.Ctx) error {
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "请以 multipart/form-data 上传，文件放在字段 file 中")
+		return web.NewError(errcode.Malformed, "请以 multipart/form-data 上传，文件放在字段 file 中")
 	}
 	f, err := fh.Open()
 	if err != nil {

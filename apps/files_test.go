@@ -172,7 +172,7 @@ func TestFilesExportsAndPublicReportsAPI(t *testing.T) {
 		t.Run("an export whose total disagrees is 409", func(t *testing.T) {
 			apitest.Run(t, app, apitest.Scenario{Method: "PATCH", Path: "/api/aid/batch/1", Headers: alice, Body: map[string]any{"version": 1, "total": "1500.00"}, Status: 200})
 			apitest.Run(t, app, apitest.Scenario{Method: "GET", Path: "/api/aid/batch/1/exports/bank", Headers: alice, Status: 409,
-				Want: map[string]any{"error.code": "conflict", "error.message": "文件合计 1500.50 与发放批次 #1 的合计 1500.00 不符，未生成文件"}})
+				Want: map[string]any{"error.code": "export_total", "error.message": "文件合计 1500.50 与发放批次 #1 的合计 1500.00 不符，未生成文件"}})
 		})
 		t.Run("a file over the field's max_size is 422 naming the field", func(t *testing.T) {
 			big := upload("alice", "大.pdf", "", append(append([]byte{}, pdf...), make([]byte, 3000)...))

@@ -19,6 +19,7 @@ import (
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
 	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/engine/web"
 )
 
 // syncBuffer is a log that handlers on many goroutines may write.
@@ -74,13 +75,13 @@ func TestPanicIsRecovered(t *testing.T) {
 	} {
 		headers := map[string]string{}
 		if sc.sent != "" {
-			headers[apps.RequestIDHeader] = sc.sent
+			headers[web.RequestIDHeader] = sc.sent
 		}
 		resp, raw := rawDo(t, app, "GET", "/api/panic", headers)
 		if resp.StatusCode != 500 || !strings.Contains(raw, `"code":"internal"`) || strings.Contains(raw, "boom") {
 			t.Fatalf("%s: %d %s, want 500 internal without the panic's text", sc.name, resp.StatusCode, raw)
 		}
-		id := resp.Header.Get(apps.RequestIDHeader)
+		id := resp.Header.Get(web.RequestIDHeader)
 		if id == "" || sc.want != "" && id != sc.want || sc.want == "" && id == sc.sent {
 			t.Errorf("%s: X-Request-ID %q", sc.name, id)
 		}

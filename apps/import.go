@@ -7,6 +7,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // importFile imports the uploaded file (multipart field "file"; format from
@@ -24,7 +26,7 @@ func (s *Server) importFile(c *fiber.Ctx) error {
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{"file": {{Code: "required", Message: "请以 multipart/form-data 上传文件（字段名 file）"}}}}
+		return engine.Malformed("file", errcode.Required, "请以 multipart/form-data 上传文件（字段名 file）")
 	}
 	format := c.FormValue("format")
 	if format == "" {
@@ -35,6 +37,9 @@ func (s *Server) importFile(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
+	// The stream is written after the handler returns: what it needs of the
+	// request is read now.
+	english := web.PrefersEnglish(c)
 	if c.Get(fiber.HeaderAccept) != "application/x-ndjson" {
 		defer f.Close()
 		report, err := s.rt.Import(ctx, actor, e.App.Name, e.Name, f, format, nil)
@@ -58,7 +63,7 @@ func (s *Server) importFile(c *fiber.Ctx) error {
 			}
 		})
 		if err != nil {
-			_ = enc.Encode(s.streamedError(err))
+			_ = enc.Encode(s.streamedError(err, english))
 		} else {
 			_ = enc.Encode(fiber.Map{"report": report})
 		}
@@ -67,23 +72,17 @@ func (s *Server) importFile(c *fiber.Ctx) error {
 	return nil
 }
 
-// importRejected is the body of a refused import: every bad row with its
-// line and, by field, what is wrong.
-func importRejected(ir *engine.ImportRejectedError) errorBody {
-	return errorBody{errorDetail{Code: "import_rejected", Message: ir.Error(), Rows: ir.Report.Errors}}
-}
-
 // streamedError is the last line of a streamed import that failed; the
 // status is already 200, so the line says what the status would have said.
-func (s *Server) streamedError(err error) errorBody {
+func (s *Server) streamedError(err error, english bool) web.Body {
 	var ir *engine.ImportRejectedError
 	var fe *engine.ForbiddenError
 	switch {
 	case errors.As(err, &ir):
-		return importRejected(ir)
+		return web.Body{Error: web.ImportRejected(ir, english)}
 	case errors.As(err, &fe):
-		return errorBody{errorDetail{Code: "forbidden", Message: fe.Message}}
+		return web.Body{Error: web.Detail{Code: errcode.Forbidden, Message: fe.Text(english)}}
 	}
 	s.log.Error("import failed", "error", err.Error())
-	return errorBody{errorDetail{Code: "internal", Message: "服务器内部错误，请稍后重试；问题已记录"}}
+	return web.Internal(english)
 }

@@ -3,12 +3,12 @@ package apps
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // checkJSON refuses what encoding/json would accept silently but change:
@@ -26,7 +26,7 @@ func checkJSON(body []byte) error {
 			}
 			i += size
 		}
-		return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("请求体不是有效的 UTF-8 文本：第 %d 个字节起无法识别", i+1))
+		return web.NewError(errcode.Malformed, "请求体不是有效的 UTF-8 文本：第 %d 个字节起无法识别", i+1)
 	}
 	if err := checkEscapes(body); err != nil {
 		return err
@@ -53,11 +53,11 @@ func checkEscapes(body []byte) error {
 		case r >= 0xD800 && r <= 0xDBFF:
 			low, ok := hex4(body, i+8)
 			if !ok || body[i+6] != '\\' || body[i+7] != 'u' || low < 0xDC00 || low > 0xDFFF {
-				return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf(`请求体第 %d 个字节起的 \u%04X 是不成对的代理项，不是有效的字符`, i+1, r))
+				return web.NewError(errcode.Malformed, `请求体第 %d 个字节起的 \u%04X 是不成对的代理项，不是有效的字符`, i+1, r)
 			}
 			i += 11
 		case r >= 0xDC00 && r <= 0xDFFF:
-			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf(`请求体第 %d 个字节起的 \u%04X 是不成对的代理项，不是有效的字符`, i+1, r))
+			return web.NewError(errcode.Malformed, `请求体第 %d 个字节起的 \u%04X 是不成对的代理项，不是有效的字符`, i+1, r)
 		default:
 			i += 5
 		}
@@ -106,7 +106,7 @@ func checkDuplicateKeys(body []byte) error {
 		if top != nil && top.object && top.wantKey {
 			if key, ok := tok.(string); ok {
 				if top.keys[key] {
-					return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("请求体中的键 %q 出现了不止一次%s；每个键只能给一次", key, where(top.path)))
+					return web.NewError(errcode.Malformed, "请求体中的键 %q 出现了不止一次%s；每个键只能给一次", key, where(top.path))
 				}
 				top.keys[key], top.wantKey, top.key = true, false, key
 				continue
@@ -141,9 +141,9 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func where(path string) string {
+func where(path string) errcode.Text {
 	if path == "" {
-		return ""
+		return errcode.Text{}
 	}
-	return "（在 " + path + " 中）"
+	return errcode.Malformed.Format("（在 %s 中）", path)
 }

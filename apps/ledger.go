@@ -1,7 +1,6 @@
 package apps
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -67,7 +66,7 @@ func (s *Server) ledger(c *fiber.Ctx) error {
 		if v := c.Query(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
-				return &engine.BadQueryError{Param: p.name, Message: fmt.Sprintf("应为正整数，收到 %q", v)}
+				return engine.BadQuery(p.name, "应为正整数，收到 %q", v)
 			}
 			*p.dst = n
 		}

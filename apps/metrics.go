@@ -63,7 +63,7 @@ func (s *Server) metricsMiddleware(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		// Answer the error here, to count the status it is answered with.
-		err = s.errorHandler(c, err)
+		err = s.errs.Handle(c, err)
 	}
 	status := c.Response().StatusCode()
 	method := c.Method()
@@ -79,7 +79,7 @@ var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT
 // metricsHandler serves /metrics to those who may read it (metricsAllowed).
 func (s *Server) metricsHandler(c *fiber.Ctx) error {
 	if !s.metricsAllowed(c) {
-		return &engine.ForbiddenError{Message: "只有本机、持有指标令牌（--metrics-token）的抓取程序或平台管理员可以读取 /metrics"}
+		return engine.Forbidden("只有本机、持有指标令牌（--metrics-token）的抓取程序或平台管理员可以读取 /metrics")
 	}
 	return s.metrics.handler(c)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/growth-gov/growth/apps/apitest"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -68,8 +69,8 @@ func TestSessionsAcrossServers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cookie := map[string]string{"Cookie": apps.SessionCookie + "=" + s.Token}
-			withCSRF := map[string]string{"Cookie": cookie["Cookie"], apps.CSRFHeader: apps.CSRFTokenFor(s.Token)}
+			cookie := map[string]string{"Cookie": web.SessionCookie + "=" + s.Token}
+			withCSRF := map[string]string{"Cookie": cookie["Cookie"], web.CSRFHeader: web.CSRFTokenFor(s.Token)}
 			apitest.Run(t, b.app, apitest.Scenario{Name: "write on b with the token", Method: "POST", Path: "/api/grants/grant", Headers: withCSRF, Body: grant, Status: 201})
 			apitest.Run(t, b.app, apitest.Scenario{Name: "write on b without it", Method: "POST", Path: "/api/grants/grant", Headers: cookie, Body: grant, Status: 403})
 			apitest.Run(t, a.app, apitest.Scenario{Name: "logout on a", Method: "POST", Path: "/api/auth/logout", Headers: withCSRF, Status: 204})

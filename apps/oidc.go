@@ -14,6 +14,8 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"golang.org/x/oauth2"
 )
 
@@ -130,7 +132,7 @@ func NewOIDC(c OIDCConfig) (*OIDC, error) {
 
 // errSSO is the answer to a login the provider did not vouch for; the
 // detail goes to the log.
-var errSSO = fmt.Errorf("%w: 统一身份认证未通过，请重新登录", engine.ErrUnauthorized)
+var errSSO = engine.Unauthorized("统一身份认证未通过，请重新登录")
 
 func (o *OIDC) discover(ctx context.Context) (*oidc.Provider, error) {
 	o.mu.Lock()
@@ -140,7 +142,8 @@ func (o *OIDC) discover(ctx context.Context) (*oidc.Provider, error) {
 	}
 	p, err := oidc.NewProvider(ctx, o.Config.Issuer)
 	if err != nil {
-		return nil, &engine.UnavailableError{Code: "sso_unavailable", Message: "统一身份认证服务暂时无法访问，请稍后重试：" + err.Error()}
+		t := errcode.SSOUnavailable.Format("统一身份认证服务暂时无法访问，请稍后重试：%v", err)
+		return nil, &engine.UnavailableError{Code: errcode.SSOUnavailable, Message: t.Zh, MessageEn: t.En}
 	}
 	o.provider = p
 	return p, nil
@@ -298,7 +301,7 @@ func (a *Auth) oidcCallback(c *fiber.Ctx) error {
 
 // errSSOExpired: the callback came without this browser's flow cookie, or
 // with another state.
-var errSSOExpired = fmt.Errorf("%w: 登录已过期或不是从本系统发起的，请重新登录", engine.ErrUnauthorized)
+var errSSOExpired = engine.Unauthorized("登录已过期或不是从本系统发起的，请重新登录")
 
 func (a *Auth) oidcFinish(c *fiber.Ctx) error {
 	ctx := c.UserContext()
@@ -347,7 +350,7 @@ func (a *Auth) oidcFinish(c *fiber.Ctx) error {
 		a.log().Warn("oidc: claims do not name a user", "error", err.Error())
 		return errSSO
 	}
-	s, err := a.Users.LoginExternal(ctx, id, a.OIDC.Config.Provision, clientAddress(c), engine.CookieSession)
+	s, err := a.Users.LoginExternal(ctx, id, a.OIDC.Config.Provision, web.ClientAddress(c), engine.CookieSession)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
 	"golang.org/x/oauth2"
@@ -167,10 +168,10 @@ func TestOIDCLogin(t *testing.T) {
 		if status != 200 || user["org"] != "101001" || len(roles) != 1 || roles[0] != "grants.clerk" || !strings.Contains(user["display_name"].(string), "张") {
 			t.Fatalf("me: %d %v", status, user)
 		}
-		token := cookieOf(c, base, apps.SessionCookie)
+		token := cookieOf(c, base, web.SessionCookie)
 		req, _ := http.NewRequest("POST", base+"/api/grants/grant", strings.NewReader(`{"agency": "101001", "amount": "10.00"}`))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(apps.CSRFHeader, apps.CSRFTokenFor(token))
+		req.Header.Set(web.CSRFHeader, web.CSRFTokenFor(token))
 		resp, err := c.Do(req)
 		if err != nil || resp.StatusCode != 201 {
 			t.Fatalf("the clerk's write through the SSO session: %v %v", resp.StatusCode, err)
@@ -179,7 +180,7 @@ func TestOIDCLogin(t *testing.T) {
 
 		t.Run("logout ends the Growth session", func(t *testing.T) {
 			req, _ := http.NewRequest("POST", base+"/api/auth/logout", nil)
-			req.Header.Set(apps.CSRFHeader, apps.CSRFTokenFor(token))
+			req.Header.Set(web.CSRFHeader, web.CSRFTokenFor(token))
 			resp, err := c.Do(req)
 			if err != nil || resp.StatusCode != 204 {
 				t.Fatalf("logout: %v %v", resp.StatusCode, err)
@@ -187,7 +188,7 @@ func TestOIDCLogin(t *testing.T) {
 			resp.Body.Close()
 			// The cookie was cleared; the token itself is revoked too.
 			req, _ = http.NewRequest("GET", base+"/api/auth/me", nil)
-			req.Header.Set("Cookie", apps.SessionCookie+"="+token)
+			req.Header.Set("Cookie", web.SessionCookie+"="+token)
 			resp, _ = http.DefaultClient.Do(req)
 			if resp.StatusCode != 401 {
 				t.Fatalf("the session after logout: %d", resp.StatusCode)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // decodeObject reads a JSON object body, keeping numbers exact (json.Number)
@@ -21,13 +23,13 @@ func decodeObject(body []byte) (map[string]any, error) {
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "请求体不是有效的 JSON 对象："+err.Error())
+		return nil, web.NewError(errcode.Malformed, "请求体不是有效的 JSON 对象：%v", err)
 	}
 	if obj == nil {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "请求体应为 JSON 对象")
+		return nil, web.NewError(errcode.Malformed, "请求体应为 JSON 对象")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fiber.NewError(fiber.StatusBadRequest, "JSON 对象之后还有多余内容")
+		return nil, web.NewError(errcode.Malformed, "JSON 对象之后还有多余内容")
 	}
 	return obj, nil
 }
@@ -45,7 +47,7 @@ func (s *Server) list(c *fiber.Ctx) error {
 		if v := c.Query(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
-				return &engine.BadQueryError{Param: p.name, Message: fmt.Sprintf("应为正整数，收到 %q", v)}
+				return engine.BadQuery(p.name, "应为正整数，收到 %q", v)
 			}
 			*p.dst = n
 		}
@@ -113,13 +115,13 @@ func (s *Server) get(c *fiber.Ctx) error {
 func versionOf(input map[string]any) (int64, error) {
 	raw, ok := input["version"]
 	if !ok {
-		return 0, &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{"version": {{Code: "required", Message: "修改记录须提供读取时的 version"}}}}
+		return 0, engine.Malformed("version", errcode.Required, "修改记录须提供读取时的 version")
 	}
 	delete(input, "version")
 	n, ok := raw.(json.Number)
 	v, err := n.Int64()
 	if !ok || err != nil || v < 1 {
-		return 0, &engine.ValidationError{Malformed: true, Fields: map[string][]engine.FieldError{"version": {{Code: "type", Message: "version 应为正整数"}}}}
+		return 0, engine.Malformed("version", errcode.Type, "version 应为正整数")
 	}
 	return v, nil
 }
@@ -155,7 +157,7 @@ func (s *Server) delete(c *fiber.Ctx) error {
 	}
 	version, err := strconv.ParseInt(c.Query("version"), 10, 64)
 	if err != nil || version < 1 {
-		return &engine.BadQueryError{Param: "version", Message: "删除记录须在查询参数中提供读取时的 version"}
+		return engine.BadQuery("version", "删除记录须在查询参数中提供读取时的 version")
 	}
 	if err := s.rt.Delete(c.UserContext(), actor, e.App.Name, e.Name, id, version); err != nil {
 		return err

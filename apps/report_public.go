@@ -1,6 +1,9 @@
 package apps
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/growth-gov/growth/engine/web"
+)
 
 // publicReport answers GET /api/public/reports/{app}/{report}?filter=… without
 // authentication, for reports marked public: true (public disclosure): the
@@ -14,5 +17,5 @@ func (s *Server) publicReport(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	return c.JSON(ReportJSON(res))
+	return c.JSON(web.ReportJSON(res))
 }

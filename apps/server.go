@@ -16,7 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/apps/openapi"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // MaxBodyBytes caps a request body; larger bodies get 413.
@@ -70,6 +72,8 @@ type Server struct {
 	docsMu sync.Mutex
 	docs   map[string][]byte
 	health map[string]func() error
+	// errs answers every error (engine/web: the one error→HTTP mapping).
+	errs web.Errors
 }
 
 // maxRoleDocs bounds the cache of per-roles documents; beyond it a document
@@ -85,6 +89,7 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.errs = web.Errors{Log: s.log, TooLarge: s.tooLargeMessage}
 	if s.actor == nil {
 		s.actor = func(*fiber.Ctx) (engine.Actor, error) { return Anonymous, nil }
 	}
@@ -100,7 +105,7 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 		AppName:               "growth",
 		BodyLimit:             bodyLimit(rt),
 		DisableStartupMessage: true,
-		ErrorHandler:          s.errorHandler,
+		ErrorHandler:          s.errs.Handle,
 		// Every string a handler reads of the request (path parameters,
 		// query, headers, cookies, form values) is its own copy: fasthttp
 		// reuses the request's buffers once the handler returns, and a
@@ -120,11 +125,11 @@ func New(rt *engine.Runtime, opts Options) (*fiber.App, error) {
 		TrustedProxies:          opts.TrustedProxies,
 		ProxyHeader:             proxyHeader(opts.TrustedProxies),
 	})
-	app.Use(requestID)
+	app.Use(web.AssignRequestID)
 	if s.metrics != nil {
 		app.Use(s.metricsMiddleware)
 	}
-	app.Use(recoverPanics)
+	app.Use(web.RecoverPanics)
 	app.Use(limitBody)
 	s.Mount(app)
 	return app, nil
@@ -166,23 +171,12 @@ func (s *Server) Mount(app *fiber.App) {
 func recordID(c *fiber.Ctx) (int64, error) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fiber.NewError(fiber.StatusNotFound, "记录编号无效")
+		return 0, web.NewError(errcode.NotFound, "记录编号无效")
 	}
 	return id, nil
 }
 
 var errNoVersion = errors.New("version is required")
-
-// Describe is the status, stable code and message the API answers err with.
-// The web UI shows errors through it, so that errors map to HTTP in one place
-// (errors.go); log receives internal errors (nil: the default logger).
-func Describe(c *fiber.Ctx, log *slog.Logger, err error) (status int, code, message string) {
-	if log == nil {
-		log = slog.Default()
-	}
-	status, body := (&Server{log: log}).describe(c, err)
-	return status, body.Error.Code, body.Error.Message
-}
 
 // entityTarget resolves what every /api/{app}/{entity} route starts from: the
 // caller and the entity named.

@@ -171,7 +171,7 @@ func TestShippedDebtAPI(t *testing.T) {
 		district := grCreate(t, app, "district limit", "/api/debt/limit", limit("510116000", "8000000.00", city, "5000000.00", "1000000.00"), office)
 		for _, sc := range []apitest.Scenario{
 			{Name: "one limit per division, year and kind", Method: "POST", Path: "/api/debt/limit", Body: limit("510000000", "1.00", 0, "0", "0"), Headers: office, Status: 409,
-				Want: map[string]any{"error.code": "conflict", "error.field_codes.kind.0": "duplicate"}},
+				Want: map[string]any{"error.code": "duplicate", "error.field_codes.kind.0": "duplicate"}},
 			{Name: "children's limits above the parent's", Method: "POST", Path: "/api/debt/limit", Body: limit("510181000", "32000000.01", city, "0", "0"), Headers: office, Status: 422,
 				Want: map[string]any{"error.field_codes._record.0": "children_within"}},
 			{Name: "children's limits up to the parent's", Method: "POST", Path: "/api/debt/limit", Body: limit("510181000", "32000000.00", city, "0", "0"), Headers: office, Status: 201},
@@ -431,7 +431,7 @@ func TestShippedDisasterAPI(t *testing.T) {
 		ws := grWarnings(t, app, clerk, "the monitoring rules ran on submit", p2, []string{"01 red", "02 orange"})
 		red, orange := ws["01"], ws["02"]
 		grFire(t, app, "the reviewer may still review", p2, "review", "", reviewer, 200, nil)
-		blocked := grFire(t, app, "a red warning blocks the approval", p2, "approve", "", finance, 409, map[string]any{"error.code": "conflict"})
+		blocked := grFire(t, app, "a red warning blocks the approval", p2, "approve", "", finance, 409, map[string]any{"error.code": "blocked"})
 		if msg, _ := apitest.Get(blocked, "error.message"); !strings.Contains(fmt.Sprint(msg), "红色预警") {
 			t.Errorf("blocked approval: message %q does not name the red warning", msg)
 		}
@@ -457,7 +457,7 @@ func TestShippedDisasterAPI(t *testing.T) {
 		grFire(t, app, "agency review", wp, "agency_review", "", reviewer, 200, nil)
 		grFire(t, app, "the clerk cannot review for the department", wp, "dept_review", "", clerk, 403, nil)
 		grFire(t, app, "department review", wp, "dept_review", "", supervisor, 200, nil)
-		grFire(t, app, "still blocked until finance decides", p2, "approve", "", finance, 409, map[string]any{"error.code": "conflict"})
+		grFire(t, app, "still blocked until finance decides", p2, "approve", "", finance, 409, map[string]any{"error.code": "blocked"})
 		grFire(t, app, "finance accepts", wp, "accept", "已核实，同意", finance, 200, map[string]any{"state": "closed", "outcome": "accepted", "_labels.state": "已解除"})
 		grFire(t, app, "handled: the approval goes through", p2, "approve", "", finance, 200, map[string]any{"state": "approved"})
 		grFire(t, app, "and the payment", p2, "pay", "", finance2, 200, map[string]any{"state": "paid"})
@@ -481,7 +481,7 @@ func TestShippedDisasterAPI(t *testing.T) {
 		grFire(t, app, "forbid needs a reason", fp, "forbid", "", finance, 422, nil)
 		grFire(t, app, "finance forbids", fp, "forbid", "违反专款专用，不得转入单位实有资金账户", finance, 200, map[string]any{"state": "forbidden", "outcome": "forbidden"})
 		grFire(t, app, "review", p3, "review", "", reviewer, 200, nil)
-		grFire(t, app, "a forbidden payment stays blocked", p3, "approve", "", finance, 409, map[string]any{"error.code": "conflict"})
+		grFire(t, app, "a forbidden payment stays blocked", p3, "approve", "", finance, 409, map[string]any{"error.code": "blocked"})
 		grFire(t, app, "finance sends it back", p3, "finance_reject", "预警禁止支付", finance, 200, map[string]any{"state": "rejected"})
 		grFire(t, app, "the clerk voids it", p3, "cancel", "禁止支付，作废", clerk, 200, map[string]any{"state": "cancelled"})
 
@@ -738,7 +738,7 @@ func TestShippedPayrollAPI(t *testing.T) {
 		}
 		batch2 := with(batch, "agency", "106001", "basic_indicator", basic2, "allowance_indicator", allowance2)
 		b2 := grPath("payroll", "batch", grCreate(t, app, "batch of 106001", "/api/payroll/batch", batch2, clerk2))
-		dup := grFire(t, app, "one line per person, month and type across agencies", b2, "prepare", "", clerk2, 409, map[string]any{"error.code": "conflict"})
+		dup := grFire(t, app, "one line per person, month and type across agencies", b2, "prepare", "", clerk2, 409, map[string]any{"error.code": "duplicate"})
 		if msg, _ := apitest.Get(dup, "error.message"); !strings.Contains(fmt.Sprint(msg), "已存在相同的证件号码、年度、月份、工资类别") {
 			t.Errorf("duplicate line: message %q does not say which values repeat", msg)
 		}

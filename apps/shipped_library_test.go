@@ -118,7 +118,7 @@ func TestShippedProjectLibraryAPI(t *testing.T) {
 			{Name: "a year outside the project's span", Method: "POST", Path: "/api/project/yearly", Body: yearly(2028, "2000000.00"), Headers: libClerk, Status: 422,
 				Want: map[string]any{"error.field_codes.year.0": "year_in_span"}},
 			{Name: "the same year twice", Method: "POST", Path: "/api/project/yearly", Body: yearly(2026, "1.00"), Headers: libClerk, Status: 409,
-				Want: map[string]any{"error.code": "conflict"}},
+				Want: map[string]any{"error.code": "duplicate"}},
 			{Name: "years above the total", Method: "POST", Path: "/api/project/yearly", Body: yearly(2027, "2000000.01"), Headers: libClerk, Status: 422,
 				Want: map[string]any{"error.field_codes._record.0": "yearly_within_total"}},
 			{Name: "submitted before the years add up", Method: "POST", Path: path + "/events/submit", Headers: libClerk, Status: 422,
@@ -155,7 +155,7 @@ func TestShippedProjectLibraryAPI(t *testing.T) {
 			Headers: libClerk, Status: 200, Want: map[string]any{"total": 2, "items.0.reviewer": "expert-li", "items.0.score": 70, "items.1.reviewer": "expert-wang", "items.1.score": 85}})
 		grFire(t, app, "admit, first signature", path, "admit", "", libFinance, 200, map[string]any{"state": "submitted", "_approvals.count": 1})
 		apitest.Run(t, app, apitest.Scenario{Name: "the same finance user signs twice", Method: "POST", Path: path + "/events/admit", Headers: libFinance, Status: 409,
-			Want: map[string]any{"error.code": "conflict"}})
+			Want: map[string]any{"error.code": "duplicate_approval"}})
 		apitest.Run(t, app, apitest.Scenario{Name: "an expert who reviewed cannot admit", Method: "POST", Path: path + "/events/admit",
 			Headers: actingAs("expert-wang", "project.expert,project.finance", ""), Status: 403})
 		grFire(t, app, "admit, second signature", path, "admit", "", libFinance2, 200, map[string]any{"state": "admitted", "_labels.state": "已入库"})
@@ -233,7 +233,7 @@ func TestShippedBudgetPreparationAPI(t *testing.T) {
 		path := grPath("budget", "budget", id)
 		for _, sc := range []apitest.Scenario{
 			{Name: "one budget per agency and year", Method: "POST", Path: "/api/budget/budget", Body: budget, Headers: clerk, Status: 409,
-				Want: map[string]any{"error.code": "conflict"}},
+				Want: map[string]any{"error.code": "duplicate"}},
 			{Name: "another department's budget", Method: "GET", Path: path, Headers: other, Status: 404},
 		} {
 			apitest.Run(t, app, sc)

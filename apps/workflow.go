@@ -3,6 +3,8 @@ package apps
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // The workflow routes of a record:
@@ -42,18 +44,18 @@ func eventBody(body []byte) (string, map[string]any, error) {
 			switch text, ok := v.(string); {
 			case v == nil:
 			case !ok:
-				verr.Fields[k] = append(verr.Fields[k], engine.FieldError{Code: "type", Message: "意见应为文本"})
+				verr.Add(k, errcode.Type, "意见应为文本")
 			default:
 				comment = text
 			}
 		case "values":
 			obj, ok := v.(map[string]any)
 			if v != nil && !ok {
-				verr.Fields[k] = append(verr.Fields[k], engine.FieldError{Code: "type", Message: "values 应为对象：{字段: 值}"})
+				verr.Add(k, errcode.Type, "values 应为对象：{字段: 值}")
 			}
 			values = obj
 		default:
-			verr.Fields[k] = append(verr.Fields[k], engine.FieldError{Code: "unknown_field", Message: "事件只接受 comment（意见）和 values（本环节填写的字段）"})
+			verr.Add(k, errcode.UnknownField, "事件只接受 comment（意见）和 values（本环节填写的字段）")
 		}
 	}
 	if len(verr.Fields) > 0 {
@@ -97,6 +99,11 @@ func (s *Server) availableEvents(c *fiber.Ctx) error {
 	rec, events, err := s.rt.AvailableEvents(c.UserContext(), actor, e.App.Name, e.Name, id)
 	if err != nil {
 		return err
+	}
+	if web.PrefersEnglish(c) {
+		for i := range events {
+			events[i].Reason = events[i].ReasonIn(true)
+		}
 	}
 	out := fiber.Map{"events": events}
 	if e.Workflow != nil {

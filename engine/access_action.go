@@ -8,6 +8,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // ActionAccess is an Access whose write scope depends on the action: with
@@ -40,7 +41,7 @@ func (rt *Runtime) checkRefScope(ctx context.Context, tx *sql.Tx, actor Actor, e
 			continue
 		}
 		if !rt.Access.Can(actor, f.Target, "read") {
-			verr.add(f.Name, "ref_forbidden", "您无权查看%s，不能引用", f.Target.Label())
+			verr.Add(f.Name, errcode.RefForbidden, "您无权查看%s，不能引用", entityLabel(f.Target))
 			continue
 		}
 		scope := rt.Access.Scope(actor, f.Target)
@@ -55,7 +56,7 @@ func (rt *Runtime) checkRefScope(ctx context.Context, tx *sql.Tx, actor Actor, e
 		var one int
 		err = tx.QueryRowContext(ctx, target.existsSQL+" AND "+cond, append([]any{id}, args...)...).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			verr.add(f.Name, "ref_not_found", "%s #%d 不存在", f.Target.Label(), id)
+			verr.Add(f.Name, errcode.RefNotFound, "%s #%d 不存在", entityLabel(f.Target), id)
 			continue
 		}
 		if err != nil {

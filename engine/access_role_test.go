@@ -441,7 +441,7 @@ roles:
 			if !errors.As(err, &ve) || len(ve.Fields["budget"]) == 0 {
 				t.Fatalf("%s: err = %v, want a validation error on budget", name, err)
 			}
-			codes[name] = ve.Fields["budget"][0].Code
+			codes[name] = string(ve.Fields["budget"][0].Code)
 		}
 		if codes["out of scope"] != codes["missing"] || codes["missing"] != "ref_not_found" {
 			t.Errorf("out-of-scope and missing references answer differently: %v", codes)

@@ -2,10 +2,10 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Blocks (metamodel/blocks.go): while a record of the blocking entity points
@@ -46,7 +46,7 @@ func planBlocks(rt *Runtime) map[*metamodel.Entity][]*blockPlan {
 
 // blockReason says why event may not fire on rec because of a blocking
 // record, or "" when nothing blocks it.
-func (rt *Runtime) blockReason(ctx context.Context, q querier, e *metamodel.Entity, rec *Record, event string) (string, error) {
+func (rt *Runtime) blockReason(ctx context.Context, q querier, e *metamodel.Entity, rec *Record, event string) (errcode.Text, error) {
 	for _, p := range rt.links.blocks[e] {
 		b := p.block
 		if !slices.Contains(b.Events, event) {
@@ -54,7 +54,7 @@ func (rt *Runtime) blockReason(ctx context.Context, q querier, e *metamodel.Enti
 		}
 		blockers, err := rt.queryRecords(ctx, q, p.store, p.query, rec.ID)
 		if err != nil {
-			return "", err
+			return errcode.Text{}, err
 		}
 		for _, r := range blockers {
 			holds := true
@@ -65,11 +65,11 @@ func (rt *Runtime) blockReason(ctx context.Context, q querier, e *metamodel.Enti
 				holds = ok || err != nil
 			}
 			if holds {
-				return fmt.Sprintf("%s（%s #%d）", b.Message, b.Owner.Label(), r.ID), nil
+				return errcode.Blocked.Format("%s（%s #%d）", b.Message, entityLabel(b.Owner), r.ID), nil
 			}
 		}
 	}
-	return "", nil
+	return errcode.Text{}, nil
 }
 
 // checkBlocks refuses event on rec while a record blocks it.
@@ -78,10 +78,9 @@ func (rt *Runtime) checkBlocks(ctx context.Context, q querier, e *metamodel.Enti
 	if err != nil {
 		return err
 	}
-	if reason != "" {
-		// The field code carries "blocked" to API clients, whose error code
-		// for every conflict but an overdraft is "conflict".
-		return &ConflictError{Code: "blocked", Message: reason, Fields: map[string][]FieldError{RecordField: {{Code: "blocked", Message: reason}}}}
+	if reason.Zh != "" {
+		return &ConflictError{Code: errcode.Blocked, Message: reason.Zh, MessageEn: reason.En,
+			Fields: map[string][]FieldError{RecordField: {fieldError(errcode.Blocked, reason)}}}
 	}
 	return nil
 }

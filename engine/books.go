@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -62,7 +63,7 @@ var periodPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 // CheckPeriod refuses a period not written as YYYY-MM.
 func CheckPeriod(period string) error {
 	if !periodPattern.MatchString(period) {
-		return &ValidationError{Fields: map[string][]FieldError{"period": {{Code: "period_invalid", Message: fmt.Sprintf("会计期间 %q 应写作 YYYY-MM，如 2026-01", period)}}}}
+		return Invalid("period", errcode.PeriodInvalid, "会计期间 %q 应写作 YYYY-MM，如 2026-01", period)
 	}
 	return nil
 }
@@ -184,7 +185,7 @@ func (b *books) voucher(ch *Change, p *metamodel.Posting) (*Voucher, error) {
 		if l.AccountField != nil {
 			account, _ = rec.Values[l.AccountField.Name].(string)
 			if account == "" {
-				return nil, &ValidationError{Fields: map[string][]FieldError{l.AccountField.Name: {{Code: "account_missing", Message: fmt.Sprintf("%s 为空，无法记账", l.AccountField.DisplayLabel())}}}}
+				return nil, Invalid(l.AccountField.Name, errcode.AccountMissing, "%s 为空，无法记账", fieldLabel(l.AccountField))
 			}
 		}
 		line := VoucherLine{No: len(v.Lines) + 1, Account: account, Dims: dims, Summary: l.Summary}
@@ -199,13 +200,14 @@ func (b *books) voucher(ch *Change, p *metamodel.Posting) (*Voucher, error) {
 		return nil, nil
 	}
 	if debit != credit {
-		return nil, &ConflictError{Code: "voucher_unbalanced", Message: fmt.Sprintf("%s：%s 生成的记账凭证借贷不平（借方 %s，贷方 %s），事件未执行", e.Label(), ch.Action, FormatFen(debit), FormatFen(credit))}
+		return nil, conflict(errcode.VoucherUnbalanced, "%s：%s 生成的记账凭证借贷不平（借方 %s，贷方 %s），事件未执行", entityLabel(e), ch.Action, FormatFen(debit), FormatFen(credit))
 	}
 	return v, nil
 }
 
+// postingError is a problem of posting rule p, which the message names.
 func postingError(p *metamodel.Posting, format string, args ...any) error {
-	return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "posting", Message: "记账（" + p.Name() + "）：" + fmt.Sprintf(format, args...)}}}}
+	return Invalid(RecordField, errcode.Posting, "记账（%s）：%s", p.Name(), errcode.Posting.Format(format, args...))
 }
 
 // dimValue is a dimension's value as text: the code, the id, the date.
@@ -240,7 +242,7 @@ func (db *DB) postVoucher(ctx context.Context, tx *sql.Tx, v *Voucher, now time.
 	}
 	err := tx.QueryRowContext(ctx, `UPDATE growth_book_periods SET last_seq = last_seq + 1 WHERE period = `+p(1)+` AND closed_at = '' RETURNING last_seq`, v.Period).Scan(&v.Seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return &ConflictError{Code: "period_closed", Message: fmt.Sprintf("会计期间 %s 已结账，不能再记入凭证（凭证日期 %s）；更正请在未结账期间做冲销凭证", v.Period, v.Date)}
+		return conflict(errcode.PeriodClosed, "会计期间 %s 已结账，不能再记入凭证（凭证日期 %s）；更正请在未结账期间做冲销凭证", v.Period, v.Date)
 	}
 	if err != nil {
 		return fmt.Errorf("books: number in %s: %w", v.Period, err)
@@ -300,7 +302,7 @@ func (db *DB) ClosePeriod(ctx context.Context, period, actor string) error {
 			return fmt.Errorf("books: close %s: %w", period, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return &ConflictError{Code: "period_closed", Message: fmt.Sprintf("会计期间 %s 已经结账", period)}
+			return conflict(errcode.PeriodClosed, "会计期间 %s 已经结账", period)
 		}
 		return nil
 	})
@@ -346,14 +348,14 @@ func (db *DB) ReverseVoucher(ctx context.Context, name string, date time.Time, a
 			return err
 		}
 		if orig.Reverses != 0 {
-			return &ConflictError{Code: "voucher_reversal", Message: fmt.Sprintf("凭证 %s 本身是冲销凭证，不能再冲销", orig.Number)}
+			return conflict(errcode.VoucherReversal, "凭证 %s 本身是冲销凭证，不能再冲销", orig.Number)
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM growth_vouchers WHERE reverses = `+db.Placeholder(1), orig.ID).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
-			return &ConflictError{Code: "voucher_reversed", Message: fmt.Sprintf("凭证 %s 已经冲销过", orig.Number)}
+			return conflict(errcode.VoucherReversed, "凭证 %s 已经冲销过", orig.Number)
 		}
 		rev := &Voucher{Chart: orig.Chart, Period: date.Format("2006-01"), Date: date.Format(time.DateOnly),
 			Summary:   fmt.Sprintf("冲销 %s 号凭证：%s", orig.Number, orig.Summary),
@@ -400,7 +402,7 @@ func (db *DB) readVoucher(ctx context.Context, q queryer, name string) (*Voucher
 	} else if id, err := strconv.ParseInt(name, 10, 64); err == nil {
 		row = q.QueryRowContext(ctx, `SELECT `+voucherColumns+` FROM growth_vouchers WHERE id = `+db.Placeholder(1), id)
 	} else {
-		return nil, &ValidationError{Fields: map[string][]FieldError{"voucher": {{Code: "voucher_invalid", Message: fmt.Sprintf("凭证号 %q 应写作 期间#编号，如 2026-01#0001", name)}}}}
+		return nil, Invalid("voucher", errcode.VoucherInvalid, "凭证号 %q 应写作 期间#编号，如 2026-01#0001", name)
 	}
 	v := &Voucher{}
 	err := row.Scan(&v.ID, &v.Chart, &v.Period, &v.Seq, &v.Date, &v.Summary, &v.SourceApp, &v.SourceEntity, &v.SourceID, &v.SourceVersion, &v.Event, &v.Posting, &v.Actor, &v.Reverses)

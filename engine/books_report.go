@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // The reports of the books: trial balance (试算平衡表), general ledger (总账)
@@ -31,15 +32,15 @@ func ChartOf(project *metamodel.Project, name string) (*metamodel.CodeSet, error
 	if name == "" {
 		switch len(used) {
 		case 0:
-			return nil, &ValidationError{Fields: map[string][]FieldError{"chart": {{Code: "chart_unknown", Message: "定义中没有记账规则（postings），没有科目表"}}}}
+			return nil, Invalid("chart", errcode.ChartUnknown, "定义中没有记账规则（postings），没有科目表")
 		case 1:
 			name = used[0]
 		default:
-			return nil, &ValidationError{Fields: map[string][]FieldError{"chart": {{Code: "chart_required", Message: "请指定科目表（chart）：" + strings.Join(used, "、")}}}}
+			return nil, Invalid("chart", errcode.ChartRequired, "请指定科目表（chart）：%s", strings.Join(used, "、"))
 		}
 	}
 	if !slices.Contains(used, name) {
-		return nil, &ValidationError{Fields: map[string][]FieldError{"chart": {{Code: "chart_unknown", Message: fmt.Sprintf("科目表 %q 不是记账规则使用的科目表（%s）", name, strings.Join(used, "、"))}}}}
+		return nil, Invalid("chart", errcode.ChartUnknown, "科目表 %q 不是记账规则使用的科目表（%s）", name, strings.Join(used, "、"))
 	}
 	return project.CodeSet(name), nil
 }
@@ -235,7 +236,7 @@ type GeneralLedger struct {
 func accountOf(cs *metamodel.CodeSet, account string) (*metamodel.CodeNode, error) {
 	n := cs.Lookup(account)
 	if n == nil {
-		return nil, &ValidationError{Fields: map[string][]FieldError{"account": {{Code: "account_unknown", Message: fmt.Sprintf("科目 %q 不在科目表 %s 中", account, cs.Label())}}}}
+		return nil, Invalid("account", errcode.AccountUnknown, "科目 %q 不在科目表 %s 中", account, errcode.Label(cs.Label(), cs.TitleEn))
 	}
 	return n, nil
 }

@@ -23,6 +23,8 @@ import (
 	"gorm.io/gorm/logger"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Dialect is the SQL flavour of a database.
@@ -210,7 +212,7 @@ func retryable(err error) bool {
 
 // errRetry is the conflict a retryable failure becomes for the client.
 func errRetry(err error) error {
-	return &ConflictError{Code: "retry", Message: "与同时进行的其他操作冲突，未作任何更改，请重试"}
+	return conflict(errcode.Retry, "与同时进行的其他操作冲突，未作任何更改，请重试")
 }
 
 // migrationLockClass is the first key of the PostgreSQL advisory lock that

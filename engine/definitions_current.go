@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Several servers share one database, and during a rolling upgrade some run
@@ -27,11 +29,27 @@ import (
 // UnavailableError is a request this server cannot serve now, though another
 // server may (HTTP 503).
 type UnavailableError struct {
-	Code    string
-	Message string
+	Code      errcode.Code
+	Message   string
+	MessageEn string
 }
 
 func (e *UnavailableError) Error() string { return e.Message }
+
+// Text is the message in English when english is set and there is one.
+func (e *UnavailableError) Text(english bool) string {
+	return errcode.Text{Zh: e.Message, En: e.MessageEn}.In(english)
+}
+
+// Is makes errors.Is(err, errcode.X) true for the error's code.
+func (e *UnavailableError) Is(target error) bool { return target == e.Code }
+
+// unavailable is an UnavailableError of code, its message built from format
+// and args.
+func unavailable(code errcode.Code, format string, args ...any) *UnavailableError {
+	t := code.Format(format, args...)
+	return &UnavailableError{Code: code, Message: t.Zh, MessageEn: t.En}
+}
 
 // currentDefinition is the hash of the version the database was last
 // migrated to, or "" when none was recorded.
@@ -82,9 +100,9 @@ func (rt *Runtime) checkDefinitions(ctx context.Context, q querier) error {
 }
 
 func (rt *Runtime) definitionsDiffer(current string) error {
-	return &UnavailableError{Code: "definitions_changed", Message: fmt.Sprintf(
+	return unavailable(errcode.DefinitionsChanged,
 		"本服务器的定义版本 %s 与数据库当前的定义版本 %s 不一致（数据库已由另一版本的定义迁移），本服务器暂停写入，只可查询；请改用已升级的服务器，或以当前定义重启本服务器",
-		short(rt.Project.Hash), short(current))}
+		short(rt.Project.Hash), short(current))
 }
 
 func short(hash string) string {
@@ -115,7 +133,7 @@ func (rt *Runtime) Ready(ctx context.Context) error {
 	current, err := rt.DB.currentDefinition(ctx, rt.DB.Read)
 	if err != nil {
 		rt.Log.Warn("not ready: the database does not answer", "error", err.Error())
-		return &UnavailableError{Code: "database", Message: "数据库无法访问"}
+		return unavailable(errcode.Database, "数据库无法访问")
 	}
 	if current != rt.Project.Hash {
 		return rt.definitionsDiffer(current)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/keys"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -266,7 +267,7 @@ func (rt *Runtime) writeOutbound(ec EffectContext, s outboundSpec, ch *Change) e
 	}
 	env := &Envelope{ID: NewMessageID(), Party: party, Type: s.m.Name, Ref: recordRef(s.m.RefField, rec), At: now.Format(time.RFC3339Nano), Body: body}
 	if env.Ref == "" {
-		return &ValidationError{Fields: map[string][]FieldError{s.m.RefField.Name: {{Code: "required", Message: fmt.Sprintf("发往%s的报文须引用“%s”，该字段为空", exchangeLabel(s.x), s.m.RefField.DisplayLabel())}}}}
+		return Invalid(s.m.RefField.Name, errcode.Required, "发往%s的报文须引用“%s”，该字段为空", exchangeLabel(s.x), fieldLabel(s.m.RefField))
 	}
 	key, err := rt.exchange.ownKey(keys.Kind(s.x.SignatureKind()))
 	if err != nil {
@@ -418,7 +419,7 @@ func (rt *Runtime) messageLines(ec EffectContext, s outboundSpec, rec *Record, b
 		if t.EqualsField != nil {
 			want, _ := asDecimal(rec.Values[t.Equals])
 			if !total.Equal(want) {
-				return &ConflictError{Code: "message_total", Message: fmt.Sprintf("发往%s的%s合计 %s 与%s %s 不符，未发送", exchangeLabel(s.x), s.m.Name, total.String(), t.EqualsField.DisplayLabel(), want.String())}
+				return conflict(errcode.MessageTotal, "发往%s的%s合计 %s 与%s %s 不符，未发送", exchangeLabel(s.x), s.m.Name, total.String(), fieldLabel(t.EqualsField), want.String())
 			}
 		}
 	}
@@ -708,10 +709,10 @@ func (rt *Runtime) ReceiveMessage(ctx context.Context, raw []byte, brokerID stri
 	var verr *ValidationError
 	var forbidden *ForbiddenError
 	switch {
-	case errors.As(err, &conflict) && conflict.Code == "state":
+	case errors.As(err, &conflict) && conflict.Code == errcode.State:
 		return exception(ReasonWrongState, "%s", conflict.Message)
 	case errors.As(err, &conflict):
-		if conflict.Code == "retry" {
+		if conflict.Code == errcode.Retry {
 			return nil, err
 		}
 		return exception(ReasonRefused, "%s", conflict.Message)
@@ -862,10 +863,10 @@ const (
 func (rt *Runtime) ResolveException(ctx context.Context, actor Actor, id int64, comment string) error {
 	comment = strings.TrimSpace(comment)
 	if !isSystem(actor) && !slices.Contains(actor.Roles, AdminRole) {
-		return forbidden("只有管理员可以处理交换异常")
+		return Forbidden("只有管理员可以处理交换异常")
 	}
 	if comment == "" {
-		return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: "处理交换异常须填写处理意见"}}}}
+		return Invalid("comment", errcode.Required, "处理交换异常须填写处理意见")
 	}
 	p := rt.DB.Placeholder
 	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -873,13 +874,13 @@ func (rt *Runtime) ResolveException(ctx context.Context, actor Actor, id int64, 
 		var resolved any
 		err := tx.QueryRowContext(ctx, `SELECT reason, msg_id, resolved_at FROM growth_exchange_exceptions WHERE id = `+p(1), id).Scan(&reason, &msgID, &resolved)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: 交换异常 #%d", ErrNotFound, id)
+			return NotFound("交换异常 #%d", id)
 		}
 		if err != nil {
 			return err
 		}
 		if resolved != nil {
-			return &ConflictError{Code: "resolved", Message: fmt.Sprintf("交换异常 #%d 已处理", id)}
+			return conflict(errcode.Resolved, "交换异常 #%d 已处理", id)
 		}
 		now := rt.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE growth_exchange_exceptions SET resolved_at = `+p(1)+`, resolved_by = `+p(2)+`, comment = `+p(3)+` WHERE id = `+p(4),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -57,7 +58,7 @@ func (rt *Runtime) Export(ctx context.Context, actor Actor, app, entity string, 
 	}
 	x := a.Export(name)
 	if x == nil || x.Target == nil || x.Target.Name != entity {
-		return nil, fmt.Errorf("%w: 导出文件 %s.%s.%s", ErrUnknown, app, entity, name)
+		return nil, &SentinelError{Sentinel: ErrUnknown, Text: errcode.NotFound.Format("导出文件 %s.%s.%s", app, entity, name)}
 	}
 	s, err := rt.store(app, entity)
 	if err != nil {
@@ -65,25 +66,25 @@ func (rt *Runtime) Export(ctx context.Context, actor Actor, app, entity string, 
 	}
 	e := s.entity
 	if !rt.Access.Can(actor, e, "export") {
-		return nil, forbidden("您无权导出%s", e.Label())
+		return nil, Forbidden("您无权导出%s", entityLabel(e))
 	}
 	if !rt.Access.Can(actor, e, "read") {
-		return nil, forbidden("您无权查看%s", e.Label())
+		return nil, Forbidden("您无权查看%s", entityLabel(e))
 	}
 	for _, f := range x.RecordFieldsUsed {
 		if rt.Access.Hidden(actor, e, f) {
-			return nil, forbidden("导出文件“%s”用到您不可见的字段 %s.%s", exportLabel(x), e.Name, f)
+			return nil, Forbidden("导出文件“%s”用到您不可见的字段 %s.%s", exportLabel(x), e.Name, f)
 		}
 	}
 	var ls *entityStore
 	if x.Lines != nil {
 		ls = rt.stores[x.Lines.Target.QualifiedName()]
 		if !rt.Access.Can(actor, ls.entity, "read") {
-			return nil, forbidden("您无权查看%s，不能导出“%s”", ls.entity.Label(), exportLabel(x))
+			return nil, Forbidden("您无权查看%s，不能导出“%s”", entityLabel(ls.entity), exportLabel(x))
 		}
 		for _, f := range x.LineFieldsUsed {
 			if rt.Access.Hidden(actor, ls.entity, f) {
-				return nil, forbidden("导出文件“%s”用到您不可见的字段 %s.%s", exportLabel(x), ls.entity.Name, f)
+				return nil, Forbidden("导出文件“%s”用到您不可见的字段 %s.%s", exportLabel(x), ls.entity.Name, f)
 			}
 		}
 	}
@@ -160,7 +161,7 @@ func (rt *Runtime) getScoped(ctx context.Context, q querier, actor Actor, s *ent
 	}
 	rec, err := s.scan(q.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: %s #%d", ErrNotFound, s.entity.Label(), id)
+		return nil, NotFound("%s #%d", entityLabel(s.entity), id)
 	}
 	if err != nil {
 		return nil, rt.dbError(s, "get", err)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -33,7 +34,7 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 		for i, c := range x.Columns {
 			titles[i] = c.Title
 		}
-		if err := w.row(titles, "标题行"); err != nil {
+		if err := w.row(titles, errcode.Label("标题行", "the title row")); err != nil {
 			return nil, err
 		}
 	}
@@ -43,16 +44,17 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 		rows = []*Record{nil} // one row, of the record
 	}
 	for n, line := range rows {
-		where := fmt.Sprintf("第 %d 行", n+1)
+		where := errcode.Label(fmt.Sprintf("第 %d 行", n+1), fmt.Sprintf("line %d", n+1))
 		if line != nil {
 			env["line"] = x.LineShape.Value(line.ID, line.State, line.CreatedBy, line.CreatedAt, line.UpdatedAt, line.Values)
-			where = fmt.Sprintf("第 %d 行（%s #%d）", n+1, x.Lines.Target.Label(), line.ID)
+			where = errcode.Label(fmt.Sprintf("第 %d 行（%s #%d）", n+1, x.Lines.Target.Label(), line.ID),
+				fmt.Sprintf("line %d (%s #%d)", n+1, entityLabel(x.Lines.Target).En, line.ID))
 		}
 		values := make([]string, len(x.Columns))
 		for i, c := range x.Columns {
 			out, err := metamodel.Run(c.Program, env)
 			if err != nil {
-				return nil, exportConflict("export_value", "%s“%s”无法计算：%v", where, columnLabel(c, i), err)
+				return nil, conflict(errcode.ExportValue, "%s“%s”无法计算：%v", where, columnLabel(c, i), err)
 			}
 			values[i] = formatExportValue(out, c.Scale)
 			if x.Format != "fixed" && !isNumber(out) {
@@ -65,11 +67,11 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 		if t := x.Total; t != nil && t.Program != nil {
 			out, err := metamodel.Run(t.Program, env)
 			if err != nil {
-				return nil, exportConflict("export_total", "%s的合计金额无法计算：%v", where, err)
+				return nil, conflict(errcode.ExportTotal, "%s的合计金额无法计算：%v", where, err)
 			}
 			d, ok := asDecimal(out)
 			if !ok {
-				return nil, exportConflict("export_total", "%s的合计金额不是数字：%v", where, out)
+				return nil, conflict(errcode.ExportTotal, "%s的合计金额不是数字：%v", where, out)
 			}
 			total = total.Add(d)
 		}
@@ -84,7 +86,7 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 		want, _ := asDecimal(rec.Values[f.Name])
 		if !total.Equal(want) {
 			scale := int32(f.Kind.Column(f).Scale)
-			return nil, exportConflict("export_total", "文件合计 %s 与%s #%d 的%s %s 不符，未生成文件", total.StringFixed(scale), e.Label(), rec.ID, f.DisplayLabel(), want.StringFixed(scale))
+			return nil, conflict(errcode.ExportTotal, "文件合计 %s 与%s #%d 的%s %s 不符，未生成文件", total.StringFixed(scale), entityLabel(e), rec.ID, fieldLabel(f), want.StringFixed(scale))
 		}
 		out.Total = &total
 		out.totalScale = int32(f.Kind.Column(f).Scale)
@@ -100,15 +102,11 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 	return out, nil
 }
 
-func exportConflict(code, format string, args ...any) error {
-	return &ConflictError{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-func columnLabel(c *metamodel.ExportColumn, i int) string {
+func columnLabel(c *metamodel.ExportColumn, i int) errcode.Text {
 	if c.Title != "" {
-		return c.Title
+		return errcode.Label(c.Title, "")
 	}
-	return fmt.Sprintf("第 %d 列", i+1)
+	return errcode.Label(fmt.Sprintf("第 %d 列", i+1), fmt.Sprintf("column %d", i+1))
 }
 
 // formatExportValue writes an expression's value as file text: amounts with
@@ -228,20 +226,20 @@ func (w *exportWriter) encode(s string) ([]byte, error) {
 }
 
 // row adds one row of values; where names it in messages.
-func (w *exportWriter) row(values []string, where string) error {
+func (w *exportWriter) row(values []string, where errcode.Text) error {
 	fixed := w.x.Format == "fixed"
 	encoded := make([][]byte, len(values))
 	for i, v := range values {
 		c := w.x.Columns[i]
 		b, err := w.encode(v)
 		if err != nil {
-			return exportConflict("export_encoding", "%s“%s”的值“%s”含有 GBK 无法表示的字符", where, columnLabel(c, i), v)
+			return conflict(errcode.ExportEncoding, "%s“%s”的值“%s”含有 GBK 无法表示的字符", where, columnLabel(c, i), v)
 		}
 		if fixed && strings.ContainsAny(v, "\r\n") {
-			return exportConflict("export_width", "%s“%s”的值含有换行，定长文件不能写入", where, columnLabel(c, i))
+			return conflict(errcode.ExportWidth, "%s“%s”的值含有换行，定长文件不能写入", where, columnLabel(c, i))
 		}
 		if c.Width > 0 && len(b) > c.Width {
-			return exportConflict("export_width", "%s“%s”的值“%s”占 %d 字节，超过宽度 %d", where, columnLabel(c, i), v, len(b), c.Width)
+			return conflict(errcode.ExportWidth, "%s“%s”的值“%s”占 %d 字节，超过宽度 %d", where, columnLabel(c, i), v, len(b), c.Width)
 		}
 		encoded[i] = b
 	}
@@ -290,7 +288,7 @@ func (w *exportWriter) bytes() ([]byte, error) {
 	}
 	out, err := w.encode(text.String())
 	if err != nil {
-		return nil, exportConflict("export_encoding", "分隔符无法用 GBK 表示")
+		return nil, conflict(errcode.ExportEncoding, "分隔符无法用 GBK 表示")
 	}
 	return out, nil
 }

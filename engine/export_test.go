@@ -337,7 +337,7 @@ func TestExportRefusals(t *testing.T) {
 func isConflict(code string) func(error) bool {
 	return func(err error) bool {
 		var ce *engine.ConflictError
-		return errors.As(err, &ce) && ce.Code == code
+		return errors.As(err, &ce) && string(ce.Code) == code
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Attachments: a client uploads a file (UploadFile, POST /api/files), gets
@@ -139,8 +140,8 @@ func cleanFileName(name string) string {
 }
 
 // fileError is a problem with an upload: 422 naming the form field "file".
-func fileError(code, format string, args ...any) error {
-	return &ValidationError{Fields: map[string][]FieldError{"file": {{Code: code, Message: fmt.Sprintf(format, args...)}}}}
+func fileError(code errcode.Code, format string, args ...any) error {
+	return Invalid("file", code, format, args...)
 }
 
 // MaxUploadSize is the largest file this project takes: the largest
@@ -156,30 +157,30 @@ func (rt *Runtime) MaxUploadSize() int64 {
 // file named .pdf that is not a PDF is refused.
 func (rt *Runtime) UploadFile(ctx context.Context, actor Actor, name, declared string, data []byte) (*FileInfo, error) {
 	if !rt.MayUpload(actor) {
-		return nil, forbidden("您没有可填写附件的字段，不能上传文件")
+		return nil, Forbidden("您没有可填写附件的字段，不能上传文件")
 	}
 	name = cleanFileName(name)
 	if name == "" || strings.Trim(name, ".") == "" {
-		return nil, fileError("name", "文件名不能为空")
+		return nil, fileError(errcode.FileName, "文件名不能为空")
 	}
 	if len(data) == 0 {
-		return nil, fileError("empty", "文件“%s”是空的", name)
+		return nil, fileError(errcode.Empty, "文件“%s”是空的", name)
 	}
 	if limit := rt.MaxUploadSize(); int64(len(data)) > limit {
-		return nil, fileError("too_large", "文件“%s”大小 %s，超过上限 %s", name, FormatSize(int64(len(data))), FormatSize(limit))
+		return nil, fileError(errcode.TooLarge, "文件“%s”大小 %s，超过上限 %s", name, FormatSize(int64(len(data))), FormatSize(limit))
 	}
 	sniffed := sniff(data)
 	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
 	contentType := sniffed
 	if k, known := fileKinds[ext]; known {
 		if !k.accepts(sniffed) {
-			return nil, fileError("content_mismatch", "文件“%s”的内容（%s）与扩展名 .%s 不符", name, baseType(sniffed), ext)
+			return nil, fileError(errcode.ContentMismatch, "文件“%s”的内容（%s）与扩展名 .%s 不符", name, baseType(sniffed), ext)
 		}
 		contentType = k.contentType
 	}
 	if d := baseType(declared); d != "" && d != "application/octet-stream" && d != contentType {
 		if k, known := kindOfType(d); known && !k.accepts(sniffed) {
-			return nil, fileError("content_mismatch", "文件“%s”声明的类型 %s 与其内容（%s）不符", name, d, baseType(sniffed))
+			return nil, fileError(errcode.ContentMismatch, "文件“%s”声明的类型 %s 与其内容（%s）不符", name, d, baseType(sniffed))
 		}
 	}
 	sum := sha256.Sum256(data)
@@ -243,7 +244,7 @@ func scanFileInfo(row scanner) (*FileInfo, error) {
 func (rt *Runtime) fileInfo(ctx context.Context, q querier, id int64) (*FileInfo, error) {
 	f, err := scanFileInfo(q.QueryRowContext(ctx, `SELECT `+fileInfoColumns+` FROM growth_files WHERE id = `+rt.DB.Placeholder(1), id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: 文件 #%d", ErrNotFound, id)
+		return nil, NotFound("文件 #%d", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading file #%d: %w", id, err)
@@ -291,7 +292,7 @@ func (rt *Runtime) OpenFile(ctx context.Context, actor Actor, id int64) (*FileIn
 		return nil, nil, err
 	}
 	if !ok {
-		return nil, nil, fmt.Errorf("%w: 文件 #%d", ErrNotFound, id)
+		return nil, nil, NotFound("文件 #%d", id)
 	}
 	var data []byte
 	if err := rt.DB.Read.QueryRowContext(ctx, `SELECT data FROM growth_files WHERE id = `+rt.DB.Placeholder(1), id).Scan(&data); err != nil {
@@ -410,7 +411,7 @@ func (fileEffect) Apply(ec EffectContext, ch *Change) error {
 		}
 		info, err := rt.fileInfo(ec, ec.Tx, id)
 		if errors.Is(err, ErrNotFound) {
-			verr.add(f.Name, "file_not_found", "文件 #%d 不存在或不是您上传的", id)
+			verr.Add(f.Name, errcode.FileNotFound, "文件 #%d 不存在或不是您上传的", id)
 			continue
 		}
 		if err != nil {
@@ -421,14 +422,14 @@ func (fileEffect) Apply(ec EffectContext, ch *Change) error {
 			return err
 		}
 		if !allowed {
-			verr.add(f.Name, "file_not_found", "文件 #%d 不存在或不是您上传的", id)
+			verr.Add(f.Name, errcode.FileNotFound, "文件 #%d 不存在或不是您上传的", id)
 			continue
 		}
 		if limit := metamodel.FileMaxSize(f); info.Size > limit {
-			verr.add(f.Name, "file_too_large", "文件“%s”大小 %s，超过%s的上限 %s", info.Name, FormatSize(info.Size), f.DisplayLabel(), FormatSize(limit))
+			verr.Add(f.Name, errcode.FileTooLarge, "文件“%s”大小 %s，超过%s的上限 %s", info.Name, FormatSize(info.Size), fieldLabel(f), FormatSize(limit))
 		}
 		if !metamodel.FileTypeAllowed(f, info.Name, info.ContentType) {
-			verr.add(f.Name, "file_type", "文件“%s”的类型不符合%s的要求（%s）", info.Name, f.DisplayLabel(), strings.Join(metamodel.FileTypes(f), "、"))
+			verr.Add(f.Name, errcode.FileType, "文件“%s”的类型不符合%s的要求（%s）", info.Name, fieldLabel(f), strings.Join(metamodel.FileTypes(f), "、"))
 		}
 	}
 	if !verr.empty() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Uploads are stored before any record holds them (POST /api/files, then a
@@ -101,7 +102,7 @@ func (rt *Runtime) checkUploadQuota(ctx context.Context, tx *sql.Tx, actor Actor
 		return fmt.Errorf("upload quota: %w", err)
 	}
 	if quota := rt.uploadQuota(); used+size > quota {
-		return fileError("quota", "您已上传但尚未用于任何记录的文件共 %s，再上传“%s”（%s）将超过每人 %s 的上限；请先把已上传的文件填入记录并保存，未使用的文件 %s 后自动清除",
+		return fileError(errcode.Quota, "您已上传但尚未用于任何记录的文件共 %s，再上传“%s”（%s）将超过每人 %s 的上限；请先把已上传的文件填入记录并保存，未使用的文件 %s 后自动清除",
 			FormatSize(used), name, FormatSize(size), FormatSize(quota), formatAge(DefaultUnattachedFileAge))
 	}
 	return nil

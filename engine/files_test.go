@@ -69,7 +69,7 @@ func TestUploadFile(t *testing.T) {
 				info, err := rt.UploadFile(ctx, alice, sc.file, sc.declared, sc.data)
 				if sc.wantCode != "" {
 					var ve *engine.ValidationError
-					if !errors.As(err, &ve) || len(ve.Fields["file"]) != 1 || ve.Fields["file"][0].Code != sc.wantCode {
+					if !errors.As(err, &ve) || len(ve.Fields["file"]) != 1 || string(ve.Fields["file"][0].Code) != sc.wantCode {
 						t.Fatalf("got %v, want a validation error %s on file", err, sc.wantCode)
 					}
 					return
@@ -132,7 +132,7 @@ func TestFileFields(t *testing.T) {
 				}
 				_, err := rt.Create(ctx, sc.by, "att", "claim", values)
 				var ve *engine.ValidationError
-				if !errors.As(err, &ve) || len(ve.Fields[sc.field]) == 0 || ve.Fields[sc.field][0].Code != sc.code {
+				if !errors.As(err, &ve) || len(ve.Fields[sc.field]) == 0 || string(ve.Fields[sc.field][0].Code) != sc.code {
 					t.Fatalf("got %v, want %s on %s", err, sc.code, sc.field)
 				}
 			})

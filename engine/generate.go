@@ -11,6 +11,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -42,7 +43,7 @@ func (rt *Runtime) generate(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 		if g.Unless != "" {
 			var err error
 			if unless, err = filter.Parse(g.Unless); err != nil {
-				return nil, generateRefusal("generate", "生成 %s 失败：unless（%s）：%v", g.Label(), g.Unless, err)
+				return nil, generateRefusal(errcode.Generate, "生成 %s 失败：unless（%s）：%v", g.Label(), g.Unless, err)
 			}
 		}
 		base := guardEnv(e, rec, actor)
@@ -59,39 +60,39 @@ func (rt *Runtime) generate(ctx context.Context, tx *sql.Tx, actor Actor, s *ent
 		case g.CountProgram != nil:
 			out, err := metamodel.Run(g.CountProgram, base)
 			if err != nil {
-				return nil, generateRefusal("generate", "生成 %s 失败：条数（%s）无法计算：%v", g.Label(), g.Count, err)
+				return nil, generateRefusal(errcode.Generate, "生成 %s 失败：条数（%s）无法计算：%v", g.Label(), g.Count, err)
 			}
 			count, ok := asInt64(out)
 			if !ok || count < 0 {
-				return nil, generateRefusal("generate", "生成 %s 失败：条数（%s）应为不小于零的整数，得到 %v", g.Label(), g.Count, out)
+				return nil, generateRefusal(errcode.Generate, "生成 %s 失败：条数（%s）应为不小于零的整数，得到 %v", g.Label(), g.Count, out)
 			}
 			if count > metamodel.MaxGenerated {
-				return nil, generateRefusal("generate_limit", "生成 %s 失败：%d 条超过一次最多生成 %d 条的上限", g.Label(), count, metamodel.MaxGenerated)
+				return nil, generateRefusal(errcode.GenerateLimit, "生成 %s 失败：%d 条超过一次最多生成 %d 条的上限", g.Label(), count, metamodel.MaxGenerated)
 			}
 			n = int(count)
 		}
 		if total+n > metamodel.MaxGenerated {
-			return nil, generateRefusal("generate_limit", "生成 %s 失败：本次共需生成超过 %d 条记录，超过一次最多生成 %d 条的上限", g.Label(), metamodel.MaxGenerated, metamodel.MaxGenerated)
+			return nil, generateRefusal(errcode.GenerateLimit, "生成 %s 失败：本次共需生成超过 %d 条记录，超过一次最多生成 %d 条的上限", g.Label(), metamodel.MaxGenerated, metamodel.MaxGenerated)
 		}
 		for i := 1; i <= n; i++ {
 			env := make(map[string]any, len(base)+3)
 			for k, v := range base {
 				env[k] = v
 			}
-			what := g.Label()
+			what := errcode.Text{Zh: g.Label()}
 			switch {
 			case g.From != nil:
 				src := sources[i-1]
 				env["src"] = g.SourceShape.Value(src.ID, src.State, src.CreatedBy, src.CreatedAt, src.UpdatedAt, src.Values)
-				what = fmt.Sprintf("%s（来源 %s #%d）", g.Label(), g.Source.Label(), src.ID)
+				what = errcode.Generate.Format("%s（来源 %s #%d）", g.Label(), entityLabel(g.Source), src.ID)
 			case g.CountProgram != nil:
 				env["i"], env["n"] = i, n
-				what = fmt.Sprintf("%s（第 %d 条，共 %d 条）", g.Label(), i, n)
+				what = errcode.Generate.Format("%s（第 %d 条，共 %d 条）", g.Label(), i, n)
 			}
 			if g.WhenProgram != nil {
 				ok, err := metamodel.RunBool(g.WhenProgram, env)
 				if err != nil {
-					return nil, generateRefusal("generate", "生成 %s 失败：条件（%s）无法计算：%v", what, g.When, err)
+					return nil, generateRefusal(errcode.Generate, "生成 %s 失败：条件（%s）无法计算：%v", what, g.When, err)
 				}
 				if !ok {
 					continue
@@ -156,7 +157,7 @@ func (rt *Runtime) generateSources(ctx context.Context, tx *sql.Tx, g *metamodel
 		return nil, err
 	}
 	if len(sources) > metamodel.MaxGenerated {
-		return nil, generateRefusal("generate_limit", "生成 %s 失败：符合条件的%s超过 %d 条，超过一次最多生成 %d 条的上限", g.Label(), g.Source.Label(), metamodel.MaxGenerated, metamodel.MaxGenerated)
+		return nil, generateRefusal(errcode.GenerateLimit, "生成 %s 失败：符合条件的%s超过 %d 条，超过一次最多生成 %d 条的上限", g.Label(), entityLabel(g.Source), metamodel.MaxGenerated, metamodel.MaxGenerated)
 	}
 	return sources, nil
 }
@@ -175,12 +176,12 @@ func generatedValues(g *metamodel.GenerateAction, env map[string]any) (map[strin
 		f := g.Target.Field(name)
 		out, err := metamodel.Run(g.SetPrograms[name], env)
 		if err != nil {
-			verr.add(name, "set", "%s 无法计算：%v", f.DisplayLabel(), err)
+			verr.Add(name, errcode.Set, "%s 无法计算：%v", fieldLabel(f), err)
 			continue
 		}
 		v, err := generatedValue(f, out)
 		if err != nil {
-			verr.add(name, "set", "%s：%s", f.DisplayLabel(), metamodel.AsInputError(err).Message)
+			verr.Add(name, errcode.Set, "%s：%s", fieldLabel(f), metamodel.AsInputError(err).Text())
 			continue
 		}
 		values[name] = v
@@ -226,16 +227,16 @@ func generatedValue(f *metamodel.Field, out any) (any, error) {
 }
 
 // generateRefusal is a ValidationError of the whole transition.
-func generateRefusal(code, format string, args ...any) error {
-	return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: code, Message: fmt.Sprintf(format, args...)}}}}
+func generateRefusal(code errcode.Code, format string, args ...any) error {
+	return Invalid(RecordField, code, format, args...)
 }
 
 // generateFailure reports why a generated record was refused, naming it:
 // "生成 明细（来源 人员 #12）失败：金额 为必填项".
-func generateFailure(what string, e *metamodel.Entity, err error) error {
-	prefix := "生成 " + what + " 失败："
-	if strings.HasSuffix(what, "）") {
-		prefix = "生成 " + what + "失败："
+func generateFailure(what errcode.Text, e *metamodel.Entity, err error) error {
+	prefix := errcode.Generate.Format("生成 %s 失败：", what)
+	if strings.HasSuffix(what.Zh, "）") {
+		prefix = errcode.Generate.Format("生成 %s失败：", what)
 	}
 	var ve *ValidationError
 	var ce *ConflictError
@@ -247,25 +248,26 @@ func generateFailure(what string, e *metamodel.Entity, err error) error {
 			names = append(names, name)
 		}
 		sort.Strings(names)
-		var parts []string
+		var zh, en []string
 		for _, name := range names {
-			label := ""
+			var label errcode.Text
 			if f := e.Field(name); f != nil {
-				label = f.DisplayLabel()
+				label = fieldLabel(f)
 			}
 			for _, fe := range ve.Fields[name] {
-				if label != "" && !strings.HasPrefix(fe.Message, label) {
-					parts = append(parts, label+"："+fe.Message)
+				msg := fe.text()
+				if label.Zh != "" && !strings.HasPrefix(msg.Zh, label.Zh) {
+					zh, en = append(zh, label.Zh+"："+msg.Zh), append(en, label.En+": "+msg.In(true))
 				} else {
-					parts = append(parts, fe.Message)
+					zh, en = append(zh, msg.Zh), append(en, msg.In(true))
 				}
 			}
 		}
-		return generateRefusal("generate", "%s%s", prefix, strings.Join(parts, "；"))
+		return InvalidText(RecordField, errcode.Generate, errcode.Text{Zh: prefix.Zh + strings.Join(zh, "；"), En: prefix.In(true) + strings.Join(en, "; ")})
 	case errors.As(err, &ce):
-		return &ConflictError{Code: ce.Code, Message: prefix + ce.Message}
+		return &ConflictError{Code: ce.Code, Message: prefix.Zh + ce.Message, MessageEn: prefix.In(true) + ce.Text(true)}
 	case errors.As(err, &fe):
-		return &ForbiddenError{Message: prefix + fe.Message}
+		return &ForbiddenError{Message: prefix.Zh + fe.Message, MessageEn: prefix.In(true) + fe.Text(true)}
 	}
 	return err
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Idempotency: a client may send an Idempotency-Key with a request that
@@ -41,26 +43,35 @@ type Idempotency struct {
 
 // KeyReusedError refuses a request whose idempotency key the same user
 // already used for another request (422 idempotency_key_reused).
-type KeyReusedError struct{ Message string }
+type KeyReusedError struct {
+	Message   string
+	MessageEn string
+}
 
 func (e *KeyReusedError) Error() string { return e.Message }
+
+// Text is the message in English when english is set and there is one.
+func (e *KeyReusedError) Text(english bool) string {
+	return errcode.Text{Zh: e.Message, En: e.MessageEn}.In(english)
+}
+
+// Is makes errors.Is(err, errcode.IdempotencyKeyReused) true.
+func (e *KeyReusedError) Is(target error) bool { return target == errcode.IdempotencyKeyReused }
 
 // CheckIdempotencyKey refuses a key that is too long or holds a control
 // character or invalid UTF-8 (a NUL byte cannot be stored in PostgreSQL):
 // the same keys are refused on every database.
 func CheckIdempotencyKey(key string) error {
-	bad := func(code, msg string) error {
-		return &ValidationError{Malformed: true, Fields: map[string][]FieldError{"Idempotency-Key": {{Code: code, Message: msg}}}}
-	}
+	const header = "Idempotency-Key"
 	if len(key) > MaxIdempotencyKeyLength {
-		return bad("too_long", fmt.Sprintf("幂等键最长 %d 个字符", MaxIdempotencyKeyLength))
+		return Malformed(header, errcode.TooLong, "幂等键最长 %d 个字符", MaxIdempotencyKeyLength)
 	}
 	if !utf8.ValidString(key) {
-		return bad("invalid_utf8", "幂等键不是有效的 UTF-8 文本")
+		return Malformed(header, errcode.InvalidUTF8, "幂等键不是有效的 UTF-8 文本")
 	}
 	for _, r := range key {
 		if unicode.IsControl(r) {
-			return bad("control_character", "幂等键不能包含控制字符")
+			return Malformed(header, errcode.ControlCharacter, "幂等键不能包含控制字符")
 		}
 	}
 	return nil
@@ -95,7 +106,8 @@ func (rt *Runtime) IdempotentReplay(ctx context.Context, actor Actor, idem Idemp
 		return nil, true, fmt.Errorf("idempotency key: %w", err)
 	}
 	if gotApp != app || gotEntity != entity || gotAction != action || (id != 0 && gotID != id) || (request != "" && gotRequest != "" && request != gotRequest) {
-		return nil, true, &KeyReusedError{Message: fmt.Sprintf("幂等键 %q 已用于您的另一请求，请为新请求使用新的键（同一请求重试时须原样重发）", key)}
+		t := errcode.IdempotencyKeyReused.Format("幂等键 %q 已用于您的另一请求，请为新请求使用新的键（同一请求重试时须原样重发）", key)
+		return nil, true, &KeyReusedError{Message: t.Zh, MessageEn: t.En}
 	}
 	rec, err = rt.Get(ctx, actor, app, entity, gotID)
 	return rec, true, err
@@ -127,7 +139,7 @@ func (idempotencyEffect) Apply(ec EffectContext, ch *Change) error {
 		return fmt.Errorf("idempotency key: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return &ConflictError{Code: "idempotency_in_progress", Message: fmt.Sprintf("幂等键 %q 已被您的另一请求使用（可能仍在处理），请稍后用同一键重试以取得其结果", ch.IdempotencyKey)}
+		return conflict(errcode.IdempotencyInProgress, "幂等键 %q 已被您的另一请求使用（可能仍在处理），请稍后用同一键重试以取得其结果", ch.IdempotencyKey)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -58,9 +59,15 @@ type ImportReport struct {
 // ImportRejectedError is returned when any row is bad: nothing was imported.
 type ImportRejectedError struct{ Report *ImportReport }
 
-func (e *ImportRejectedError) Error() string {
-	return fmt.Sprintf("导入未执行：%d 行有误，未导入任何记录", len(e.Report.Errors))
+func (e *ImportRejectedError) Error() string { return e.Text(false) }
+
+// Text is the message in English when english is set.
+func (e *ImportRejectedError) Text(english bool) string {
+	return errcode.ImportRejected.Format("导入未执行：%d 行有误，未导入任何记录", len(e.Report.Errors)).In(english)
 }
+
+// Is makes errors.Is(err, errcode.ImportRejected) true.
+func (e *ImportRejectedError) Is(target error) bool { return target == errcode.ImportRejected }
 
 // importRow is one data row of the file.
 type importRow struct {
@@ -85,24 +92,19 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	}
 	e := s.entity
 	if !rt.Access.Can(actor, e, "create") {
-		return nil, forbidden("您无权新建%s", e.Label())
+		return nil, Forbidden("您无权新建%s", entityLabel(e))
 	}
 	report := &ImportReport{App: app, Entity: entity}
 	rows, err := readTable(r, format, rt.ImportLimits)
 	if err != nil {
-		line := 1
-		var te *tableError
-		if errors.As(err, &te) {
-			line = te.line
-		}
-		return rt.rejectFile(report, line, "%v", err)
+		return rt.rejectFile(report, tableErrorOf(err, 1))
 	}
 	if len(rows) == 0 {
-		return rt.rejectFile(report, 1, "文件是空的：第一行应为字段名（或字段标题）")
+		return rt.rejectFile(report, tableErrorf(1, "文件是空的：第一行应为字段名（或字段标题）"))
 	}
 	eventsCol, eventsErr := importEventsColumn(e, actor, rows[0].cells)
 	if eventsErr != nil {
-		return rt.rejectFile(report, rows[0].line, "%s", eventsErr.Error())
+		return rt.rejectFile(report, &tableError{line: rows[0].line, text: tableErrorOf(eventsErr, 1).text})
 	}
 	fields, ferr := importColumns(e, rows[0].cells)
 	for _, f := range fields {
@@ -111,7 +113,7 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 		}
 	}
 	if ferr != nil {
-		return rt.rejectFile(report, rows[0].line, "%s", ferr.Error())
+		return rt.rejectFile(report, &tableError{line: rows[0].line, text: tableErrorOf(ferr, 1).text})
 	}
 	rows = rows[1:]
 	report.Total = len(rows)
@@ -150,7 +152,7 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 			continue
 		}
 		if !rt.Access.Sees(actor, e, rec) {
-			bad[i] = &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "scope", Message: fmt.Sprintf("不能为您的数据范围以外的单位新建%s", e.Label())}}}}
+			bad[i] = Invalid(RecordField, errcode.Scope, "不能为您的数据范围以外的单位新建%s", entityLabel(e))
 			continue
 		}
 		records[i] = rec
@@ -299,17 +301,18 @@ func asRowError(err error) (*ValidationError, bool) {
 			out.Fields[k] = append(out.Fields[k], v...)
 		}
 		if len(ce.Fields) == 0 {
-			out.add(RecordField, ce.Code, "%s", ce.Message)
+			out.addError(RecordField, FieldError{Code: ce.Code, Message: ce.Message, MessageEn: ce.MessageEn})
 		}
 		return out, true
 	case errors.As(err, &fe):
-		return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "forbidden", Message: fe.Message}}}}, true
+		return InvalidText(RecordField, errcode.Forbidden, errcode.Text{Zh: fe.Message, En: fe.MessageEn}), true
 	}
 	return nil, false
 }
 
-func (rt *Runtime) rejectFile(report *ImportReport, line int, format string, args ...any) (*ImportReport, error) {
-	report.Errors = []ImportRowError{{Line: line, Fields: map[string][]FieldError{FileField: {{Code: "file", Message: fmt.Sprintf(format, args...)}}}}}
+// rejectFile refuses the import for a problem with the file itself.
+func (rt *Runtime) rejectFile(report *ImportReport, te *tableError) (*ImportReport, error) {
+	report.Errors = []ImportRowError{{Line: te.line, Fields: map[string][]FieldError{FileField: {fieldError(errcode.File, te.text)}}}}
 	return report, &ImportRejectedError{Report: report}
 }
 
@@ -339,7 +342,8 @@ func importColumns(e *metamodel.Entity, header []string) ([]*metamodel.Field, er
 	}
 	out := make([]*metamodel.Field, len(header))
 	seen := map[*metamodel.Field]int{}
-	var problems []string
+	var zh, en []string
+	problem := func(t errcode.Text) { zh, en = append(zh, t.Zh), append(en, t.In(true)) }
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		if h == "" {
@@ -348,16 +352,16 @@ func importColumns(e *metamodel.Entity, header []string) ([]*metamodel.Field, er
 		f := byName[strings.ToLower(h)]
 		switch {
 		case f == nil:
-			problems = append(problems, fmt.Sprintf("第 %d 列“%s”不是%s的字段", i+1, h, e.Label()))
+			problem(errcode.File.Format("第 %d 列“%s”不是%s的字段", i+1, h, entityLabel(e)))
 		case seen[f] > 0:
-			problems = append(problems, fmt.Sprintf("第 %d 列“%s”与第 %d 列是同一字段 %s", i+1, h, seen[f], f.Name))
+			problem(errcode.File.Format("第 %d 列“%s”与第 %d 列是同一字段 %s", i+1, h, seen[f], f.Name))
 		default:
 			seen[f] = i + 1
 			out[i] = f
 		}
 	}
-	if len(problems) > 0 {
-		return out, errors.New(strings.Join(problems, "；"))
+	if len(zh) > 0 {
+		return out, &tableError{line: 1, text: errcode.Text{Zh: strings.Join(zh, "；"), En: strings.Join(en, "; ")}}
 	}
 	return out, nil
 }
@@ -394,7 +398,7 @@ func duplicatesInFile(e *metamodel.Entity, rows []importRow, records []*Record, 
 				if bad[i] == nil {
 					bad[i] = &ValidationError{}
 				}
-				bad[i].add(g[0], "duplicate", "与第 %d 行重复（%s）", rows[j].line, strings.Join(g, "、"))
+				bad[i].Add(g[0], errcode.Duplicate, "与第 %d 行重复（%s）", rows[j].line, strings.Join(g, "、"))
 				continue
 			}
 			first[key] = i
@@ -430,7 +434,7 @@ func readTable(r io.Reader, format string, limits ImportLimits) ([]importRow, er
 	case FormatXLSX:
 		return readXLSX(r, l)
 	}
-	return nil, fmt.Errorf("不支持的文件格式 %q：请上传 CSV 或 Excel（xlsx）文件", format)
+	return nil, tableErrorf(1, "不支持的文件格式 %q：请上传 CSV 或 Excel（xlsx）文件", format)
 }
 
 func blank(cells []string) bool {

@@ -3,12 +3,12 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // An import file may carry a column named _events: the workflow events each
@@ -37,9 +37,9 @@ func importEventsColumn(e *metamodel.Entity, actor Actor, header []string) (int,
 	}
 	switch {
 	case !slices.Contains(actor.Roles, SystemActor.Roles[0]):
-		return -1, fmt.Errorf("第 %d 列 %s（导入时直接执行流程事件）只能由平台导入（growth seed 或 growth import）使用，上传文件不能跳过审批", col+1, ImportEventsColumn)
+		return -1, tableErrorf(1, "第 %d 列 %s（导入时直接执行流程事件）只能由平台导入（growth seed 或 growth import）使用，上传文件不能跳过审批", col+1, ImportEventsColumn)
 	case e.Workflow == nil:
-		return -1, fmt.Errorf("第 %d 列 %s：%s 没有审批流程", col+1, ImportEventsColumn, e.Label())
+		return -1, tableErrorf(1, "第 %d 列 %s：%s 没有审批流程", col+1, ImportEventsColumn, entityLabel(e))
 	}
 	header[col] = ""
 	return col, nil
@@ -56,10 +56,10 @@ func (rt *Runtime) fireImported(ctx context.Context, tx *sql.Tx, s *entityStore,
 	for _, event := range strings.FieldsFunc(cell, func(r rune) bool { return r == ' ' || r == ',' || r == '，' || r == ';' }) {
 		t := m.transition(rec.State, event)
 		if t == nil {
-			return &ValidationError{Fields: map[string][]FieldError{ImportEventsColumn: {{Code: "state", Message: fmt.Sprintf("“%s”状态下不能执行事件 %s", stateLabel(m.w, rec.State), event)}}}}
+			return Invalid(ImportEventsColumn, errcode.State, "“%s”状态下不能执行事件 %s", stateLabel(m.w, rec.State), event)
 		}
-		if msg := m.guardFailure(s.entity, t, rec, SystemActor); msg != "" {
-			return &ValidationError{Fields: map[string][]FieldError{ImportEventsColumn: {{Code: "guard", Message: fmt.Sprintf("事件 %s：%s", event, msg)}}}}
+		if msg := m.guardFailure(s.entity, t, rec, SystemActor); msg.Zh != "" {
+			return Invalid(ImportEventsColumn, errcode.Guard, "事件 %s：%s", event, msg)
 		}
 		f.Event = event
 		next, err := rt.applyTransition(ctx, tx, f, t, rec, rt.now().UTC().Truncate(time.Microsecond), nil)

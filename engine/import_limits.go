@@ -6,12 +6,13 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Limits on an imported file (docs/import.md). A file is read as a stream
@@ -95,16 +96,28 @@ func (l ImportLimits) recordBytes() int64 { return max(int64(4<<20), 4*int64(l.c
 // whole).
 type tableError struct {
 	line int
-	msg  string
+	text errcode.Text
 }
 
-func (e *tableError) Error() string { return e.msg }
+func (e *tableError) Error() string { return e.text.Zh }
 
+// tableErrorf is a problem with the file at line, its message built from
+// format and args (errcode.File.Format).
 func tableErrorf(line int, format string, args ...any) *tableError {
 	if line < 1 {
 		line = 1
 	}
-	return &tableError{line: line, msg: fmt.Sprintf(format, args...)}
+	return &tableError{line: line, text: errcode.File.Format(format, args...)}
+}
+
+// tableErrorOf is err as a problem with the file: a *tableError as it is,
+// any other error at line with its text.
+func tableErrorOf(err error, line int) *tableError {
+	var te *tableError
+	if errors.As(err, &te) {
+		return te
+	}
+	return &tableError{line: line, text: errcode.Text{Zh: err.Error()}}
 }
 
 // tableRows gathers the non-empty rows of a file within the limits.
@@ -116,7 +129,7 @@ type tableRows struct {
 
 // add checks one row read at line against the limits; a cellName turns a
 // column index into how the user names the cell.
-func (t *tableRows) add(line int, cells []string, cellName func(line, col int) string) error {
+func (t *tableRows) add(line int, cells []string, cellName func(line, col int) errcode.Text) error {
 	if blank(cells) {
 		return nil
 	}
@@ -144,14 +157,16 @@ func (t *tableRows) add(line int, cells []string, cellName func(line, col int) s
 	return nil
 }
 
-func csvCellName(line, col int) string { return fmt.Sprintf("第 %d 行第 %d 列", line, col+1) }
+func csvCellName(line, col int) errcode.Text {
+	return errcode.File.Format("第 %d 行第 %d 列", line, col+1)
+}
 
-func xlsxCellName(line, col int) string {
+func xlsxCellName(line, col int) errcode.Text {
 	name, err := excelize.CoordinatesToCellName(col+1, line)
 	if err != nil {
 		return csvCellName(line, col)
 	}
-	return fmt.Sprintf("单元格 %s（第 %d 行）", name, line)
+	return errcode.File.Format("单元格 %s（第 %d 行）", name, line)
 }
 
 // errRecordTooLong stops a CSV reader in the middle of an over-long record.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -105,7 +106,7 @@ func (l *ledger) balance(ec EffectContext, ch *Change, src ledgerSource) error {
 			return err
 		}
 		if cur.Reserved != 0 || cur.Consumed != 0 || cur.Frozen != 0 {
-			return &ConflictError{Code: "balance_in_use", Message: fmt.Sprintf("%s 已有预留 %s、使用 %s、冻结 %s，不能删除", label, FormatFen(cur.Reserved), FormatFen(cur.Consumed), FormatFen(cur.Frozen))}
+			return conflict(errcode.BalanceInUse, "%s 已有预留 %s、使用 %s、冻结 %s，不能删除", label, FormatFen(cur.Reserved), FormatFen(cur.Consumed), FormatFen(cur.Frozen))
 		}
 		return l.move(ec, ec.Tx, src, moveRequest{account: acct, moves: []movement{{KindDecrease, cur.Approved}}, strict: true, label: label, what: "删除"})
 	}
@@ -268,7 +269,7 @@ func (l *ledger) checkDraw(ec EffectContext, e *metamodel.Entity, rec *Record, d
 	target := l.rt.stores[d.Target.QualifiedName()]
 	funding, err := target.scan(ec.Tx.QueryRowContext(ec, target.getSQL, acct.ID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return &ValidationError{Fields: map[string][]FieldError{d.OnField.Name: {{Code: "ref_not_found", Message: fmt.Sprintf("%s 不存在", accountLabel(d.Target, acct.ID))}}}}
+		return Invalid(d.OnField.Name, errcode.RefNotFound, "%s 不存在", accountLabel(d.Target, acct.ID))
 	}
 	if err != nil {
 		return l.rt.dbError(target, "read account", err)
@@ -280,7 +281,7 @@ func (l *ledger) checkDraw(ec EffectContext, e *metamodel.Entity, rec *Record, d
 		if displayValue(f, mine) == displayValue(f, theirs) {
 			continue
 		}
-		verr.add(name, "mismatch", "%s 与%s的%s不一致（%s为 %s，本单为 %s）", f.DisplayLabel(), accountLabel(d.Target, acct.ID), f.DisplayLabel(), d.Target.Label(), displayValue(f, theirs), displayValue(f, mine))
+		verr.Add(name, errcode.Mismatch, "%s 与%s的%s不一致（%s为 %s，本单为 %s）", fieldLabel(f), accountLabel(d.Target, acct.ID), fieldLabel(f), entityLabel(d.Target), displayValue(f, theirs), displayValue(f, mine))
 	}
 	if verr.empty() {
 		return nil
@@ -301,11 +302,10 @@ func positive(f *metamodel.Field, fen int64, zeroOK bool) *ValidationError {
 	if fen > 0 || (zeroOK && fen == 0) {
 		return nil
 	}
-	msg := "必须大于 0"
 	if zeroOK {
-		msg = "不能为负数"
+		return Invalid(f.Name, errcode.AmountNotPositive, "%s不能为负数", fieldLabel(f))
 	}
-	return &ValidationError{Fields: map[string][]FieldError{f.Name: {{Code: "amount_not_positive", Message: fmt.Sprintf("%s%s", f.DisplayLabel(), msg)}}}}
+	return Invalid(f.Name, errcode.AmountNotPositive, "%s必须大于 0", fieldLabel(f))
 }
 
 // drawApplies evaluates the draw's when condition on rec.
@@ -315,7 +315,7 @@ func drawApplies(e *metamodel.Entity, rec *Record, d *metamodel.Draw) (bool, err
 	}
 	ok, err := metamodel.RunBool(d.WhenProgram, exprEnv(e, rec, rec.Values))
 	if err != nil {
-		return false, &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "draw_when", Message: fmt.Sprintf("取数条件无法计算：%v", err)}}}}
+		return false, Invalid(RecordField, errcode.DrawWhen, "取数条件无法计算：%v", err)
 	}
 	return ok, nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // adjust applies an adjustment record (metamodel.Adjust): checked whenever it
@@ -19,7 +20,7 @@ func (l *ledger) adjust(ec EffectContext, ch *Change, src ledgerSource) error {
 			return err
 		}
 		if applied && (ch.Action == "delete" || adjustmentChanged(a, ch.Old, ch.New)) {
-			return &ConflictError{Code: "adjustment_applied", Message: fmt.Sprintf("%s #%d 已生效，不能修改或删除；请另行调整", ch.Entity.Label(), src.id)}
+			return conflict(errcode.AdjustmentApplied, "%s #%d 已生效，不能修改或删除；请另行调整", entityLabel(ch.Entity), src.id)
 		}
 		if ch.Action == "delete" {
 			return nil
@@ -109,25 +110,25 @@ func adjustmentChanged(a *metamodel.Adjust, old, new *Record) bool {
 func checkAdjustment(a *metamodel.Adjust, rec *Record) *ValidationError {
 	verr := &ValidationError{}
 	if amount := amountOf(rec, a.AmountField); amount <= 0 {
-		verr.add(a.AmountField.Name, "amount_not_positive", "%s必须大于 0", a.AmountField.DisplayLabel())
+		verr.Add(a.AmountField.Name, errcode.AmountNotPositive, "%s必须大于 0", fieldLabel(a.AmountField))
 	}
 	kind := adjustmentKind(a, rec)
 	if kind == "" {
-		verr.add(a.KindField.Name, "required", "%s 为必填项", a.KindField.DisplayLabel())
+		verr.Add(a.KindField.Name, errcode.Required, "%s 为必填项", fieldLabel(a.KindField))
 	} else if !slices.Contains(metamodel.AdjustKinds, kind) {
-		verr.add(a.KindField.Name, "enum", "未知的调整类型 %s", kind)
+		verr.Add(a.KindField.Name, errcode.Enum, "未知的调整类型 %s", kind)
 	}
 	from, _ := rec.Values[a.AccountField.Name].(int64)
 	if from <= 0 {
-		verr.add(a.AccountField.Name, "required", "%s 为必填项", a.AccountField.DisplayLabel())
+		verr.Add(a.AccountField.Name, errcode.Required, "%s 为必填项", fieldLabel(a.AccountField))
 	}
 	if kind == "transfer" || kind == "change" {
 		to, _ := rec.Values[a.ToField.Name].(int64)
 		switch {
 		case to <= 0:
-			verr.add(a.ToField.Name, "required", "调剂须指定调入的%s", a.Target.Label())
+			verr.Add(a.ToField.Name, errcode.Required, "调剂须指定调入的%s", entityLabel(a.Target))
 		case to == from:
-			verr.add(a.ToField.Name, "transfer_same_account", "调出与调入不能是同一%s（%s）", a.Target.Label(), accountLabel(a.Target, to))
+			verr.Add(a.ToField.Name, errcode.TransferSameAccount, "调出与调入不能是同一%s（%s）", entityLabel(a.Target), accountLabel(a.Target, to))
 		}
 	}
 	if verr.empty() {

@@ -22,7 +22,7 @@ func (rt *Runtime) Balance(ctx context.Context, actor Actor, app, entity string,
 		return nil, err
 	}
 	if e.Balance == nil {
-		return nil, fmt.Errorf("%w: %s 没有余额", ErrNotFound, e.Label())
+		return nil, NotFound("%s 没有余额", entityLabel(e))
 	}
 	if _, err := rt.Get(ctx, actor, app, entity, id); err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (rt *Runtime) Ledger(ctx context.Context, actor Actor, app, entity string, 
 		}
 	}
 	if side != "account" && side != "source" {
-		return nil, &BadQueryError{Param: "side", Message: fmt.Sprintf("应为 account 或 source，收到 %q", side)}
+		return nil, BadQuery("side", "应为 account 或 source，收到 %q", side)
 	}
 	if _, err := rt.Get(ctx, actor, app, entity, id); err != nil {
 		return nil, err

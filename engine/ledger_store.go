@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -263,7 +264,7 @@ type moveRequest struct {
 	strict bool
 	// label names the account for people ("指标 #12"); field is the field of
 	// the source record the refusal is shown against.
-	label string
+	label errcode.Text
 	field string
 	// what names the request in the refusal ("申请", "追减", "冻结").
 	what string
@@ -295,7 +296,7 @@ func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveR
 			return err
 		} else if cur, ok, err := l.readBalance(ctx, tx, r.account); err == nil && ok && cur.Available()+d.Available() < 0 {
 			note = fmt.Sprintf("超出可用余额（可用 %s，%s %s）", FormatFen(cur.Available()), r.what, FormatFen(-d.Available()))
-			l.rt.Log.Warn("ledger overdraft allowed by control", "account", r.label, "available", FormatFen(cur.Available()), "amount", FormatFen(-d.Available()), "source", fmt.Sprintf("%s.%s #%d", src.app, src.entity, src.id))
+			l.rt.Log.Warn("ledger overdraft allowed by control", "account", r.label.Zh, "available", FormatFen(cur.Available()), "amount", FormatFen(-d.Available()), "source", fmt.Sprintf("%s.%s #%d", src.app, src.entity, src.id))
 		}
 	}
 	applied, err := l.insertRows(ctx, tx, src, r.account, r.moves, note)
@@ -338,26 +339,24 @@ func (l *ledger) refusal(ctx context.Context, tx *sql.Tx, r moveRequest, d Amoun
 	if err != nil {
 		return fmt.Errorf("ledger read: %w", err)
 	}
-	fields := func(msg string) map[string][]FieldError {
-		if r.field == "" {
-			return nil
+	// The amount's field carries the refusal as insufficient_balance, whatever
+	// the conflict's own code.
+	refuse := func(ce *ConflictError) error {
+		if r.field != "" {
+			ce.Fields = map[string][]FieldError{r.field: {{Code: errcode.InsufficientBalance, Message: ce.Message, MessageEn: ce.MessageEn}}}
 		}
-		return map[string][]FieldError{r.field: {{Code: "insufficient_balance", Message: msg}}}
+		return ce
 	}
 	if !ok {
-		msg := fmt.Sprintf("%s 尚未生效（没有可用额度）", r.label)
-		return &ConflictError{Code: "account_not_open", Message: msg, Fields: fields(msg)}
+		return refuse(conflict(errcode.AccountNotOpen, "%s 尚未生效（没有可用额度）", r.label))
 	}
 	if d.Available() < 0 && cur.Available()+d.Available() < 0 {
-		msg := fmt.Sprintf("%s 可用余额不足：可用 %s，%s %s", r.label, FormatFen(cur.Available()), r.what, FormatFen(-d.Available()))
-		return &ConflictError{Code: "insufficient_balance", Message: msg, Fields: fields(msg)}
+		return refuse(conflict(errcode.InsufficientBalance, "%s 可用余额不足：可用 %s，%s %s", r.label, FormatFen(cur.Available()), r.what, FormatFen(-d.Available())))
 	}
 	if cur.Frozen+d.Frozen < 0 {
-		msg := fmt.Sprintf("%s 已冻结 %s，不能解冻 %s", r.label, FormatFen(cur.Frozen), FormatFen(-d.Frozen))
-		return &ConflictError{Code: "insufficient_balance", Message: msg, Fields: fields(msg)}
+		return refuse(conflict(errcode.InsufficientBalance, "%s 已冻结 %s，不能解冻 %s", r.label, FormatFen(cur.Frozen), FormatFen(-d.Frozen)))
 	}
-	msg := fmt.Sprintf("%s 的余额与本次变动不符（已预留 %s，已使用 %s），请刷新后重试", r.label, FormatFen(cur.Reserved), FormatFen(cur.Consumed))
-	return &ConflictError{Code: "ledger_state", Message: msg, Fields: fields(msg)}
+	return refuse(conflict(errcode.LedgerState, "%s 的余额与本次变动不符（已预留 %s，已使用 %s），请刷新后重试", r.label, FormatFen(cur.Reserved), FormatFen(cur.Consumed)))
 }
 
 // Fen converts an amount to integer fen (two decimals, exact for money).
@@ -387,5 +386,8 @@ func FormatFen(fen int64) string {
 	return b.String()
 }
 
-// accountLabel names an account for people: the entity's label and the id.
-func accountLabel(e *metamodel.Entity, id int64) string { return fmt.Sprintf("%s #%d", e.Label(), id) }
+// accountLabel names an account for people: the entity's label and the id,
+// in both languages.
+func accountLabel(e *metamodel.Entity, id int64) errcode.Text {
+	return errcode.Label(fmt.Sprintf("%s #%d", e.Label(), id), fmt.Sprintf("%s #%d", entityLabel(e).En, id))
+}

@@ -229,7 +229,7 @@ func (f *fundApp) ledgerKinds(entity string, id int64, side string) string {
 func conflictCode(err error) string {
 	var ce *engine.ConflictError
 	if errors.As(err, &ce) {
-		return ce.Code
+		return string(ce.Code)
 	}
 	return ""
 }
@@ -514,7 +514,7 @@ func TestLedgerRefusals(t *testing.T) {
 						t.Errorf("validation error %v, want %q on %s", ve.Fields, sc.msg, sc.field)
 					}
 				case sc.code != "" && errors.As(err, &ce):
-					if ce.Code != sc.code || !strings.Contains(ce.Message, sc.msg) {
+					if string(ce.Code) != sc.code || !strings.Contains(ce.Message, sc.msg) {
 						t.Errorf("conflict %s %q, want %s %q", ce.Code, ce.Message, sc.code, sc.msg)
 					}
 				default:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -64,9 +65,23 @@ func checkPage(page int) error {
 type BadQueryError struct {
 	Param   string
 	Message string
+	// MessageEn is the message in English when Message is not.
+	MessageEn string
+}
+
+// BadQuery is a BadQueryError of param, its message built from format and
+// args (errcode.Malformed.Format).
+func BadQuery(param, format string, args ...any) *BadQueryError {
+	t := errcode.Malformed.Format(format, args...)
+	return &BadQueryError{Param: param, Message: t.Zh, MessageEn: t.En}
 }
 
 func (e *BadQueryError) Error() string { return e.Param + ": " + e.Message }
+
+// Text is the message in English when english is set and there is one.
+func (e *BadQueryError) Text(english bool) string {
+	return errcode.Text{Zh: e.Message, En: e.MessageEn}.In(english)
+}
 
 // binder adapts a dialect to the filter compiler: a *DB's, or a bare
 // Dialect's when definitions are checked without a database.
@@ -144,7 +159,7 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		return nil, err
 	}
 	if !rt.Access.Can(actor, s.entity, "read") {
-		return nil, forbidden("您无权查看%s", s.entity.Label())
+		return nil, Forbidden("您无权查看%s", entityLabel(s.entity))
 	}
 	where, args, err := rt.where(actor, s, q.Filter)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // StatementHeader is the header line of a party's daily statement (对账单),
@@ -353,7 +355,7 @@ func (rt *Runtime) Reconciliation(ctx context.Context, id int64) (*Reconciliatio
 	err := rt.DB.Read.QueryRowContext(ctx, `SELECT party, day, statement, run_at, run_by, matched, differences FROM growth_reconciliations WHERE id = `+p(1), id).
 		Scan(&rec.Party, &rec.Day, &rec.Statement, &at, &rec.RunBy, &rec.Matched, &rec.Differences)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: 对账 #%d", ErrNotFound, id)
+		return nil, NotFound("对账 #%d", id)
 	}
 	if err != nil {
 		return nil, err
@@ -410,10 +412,10 @@ func (rt *Runtime) OpenReconDifferences(ctx context.Context) ([]ReconItem, error
 func (rt *Runtime) ResolveReconItem(ctx context.Context, actor Actor, id int64, comment string) error {
 	comment = strings.TrimSpace(comment)
 	if !isSystem(actor) && !slices.Contains(actor.Roles, AdminRole) {
-		return forbidden("只有管理员可以处理对账差异")
+		return Forbidden("只有管理员可以处理对账差异")
 	}
 	if comment == "" {
-		return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: "处理对账差异须填写处理意见"}}}}
+		return Invalid("comment", errcode.Required, "处理对账差异须填写处理意见")
 	}
 	p := rt.DB.Placeholder
 	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -421,16 +423,16 @@ func (rt *Runtime) ResolveReconItem(ctx context.Context, actor Actor, id int64, 
 		var resolved any
 		err := tx.QueryRowContext(ctx, `SELECT kind, msg_id, resolved_at FROM growth_reconciliation_items WHERE id = `+p(1), id).Scan(&kind, &msgID, &resolved)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: 对账差异 #%d", ErrNotFound, id)
+			return NotFound("对账差异 #%d", id)
 		}
 		if err != nil {
 			return err
 		}
 		if kind == ReconMatched {
-			return &ConflictError{Code: "matched", Message: fmt.Sprintf("对账项 #%d 已相符，无须处理", id)}
+			return conflict(errcode.Matched, "对账项 #%d 已相符，无须处理", id)
 		}
 		if resolved != nil {
-			return &ConflictError{Code: "resolved", Message: fmt.Sprintf("对账差异 #%d 已处理", id)}
+			return conflict(errcode.Resolved, "对账差异 #%d 已处理", id)
 		}
 		now := rt.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE growth_reconciliation_items SET resolved_at = `+p(1)+`, resolved_by = `+p(2)+`, comment = `+p(3)+` WHERE id = `+p(4),

@@ -42,7 +42,7 @@ func TestRefsInRules(t *testing.T) {
 				switch {
 				case sc.want == "" && err != nil:
 					t.Fatalf("refused: %v", err)
-				case sc.want != "" && (!errors.As(err, &ve) || len(ve.Fields[engine.RecordField]) != 1 || ve.Fields[engine.RecordField][0].Code != sc.want):
+				case sc.want != "" && (!errors.As(err, &ve) || len(ve.Fields[engine.RecordField]) != 1 || string(ve.Fields[engine.RecordField][0].Code) != sc.want):
 					t.Fatalf("got %v, want rule %s", err, sc.want)
 				}
 			})

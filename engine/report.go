@@ -85,7 +85,7 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 	}
 	e := s.entity
 	if !rt.Access.Can(actor, e, "read") {
-		return nil, forbidden("您无权查看%s", e.Label())
+		return nil, Forbidden("您无权查看%s", entityLabel(e))
 	}
 	q := rt.DB.Quote
 	j := newJoins(rt.DB, "t")
@@ -94,7 +94,7 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 	var groups []reportGroup
 	for _, g := range r.GroupBy {
 		if !rt.pathAllowed(actor, e, g) {
-			return nil, forbidden("报表“%s”按您不可见的字段 %s 分组", r.Title, g)
+			return nil, Forbidden("报表“%s”按您不可见的字段 %s 分组", r.Title, g)
 		}
 		col, err := j.column(e, g)
 		if err != nil {
@@ -123,7 +123,7 @@ func (rt *Runtime) Report(ctx context.Context, actor Actor, app, name, userFilte
 			sel = append(sel, "COUNT(*)")
 		case m.Agg != "":
 			if !rt.pathAllowed(actor, e, m.Field) {
-				return nil, forbidden("报表“%s”汇总您不可见的字段 %s", r.Title, m.Field)
+				return nil, Forbidden("报表“%s”汇总您不可见的字段 %s", r.Title, m.Field)
 			}
 			col, err := j.column(e, m.Field)
 			if err != nil {

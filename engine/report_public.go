@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -32,7 +31,7 @@ func (rt *Runtime) PublicReport(ctx context.Context, app, name, userFilter strin
 		}
 	}
 	if r == nil || !r.Public {
-		return nil, fmt.Errorf("%w: 公开报表 %s/%s", ErrNotFound, app, name)
+		return nil, NotFound("公开报表 %s/%s", app, name)
 	}
 	e := a.Entity(r.Entity)
 	if strings.TrimSpace(userFilter) != "" {
@@ -44,7 +43,7 @@ func (rt *Runtime) PublicReport(ctx context.Context, app, name, userFilter strin
 		if err := checkFilterFields(node, func(name string) (filter.Column, bool) {
 			return filter.Column{}, allowed(name)
 		}); err != nil {
-			return nil, &BadQueryError{Param: "filter", Message: err.Error() + "（公开报表只能按其分组且声明为筛选的字段筛选）"}
+			return nil, BadQuery("filter", "%v（公开报表只能按其分组且声明为筛选的字段筛选）", err)
 		}
 	}
 	// A view of the runtime whose Access lets the public read this one

@@ -11,6 +11,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Rollup fields (metamodel/field_rollup.go) are kept by an effect: when a
@@ -317,7 +318,7 @@ func (b *rollupBatch) merge(other *rollupBatch) {
 // is one deeper.
 func (b *rollupBatch) run(ctx context.Context, tx *sql.Tx, rt *Runtime, actor Actor, depth int) error {
 	if depth >= MaxRollupDepth {
-		return &ConflictError{Code: "rollup_depth", Message: fmt.Sprintf("汇总超过 %d 层（记录之间可能循环引用），未能保存", MaxRollupDepth)}
+		return conflict(errcode.RollupDepth, "汇总超过 %d 层（记录之间可能循环引用），未能保存", MaxRollupDepth)
 	}
 	order := append([]rollupParent{}, b.order...)
 	sort.SliceStable(order, func(i, j int) bool {
@@ -399,12 +400,12 @@ func parentRefusal(e *metamodel.Entity, id int64, err error) error {
 	sort.Strings(names)
 	for _, name := range names {
 		for _, fe := range ve.Fields[name] {
-			msg := fmt.Sprintf("%s #%d：%s", e.Label(), id, fe.Message)
-			if seen[msg] {
+			msg := errcode.Validation.Format("%s #%d：%s", entityLabel(e), id, fe.text())
+			if seen[msg.Zh] {
 				continue
 			}
-			seen[msg] = true
-			out.add(RecordField, fe.Code, "%s", msg)
+			seen[msg.Zh] = true
+			out.addError(RecordField, fieldError(fe.Code, msg))
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 
 	"github.com/growth-gov/growth/engine/filter"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Runtime is the façade the REST API and the web UI both call: every read and
@@ -207,7 +208,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	}
 	e := s.entity
 	if !rt.Access.Can(actor, e, "create") {
-		return nil, forbidden("您无权新建%s", e.Label())
+		return nil, Forbidden("您无权新建%s", entityLabel(e))
 	}
 	values, verr := decodeInput(e, input, rt.writable(actor, e))
 	if verr != nil {
@@ -271,7 +272,7 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 		return nil, verr
 	}
 	if !opt.system && !rt.sees(actor, e, "create", rec) {
-		return nil, forbidden("不能为您的数据范围以外的单位新建%s", e.Label())
+		return nil, Forbidden("不能为您的数据范围以外的单位新建%s", entityLabel(e))
 	}
 	if verr := validateRules(e, rec, rec.Values); verr != nil {
 		return nil, verr
@@ -352,9 +353,7 @@ func (rt *Runtime) compute(e *metamodel.Entity, rec *Record) error {
 		if rt.Log != nil {
 			rt.Log.Warn("a computed field could not be computed", "entity", e.QualifiedName(), "field", f.Name, "expr", f.Expr, "record", rec.ID, "error", err.Error())
 		}
-		verr.addError(f.Name, FieldError{Code: "computed",
-			Message:   fmt.Sprintf("%s 无法根据填写的内容计算，请检查相关字段", f.DisplayLabel()),
-			MessageEn: fmt.Sprintf("%s could not be computed from the values given; check the fields it depends on", labelEn(f))})
+		verr.Add(f.Name, errcode.Computed, "%s 无法根据填写的内容计算，请检查相关字段", fieldLabel(f))
 	}
 	return verr
 }
@@ -371,7 +370,7 @@ func (rt *Runtime) checkRefs(ctx context.Context, tx *sql.Tx, e *metamodel.Entit
 		var one int
 		err := tx.QueryRowContext(ctx, target.existsSQL, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			verr.add(f.Name, "ref_not_found", "%s #%d 不存在", f.Target.Label(), id)
+			verr.Add(f.Name, errcode.RefNotFound, "%s #%d 不存在", entityLabel(f.Target), id)
 			continue
 		}
 		if err != nil {
@@ -391,7 +390,7 @@ func (rt *Runtime) Get(ctx context.Context, actor Actor, app, entity string, id 
 		return nil, err
 	}
 	if !rt.Access.Can(actor, s.entity, "read") {
-		return nil, forbidden("您无权查看%s", s.entity.Label())
+		return nil, Forbidden("您无权查看%s", entityLabel(s.entity))
 	}
 	q, args := s.getSQL, []any{id}
 	if scope := rt.Access.Scope(actor, s.entity); scope != nil {
@@ -404,7 +403,7 @@ func (rt *Runtime) Get(ctx context.Context, actor Actor, app, entity string, id 
 	}
 	rec, err := s.scan(rt.DB.Read.QueryRowContext(ctx, q, args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: %s #%d", ErrNotFound, s.entity.Label(), id)
+		return nil, NotFound("%s #%d", entityLabel(s.entity), id)
 	}
 	if err != nil {
 		return nil, rt.dbError(s, "get", err)
@@ -421,7 +420,7 @@ func (rt *Runtime) getForUpdate(ctx context.Context, tx *sql.Tx, s *entityStore,
 	}
 	rec, err := s.scan(tx.QueryRowContext(ctx, q, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: %s #%d", ErrNotFound, s.entity.Label(), id)
+		return nil, NotFound("%s #%d", entityLabel(s.entity), id)
 	}
 	if err != nil {
 		return nil, rt.dbError(s, "get", err)
@@ -438,7 +437,7 @@ func (rt *Runtime) Update(ctx context.Context, actor Actor, app, entity string, 
 	}
 	e := s.entity
 	if !rt.Access.Can(actor, e, "update") {
-		return nil, forbidden("您无权修改%s", e.Label())
+		return nil, Forbidden("您无权修改%s", entityLabel(e))
 	}
 	changes, verr := decodeInput(e, input, rt.writable(actor, e))
 	if verr != nil {
@@ -468,13 +467,13 @@ func (rt *Runtime) updateInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 			return err
 		}
 		if !rt.sees(actor, e, "update", old) {
-			return forbidden("%s #%d 不在您的数据范围内", e.Label(), id)
+			return Forbidden("%s #%d 不在您的数据范围内", entityLabel(e), id)
 		}
 		if old.Version != version {
 			return staleError(e, old.Version, version)
 		}
 		if e.Workflow != nil && !editableIn(e.Workflow, old.State) {
-			return &ConflictError{Code: "state", Message: fmt.Sprintf("%s 在“%s”状态下不能修改", e.Label(), stateLabel(e.Workflow, old.State))}
+			return conflict(errcode.State, "%s 在“%s”状态下不能修改", entityLabel(e), stateLabel(e.Workflow, old.State))
 		}
 		values := make(map[string]any, len(old.Values))
 		for k, v := range old.Values {
@@ -498,7 +497,7 @@ func (rt *Runtime) updateInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 			return verr
 		}
 		if !rt.sees(actor, e, "update", rec) {
-			return forbidden("不能把%s改到您的数据范围以外", e.Label())
+			return Forbidden("不能把%s改到您的数据范围以外", entityLabel(e))
 		}
 		if verr := validateRules(e, rec, rec.Values); verr != nil {
 			return verr
@@ -566,11 +565,10 @@ func (rt *Runtime) writeChange(ctx context.Context, tx *sql.Tx, s *entityStore, 
 }
 
 func staleError(e *metamodel.Entity, current, given int64) error {
-	msg := fmt.Sprintf("%s 已被他人修改（您的版本 %d 已过期），请刷新后重试", e.Label(), given)
 	if current > 0 {
-		msg = fmt.Sprintf("%s 已被他人修改（当前版本 %d，您的版本 %d），请刷新后重试", e.Label(), current, given)
+		return conflict(errcode.Stale, "%s 已被他人修改（当前版本 %d，您的版本 %d），请刷新后重试", entityLabel(e), current, given)
 	}
-	return &ConflictError{Code: "stale", Message: msg}
+	return conflict(errcode.Stale, "%s 已被他人修改（您的版本 %d 已过期），请刷新后重试", entityLabel(e), given)
 }
 
 // Delete removes record id if its version is still version; the audit row
@@ -582,7 +580,7 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 	}
 	e := s.entity
 	if !rt.Access.Can(actor, e, "delete") {
-		return forbidden("您无权删除%s", e.Label())
+		return Forbidden("您无权删除%s", entityLabel(e))
 	}
 	return rt.writeTx(ctx, func(tx *sql.Tx) error {
 		old, err := rt.getForUpdate(ctx, tx, s, id)
@@ -590,13 +588,13 @@ func (rt *Runtime) Delete(ctx context.Context, actor Actor, app, entity string, 
 			return err
 		}
 		if !rt.sees(actor, e, "delete", old) {
-			return forbidden("%s #%d 不在您的数据范围内", e.Label(), id)
+			return Forbidden("%s #%d 不在您的数据范围内", entityLabel(e), id)
 		}
 		if old.Version != version {
 			return staleError(e, old.Version, version)
 		}
 		if e.Workflow != nil && !editableIn(e.Workflow, old.State) {
-			return &ConflictError{Code: "state", Message: fmt.Sprintf("%s 在“%s”状态下不能删除", e.Label(), stateLabel(e.Workflow, old.State))}
+			return conflict(errcode.State, "%s 在“%s”状态下不能删除", entityLabel(e), stateLabel(e.Workflow, old.State))
 		}
 		if _, err := tx.ExecContext(ctx, s.deleteSQL, id, version); err != nil {
 			return rt.dbError(s, "delete", err)
@@ -673,15 +671,17 @@ func (rt *Runtime) dbError(s *entityStore, op string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "23505") || strings.Contains(msg, "duplicate key") {
 		fields := uniqueFields(s, msg)
-		labels := make([]string, 0, len(fields))
+		var zh, en []string
 		fe := map[string][]FieldError{}
 		for _, name := range fields {
 			if f := s.entity.Field(name); f != nil {
-				labels = append(labels, f.DisplayLabel())
+				zh, en = append(zh, f.DisplayLabel()), append(en, fieldLabel(f).En)
 			}
-			fe[name] = []FieldError{{Code: "duplicate", Message: "已存在相同的值"}}
+			fe[name] = []FieldError{fieldError(errcode.Duplicate, errcode.Duplicate.Format("已存在相同的值"))}
 		}
-		return &ConflictError{Code: "duplicate", Message: fmt.Sprintf("%s 中已存在相同的%s", s.entity.Label(), strings.Join(labels, "、")), Fields: fe}
+		ce := conflict(errcode.Duplicate, "%s 中已存在相同的%s", entityLabel(s.entity), errcode.Label(strings.Join(zh, "、"), strings.Join(en, ", ")))
+		ce.Fields = fe
+		return ce
 	}
 	rt.Log.Error("database error", "op", op, "table", s.table, "error", msg)
 	return fmt.Errorf("%s %s: %w", op, s.table, errInternal)
@@ -709,10 +709,6 @@ func uniqueFields(s *entityStore, msg string) []string {
 		return out
 	}
 	return nil
-}
-
-func forbidden(format string, args ...any) error {
-	return &ForbiddenError{Message: fmt.Sprintf(format, args...)}
 }
 
 // writable says which fields actor may write on e.
@@ -747,12 +743,4 @@ func WithIdempotentRequest(ctx context.Context, key, fingerprint string) context
 func idempotencyOf(ctx context.Context) Idempotency {
 	v, _ := ctx.Value(idempotencyKey{}).(Idempotency)
 	return v
-}
-
-// labelEn is f's English label, or its name.
-func labelEn(f *metamodel.Field) string {
-	if f.LabelEn != "" {
-		return f.LabelEn
-	}
-	return f.Name
 }

@@ -99,7 +99,7 @@ func TestCreateRefusesBadInput(t *testing.T) {
 					t.Errorf("malformed = %v, want %v", ve.Malformed, sc.malformed)
 				}
 				got := ve.Fields[sc.field]
-				if len(got) == 0 || got[0].Code != sc.code {
+				if len(got) == 0 || string(got[0].Code) != sc.code {
 					t.Fatalf("errors = %+v, want %s on %s", ve.Fields, sc.code, sc.field)
 				}
 				if got[0].Message == "" {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Saved filters are a user's named list queries: the query string of a list
@@ -58,22 +60,19 @@ func (rt *Runtime) SaveFilter(ctx context.Context, actor Actor, app, entity, nam
 		return err
 	}
 	if !rt.Access.Can(actor, e, "read") {
-		return forbidden("您无权查看%s", e.Label())
+		return Forbidden("您无权查看%s", entityLabel(e))
 	}
 	name = strings.TrimSpace(name)
-	bad := func(field, msg string) error {
-		return &ValidationError{Fields: map[string][]FieldError{field: {{Code: "invalid", Message: msg}}}}
-	}
 	switch {
 	case name == "":
-		return bad("name", "请为筛选起一个名称")
+		return Invalid("name", errcode.Invalid, "请为筛选起一个名称")
 	case utf8.RuneCountInString(name) > MaxSavedFilterName || hasNUL(name) || !utf8.ValidString(name):
-		return bad("name", fmt.Sprintf("名称最多 %d 个字符", MaxSavedFilterName))
+		return Invalid("name", errcode.Invalid, "名称最多 %d 个字符", MaxSavedFilterName)
 	case len(query) > MaxSavedFilterQuery || hasNUL(query) || !utf8.ValidString(query):
-		return bad("query", fmt.Sprintf("筛选条件最多 %d 个字符", MaxSavedFilterQuery))
+		return Invalid("query", errcode.Invalid, "筛选条件最多 %d 个字符", MaxSavedFilterQuery)
 	}
 	if _, err := url.ParseQuery(query); err != nil {
-		return bad("query", "筛选条件不是有效的查询字符串")
+		return Invalid("query", errcode.Invalid, "筛选条件不是有效的查询字符串")
 	}
 	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		p := rt.DB.Placeholder
@@ -82,7 +81,7 @@ func (rt *Runtime) SaveFilter(ctx context.Context, actor Actor, app, entity, nam
 			return err
 		}
 		if n >= MaxSavedFilters {
-			return bad("name", fmt.Sprintf("每人最多保存 %d 个筛选，请先删除不用的", MaxSavedFilters))
+			return Invalid("name", errcode.Invalid, "每人最多保存 %d 个筛选，请先删除不用的", MaxSavedFilters)
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM growth_saved_filters WHERE user_name = "+p(1)+" AND app = "+p(2)+" AND entity = "+p(3)+" AND name = "+p(4), actor.User, app, entity, name); err != nil {
 			return err

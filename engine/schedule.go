@@ -418,7 +418,7 @@ func (e *savepointError) Error() string { return e.err.Error() }
 func (rt *Runtime) createInSavepoint(ctx context.Context, tx *sql.Tx, dst *entityStore, input map[string]any, guard *scheduleGuard) error {
 	e := dst.entity
 	if !rt.Access.Can(SystemActor, e, "create") {
-		return forbidden("您无权新建%s", e.Label())
+		return Forbidden("您无权新建%s", entityLabel(e))
 	}
 	values, verr := decodeInput(e, input, rt.writable(SystemActor, e))
 	if verr != nil {

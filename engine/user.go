@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -106,7 +107,7 @@ func NormalizeUserName(name string) string { return strings.ToLower(strings.Trim
 
 // checkRoles normalises roles (trimmed, sorted, without repeats) and reports
 // the first unknown one.
-func (u *Users) checkRoles(roles []string) ([]string, string) {
+func (u *Users) checkRoles(roles []string) ([]string, errcode.Text) {
 	out := []string{} // never null in JSON: a user without roles has []
 	for _, r := range roles {
 		r = strings.TrimSpace(r)
@@ -115,14 +116,14 @@ func (u *Users) checkRoles(roles []string) ([]string, string) {
 		}
 		if !u.roleExists(r) {
 			if near := metamodel.Closest(r, u.roleNames()); near != "" {
-				return nil, fmt.Sprintf("角色 %s 不存在，是否要写 %s？（应为平台角色（%s）或“应用.角色”）", r, near, strings.Join(PlatformRoles, "、"))
+				return nil, errcode.UnknownRole.Format("角色 %s 不存在，是否要写 %s？（应为平台角色（%s）或“应用.角色”）", r, near, strings.Join(PlatformRoles, "、"))
 			}
-			return nil, fmt.Sprintf("角色 %s 不存在：应为平台角色（%s）或“应用.角色”，如 %s", r, strings.Join(PlatformRoles, "、"), u.exampleRole())
+			return nil, errcode.UnknownRole.Format("角色 %s 不存在：应为平台角色（%s）或“应用.角色”，如 %s", r, strings.Join(PlatformRoles, "、"), u.exampleRole())
 		}
 		out = append(out, r)
 	}
 	slices.Sort(out)
-	return out, ""
+	return out, errcode.Text{}
 }
 
 func (u *Users) roleExists(role string) bool {
@@ -182,23 +183,24 @@ func OrgName(p *metamodel.Project, code string) string {
 	return ""
 }
 
-// checkOrg explains why org cannot be a user's org, or returns "".
-func (u *Users) checkOrg(org string) string {
+// checkOrg explains why org cannot be a user's org, or returns an empty
+// text.
+func (u *Users) checkOrg(org string) errcode.Text {
 	if org == "" {
-		return ""
+		return errcode.Text{}
 	}
 	sets := OrgCodeSets(u.project)
 	var names []string
 	for _, cs := range sets {
 		if cs.Lookup(org) != nil {
-			return ""
+			return errcode.Text{}
 		}
 		names = append(names, cs.Label())
 	}
 	if len(sets) == 0 {
-		return fmt.Sprintf("单位 %s 无效：没有实体声明 org_field，没有可用的单位代码集", org)
+		return errcode.UnknownOrg.Format("单位 %s 无效：没有实体声明 org_field，没有可用的单位代码集", org)
 	}
-	return fmt.Sprintf("单位 %s 不在单位代码集（%s）中", org, strings.Join(names, "、"))
+	return errcode.UnknownOrg.Format("单位 %s 不在单位代码集（%s）中", org, strings.Join(names, "、"))
 }
 
 func (u *Users) hash(password string) (string, error) {
@@ -214,28 +216,28 @@ func (u *Users) Add(ctx context.Context, by Actor, nu NewUser) (*User, error) {
 	verr := &ValidationError{}
 	name := NormalizeUserName(nu.Name)
 	if !userNamePattern.MatchString(name) {
-		verr.add("name", "pattern", "用户名 %q 无效：只能包含小写字母、数字和 _ . @ -，以字母或数字开头，最长 64 个字符", nu.Name)
+		verr.Add("name", errcode.Pattern, "用户名 %q 无效：只能包含小写字母、数字和 _ . @ -，以字母或数字开头，最长 64 个字符", nu.Name)
 	}
-	if msg := checkPassword(name, nu.DisplayName, nu.Password); msg != "" {
-		verr.add("password", "password", "%s", msg)
+	if msg := checkPassword(name, nu.DisplayName, nu.Password); msg.Zh != "" {
+		verr.addError("password", fieldError(errcode.Password, msg))
 	}
 	roles, msg := u.checkRoles(nu.Roles)
-	if msg != "" {
-		verr.add("roles", "unknown_role", "%s", msg)
+	if msg.Zh != "" {
+		verr.addError("roles", fieldError(errcode.UnknownRole, msg))
 	}
 	org := strings.TrimSpace(nu.Org)
-	if msg := u.checkOrg(org); msg != "" {
-		verr.add("org", "unknown_org", "%s", msg)
+	if msg := u.checkOrg(org); msg.Zh != "" {
+		verr.addError("org", fieldError(errcode.UnknownOrg, msg))
 	}
 	display := strings.TrimSpace(nu.DisplayName)
 	if display == "" {
 		display = name
 	}
 	if utf8.RuneCountInString(display) > 100 {
-		verr.add("display_name", "max_length", "姓名最长 100 个字符")
+		verr.Add("display_name", errcode.MaxLength, "姓名最长 100 个字符")
 	}
 	if hasNUL(display) || !utf8.ValidString(display) {
-		verr.add("display_name", "nul_character", "姓名不能包含 NUL 字符或无效的 UTF-8")
+		verr.Add("display_name", errcode.NulCharacter, "姓名不能包含 NUL 字符或无效的 UTF-8")
 	}
 	if !verr.empty() {
 		return nil, verr
@@ -253,8 +255,9 @@ func (u *Users) Add(ctx context.Context, by Actor, nu NewUser) (*User, error) {
 			return fmt.Errorf("users: %w", err)
 		}
 		if n > 0 {
-			return &ConflictError{Code: "duplicate", Message: fmt.Sprintf("用户 %s 已存在", name),
-				Fields: map[string][]FieldError{"name": {{Code: "duplicate", Message: "已存在同名用户"}}}}
+			ce := conflict(errcode.Duplicate, "用户 %s 已存在", name)
+			ce.Fields = map[string][]FieldError{"name": {fieldError(errcode.Duplicate, errcode.Duplicate.Format("已存在同名用户"))}}
+			return ce
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO growth_users (name, display_name, password_hash, org, roles, enabled, created_at, updated_at) VALUES (`+
 			ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`, `+ph(6)+`, `+ph(7)+`, `+ph(8)+`) RETURNING id`,
@@ -358,7 +361,7 @@ func (u *Users) get(ctx context.Context, q rowQuerier, name string, lock bool) (
 	}
 	user, err := scanUser(q.QueryRowContext(ctx, query, storableText(name)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("%w: 用户 %s", ErrNotFound, name)
+		return nil, NotFound("用户 %s", name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
@@ -373,19 +376,19 @@ func (u *Users) Change(ctx context.Context, by Actor, name string, ch UserChange
 	if name == by.User && ((ch.Enabled != nil && !*ch.Enabled) || (ch.Roles != nil && !slices.Contains(*ch.Roles, AdminRole))) {
 		// An admin who locks themselves out needs the command line to get
 		// back in; the API and the web UI both come through here.
-		return nil, &ForbiddenError{Message: "不能停用自己或取消自己的管理员角色；请由另一位管理员操作"}
+		return nil, Forbidden("不能停用自己或取消自己的管理员角色；请由另一位管理员操作")
 	}
 	verr := &ValidationError{}
 	var roles []string
 	if ch.Roles != nil {
-		var msg string
-		if roles, msg = u.checkRoles(*ch.Roles); msg != "" {
-			verr.add("roles", "unknown_role", "%s", msg)
+		var msg errcode.Text
+		if roles, msg = u.checkRoles(*ch.Roles); msg.Zh != "" {
+			verr.addError("roles", fieldError(errcode.UnknownRole, msg))
 		}
 	}
 	if ch.Org != nil {
-		if msg := u.checkOrg(strings.TrimSpace(*ch.Org)); msg != "" {
-			verr.add("org", "unknown_org", "%s", msg)
+		if msg := u.checkOrg(strings.TrimSpace(*ch.Org)); msg.Zh != "" {
+			verr.addError("org", fieldError(errcode.UnknownOrg, msg))
 		}
 	}
 	if ch.Password != nil {
@@ -393,15 +396,15 @@ func (u *Users) Change(ctx context.Context, by Actor, name string, ch UserChange
 		if ch.DisplayName != nil {
 			display = *ch.DisplayName
 		}
-		if msg := checkPassword(name, display, *ch.Password); msg != "" {
-			verr.add("password", "password", "%s", msg)
+		if msg := checkPassword(name, display, *ch.Password); msg.Zh != "" {
+			verr.addError("password", fieldError(errcode.Password, msg))
 		}
 	}
 	if ch.DisplayName != nil && (strings.TrimSpace(*ch.DisplayName) == "" || utf8.RuneCountInString(*ch.DisplayName) > 100) {
-		verr.add("display_name", "max_length", "姓名不能为空，最长 100 个字符")
+		verr.Add("display_name", errcode.MaxLength, "姓名不能为空，最长 100 个字符")
 	}
 	if ch.DisplayName != nil && (hasNUL(*ch.DisplayName) || !utf8.ValidString(*ch.DisplayName)) {
-		verr.add("display_name", "nul_character", "姓名不能包含 NUL 字符或无效的 UTF-8")
+		verr.Add("display_name", errcode.NulCharacter, "姓名不能包含 NUL 字符或无效的 UTF-8")
 	}
 	if !verr.empty() {
 		return nil, verr

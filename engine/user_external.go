@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Users can log in through an identity provider the installation trusts
@@ -19,7 +21,7 @@ import (
 
 // ErrPasswordsOff is the answer to a password login when local passwords
 // are switched off (Users.NoPasswords).
-var ErrPasswordsOff = fmt.Errorf("%w: 本系统已关闭本地密码登录，请通过统一身份认证登录", ErrUnauthorized)
+var ErrPasswordsOff = Unauthorized("本系统已关闭本地密码登录，请通过统一身份认证登录")
 
 // ExternalIdentity is a user as an identity provider vouched for them, after
 // the configuration's rules mapped the claims.
@@ -39,7 +41,7 @@ type ExternalIdentity struct {
 // errNoSuchExternalUser: the provider vouched for a user this installation
 // does not know, and may not create.
 func errNoSuchExternalUser(name string) error {
-	return fmt.Errorf("%w: 统一身份认证已通过，但本系统没有用户 %s，且不自动开通，请联系管理员", ErrUnauthorized, name)
+	return Unauthorized("统一身份认证已通过，但本系统没有用户 %s，且不自动开通，请联系管理员", name)
 }
 
 // LoginExternal opens a session of kind for the user id names. A user not
@@ -50,19 +52,19 @@ func errNoSuchExternalUser(name string) error {
 func (u *Users) LoginExternal(ctx context.Context, id ExternalIdentity, provision bool, address string, kind SessionKind) (*Session, error) {
 	name := NormalizeUserName(id.Name)
 	if !userNamePattern.MatchString(name) {
-		return nil, fmt.Errorf("%w: 统一身份认证给出的用户名 %q 不能用作本系统的用户名", ErrUnauthorized, id.Name)
+		return nil, Unauthorized("统一身份认证给出的用户名 %q 不能用作本系统的用户名", id.Name)
 	}
 	var roles []string
 	if id.Roles != nil {
-		var msg string
-		if roles, msg = u.checkRoles(id.Roles); msg != "" {
-			return nil, fmt.Errorf("统一身份认证的角色规则有误：%s", msg)
+		var msg errcode.Text
+		if roles, msg = u.checkRoles(id.Roles); msg.Zh != "" {
+			return nil, fmt.Errorf("统一身份认证的角色规则有误：%s", msg.Zh)
 		}
 	}
 	org := strings.TrimSpace(id.Org)
 	if org != "" {
-		if msg := u.checkOrg(org); msg != "" {
-			return nil, fmt.Errorf("统一身份认证的单位规则有误：%s", msg)
+		if msg := u.checkOrg(org); msg.Zh != "" {
+			return nil, fmt.Errorf("统一身份认证的单位规则有误：%s", msg.Zh)
 		}
 	}
 	display := strings.TrimSpace(id.DisplayName)
@@ -145,12 +147,12 @@ func (u *Users) LoginExternal(ctx context.Context, id ExternalIdentity, provisio
 // not know, or nil: for checking the rules of an identity provider's
 // configuration when the server starts.
 func (u *Users) CheckGrant(roles []string, org string) error {
-	if _, msg := u.checkRoles(roles); msg != "" {
-		return errors.New(msg)
+	if _, msg := u.checkRoles(roles); msg.Zh != "" {
+		return errors.New(msg.Zh)
 	}
 	if org != "" {
-		if msg := u.checkOrg(org); msg != "" {
-			return errors.New(msg)
+		if msg := u.checkOrg(org); msg.Zh != "" {
+			return errors.New(msg.Zh)
 		}
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // LoginPolicy limits password guessing. Limits count by the name typed,
@@ -45,15 +47,31 @@ var DefaultLoginPolicy = LoginPolicy{MaxFailures: 5, SlowAfter: 3, MaxAddressFai
 // checked, because of earlier failures. Code is "locked" (the name) or
 // "rate_limited" (too fast, or too many failures from the address).
 type TooManyAttemptsError struct {
-	Code       string
+	Code       errcode.Code
 	Message    string
+	MessageEn  string
 	RetryAfter time.Duration
 }
 
 func (e *TooManyAttemptsError) Error() string { return e.Message }
 
+// Text is the message in English when english is set and there is one.
+func (e *TooManyAttemptsError) Text(english bool) string {
+	return errcode.Text{Zh: e.Message, En: e.MessageEn}.In(english)
+}
+
+// Is makes errors.Is(err, errcode.X) true for the error's code.
+func (e *TooManyAttemptsError) Is(target error) bool { return target == e.Code }
+
+// tooManyAttempts refuses a login for retry, with code and a message built
+// from format and args.
+func tooManyAttempts(retry time.Duration, code errcode.Code, format string, args ...any) *TooManyAttemptsError {
+	t := code.Format(format, args...)
+	return &TooManyAttemptsError{Code: code, Message: t.Zh, MessageEn: t.En, RetryAfter: retry}
+}
+
 // errBadLogin is the one answer to a wrong password and to an unknown name.
-var errBadLogin = fmt.Errorf("%w: 用户名或密码错误", ErrUnauthorized)
+var errBadLogin = Unauthorized("用户名或密码错误")
 
 // anonymous is the audit trail's actor of logins that did not succeed.
 const anonymous = "anonymous"
@@ -194,15 +212,13 @@ func (u *Users) limit(ctx context.Context, tx *sql.Tx, name, address string, now
 		}
 		if len(failures) >= p.MaxFailures {
 			retry := failures[len(failures)-1].Add(p.Window).Sub(now)
-			return &TooManyAttemptsError{Code: "locked", RetryAfter: retry,
-				Message: fmt.Sprintf("登录失败次数过多，账户 %s 已暂时锁定，请 %d 分钟后再试", name, ceilMinutes(retry))}, nil
+			return tooManyAttempts(retry, errcode.Locked, "登录失败次数过多，账户 %s 已暂时锁定，请 %d 分钟后再试", name, ceilMinutes(retry)), nil
 		}
 		if p.SlowAfter > 0 && len(failures) >= p.SlowAfter {
 			wait := time.Second << (len(failures) - p.SlowAfter)
 			if next := failures[0].Add(wait); now.Before(next) {
 				retry := next.Sub(now)
-				return &TooManyAttemptsError{Code: "rate_limited", RetryAfter: retry,
-					Message: fmt.Sprintf("登录尝试过于频繁，请 %d 秒后再试", int(math.Ceil(retry.Seconds())))}, nil
+				return tooManyAttempts(retry, errcode.RateLimited, "登录尝试过于频繁，请 %d 秒后再试", int(math.Ceil(retry.Seconds()))), nil
 			}
 		}
 	}
@@ -219,8 +235,7 @@ func (u *Users) limit(ctx context.Context, tx *sql.Tx, name, address string, now
 				return nil, err
 			}
 			retry := t.Add(p.Window).Sub(now)
-			return &TooManyAttemptsError{Code: "rate_limited", RetryAfter: retry,
-				Message: fmt.Sprintf("来自您的地址的登录失败次数过多，请 %d 分钟后再试", ceilMinutes(retry))}, nil
+			return tooManyAttempts(retry, errcode.RateLimited, "来自您的地址的登录失败次数过多，请 %d 分钟后再试", ceilMinutes(retry)), nil
 		}
 	}
 	return nil, nil

@@ -1,13 +1,14 @@
 package engine
 
 import (
-	"fmt"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn"
 	"github.com/trustelem/zxcvbn/frequency"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // The password policy (docs/access.md), applied wherever a password is set:
@@ -67,24 +68,24 @@ func isCommonPassword(p string) bool {
 
 // checkPassword explains what is wrong with a new password of user name
 // (display, the user's display name, is a word a guesser would try too), or
-// returns "".
-func checkPassword(name, display, password string) string {
+// returns an empty text.
+func checkPassword(name, display, password string) errcode.Text {
 	switch {
 	case utf8.RuneCountInString(password) < MinPasswordLength:
-		return fmt.Sprintf("密码至少 %d 个字符", MinPasswordLength)
+		return errcode.Password.Format("密码至少 %d 个字符", MinPasswordLength)
 	case len(password) > 72:
-		return "密码最长 72 个字节（bcrypt 的上限）"
+		return errcode.Password.Format("密码最长 72 个字节（bcrypt 的上限）")
 	case strings.EqualFold(password, name):
-		return "密码不能与用户名相同"
+		return errcode.Password.Format("密码不能与用户名相同")
 	case isCommonPassword(password):
-		return "这是常见密码，很容易被猜到；请换一个"
+		return errcode.Password.Format("这是常见密码，很容易被猜到；请换一个")
 	}
 	inputs := []string{name, "growth"}
 	if display != "" {
 		inputs = append(inputs, display)
 	}
 	if r := zxcvbn.PasswordStrength(password, inputs); r.Score < MinPasswordScore {
-		return "密码太容易猜到（如键盘连续键、重复或顺序字符、常见词、日期、用户名）；请用更长、更不规则的密码，例如几个不相关的词"
+		return errcode.Password.Format("密码太容易猜到（如键盘连续键、重复或顺序字符、常见词、日期、用户名）；请用更长、更不规则的密码，例如几个不相关的词")
 	}
-	return ""
+	return errcode.Text{}
 }

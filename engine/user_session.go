@@ -75,12 +75,12 @@ func wellFormedToken(token string) bool {
 
 // Errors a client with a bad credential gets; each wraps ErrUnauthorized.
 var (
-	errNoCredentials   = fmt.Errorf("%w: 请先登录", ErrUnauthorized)
-	errBadToken        = fmt.Errorf("%w: 登录凭据无效，请重新登录", ErrUnauthorized)
-	errSessionExpired  = fmt.Errorf("%w: 登录已过期，请重新登录", ErrUnauthorized)
-	errSessionIdle     = fmt.Errorf("%w: 长时间未操作，登录已过期，请重新登录", ErrUnauthorized)
-	errSessionRevoked  = fmt.Errorf("%w: 登录已注销，请重新登录", ErrUnauthorized)
-	errAccountDisabled = fmt.Errorf("%w: 账户已停用，请联系管理员", ErrUnauthorized)
+	errNoCredentials   = Unauthorized("请先登录")
+	errBadToken        = Unauthorized("登录凭据无效，请重新登录")
+	errSessionExpired  = Unauthorized("登录已过期，请重新登录")
+	errSessionIdle     = Unauthorized("长时间未操作，登录已过期，请重新登录")
+	errSessionRevoked  = Unauthorized("登录已注销，请重新登录")
+	errAccountDisabled = Unauthorized("账户已停用，请联系管理员")
 )
 
 // ErrAccountDisabled is the refusal of a disabled user's login or session.

@@ -195,7 +195,7 @@ func TestLoginLimits(t *testing.T) {
 			case err == nil:
 				return "ok"
 			case errors.As(err, &tm):
-				return tm.Code
+				return string(tm.Code)
 			case errors.Is(err, engine.ErrUnauthorized):
 				return "unauthorized:" + err.Error()
 			}

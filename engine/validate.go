@@ -1,12 +1,12 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Writes go through three steps, the same for the API, forms and imports:
@@ -25,15 +25,15 @@ func decodeInput(e *metamodel.Entity, input map[string]any, writable func(*metam
 		if f == nil {
 			if slices.Contains(metamodel.SystemFields, key) || key == "version" {
 				verr.Malformed = true
-				verr.add(key, "system_field", "系统字段 %s 不能直接写入", key)
+				verr.Add(key, errcode.SystemField, "系统字段 %s 不能直接写入", key)
 				continue
 			}
 			verr.Malformed = true
-			verr.add(key, "unknown_field", "%s 中没有字段 %s", e.Label(), key)
+			verr.Add(key, errcode.UnknownField, "%s 中没有字段 %s", entityLabel(e), key)
 			continue
 		}
 		if f.Readonly || f.Computed() || (writable != nil && !writable(f)) {
-			verr.add(key, "readonly", "%s 是只读字段", f.DisplayLabel())
+			verr.Add(key, errcode.Readonly, "%s 是只读字段", fieldLabel(f))
 			continue
 		}
 		if raw == nil {
@@ -47,8 +47,7 @@ func decodeInput(e *metamodel.Entity, input map[string]any, writable func(*metam
 		}
 		v, err := f.Kind.Parse(f, raw)
 		if err != nil {
-			ie := metamodel.AsInputError(err)
-			verr.add(key, ie.Code, "%s", ie.Message)
+			verr.addInput(key, err)
 			continue
 		}
 		out[key] = v
@@ -165,18 +164,16 @@ func validateFields(e *metamodel.Entity, values map[string]any) *ValidationError
 		v := values[f.Name]
 		if v == nil || v == "" {
 			if f.Required && !f.Computed() {
-				verr.add(f.Name, "required", "%s 为必填项", f.DisplayLabel())
+				verr.Add(f.Name, errcode.Required, "%s 为必填项", fieldLabel(f))
 			}
 			continue
 		}
 		if err := f.Kind.Validate(f, v); err != nil {
-			ie := metamodel.AsInputError(err)
-			verr.add(f.Name, ie.Code, "%s", ie.Message)
+			verr.addInput(f.Name, err)
 			continue
 		}
 		if err := metamodel.CheckInRecord(f, v, values); err != nil {
-			code, message := recordCheckError(err)
-			verr.add(f.Name, code, "%s", message)
+			verr.addInput(f.Name, err)
 		}
 	}
 	if !verr.empty() {
@@ -205,9 +202,9 @@ func validateRules(e *metamodel.Entity, rec *Record, values map[string]any) *Val
 		if err == nil && ok {
 			continue
 		}
-		code := r.Name
+		code := errcode.Code(r.Name)
 		if code == "" {
-			code = fmt.Sprintf("rule_%d", i+1)
+			code = errcode.Code(fmt.Sprintf("rule_%d", i+1))
 		}
 		fe := FieldError{Code: code, Message: r.Message, MessageEn: r.MessageEn}
 		if err != nil {
@@ -228,30 +225,6 @@ func validateRules(e *metamodel.Entity, rec *Record, values map[string]any) *Val
 		return nil
 	}
 	return verr
-}
-
-// recordCheckError is the code and message of a field's check against its
-// record: the field type's InputError, or a code check's sentinel error.
-func recordCheckError(err error) (code, message string) {
-	var ie *metamodel.InputError
-	if errors.As(err, &ie) {
-		return ie.Code, ie.Message
-	}
-	return codeErrorCode(err), trimSentinel(err)
-}
-
-func codeErrorCode(err error) string {
-	switch {
-	case isErr(err, metamodel.ErrUnknownCode):
-		return "unknown_code"
-	case isErr(err, metamodel.ErrCodeDisabled):
-		return "code_disabled"
-	case isErr(err, metamodel.ErrCodeNotValid):
-		return "code_not_valid"
-	case isErr(err, metamodel.ErrCodeNotLeaf):
-		return "code_not_leaf"
-	}
-	return "code"
 }
 
 // beijing is China Standard Time (UTC+8, no daylight saving): fiscal days in

@@ -15,6 +15,7 @@ import (
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/looplab/fsm"
 )
 
@@ -188,13 +189,13 @@ func (rt *Runtime) resolveFiring(req FireRequest) (*firing, error) {
 	e := s.entity
 	m := rt.workflows[e.QualifiedName()]
 	if m == nil {
-		return nil, fmt.Errorf("%w: %s 没有审批流程", ErrNotFound, e.Label())
+		return nil, NotFound("%s 没有审批流程", entityLabel(e))
 	}
 	if !m.hasEvent[req.Event] {
-		return nil, fmt.Errorf("%w: %s 的流程中没有事件 %s", ErrNotFound, e.Label(), req.Event)
+		return nil, NotFound("%s 的流程中没有事件 %s", entityLabel(e), req.Event)
 	}
 	if !rt.Access.Can(req.Actor, e, req.Event) {
-		return nil, forbidden("您无权对%s执行“%s”", e.Label(), eventLabel(m.w, req.Event))
+		return nil, Forbidden("您无权对%s执行“%s”", entityLabel(e), eventLabel(m.w, req.Event))
 	}
 	return &firing{FireRequest: req, store: s, machine: m}, nil
 }
@@ -239,7 +240,7 @@ func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, f *firing) (*FireRe
 			return err
 		}
 		if !rt.Access.Sees(actor, e, old) {
-			return forbidden("%s #%d 不在您的数据范围内", e.Label(), id)
+			return Forbidden("%s #%d 不在您的数据范围内", entityLabel(e), id)
 		}
 		t := m.transition(old.State, event)
 		if t == nil {
@@ -247,14 +248,14 @@ func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, f *firing) (*FireRe
 		}
 		if reason, err := rt.refusal(ctx, tx, actor, m, t, old); err != nil {
 			return err
-		} else if reason != "" {
-			return &ForbiddenError{Message: reason}
+		} else if reason.Zh != "" {
+			return ForbiddenText(reason)
 		}
 		if hasNUL(comment) || !utf8.ValidString(comment) {
-			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "nul_character", Message: "意见不能包含 NUL 字符（\\u0000）或无效的 UTF-8"}}}}
+			return Invalid("comment", errcode.NulCharacter, "意见不能包含 NUL 字符（\\u0000）或无效的 UTF-8")
 		}
 		if t.Comment == "required" && comment == "" {
-			return &ValidationError{Fields: map[string][]FieldError{"comment": {{Code: "required", Message: fmt.Sprintf("“%s”须填写意见", transitionLabel(t))}}}}
+			return Invalid("comment", errcode.Required, "“%s”须填写意见", transitionLabel(t))
 		}
 		inputs, err := eventInputs(e, t, f.Input, func(name string) bool { return rt.Access.Hidden(actor, e, name) })
 		if err != nil {
@@ -275,8 +276,8 @@ func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, f *firing) (*FireRe
 			}
 			guarded = &cp
 		}
-		if msg := m.guardFailure(e, t, guarded, actor); msg != "" {
-			return &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "guard", Message: msg}}}}
+		if msg := m.guardFailure(e, t, guarded, actor); msg.Zh != "" {
+			return InvalidText(RecordField, errcode.Guard, msg)
 		}
 		if err := rt.checkBlocks(ctx, tx, e, old, event); err != nil {
 			return err
@@ -290,7 +291,7 @@ func (rt *Runtime) fireInTx(ctx context.Context, tx *sql.Tx, f *firing) (*FireRe
 				return err
 			}
 			if slices.Contains(approvers, actor.User) {
-				return &ConflictError{Code: "duplicate_approval", Message: fmt.Sprintf("您已就“%s”审批过（%d/%d），须由其他人审批", transitionLabel(t), len(approvers), quorum)}
+				return conflict(errcode.DuplicateApproval, "您已就“%s”审批过（%d/%d），须由其他人审批", transitionLabel(t), len(approvers), quorum)
 			}
 			if err := rt.insertApproval(ctx, tx, old, event, actor.User, now, comment); err != nil {
 				return err
@@ -388,60 +389,61 @@ func stateConflict(m *machine, rec *Record, event string) error {
 			}
 		}
 	}
-	return &ConflictError{Code: "state", Message: fmt.Sprintf("%s #%d 当前状态为“%s”，不能执行“%s”（仅可在%s状态下执行）",
-		m.w.Target.Label(), rec.ID, stateLabel(m.w, rec.State), eventLabel(m.w, event), strings.Join(from, "、"))}
+	return conflict(errcode.State, "%s #%d 当前状态为“%s”，不能执行“%s”（仅可在%s状态下执行）",
+		entityLabel(m.w.Target), rec.ID, stateLabel(m.w, rec.State), eventLabel(m.w, event), strings.Join(from, "、"))
 }
 
 // refusal says why actor may not fire t on rec by the transition's own
 // rules (roles, not_by), or "" when it may.
-func (rt *Runtime) refusal(ctx context.Context, q querier, actor Actor, m *machine, t *metamodel.Transition, rec *Record) (string, error) {
+func (rt *Runtime) refusal(ctx context.Context, q querier, actor Actor, m *machine, t *metamodel.Transition, rec *Record) (errcode.Text, error) {
+	none := errcode.Text{}
 	if len(t.Roles) > 0 && !slices.ContainsFunc(workflowRoles(actor, m.w.Target.App.Name), func(r string) bool { return slices.Contains(t.Roles, r) }) {
-		return fmt.Sprintf("“%s”只能由%s执行", transitionLabel(t), roleLabels(m.w.Target.App, t.Roles)), nil
+		return errcode.Forbidden.Format("“%s”只能由%s执行", transitionLabel(t), roleLabels(m.w.Target.App, t.Roles)), nil
 	}
 	for _, nb := range t.NotBy {
 		switch nb {
 		case "creator":
 			if actor.User == rec.CreatedBy {
-				return "不能审批自己创建的记录", nil
+				return errcode.Forbidden.Format("不能审批自己创建的记录"), nil
 			}
 		case "editors":
 			if actor.User == rec.CreatedBy {
-				return "不能审批自己创建的记录", nil
+				return errcode.Forbidden.Format("不能审批自己创建的记录"), nil
 			}
 			edited, err := rt.edited(ctx, q, m.w, rec, actor.User)
 			if err != nil {
-				return "", err
+				return none, err
 			}
 			if edited {
-				return "不能审批自己修改过的记录", nil
+				return errcode.Forbidden.Format("不能审批自己修改过的记录"), nil
 			}
 		case "submitter":
 			submitter, err := rt.submitter(ctx, q, m.w, rec)
 			if err != nil {
-				return "", err
+				return none, err
 			}
 			if submitter == actor.User {
-				return "不能审批自己提交的记录", nil
+				return errcode.Forbidden.Format("不能审批自己提交的记录"), nil
 			}
 		case "actors":
 			event, err := rt.actedOn(ctx, q, rec, actor.User)
 			if err != nil {
-				return "", err
+				return none, err
 			}
 			if event != "" {
-				return fmt.Sprintf("不能审批自己经办过的记录：您执行过“%s”", eventLabel(m.w, event)), nil
+				return errcode.Forbidden.Format("不能审批自己经办过的记录：您执行过“%s”", eventLabel(m.w, event)), nil
 			}
 		case "previous_approver":
 			event, actors, err := rt.previousApprovers(ctx, q, rec)
 			if err != nil {
-				return "", err
+				return none, err
 			}
 			if slices.Contains(actors, actor.User) {
-				return fmt.Sprintf("不能连续审批：上一步“%s”由您执行", eventLabel(m.w, event)), nil
+				return errcode.Forbidden.Format("不能连续审批：上一步“%s”由您执行", eventLabel(m.w, event)), nil
 			}
 		}
 	}
-	return "", nil
+	return none, nil
 }
 
 // edited reports whether user changed rec's fields (not_by: editors): an
@@ -569,17 +571,17 @@ func guardConditions(e *metamodel.Entity, guard string) []condition {
 // guardFailure runs t's guard on rec for actor and returns what the user is
 // told when it is false, or "": the guard_message, or else the term of the
 // guard that failed.
-func (m *machine) guardFailure(e *metamodel.Entity, t *metamodel.Transition, rec *Record, actor Actor) string {
+func (m *machine) guardFailure(e *metamodel.Entity, t *metamodel.Transition, rec *Record, actor Actor) errcode.Text {
 	if t.GuardProgram == nil {
-		return ""
+		return errcode.Text{}
 	}
 	env := guardEnv(e, rec, actor)
 	ok, err := metamodel.RunBool(t.GuardProgram, env)
 	if err == nil && ok {
-		return ""
+		return errcode.Text{}
 	}
-	msg := t.GuardMessage
-	if msg == "" {
+	msg := errcode.Text{Zh: t.GuardMessage}
+	if msg.Zh == "" {
 		failed := t.Guard
 		for _, c := range m.conditions[t] {
 			if ok, cerr := metamodel.RunBool(c.prog, env); cerr != nil || !ok {
@@ -587,10 +589,10 @@ func (m *machine) guardFailure(e *metamodel.Entity, t *metamodel.Transition, rec
 				break
 			}
 		}
-		msg = "不满足条件：" + failed
+		msg = errcode.Guard.Format("不满足条件：%s", failed)
 	}
 	if err != nil {
-		msg += "（条件无法计算：" + err.Error() + "）"
+		msg = errcode.Guard.Format("%s（条件无法计算：%v）", msg, err)
 	}
 	return msg
 }
@@ -630,7 +632,7 @@ func setFields(e *metamodel.Entity, t *metamodel.Transition, old *Record, actor 
 		f := e.Field(name)
 		out, err := metamodel.Run(prog, env)
 		if err != nil {
-			verr.add(name, "set", "“%s”无法设置%s：%v", transitionLabel(t), f.DisplayLabel(), err)
+			verr.Add(name, errcode.Set, "“%s”无法设置%s：%v", transitionLabel(t), fieldLabel(f), err)
 			continue
 		}
 		if out == nil {
@@ -639,7 +641,7 @@ func setFields(e *metamodel.Entity, t *metamodel.Transition, old *Record, actor 
 		}
 		v, err := metamodel.ParseLiteral(f, out)
 		if err != nil {
-			verr.add(name, "set", "“%s”无法设置%s：%s", transitionLabel(t), f.DisplayLabel(), metamodel.AsInputError(err).Message)
+			verr.Add(name, errcode.Set, "“%s”无法设置%s：%s", transitionLabel(t), fieldLabel(f), metamodel.AsInputError(err).Text())
 			continue
 		}
 		values[name] = v
@@ -715,7 +717,7 @@ func (rt *Runtime) insertApproval(ctx context.Context, tx *sql.Tx, rec *Record, 
 	if err != nil {
 		msg := err.Error()
 		if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "23505") {
-			return &ConflictError{Code: "duplicate_approval", Message: "您已审批过此步骤，须由其他人审批"}
+			return conflict(errcode.DuplicateApproval, "您已审批过此步骤，须由其他人审批")
 		}
 		return fmt.Errorf("approvals: %w", err)
 	}
@@ -747,11 +749,18 @@ type EventOption struct {
 	// approved towards the quorum; Reason says why.
 	Available bool   `json:"available"`
 	Reason    string `json:"reason,omitempty"`
+	// ReasonEn is Reason in English, when there is one.
+	ReasonEn string `json:"-"`
 	// Quorum and Approvals count distinct approvals for quorum transitions.
 	Quorum    int `json:"quorum,omitempty"`
 	Approvals int `json:"approvals,omitempty"`
 	// Input names the fields the actor fills in with the event.
 	Input []string `json:"input,omitempty"`
+}
+
+// ReasonIn is Reason in English when english is set and there is one.
+func (o EventOption) ReasonIn(english bool) string {
+	return errcode.Text{Zh: o.Reason, En: o.ReasonEn}.In(english)
 }
 
 // AvailableEvents lists the events actor may fire on record id in its
@@ -790,22 +799,22 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 		if err != nil {
 			return nil, err
 		}
-		if reason != "" {
+		if reason.Zh != "" {
 			continue
 		}
 		opt := EventOption{Event: t.Event, Label: transitionLabel(t), To: t.To, ToLabel: stateLabel(m.w, t.To), CommentRequired: t.Comment == "required", Available: true, Input: t.Input}
 		// A guard over the event's own inputs can only be judged with them,
 		// at fire time: such an event stays available.
-		if msg := m.guardFailure(e, t, rec, actor); msg != "" && len(t.Input) == 0 {
-			opt.Available, opt.Reason = false, msg
+		if msg := m.guardFailure(e, t, rec, actor); msg.Zh != "" && len(t.Input) == 0 {
+			opt.Available, opt.Reason, opt.ReasonEn = false, msg.Zh, msg.En
 		}
 		if opt.Available {
 			reason, err := rt.blockReason(ctx, rt.DB.Read, e, rec, t.Event)
 			if err != nil {
 				return nil, err
 			}
-			if reason != "" {
-				opt.Available, opt.Reason = false, reason
+			if reason.Zh != "" {
+				opt.Available, opt.Reason, opt.ReasonEn = false, reason.Zh, reason.En
 			}
 		}
 		if quorum := t.Quorum.For(rec.Values); quorum > 1 {
@@ -815,7 +824,8 @@ func (rt *Runtime) EventsFor(ctx context.Context, actor Actor, rec *Record) ([]E
 			}
 			opt.Quorum, opt.Approvals = quorum, len(approvers)
 			if opt.Available && slices.Contains(approvers, actor.User) {
-				opt.Available, opt.Reason = false, fmt.Sprintf("您已审批（%d/%d），等待其他人审批", len(approvers), quorum)
+				reason := errcode.DuplicateApproval.Format("您已审批（%d/%d），等待其他人审批", len(approvers), quorum)
+				opt.Available, opt.Reason, opt.ReasonEn = false, reason.Zh, reason.En
 			}
 		}
 		out = append(out, opt)
@@ -988,11 +998,11 @@ func eventInputs(e *metamodel.Entity, t *metamodel.Transition, input map[string]
 		f := e.Field(key)
 		if f == nil || !slices.Contains(t.Input, key) || hidden(key) {
 			verr.Malformed = true
-			takes := "不接受任何字段"
 			if len(t.Input) > 0 {
-				takes = "只接受 " + strings.Join(t.Input, "、")
+				verr.Add(key, errcode.NotInput, "“%s”只接受 %s", transitionLabel(t), strings.Join(t.Input, "、"))
+			} else {
+				verr.Add(key, errcode.NotInput, "“%s”不接受任何字段", transitionLabel(t))
 			}
-			verr.add(key, "not_input", "“%s”%s", transitionLabel(t), takes)
 			continue
 		}
 		if raw == nil || raw == "" {
@@ -1001,8 +1011,7 @@ func eventInputs(e *metamodel.Entity, t *metamodel.Transition, input map[string]
 		}
 		v, err := f.Kind.Parse(f, raw)
 		if err != nil {
-			ie := metamodel.AsInputError(err)
-			verr.add(key, ie.Code, "%s", ie.Message)
+			verr.addInput(key, err)
 			continue
 		}
 		out[key] = v

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // CodeSet is a tree of codes of the basic-data standard (基础数据规范): a national
@@ -195,15 +197,21 @@ func (cs *CodeSet) CheckCode(code string, year int, leafOnly bool) error {
 	n := cs.nodes[code]
 	switch {
 	case n == nil:
-		return fmt.Errorf("%w: 代码 %s 不在代码集“%s”中", ErrUnknownCode, code, cs.Label())
+		return codeErr(ErrUnknownCode, errcode.UnknownCode, "代码 %s 不在代码集“%s”中", code, errcode.Label(cs.Label(), cs.TitleEn))
 	case !n.IsEnabled():
-		return fmt.Errorf("%w: 代码 %s（%s）已停用", ErrCodeDisabled, code, n.Name)
+		return codeErr(ErrCodeDisabled, errcode.CodeDisabled, "代码 %s（%s）已停用", code, n.Name)
 	case !n.ValidIn(year):
-		return fmt.Errorf("%w: 代码 %s（%s）在 %d 年度无效", ErrCodeNotValid, code, n.Name, year)
+		return codeErr(ErrCodeNotValid, errcode.CodeNotValid, "代码 %s（%s）在 %d 年度无效", code, n.Name, year)
 	case leafOnly && !n.Leaf():
-		return fmt.Errorf("%w: 代码 %s（%s）不是末级代码，请选择其下级", ErrCodeNotLeaf, code, n.Name)
+		return codeErr(ErrCodeNotLeaf, errcode.CodeNotLeaf, "代码 %s（%s）不是末级代码，请选择其下级", code, n.Name)
 	}
 	return nil
+}
+
+// codeErr is an InputError of a code check, which errors.Is finds sentinel in.
+func codeErr(sentinel error, code errcode.Code, format string, args ...any) error {
+	t := code.Format(format, args...)
+	return &InputError{Code: code, Message: t.Zh, MessageEn: t.En, Sentinel: sentinel}
 }
 
 // Errors of code checks, for errors.Is.

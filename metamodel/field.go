@@ -2,11 +2,11 @@ package metamodel
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -93,16 +93,29 @@ func FieldTypeNames() []string {
 }
 
 // InputError is a problem with one value a user gave; Code is stable for
-// clients, Message is for people (zh-CN).
+// clients (errcode), Message is for people (zh-CN), MessageEn the same in
+// English.
 type InputError struct {
-	Code    string
-	Message string
+	Code      errcode.Code
+	Message   string
+	MessageEn string
+	// Sentinel, when set, is the error errors.Is finds in it (ErrUnknownCode…).
+	Sentinel error
 }
 
 func (e *InputError) Error() string { return e.Message }
 
-func inputErr(code, format string, args ...any) error {
-	return &InputError{Code: code, Message: fmt.Sprintf(format, args...)}
+// Unwrap makes errors.Is(err, e.Sentinel) true.
+func (e *InputError) Unwrap() error { return e.Sentinel }
+
+// Text is the message in both languages.
+func (e *InputError) Text() errcode.Text { return errcode.Text{Zh: e.Message, En: e.MessageEn} }
+
+// inputErr is an InputError of code, its message built from format and args
+// (errcode.Code.Format).
+func inputErr(code errcode.Code, format string, args ...any) error {
+	t := code.Format(format, args...)
+	return &InputError{Code: code, Message: t.Zh, MessageEn: t.En}
 }
 
 // AsInputError extracts the InputError in err, or wraps err's text as one.
@@ -111,7 +124,7 @@ func AsInputError(err error) *InputError {
 	if errors.As(err, &ie) {
 		return ie
 	}
-	return &InputError{Code: "invalid", Message: err.Error()}
+	return &InputError{Code: errcode.Invalid, Message: err.Error()}
 }
 
 // Settings keys every field may use; the checker refuses type-specific keys on

@@ -1,6 +1,10 @@
 package metamodel
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
+)
 
 // boolType is yes or no.
 type boolType struct{}
@@ -24,7 +28,7 @@ func (boolType) Parse(f *Field, in any) (any, error) {
 			return false, nil
 		}
 	}
-	return nil, inputErr("type", "应为 true 或 false")
+	return nil, inputErr(errcode.Type, "应为 true 或 false")
 }
 
 func (boolType) Validate(f *Field, v any) error { return nil }

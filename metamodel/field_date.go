@@ -3,6 +3,8 @@ package metamodel
 import (
 	"strings"
 	"time"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // dateType is a calendar date (no time of day, no zone), written 2006-01-02.
@@ -22,11 +24,11 @@ func (dateType) Parse(f *Field, in any) (any, error) {
 	case string:
 		t, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
 		if err != nil {
-			return nil, inputErr("type", "日期格式应为 YYYY-MM-DD，收到 %q", v)
+			return nil, inputErr(errcode.Type, "日期格式应为 YYYY-MM-DD，收到 %q", v)
 		}
 		return t, checkYear(t)
 	}
-	return nil, inputErr("type", "日期格式应为 YYYY-MM-DD")
+	return nil, inputErr(errcode.Type, "日期格式应为 YYYY-MM-DD")
 }
 
 func (dateType) Validate(f *Field, v any) error { return checkYear(v.(time.Time)) }
@@ -43,7 +45,7 @@ const (
 // checkYear refuses a date or instant outside years MinYear..MaxYear (UTC).
 func checkYear(t time.Time) error {
 	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
-		return inputErr("out_of_range", "日期须在 0001-01-01 至 9999-12-31 之间，收到 %s", t.UTC().Format(time.DateOnly))
+		return inputErr(errcode.OutOfRange, "日期须在 0001-01-01 至 9999-12-31 之间，收到 %s", t.UTC().Format(time.DateOnly))
 	}
 	return nil
 }

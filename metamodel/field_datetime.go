@@ -3,6 +3,8 @@ package metamodel
 import (
 	"strings"
 	"time"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // datetimeType is an instant, written in RFC 3339 and kept in UTC.
@@ -21,11 +23,11 @@ func (datetimeType) Parse(f *Field, in any) (any, error) {
 	case string:
 		t, err := time.Parse(time.RFC3339, strings.TrimSpace(v))
 		if err != nil {
-			return nil, inputErr("type", "时间格式应为 RFC 3339（如 2026-01-02T15:04:05+08:00），收到 %q", v)
+			return nil, inputErr(errcode.Type, "时间格式应为 RFC 3339（如 2026-01-02T15:04:05+08:00），收到 %q", v)
 		}
 		return t.UTC(), checkYear(t)
 	}
-	return nil, inputErr("type", "时间格式应为 RFC 3339")
+	return nil, inputErr(errcode.Type, "时间格式应为 RFC 3339")
 }
 
 func (datetimeType) Validate(f *Field, v any) error { return checkYear(v.(time.Time)) }

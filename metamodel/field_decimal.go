@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // decimalType is an exact decimal with a fixed number of digits after the point
@@ -87,36 +89,36 @@ func (t decimalType) Parse(f *Field, in any) (any, error) {
 		text = strings.ReplaceAll(strings.TrimSpace(v), ",", "")
 	case json.Number:
 		if strings.ContainsAny(string(v), ".eE") {
-			return nil, inputErr("type", "金额和小数请以字符串传送，如 \"1234.56\"")
+			return nil, inputErr(errcode.Type, "金额和小数请以字符串传送，如 \"1234.56\"")
 		}
 		text = string(v)
 	case float64:
-		return nil, inputErr("type", "金额和小数请以字符串传送，如 \"1234.56\"")
+		return nil, inputErr(errcode.Type, "金额和小数请以字符串传送，如 \"1234.56\"")
 	case decimal.Decimal:
 		text = v.String()
 	case int64:
 		return decimal.NewFromInt(v), nil
 	default:
-		return nil, inputErr("type", "应为数字")
+		return nil, inputErr(errcode.Type, "应为数字")
 	}
 	if text == "" {
-		return nil, inputErr("type", "应为数字")
+		return nil, inputErr(errcode.Type, "应为数字")
 	}
 	for i, r := range text {
 		if !(r >= '0' && r <= '9' || r == '.' || (i == 0 && (r == '-' || r == '+'))) {
-			return nil, inputErr("type", "%q 不是有效的数字", text)
+			return nil, inputErr(errcode.Type, "%q 不是有效的数字", text)
 		}
 	}
 	d, err := decimal.NewFromString(text)
 	if err != nil {
-		return nil, inputErr("type", "%q 不是有效的数字", text)
+		return nil, inputErr(errcode.Type, "%q 不是有效的数字", text)
 	}
 	scale := t.scale(f)
 	if -d.Exponent() > int32(scale) && !d.Equal(d.Truncate(int32(scale))) {
-		return nil, inputErr("scale", "最多 %d 位小数", scale)
+		return nil, inputErr(errcode.Scale, "最多 %d 位小数", scale)
 	}
 	if len(d.Truncate(0).Abs().String()) > maxDecimalDigits-scale {
-		return nil, inputErr("range", "数值过大")
+		return nil, inputErr(errcode.Range, "数值过大")
 	}
 	return d.Truncate(int32(scale)), nil
 }
@@ -128,10 +130,10 @@ func (t decimalType) Validate(f *Field, v any) error {
 		return nil
 	}
 	if s.min != nil && d.LessThan(*s.min) {
-		return inputErr("min", "不能小于 %s", s.min.StringFixed(int32(s.scale)))
+		return inputErr(errcode.Min, "不能小于 %s", s.min.StringFixed(int32(s.scale)))
 	}
 	if s.max != nil && d.GreaterThan(*s.max) {
-		return inputErr("max", "不能大于 %s", s.max.StringFixed(int32(s.scale)))
+		return inputErr(errcode.Max, "不能大于 %s", s.max.StringFixed(int32(s.scale)))
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package metamodel
 import (
 	"fmt"
 	"strings"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // enumType is one of a short fixed list of values, each with a label.
@@ -48,7 +50,7 @@ func (enumType) Validate(f *Field, v any) error {
 		}
 		allowed = append(allowed, ev.Value)
 	}
-	return inputErr("enum", "应为以下之一：%s", strings.Join(allowed, ", "))
+	return inputErr(errcode.Enum, "应为以下之一：%s", strings.Join(allowed, ", "))
 }
 
 func (enumType) JSON(f *Field, v any) any { return v }

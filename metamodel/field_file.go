@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // fileType is an attachment: the value is the id of a file uploaded with
@@ -89,10 +91,10 @@ func (fileType) Column(f *Field) Column { return Column{Kind: ColumnInt} }
 func (fileType) Parse(f *Field, in any) (any, error) {
 	v, err := parseInt(in)
 	if err != nil {
-		return nil, inputErr("type", "应为已上传文件的编号（整数），请先通过 POST /api/files 上传")
+		return nil, inputErr(errcode.Type, "应为已上传文件的编号（整数），请先通过 POST /api/files 上传")
 	}
 	if v.(int64) <= 0 {
-		return nil, inputErr("type", "文件编号应为正整数")
+		return nil, inputErr(errcode.Type, "文件编号应为正整数")
 	}
 	return v, nil
 }

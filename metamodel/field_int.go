@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // intType is a whole number (a year, a count, a month).
@@ -47,12 +49,12 @@ func parseInt(in any) (any, error) {
 	case json.Number:
 		n, err := strconv.ParseInt(string(v), 10, 64)
 		if err != nil {
-			return nil, inputErr("type", "应为整数，收到 %s", v)
+			return nil, inputErr(errcode.Type, "应为整数，收到 %s", v)
 		}
 		return n, nil
 	case float64:
 		if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
-			return nil, inputErr("type", "应为整数，收到 %v", v)
+			return nil, inputErr(errcode.Type, "应为整数，收到 %v", v)
 		}
 		return int64(v), nil
 	case int64:
@@ -62,11 +64,11 @@ func parseInt(in any) (any, error) {
 	case string:
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
-			return nil, inputErr("type", "应为整数，收到 %q", v)
+			return nil, inputErr(errcode.Type, "应为整数，收到 %q", v)
 		}
 		return n, nil
 	}
-	return nil, inputErr("type", "应为整数")
+	return nil, inputErr(errcode.Type, "应为整数")
 }
 
 func (intType) Validate(f *Field, v any) error {
@@ -76,10 +78,10 @@ func (intType) Validate(f *Field, v any) error {
 		return nil
 	}
 	if s.min != nil && n < *s.min {
-		return inputErr("min", "不能小于 %d", *s.min)
+		return inputErr(errcode.Min, "不能小于 %d", *s.min)
 	}
 	if s.max != nil && n > *s.max {
-		return inputErr("max", "不能大于 %d", *s.max)
+		return inputErr(errcode.Max, "不能大于 %d", *s.max)
 	}
 	return nil
 }

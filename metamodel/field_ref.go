@@ -1,6 +1,10 @@
 package metamodel
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
+)
 
 // refType refers to a record of another entity (in this app or another) by id.
 // That the record exists is checked by the engine inside the write's transaction.
@@ -34,10 +38,10 @@ func (refType) Column(f *Field) Column { return Column{Kind: ColumnInt} }
 func (refType) Parse(f *Field, in any) (any, error) {
 	v, err := parseInt(in)
 	if err != nil {
-		return nil, inputErr("type", "应为记录编号（整数）")
+		return nil, inputErr(errcode.Type, "应为记录编号（整数）")
 	}
 	if v.(int64) <= 0 {
-		return nil, inputErr("type", "记录编号应为正整数")
+		return nil, inputErr(errcode.Type, "记录编号应为正整数")
 	}
 	return v, nil
 }

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // stringType is a short single-line text with an optional length limit and pattern.
@@ -50,10 +52,10 @@ func (stringType) Validate(f *Field, v any) error {
 		limit = 255
 	}
 	if n := utf8.RuneCountInString(s); n > limit {
-		return inputErr("too_long", "最多 %d 个字符，当前 %d 个", limit, n)
+		return inputErr(errcode.TooLong, "最多 %d 个字符，当前 %d 个", limit, n)
 	}
 	if st, _ := f.Settings.(*stringSettings); st != nil && st.pattern != nil && !st.pattern.MatchString(s) {
-		return inputErr("pattern", "格式不正确")
+		return inputErr(errcode.Pattern, "格式不正确")
 	}
 	return nil
 }
@@ -66,14 +68,14 @@ func (stringType) Zero(f *Field) any        { return "" }
 func parseText(in any) (any, error) {
 	s, ok := in.(string)
 	if !ok {
-		return nil, inputErr("type", "应为文本")
+		return nil, inputErr(errcode.Type, "应为文本")
 	}
 	if !utf8.ValidString(s) {
-		return nil, inputErr("type", "不是有效的 UTF-8 文本")
+		return nil, inputErr(errcode.Type, "不是有效的 UTF-8 文本")
 	}
 	if strings.IndexByte(s, 0) >= 0 {
 		// PostgreSQL cannot store a NUL byte in text; refused on every database.
-		return nil, inputErr("nul_character", "不能包含 NUL 字符（\\u0000）")
+		return nil, inputErr(errcode.NulCharacter, "不能包含 NUL 字符（\\u0000）")
 	}
 	return s, nil
 }

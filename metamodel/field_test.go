@@ -129,7 +129,7 @@ func TestFieldParseValidate(t *testing.T) {
 				if err == nil {
 					t.Fatalf("want error %q, got value %v", sc.wantCode, v)
 				}
-				if ie := AsInputError(err); ie.Code != sc.wantCode || ie.Message == "" {
+				if ie := AsInputError(err); string(ie.Code) != sc.wantCode || ie.Message == "" {
 					t.Fatalf("want error code %q, got %q (%s)", sc.wantCode, ie.Code, ie.Message)
 				}
 				return

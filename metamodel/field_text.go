@@ -1,6 +1,10 @@
 package metamodel
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/growth-gov/growth/metamodel/errcode"
+)
 
 // textType is long free text (remarks, purposes), stored without a length limit
 // but capped at 64k characters so that one request cannot fill the disk.
@@ -20,7 +24,7 @@ func (textType) Zero(f *Field) any                   { return "" }
 
 func (textType) Validate(f *Field, v any) error {
 	if n := utf8.RuneCountInString(v.(string)); n > maxTextRunes {
-		return inputErr("too_long", "最多 %d 个字符，当前 %d 个", maxTextRunes, n)
+		return inputErr(errcode.TooLong, "最多 %d 个字符，当前 %d 个", maxTextRunes, n)
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func (u *UI) changePassword(r *request) error {
 	if err != nil {
 		var tm *engine.TooManyAttemptsError
 		if errors.As(err, &tm) {
-			return refuse(429, "current", tm.Error())
+			return refuse(429, "current", tm.Text(r.lang == English))
 		}
 		if errors.Is(err, engine.ErrUnauthorized) {
 			return refuse(422, "current", r.lang.T("account.wrong"))
@@ -78,7 +78,7 @@ func (u *UI) changePassword(r *request) error {
 			msgs := map[string][]string{}
 			for name, list := range ve.Fields {
 				for _, fe := range list {
-					msgs[name] = append(msgs[name], fe.Message)
+					msgs[name] = append(msgs[name], fe.Text(r.lang == English))
 				}
 			}
 			v := u.accountView(r, msgs)

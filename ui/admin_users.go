@@ -9,6 +9,7 @@ import (
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // User administration (用户管理): the pages an administrator — a user with
@@ -299,7 +300,7 @@ func (u *UI) addUser(r *request) error {
 // mismatch is the refusal of two different passwords: the UI's own check,
 // since the API takes the password once.
 func mismatch(r *request) error {
-	return &engine.ValidationError{Fields: map[string][]engine.FieldError{"password2": {{Code: "mismatch", Message: r.lang.T("users.password.diff")}}}}
+	return &engine.ValidationError{Fields: map[string][]engine.FieldError{"password2": {{Code: errcode.Mismatch, Message: r.lang.T("users.password.diff")}}}}
 }
 
 func (u *UI) userEditForm(r *request) error {
@@ -396,10 +397,10 @@ func (u *UI) userRefused(r *request, editing bool, in userInput, user *engine.Us
 	case asConflict(err, &ce):
 		problems = ce.Fields
 		if len(problems) == 0 {
-			above = append(above, ce.Message)
+			above = append(above, ce.Text(r.lang == English))
 		}
 	case errors.As(err, &fe):
-		above = append(above, fe.Message)
+		above = append(above, fe.Text(r.lang == English))
 	default:
 		return err
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -105,7 +104,7 @@ func (u *UI) audit(r *request) error {
 	}
 	only := r.c.Query("app")
 	if only != "" && p.App(only) == nil {
-		return fmt.Errorf("%w: 应用 %s", engine.ErrNotFound, only)
+		return engine.NotFound("应用 %s", only)
 	}
 	if only != "" && !audits(scope, only) {
 		return &engine.ForbiddenError{Message: r.lang.T("audit.otherapp", l.AppTitle(p.App(only)))}
@@ -216,7 +215,7 @@ func (u *UI) diagram(r *request) error {
 	}
 	a := u.rt.Project.App(r.c.Params("app"))
 	if a == nil || a.Workflow(r.c.Params("workflow")) == nil {
-		return fmt.Errorf("%w: 流程 %s/%s", engine.ErrNotFound, r.c.Params("app"), r.c.Params("workflow"))
+		return engine.NotFound("流程 %s/%s", r.c.Params("app"), r.c.Params("workflow"))
 	}
 	if !audits(auditScope(r.actor), a.Name) {
 		return &engine.ForbiddenError{Message: r.lang.T("audit.otherapp", r.lang.AppTitle(a))}

@@ -9,7 +9,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // Batch events: a list page lets the user tick records and fire one event
@@ -43,7 +45,7 @@ func (u *UI) batch(r *request) error {
 		return err
 	}
 	if e.Workflow == nil {
-		return fiber.NewError(fiber.StatusNotFound, e.Label()+" 没有审批流程")
+		return web.NewError(errcode.NotFound, "%s 没有审批流程", entityText(e))
 	}
 	event := r.c.FormValue("event")
 	comment := r.c.FormValue("comment")
@@ -51,7 +53,7 @@ func (u *UI) batch(r *request) error {
 	for _, raw := range r.c.Request().PostArgs().PeekMulti("id") {
 		id, err := strconv.ParseInt(string(raw), 10, 64)
 		if err != nil || id < 1 {
-			return fiber.NewError(fiber.StatusBadRequest, "记录编号应为正整数，收到 "+strconv.Quote(string(raw)))
+			return web.NewError(errcode.Malformed, "记录编号应为正整数，收到 %q", string(raw))
 		}
 		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
@@ -67,7 +69,7 @@ func (u *UI) batch(r *request) error {
 		return u.redirect(r, back, r.lang.T("batch.none"))
 	}
 	if len(ids) > maxBatch {
-		return fiber.NewError(fiber.StatusBadRequest, "一次最多处理 "+strconv.Itoa(maxBatch)+" 条记录")
+		return web.NewError(errcode.Malformed, "一次最多处理 %d 条记录", maxBatch)
 	}
 	label := eventLabel(e.Workflow, event)
 	view := &batchView{Title: r.lang.T("batch.title"), BackURL: back}
@@ -102,7 +104,7 @@ func refusalMessage(r *request, err error) string {
 		var parts []string
 		for _, list := range ve.Fields {
 			for _, f := range list {
-				parts = append(parts, f.Message)
+				parts = append(parts, f.Text(r.lang == English))
 			}
 		}
 		slices.Sort(parts)

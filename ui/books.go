@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // The books pages (账务): the trial balance of a period with the list of
@@ -195,14 +196,15 @@ func (u *UI) booksDetail(r *request) error {
 func booksError(err error) error {
 	var ve *engine.ValidationError
 	if errors.As(err, &ve) {
-		var msgs []string
+		var zh, en []string
 		for _, list := range ve.Fields {
 			for _, fe := range list {
-				msgs = append(msgs, fe.Message)
+				zh, en = append(zh, fe.Message), append(en, fe.Text(true))
 			}
 		}
-		sort.Strings(msgs)
-		return fiber.NewError(fiber.StatusUnprocessableEntity, strings.Join(msgs, "；"))
+		sort.Strings(zh)
+		sort.Strings(en)
+		return &web.Error{Code: errcode.Validation, Text: errcode.Text{Zh: strings.Join(zh, "；"), En: strings.Join(en, "; ")}}
 	}
 	return err
 }

@@ -11,7 +11,8 @@
 //
 // The UI holds no business rule of its own: every read and write goes through
 // the same engine.Runtime and engine.Users methods as the REST API (one code
-// path), the session and CSRF checks are apps.Auth's, and errors map to HTTP
-// statuses in apps (apps.Describe). It imports engine, apps and metamodel;
-// nothing imports it but cmd.
+// path), the session and CSRF checks are web.Sessions', and errors map to
+// HTTP statuses in engine/web (web.Errors), which the API uses too. It
+// imports engine, engine/web and metamodel, never apps (a test holds it to
+// that); nothing imports it but cmd.
 package ui

@@ -56,7 +56,7 @@ func (u *UI) exportColumns(r *request, e *metamodel.Entity) []exportColumn {
 // exportRecords calls fn with every record of the request's filter.
 func (u *UI) exportRecords(r *request, e *metamodel.Entity, fn func(*engine.Record) error) error {
 	if !u.rt.Access.Can(r.actor, e, "export") {
-		return &engine.ForbiddenError{Message: fmt.Sprintf("您无权导出%s", e.Label())}
+		return engine.Forbidden("您无权导出%s", entityText(e))
 	}
 	inputs, cond, ok := u.listCondition(r, e)
 	if !ok {

@@ -14,6 +14,7 @@ import (
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -135,7 +136,7 @@ func TestFieldTypeInOneFile(t *testing.T) {
 		if out := engine.RecordJSON(p.App("rates").Entity("fee"), got, nil); out["rate"] != "12.50" {
 			t.Errorf("API renders the rate as %#v, want \"12.50\"", out["rate"])
 		}
-		for in, code := range map[string]string{"60": "range", "abc": "type", "1.234": "scale"} {
+		for in, code := range map[string]errcode.Code{"60": errcode.Range, "abc": errcode.Type, "1.234": errcode.Scale} {
 			_, err := s.rt.Create(ctx, engine.SystemActor, "rates", "fee", map[string]any{"name": "乙", "rate": in})
 			var ve *engine.ValidationError
 			if !errors.As(err, &ve) || len(ve.Fields["rate"]) == 0 || ve.Fields["rate"][0].Code != code {

@@ -217,7 +217,7 @@ func (u *UI) fileNames(ctx context.Context, fields []*metamodel.Field, records .
 func (u *UI) download(r *request) error {
 	id, err := strconv.ParseInt(r.c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return fmt.Errorf("%w: 文件 %q", engine.ErrNotFound, r.c.Params("id"))
+		return engine.NotFound("文件 %q", r.c.Params("id"))
 	}
 	info, data, err := u.rt.OpenFile(r.c.UserContext(), r.actor, id)
 	if err != nil {

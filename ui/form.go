@@ -530,7 +530,7 @@ func (u *UI) newForm(r *request) error {
 		return err
 	}
 	if !u.rt.Access.Can(r.actor, e, "create") {
-		return &engine.ForbiddenError{Message: fmt.Sprintf("您无权新建%s", e.Label())}
+		return engine.Forbidden("您无权新建%s", entityText(e))
 	}
 	view := &formView{Title: r.lang.T("form.new", r.lang.EntityTitle(e)), Action: listURL(e) + "/new", CancelURL: listURL(e), Idempotency: idempotencyToken()}
 	// ?field=value presets writable fields (a parent's "add" link sets the
@@ -594,7 +594,7 @@ func (u *UI) editForm(r *request) error {
 		return err
 	}
 	if !u.rt.Access.Can(r.actor, e, "update") {
-		return &engine.ForbiddenError{Message: fmt.Sprintf("您无权修改%s", e.Label())}
+		return engine.Forbidden("您无权修改%s", entityText(e))
 	}
 	view := u.editView(r, e, rec)
 	if !editable(e, rec.State) {
@@ -662,7 +662,7 @@ func (u *UI) refused(r *request, e *metamodel.Entity, view *formView, st formSta
 		view.Invalid = true
 	case asConflict(err, &ce):
 		problems = ce.Fields
-		view.Conflict = ce.Message
+		view.Conflict = ce.Text(r.lang == English)
 	default:
 		return err
 	}

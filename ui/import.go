@@ -72,7 +72,7 @@ func (u *UI) importEntity(r *request) (*metamodel.Entity, error) {
 		return nil, err
 	}
 	if !u.rt.Access.Can(r.actor, e, "create") {
-		return nil, &engine.ForbiddenError{Message: fmt.Sprintf("您无权导入%s", e.Label())}
+		return nil, engine.Forbidden("您无权导入%s", entityText(e))
 	}
 	return e, nil
 }

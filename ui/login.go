@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 )
 
 // loginView is the login form: the name typed is kept after a failure, the
@@ -39,14 +39,13 @@ func (u *UI) loginPage(c *fiber.Ctx) error {
 
 func (u *UI) showLogin(r *request, status int, v *loginView) error {
 	v.Passwords = true
-	if a, ok := u.opts.Sessions.(*apps.Auth); ok {
-		if a.OIDC != nil {
-			v.SSO, v.SSOLabel = "/auth/oidc/login", a.OIDC.Config.Label
-			if safeNext(v.Next) && v.Next != "" {
-				v.SSO += "?next=" + url.QueryEscape(v.Next)
-			}
+	if sso, ok := u.opts.Sessions.(singleSignOn); ok {
+		if v.SSO, v.SSOLabel = sso.SingleSignOn(); v.SSO != "" && safeNext(v.Next) && v.Next != "" {
+			v.SSO += "?next=" + url.QueryEscape(v.Next)
 		}
-		v.Passwords = !a.Users.NoPasswords
+	}
+	if store, ok := u.opts.Sessions.(userStore); ok {
+		v.Passwords = !store.UserStore().NoPasswords
 	}
 	token, err := u.opts.Sessions.CSRFToken(r.c)
 	if err != nil {
@@ -80,7 +79,8 @@ func (u *UI) login(c *fiber.Ctx) error {
 		return u.showLogin(r, fiber.StatusUnprocessableEntity, v)
 	}
 	if _, err := u.opts.Sessions.LoginWithCookie(c, v.Username, password); err != nil {
-		status, _, msg := apps.Describe(c, u.log, err)
+		status, body := (&web.Errors{Log: u.log}).Describe(c, err, r.lang == English)
+		msg := body.Error.Message
 		var tma *engine.TooManyAttemptsError
 		if errors.Is(err, engine.ErrUnauthorized) || errors.As(err, &tma) || status == fiber.StatusForbidden {
 			v.Error = msg

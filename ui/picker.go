@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -52,7 +51,7 @@ type codeItem struct {
 func (u *UI) codes(r *request) error {
 	cs := u.rt.Project.CodeSet(r.c.Params("codeset"))
 	if cs == nil {
-		return fmt.Errorf("%w: 代码集 %s", engine.ErrNotFound, r.c.Params("codeset"))
+		return engine.NotFound("代码集 %s", r.c.Params("codeset"))
 	}
 	view := &codesView{Lang: r.lang, Title: r.lang.T("codes.title", r.lang.pick(cs.Label(), cs.TitleEn)), CodeSet: cs.Name, Query: searchText(r),
 		Parent: r.c.Query("parent"), Target: r.c.Query("target"), LeafOnly: r.c.Query("leaf") == "1", Year: queryYear(r)}
@@ -119,7 +118,7 @@ func (u *UI) codes(r *request) error {
 func (u *UI) codeOptionsFragment(r *request) error {
 	cs := u.rt.Project.CodeSet(r.c.Params("codeset"))
 	if cs == nil {
-		return fmt.Errorf("%w: 代码集 %s", engine.ErrNotFound, r.c.Params("codeset"))
+		return engine.NotFound("代码集 %s", r.c.Params("codeset"))
 	}
 	opts := codeOptions(r.lang, cs, r.c.Query("leaf") == "1", queryYear(r), strings.TrimSpace(r.c.Query("value")))
 	return u.fragment(r, "codes", "options", opts)

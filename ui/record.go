@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
 )
 
@@ -199,7 +199,7 @@ func (u *UI) recordView(r *request, e *metamodel.Entity, rec *engine.Record) (*r
 			ev := ev
 			t := transitionOf(e.Workflow, rec.State, ev.Event)
 			item := eventView{Idempotency: idempotencyToken(), Event: ev.Event, Label: ev.Label, ToLabel: ev.ToLabel, URL: recordURL(e, rec.ID) + "/events/" + ev.Event,
-				CommentRequired: ev.CommentRequired, Comment: ev.CommentRequired || (t != nil && t.Comment != ""), Available: ev.Available, Reason: ev.Reason}
+				CommentRequired: ev.CommentRequired, Comment: ev.CommentRequired || (t != nil && t.Comment != ""), Available: ev.Available, Reason: ev.ReasonIn(r.lang == English)}
 			if ev.Quorum > 1 {
 				item.Progress = fmt.Sprintf("%d/%d", ev.Approvals, ev.Quorum)
 			}
@@ -432,7 +432,7 @@ func (u *UI) fire(r *request) error {
 		var parts []string
 		for _, list := range ve.Fields {
 			for _, f := range list {
-				parts = append(parts, f.Message)
+				parts = append(parts, f.Text(r.lang == English))
 			}
 		}
 		slices.Sort(parts)
@@ -527,10 +527,15 @@ func (u *UI) refSummary(r *request, e *metamodel.Entity, rec *engine.Record) str
 func asValidation(err error, target **engine.ValidationError) bool { return errors.As(err, target) }
 func asConflict(err error, target **engine.ConflictError) bool     { return errors.As(err, target) }
 
-// describe is the status apps gives err: the one error→HTTP mapping.
-func describe(r *request, err error) (int, string, string) {
-	return apps.Describe(r.c, nil, err)
+// describe is the status, code and message engine/web gives err (the one
+// error→HTTP mapping), the message in the user's language.
+func describe(r *request, err error) (int, errcode.Code, string) {
+	status, body := (&web.Errors{}).Describe(r.c, err, r.lang == English)
+	return status, body.Error.Code, body.Error.Message
 }
+
+// entityText is an entity's title in both languages, for messages.
+func entityText(e *metamodel.Entity) errcode.Text { return errcode.Label(e.Label(), e.TitleEn) }
 
 // postedRecord is what a post about a record names: its entity, its id, and
 // the version the form was read at (a stale one is refused by the runtime).
@@ -545,7 +550,7 @@ func (u *UI) postedRecord(r *request) (*metamodel.Entity, int64, int64, error) {
 	}
 	version, err := strconv.ParseInt(r.c.FormValue("_version"), 10, 64)
 	if err != nil || version < 1 {
-		return nil, 0, 0, fiber.NewError(fiber.StatusBadRequest, "表单缺少版本号，请刷新页面后重试")
+		return nil, 0, 0, web.NewError(errcode.Malformed, "表单缺少版本号，请刷新页面后重试")
 	}
 	return e, id, version, nil
 }

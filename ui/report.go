@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
 )
@@ -23,7 +23,7 @@ import (
 // run the report through rt.Report as the user (data scope, hidden fields),
 // or, under /public/, through rt.PublicReport for anyone, which allows only
 // the filters that are both declared and grouped by. The figures are the
-// API's: measures are read from apps.ReportJSON, the text the API answers
+// API's: measures are read from web.ReportJSON, the text the API answers
 // with, and only given thousands separators here; the CSV export writes
 // that text as it is.
 
@@ -84,9 +84,9 @@ func (u *UI) findReport(r *request) (reportRef, error) {
 	}
 	if r.public {
 		// Like the engine: a report that is not public does not exist here.
-		return reportRef{}, fmt.Errorf("%w: 公开报表 %s/%s", engine.ErrNotFound, r.c.Params("app"), r.c.Params("report"))
+		return reportRef{}, engine.NotFound("公开报表 %s/%s", r.c.Params("app"), r.c.Params("report"))
 	}
-	return reportRef{}, fmt.Errorf("%w: 报表 %s/%s", engine.ErrNotFound, r.c.Params("app"), r.c.Params("report"))
+	return reportRef{}, engine.NotFound("报表 %s/%s", r.c.Params("app"), r.c.Params("report"))
 }
 
 // mayReadReport reports whether actor may run rep: read on its entity and
@@ -226,7 +226,7 @@ func (u *UI) report(r *request) error {
 		return err
 	}
 	if r.public && !ref.report.Public {
-		return fmt.Errorf("%w: 公开报表 %s/%s", engine.ErrNotFound, ref.app.Name, ref.report.Name)
+		return engine.NotFound("公开报表 %s/%s", ref.app.Name, ref.report.Name)
 	}
 	inputs, cond, ok := u.reportFilters(r, ref)
 	query := currentQuery(r)
@@ -277,7 +277,7 @@ func (u *UI) reportTable(r *request, res *engine.ReportResult) reportTable {
 	for _, col := range res.Columns {
 		t.columns = append(t.columns, reportColumn{Label: u.columnLabel(r.lang, res, col), Numeric: !col.Group})
 	}
-	out := apps.ReportJSON(res)
+	out := web.ReportJSON(res)
 	jsonRows, _ := out["rows"].([]fiber.Map)
 	for i, row := range res.Rows {
 		t.rows = append(t.rows, reportRow{Cells: u.reportCells(r, res, row, jsonRows[i], false), Subtotal: row.Subtotal, Level: row.Level})

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -19,7 +19,7 @@ import (
 // A report exports as the page shows it, with its filters: one row per
 // group and the totals row last. A code group gives two columns, the code
 // and its name; enums and states come by label. Measures are the API's
-// exact text (apps.ReportJSON): in CSV as that text ("1234567.80"), in Excel
+// exact text (web.ReportJSON): in CSV as that text ("1234567.80"), in Excel
 // as numbers (see excelNumber), amounts formatted #,##0.00 and other
 // decimals with their scale. Whoever may read a report may export it: the
 // file holds exactly the figures of the page (the entity's export right
@@ -40,7 +40,7 @@ func (u *UI) reportExport(r *request) (reportRef, *engine.ReportResult, error) {
 		return ref, nil, err
 	}
 	if r.public && !ref.report.Public {
-		return ref, nil, fmt.Errorf("%w: 公开报表 %s/%s", engine.ErrNotFound, ref.app.Name, ref.report.Name)
+		return ref, nil, engine.NotFound("公开报表 %s/%s", ref.app.Name, ref.report.Name)
 	}
 	inputs, cond, ok := u.reportFilters(r, ref)
 	if !ok {
@@ -70,7 +70,7 @@ func (u *UI) reportExportColumns(l Lang, res *engine.ReportResult) []reportExpor
 // reportExportRows are the rows of the export as values: group keys as
 // text, measures as the API's text, nil where empty. The totals row is last.
 func (u *UI) reportExportRows(l Lang, res *engine.ReportResult, cols []reportExportColumn) [][]any {
-	out := apps.ReportJSON(res)
+	out := web.ReportJSON(res)
 	jsonRows, _ := out["rows"].([]fiber.Map)
 	totals, _ := out["totals"].(fiber.Map)
 	var rows [][]any

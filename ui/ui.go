@@ -18,9 +18,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
+	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 //go:embed templates/*.html
@@ -29,9 +30,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Sessions is what the UI needs of the web session layer: apps.Auth (the
-// session cookie, HttpOnly and SameSite, and the CSRF token bound to it).
-// The UI has no login of its own.
+// Sessions is what the UI needs of the web session layer: web.Sessions (the
+// session cookie, HttpOnly and SameSite, and the CSRF token bound to it), as
+// the API's apps.Auth carries it. The UI has no login of its own.
 type Sessions interface {
 	ActorFromCookie(c *fiber.Ctx) (engine.Actor, error)
 	LoginWithCookie(c *fiber.Ctx, username, password string) (*engine.Session, error)
@@ -43,7 +44,14 @@ type Sessions interface {
 	VerifyCSRF(c *fiber.Ctx) error
 }
 
-var _ Sessions = (*apps.Auth)(nil)
+var _ Sessions = (*web.Sessions)(nil)
+
+// userStore is a Sessions that names its user store (web.Sessions does).
+type userStore interface{ UserStore() *engine.Users }
+
+// singleSignOn is a Sessions that offers single sign-on (apps.Auth with
+// OIDC): the path its button starts at and the button's text; "" for none.
+type singleSignOn interface{ SingleSignOn() (path, label string) }
 
 // Options configure the UI.
 type Options struct {
@@ -60,8 +68,8 @@ type Options struct {
 	// the platform admin role, or a role named auditor in any app.
 	Auditor func(engine.Actor) bool
 	// Users is the user store the user administration pages manage, through
-	// the same calls as the admin API; default: Sessions' store when
-	// Sessions is an *apps.Auth. Without one those pages are not served.
+	// the same calls as the admin API; default: Sessions' store when it
+	// names one (web.Sessions). Without one those pages are not served.
 	Users *engine.Users
 }
 
@@ -103,7 +111,7 @@ func Mount(app *fiber.App, rt *engine.Runtime, opts Options) error {
 // New prepares the UI without mounting it.
 func New(rt *engine.Runtime, opts Options) (*UI, error) {
 	if opts.Sessions == nil {
-		return nil, errors.New("ui: Options.Sessions is required (apps.Auth)")
+		return nil, errors.New("ui: Options.Sessions is required (web.Sessions, or apps.Auth)")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -117,8 +125,8 @@ func New(rt *engine.Runtime, opts Options) (*UI, error) {
 	if opts.Auditor == nil {
 		opts.Auditor = defaultAuditor
 	}
-	if auth, ok := opts.Sessions.(*apps.Auth); ok && opts.Users == nil {
-		opts.Users = auth.Users
+	if store, ok := opts.Sessions.(userStore); ok && opts.Users == nil {
+		opts.Users = store.UserStore()
 	}
 	for _, a := range rt.Project.Apps {
 		if slices.Contains(reservedApps, a.Name) {
@@ -553,7 +561,7 @@ func (u *UI) errorPages(c *fiber.Ctx) (err error) {
 	}
 	r := &request{c: c, lang: langOf(c)}
 	defer func() {
-		if perr := apps.Recovered(recover()); perr != nil {
+		if perr := web.Recovered(recover()); perr != nil {
 			securityHeaders(c)
 			err = u.fail(r, perr)
 		}
@@ -580,11 +588,12 @@ func (u *UI) errorPages(c *fiber.Ctx) (err error) {
 	return u.failWith(r, fe.Code, msg)
 }
 
-// fail renders err as an error page with the status apps gives it (the one
-// error→HTTP mapping); a lost session goes to the login page.
+// fail renders err as an error page with the status engine/web gives it (the
+// one error→HTTP mapping); a lost session goes to the login page.
 func (u *UI) fail(r *request, err error) error {
-	status, code, msg := apps.Describe(r.c, u.log, err)
-	if status == fiber.StatusUnauthorized && code == "unauthorized" {
+	status, body := (&web.Errors{Log: u.log}).Describe(r.c, err, r.lang == English)
+	code, msg := body.Error.Code, body.Error.Message
+	if status == fiber.StatusUnauthorized && code == errcode.Unauthorized {
 		return u.toLogin(r)
 	}
 	return u.failWith(r, status, msg)
@@ -608,7 +617,7 @@ func (u *UI) failWith(r *request, status int, msg string) error {
 func recordID(c *fiber.Ctx) (int64, error) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%w: 记录编号 %q 无效", engine.ErrNotFound, c.Params("id"))
+		return 0, engine.NotFound("记录编号 %q 无效", c.Params("id"))
 	}
 	return id, nil
 }

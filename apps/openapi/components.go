@@ -1,15 +1,22 @@
 package openapi
 
+import "github.com/growth-gov/growth/metamodel/errcode"
+
 // List paging limits of the REST API.
 const (
 	defaultPageSize = 20
 	maxPageSize     = 200
 )
 
-// errorCodes are the stable values of error.code in every error response.
-var errorCodes = []string{"malformed", "unauthorized", "forbidden", "not_found", "conflict", "insufficient_balance", "validation",
-	"import_rejected", "too_large", "locked", "rate_limited", "internal", "definitions_changed", "database",
-	"method_not_allowed", "idempotency_in_progress", "period_closed", "voucher_unbalanced", "voucher_reversed", "voucher_reversal"}
+// errorCodes are the stable values of error.code in every error response:
+// errcode's list, the one place codes are named.
+var errorCodes = func() []string {
+	out := make([]string, len(errcode.Requests))
+	for i, c := range errcode.Requests {
+		out[i] = string(c)
+	}
+	return out
+}()
 
 // maxIdempotencyKeyLength is the longest Idempotency-Key the engine takes
 // (engine.MaxIdempotencyKeyLength: this package must not import the engine,
@@ -36,7 +43,7 @@ var errorResponses = []errorResponse{
 		example: map[string]any{"code": "forbidden", "message": "无权执行此操作"}},
 	{status: "404", name: "NotFound", description: "No such app, entity, record or report, or none the caller may see.",
 		example: map[string]any{"code": "not_found", "message": "记录不存在"}},
-	{status: "409", name: "Conflict", description: "The record changed since the given version, its workflow state does not allow the change, a record pointing at it blocks the event, a unique value is taken, a balance it draws on is insufficient (code insufficient_balance), or on PostgreSQL the request crossed another one (nothing was written: try again).",
+	{status: "409", name: "Conflict", description: "The state of the data refuses the request; the code says how: the record changed since the given version (stale), its workflow state does not allow the change (state), a record pointing at it blocks the event (blocked), a unique value is taken (duplicate), a balance it draws on is insufficient (insufficient_balance), or on PostgreSQL the request crossed another one (retry: nothing was written, try again); docs/api.md lists every code.",
 		example: map[string]any{"code": "insufficient_balance", "message": "指标余额不足"}},
 	{status: "413", name: "TooLarge", description: "The request body is too large: over 1 MiB, or for an upload over the largest file a file field takes.",
 		example: map[string]any{"code": "too_large", "message": "请求体过大（上限 1 MiB）"}},
@@ -75,7 +82,7 @@ func sharedComponents() components {
 		Required: []string{"code", "message"},
 		Properties: orderedOf(
 			"code", &schema{Type: "string", Description: "Stable, such as required, min, pattern, mismatch."},
-			"message", &schema{Type: "string", Description: "For people (zh-CN)."},
+			"message", &schema{Type: "string", Description: "For people: zh-CN, or English when the request asks for it."},
 		),
 	})
 	schemas.Set("ImportRowError", &schema{
@@ -171,7 +178,7 @@ func sharedComponents() components {
 }
 
 // Security scheme names, and the cookie that carries a web UI session
-// (apps.SessionCookie).
+// (web.SessionCookie).
 const (
 	bearerScheme  = "bearerAuth"
 	cookieScheme  = "sessionCookie"
@@ -192,12 +199,12 @@ func errorSchema() *schema {
 	fieldMessages := &schema{
 		Type:                 "object",
 		AdditionalProperties: &schema{Type: "array", Items: &schema{Type: "string"}},
-		Description:          "Messages (zh-CN) by field name.",
+		Description:          "Messages by field name, in the message's language.",
 	}
 	fieldCodes := &schema{
 		Type:                 "object",
 		AdditionalProperties: &schema{Type: "array", Items: &schema{Type: "string"}},
-		Description:          "Stable codes (such as required, min, pattern) by field name, one for each message in fields.",
+		Description:          "Stable codes (such as required, min, pattern; docs/api.md lists every one) by field name, one for each message in fields.",
 	}
 	return &schema{
 		Type:     "object",
@@ -207,7 +214,7 @@ func errorSchema() *schema {
 			Required: []string{"code", "message"},
 			Properties: orderedOf(
 				"code", &schema{Type: "string", Enum: errorCodes, Description: "Stable: clients branch on it."},
-				"message", &schema{Type: "string", Description: "For people (zh-CN)."},
+				"message", &schema{Type: "string", Description: "For people: zh-CN, or English when the request asks for it (Accept-Language: en…, or ?lang=en)."},
 				"fields", fieldMessages,
 				"field_codes", fieldCodes,
 				"rows", &schema{Type: "array", Items: ref("ImportRowError"),

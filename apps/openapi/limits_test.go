@@ -4,9 +4,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/growth-gov/growth/apps"
 	"github.com/growth-gov/growth/apps/openapi"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/web"
 )
 
 // TestLimitsAgreeWithTheEngine compares what the document states from copies
@@ -21,7 +21,7 @@ func TestLimitsAgreeWithTheEngine(t *testing.T) {
 		{"longest Idempotency-Key", openapi.MaxIdempotencyKeyLength, engine.MaxIdempotencyKeyLength},
 		{"largest page", openapi.MaxPageSize, engine.MaxPageSize},
 		{"shortest password", openapi.MinPasswordLength, engine.MinPasswordLength},
-		{"session cookie", openapi.SessionCookie, apps.SessionCookie},
+		{"session cookie", openapi.SessionCookie, web.SessionCookie},
 	}
 	for _, sc := range scenarios {
 		if a, ok := sc.got.([]string); ok {

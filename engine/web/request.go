@@ -1,4 +1,4 @@
-package apps
+package web
 
 import (
 	"fmt"
@@ -15,8 +15,8 @@ const RequestIDHeader = "X-Request-ID"
 
 const requestIDKey = "growth.request_id"
 
-// requestID gives every request an id before anything else runs.
-func requestID(c *fiber.Ctx) error {
+// AssignRequestID gives every request an id; it runs before anything else.
+func AssignRequestID(c *fiber.Ctx) error {
 	id := c.Get(RequestIDHeader)
 	if !usableRequestID(id) {
 		id = utils.UUIDv4()
@@ -67,9 +67,9 @@ func Recovered(v any) error {
 	return &PanicError{Value: v, Stack: debug.Stack()}
 }
 
-// recoverPanics makes a panic below it an error that the error handler
+// RecoverPanics makes a panic below it an error that the error handler
 // answers.
-func recoverPanics(c *fiber.Ctx) (err error) {
+func RecoverPanics(c *fiber.Ctx) (err error) {
 	defer func() {
 		if perr := Recovered(recover()); perr != nil {
 			err = perr
