@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/growth-gov/growth/migrations"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -84,25 +84,22 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		// One shared in-memory database for both pools.
 		dsn = "file:growth-mem-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "?mode=memory&cache=shared&" + q.Encode()
 	}
-	write, err := sql.Open(sqlite.DriverName, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
+	// Each pool's connections keep their prepared statements
+	// (db_sqlite_stmts.go); the read pool keeps its four open for that.
+	write := sql.OpenDB(newSQLiteConnector(dsn))
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	read := write
 	if !memory {
-		read, err = sql.Open(sqlite.DriverName, dsn)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: %w", err)
-		}
+		read = sql.OpenDB(newSQLiteConnector(dsn))
 		read.SetMaxOpenConns(4)
+		read.SetMaxIdleConns(4)
 	}
 	if err := write.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
-	g, err := gorm.Open(sqlite.Dialector{DriverName: sqlite.DriverName, Conn: write}, &gorm.Config{Logger: logger.Discard})
+	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: write}), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}

@@ -10,9 +10,9 @@ import (
 	"flag"
 	"log"
 
-	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite", the one Growth uses
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", the one Growth uses
 )
 
 type indicator struct {
