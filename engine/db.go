@@ -46,6 +46,9 @@ type DB struct {
 	Gorm *gorm.DB
 	// Name says which database this is, without credentials, for logs.
 	Name string
+	// statistics keeps PostgreSQL's statistics of busy tables fresh
+	// (db_statistics.go).
+	statistics statisticsKeeper
 }
 
 // Open opens "sqlite:PATH" (PATH may be ":memory:") or a postgres:// URL.

@@ -194,6 +194,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	if err != nil {
 		return nil, err
 	}
+	rt.DB.freshenStatistics()
 	return rec, nil
 }
 

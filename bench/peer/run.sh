@@ -13,9 +13,10 @@
 #   PEER_PG=postgres://…     also run Growth on PostgreSQL (a fresh schema per round)
 #   PEER_PB_VERSION=v0.36.8  the PocketBase module version to build
 #   PEER_BIN=DIR             reuse binaries built before into DIR (else a temp dir)
-#   PEER_BEFORE=FILE         also run this other growth binary on SQLite, as "before",
-#                            alternating with this checkout's (to measure a change)
-#   PEER_ONLY="growth …"     run only these servers (pocketbase growth before ceiling growth-pg)
+#   PEER_BEFORE=FILE         also run this other growth binary, as "before" (and, with
+#                            PEER_PG, "before-pg"), alternating with this checkout's
+#   PEER_ONLY="growth …"     run only these servers (pocketbase growth before ceiling
+#                            growth-pg before-pg)
 #   PEER_PROFILE=DIR         write a 10 s CPU profile of growth serve under the create
 #                            and the list load into DIR (growth serve --pprof)
 #
@@ -37,6 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 only=${PEER_ONLY:-pocketbase growth ceiling${PEER_PG:+ growth-pg}${PEER_BEFORE:+ before}}
+[ -n "${PEER_PG:-}" ] && [ -n "${PEER_BEFORE:-}" ] && [ -z "${PEER_ONLY:-}" ] && only="$only before-pg"
 wanted() { [[ " $only " == *" $1 "* ]]; }
 
 build() {
@@ -160,11 +162,12 @@ run_ceiling() {
   stop "$pid"
 }
 
+# run_growth_pg NAME [GROWTH_BINARY]
 run_growth_pg() {
   local schema; schema="peer_$(date +%s%N)"
   psql "$PEER_PG" -qc "CREATE SCHEMA $schema" >/dev/null
   local sep='?'; [[ "$PEER_PG" == *\?* ]] && sep='&'
-  run_growth growth-pg "$PEER_PG${sep}search_path=$schema"
+  run_growth "$1" "$PEER_PG${sep}search_path=$schema" "${2:-}"
   PGOPTIONS="-c client_min_messages=warning" psql "$PEER_PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
 }
 
@@ -175,7 +178,8 @@ for r in $(seq 1 "$R"); do
   wanted pocketbase && run_pocketbase | tee -a "$out"
   wanted growth && run_growth growth sqlite | tee -a "$out"
   wanted before && run_growth before sqlite "$PEER_BEFORE" | tee -a "$out"
-  wanted growth-pg && run_growth_pg | tee -a "$out"
+  wanted growth-pg && run_growth_pg growth-pg | tee -a "$out"
+  wanted before-pg && run_growth_pg before-pg "$PEER_BEFORE" | tee -a "$out"
   wanted ceiling && run_ceiling | tee -a "$out"
 done
 python3 - "$out" <<'PY'
@@ -191,8 +195,8 @@ med = {k: [statistics.median(r[i] for r in v) for i in range(len(keys))] for k, 
 for k, m in med.items():
     print(f"median {k}: creates/s={m[0]:.0f} list/s={m[1]:.0f} create_cpu_ms={m[2]:.3f} list_cpu_ms={m[3]:.3f}")
 for g in ("growth", "growth-pg"):
-    for other in ("pocketbase", "before", "ceiling"):
-        if g in med and other in med:
+    for other in ("pocketbase", "before", "before-pg", "ceiling", "growth"):
+        if g != other and g in med and other in med and not (g == "growth" and other == "before-pg"):
             a, b = med[g], med[other]
             print(f"{g}/{other}: creates {a[0]/b[0]:.2f}x lists {a[1]/b[1]:.2f}x; CPU per request: creates {a[2]/b[2]:.2f}x lists {a[3]/b[3]:.2f}x")
 PY
