@@ -49,6 +49,8 @@ type DB struct {
 	// statistics keeps PostgreSQL's statistics of busy tables fresh
 	// (db_statistics.go).
 	statistics statisticsKeeper
+	// group commits SQLite's write transactions in groups (db_group.go).
+	group *groupCommit
 }
 
 // Open opens "sqlite:PATH" (PATH may be ":memory:") or a postgres:// URL.
@@ -89,13 +91,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// Each pool's connections keep their prepared statements
 	// (db_sqlite_stmts.go); the read pool keeps its four open for that.
-	write := sql.OpenDB(newSQLiteConnector(dsn))
+	write := sql.OpenDB(newSQLiteConnector(dsn, true))
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	read := write
 	if !memory {
-		read = sql.OpenDB(newSQLiteConnector(dsn))
+		read = sql.OpenDB(newSQLiteConnector(dsn, false))
 		read.SetMaxOpenConns(4)
 		read.SetMaxIdleConns(4)
 	}
@@ -106,7 +108,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return &DB{Dialect: SQLite, Write: write, Read: read, Gorm: g, Name: "sqlite:" + path}, nil
+	return &DB{Dialect: SQLite, Write: write, Read: read, Gorm: g, Name: "sqlite:" + path, group: &groupCommit{db: write}}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -164,8 +166,14 @@ func (db *DB) Placeholder(n int) string {
 func (db *DB) Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // Tx runs fn in one write transaction: committed when fn returns nil, rolled
-// back otherwise, so that a request that fails leaves nothing behind.
+// back otherwise, so that a request that fails leaves nothing behind. On
+// SQLite fn runs in a savepoint of a transaction it may share with the
+// writes that arrived with it (db_group.go); Tx returns once that
+// transaction committed.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if db.group != nil {
+		return db.group.run(ctx, fn)
+	}
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -28,12 +28,18 @@ const stmtCacheSize = 256
 type sqliteConnector struct {
 	dsn    string
 	driver *moderncsqlite.Driver
+	// uninterrupted connections run every statement to its end even when
+	// the caller's context is done (database/sql still refuses the next
+	// one). The write pool's are: SQLite answers an interrupted write in a
+	// transaction by rolling back the whole transaction, which under group
+	// commit (db_group.go) holds other requests' writes.
+	uninterrupted bool
 }
 
 var _ driver.Connector = (*sqliteConnector)(nil)
 
-func newSQLiteConnector(dsn string) *sqliteConnector {
-	return &sqliteConnector{dsn: dsn, driver: &moderncsqlite.Driver{}}
+func newSQLiteConnector(dsn string, uninterrupted bool) *sqliteConnector {
+	return &sqliteConnector{dsn: dsn, driver: &moderncsqlite.Driver{}, uninterrupted: uninterrupted}
 }
 
 func (c *sqliteConnector) Connect(context.Context) (driver.Conn, error) {
@@ -41,7 +47,7 @@ func (c *sqliteConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{conn: conn, stmts: map[string]*cachedStmt{}}, nil
+	return &cachingConn{conn: conn, stmts: map[string]*cachedStmt{}, uninterrupted: c.uninterrupted}, nil
 }
 
 func (c *sqliteConnector) Driver() driver.Driver { return c.driver }
@@ -58,10 +64,20 @@ type sqliteConn interface {
 
 // cachingConn is a connection that keeps its prepared statements by text.
 type cachingConn struct {
-	conn  driver.Conn
-	mu    sync.Mutex
-	stmts map[string]*cachedStmt
-	clock uint64
+	conn          driver.Conn
+	mu            sync.Mutex
+	stmts         map[string]*cachedStmt
+	clock         uint64
+	uninterrupted bool
+}
+
+// context is the context statements run under: ctx, or none that ends for
+// an uninterrupted connection.
+func (c *cachingConn) context(ctx context.Context) context.Context {
+	if c.uninterrupted {
+		return context.Background()
+	}
+	return ctx
 }
 
 var (
@@ -139,6 +155,7 @@ func (c *cachingConn) evictLocked() {
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	ctx = c.context(ctx)
 	st, done, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err
@@ -148,6 +165,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	ctx = c.context(ctx)
 	st, done, err := c.statement(ctx, query)
 	if err != nil {
 		return nil, err
@@ -165,7 +183,7 @@ func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.inner().PrepareContext(ctx, query)
+	return c.inner().PrepareContext(c.context(ctx), query)
 }
 
 func (c *cachingConn) Begin() (driver.Tx, error) {
@@ -173,7 +191,7 @@ func (c *cachingConn) Begin() (driver.Tx, error) {
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.inner().BeginTx(ctx, opts)
+	return c.inner().BeginTx(c.context(ctx), opts)
 }
 
 func (c *cachingConn) Ping(ctx context.Context) error { return c.inner().Ping(ctx) }
