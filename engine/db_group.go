@@ -38,7 +38,8 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*groupWrite
 	leading bool
-	// groups and writes count what was committed, for tests and figures.
+	// groups counts the groups committed and writes the writes they held
+	// (those that failed alone included), for tests and figures.
 	groups, writes atomic.Int64
 }
 

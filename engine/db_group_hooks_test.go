@@ -88,9 +88,9 @@ func TestGroupCommit(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("rows written: %d, want the %d of the committed writes, two each", len(got), len(want))
 	}
-	groups, committed := db.group.groups.Load(), db.group.writes.Load()
-	if committed != writes || groups >= writes {
-		t.Errorf("%d writes in %d groups, want all %d writes in fewer groups", committed, groups, writes)
+	groups, grouped := db.group.groups.Load(), db.group.writes.Load()
+	if grouped != writes || groups >= writes {
+		t.Errorf("%d writes in %d groups, want all %d writes in fewer groups", grouped, groups, writes)
 	}
-	t.Logf("%d writes in %d groups", committed, groups)
+	t.Logf("%d writes in %d groups", grouped, groups)
 }
