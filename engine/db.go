@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/growth-gov/growth/migrations"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -51,6 +51,11 @@ type DB struct {
 	Gorm *gorm.DB
 	// Name says which database this is, without credentials, for logs.
 	Name string
+	// statistics keeps PostgreSQL's statistics of busy tables fresh
+	// (db_statistics.go).
+	statistics statisticsKeeper
+	// group commits SQLite's write transactions in groups (db_group.go).
+	group *groupCommit
 }
 
 // Open opens "sqlite:PATH" (PATH may be ":memory:") or a postgres:// URL.
@@ -89,29 +94,26 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		// One shared in-memory database for both pools.
 		dsn = "file:growth-mem-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "?mode=memory&cache=shared&" + q.Encode()
 	}
-	write, err := sql.Open(sqlite.DriverName, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
+	// Each pool's connections keep their prepared statements
+	// (db_sqlite_stmts.go); the read pool keeps its four open for that.
+	write := sql.OpenDB(newSQLiteConnector(dsn, true))
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	read := write
 	if !memory {
-		read, err = sql.Open(sqlite.DriverName, dsn)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: %w", err)
-		}
+		read = sql.OpenDB(newSQLiteConnector(dsn, false))
 		read.SetMaxOpenConns(4)
+		read.SetMaxIdleConns(4)
 	}
 	if err := write.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
-	g, err := gorm.Open(sqlite.Dialector{DriverName: sqlite.DriverName, Conn: write}, &gorm.Config{Logger: logger.Discard})
+	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: write}), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return &DB{Dialect: SQLite, Write: write, Read: read, Gorm: g, Name: "sqlite:" + path}, nil
+	return &DB{Dialect: SQLite, Write: write, Read: read, Gorm: g, Name: "sqlite:" + path, group: &groupCommit{db: write}}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -172,8 +174,14 @@ func (Dialect) Quote(name string) string { return quoteName(name) }
 func quoteName(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // Tx runs fn in one write transaction: committed when fn returns nil, rolled
-// back otherwise, so that a request that fails leaves nothing behind.
+// back otherwise, so that a request that fails leaves nothing behind. On
+// SQLite fn runs in a savepoint of a transaction it may share with the
+// writes that arrived with it (db_group.go); Tx returns once that
+// transaction committed.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if db.group != nil {
+		return db.group.run(ctx, fn)
+	}
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -161,6 +161,7 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	if !rt.Access.Can(actor, s.entity, "read") {
 		return nil, Forbidden("您无权查看%s", entityLabel(s.entity))
 	}
+	rt.DB.freshenStatistics()
 	where, args, err := rt.where(actor, s, q.Filter)
 	if err != nil {
 		return nil, err
@@ -256,8 +257,10 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any, error) {
 	var conds []string
 	var args []any
+	var node filter.Node
 	if strings.TrimSpace(src) != "" {
-		node, err := filter.Parse(src)
+		var err error
+		node, err = filter.Parse(src)
 		if err == nil {
 			node, err = rt.expandTags(node, nil)
 		}
@@ -270,7 +273,7 @@ func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any
 		}
 		conds, args = append(conds, "("+cond+")"), a
 	}
-	if scope := rt.Access.Scope(actor, s.entity); scope != nil {
+	if scope := rt.Access.Scope(actor, s.entity); scope != nil && !scopeImplied(node, scope, s.entity) {
 		cond, a, err := filter.Compile(scope, rt.scopeResolver(s), binder{rt.DB}, len(args))
 		if err != nil {
 			return "", nil, fmt.Errorf("data scope of %s: %w", s.entity.QualifiedName(), err)

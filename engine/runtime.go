@@ -222,6 +222,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	if err != nil {
 		return nil, err
 	}
+	rt.DB.freshenStatistics()
 	return rec, nil
 }
 

@@ -40,6 +40,8 @@ type Users struct {
 	dummyOnce sync.Once
 	dummy     []byte
 	lastPrune atomic.Int64
+	// sessions holds the sessions this server checked (user_session_cache.go).
+	sessions sessionCache
 }
 
 // User is one account. Roles are "app.role" names or platform roles (admin).
@@ -466,8 +468,12 @@ func (u *Users) Change(ctx context.Context, by Actor, name string, ch UserChange
 				return err
 			}
 		}
+		if err := u.db.bumpAuthEpoch(ctx, tx); err != nil {
+			return err
+		}
 		return u.audit(ctx, tx, by.User, old.ID, "update", now, diff)
 	})
+	u.sessions.forget()
 	if err != nil {
 		return nil, err
 	}

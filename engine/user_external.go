@@ -75,6 +75,7 @@ func (u *Users) LoginExternal(ctx context.Context, id ExternalIdentity, provisio
 	now := u.now()
 	by := "oidc:" + truncateRunes(id.Issuer, 100)
 	var session *Session
+	changed := false // the user's roles or org changed: sessions cached here are stale
 	err := u.db.Tx(ctx, func(tx *sql.Tx) error {
 		ph := u.db.Placeholder
 		user, err := u.get(ctx, tx, name, true)
@@ -119,6 +120,10 @@ func (u *Users) LoginExternal(ctx context.Context, id ExternalIdentity, provisio
 					user.Org, strings.Join(user.Roles, ","), u.db.timeArg(now), user.ID); err != nil {
 					return fmt.Errorf("users: %w", err)
 				}
+				if err := u.db.bumpAuthEpoch(ctx, tx); err != nil {
+					return err
+				}
+				changed = true
 				if err := u.audit(ctx, tx, by, user.ID, "update", now, diff); err != nil {
 					return err
 				}
@@ -139,6 +144,9 @@ func (u *Users) LoginExternal(ctx context.Context, id ExternalIdentity, provisio
 			})
 		}
 		return nil, err
+	}
+	if changed {
+		u.sessions.forget()
 	}
 	return session, nil
 }

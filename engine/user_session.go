@@ -114,7 +114,7 @@ func (u *Users) startSession(ctx context.Context, tx *sql.Tx, user *User, kind S
 // success is a use of the session that keeps it from going idle, recorded
 // when the last record is SessionTouchInterval old.
 func (u *Users) Authenticate(ctx context.Context, token string, kind SessionKind) (Actor, error) {
-	s, err := u.session(ctx, token, kind)
+	s, err := u.checkedSession(ctx, token, kind)
 	if err != nil {
 		return Actor{}, err
 	}
@@ -122,6 +122,30 @@ func (u *Users) Authenticate(ctx context.Context, token string, kind SessionKind
 		return Actor{}, err
 	}
 	return s.User.Actor(), nil
+}
+
+// checkedSession is session served from the cache of checked sessions when
+// it can be (user_session_cache.go), and cached when it was read.
+func (u *Users) checkedSession(ctx context.Context, token string, kind SessionKind) (*Session, error) {
+	token = strings.TrimSpace(token)
+	if token == "" || !wellFormedToken(token) {
+		return u.session(ctx, token, kind)
+	}
+	now := u.now()
+	if err := u.refreshSessions(ctx, now); err != nil {
+		return nil, err
+	}
+	hash := hashToken(token)
+	if s, ok := u.sessions.get(hash, kind, now, u.idleLimit()); ok {
+		return &s, nil
+	}
+	gen := u.sessions.generation()
+	s, err := u.session(ctx, token, kind)
+	if err != nil {
+		return nil, err
+	}
+	u.sessions.put(hash, s, gen, now)
+	return s, nil
 }
 
 // idleLimit is the policy's idle limit, or the default one.
@@ -150,6 +174,7 @@ func (u *Users) touch(ctx context.Context, token string, s *Session) error {
 		return fmt.Errorf("sessions: %w", err)
 	}
 	s.LastUsedAt = now
+	u.sessions.used(hashToken(strings.TrimSpace(token)), now)
 	return nil
 }
 
@@ -225,12 +250,17 @@ func (u *Users) Logout(ctx context.Context, token string, kind SessionKind) erro
 		return err
 	}
 	now := u.now()
-	return u.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = u.db.Tx(ctx, func(tx *sql.Tx) error {
 		ph := u.db.Placeholder
 		if _, err := tx.ExecContext(ctx, `UPDATE growth_sessions SET revoked_at = `+ph(1)+` WHERE token_hash = `+ph(2)+` AND revoked_at IS NULL`,
 			u.db.timeArg(now), hashToken(strings.TrimSpace(token))); err != nil {
 			return fmt.Errorf("sessions: %w", err)
 		}
+		if err := u.db.bumpAuthEpoch(ctx, tx); err != nil {
+			return err
+		}
 		return u.audit(ctx, tx, s.User.Name, s.User.ID, "logout", now, map[string][2]any{"session": {nil, string(kind)}})
 	})
+	u.sessions.forget()
+	return err
 }

@@ -30,8 +30,12 @@ var (
 // BenchmarkServers compares one growth serve process with three on the
 // same machine and the same PostgreSQL database: 32 clients spread over the
 // servers create records (each its own, no shared balance), pay from one
-// shared balance (every payment locks the same balance row), or read a
-// page of a list. docs/performance.md has the figures and what they mean.
+// shared balance (every payment locks the same balance row), read a page of
+// a list, or pay from one hot balance with room for exactly half of the
+// payments ("hot": it reports the payments drawn per second until the room
+// ran out, and fails unless exactly half were drawn, the others refused as
+// insufficient, and the balance ends at zero: no overdraft).
+// docs/performance.md has the figures and what they mean.
 //
 //	GROWTH_TEST_POSTGRES=… go test ./cmd/growth -run '^$' -bench Servers -benchtime 3000x
 func BenchmarkServers(b *testing.B) {
@@ -47,7 +51,7 @@ func BenchmarkServers(b *testing.B) {
 	if benchBinErr != nil {
 		b.Fatal(benchBinErr)
 	}
-	for _, work := range []string{"create", "pay", "list"} {
+	for _, work := range []string{"create", "pay", "list", "hot"} {
 		for _, n := range []int{1, 3} {
 			b.Run(fmt.Sprintf("%s/servers=%d", work, n), func(b *testing.B) { benchServers(b, n, work) })
 		}
@@ -119,6 +123,10 @@ func benchServers(b *testing.B, n int, work string) {
 	token := login["token"].(string)
 	_, grant := call(addrs[0], "POST", "/api/fund/grant", token, map[string]any{"name": "g", "amount": "100000000.00"})
 	grantID := grant["id"]
+	room := b.N / 2 // payments of 1.00 the hot balance has room for
+	_, hot := call(addrs[0], "POST", "/api/fund/grant", token, map[string]any{"name": "hot", "amount": fmt.Sprintf("%d.00", room)})
+	hotID := hot["id"]
+	var drawn, refused, lastDrawn atomic.Int64
 	for i := range 50 {
 		call(addrs[i%n], "POST", "/api/fund/grant", token, map[string]any{"name": fmt.Sprintf("g%d", i), "amount": "10.00"})
 	}
@@ -159,6 +167,18 @@ func benchServers(b *testing.B, n int, work string) {
 				case "list":
 					status, _ = call(addr, "GET", "/api/fund/grant?page_size=20", token, nil)
 					want = 200
+				case "hot":
+					var body map[string]any
+					status, body = call(addr, "POST", "/api/fund/spend", token, map[string]any{"grant": hotID, "amount": "1.00"})
+					want = 201
+					switch code, _ := body["error"].(map[string]any); {
+					case status == 201:
+						drawn.Add(1)
+						lastDrawn.Store(int64(time.Since(began)))
+					case status == 409 && code["code"] == "insufficient_balance":
+						refused.Add(1)
+						want = 409
+					}
 				}
 				if status != want {
 					failed.Add(1)
@@ -173,6 +193,13 @@ func benchServers(b *testing.B, n int, work string) {
 		b.Fatalf("%d of %d requests failed", f, b.N)
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	if work == "hot" {
+		status, balance := call(addrs[0], "GET", fmt.Sprintf("/api/fund/grant/%v/balance", hotID), token, nil)
+		if drawn.Load() != int64(room) || refused.Load() != int64(b.N-room) || status != 200 || balance["available"] != "0.00" {
+			b.Fatalf("hot balance with room for %d payments: %d drawn, %d refused, balance %d %v", room, drawn.Load(), refused.Load(), status, balance)
+		}
+		b.ReportMetric(float64(room)/time.Duration(lastDrawn.Load()).Seconds(), "drawn/s")
+	}
 	// Where the CPU went, per request: the servers' processes, and this
 	// process (the 32 clients); the rest of the machine's two cores is
 	// PostgreSQL (and whatever else runs).

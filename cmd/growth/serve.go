@@ -40,6 +40,7 @@ func runServe(args []string) int {
 	anchorDir := fs.String("anchor-dir", "", "write a signed anchor of the audit chains to this folder at start and every --anchor-every (env GROWTH_ANCHOR_DIR); keep it outside the database's reach")
 	anchorEvery := fs.Duration("anchor-every", time.Hour, "how often serve writes an anchor when --anchor-dir is set")
 	anchorKind := fs.String("anchor-key-kind", "ed25519", "kind of the platform key that signs the anchors: ed25519 or sm2")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiler (/debug/pprof/) on this address, such as 127.0.0.1:6060, for measuring (docs/performance.md); off by default")
 	var exf exchangeFlags
 	exf.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -72,6 +73,11 @@ func runServe(args []string) int {
 	log := newLogger(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, log); err != nil {
+			return fail("serve", err)
+		}
+	}
 
 	p, err := loadProject(dbf.definitions)
 	if err != nil {

@@ -12,9 +12,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/glebarez/sqlite"
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/libtnb/sqlite"
 	"github.com/shopspring/decimal"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -58,9 +58,9 @@ func startBaseline(ctx context.Context, dir, dbArg string) (*fiber.App, func(int
 		write, err = gorm.Open(postgres.New(postgres.Config{Conn: db.Write}), cfg)
 		read = write
 	} else {
-		write, err = gorm.Open(sqlite.Dialector{Conn: db.Write}, cfg)
+		write, err = gorm.Open(sqlite.New(sqlite.Config{Conn: db.Write}), cfg)
 		if err == nil {
-			read, err = gorm.Open(sqlite.Dialector{Conn: db.Read}, cfg)
+			read, err = gorm.Open(sqlite.New(sqlite.Config{Conn: db.Read}), cfg)
 		}
 	}
 	if err != nil {
