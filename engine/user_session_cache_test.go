@@ -24,7 +24,7 @@ func TestSessionChangesReachEveryServer(t *testing.T) {
 		servers := make([]*engine.Users, 2)
 		for i := range servers {
 			db := enginetest.Connect(t, dsn)
-			if _, err := engine.Start(ctx, db, p, engine.StartOptions{Logger: enginetest.QuietLogger()}); err != nil {
+			if _, err := engine.Start(ctx, db, p, engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}); err != nil {
 				t.Fatal(err)
 			}
 			servers[i] = engine.NewUsers(db, p)
