@@ -51,7 +51,9 @@ type ImportReport struct {
 	IDs []int64 `json:"ids,omitempty"`
 	// Method says how the records were written: ImportByCopy (PostgreSQL
 	// COPY, import_copy.go) or ImportByRows (one INSERT per row).
-	Method string           `json:"method,omitempty"`
+	Method string `json:"method,omitempty"`
+	// Why says, for a file written row by row, what kept it from COPY.
+	Why    string           `json:"why,omitempty"`
 	Errors []ImportRowError `json:"errors,omitempty"`
 }
 
@@ -158,14 +160,20 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	duplicatesInFile(e, rows, records, bad)
 
 	// Write every valid row in one transaction. A clean file is written
-	// straight through. When a row is refused there (a reference, a
-	// duplicate, an overdraft) — or rows are bad already — the rows are
-	// written again, each in a savepoint, so that every refused row is listed
-	// and the rows after it are still checked. Any bad row, found here or
-	// above, rolls the whole transaction back.
-	rowCtx := WithIdempotencyKey(ctx, "")
+	// straight through, the parents' rollups recomputed once each at the
+	// end. When a row is refused there (a reference, a duplicate, an
+	// overdraft, a parent's rule) — or rows are bad already — the rows are
+	// written again, each in a savepoint and its parents' rollups with it, so
+	// that every refused row is listed and the rows after it are still
+	// checked. Any bad row, found here or above, rolls the whole transaction
+	// back.
 	write := func(savepoints bool) error {
 		return rt.writeTx(ctx, func(tx *sql.Tx) error {
+			rowCtx := WithIdempotencyKey(ctx, "")
+			var rollups *rollupBatch
+			if !savepoints {
+				rowCtx, rollups = deferRollups(rowCtx)
+			}
 			for i, rec := range records {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -207,6 +215,14 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 			if len(bad) > 0 {
 				return errImportRejected
 			}
+			if rollups != nil {
+				if err := rollups.run(rowCtx, tx, rt, actor); err != nil {
+					if _, isRow := asRowError(err); isRow {
+						return errImportRetry
+					}
+					return err
+				}
+			}
 			if last != nil {
 				report.Imported = len(records)
 				return last(tx, report)
@@ -217,9 +233,13 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	err = errImportRetry
 	if len(bad) == 0 {
 		report.Method = ImportByRows
-		steps, byCopy := rt.copyPlan(e)
-		if byCopy && eventsCol < 0 && len(records) > 0 {
-			report.Method = ImportByCopy
+		steps, why := rt.copyPlan(e)
+		if why == "" && eventsCol >= 0 {
+			why = "the _events column fires events record by record"
+		}
+		report.Why = why
+		if why == "" && len(records) > 0 {
+			report.Method, report.Why = ImportByCopy, ""
 			err = rt.copyImported(ctx, s, actor, records, steps, progress, func(tx *sql.Tx) error {
 				if last == nil {
 					return nil
@@ -232,6 +252,9 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 		}
 	}
 	if errors.Is(err, errImportRetry) {
+		if report.Method == ImportByCopy {
+			report.Why = "a row was refused in the COPY transaction"
+		}
 		report.Method = ImportByRows
 		err = write(true)
 	}
@@ -323,7 +346,7 @@ func (rt *Runtime) reject(report *ImportReport, rows []importRow, bad map[int]*V
 	for _, i := range idx {
 		report.Errors = append(report.Errors, ImportRowError{Line: rows[i].line, Fields: bad[i].Fields})
 	}
-	report.Imported, report.IDs, report.Method = 0, nil, ""
+	report.Imported, report.IDs, report.Method, report.Why = 0, nil, "", ""
 	return report, &ImportRejectedError{Report: report}
 }
 

@@ -31,7 +31,7 @@ type Runtime struct {
 	UploadQuota int64
 
 	stores  map[string]*entityStore // by "app.entity"
-	effects []Effect
+	effects []namedEffect           // in the order they run (effects.go)
 	// links are the rollups, refs and blocks planned at load (rollup.go).
 	links recordLinks
 	// workflows are the state machines of the workflows, by "app.entity".
@@ -124,13 +124,9 @@ func NewRuntime(db *DB, p *metamodel.Project, log *slog.Logger) *Runtime {
 		}
 	}
 	rt.initWorkflows()
-	rt.AddEffect(idempotencyEffect{})
-	addLedger(rt)
-	addBooks(rt)
 	addRecordLinks(rt)
-	addFiles(rt)
-	addScheduleGuard(rt)
 	addExchange(rt)
+	rt.addEffects()
 	return rt
 }
 
