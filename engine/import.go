@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
@@ -118,44 +120,30 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	rows = rows[1:]
 	report.Total = len(rows)
 
-	// Validate every row before anything is written.
+	// Validate every row before anything is written, the rows split over
+	// the CPUs: each is checked on its own, as a create would be.
 	records := make([]*Record, len(rows))
-	bad := map[int]*ValidationError{}
+	refused := make([]*ValidationError, len(rows))
 	writable := rt.writable(actor, e)
 	now := rt.now().UTC().Truncate(time.Microsecond)
-	for i, row := range rows {
-		input := map[string]any{}
-		for j, cell := range row.cells {
-			if j < len(fields) && fields[j] != nil && strings.TrimSpace(cell) != "" {
-				input[fields[j].Name] = importCell(fields[j], cell, format)
+	err = inParallel(len(rows), 64, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			rec, verr, err := rt.importRecord(ctx, actor, e, fields, rows[i].cells, format, writable, now)
+			if err != nil {
+				return err
 			}
+			records[i], refused[i] = rec, verr
 		}
-		values, verr := decodeInput(e, input, writable)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	bad := map[int]*ValidationError{}
+	for i, verr := range refused {
 		if verr != nil {
 			bad[i] = verr
-			continue
 		}
-		applyDefaults(e, values)
-		rec := &Record{App: app, Entity: entity, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-		if e.Workflow != nil {
-			rec.State = e.Workflow.Initial
-		}
-		if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, &namedRefs{actor: actor, named: values}); err != nil {
-			return nil, err
-		}
-		if err := rt.prepare(e, rec); err != nil {
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				return nil, err
-			}
-			bad[i] = ve
-			continue
-		}
-		if !rt.Access.Sees(actor, e, rec) {
-			bad[i] = &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "scope", Message: fmt.Sprintf("不能为您的数据范围以外的单位新建%s", e.Label())}}}}
-			continue
-		}
-		records[i] = rec
 	}
 	duplicatesInFile(e, rows, records, bad)
 
@@ -269,6 +257,66 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 		report.IDs = append(report.IDs, rec.ID)
 	}
 	return report, nil
+}
+
+// importRecord validates the cells of one row as a create of e by actor
+// would: the record, or what refuses it (verr), or err when the database
+// fails.
+func (rt *Runtime) importRecord(ctx context.Context, actor Actor, e *metamodel.Entity, fields []*metamodel.Field, cells []string, format string, writable func(*metamodel.Field) bool, now time.Time) (rec *Record, verr *ValidationError, err error) {
+	input := map[string]any{}
+	for j, cell := range cells {
+		if j < len(fields) && fields[j] != nil && strings.TrimSpace(cell) != "" {
+			input[fields[j].Name] = importCell(fields[j], cell, format)
+		}
+	}
+	values, verr := decodeInput(e, input, writable)
+	if verr != nil {
+		return nil, verr, nil
+	}
+	applyDefaults(e, values)
+	rec = &Record{App: e.App.Name, Entity: e.Name, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
+	if e.Workflow != nil {
+		rec.State = e.Workflow.Initial
+	}
+	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, &namedRefs{actor: actor, named: values}); err != nil {
+		return nil, nil, err
+	}
+	if err := rt.prepare(e, rec); err != nil {
+		if !errors.As(err, &verr) {
+			return nil, nil, err
+		}
+		return nil, verr, nil
+	}
+	if !rt.Access.Sees(actor, e, rec) {
+		return nil, &ValidationError{Fields: map[string][]FieldError{RecordField: {{Code: "scope", Message: fmt.Sprintf("不能为您的数据范围以外的单位新建%s", e.Label())}}}}, nil
+	}
+	return rec, nil, nil
+}
+
+// inParallel runs fn over [0, n) cut into one contiguous part per CPU, of
+// at least grain items each (one part when n is small), and returns the
+// first error.
+func inParallel(n, grain int, fn func(lo, hi int) error) error {
+	parts := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
+	if parts < 2 {
+		return fn(0, n)
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[p] = fn(n*p/parts, n*(p+1)/parts)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var (

@@ -59,6 +59,49 @@ func BenchmarkImportIndicators(b *testing.B) {
 	benchImport(b, p, nil, "indicator", "indicator", func(*engine.Runtime, int) ([]byte, int) { return file, rows })
 }
 
+// plainDefs is an entity without per-row effects: the four fields and one
+// rule of the side-by-side benchmark against PocketBase (docs/performance.md),
+// with a code check and the data scope's index.
+var plainDefs = map[string]string{"bench/app.yaml": `
+app: bench
+codesets:
+  agency:
+    title: 单位
+    levels: [3, 3]
+    codes:
+      - {code: "101", name: 财政厅}
+      - {code: "101001", name: 财政厅本级, parent: "101"}
+      - {code: "101002", name: 国库支付中心, parent: "101"}
+entities:
+  item:
+    org_field: agency
+    fields:
+      year:       {type: int, label: 年度, required: true}
+      agency:     {type: code, codeset: agency, label: 单位, required: true}
+      func_class: {type: string, label: 功能分类, max_length: 20}
+      amount:     {type: money, label: 金额, required: true}
+    filters: [agency, year]
+    rules:
+      - assert: "amount > 0"
+        message: 金额应大于零
+        fields: [amount]
+`}
+
+// BenchmarkImportPlain imports 10,000 rows per iteration into an entity
+// without per-row effects (plainDefs): every row decoded, code-checked and
+// its rule run, then written with its audit row.
+//
+//	GROWTH_TEST_POSTGRES=… go test -run '^$' -bench ImportPlain -benchtime 5x ./engine/
+func BenchmarkImportPlain(b *testing.B) {
+	const rows = 10000
+	var buf bytes.Buffer
+	buf.WriteString("year,agency,func_class,amount\n")
+	for i := range rows {
+		fmt.Fprintf(&buf, "2026,10100%d,2050%03d,%d.%02d\n", 1+i%2, i%1000, 1+i%5000, i%100)
+	}
+	benchImport(b, enginetest.Load(b, plainDefs), nil, "bench", "item", func(*engine.Runtime, int) ([]byte, int) { return buf.Bytes(), rows })
+}
+
 // BenchmarkImportDraws imports 5,000 spends per iteration, each reserving
 // its amount on create on one of 20 grants (ledgerDefs: a draw with a when
 // and two matched fields).

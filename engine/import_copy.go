@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -98,6 +99,16 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		for i, rec := range recs {
 			rec.ID = ids[i]
 		}
+		// What the audit rows say of each record is worked out on the CPUs
+		// while the rows stream into the table.
+		var changes, images []string
+		var prepErr error
+		prepared := make(chan struct{})
+		go func() {
+			defer close(prepared)
+			changes, images, prepErr = s.createdAudit(recs)
+		}()
+		defer func() { <-prepared }()
 		cols := []string{"id", "version", "created_by", "created_at", "updated_at", "def_version"}
 		if s.hasState {
 			cols = append(cols, "state")
@@ -130,12 +141,15 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 				return rowRetry(err)
 			}
 		}
+		if <-prepared; prepErr != nil {
+			return prepErr
+		}
 		entries := make([]AuditEntry, len(recs))
 		for i, rec := range recs {
 			entries[i] = AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: rec.CreatedAt,
-				Changes: diffValues(s.entity, nil, rec.Values), DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec), Ledger: batch.ledgerRows[i]}
+				DefVersion: rec.DefVersion, Version: rec.Version, Image: images[i], Ledger: batch.ledgerRows[i]}
 		}
-		if err := rt.DB.appendAuditBatch(ctx, tx, copyFrom, entries); err != nil {
+		if err := rt.DB.appendAuditBatch(ctx, tx, copyFrom, entries, changes); err != nil {
 			return err
 		}
 		for _, fn := range batch.after {
@@ -151,6 +165,23 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		}
 	}
 	return err
+}
+
+// createdAudit is what the audit rows of creating recs say of each: its
+// changes as JSON and the image of its row.
+func (s *entityStore) createdAudit(recs []*Record) (changes, images []string, err error) {
+	changes, images = make([]string, len(recs)), make([]string, len(recs))
+	err = inParallel(len(recs), 64, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			b, err := json.Marshal(diffValues(s.entity, nil, recs[i].Values))
+			if err != nil {
+				return fmt.Errorf("audit changes: %w", err)
+			}
+			changes[i], images[i] = string(b), s.recordImage(recs[i])
+		}
+		return nil
+	})
+	return changes, images, err
 }
 
 // rowRetry turns a row's refusal in the COPY transaction into

@@ -606,7 +606,7 @@ func diffValues(e *metamodel.Entity, before, after map[string]any) map[string][2
 		if after != nil && after[f.Name] != nil {
 			a = f.Kind.JSON(f, after[f.Name])
 		}
-		if fmt.Sprint(b) == fmt.Sprint(a) && (b == nil) == (a == nil) {
+		if (b == nil) == (a == nil) && (a == nil || fmt.Sprint(b) == fmt.Sprint(a)) {
 			continue
 		}
 		out[f.Name] = [2]any{b, a}
