@@ -159,7 +159,9 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 		return rt.writeTx(ctx, func(tx *sql.Tx) error {
 			rowCtx := WithIdempotencyKey(ctx, "")
 			var rollups *rollupBatch
-			if !savepoints {
+			if !savepoints && eventsCol < 0 {
+				// Not with events: a later row's guard may read a parent's
+				// rollup as the rows before it left it.
 				rowCtx, rollups = deferRollups(rowCtx)
 			}
 			for i, rec := range records {
