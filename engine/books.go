@@ -74,11 +74,11 @@ type books struct {
 	byEntity map[string][]*metamodel.Posting
 }
 
-var _ bulkCreateEffect = (*books)(nil)
+var _ BulkEffect = (*books)(nil)
 
-// bulkCreate: an import may write records with COPY unless a posting fires
-// on create, which needs a voucher per record.
-func (b *books) bulkCreate(_ *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+// PlanBulk: an import may write records with COPY unless a posting fires on
+// create, which needs a voucher per record.
+func (b *books) PlanBulk(_ *Runtime, e *metamodel.Entity) (BulkStep, bool) {
 	for _, p := range b.byEntity[e.QualifiedName()] {
 		if p.Fires(metamodel.CreateEvent) {
 			return nil, false
@@ -87,8 +87,8 @@ func (b *books) bulkCreate(_ *Runtime, e *metamodel.Entity) (bulkCreateStep, boo
 	return nil, true
 }
 
-// addBooks registers the books effect when the definitions declare postings.
-func addBooks(rt *Runtime) {
+// newBooks makes the books effect when the definitions declare postings.
+func newBooks(rt *Runtime) Effect {
 	b := &books{rt: rt, byEntity: map[string][]*metamodel.Posting{}}
 	for _, p := range rt.Project.Postings() {
 		if p.Target == nil {
@@ -97,9 +97,10 @@ func addBooks(rt *Runtime) {
 		q := p.Target.QualifiedName()
 		b.byEntity[q] = append(b.byEntity[q], p)
 	}
-	if len(b.byEntity) > 0 {
-		rt.AddEffect(b)
+	if len(b.byEntity) == 0 {
+		return nil
 	}
+	return b
 }
 
 // Apply posts the voucher of every posting of the changed entity that fires at

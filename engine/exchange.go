@@ -200,7 +200,6 @@ func addExchange(rt *Runtime) {
 			x.out[key] = append(x.out[key], outboundSpec{x: ex, m: m})
 		}
 	}
-	rt.AddEffect(exchangeEffect{})
 }
 
 // notifyExchange wakes the publisher; called after a commit.
@@ -215,8 +214,9 @@ func (rt *Runtime) notifyExchange() {
 // the event produces and the inbox row of the inbound message that fired it.
 type exchangeEffect struct{}
 
-// Creating records never sends or receives a message: only events do.
-func (exchangeEffect) bulkCreate(*Runtime, *metamodel.Entity) (bulkCreateStep, bool) {
+// PlanBulk: creating records never sends or receives a message: only events
+// do.
+func (exchangeEffect) PlanBulk(*Runtime, *metamodel.Entity) (BulkStep, bool) {
 	return nil, true
 }
 

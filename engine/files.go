@@ -367,11 +367,12 @@ func (rt *Runtime) mayReadField(ctx context.Context, q querier, actor Actor, app
 // growth_file_refs in step, inside the change's transaction.
 type fileEffect struct{}
 
-// addFiles registers the file effect when the project has file fields.
-func addFiles(rt *Runtime) {
+// newFileEffect makes the file effect when the project has file fields.
+func newFileEffect(rt *Runtime) Effect {
 	if _, has := metamodel.MaxUploadSize(rt.Project); has {
-		rt.AddEffect(fileEffect{})
+		return fileEffect{}
 	}
+	return nil
 }
 
 func (fileEffect) Apply(ec EffectContext, ch *Change) error {

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
@@ -52,7 +54,9 @@ type ImportReport struct {
 	IDs []int64 `json:"ids,omitempty"`
 	// Method says how the records were written: ImportByCopy (PostgreSQL
 	// COPY, import_copy.go) or ImportByRows (one INSERT per row).
-	Method string           `json:"method,omitempty"`
+	Method string `json:"method,omitempty"`
+	// Why says, for a file written row by row, what kept it from COPY.
+	Why    string           `json:"why,omitempty"`
 	Errors []ImportRowError `json:"errors,omitempty"`
 }
 
@@ -118,55 +122,49 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	rows = rows[1:]
 	report.Total = len(rows)
 
-	// Validate every row before anything is written.
+	// Validate every row before anything is written, the rows split over
+	// the CPUs: each is checked on its own, as a create would be.
 	records := make([]*Record, len(rows))
-	bad := map[int]*ValidationError{}
+	refused := make([]*ValidationError, len(rows))
 	writable := rt.writable(actor, e)
 	now := rt.now().UTC().Truncate(time.Microsecond)
-	for i, row := range rows {
-		input := map[string]any{}
-		for j, cell := range row.cells {
-			if j < len(fields) && fields[j] != nil && strings.TrimSpace(cell) != "" {
-				input[fields[j].Name] = importCell(fields[j], cell, format)
+	err = inParallel(len(rows), 64, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			rec, verr, err := rt.importRecord(ctx, actor, e, fields, rows[i].cells, format, writable, now)
+			if err != nil {
+				return err
 			}
+			records[i], refused[i] = rec, verr
 		}
-		values, verr := decodeInput(e, input, writable)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	bad := map[int]*ValidationError{}
+	for i, verr := range refused {
 		if verr != nil {
 			bad[i] = verr
-			continue
 		}
-		applyDefaults(e, values)
-		rec := &Record{App: app, Entity: entity, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-		if e.Workflow != nil {
-			rec.State = e.Workflow.Initial
-		}
-		if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, &namedRefs{actor: actor, named: values}); err != nil {
-			return nil, err
-		}
-		if err := rt.prepare(e, rec); err != nil {
-			var ve *ValidationError
-			if !errors.As(err, &ve) {
-				return nil, err
-			}
-			bad[i] = ve
-			continue
-		}
-		if !rt.Access.Sees(actor, e, rec) {
-			bad[i] = Invalid(RecordField, errcode.Scope, "不能为您的数据范围以外的单位新建%s", entityLabel(e))
-			continue
-		}
-		records[i] = rec
 	}
 	duplicatesInFile(e, rows, records, bad)
 
 	// Write every valid row in one transaction. A clean file is written
-	// straight through. When a row is refused there (a reference, a
-	// duplicate, an overdraft) — or rows are bad already — the rows are
-	// written again, each in a savepoint, so that every refused row is listed
-	// and the rows after it are still checked. Any bad row, found here or
-	// above, rolls the whole transaction back.
+	// straight through, the parents' rollups recomputed once each at the
+	// end. When a row is refused there (a reference, a duplicate, an
+	// overdraft, a parent's rule) — or rows are bad already — the rows are
+	// written again, each in a savepoint and its parents' rollups with it, so
+	// that every refused row is listed and the rows after it are still
+	// checked. Any bad row, found here or above, rolls the whole transaction
+	// back.
 	write := func(savepoints bool) error {
 		return rt.writeTx(ctx, func(tx *sql.Tx) error {
+			var rollups *rollupBatch
+			if !savepoints && eventsCol < 0 {
+				// Not with events: a later row's guard may read a parent's
+				// rollup as the rows before it left it.
+				rollups = &rollupBatch{}
+			}
 			for i, rec := range records {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -179,7 +177,7 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 						return fmt.Errorf("import savepoint: %w", err)
 					}
 				}
-				rowErr := rt.insertImported(ctx, tx, s, actor, rec)
+				rowErr := rt.insertImported(ctx, tx, s, actor, rec, rollups)
 				if rowErr == nil && eventsCol >= 0 && eventsCol < len(rows[i].cells) {
 					rowErr = rt.fireImported(ctx, tx, s, rec, rows[i].cells[eventsCol])
 				}
@@ -208,6 +206,14 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 			if len(bad) > 0 {
 				return errImportRejected
 			}
+			if rollups != nil {
+				if err := rollups.run(ctx, tx, rt, actor, 0); err != nil {
+					if _, isRow := asRowError(err); isRow {
+						return errImportRetry
+					}
+					return err
+				}
+			}
 			if last != nil {
 				report.Imported = len(records)
 				return last(tx, report)
@@ -218,9 +224,13 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	err = errImportRetry
 	if len(bad) == 0 {
 		report.Method = ImportByRows
-		steps, byCopy := rt.copyPlan(e)
-		if byCopy && eventsCol < 0 && len(records) > 0 {
-			report.Method = ImportByCopy
+		steps, why := rt.copyPlan(e)
+		if why == "" && eventsCol >= 0 {
+			why = "the _events column fires events record by record"
+		}
+		report.Why = why
+		if why == "" && len(records) > 0 {
+			report.Method, report.Why = ImportByCopy, ""
 			err = rt.copyImported(ctx, s, actor, records, steps, progress, func(tx *sql.Tx) error {
 				if last == nil {
 					return nil
@@ -233,6 +243,9 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 		}
 	}
 	if errors.Is(err, errImportRetry) {
+		if report.Method == ImportByCopy {
+			report.Why = "a row was refused in the COPY transaction"
+		}
 		report.Method = ImportByRows
 		err = write(true)
 	}
@@ -249,14 +262,75 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	return report, nil
 }
 
+// importRecord validates the cells of one row as a create of e by actor
+// would: the record, or what refuses it (verr), or err when the database
+// fails.
+func (rt *Runtime) importRecord(ctx context.Context, actor Actor, e *metamodel.Entity, fields []*metamodel.Field, cells []string, format string, writable func(*metamodel.Field) bool, now time.Time) (rec *Record, verr *ValidationError, err error) {
+	input := map[string]any{}
+	for j, cell := range cells {
+		if j < len(fields) && fields[j] != nil && strings.TrimSpace(cell) != "" {
+			input[fields[j].Name] = importCell(fields[j], cell, format)
+		}
+	}
+	values, verr := decodeInput(e, input, writable)
+	if verr != nil {
+		return nil, verr, nil
+	}
+	applyDefaults(e, values)
+	rec = &Record{App: e.App.Name, Entity: e.Name, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
+	if e.Workflow != nil {
+		rec.State = e.Workflow.Initial
+	}
+	if err := rt.loadRefs(ctx, rt.DB.Read, e, rec, &namedRefs{actor: actor, named: values}); err != nil {
+		return nil, nil, err
+	}
+	if err := rt.prepare(e, rec); err != nil {
+		if !errors.As(err, &verr) {
+			return nil, nil, err
+		}
+		return nil, verr, nil
+	}
+	if !rt.Access.Sees(actor, e, rec) {
+		return nil, Invalid(RecordField, errcode.Scope, "不能为您的数据范围以外的单位新建%s", entityLabel(e)), nil
+	}
+	return rec, nil, nil
+}
+
+// inParallel runs fn over [0, n) cut into one contiguous part per CPU, of
+// at least grain items each (one part when n is small), and returns the
+// first error.
+func inParallel(n, grain int, fn func(lo, hi int) error) error {
+	parts := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
+	if parts < 2 {
+		return fn(0, n)
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[p] = fn(n*p/parts, n*(p+1)/parts)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var (
 	errImportRejected = errors.New("import rejected")
 	errImportRetry    = errors.New("import: write again row by row")
 )
 
 // insertImported is Create's write step for one validated record, inside the
-// import's transaction.
-func (rt *Runtime) insertImported(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, rec *Record) error {
+// import's transaction. rollups, when not nil, collects the parents whose
+// rollups the import recomputes once at its end.
+func (rt *Runtime) insertImported(ctx context.Context, tx *sql.Tx, s *entityStore, actor Actor, rec *Record, rollups *rollupBatch) error {
 	if err := rt.checkRefScope(ctx, tx, actor, s.entity, rec.Values); err != nil {
 		return err
 	}
@@ -271,7 +345,7 @@ func (rt *Runtime) insertImported(ctx context.Context, tx *sql.Tx, s *entityStor
 	if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
 		return rt.dbError(s, "import", err)
 	}
-	ch := &Change{Actor: actor, Entity: s.entity, Action: "create", New: rec}
+	ch := &Change{Actor: actor, Entity: s.entity, Action: "create", New: rec, rollups: rollups}
 	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch)
 	if err != nil {
 		return err
@@ -325,7 +399,7 @@ func (rt *Runtime) reject(report *ImportReport, rows []importRow, bad map[int]*V
 	for _, i := range idx {
 		report.Errors = append(report.Errors, ImportRowError{Line: rows[i].line, Fields: bad[i].Fields})
 	}
-	report.Imported, report.IDs, report.Method = 0, nil, ""
+	report.Imported, report.IDs, report.Method, report.Why = 0, nil, "", ""
 	return report, &ImportRejectedError{Report: report}
 }
 

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -15,24 +14,30 @@ import (
 // PostgreSQL, with the same rows and hashes appendAudit would write one by
 // one: every chain's head is created if missing and locked once (in chain
 // order, so that two batches never wait on each other crosswise), the rows
-// are copied, and every head moves once to its chain's last row.
-func (db *DB) appendAuditBatch(ctx context.Context, tx *sql.Tx, copyFrom copyFunc, entries []AuditEntry) error {
+// are copied, and every head moves once to its chain's last row. changes[i]
+// is entries[i].Changes as JSON (so that callers may work it out ahead);
+// the chains are hashed side by side, each in order.
+func (db *DB) appendAuditBatch(ctx context.Context, tx *sql.Tx, copyFrom copyFunc, entries []AuditEntry, changes []string) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	type head struct {
 		seq  int64
 		hash string
+		rows []int // the entries of the chain, in order
 	}
 	heads := map[string]*head{}
 	chainOf := make([]string, len(entries))
 	var chains []string
 	for i, e := range entries {
 		chainOf[i] = AuditChain(e.App, e.Entity, e.RecordID)
-		if heads[chainOf[i]] == nil {
-			heads[chainOf[i]] = &head{}
+		h := heads[chainOf[i]]
+		if h == nil {
+			h = &head{}
+			heads[chainOf[i]] = h
 			chains = append(chains, chainOf[i])
 		}
+		h.rows = append(h.rows, i)
 	}
 	slices.Sort(chains)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) SELECT c, 0, $2 FROM unnest($1::text[]) AS c ORDER BY c ON CONFLICT (chain) DO NOTHING`,
@@ -46,12 +51,12 @@ func (db *DB) appendAuditBatch(ctx context.Context, tx *sql.Tx, copyFrom copyFun
 	locked := 0
 	for rows.Next() {
 		var chain string
-		var h head
+		h := &head{}
 		if err := rows.Scan(&chain, &h.seq, &h.hash); err != nil {
 			rows.Close()
 			return fmt.Errorf("audit heads: %w", err)
 		}
-		*heads[chain] = h
+		heads[chain].seq, heads[chain].hash = h.seq, h.hash
 		locked++
 	}
 	rows.Close()
@@ -63,19 +68,21 @@ func (db *DB) appendAuditBatch(ctx context.Context, tx *sql.Tx, copyFrom copyFun
 	}
 
 	out := make([][]any, len(entries))
-	for i, e := range entries {
-		h := heads[chainOf[i]]
-		changes, err := json.Marshal(e.Changes)
-		if err != nil {
-			return fmt.Errorf("audit changes: %w", err)
+	_ = inParallel(len(chains), 1, func(lo, hi int) error {
+		for _, chain := range chains[lo:hi] {
+			h := heads[chain]
+			for _, i := range h.rows {
+				e := entries[i]
+				at := e.At.UTC().Truncate(time.Microsecond)
+				seq := h.seq + 1
+				ledger := ledgerDigest(e.Ledger)
+				hash := auditHashFull(chain, seq, at.Format(sqliteTime), e.Actor, e.App, e.Entity, e.RecordID, e.Action, changes[i], e.DefVersion, h.hash, e.Version, e.Image, ledger)
+				out[i] = []any{chain, seq, at, e.Actor, e.App, e.Entity, e.RecordID, e.Action, changes[i], e.DefVersion, h.hash, hash, proofFull, e.Version, e.Image, ledger}
+				h.seq, h.hash = seq, hash
+			}
 		}
-		at := e.At.UTC().Truncate(time.Microsecond)
-		seq := h.seq + 1
-		ledger := ledgerDigest(e.Ledger)
-		hash := auditHashFull(chainOf[i], seq, at.Format(sqliteTime), e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, h.hash, e.Version, e.Image, ledger)
-		out[i] = []any{chainOf[i], seq, at, e.Actor, e.App, e.Entity, e.RecordID, e.Action, string(changes), e.DefVersion, h.hash, hash, proofFull, e.Version, e.Image, ledger}
-		h.seq, h.hash = seq, hash
-	}
+		return nil
+	})
 	if _, err := copyFrom("growth_audit", []string{"chain", "chain_seq", "at", "actor", "app", "entity", "record_id", "action", "changes", "def_version", "prev_hash", "hash", "proof", "record_version", "image", "ledger"},
 		pgx.CopyFromRows(out)); err != nil {
 		return fmt.Errorf("audit rows: %w", err)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -24,47 +25,38 @@ import (
 //     file order;
 //  3. the rows, ids included, are copied into the entity table (pgx
 //     CopyFrom on the connection under database/sql);
-//  4. the audit rows are appended per chain: each head locked once, the rows
+//  4. the effects' work on create is done for all records at once, in effect
+//     order (BulkEffect: the workflow's creation history rows in one
+//     INSERT, the ledger's draws and adjustments checked against the
+//     balances in file order and written in one COPY, ledger_bulk.go);
+//  5. the audit rows are appended per chain: each head locked once, the rows
 //     copied, each head moved once (import_audit.go);
-//  5. the effects' work on create is done for all records at once (the
-//     workflow's creation history rows in one INSERT, the ledger's amount
-//     checks);
+//  6. what the effects queued for after the audit rows: the balance updates,
+//     one per account, then the parents' rollups, each parent once;
 //
 // all in one transaction. Anything a row could be refused for there (a
-// reference, a unique value already in the table) rolls it back and the
-// file is written again row by row, which names the lines.
+// reference, a unique value already in the table, an overdraft, a parent's
+// rule) rolls it back and the file is written again row by row, which names
+// the lines.
 //
 // Whether an entity qualifies is decided by the effects themselves: each
-// registered effect says what creating records of the entity needs of it
-// (bulkCreateEffect). An effect that does not say, or that needs per-row work
-// — a ledger account opened or a draw checked against a balance, a rollup
-// recomputed, a file claimed — keeps the entity on the per-row path. So does
-// an _events column, whose transitions run per row (and are the only way an
+// registered effect that acts on the entity says what creating records of it
+// needs (BulkEffect.PlanBulk). An effect that has no bulk step, or that needs
+// per-row work — a file claimed, a voucher posted on create — keeps the
+// entity on the per-row path, and the import report says which. So does an
+// _events column, whose transitions run per row (and are the only way an
 // import can generate records: generate actions belong to transitions).
-
-// bulkCreateStep does for many just-created records of one entity, inside
-// the import's transaction, what an effect's Apply does for each.
-type bulkCreateStep func(ec EffectContext, actor Actor, recs []*Record) error
-
-// bulkCreateEffect is an Effect that can tell what creating records of an
-// entity needs of it. bulkCreate returns a step to run once for all the
-// records, nil when creating them needs nothing, or ok false when it needs
-// per-row work that only Apply does; the import then writes row by row.
-type bulkCreateEffect interface {
-	Effect
-	bulkCreate(rt *Runtime, e *metamodel.Entity) (step bulkCreateStep, ok bool)
-}
 
 // Every effect the runtime registers says what creating records needs of it.
 var (
-	_ bulkCreateEffect = idempotencyEffect{}
-	_ bulkCreateEffect = creationHistory{}
-	_ bulkCreateEffect = (*ledger)(nil)
-	_ bulkCreateEffect = rollupEffect{}
-	_ bulkCreateEffect = blockLockEffect{}
-	_ bulkCreateEffect = fileEffect{}
-	_ bulkCreateEffect = scheduleGuardEffect{}
-	_ bulkCreateEffect = exchangeEffect{}
+	_ BulkEffect = idempotencyEffect{}
+	_ BulkEffect = creationHistory{}
+	_ BulkEffect = (*ledger)(nil)
+	_ BulkEffect = rollupEffect{}
+	_ BulkEffect = blockLockEffect{}
+	_ BulkEffect = fileEffect{}
+	_ BulkEffect = scheduleGuardEffect{}
+	_ BulkEffect = exchangeEffect{}
 )
 
 // importCopyEnabled lets tests write a file row by row on PostgreSQL too, to
@@ -77,32 +69,22 @@ const (
 	ImportByRows = "rows"
 )
 
-// copyPlan returns the bulk steps of creating records of e, or ok false when
-// an import into e must be written row by row.
-func (rt *Runtime) copyPlan(e *metamodel.Entity) (steps []bulkCreateStep, ok bool) {
-	if rt.DB.Dialect != Postgres || !importCopyEnabled {
-		return nil, false
+// copyPlan returns the bulk steps of creating records of e, or why an
+// import into e must be written row by row.
+func (rt *Runtime) copyPlan(e *metamodel.Entity) (steps []BulkStep, why string) {
+	switch {
+	case rt.DB.Dialect != Postgres:
+		return nil, "SQLite has no COPY"
+	case !importCopyEnabled:
+		return nil, "COPY is switched off"
 	}
-	for _, eff := range rt.effects {
-		b, ok := eff.(bulkCreateEffect)
-		if !ok {
-			return nil, false
-		}
-		step, ok := b.bulkCreate(rt, e)
-		if !ok {
-			return nil, false
-		}
-		if step != nil {
-			steps = append(steps, step)
-		}
-	}
-	return steps, true
+	return rt.bulkPlan(e)
 }
 
 // copyImported writes validated records with COPY in one transaction; see
 // the top of this file. A row the database or an effect refuses returns
 // errImportRetry, having written nothing.
-func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, recs []*Record, steps []bulkCreateStep, progress func(done, total int), last func(tx *sql.Tx) error) error {
+func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, recs []*Record, steps []BulkStep, progress func(done, total int), last func(tx *sql.Tx) error) error {
 	err := rt.DB.copyTx(ctx, func(tx *sql.Tx, copyFrom copyFunc) error {
 		if err := rt.checkDefinitions(ctx, tx); err != nil {
 			return err
@@ -117,6 +99,16 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		for i, rec := range recs {
 			rec.ID = ids[i]
 		}
+		// What the audit rows say of each record is worked out on the CPUs
+		// while the rows stream into the table.
+		var changes, images []string
+		var prepErr error
+		prepared := make(chan struct{})
+		go func() {
+			defer close(prepared)
+			changes, images, prepErr = s.createdAudit(recs)
+		}()
+		defer func() { <-prepared }()
 		cols := []string{"id", "version", "created_by", "created_at", "updated_at", "def_version"}
 		if s.hasState {
 			cols = append(cols, "state")
@@ -142,21 +134,27 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		if _, err := copyFrom(s.table, cols, src); err != nil {
 			return rt.copyError(s, err)
 		}
+		batch := &CreatedBatch{Actor: actor, Entity: s.entity, Records: recs, ledgerRows: make([][]string, len(recs)), copyFrom: copyFrom}
+		ec := EffectContext{Context: ctx, Tx: tx, RT: rt}
+		for _, step := range steps {
+			if err := step(ec, batch); err != nil {
+				return rowRetry(err)
+			}
+		}
+		if <-prepared; prepErr != nil {
+			return prepErr
+		}
 		entries := make([]AuditEntry, len(recs))
 		for i, rec := range recs {
 			entries[i] = AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: rec.CreatedAt,
-				Changes: diffValues(s.entity, nil, rec.Values), DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec)}
+				DefVersion: rec.DefVersion, Version: rec.Version, Image: images[i], Ledger: batch.ledgerRows[i]}
 		}
-		if err := rt.DB.appendAuditBatch(ctx, tx, copyFrom, entries); err != nil {
+		if err := rt.DB.appendAuditBatch(ctx, tx, copyFrom, entries, changes); err != nil {
 			return err
 		}
-		ec := EffectContext{Context: ctx, Tx: tx, RT: rt}
-		for _, step := range steps {
-			if err := step(ec, actor, recs); err != nil {
-				if _, isRow := asRowError(err); isRow {
-					return errImportRetry
-				}
-				return err
+		for _, fn := range batch.after {
+			if err := fn(); err != nil {
+				return rowRetry(err)
 			}
 		}
 		return last(tx)
@@ -165,6 +163,32 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		for _, rec := range recs {
 			rec.ID = 0
 		}
+	}
+	return err
+}
+
+// createdAudit is what the audit rows of creating recs say of each: its
+// changes as JSON and the image of its row.
+func (s *entityStore) createdAudit(recs []*Record) (changes, images []string, err error) {
+	changes, images = make([]string, len(recs)), make([]string, len(recs))
+	err = inParallel(len(recs), 64, func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			b, err := json.Marshal(diffValues(s.entity, nil, recs[i].Values))
+			if err != nil {
+				return fmt.Errorf("audit changes: %w", err)
+			}
+			changes[i], images[i] = string(b), s.recordImage(recs[i])
+		}
+		return nil
+	})
+	return changes, images, err
+}
+
+// rowRetry turns a row's refusal in the COPY transaction into
+// errImportRetry: the per-row path names the line.
+func rowRetry(err error) error {
+	if _, isRow := asRowError(err); isRow {
+		return errImportRetry
 	}
 	return err
 }
@@ -307,32 +331,27 @@ func (db *DB) copyTx(ctx context.Context, fn func(tx *sql.Tx, copyFrom copyFunc)
 
 // An import carries no idempotency key (its rows are written with an empty
 // one), so there is nothing to record.
-func (idempotencyEffect) bulkCreate(*Runtime, *metamodel.Entity) (bulkCreateStep, bool) {
+func (idempotencyEffect) PlanBulk(*Runtime, *metamodel.Entity) (BulkStep, bool) {
 	return nil, true
 }
 
 // A scheduled run's guard applies only to the creates that run makes, which
 // carry it in their context; an import never does.
-func (scheduleGuardEffect) bulkCreate(*Runtime, *metamodel.Entity) (bulkCreateStep, bool) {
+func (scheduleGuardEffect) PlanBulk(*Runtime, *metamodel.Entity) (BulkStep, bool) {
 	return nil, true
 }
 
 // A record with a file claims it (growth_file_refs) row by row.
-func (fileEffect) bulkCreate(_ *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+func (fileEffect) PlanBulk(_ *Runtime, e *metamodel.Entity) (BulkStep, bool) {
 	if slices.ContainsFunc(e.Fields, func(f *metamodel.Field) bool { return f.Is(metamodel.Attachment) }) {
 		return nil, false
 	}
 	return nil, true
 }
 
-// Rollups fed by the entity are recomputed per parent, with its rules.
-func (rollupEffect) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
-	return nil, len(rt.links.rollups[e]) == 0
-}
-
 // The records a new blocking record points at are share-locked, all in one
 // query per block.
-func (blockLockEffect) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+func (blockLockEffect) PlanBulk(rt *Runtime, e *metamodel.Entity) (BulkStep, bool) {
 	var blocks []*metamodel.Block
 	for _, b := range e.Blocks {
 		if b.RefField != nil && b.Target != nil {
@@ -342,10 +361,10 @@ func (blockLockEffect) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateS
 	if len(blocks) == 0 {
 		return nil, true
 	}
-	return func(ec EffectContext, _ Actor, recs []*Record) error {
+	return func(ec EffectContext, batch *CreatedBatch) error {
 		for _, b := range blocks {
 			var ids []int64
-			for _, rec := range recs {
+			for _, rec := range batch.Records {
 				if id, ok := rec.Values[b.RefField.Name].(int64); ok && id > 0 {
 					ids = append(ids, id)
 				}
@@ -365,11 +384,12 @@ func (blockLockEffect) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateS
 }
 
 // A workflow record's creation history row, for all records in one INSERT.
-func (creationHistory) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
+func (creationHistory) PlanBulk(rt *Runtime, e *metamodel.Entity) (BulkStep, bool) {
 	if e.Workflow == nil {
 		return nil, true
 	}
-	return func(ec EffectContext, actor Actor, recs []*Record) error {
+	return func(ec EffectContext, batch *CreatedBatch) error {
+		recs := batch.Records
 		ids := make([]int64, len(recs))
 		states := make([]string, len(recs))
 		ats := make([]time.Time, len(recs))
@@ -380,38 +400,9 @@ func (creationHistory) bulkCreate(rt *Runtime, e *metamodel.Entity) (bulkCreateS
 		_, err := ec.Tx.ExecContext(ec, `INSERT INTO growth_history (app, entity, record_id, event, from_state, to_state, actor, at, comment, def_version)
 SELECT $1, $2, r.id, 'create', '', r.state, $3, r.at, '', r.def_version
 FROM unnest($4::bigint[], $5::text[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS r(id, state, at, def_version, n) ORDER BY r.n`,
-			e.App.Name, e.Name, actor.User, ids, states, ats, versions)
+			e.App.Name, e.Name, batch.Actor.User, ids, states, ats, versions)
 		if err != nil {
 			return fmt.Errorf("history: %w", err)
-		}
-		return nil
-	}, true
-}
-
-// The ledger's work on create is per row when the record opens an account,
-// draws on one or applies an adjustment at create; otherwise it only checks
-// amounts, which it does here for all records.
-func (l *ledger) bulkCreate(_ *Runtime, e *metamodel.Entity) (bulkCreateStep, bool) {
-	switch {
-	case len(e.Draws) > 0,
-		e.Adjusts != nil && e.Adjusts.Applies(metamodel.CreateEvent),
-		e.Balance != nil && e.Balance.Opens(metamodel.CreateEvent):
-		return nil, false
-	case e.Adjusts == nil && e.Balance == nil:
-		return nil, true
-	}
-	return func(_ EffectContext, _ Actor, recs []*Record) error {
-		for _, rec := range recs {
-			if a := e.Adjusts; a != nil {
-				if verr := checkAdjustment(a, rec); verr != nil {
-					return verr
-				}
-			}
-			if b := e.Balance; b != nil {
-				if verr := positive(b.AmountField, amountOf(rec, b.AmountField), true); verr != nil {
-					return verr
-				}
-			}
 		}
 		return nil
 	}, true

@@ -284,32 +284,36 @@ func TestImportCopyRefusals(t *testing.T) {
 	verifyAudit(t, rt)
 }
 
-// TestImportCopyOnlyWhenSafe: an entity whose creates draw on a balance or
-// open one, or a file with _events, is written row by row; one whose
-// effects on create are checks or set-based steps goes by COPY.
+// TestImportCopyOnlyWhenSafe: an entity whose creates draw on a balance
+// or open one goes by COPY, its ledger work done in bulk; a file with
+// _events is written row by row, and the report says why.
 func TestImportCopyOnlyWhenSafe(t *testing.T) {
 	postgresOnly(t)
 	f := startFund(t, engine.Postgres)
-	g := itoa(f.grant("5000.00"))
+	gid := f.grant("5000.00")
+	g := itoa(gid)
 	scenarios := []struct {
 		entity, file string
 		actor        engine.Actor
-		want         string
+		want, why    string
 	}{
-		{"grant", "agency,func_class,amount\n101001,2050201,10.00\n", fundClerk, engine.ImportByCopy},
-		{"adjustment", "grant,kind,amount\n" + g + ",increase,10.00\n", fundClerk, engine.ImportByCopy},
-		{"spend", "grant,agency,func_class,amount\n" + g + ",101001,2050201,10.00\n", fundClerk, engine.ImportByRows},
-		{"direct", "grant,amount\n" + g + ",10.00\n", fundClerk, engine.ImportByRows},
-		{"grant", "agency,func_class,amount,_events\n101001,2050201,10.00,\n", engine.SystemActor, engine.ImportByRows},
+		{"grant", "agency,func_class,amount\n101001,2050201,10.00\n", fundClerk, engine.ImportByCopy, ""},
+		{"adjustment", "grant,kind,amount\n" + g + ",increase,10.00\n", fundClerk, engine.ImportByCopy, ""},
+		{"spend", "grant,agency,func_class,amount\n" + g + ",101001,2050201,10.00\n", fundClerk, engine.ImportByCopy, ""},
+		{"direct", "grant,amount\n" + g + ",10.00\n", fundClerk, engine.ImportByCopy, ""},
+		{"grant", "agency,func_class,amount,_events\n101001,2050201,10.00,\n", engine.SystemActor, engine.ImportByRows, "the _events column fires events record by record"},
 	}
 	for _, sc := range scenarios {
 		report, err := f.rt.Import(context.Background(), sc.actor, "fund", sc.entity, strings.NewReader(sc.file), engine.FormatCSV, nil)
 		if err != nil {
 			t.Fatalf("%s: %v %v", sc.entity, err, rowProblems(report))
 		}
-		if report.Method != sc.want {
-			t.Errorf("%s %q: written by %q, want %q", sc.entity, strings.SplitN(sc.file, "\n", 2)[0], report.Method, sc.want)
+		if report.Method != sc.want || report.Why != sc.why {
+			t.Errorf("%s %q: written by %q (%q), want %q (%q)", sc.entity, strings.SplitN(sc.file, "\n", 2)[0], report.Method, report.Why, sc.want, sc.why)
 		}
+	}
+	if got := f.balance("grant", gid); got != "5,000.00/10.00/10.00/0.00/4,980.00" {
+		t.Errorf("grant after the imports: %s", got)
 	}
 	f.verify()
 }

@@ -25,23 +25,32 @@ type ledger struct {
 
 var _ Effect = (*ledger)(nil)
 
-// addLedger registers the ledger effect when any entity of the project takes
+// newLedger makes the ledger effect when any entity of the project takes
 // part in it.
-func addLedger(rt *Runtime) {
+func newLedger(rt *Runtime) Effect {
 	for _, a := range rt.Project.Apps {
 		for _, e := range a.Entities {
-			if e.Balance != nil || len(e.Draws) > 0 || e.Adjusts != nil {
-				rt.AddEffect(&ledger{rt: rt, db: rt.DB, sql: newLedgerSQL(rt.DB)})
-				return
+			if keepsLedger(e) {
+				return &ledger{rt: rt, db: rt.DB, sql: newLedgerSQL(rt.DB)}
 			}
 		}
 	}
+	return nil
 }
+
+// keepsLedger reports whether changes of e move money: it is an account,
+// draws on one, or adjusts one.
+func keepsLedger(e *metamodel.Entity) bool {
+	return e.Balance != nil || len(e.Draws) > 0 || e.Adjusts != nil
+}
+
+// ActsOn: only the changes of entities that keep a ledger move money.
+func (l *ledger) ActsOn(e *metamodel.Entity) bool { return keepsLedger(e) }
 
 // Apply moves money for one record change.
 func (l *ledger) Apply(ec EffectContext, ch *Change) error {
 	e := ch.Entity
-	if e.Balance == nil && len(e.Draws) == 0 && e.Adjusts == nil {
+	if !keepsLedger(e) {
 		return nil
 	}
 	src := ledgerSource{app: e.App.Name, entity: e.Name, event: ch.Action, actor: ch.Actor.User, key: ch.IdempotencyKey, at: l.rt.now().UTC().Truncate(time.Microsecond), rows: &ch.ledgerRows, change: ch}
@@ -176,17 +185,27 @@ func (l *ledger) draw(ec EffectContext, ch *Change, src ledgerSource, d *metamod
 	return l.take(ec, src, d, acct, amountOf(rec, d.AmountField), h, consume)
 }
 
-// take reserves amount, or consumes it: from the record's reservation when it
-// holds one, otherwise straight from what is available (written as a reserve
-// and a consume row, so that the ledger always reads reserve → consume). The
-// amount consumed is the amount field's value now: when it is less than the
-// reservation (a plan approved for less than requested) the rest is
-// released; when it is more, the difference is reserved first, checked.
+// take reserves amount, or consumes it (takeRequest).
 func (l *ledger) take(ec EffectContext, src ledgerSource, d *metamodel.Draw, acct Account, amount int64, h holding, consume bool) error {
+	r, ok := takeRequest(d, acct, amount, h, consume)
+	if !ok {
+		return nil
+	}
+	return l.move(ec, ec.Tx, src, r)
+}
+
+// takeRequest is the move that reserves amount, or consumes it: from the
+// record's reservation when it holds one, otherwise straight from what is
+// available (written as a reserve and a consume row, so that the ledger
+// always reads reserve → consume). The amount consumed is the amount field's
+// value now: when it is less than the reservation (a plan approved for less
+// than requested) the rest is released; when it is more, the difference is
+// reserved first, checked. ok is false when the step happened before.
+func takeRequest(d *metamodel.Draw, acct Account, amount int64, h holding, consume bool) (moveRequest, bool) {
 	r := moveRequest{account: acct, strict: d.Strict(), label: accountLabel(d.Target, acct.ID), field: d.AmountField.Name, what: "申请"}
 	switch {
 	case h.consumed > 0:
-		return nil // already consumed: this step happened before
+		return r, false // already consumed: this step happened before
 	case consume && h.reserved > 0 && amount <= h.reserved:
 		r.moves = []movement{{KindConsume, amount}, {KindRelease, h.reserved - amount}}
 	case consume && h.reserved > 0:
@@ -194,11 +213,11 @@ func (l *ledger) take(ec EffectContext, src ledgerSource, d *metamodel.Draw, acc
 	case consume:
 		r.moves = []movement{{KindReserve, amount}, {KindConsume, amount}}
 	case h.reserved > 0:
-		return nil // already reserved
+		return r, false // already reserved
 	default:
 		r.moves = []movement{{KindReserve, amount}}
 	}
-	return l.move(ec, ec.Tx, src, r)
+	return r, true
 }
 
 // giveBack releases what the record reserves on acct and, with refund, what it
@@ -269,10 +288,19 @@ func (l *ledger) checkDraw(ec EffectContext, e *metamodel.Entity, rec *Record, d
 	target := l.rt.stores[d.Target.QualifiedName()]
 	funding, err := target.scan(ec.Tx.QueryRowContext(ec, target.getSQL, acct.ID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Invalid(d.OnField.Name, errcode.RefNotFound, "%s 不存在", accountLabel(d.Target, acct.ID))
+		funding, err = nil, nil
 	}
 	if err != nil {
 		return l.rt.dbError(target, "read account", err)
+	}
+	return checkMatch(e, rec, d, acct, funding)
+}
+
+// checkMatch refuses a draw whose matched fields differ from funding, the
+// record drawn on (nil when it does not exist).
+func checkMatch(e *metamodel.Entity, rec *Record, d *metamodel.Draw, acct Account, funding *Record) error {
+	if funding == nil {
+		return Invalid(d.OnField.Name, errcode.RefNotFound, "%s 不存在", accountLabel(d.Target, acct.ID))
 	}
 	verr := &ValidationError{}
 	for _, name := range d.Match {

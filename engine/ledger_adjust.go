@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/growth-gov/growth/metamodel/errcode"
@@ -35,45 +34,62 @@ func (l *ledger) adjust(ec EffectContext, ch *Change, src ledgerSource) error {
 	if applied, err := l.sourceApplied(ec, src); err != nil || applied {
 		return err // an adjustment applies once, whichever event comes again
 	}
-	rec := ch.New
-	kind := adjustmentKind(a, rec)
-	amount := amountOf(rec, a.AmountField)
-	acct := Account{App: a.Target.App.Name, Entity: a.Target.Name, ID: rec.Values[a.AccountField.Name].(int64)}
-	r := moveRequest{account: acct, strict: true, label: accountLabel(a.Target, acct.ID), field: a.AmountField.Name}
-	switch kind {
-	case "increase":
-		r.moves, r.what = []movement{{KindIncrease, amount}}, "追加"
-	case "decrease":
-		r.moves, r.what = []movement{{KindDecrease, amount}}, "追减"
-	case "freeze":
-		r.moves, r.what = []movement{{KindFreeze, amount}}, "冻结"
-	case "unfreeze":
-		r.moves, r.what = []movement{{KindUnfreeze, amount}}, "解冻"
-	case "transfer", "change":
-		to := Account{App: acct.App, Entity: acct.Entity, ID: rec.Values[a.ToField.Name].(int64)}
-		if kind == "change" {
-			// The account of the new element combination may not be open
-			// yet: it opens at zero and receives the amount.
-			if _, err := l.open(ec, ec.Tx, src, to, 0); err != nil {
-				return err
-			}
-		}
-		in := moveRequest{account: to, strict: true, label: accountLabel(a.Target, to.ID), field: a.ToField.Name, what: "调入", moves: []movement{{KindTransferIn, amount}}}
-		r.moves, r.what = []movement{{KindTransferOut, amount}}, "调出"
-		// Lock the two balances in one order, so that two transfers in
-		// opposite directions cannot deadlock on PostgreSQL.
-		first, second := r, in
-		if to.less(acct) {
-			first, second = in, r
-		}
-		if err := l.move(ec, ec.Tx, src, first); err != nil {
+	reqs, opens, err := adjustmentRequests(a, ch.New)
+	if err != nil {
+		return fmt.Errorf("adjustment %s #%d: %w", ch.Entity.QualifiedName(), src.id, err)
+	}
+	if opens != nil {
+		// The account of the new element combination may not be open yet:
+		// it opens at zero and receives the amount.
+		if _, err := l.open(ec, ec.Tx, src, *opens, 0); err != nil {
 			return err
 		}
-		return l.move(ec, ec.Tx, src, second)
-	default:
-		return fmt.Errorf("adjustment %s #%d: unknown kind %q", ch.Entity.QualifiedName(), src.id, kind)
 	}
-	return l.move(ec, ec.Tx, src, r)
+	for _, r := range reqs {
+		if err := l.move(ec, ec.Tx, src, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// adjustmentRequests are the moves an adjustment record makes, as its kind
+// says (metamodel.AdjustKinds): one on the account it adjusts and, for a
+// transfer, one on the receiving account, in lock order (so that two
+// transfers in opposite directions cannot deadlock on PostgreSQL). opens is
+// the receiving account when the kind opens it first.
+func adjustmentRequests(a *metamodel.Adjust, rec *Record) (reqs []moveRequest, opens *Account, err error) {
+	k, ok := metamodel.AdjustKindOf(adjustmentKind(a, rec))
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown kind %q", adjustmentKind(a, rec))
+	}
+	amount := amountOf(rec, a.AmountField)
+	request := func(field *metamodel.Field, kind string) moveRequest {
+		acct := Account{App: a.Target.App.Name, Entity: a.Target.Name, ID: rec.Values[field.Name].(int64)}
+		return moveRequest{account: acct, moves: []movement{{kind, amount}}, strict: k.Strict, label: accountLabel(a.Target, acct.ID), field: field.Name, what: movementLabel(kind)}
+	}
+	out := request(a.AccountField, k.Movement)
+	// The amount is refused under the amount field, also for a transfer.
+	out.field = a.AmountField.Name
+	if k.In == "" {
+		return []moveRequest{out}, nil, nil
+	}
+	in := request(a.ToField, k.In)
+	if k.OpensTo {
+		opens = &in.account
+	}
+	if in.account.less(out.account) {
+		return []moveRequest{in, out}, opens, nil
+	}
+	return []moveRequest{out, in}, opens, nil
+}
+
+// movementLabel names a movement kind in messages ("追加", "调出").
+func movementLabel(kind string) string {
+	if m, ok := metamodel.LedgerMovementOf(kind); ok {
+		return m.Label
+	}
+	return kind
 }
 
 // sourceApplied reports whether the record has any ledger row.
@@ -115,14 +131,16 @@ func checkAdjustment(a *metamodel.Adjust, rec *Record) *ValidationError {
 	kind := adjustmentKind(a, rec)
 	if kind == "" {
 		verr.Add(a.KindField.Name, errcode.Required, "%s 为必填项", fieldLabel(a.KindField))
-	} else if !slices.Contains(metamodel.AdjustKinds, kind) {
+	}
+	k, known := metamodel.AdjustKindOf(kind)
+	if kind != "" && !known {
 		verr.Add(a.KindField.Name, errcode.Enum, "未知的调整类型 %s", kind)
 	}
 	from, _ := rec.Values[a.AccountField.Name].(int64)
 	if from <= 0 {
 		verr.Add(a.AccountField.Name, errcode.Required, "%s 为必填项", fieldLabel(a.AccountField))
 	}
-	if kind == "transfer" || kind == "change" {
+	if k.In != "" {
 		to, _ := rec.Values[a.ToField.Name].(int64)
 		switch {
 		case to <= 0:

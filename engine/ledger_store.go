@@ -23,7 +23,8 @@ import (
 // has one writer, PostgreSQL re-evaluates the WHERE on the locked row), plus
 // one appended growth_ledger row per movement, in the same transaction.
 
-// Ledger movement kinds.
+// Ledger movement kinds the engine writes itself (metamodel.LedgerMovements
+// says what each does to a balance).
 const (
 	KindOpen        = "open"
 	KindIncrease    = "increase"
@@ -38,31 +39,9 @@ const (
 	KindUnfreeze    = "unfreeze"
 )
 
-// kindDelta is what one unit of a movement kind does to an account's amounts.
-// It is the one table both the balance updates and `ledger verify` use, so
-// the two cannot disagree.
-type kindDelta struct{ approved, reserved, consumed, frozen int64 }
-
-var kindDeltas = map[string]kindDelta{
-	KindOpen:        {approved: 1},
-	KindIncrease:    {approved: 1},
-	KindTransferIn:  {approved: 1},
-	KindDecrease:    {approved: -1},
-	KindTransferOut: {approved: -1},
-	KindReserve:     {reserved: 1},
-	KindConsume:     {reserved: -1, consumed: 1},
-	KindRelease:     {reserved: -1},
-	KindRefund:      {consumed: -1},
-	KindFreeze:      {frozen: 1},
-	KindUnfreeze:    {frozen: -1},
-}
-
-// LedgerKinds lists the movement kinds.
+// LedgerKinds lists the movement kinds, sorted.
 func LedgerKinds() []string {
-	out := make([]string, 0, len(kindDeltas))
-	for k := range kindDeltas {
-		out = append(out, k)
-	}
+	out := metamodel.LedgerMovementKinds()
 	sort.Strings(out)
 	return out
 }
@@ -92,12 +71,15 @@ type Amounts struct {
 // Available is what may still be drawn.
 func (a Amounts) Available() int64 { return a.Approved - a.Reserved - a.Consumed - a.Frozen }
 
+// add applies amount of a movement kind, as metamodel.LedgerMovements says:
+// the one table both the balance updates and `ledger verify` use, so the two
+// cannot disagree. An unknown kind changes nothing.
 func (a *Amounts) add(kind string, amount int64) {
-	d := kindDeltas[kind]
-	a.Approved += d.approved * amount
-	a.Reserved += d.reserved * amount
-	a.Consumed += d.consumed * amount
-	a.Frozen += d.frozen * amount
+	m, _ := metamodel.LedgerMovementOf(kind)
+	a.Approved += m.Approved * amount
+	a.Reserved += m.Reserved * amount
+	a.Consumed += m.Consumed * amount
+	a.Frozen += m.Frozen * amount
 }
 
 // movement is one ledger row about to be written.
@@ -200,17 +182,10 @@ func (l *ledger) holdings(ctx context.Context, tx *sql.Tx, src ledgerSource, a A
 		if err := rows.Scan(&kind, &sum); err != nil {
 			return holding{}, err
 		}
-		switch kind {
-		case KindReserve:
-			h.reserved += sum
-		case KindConsume:
-			h.reserved -= sum
-			h.consumed += sum
-		case KindRelease:
-			h.reserved -= sum
-		case KindRefund:
-			h.consumed -= sum
-		}
+		var d Amounts
+		d.add(kind, sum)
+		h.reserved += d.Reserved
+		h.consumed += d.Consumed
 	}
 	return h, rows.Err()
 }
@@ -270,10 +245,8 @@ type moveRequest struct {
 	what string
 }
 
-// move applies the movements of r: the ledger rows, then one conditional
-// update of the balance. A refusal is a *ConflictError naming the account
-// and what is available.
-func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveRequest) error {
+// net leaves out r's movements of nothing and sums what the others do.
+func (r moveRequest) net() (moveRequest, Amounts) {
 	var d Amounts
 	moves := r.moves[:0:0]
 	for _, m := range r.moves {
@@ -282,21 +255,27 @@ func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveR
 			moves = append(moves, m)
 		}
 	}
-	if len(moves) == 0 {
+	r.moves = moves
+	return r, d
+}
+
+// move applies the movements of r: the ledger rows, then one conditional
+// update of the balance. A refusal is a *ConflictError naming the account
+// and what is available.
+func (l *ledger) move(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveRequest) error {
+	r, d := r.net()
+	if len(r.moves) == 0 {
 		return nil
 	}
-	r.moves = moves
-	lowers := d.Available() < 0
 	floor := noFloor
 	note := ""
-	if lowers {
+	if d.Available() < 0 {
 		if r.strict {
 			floor = 0
 		} else if err := l.settle(src); err != nil {
 			return err
-		} else if cur, ok, err := l.readBalance(ctx, tx, r.account); err == nil && ok && cur.Available()+d.Available() < 0 {
-			note = fmt.Sprintf("超出可用余额（可用 %s，%s %s）", FormatFen(cur.Available()), r.what, FormatFen(-d.Available()))
-			l.rt.Log.Warn("ledger overdraft allowed by control", "account", r.label.Zh, "available", FormatFen(cur.Available()), "amount", FormatFen(-d.Available()), "source", fmt.Sprintf("%s.%s #%d", src.app, src.entity, src.id))
+		} else if cur, ok, err := l.readBalance(ctx, tx, r.account); err == nil && ok {
+			note = l.overdraftNote(src, r, cur, d)
 		}
 	}
 	applied, err := l.insertRows(ctx, tx, src, r.account, r.moves, note)
@@ -333,12 +312,29 @@ func (l *ledger) updateBalance(ctx context.Context, tx *sql.Tx, src ledgerSource
 	return l.refusal(ctx, tx, r, d)
 }
 
+// overdraftNote is the note of a move that control lets lower available
+// below zero on an account holding cur, logged as a warning; empty when
+// available stays at zero or above.
+func (l *ledger) overdraftNote(src ledgerSource, r moveRequest, cur, d Amounts) string {
+	if cur.Available()+d.Available() >= 0 {
+		return ""
+	}
+	l.rt.Log.Warn("ledger overdraft allowed by control", "account", r.label.Zh, "available", FormatFen(cur.Available()), "amount", FormatFen(-d.Available()), "source", fmt.Sprintf("%s.%s #%d", src.app, src.entity, src.id))
+	return fmt.Sprintf("超出可用余额（可用 %s，%s %s）", FormatFen(cur.Available()), r.what, FormatFen(-d.Available()))
+}
+
 // refusal explains why a balance update matched no row.
 func (l *ledger) refusal(ctx context.Context, tx *sql.Tx, r moveRequest, d Amounts) error {
 	cur, ok, err := l.readBalance(ctx, tx, r.account)
 	if err != nil {
 		return fmt.Errorf("ledger read: %w", err)
 	}
+	return refusalOf(r, cur, ok, d)
+}
+
+// refusalOf is the refusal of moving d on an account holding cur (ok false:
+// not open).
+func refusalOf(r moveRequest, cur Amounts, ok bool, d Amounts) error {
 	// The amount's field carries the refusal as insufficient_balance, whatever
 	// the conflict's own code.
 	refuse := func(ce *ConflictError) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+
+	"github.com/growth-gov/growth/metamodel"
 )
 
 // LedgerReport is the outcome of VerifyLedger.
@@ -67,7 +69,7 @@ func (db *DB) VerifyLedger(ctx context.Context) (*LedgerReport, error) {
 			return nil, err
 		}
 		report.Rows++
-		if _, known := kindDeltas[kind]; !known {
+		if _, known := metamodel.LedgerMovementOf(kind); !known {
 			report.Problems = append(report.Problems, fmt.Sprintf("ledger row %d: unknown kind %q", id, kind))
 			continue
 		}

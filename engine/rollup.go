@@ -47,8 +47,8 @@ type recordLinks struct {
 	blocks  map[*metamodel.Entity][]*blockPlan
 }
 
-// addRecordLinks plans rollups, refs and blocks, and registers the effects
-// that keep rollups and guard blocks. A rollup whose query cannot be built
+// addRecordLinks plans rollups, refs and blocks; the effects rollups and
+// block locks work from the plans. A rollup whose query cannot be built
 // stops the runtime (Check reports its where at its position first).
 func addRecordLinks(rt *Runtime) error {
 	rollups, err := planRollups(rt)
@@ -56,13 +56,23 @@ func addRecordLinks(rt *Runtime) error {
 		return err
 	}
 	rt.links = recordLinks{rollups: rollups, refs: planRefs(rt), blocks: planBlocks(rt)}
-	if len(rt.links.rollups) > 0 {
-		rt.AddEffect(rollupEffect{})
-	}
-	if len(rt.links.blocks) > 0 && rt.DB.Dialect == Postgres {
-		rt.AddEffect(blockLockEffect{})
-	}
 	return nil
+}
+
+// newRollupEffect keeps the rollups, when there are any.
+func newRollupEffect(rt *Runtime) Effect {
+	if len(rt.links.rollups) == 0 {
+		return nil
+	}
+	return rollupEffect{}
+}
+
+// newBlockLockEffect guards blocks on PostgreSQL (SQLite has one writer).
+func newBlockLockEffect(rt *Runtime) Effect {
+	if len(rt.links.blocks) == 0 || rt.DB.Dialect != Postgres {
+		return nil
+	}
+	return blockLockEffect{}
 }
 
 // rollupLink is the rollup fields of one parent entity fed by one child
@@ -263,14 +273,7 @@ func (rollupEffect) Apply(ec EffectContext, ch *Change) error {
 		return nil
 	}
 	due := &rollupBatch{}
-	for _, l := range links {
-		if !l.touched(ch) {
-			continue
-		}
-		for _, id := range l.parents(ch) {
-			due.add(rollupParent{l.parent, id}, l)
-		}
-	}
+	due.addChange(links, ch)
 	if len(due.order) == 0 {
 		return nil
 	}
@@ -286,6 +289,36 @@ func (rollupEffect) Apply(ec EffectContext, ch *Change) error {
 type rollupBatch struct {
 	order []rollupParent
 	links map[rollupParent][]*rollupLink
+}
+
+// addChange adds the parents whose rollups through links ch touches.
+func (b *rollupBatch) addChange(links []*rollupLink, ch *Change) {
+	for _, l := range links {
+		if !l.touched(ch) {
+			continue
+		}
+		for _, id := range l.parents(ch) {
+			b.add(rollupParent{l.parent, id}, l)
+		}
+	}
+}
+
+// PlanBulk: the parents of the records an import creates are recomputed once
+// each, after the records' audit rows, as the per-row path of an import does
+// at its end.
+func (rollupEffect) PlanBulk(rt *Runtime, e *metamodel.Entity) (BulkStep, bool) {
+	links := rt.links.rollups[e]
+	if len(links) == 0 {
+		return nil, true
+	}
+	return func(ec EffectContext, b *CreatedBatch) error {
+		due := &rollupBatch{}
+		for _, rec := range b.Records {
+			due.addChange(links, &Change{Actor: b.Actor, Entity: e, Action: "create", New: rec})
+		}
+		b.AfterAudit(func() error { return due.run(ec, ec.Tx, ec.RT, b.Actor, 0) })
+		return nil
+	}, true
 }
 
 func (b *rollupBatch) add(p rollupParent, l *rollupLink) {

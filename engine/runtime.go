@@ -33,7 +33,7 @@ type Runtime struct {
 	UploadQuota int64
 
 	stores  map[string]*entityStore // by "app.entity"
-	effects []Effect
+	effects []namedEffect           // in the order they run (effects.go)
 	// links are the rollups, refs and blocks planned at load (rollup.go).
 	links recordLinks
 	// workflows are the state machines of the workflows, by "app.entity".
@@ -149,15 +149,11 @@ func NewRuntime(db *DB, p *metamodel.Project, access Access, log *slog.Logger) (
 	}
 	rt := &Runtime{DB: db, Project: p, Log: log, Access: access, stores: stores, now: time.Now}
 	rt.initWorkflows()
-	rt.AddEffect(idempotencyEffect{})
-	addLedger(rt)
-	addBooks(rt)
 	if err := addRecordLinks(rt); err != nil {
 		return nil, err
 	}
-	addFiles(rt)
-	addScheduleGuard(rt)
 	addExchange(rt)
+	rt.addEffects()
 	return rt, nil
 }
 
@@ -647,7 +643,7 @@ func diffValues(e *metamodel.Entity, before, after map[string]any) map[string][2
 		if after != nil && after[f.Name] != nil {
 			a = f.Kind.JSON(f, after[f.Name])
 		}
-		if fmt.Sprint(b) == fmt.Sprint(a) && (b == nil) == (a == nil) {
+		if (b == nil) == (a == nil) && (a == nil || fmt.Sprint(b) == fmt.Sprint(a)) {
 			continue
 		}
 		out[f.Name] = [2]any{b, a}

@@ -571,13 +571,14 @@ var errScheduleDuplicate = errors.New("schedule: a matching record exists")
 // has one writer, so they take turns anyway.
 type scheduleGuardEffect struct{}
 
-func addScheduleGuard(rt *Runtime) {
+// newScheduleGuard makes the guard when the project has schedules.
+func newScheduleGuard(rt *Runtime) Effect {
 	for _, a := range rt.Project.Apps {
 		if len(a.Schedules) > 0 {
-			rt.AddEffect(scheduleGuardEffect{})
-			return
+			return scheduleGuardEffect{}
 		}
 	}
+	return nil
 }
 
 func (scheduleGuardEffect) Apply(ec EffectContext, ch *Change) error {

@@ -86,8 +86,7 @@ func (m *machine) transition(state, event string) *metamodel.Transition {
 	return m.from[state][event]
 }
 
-// initWorkflows builds every workflow's state machine and starts recording
-// the creation of workflow records in their history.
+// initWorkflows builds every workflow's state machine.
 func (rt *Runtime) initWorkflows() {
 	rt.workflows = map[string]*machine{}
 	for _, a := range rt.Project.Apps {
@@ -97,12 +96,20 @@ func (rt *Runtime) initWorkflows() {
 			}
 		}
 	}
-	rt.AddEffect(creationHistory{})
 }
 
 // creationHistory writes the first history row of a workflow record: created
 // by whom, in which state, under which definition version.
 type creationHistory struct{}
+
+// newCreationHistory records the creation of workflow records, when there
+// are workflows.
+func newCreationHistory(rt *Runtime) Effect {
+	if len(rt.workflows) == 0 {
+		return nil
+	}
+	return creationHistory{}
+}
 
 func (creationHistory) Apply(ec EffectContext, ch *Change) error {
 	if ch.Action != "create" || ch.Entity.Workflow == nil || ch.New == nil {

@@ -23,11 +23,6 @@ const CreateEvent = "create"
 // refuses an overdraft, warn lets it through with a warning, none records it.
 var Controls = []string{"strict", "warn", "none"}
 
-// AdjustKinds are what an adjustment does to its account. change (变更) is a
-// transfer to an account with another element combination: the receiving
-// account is opened (at zero) if it is not open yet.
-var AdjustKinds = []string{"increase", "decrease", "transfer", "change", "freeze", "unfreeze"}
-
 // Balance makes every record of an entity an account: approved is its amount
 // field once the account opens.
 type Balance struct {
@@ -81,7 +76,7 @@ type Adjust struct {
 	Pos     Pos
 	At      map[string]Pos
 	Account string   `yaml:"account" desc:"The ref field naming the account adjusted; its entity must declare a balance."`
-	Kind    string   `yaml:"kind" desc:"An enum field whose values are adjustment kinds, or one fixed kind: increase, decrease, transfer, change, freeze, unfreeze."`
+	Kind    string   `yaml:"kind" desc:"An enum field whose values are adjustment kinds, or one fixed kind (increase, decrease, transfer, change, freeze, unfreeze: docs/ledger.md)."`
 	Amount  string   `yaml:"amount" desc:"The money field holding how much; must be positive."`
 	To      string   `yaml:"to" desc:"transfer, change: the ref field naming the account that receives the amount."`
 	ApplyOn []string `yaml:"apply_on" desc:"Events at which the adjustment takes effect (create = on create)."`
@@ -183,27 +178,32 @@ func checkAdjust(p *Project, e *Entity, a *Adjust, ps *Problems) {
 	where := "entity " + e.Name + ": adjusts"
 	a.AccountField, a.Target = accountRef(e, where, "account", a.Account, a.At, a.Pos, ps)
 	a.AmountField = moneyField(e, where, "amount", a.Amount, a.At, a.Pos, ps)
-	kinds := []string{}
+	known := AdjustKindNames()
+	needsTo := false // a kind that may be used moves money to a second account
 	switch f := e.Field(a.Kind); {
 	case a.Kind == "":
-		ps.Addf(a.Pos, "%s: kind is missing: an enum field, or one of %s", where, strings.Join(AdjustKinds, ", "))
+		ps.Addf(a.Pos, "%s: kind is missing: an enum field, or one of %s", where, strings.Join(known, ", "))
 	case f != nil:
 		if !f.Is(Choice) {
-			ps.Addf(a.At["kind"], "%s: kind field %s must be an enum whose values are %s", where, f.Name, strings.Join(AdjustKinds, ", "))
+			ps.Addf(a.At["kind"], "%s: kind field %s must be an enum whose values are %s", where, f.Name, strings.Join(known, ", "))
 			break
 		}
 		a.KindField = f
 		for _, v := range f.Values {
-			if !slices.Contains(AdjustKinds, v.Value) {
-				ps.Addf(v.Pos, "%s: kind field %s has value %q, which is not an adjustment kind (%s)", where, f.Name, v.Value, strings.Join(AdjustKinds, ", "))
+			k, ok := AdjustKindOf(v.Value)
+			if !ok {
+				ps.Addf(v.Pos, "%s: kind field %s has value %q, which is not an adjustment kind (%s)", where, f.Name, v.Value, strings.Join(known, ", "))
+			} else if k.In != "" {
+				needsTo = true
 			}
-			kinds = append(kinds, v.Value)
 		}
-	case slices.Contains(AdjustKinds, a.Kind):
-		a.FixedKind = a.Kind
-		kinds = append(kinds, a.Kind)
 	default:
-		ps.Addf(a.At["kind"], "%s: kind %q is neither a field of %s nor an adjustment kind (%s)%s", where, a.Kind, e.Name, strings.Join(AdjustKinds, ", "), suggest(a.Kind, append(fieldNames(e), AdjustKinds...)))
+		if k, ok := AdjustKindOf(a.Kind); ok {
+			a.FixedKind = a.Kind
+			needsTo = k.In != ""
+			break
+		}
+		ps.Addf(a.At["kind"], "%s: kind %q is neither a field of %s nor an adjustment kind (%s)%s", where, a.Kind, e.Name, strings.Join(known, ", "), suggest(a.Kind, append(fieldNames(e), known...)))
 	}
 	if a.To != "" {
 		var target *Entity
@@ -214,8 +214,14 @@ func checkAdjust(p *Project, e *Entity, a *Adjust, ps *Problems) {
 		if a.To == a.Account {
 			ps.Addf(a.At["to"], "%s: to and account are the same field; a transfer needs a second ref field", where)
 		}
-	} else if slices.Contains(kinds, "transfer") || slices.Contains(kinds, "change") {
-		ps.Addf(a.Pos, "%s: kinds transfer and change need to: the ref field naming the account that receives the amount", where)
+	} else if needsTo {
+		var transfers []string
+		for _, k := range AdjustKinds {
+			if k.In != "" {
+				transfers = append(transfers, k.Kind)
+			}
+		}
+		ps.Addf(a.Pos, "%s: kinds %s need to: the ref field naming the account that receives the amount", where, strings.Join(transfers, " and "))
 	}
 	if len(a.ApplyOn) == 0 {
 		ps.Addf(a.Pos, "%s: apply_on is missing: the events at which the adjustment takes effect (create = on create)", where)

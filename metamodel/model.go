@@ -426,7 +426,7 @@ type Measure struct {
 	Expr    string `yaml:"expr" desc:"A value computed from the group's other measures by name, with exact decimals, e.g. consumed / approved * 100; empty when it divides by zero."`
 	Scale   int    `yaml:"scale" desc:"expr: digits after the point (default 2)."`
 	// Movement sums ledger movements of one kind on the records' accounts.
-	Movement string `yaml:"movement" desc:"Sum of the ledger movements of one kind on the records' accounts: open, increase, decrease, transfer-in, transfer-out, reserve, consume, release, refund, freeze, unfreeze (the entity must declare a balance)."`
+	Movement string `yaml:"movement" desc:"Sum of the ledger movements of one kind on the records' accounts (the entity must declare a balance)."`
 	Source   string `yaml:"source" desc:"movement: only the movements caused by records of this entity (entity or app.entity), e.g. payment.plan for what plans consumed."`
 
 	// Program is the compiled expr, set by the checker.

@@ -16,9 +16,6 @@ import (
 // BalanceMeasures are the ledger amounts a report may sum.
 var BalanceMeasures = []string{"approved", "reserved", "consumed", "frozen", "available"}
 
-// MovementKinds are the ledger movement kinds a movement measure may sum.
-var MovementKinds = []string{"open", "increase", "decrease", "transfer-in", "transfer-out", "reserve", "consume", "release", "refund", "freeze", "unfreeze"}
-
 // ReportGroupable reports whether a report may group by name on e: a field,
 // the workflow state, or a path along ref fields to one of those
 // (indicator.project.name).
@@ -168,8 +165,8 @@ func checkReport(a *App, r *Report, ps *Problems) {
 				ps.Addf(m.At["balance"], "%s: entity %s declares no balance, so it has no ledger amounts to sum", measure, e.Name)
 			}
 		case m.Movement != "":
-			if !slices.Contains(MovementKinds, m.Movement) {
-				ps.Addf(m.At["movement"], "%s: movement must be one of %s, got %q%s", measure, strings.Join(MovementKinds, ", "), m.Movement, suggest(m.Movement, MovementKinds))
+			if kinds := LedgerMovementKinds(); !slices.Contains(kinds, m.Movement) {
+				ps.Addf(m.At["movement"], "%s: movement must be one of %s, got %q%s", measure, strings.Join(kinds, ", "), m.Movement, suggest(m.Movement, kinds))
 			}
 			if e.Balance == nil {
 				ps.Addf(m.At["movement"], "%s: entity %s declares no balance, so it has no ledger movements to sum", measure, e.Name)

@@ -32,6 +32,7 @@ func schemaEnums() map[string][]string {
 		"Role.scope":         Scopes,
 		"CodeSet.standard":   Standards,
 		"Measure.agg":        Aggregates,
+		"Measure.movement":   LedgerMovementKinds(),
 		"Field.agg":          Aggregates,
 		"Transition.comment": CommentValues,
 		"Transition.not_by":  NotByValues,

@@ -101,6 +101,14 @@ func (l Lang) EnumLabel(f *metamodel.Field, value string) string {
 	return label
 }
 
+// MovementLabel names a kind of ledger row in l (metamodel.LedgerMovements).
+func (l Lang) MovementLabel(kind string) string {
+	if m, ok := metamodel.LedgerMovementOf(kind); ok {
+		return l.pick(m.Label, m.LabelEn)
+	}
+	return "⟦ledger." + kind + "⟧"
+}
+
 // StateLabel is a workflow state's label. States have Chinese labels only;
 // the English UI shows them too rather than bare identifiers.
 func StateLabel(w *metamodel.Workflow, state string) string {
@@ -399,17 +407,6 @@ var messages = map[string][2]string{
 	"action.update":                 {"修改", "update"},
 	"action.delete":                 {"删除", "delete"},
 	"action.export":                 {"导出", "export"},
-	"ledger.open":                   {"开立", "open"},
-	"ledger.increase":               {"追加", "increase"},
-	"ledger.decrease":               {"追减", "decrease"},
-	"ledger.transfer-out":           {"调出", "transfer out"},
-	"ledger.transfer-in":            {"调入", "transfer in"},
-	"ledger.reserve":                {"预占", "reserve"},
-	"ledger.consume":                {"使用", "consume"},
-	"ledger.release":                {"释放", "release"},
-	"ledger.refund":                 {"退回", "refund"},
-	"ledger.freeze":                 {"冻结", "freeze"},
-	"ledger.unfreeze":               {"解冻", "unfreeze"},
 	"record.messages":               {"交换报文", "Exchange messages"},
 	"exchange.title":                {"交换异常", "Exchange exceptions"},
 	"exchange.intro":                {"交换方发来、未能处理的报文（签名无效、找不到记录、状态不符等）。报文内容均未生效；处理后请写明处理意见，记入审计。", "Messages from the parties that could not be applied (bad signature, no record, wrong state …). Nothing of them was applied; say how each was handled, for the audit trail."},

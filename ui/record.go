@@ -330,7 +330,7 @@ func (u *UI) ledgerSection(r *request, e *metamodel.Entity, rec *engine.Record, 
 	view.LedgerMore = page.HasMore
 	names := map[string]string{}
 	for _, le := range page.Items {
-		row := ledgerRow{Kind: r.lang.T("ledger." + le.Kind), Amount: engine.FormatFen(le.Amount), Actor: u.person(ctx, le.Actor),
+		row := ledgerRow{Kind: r.lang.MovementLabel(le.Kind), Amount: engine.FormatFen(le.Amount), Actor: u.person(ctx, le.Actor),
 			At: le.At.In(u.opts.Location).Format("2006-01-02 15:04"), Note: le.Note, Event: le.Event}
 		if se, err := u.rt.Entity(le.SourceApp, le.SourceEntity); err == nil {
 			row.Source = r.lang.EntityTitle(se) + " " + u.nameByID(ctx, r, se, le.SourceID, names)

@@ -3,7 +3,6 @@ package openapi
 // Values the external tests compare with the engine's and the server's,
 // which this package may not import.
 var (
-	LedgerKinds   = ledgerKinds
 	PlatformRoles = platformRoles
 	ErrorCodes    = errorCodes
 )

@@ -16,7 +16,6 @@ func TestLimitsAgreeWithTheEngine(t *testing.T) {
 		what      string
 		got, want any
 	}{
-		{"ledger kinds", openapi.LedgerKinds, engine.LedgerKinds()},
 		{"platform roles", openapi.PlatformRoles, engine.PlatformRoles},
 		{"longest Idempotency-Key", openapi.MaxIdempotencyKeyLength, engine.MaxIdempotencyKeyLength},
 		{"largest page", openapi.MaxPageSize, engine.MaxPageSize},

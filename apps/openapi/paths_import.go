@@ -63,6 +63,8 @@ func addImportSchemas(schemas *ordered[*schema]) {
 			"total", &schema{Type: "integer", Description: "Data rows in the file."},
 			"imported", &schema{Type: "integer", Description: "Records created: total, or 0."},
 			"ids", &schema{Type: "array", Items: &schema{Type: "integer", Format: "int64"}, Description: "The ids of the records created, in file order; left out when none were."},
+			"method", &schema{Type: "string", Enum: []string{"copy", "rows"}, Description: "How the records were written: `copy` (PostgreSQL COPY, every effect's work done for all rows at once) or `rows` (one INSERT per row); left out when none were (docs/import.md)."},
+			"why", &schema{Type: "string", Description: "For `rows`: what kept the file from `copy` (an effect that works record by record, an `_events` column, SQLite)."},
 		),
 	})
 	schemas.Set("ImportProgress", &schema{

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/growth-gov/growth/metamodel"
@@ -10,9 +11,11 @@ import (
 // declares one, and the ledger rows of any record that moves money, on its
 // own account (side account) or caused by it (side source).
 
-// ledgerKinds are the kinds of ledger rows (engine.LedgerKinds; a test
-// compares the two).
-var ledgerKinds = []string{"consume", "decrease", "freeze", "increase", "open", "refund", "release", "reserve", "transfer-in", "transfer-out", "unfreeze"}
+// ledgerKinds are the kinds of ledger rows (metamodel.LedgerMovements),
+// sorted.
+func ledgerKinds() []string {
+	return slices.Sorted(slices.Values(metamodel.LedgerMovementKinds()))
+}
 
 // Ledger paging: rows per page when page_size is not given; larger sizes
 // than maxPageSize are cut to it.
@@ -107,7 +110,7 @@ func addLedgerSchemas(schemas *ordered[*schema]) {
 		Properties: orderedOf(
 			"id", &schema{Type: "integer", Format: "int64"},
 			"account", ref("Account"),
-			"kind", &schema{Type: "string", Enum: ledgerKinds, Description: "What the movement does to the account (docs/ledger.md)."},
+			"kind", &schema{Type: "string", Enum: ledgerKinds(), Description: "What the movement does to the account (docs/ledger.md)."},
 			"amount", amountSchema(""),
 			"source", &schema{
 				Type:        "object",

@@ -1,7 +1,11 @@
 package openapi
 
 import (
+	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/growth-gov/growth/metamodel"
 )
 
 // fundApp has an account (balance), a record that draws on it, one that
@@ -91,5 +95,28 @@ func TestLedgerPaths(t *testing.T) {
 	entry := at(t, doc, "components", "schemas", "LedgerEntry", "properties")
 	if at(t, entry, "amount")["pattern"] != `^-?[0-9]+\.[0-9]{2}$` {
 		t.Errorf("ledger amounts are not two-decimal strings: %v", entry["amount"])
+	}
+}
+
+// TestLedgerEntryKindsFollowTheTable: the kinds a ledger entry may have are
+// the movement table's, sorted; a movement added to the table is in the
+// document with nothing else changed.
+func TestLedgerEntryKindsFollowTheTable(t *testing.T) {
+	kinds := func() []string {
+		_, doc := generate(t, loadProject(t, fundApp))
+		var out []string
+		for _, k := range at(t, doc, "components", "schemas", "LedgerEntry", "properties", "kind")["enum"].([]any) {
+			out = append(out, fmt.Sprint(k))
+		}
+		return out
+	}
+	if got, want := kinds(), slices.Sorted(slices.Values(metamodel.LedgerMovementKinds())); !slices.Equal(got, want) {
+		t.Errorf("kinds %v, want the table's %v", got, want)
+	}
+	movements := metamodel.LedgerMovements
+	defer func() { metamodel.LedgerMovements = movements }()
+	metamodel.LedgerMovements = append(slices.Clone(movements), metamodel.LedgerMovement{Kind: "bonus", Approved: 1, Label: "奖励", LabelEn: "bonus"})
+	if got := kinds(); !slices.Contains(got, "bonus") || len(got) != len(movements)+1 {
+		t.Errorf("kinds with a movement added: %v", got)
 	}
 }

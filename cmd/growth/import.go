@@ -93,7 +93,11 @@ func printImport(w io.Writer, app, entity string, report *engine.ImportReport, e
 	if err != nil {
 		return fail("import", err)
 	}
-	fmt.Fprintf(w, "ok: imported %d records into %s.%s (%s)\n", report.Imported, app, entity, report.Method)
+	how := report.Method
+	if report.Why != "" {
+		how += ": " + report.Why
+	}
+	fmt.Fprintf(w, "ok: imported %d records into %s.%s (%s)\n", report.Imported, app, entity, how)
 	return 0
 }
 
