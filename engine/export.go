@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/engine/render"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
@@ -123,6 +124,35 @@ func (rt *Runtime) Export(ctx context.Context, actor Actor, app, entity string, 
 	}
 	return out, nil
 }
+
+// renderExport writes the file of export x for record rec and its lines
+// (engine/render), a file the values refuse being a ConflictError of the
+// render's code. The entity is x.Target, which render reads.
+func renderExport(x *metamodel.Export, _ *metamodel.Entity, rec *Record, lines []*Record, today time.Time) (*ExportFile, error) {
+	in := render.Input{Export: x, Record: renderRecord(rec), Today: today, CleanName: cleanFileName}
+	if len(lines) > 0 {
+		in.Lines = make([]render.Record, len(lines))
+		for i, line := range lines {
+			in.Lines[i] = renderRecord(line)
+		}
+	}
+	f, err := render.Export(in)
+	var refused *render.Error
+	if errors.As(err, &refused) {
+		return nil, &ConflictError{Code: refused.Code, Message: refused.Text.Zh, MessageEn: refused.Text.En}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ExportFile{Name: f.Name, ContentType: f.ContentType, Data: f.Data, Lines: f.Lines, Total: f.Total, totalScale: f.TotalScale}, nil
+}
+
+func renderRecord(r *Record) render.Record {
+	return render.Record{ID: r.ID, State: r.State, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Values: r.Values}
+}
+
+// asDecimal is an expression's value as an amount (render.Decimal).
+func asDecimal(v any) (decimal.Decimal, bool) { return render.Decimal(v) }
 
 func exportLabel(x *metamodel.Export) string {
 	if x.Title != "" {

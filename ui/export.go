@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/engine/render"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -168,7 +169,7 @@ func (u *UI) exportCSV(r *request) error {
 		for i, c := range cols {
 			row[i] = u.cellText(r, e, c, rec)
 			if !numericCell(c, rec) {
-				row[i] = engine.SafeCSVText(row[i])
+				row[i] = render.SafeCSVText(row[i])
 			}
 		}
 		return w.Write(row)
@@ -297,7 +298,7 @@ func attachment(c *fiber.Ctx, ascii, title, ext string, loc *time.Location) {
 }
 
 // numericCell reports whether col of rec is written as a number (the id,
-// an int, decimal or money value), which SafeCSVText leaves alone: -12.50
+// an int, decimal or money value), which render.SafeCSVText leaves alone: -12.50
 // is an amount, not a formula.
 func numericCell(col exportColumn, rec *engine.Record) bool {
 	if col.system == "id" {
@@ -322,7 +323,7 @@ func newCSV(header []string) (*bytes.Buffer, *csv.Writer) {
 	w.UseCRLF = true
 	safe := make([]string, len(header))
 	for i, h := range header {
-		safe[i] = engine.SafeCSVText(h)
+		safe[i] = render.SafeCSVText(h)
 	}
 	_ = w.Write(safe)
 	return buf, w

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/engine/render"
 	"github.com/growth-gov/growth/engine/web"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
@@ -175,7 +176,7 @@ func (u *UI) reportCSV(r *request) error {
 			if cols[i].column.Group || !plainNumber.MatchString(line[i]) {
 				// Group keys and the totals row's label are text; a
 				// measure that is a number is written as it is.
-				line[i] = engine.SafeCSVText(line[i])
+				line[i] = render.SafeCSVText(line[i])
 			}
 		}
 		_ = w.Write(line)

@@ -88,13 +88,15 @@ func under(ip, pkg string) bool { return ip == pkg || strings.HasPrefix(ip, pkg+
 // TestLayering holds the packages to the one-way imports of
 // docs/architecture.md: metamodel ← engine ← engine/web ← apps, ui ← cmd.
 // The UI and the API are siblings: ui reaches nothing of apps, by any path.
+// engine/filter, engine/keys and engine/render sit below the engine and
+// reach nothing of it (docs/architecture.md, Package layout of engine).
 func TestLayering(t *testing.T) {
 	root := filepath.Join("..", "..")
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		t.Fatalf("module root not found: %v", err)
 	}
 	graph := importGraph(t, root)
-	for _, must := range []string{"metamodel", "engine", "engine/web", "apps", "ui", "cmd/growth"} {
+	for _, must := range []string{"metamodel", "engine", "engine/filter", "engine/keys", "engine/render", "engine/web", "apps", "ui", "cmd/growth"} {
 		if _, ok := graph[module+"/"+must]; !ok {
 			t.Fatalf("package %s not found under %s", must, root)
 		}
@@ -106,6 +108,9 @@ func TestLayering(t *testing.T) {
 		forbidden []string
 	}{
 		{"metamodel/errcode", "", []string{module}},
+		{"engine/filter", "", []string{module + "/engine", module + "/apps", module + "/ui", module + "/cmd"}},
+		{"engine/keys", "", []string{module + "/engine", module + "/apps", module + "/ui", module + "/cmd"}},
+		{"engine/render", "", []string{module + "/engine", module + "/apps", module + "/ui", module + "/cmd"}},
 		{"metamodel", "", []string{module + "/engine", module + "/apps", module + "/ui", module + "/cmd", fiber, "gorm.io/gorm", "github.com/casbin/casbin/v2"}},
 		{"engine", "engine/web", []string{module + "/engine/web", module + "/apps", module + "/ui", module + "/cmd", fiber}},
 		{"engine/web", "", []string{module + "/apps", module + "/ui", module + "/cmd"}},

@@ -1,4 +1,4 @@
-package engine
+package render
 
 import (
 	"bytes"
@@ -16,9 +16,75 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
-// renderExport writes the file of export x for record rec and its lines.
-func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines []*Record, today time.Time) (*ExportFile, error) {
-	env := map[string]any{"today": today}
+// Record is what a file's expressions read of one record: the record an
+// export is of, or one of its lines.
+type Record struct {
+	ID        int64
+	State     string
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Values    map[string]any
+}
+
+// Input is one file to render: the export's definition, the record and its
+// lines (already read, scoped and sorted by the caller), the day the file is
+// made, and the caller's rule for file names.
+type Input struct {
+	Export *metamodel.Export
+	Record Record
+	// Lines are the rows of an export with lines:; an export without lines:
+	// writes one row, of the record.
+	Lines []Record
+	// Today is the expressions' today.
+	Today time.Time
+	// CleanName makes the value of the filename expression a safe file
+	// name; "" falls back to <export>_<id>.<ext>. Nil keeps the value as
+	// it is.
+	CleanName func(string) string
+}
+
+// File is a rendered file.
+type File struct {
+	// Name is the download's file name.
+	Name string
+	// ContentType says the format and the encoding (text/csv; charset=GBK).
+	ContentType string
+	Data        []byte
+	// Lines is the number of rows from lines (without a header row).
+	Lines int
+	// Total is the sum of the export's total expression, when it is checked
+	// against a field; TotalScale is that field's digits.
+	Total      *decimal.Decimal
+	TotalScale int32
+}
+
+// Error is a file that cannot be made from these values: a column that
+// cannot be computed, a value wider than its column or one the encoding
+// cannot write, a check total that does not agree. Its code is one of
+// errcode's export codes; errors.Is(err, errcode.ExportWidth) asks for one.
+type Error struct {
+	Code errcode.Code
+	Text errcode.Text
+}
+
+func (e *Error) Error() string { return e.Text.Zh }
+
+// Is makes errors.Is(err, errcode.X) true for the error's code.
+func (e *Error) Is(target error) bool { return target == e.Code }
+
+// refuse is an Error of code, its message built from format and args.
+func refuse(code errcode.Code, format string, args ...any) *Error {
+	return &Error{Code: code, Text: code.Format(format, args...)}
+}
+
+// Export writes the file of in.Export for in.Record and its lines: CSV or
+// fixed width, UTF-8 or GBK, with the header row, the newline and the check
+// total the definition asks for. It reads no database and keeps no state.
+func Export(in Input) (*File, error) {
+	x, rec, lines := in.Export, in.Record, in.Lines
+	e := x.Target
+	env := map[string]any{"today": in.Today}
 	if p := e.App.Project(); p != nil {
 		for name, fn := range p.Functions() {
 			env[name] = fn
@@ -39,13 +105,14 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 		}
 	}
 	var total decimal.Decimal
-	rows := lines
+	rows := len(lines)
 	if x.Lines == nil {
-		rows = []*Record{nil} // one row, of the record
+		rows = 1 // one row, of the record
 	}
-	for n, line := range rows {
+	for n := range rows {
 		where := errcode.Label(fmt.Sprintf("第 %d 行", n+1), fmt.Sprintf("line %d", n+1))
-		if line != nil {
+		if x.Lines != nil {
+			line := &lines[n]
 			env["line"] = x.LineShape.Value(line.ID, line.State, line.CreatedBy, line.CreatedAt, line.UpdatedAt, line.Values)
 			where = errcode.Label(fmt.Sprintf("第 %d 行（%s #%d）", n+1, x.Lines.Target.Label(), line.ID),
 				fmt.Sprintf("line %d (%s #%d)", n+1, entityLabel(x.Lines.Target).En, line.ID))
@@ -54,9 +121,9 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 		for i, c := range x.Columns {
 			out, err := metamodel.Run(c.Program, env)
 			if err != nil {
-				return nil, conflict(errcode.ExportValue, "%s“%s”无法计算：%v", where, columnLabel(c, i), err)
+				return nil, refuse(errcode.ExportValue, "%s“%s”无法计算：%v", where, columnLabel(c, i), err)
 			}
-			values[i] = formatExportValue(out, c.Scale)
+			values[i] = Value(out, c.Scale)
 			if x.Format != "fixed" && !isNumber(out) {
 				values[i] = SafeCSVText(values[i])
 			}
@@ -67,11 +134,11 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 		if t := x.Total; t != nil && t.Program != nil {
 			out, err := metamodel.Run(t.Program, env)
 			if err != nil {
-				return nil, conflict(errcode.ExportTotal, "%s的合计金额无法计算：%v", where, err)
+				return nil, refuse(errcode.ExportTotal, "%s的合计金额无法计算：%v", where, err)
 			}
-			d, ok := asDecimal(out)
+			d, ok := Decimal(out)
 			if !ok {
-				return nil, conflict(errcode.ExportTotal, "%s的合计金额不是数字：%v", where, out)
+				return nil, refuse(errcode.ExportTotal, "%s的合计金额不是数字：%v", where, out)
 			}
 			total = total.Add(d)
 		}
@@ -80,16 +147,17 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 	if err != nil {
 		return nil, err
 	}
-	out := &ExportFile{Data: data, Lines: len(lines), Name: exportFileName(x, env, rec)}
+	out := &File{Data: data, Lines: len(lines), Name: fileName(x, env, rec.ID, in.CleanName)}
 	if t := x.Total; t != nil && t.EqualsField != nil {
 		f := t.EqualsField
-		want, _ := asDecimal(rec.Values[f.Name])
+		want, _ := Decimal(rec.Values[f.Name])
+		scale := int32(f.Kind.Column(f).Scale)
 		if !total.Equal(want) {
-			scale := int32(f.Kind.Column(f).Scale)
-			return nil, conflict(errcode.ExportTotal, "文件合计 %s 与%s #%d 的%s %s 不符，未生成文件", total.StringFixed(scale), entityLabel(e), rec.ID, fieldLabel(f), want.StringFixed(scale))
+			return nil, refuse(errcode.ExportTotal, "文件合计 %s 与%s #%d 的%s %s 不符，未生成文件", total.StringFixed(scale), entityLabel(e), rec.ID,
+				errcode.Label(f.DisplayLabel(), f.LabelEn), want.StringFixed(scale))
 		}
 		out.Total = &total
-		out.totalScale = int32(f.Kind.Column(f).Scale)
+		out.TotalScale = scale
 	}
 	kind := "text/csv"
 	if x.Format == "fixed" {
@@ -102,6 +170,9 @@ func renderExport(x *metamodel.Export, e *metamodel.Entity, rec *Record, lines [
 	return out, nil
 }
 
+// entityLabel is an entity's title in both languages, for messages.
+func entityLabel(e *metamodel.Entity) errcode.Text { return errcode.Label(e.Label(), e.TitleEn) }
+
 func columnLabel(c *metamodel.ExportColumn, i int) errcode.Text {
 	if c.Title != "" {
 		return errcode.Label(c.Title, "")
@@ -109,9 +180,6 @@ func columnLabel(c *metamodel.ExportColumn, i int) errcode.Text {
 	return errcode.Label(fmt.Sprintf("第 %d 列", i+1), fmt.Sprintf("column %d", i+1))
 }
 
-// formatExportValue writes an expression's value as file text: amounts with
-// scale digits (default 2) and no thousands separators, whole numbers as
-// they are, dates as 2006-01-02, nothing for an empty value.
 // SafeCSVText neutralises a text cell of a CSV file that a spreadsheet would
 // run as a formula: text that starts with =, +, -, @, a tab or a carriage
 // return gets a leading apostrophe (OWASP's advice), which spreadsheets
@@ -133,7 +201,10 @@ func isNumber(v any) bool {
 	return false
 }
 
-func formatExportValue(v any, scale int) string {
+// Value writes an expression's value as file text: amounts with scale
+// digits (default 2) and no thousands separators, whole numbers as they
+// are, dates as 2006-01-02, nothing for an empty value.
+func Value(v any, scale int) string {
 	if scale == 0 {
 		scale = 2
 	}
@@ -164,7 +235,9 @@ func formatExportValue(v any, scale int) string {
 	return fmt.Sprint(v)
 }
 
-func asDecimal(v any) (decimal.Decimal, bool) {
+// Decimal is an expression's value as an amount: nil is zero; false when
+// the value is not a number.
+func Decimal(v any) (decimal.Decimal, bool) {
 	switch x := v.(type) {
 	case nil:
 		return decimal.Zero, true
@@ -180,18 +253,21 @@ func asDecimal(v any) (decimal.Decimal, bool) {
 	return decimal.Zero, false
 }
 
-// exportFileName is the download's name: the filename expression, or the
-// export's name and the record id; path separators and control characters
-// are dropped.
-func exportFileName(x *metamodel.Export, env map[string]any, rec *Record) string {
+// fileName is the download's name: the filename expression made safe by
+// clean, or the export's name and the record id.
+func fileName(x *metamodel.Export, env map[string]any, id int64, clean func(string) string) string {
 	ext := ".csv"
 	if x.Format == "fixed" {
 		ext = ".txt"
 	}
-	name := fmt.Sprintf("%s_%d%s", x.Name, rec.ID, ext)
+	name := fmt.Sprintf("%s_%d%s", x.Name, id, ext)
 	if x.FilenameProgram != nil {
 		if out, err := metamodel.Run(x.FilenameProgram, env); err == nil {
-			if s := cleanFileName(formatExportValue(out, 0)); s != "" {
+			s := Value(out, 0)
+			if clean != nil {
+				s = clean(s)
+			}
+			if s != "" {
 				name = s
 			}
 		}
@@ -233,13 +309,13 @@ func (w *exportWriter) row(values []string, where errcode.Text) error {
 		c := w.x.Columns[i]
 		b, err := w.encode(v)
 		if err != nil {
-			return conflict(errcode.ExportEncoding, "%s“%s”的值“%s”含有 GBK 无法表示的字符", where, columnLabel(c, i), v)
+			return refuse(errcode.ExportEncoding, "%s“%s”的值“%s”含有 GBK 无法表示的字符", where, columnLabel(c, i), v)
 		}
 		if fixed && strings.ContainsAny(v, "\r\n") {
-			return conflict(errcode.ExportWidth, "%s“%s”的值含有换行，定长文件不能写入", where, columnLabel(c, i))
+			return refuse(errcode.ExportWidth, "%s“%s”的值含有换行，定长文件不能写入", where, columnLabel(c, i))
 		}
 		if c.Width > 0 && len(b) > c.Width {
-			return conflict(errcode.ExportWidth, "%s“%s”的值“%s”占 %d 字节，超过宽度 %d", where, columnLabel(c, i), v, len(b), c.Width)
+			return refuse(errcode.ExportWidth, "%s“%s”的值“%s”占 %d 字节，超过宽度 %d", where, columnLabel(c, i), v, len(b), c.Width)
 		}
 		encoded[i] = b
 	}
@@ -288,7 +364,7 @@ func (w *exportWriter) bytes() ([]byte, error) {
 	}
 	out, err := w.encode(text.String())
 	if err != nil {
-		return nil, conflict(errcode.ExportEncoding, "分隔符无法用 GBK 表示")
+		return nil, refuse(errcode.ExportEncoding, "分隔符无法用 GBK 表示")
 	}
 	return out, nil
 }
