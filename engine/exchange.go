@@ -337,7 +337,7 @@ func (rt *Runtime) messageFile(ec EffectContext, x *metamodel.Export, rec *Recor
 			return nil, err
 		}
 	}
-	out, err := renderExport(x, x.Target, rec, lines, Today(rt.now()))
+	out, err := renderExport(x, rec, lines, Today(rt.now()))
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func (rt *Runtime) Export(ctx context.Context, actor Actor, app, entity string, 
 		return nil, err
 	}
 	now := rt.now()
-	out, err := renderExport(x, e, rec, lines, Today(now))
+	out, err := renderExport(x, rec, lines, Today(now))
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +127,8 @@ func (rt *Runtime) Export(ctx context.Context, actor Actor, app, entity string, 
 
 // renderExport writes the file of export x for record rec and its lines
 // (engine/render), a file the values refuse being a ConflictError of the
-// render's code. The entity is x.Target, which render reads.
-func renderExport(x *metamodel.Export, _ *metamodel.Entity, rec *Record, lines []*Record, today time.Time) (*ExportFile, error) {
+// render's code.
+func renderExport(x *metamodel.Export, rec *Record, lines []*Record, today time.Time) (*ExportFile, error) {
 	in := render.Input{Export: x, Record: renderRecord(rec), Today: today, CleanName: cleanFileName}
 	if len(lines) > 0 {
 		in.Lines = make([]render.Record, len(lines))
