@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"slices"
 	"sort"
@@ -175,8 +174,6 @@ func recordID(c *fiber.Ctx) (int64, error) {
 	}
 	return id, nil
 }
-
-var errNoVersion = errors.New("version is required")
 
 // entityTarget resolves what every /api/{app}/{entity} route starts from: the
 // caller and the entity named.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/growth-gov/growth/engine/keys"
+	"github.com/growth-gov/growth/engine/render"
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/growth-gov/growth/metamodel/errcode"
 	"github.com/shopspring/decimal"
@@ -411,13 +412,13 @@ func (rt *Runtime) messageLines(ec EffectContext, s outboundSpec, rec *Record, b
 			body[t.Name] = len(lines)
 		} else if t.SumField != nil {
 			for _, line := range lines {
-				d, _ := asDecimal(line.Values[t.Sum])
+				d, _ := render.Decimal(line.Values[t.Sum])
 				total = total.Add(d)
 			}
 			body[t.Name] = t.SumField.Kind.JSON(t.SumField, sumValue(t.SumField, total))
 		}
 		if t.EqualsField != nil {
-			want, _ := asDecimal(rec.Values[t.Equals])
+			want, _ := render.Decimal(rec.Values[t.Equals])
 			if !total.Equal(want) {
 				return conflict(errcode.MessageTotal, "发往%s的%s合计 %s 与%s %s 不符，未发送", exchangeLabel(s.x), s.m.Name, total.String(), fieldLabel(t.EqualsField), want.String())
 			}

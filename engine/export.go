@@ -152,8 +152,6 @@ func renderRecord(r *Record) render.Record {
 }
 
 // asDecimal is an expression's value as an amount (render.Decimal).
-func asDecimal(v any) (decimal.Decimal, bool) { return render.Decimal(v) }
-
 func exportLabel(x *metamodel.Export) string {
 	if x.Title != "" {
 		return x.Title

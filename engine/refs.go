@@ -59,9 +59,6 @@ func planRefs(rt *Runtime) map[*metamodel.Entity]*refsPlan {
 	return out
 }
 
-// usesRefs reports whether e's expressions read refs.
-func (rt *Runtime) usesRefs(e *metamodel.Entity) bool { return rt.links.refs[e] != nil }
-
 // namedRefs are the references an actor named in a write: the fields of
 // named (the decoded input) are read within actor's data scope.
 type namedRefs struct {

@@ -8,8 +8,7 @@ import (
 
 var decimalZero = decimal.Zero
 
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-func formatInt(n int64) string     { return strconv.FormatInt(n, 10) }
+func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Closest is the candidate nearest to a misspelt word, or "" when none is
 // near: the "did you mean" of messages outside the checker.
