@@ -53,3 +53,24 @@ func TestDeadlockIsARetryableConflict(t *testing.T) {
 		t.Fatalf("deadlock surfaced as %v, want a retry conflict", failed[0])
 	}
 }
+
+// Group commit gives every write a savepoint, and SQLite keeps what a
+// savepoint may have to undo in a statement journal: a temporary file unless
+// temporary storage is in memory. On a file database every connection keeps
+// it in memory (the journal is never needed after a crash: the WAL is).
+func TestSQLiteStatementJournalInMemory(t *testing.T) {
+	db, err := engine.Open(context.Background(), "sqlite:"+t.TempDir()+"/g.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for name, pool := range map[string]*sql.DB{"write": db.Write, "read": db.Read} {
+		var store int
+		if err := pool.QueryRow(`PRAGMA temp_store`).Scan(&store); err != nil {
+			t.Fatal(err)
+		}
+		if store != 2 {
+			t.Errorf("%s pool: temp_store = %d, want 2 (memory)", name, store)
+		}
+	}
+}
