@@ -70,6 +70,7 @@ func runServe(args []string) int {
 	if listen == "" {
 		listen = "127.0.0.1:8080"
 	}
+	tuneGC(os.Getenv)
 	log := newLogger(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
