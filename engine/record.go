@@ -58,10 +58,11 @@ type entityStore struct {
 	updateSQL string
 	deleteSQL string
 	existsSQL string
+	json      *jsonLayout // the key order of its JSON answers (json.go)
 }
 
 func newEntityStore(d Dialect, e *metamodel.Entity) *entityStore {
-	s := &entityStore{entity: e, table: TableName(e), fields: e.Fields, hasState: e.Workflow != nil}
+	s := &entityStore{entity: e, table: TableName(e), fields: e.Fields, hasState: e.Workflow != nil, json: newJSONLayout(e)}
 	for _, f := range e.Fields {
 		s.columns = append(s.columns, f.Kind.Column(f))
 	}
