@@ -69,7 +69,7 @@ const (
 type jsonKey struct {
 	kind  int
 	field int // index in Entity.Fields, for keyField and labels
-	name  []byte
+	name  string
 }
 
 // jsonLayout is the order of an entity's keys in its JSON answers, computed
@@ -119,17 +119,17 @@ func newJSONLayout(e *metamodel.Entity) *jsonLayout {
 	if len(l.files) > 0 {
 		add(keyFiles, -1, "_files")
 	}
-	byName := func(a, b jsonKey) int { return strings.Compare(string(a.name), string(b.name)) }
+	byName := func(a, b jsonKey) int { return strings.Compare(a.name, b.name) }
 	slices.SortStableFunc(l.keys, byName)
 	slices.SortStableFunc(l.labels, byName)
 	slices.SortStableFunc(l.fileKeys, byName)
 	for i := 1; i < len(l.keys); i++ {
-		if string(l.keys[i].name) == string(l.keys[i-1].name) {
+		if l.keys[i].name == l.keys[i-1].name {
 			l.mapped = true
 		}
 	}
 	for i := 1; i < len(l.labels); i++ {
-		if string(l.labels[i].name) == string(l.labels[i-1].name) {
+		if l.labels[i].name == l.labels[i-1].name {
 			l.mapped = true
 		}
 	}
@@ -137,8 +137,8 @@ func newJSONLayout(e *metamodel.Entity) *jsonLayout {
 }
 
 // keyBytes is `"name":` as encoding/json writes a map key.
-func keyBytes(name string) []byte {
-	return append(AppendJSONString(nil, name), ':')
+func keyBytes(name string) string {
+	return string(append(AppendJSONString(nil, name), ':'))
 }
 
 // RecordEncoder writes records of one entity for one reader as the record
