@@ -347,9 +347,23 @@ func (enc *RecordEncoder) appendMapped(dst []byte, rec *Record, files map[int64]
 // appendJSONTime writes t in UTC as RFC 3339, quoted: its characters need
 // no escaping.
 func appendJSONTime(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		dst = append(dst, '"')
+		dst = t.AppendFormat(dst, time.RFC3339)
+		return append(dst, '"')
+	}
+	hour, minute, sec := t.Clock()
+	two := func(dst []byte, n int) []byte { return append(dst, byte('0'+n/10), byte('0'+n%10)) }
 	dst = append(dst, '"')
-	dst = t.UTC().AppendFormat(dst, time.RFC3339)
-	return append(dst, '"')
+	dst = two(two(dst, year/100), year%100)
+	dst = two(append(dst, '-'), int(month))
+	dst = two(append(dst, '-'), day)
+	dst = two(append(dst, 'T'), hour)
+	dst = two(append(dst, ':'), minute)
+	dst = two(append(dst, ':'), sec)
+	return append(dst, 'Z', '"')
 }
 
 // AppendJSONValue writes v as encoding/json.Marshal does: strings, whole
