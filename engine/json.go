@@ -70,6 +70,8 @@ type jsonKey struct {
 	kind  int
 	field int // index in Entity.Fields, for keyField and labels
 	name  string
+	// appender is the field type's, when it writes its values itself.
+	appender metamodel.JSONAppender
 }
 
 // jsonLayout is the order of an entity's keys in its JSON answers, computed
@@ -105,6 +107,7 @@ func newJSONLayout(e *metamodel.Entity) *jsonLayout {
 	add(keyUpdatedAt, -1, "updated_at")
 	for i, f := range e.Fields {
 		add(keyField, i, f.Name)
+		l.keys[len(l.keys)-1].appender, _ = f.Kind.(metamodel.JSONAppender)
 		if f.Kind != nil {
 			if _, ok := f.ValueField().Kind.(metamodel.Labeler); ok {
 				l.labels = append(l.labels, jsonKey{field: i, name: keyBytes(f.Name)})
@@ -244,6 +247,12 @@ func (enc *RecordEncoder) Append(dst []byte, rec *Record, files map[int64]*FileI
 			if v == nil {
 				dst = append(dst, "null"...)
 				continue
+			}
+			if key.appender != nil {
+				if out, ok := key.appender.AppendJSON(dst, f, v); ok {
+					dst = out
+					continue
+				}
 			}
 			var err error
 			if dst, err = AppendJSONValue(dst, f.Kind.JSON(f, v)); err != nil {

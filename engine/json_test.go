@@ -131,6 +131,7 @@ entities:
       qty:        int
       paid:       bool
       rate:       {type: decimal, scale: 4}
+      whole:      decimal
       amount:     money
       due:        date
       at:         datetime
@@ -199,6 +200,12 @@ func randomValue(r *rand.Rand, f *metamodel.Field) any {
 	case "bool":
 		return r.IntN(2) == 0
 	case "decimal", "money":
+		switch r.IntN(4) {
+		case 0:
+			return decimal.New([]int64{0, 1, -1, 5, -5, 99, -100, 1e17, -1e17, 999999999999999999, -999999999999999999, 1e18, math.MaxInt64, math.MinInt64}[r.IntN(14)], -int32(r.IntN(5)))
+		case 1:
+			return decimal.RequireFromString("-123456789012345678901234.5678")
+		}
 		return decimal.New(r.Int64N(1e12)-5e11, -int32(r.IntN(5)))
 	case "date":
 		return time.Date(1900+r.IntN(300), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
