@@ -80,7 +80,7 @@ func (s *Server) tooLargeMessage(c *fiber.Ctx) errcode.Text {
 
 // FileJSON renders a stored file's description for the API.
 func FileJSON(f *engine.FileInfo) fiber.Map {
-	return fiber.Map{"id": f.ID, "name": f.Name, "size": f.Size, "content_type": f.ContentType, "sha256": f.SHA256}
+	return fiber.Map(engine.FileJSONMap(f))
 }
 
 func (s *Server) uploadFile(c *fiber.Ctx) error {

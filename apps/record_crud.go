@@ -56,18 +56,38 @@ func (s *Server) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items := make([]map[string]any, len(res.Items))
-	for i, rec := range res.Items {
-		items[i] = engine.RecordJSON(e, rec, s.rt.HiddenFor(actor, e))
-	}
-	if err := s.withFiles(c.UserContext(), e, items...); err != nil {
+	// The answer is what encoding/json makes of {"items": [records…],
+	// "page", "page_size", "has_more", "total"}: keys sorted.
+	enc := s.rt.RecordEncoder(actor, e)
+	files, err := s.recordFiles(c, enc, res.Items...)
+	if err != nil {
 		return err
 	}
-	out := fiber.Map{"items": items, "page": res.Page, "page_size": res.PageSize, "has_more": res.HasMore}
-	if res.Total != nil {
-		out["total"] = *res.Total
+	buf := answerBuffer()
+	defer buf.free()
+	b := append(buf.b, `{"has_more":`...)
+	b = strconv.AppendBool(b, res.HasMore)
+	b = append(b, `,"items":[`...)
+	for i, rec := range res.Items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = enc.Append(b, rec, files); err != nil {
+			return err
+		}
 	}
-	return c.JSON(out)
+	b = append(b, `],"page":`...)
+	b = strconv.AppendInt(b, int64(res.Page), 10)
+	b = append(b, `,"page_size":`...)
+	b = strconv.AppendInt(b, int64(res.PageSize), 10)
+	if res.Total != nil {
+		b = append(b, `,"total":`...)
+		b = strconv.AppendInt(b, *res.Total, 10)
+	}
+	b = append(b, '}')
+	buf.b = b
+	sendJSON(c, fiber.StatusOK, b)
+	return nil
 }
 
 func (s *Server) create(c *fiber.Ctx) error {
@@ -88,11 +108,7 @@ func (s *Server) create(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location(fmt.Sprintf("/api/%s/%s/%d", e.App.Name, e.Name, rec.ID))
-	out, err := s.recordJSON(c, actor, e, rec)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(out)
+	return s.sendRecord(c, fiber.StatusCreated, actor, e, rec)
 }
 
 func (s *Server) get(c *fiber.Ctx) error {
@@ -104,11 +120,7 @@ func (s *Server) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.recordJSON(c, actor, e, rec)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return s.sendRecord(c, fiber.StatusOK, actor, e, rec)
 }
 
 // versionOf takes the required "version" out of a PATCH body.
@@ -143,11 +155,7 @@ func (s *Server) update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.recordJSON(c, actor, e, rec)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return s.sendRecord(c, fiber.StatusOK, actor, e, rec)
 }
 
 func (s *Server) delete(c *fiber.Ctx) error {

@@ -74,13 +74,17 @@ func fromDB(c metamodel.Column, v any) (any, error) {
 	}
 	switch c.Kind {
 	case metamodel.ColumnText:
+		// v itself when it already is the value: no second allocation.
 		switch s := v.(type) {
 		case string:
-			return s, nil
+			return v, nil
 		case []byte:
 			return string(s), nil
 		}
 	case metamodel.ColumnInt:
+		if _, ok := v.(int64); ok {
+			return v, nil
+		}
 		if n, ok := asInt64(v); ok {
 			return n, nil
 		}
@@ -113,11 +117,44 @@ func scanTime(v any) (time.Time, error) {
 	case time.Time:
 		return t.UTC(), nil
 	case string:
+		if u, ok := parseSQLiteTime(t); ok {
+			return u, nil
+		}
 		return time.Parse(time.RFC3339Nano, t)
 	case []byte:
 		return time.Parse(time.RFC3339Nano, string(t))
 	}
 	return time.Time{}, fmt.Errorf("cannot read %T as a time", v)
+}
+
+// parseSQLiteTime reads an instant as SQLite stores it (sqliteTime) without
+// time.Parse's generality: the same time, or false for any other text
+// (which time.Parse then reads, or refuses).
+func parseSQLiteTime(s string) (time.Time, bool) {
+	if len(s) != len(sqliteTime) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec, micro := num(11, 13), num(14, 16), num(17, 19), num(20, 26)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 || micro < 0 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false // 31 April: time.Parse refuses it
+	}
+	return t, true
 }
 
 func asInt64(v any) (int64, bool) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
@@ -58,10 +59,12 @@ type entityStore struct {
 	updateSQL string
 	deleteSQL string
 	existsSQL string
+	json      *jsonLayout // the key order of its JSON answers (json.go)
+	scanBufs  sync.Pool   // of *scanBuf
 }
 
 func newEntityStore(d Dialect, e *metamodel.Entity) *entityStore {
-	s := &entityStore{entity: e, table: TableName(e), fields: e.Fields, hasState: e.Workflow != nil}
+	s := &entityStore{entity: e, table: TableName(e), fields: e.Fields, hasState: e.Workflow != nil, json: newJSONLayout(e)}
 	for _, f := range e.Fields {
 		s.columns = append(s.columns, f.Kind.Column(f))
 	}
@@ -111,21 +114,32 @@ func newEntityStore(d Dialect, e *metamodel.Entity) *entityStore {
 	return s
 }
 
+// scanBuf is where scan has a row's columns scanned; entityStore.scanBufs
+// keeps them for the next row.
+type scanBuf struct{ raw, ptrs []any }
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
 // scan reads one row of selectSQL into a Record.
 func (s *entityStore) scan(row scanner) (*Record, error) {
-	n := len(systemColumns) + len(s.fields)
-	if s.hasState {
-		n++
+	buf, _ := s.scanBufs.Get().(*scanBuf)
+	if buf == nil {
+		n := len(systemColumns) + len(s.fields)
+		if s.hasState {
+			n++
+		}
+		buf = &scanBuf{raw: make([]any, n), ptrs: make([]any, n)}
+		for i := range buf.raw {
+			buf.ptrs[i] = &buf.raw[i]
+		}
 	}
-	raw := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	if err := row.Scan(ptrs...); err != nil {
+	defer func() {
+		clear(buf.raw) // keep no row's values alive in the pool
+		s.scanBufs.Put(buf)
+	}()
+	raw := buf.raw
+	if err := row.Scan(buf.ptrs...); err != nil {
 		return nil, err
 	}
 	rec := &Record{App: s.entity.App.Name, Entity: s.entity.Name, Values: make(map[string]any, len(s.fields))}

@@ -190,6 +190,14 @@ const (
 	Attachment
 )
 
+// A JSONAppender is a field type that can also write a value's JSON form
+// as bytes: exactly what encoding/json writes for JSON(f, v), appended to
+// dst. It may decline (false) for a value it does not write itself; the
+// record API's answers then encode JSON(f, v).
+type JSONAppender interface {
+	AppendJSON(dst []byte, f *Field, v any) ([]byte, bool)
+}
+
 // A Traiter is a field type that says what its values are. Without it, a
 // text column is Textual and Searchable, and nothing else.
 type Traiter interface {

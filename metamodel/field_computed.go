@@ -100,6 +100,16 @@ func (computedType) JSON(f *Field, v any) any {
 	return v
 }
 
+// AppendJSON is the result type's, when it has one.
+func (computedType) AppendJSON(dst []byte, f *Field, v any) ([]byte, bool) {
+	if s := settingsOf(f); s != nil {
+		if a, ok := s.result.(JSONAppender); ok {
+			return a.AppendJSON(dst, s.shadow, v)
+		}
+	}
+	return dst, false
+}
+
 // Zero is the result type's; nil before Setup, so that an expression
 // naming the field does not add a second problem.
 func (computedType) Zero(f *Field) any {

@@ -2,6 +2,7 @@ package metamodel
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -140,6 +141,41 @@ func (t decimalType) Validate(f *Field, v any) error {
 
 func (t decimalType) JSON(f *Field, v any) any {
 	return v.(decimal.Decimal).StringFixed(int32(t.scale(f)))
+}
+
+// AppendJSON writes JSON(f, v) for a value with the field's scale whose
+// digits fit an int64 (every value read from the database): "-1234.50",
+// quoted, without big.Int arithmetic.
+func (t decimalType) AppendJSON(dst []byte, f *Field, v any) ([]byte, bool) {
+	d, ok := v.(decimal.Decimal)
+	scale := t.scale(f)
+	if !ok || d.Exponent() != -int32(scale) || d.NumDigits() > 18 {
+		return dst, false
+	}
+	n := d.CoefficientInt64()
+	dst = append(dst, '"')
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	var digits [20]byte
+	text := strconv.AppendInt(digits[:0], n, 10)
+	if scale > 0 {
+		if len(text) <= scale { // 0.05: zeros before the digits
+			dst = append(dst, '0', '.')
+			for range scale - len(text) {
+				dst = append(dst, '0')
+			}
+			dst = append(dst, text...)
+		} else {
+			dst = append(dst, text[:len(text)-scale]...)
+			dst = append(dst, '.')
+			dst = append(dst, text[len(text)-scale:]...)
+		}
+	} else {
+		dst = append(dst, text...)
+	}
+	return append(dst, '"'), true
 }
 
 func (t decimalType) Zero(f *Field) any { return decimal.Zero }

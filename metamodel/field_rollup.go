@@ -120,6 +120,16 @@ func (rollupType) JSON(f *Field, v any) any {
 	return v
 }
 
+// AppendJSON is the result type's, when it has one.
+func (rollupType) AppendJSON(dst []byte, f *Field, v any) ([]byte, bool) {
+	if r := RollupOf(f); r != nil {
+		if a, ok := r.Result.Kind.(JSONAppender); ok {
+			return a.AppendJSON(dst, r.Result, v)
+		}
+	}
+	return dst, false
+}
+
 func (rollupType) Zero(f *Field) any {
 	if r := RollupOf(f); r != nil {
 		return r.Result.Kind.Zero(r.Result)
