@@ -63,6 +63,11 @@ var (
 // compare the two paths.
 var importCopyEnabled = true
 
+// copyTxObserver, when a benchmark sets it, is called as the COPY
+// transaction begins and returns what to call once it has ended: the import
+// benchmarks read the database server's CPU time for it.
+var copyTxObserver func(tx *sql.Tx) (ended func())
+
 // Import methods, as ImportReport.Method names them.
 const (
 	ImportByCopy = "copy"
@@ -85,7 +90,11 @@ func (rt *Runtime) copyPlan(e *metamodel.Entity) (steps []BulkStep, why string) 
 // the top of this file. A row the database or an effect refuses returns
 // errImportRetry, having written nothing.
 func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, recs []*Record, steps []BulkStep, progress func(done, total int), last func(tx *sql.Tx) error) error {
+	var ended func()
 	err := rt.DB.copyTx(ctx, func(tx *sql.Tx, copyFrom copyFunc) error {
+		if copyTxObserver != nil && ended == nil {
+			ended = copyTxObserver(tx)
+		}
 		if err := rt.checkDefinitions(ctx, tx); err != nil {
 			return err
 		}
@@ -159,6 +168,9 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		}
 		return last(tx)
 	})
+	if ended != nil {
+		ended()
+	}
 	if err != nil {
 		for _, rec := range recs {
 			rec.ID = 0
