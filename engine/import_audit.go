@@ -81,7 +81,13 @@ func (db *DB) appendAuditBatch(ctx context.Context, tx *sql.Tx, copyRaw copyRawF
 			for k := lo; k < hi; k++ {
 				chain := chains[k]
 				h := heads[chain]
-				var out []byte
+				size := 0
+				for _, i := range h.rows {
+					e := entries[i]
+					// 16 lengths, 6 bigints, the hashes and ledger digest, the texts
+					size += 2 + 16*4 + 6*8 + 3*64 + 72 + len(chain) + len(e.Actor) + len(e.App) + len(e.Entity) + len(e.Action) + len(changes[i]) + len(e.DefVersion) + len(e.Image)
+				}
+				out := make([]byte, 0, size)
 				for _, i := range h.rows {
 					e := entries[i]
 					at := e.At.UTC().Truncate(time.Microsecond)

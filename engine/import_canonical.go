@@ -32,7 +32,7 @@ func canonString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+			if canonSafe[b] {
 				i++
 				continue
 			}
@@ -77,6 +77,14 @@ func canonString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// canonSafe marks the ASCII bytes a JSON string holds as they are.
+var canonSafe = func() (safe [utf8.RuneSelf]bool) {
+	for b := range safe {
+		safe[b] = b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+	}
+	return safe
+}()
 
 // canonValue appends v as encoding/json writes it.
 func canonValue(dst []byte, v any) ([]byte, error) {

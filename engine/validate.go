@@ -73,7 +73,12 @@ func applyDefaults(e *metamodel.Entity, values map[string]any) {
 
 // exprEnv is the environment expressions of e run against.
 func exprEnv(e *metamodel.Entity, rec *Record, values map[string]any) map[string]any {
-	env := make(map[string]any, len(e.Fields)+8)
+	p := e.App.Project()
+	var functions map[string]any
+	if p != nil {
+		functions = p.Functions()
+	}
+	env := make(map[string]any, len(e.Fields)+len(functions)+8)
 	for _, f := range e.Fields {
 		v := values[f.Name]
 		if v == nil {
@@ -87,10 +92,8 @@ func exprEnv(e *metamodel.Entity, rec *Record, values map[string]any) map[string
 		env[f.Name] = v
 	}
 	env["today"] = Today(time.Now())
-	if p := e.App.Project(); p != nil {
-		for name, fn := range p.Functions() {
-			env[name] = fn
-		}
+	for name, fn := range functions {
+		env[name] = fn
 	}
 	if rec != nil && rec.refs != nil {
 		env[metamodel.RefsName] = rec.refs
