@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/growth-gov/growth/engine/filter"
@@ -86,10 +89,14 @@ func (rt *Runtime) copyPlan(e *metamodel.Entity) (steps []BulkStep, why string) 
 	return rt.bulkPlan(e)
 }
 
-// copyImported writes validated records with COPY in one transaction; see
-// the top of this file. A row the database or an effect refuses returns
-// errImportRetry, having written nothing.
-func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, recs []*Record, steps []BulkStep, progress func(done, total int), last func(tx *sql.Tx) error) error {
+// copyImported writes the records of v with COPY in one transaction; see
+// the top of this file. The rows stream as they are validated; a refused
+// row stops the COPY (errImportAbort), and so does settle, called once the
+// rows are in: it waits for every row's checks and says whether any row was
+// bad (errImportAbort) or the checks failed. A row the database or an
+// effect refuses returns errImportRetry, having written nothing.
+func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, v *rowValidation, steps []BulkStep, progress func(done, total int), settle func() error, last func(tx *sql.Tx) error) error {
+	recs := v.records
 	var ended func()
 	err := rt.DB.copyTx(ctx, func(tx *sql.Tx, copyFrom copyFunc, copyRaw copyRawFunc) error {
 		if copyTxObserver != nil && ended == nil {
@@ -98,24 +105,18 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		if err := rt.checkDefinitions(ctx, tx); err != nil {
 			return err
 		}
-		if err := rt.checkRefsBulk(ctx, tx, actor, s.entity, recs); err != nil {
-			return err
-		}
 		ids, err := rt.takeIDs(ctx, tx, s, len(recs))
 		if err != nil {
 			return err
 		}
-		for i, rec := range recs {
-			rec.ID = ids[i]
-		}
-		// What the audit rows say of each record is worked out on the CPUs
-		// while the rows stream into the table.
-		var changes, images []string
+		// What the audit rows say of each record is worked out on the CPUs,
+		// as the rows are validated, while they stream into the table.
+		changes, images := make([]string, len(recs)), make([]string, len(recs))
 		var prepErr error
 		prepared := make(chan struct{})
 		go func() {
 			defer close(prepared)
-			changes, images, prepErr = s.createdAudit(recs)
+			prepErr = s.createdAudit(v, ids, changes, images)
 		}()
 		defer func() { <-prepared }()
 		cols := []string{"id", "version", "created_by", "created_at", "updated_at", "def_version"}
@@ -128,9 +129,12 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		// pgx reads the rows on its own goroutine while it streams them, and
 		// calls here one at a time; progress follows the rows sent.
 		src := pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) {
-			rec := recs[i]
+			rec := v.row(i)
+			if rec == nil {
+				return nil, errImportAbort
+			}
 			row := make([]any, 0, len(cols))
-			row = append(row, rec.ID, rec.Version, rec.CreatedBy, rt.DB.timeArg(rec.CreatedAt), rt.DB.timeArg(rec.UpdatedAt), rec.DefVersion)
+			row = append(row, ids[i], rec.Version, rec.CreatedBy, rt.DB.timeArg(rec.CreatedAt), rt.DB.timeArg(rec.UpdatedAt), rec.DefVersion)
 			if s.hasState {
 				row = append(row, rec.State)
 			}
@@ -141,7 +145,20 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 			return row, nil
 		})
 		if _, err := copyFrom(s.table, cols, src); err != nil {
+			if errors.Is(err, errImportAbort) {
+				return errImportAbort
+			}
 			return rt.copyError(s, err)
+		}
+		if err := settle(); err != nil {
+			return err
+		}
+		if err := rt.checkRefsBulk(ctx, tx, actor, s.entity, recs); err != nil {
+			return err
+		}
+		// The records have their ids from here on.
+		if <-prepared; prepErr != nil {
+			return prepErr
 		}
 		batch := &CreatedBatch{Actor: actor, Entity: s.entity, Records: recs, ledgerRows: make([][]string, len(recs)), copyFrom: copyFrom}
 		ec := EffectContext{Context: ctx, Tx: tx, RT: rt}
@@ -149,9 +166,6 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 			if err := step(ec, batch); err != nil {
 				return rowRetry(err)
 			}
-		}
-		if <-prepared; prepErr != nil {
-			return prepErr
 		}
 		entries := make([]AuditEntry, len(recs))
 		for i, rec := range recs {
@@ -172,28 +186,48 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		ended()
 	}
 	if err != nil {
+		_ = v.wait()
 		for _, rec := range recs {
-			rec.ID = 0
+			if rec != nil {
+				rec.ID = 0
+			}
 		}
 	}
 	return err
 }
 
-// createdAudit is what the audit rows of creating recs say of each: its
-// changes as JSON and the image of its row (import_canonical.go).
-func (s *entityStore) createdAudit(recs []*Record) (changes, images []string, err error) {
-	changes, images = make([]string, len(recs)), make([]string, len(recs))
-	err = inParallel(len(recs), 64, func(lo, hi int) error {
-		w := newCreatedAuditWriter(s)
-		for i := lo; i < hi; i++ {
-			var err error
-			if changes[i], images[i], err = w.write(recs[i]); err != nil {
-				return err
+// createdAudit works out what the audit rows of creating the records of v
+// say of each, chunk by chunk as they are validated: its changes as JSON
+// and the image of its row (import_canonical.go), the record having taken
+// its id from ids. A refused row is left out: the COPY stops at it.
+func (s *entityStore) createdAudit(v *rowValidation, ids []int64, changes, images []string) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, max(1, min(runtime.GOMAXPROCS(0), len(v.chunks))))
+	for p := range errs {
+		wg.Go(func() {
+			w := newCreatedAuditWriter(s)
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(v.chunks) || errs[p] != nil {
+					return
+				}
+				lo, hi := v.chunk(c)
+				for i := lo; i < hi; i++ {
+					rec := v.records[i]
+					if rec == nil {
+						continue
+					}
+					rec.ID = ids[i]
+					if changes[i], images[i], errs[p] = w.write(rec); errs[p] != nil {
+						break
+					}
+				}
 			}
-		}
-		return nil
-	})
-	return changes, images, err
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // rowRetry turns a row's refusal in the COPY transaction into

@@ -33,8 +33,18 @@ func CompareCreatedAudit(rt *Runtime, app, entity string, recs []*Record) error 
 	if err != nil {
 		return err
 	}
-	changes, images, err := s.createdAudit(recs)
-	if err != nil {
+	v := &rowValidation{records: recs, refused: make([]*ValidationError, len(recs)), done: make(chan struct{})}
+	ids := make([]int64, len(recs))
+	for i, rec := range recs {
+		ids[i] = rec.ID
+		if i%validateChunk == 0 {
+			v.chunks = append(v.chunks, make(chan struct{}))
+			close(v.chunks[len(v.chunks)-1])
+		}
+	}
+	close(v.done)
+	changes, images := make([]string, len(recs)), make([]string, len(recs))
+	if err := s.createdAudit(v, ids, changes, images); err != nil {
 		return err
 	}
 	for i, rec := range recs {
