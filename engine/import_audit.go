@@ -71,7 +71,7 @@ func (db *DB) appendAuditBatch(ctx context.Context, tx *sql.Tx, copyRaw copyRawF
 	// Each chain is hashed in order, its rows written as binary COPY data,
 	// the chains side by side; the COPY sends each chain's rows as soon as
 	// they are ready, so PostgreSQL inserts while the next are hashed.
-	stream := newAuditCopyStream(len(chains))
+	stream := newCopyStream(len(chains))
 	hashed := make(chan struct{})
 	go func() {
 		defer close(hashed)
@@ -120,23 +120,28 @@ FROM unnest($1::text[], $2::bigint[], $3::text[]) AS v(chain, seq, hash) WHERE h
 	return nil
 }
 
-// auditCopyStream is the binary COPY data of audit rows (PostgreSQL's
-// "binary" COPY format: a header, then per row the number of columns and
-// each column's length and bytes, then a trailer), read chain after chain as
-// each is ready.
-type auditCopyStream struct {
-	chains [][]byte
-	done   []chan struct{}
-	next   int    // the chain being read
-	cur    []byte // what is left of it
-	state  int    // 0 header, 1 rows, 2 trailer, 3 end
+// copyStream is binary COPY data (PostgreSQL's "binary" COPY format: a
+// header, then per row the number of columns and each column's length and
+// bytes, then a trailer) made of chunks of rows, read in order as each is
+// ready: the COPY sends the first rows while later ones are still being
+// worked out. A chunk given up (abort) ends the data with errImportAbort,
+// which makes the COPY fail.
+type copyStream struct {
+	chunks  [][]byte
+	aborted []bool
+	done    []chan struct{}
+	next    int    // the chunk to read next
+	cur     []byte // what is left of the one being read
+	state   int    // 0 header, 1 rows, 2 trailer, 3 end, 4 aborted
+	// onChunk, if set, is called as chunk k is passed on, one call at a time.
+	onChunk func(k int)
 }
 
 // pgCopyHeader starts binary COPY data: the signature, flags, no extension.
 var pgCopyHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 
-func newAuditCopyStream(n int) *auditCopyStream {
-	s := &auditCopyStream{chains: make([][]byte, n), done: make([]chan struct{}, n)}
+func newCopyStream(n int) *copyStream {
+	s := &copyStream{chunks: make([][]byte, n), aborted: make([]bool, n), done: make([]chan struct{}, n)}
 	for i := range s.done {
 		s.done[i] = make(chan struct{})
 	}
@@ -144,13 +149,19 @@ func newAuditCopyStream(n int) *auditCopyStream {
 	return s
 }
 
-// ready hands over the rows of chain k; once only.
-func (s *auditCopyStream) ready(k int, rows []byte) {
-	s.chains[k] = rows
+// ready hands over the rows of chunk k; once only, or abort.
+func (s *copyStream) ready(k int, rows []byte) {
+	s.chunks[k] = rows
 	close(s.done[k])
 }
 
-func (s *auditCopyStream) Read(p []byte) (int, error) {
+// abort gives chunk k up, and so the COPY.
+func (s *copyStream) abort(k int) {
+	s.aborted[k] = true
+	close(s.done[k])
+}
+
+func (s *copyStream) Read(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
 		if len(s.cur) > 0 {
@@ -160,10 +171,10 @@ func (s *auditCopyStream) Read(p []byte) (int, error) {
 			continue
 		}
 		switch {
-		case s.state == 0 || s.state == 1 && s.next < len(s.chains):
+		case s.state == 0 || s.state == 1 && s.next < len(s.chunks):
 			s.state = 1
 			if n > 0 {
-				// Send what is there before waiting for the next chain.
+				// Send what is there before waiting for the next chunk.
 				select {
 				case <-s.done[s.next]:
 				default:
@@ -171,13 +182,22 @@ func (s *auditCopyStream) Read(p []byte) (int, error) {
 				}
 			}
 			<-s.done[s.next]
-			s.cur = s.chains[s.next]
+			if s.aborted[s.next] {
+				s.state = 4
+				return n, errImportAbort
+			}
+			s.cur = s.chunks[s.next]
+			if s.onChunk != nil {
+				s.onChunk(s.next)
+			}
 			s.next++
 		case s.state == 1:
 			s.state, s.cur = 2, []byte{0xff, 0xff}
-		default:
+		case s.state == 2 || s.state == 3:
 			s.state = 3
 			return n, io.EOF
+		default:
+			return n, errImportAbort
 		}
 	}
 	return n, nil

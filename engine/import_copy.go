@@ -109,44 +109,37 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		if err != nil {
 			return err
 		}
-		// What the audit rows say of each record is worked out on the CPUs,
-		// as the rows are validated, while they stream into the table.
+		// The rows of the table, and what the audit rows say of each
+		// record, are worked out on the CPUs as the rows are validated; the
+		// COPY sends each chunk of rows as soon as it is ready, and progress
+		// follows the rows sent.
 		changes, images := make([]string, len(recs)), make([]string, len(recs))
+		stream := newCopyStream(len(v.chunks))
+		if progress != nil {
+			stream.onChunk = func(c int) {
+				for i := c * validateChunk; i < min(len(recs), (c+1)*validateChunk); i++ {
+					progress(i+1, len(recs))
+				}
+			}
+		}
 		var prepErr error
 		prepared := make(chan struct{})
 		go func() {
 			defer close(prepared)
-			prepErr = s.createdAudit(v, ids, changes, images)
+			prepErr = s.createdAudit(v, ids, changes, images, stream)
 		}()
 		defer func() { <-prepared }()
-		cols := []string{"id", "version", "created_by", "created_at", "updated_at", "def_version"}
-		if s.hasState {
-			cols = append(cols, "state")
+		cols := s.copyColumns()
+		for i, c := range cols {
+			cols[i] = rt.DB.Quote(c)
 		}
-		for _, f := range s.fields {
-			cols = append(cols, f.Name)
-		}
-		// pgx reads the rows on its own goroutine while it streams them, and
-		// calls here one at a time; progress follows the rows sent.
-		src := pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) {
-			rec := v.row(i)
-			if rec == nil {
-				return nil, errImportAbort
-			}
-			row := make([]any, 0, len(cols))
-			row = append(row, ids[i], rec.Version, rec.CreatedBy, rt.DB.timeArg(rec.CreatedAt), rt.DB.timeArg(rec.UpdatedAt), rec.DefVersion)
-			if s.hasState {
-				row = append(row, rec.State)
-			}
-			row = append(row, s.fieldArgs(rt.DB, rec.Values)...)
-			if progress != nil {
-				progress(i+1, len(recs))
-			}
-			return row, nil
-		})
-		if _, err := copyFrom(s.table, cols, src); err != nil {
-			if errors.Is(err, errImportAbort) {
+		if _, err := copyRaw(`COPY `+rt.DB.Quote(s.table)+` (`+strings.Join(cols, ", ")+`) FROM STDIN (FORMAT binary)`, stream); err != nil {
+			<-prepared
+			switch {
+			case v.bad.Load() || v.stop.Load():
 				return errImportAbort
+			case prepErr != nil:
+				return prepErr
 			}
 			return rt.copyError(s, err)
 		}
@@ -196,11 +189,13 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 	return err
 }
 
-// createdAudit works out what the audit rows of creating the records of v
-// say of each, chunk by chunk as they are validated: its changes as JSON
-// and the image of its row (import_canonical.go), the record having taken
-// its id from ids. A refused row is left out: the COPY stops at it.
-func (s *entityStore) createdAudit(v *rowValidation, ids []int64, changes, images []string) error {
+// createdAudit works out, chunk by chunk as the records of v are
+// validated, each record's row of the table in binary COPY form (handed to
+// rows, when not nil) and what its audit row says of it: its changes as
+// JSON and the image of its row (import_canonical.go), the record having
+// taken its id from ids. A refused row gives its chunk up: the COPY stops
+// there.
+func (s *entityStore) createdAudit(v *rowValidation, ids []int64, changes, images []string, rows *copyStream) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, max(1, min(runtime.GOMAXPROCS(0), len(v.chunks))))
@@ -209,19 +204,32 @@ func (s *entityStore) createdAudit(v *rowValidation, ids []int64, changes, image
 			w := newCreatedAuditWriter(s)
 			for {
 				c := int(next.Add(1) - 1)
-				if c >= len(v.chunks) || errs[p] != nil {
+				if c >= len(v.chunks) {
 					return
 				}
 				lo, hi := v.chunk(c)
-				for i := lo; i < hi; i++ {
+				var buf []byte
+				for i := lo; i < hi && errs[p] == nil; i++ {
 					rec := v.records[i]
 					if rec == nil {
-						continue
-					}
-					rec.ID = ids[i]
-					if changes[i], images[i], errs[p] = w.write(rec); errs[p] != nil {
 						break
 					}
+					rec.ID = ids[i]
+					if changes[i], images[i], errs[p] = w.write(rec); errs[p] == nil && rows != nil {
+						buf, errs[p] = appendRecordCopyRow(buf, s, ids[i], rec)
+						if i == lo {
+							// Room for the chunk's rows, if they are alike.
+							buf = slices.Grow(buf, len(buf)*(hi-lo))
+						}
+					}
+				}
+				if rows == nil {
+					continue
+				}
+				if errs[p] != nil || v.bad.Load() || v.stop.Load() {
+					rows.abort(c)
+				} else {
+					rows.ready(c, buf)
 				}
 			}
 		})

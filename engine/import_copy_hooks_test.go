@@ -44,7 +44,7 @@ func CompareCreatedAudit(rt *Runtime, app, entity string, recs []*Record) error 
 	}
 	close(v.done)
 	changes, images := make([]string, len(recs)), make([]string, len(recs))
-	if err := s.createdAudit(v, ids, changes, images); err != nil {
+	if err := s.createdAudit(v, ids, changes, images, nil); err != nil {
 		return err
 	}
 	for i, rec := range recs {

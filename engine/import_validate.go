@@ -86,16 +86,6 @@ func (v *rowValidation) fail(err error) {
 
 func (v *rowValidation) failed() bool { return v.stop.Load() }
 
-// row waits until row i is checked and returns its record: nil when a row
-// was refused (this one or any checked so far) or the checks failed.
-func (v *rowValidation) row(i int) *Record {
-	<-v.chunks[i/validateChunk]
-	if v.bad.Load() || v.stop.Load() {
-		return nil
-	}
-	return v.records[i]
-}
-
 // chunk waits until chunk c is checked and returns its rows' range.
 func (v *rowValidation) chunk(c int) (lo, hi int) {
 	<-v.chunks[c]
