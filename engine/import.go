@@ -122,32 +122,40 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 	rows = rows[1:]
 	report.Total = len(rows)
 
-	// Validate every row before anything is written, the rows split over
-	// the CPUs: each is checked on its own, as a create would be.
-	records := make([]*Record, len(rows))
-	refused := make([]*ValidationError, len(rows))
-	writable := rt.writable(actor, e)
-	now := rt.now().UTC().Truncate(time.Microsecond)
-	err = inParallel(len(rows), 64, func(lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			rec, verr, err := rt.importRecord(ctx, actor, e, fields, rows[i].cells, format, writable, now)
-			if err != nil {
-				return err
+	// Every row is validated, the rows split over the CPUs, before anything
+	// is committed: each is checked on its own, as a create would be. A file
+	// that may go by COPY starts streaming its first rows while later ones
+	// are still being checked (import_validate.go); a refused row stops the
+	// COPY and rolls it back.
+	v := rt.validateRows(ctx, actor, e, fields, rows, format)
+	defer func() { _ = v.wait() }()
+	records := v.records
+	var bad map[int]*ValidationError
+	// settle waits for every row's checks and lists the bad rows, those
+	// refused and those repeating a unique value of an earlier row:
+	// errImportAbort when there are any.
+	settle := func() error {
+		if bad != nil {
+			if len(bad) > 0 {
+				return errImportAbort
 			}
-			records[i], refused[i] = rec, verr
+			return nil
+		}
+		if err := v.wait(); err != nil {
+			return err
+		}
+		bad = map[int]*ValidationError{}
+		for i, verr := range v.refused {
+			if verr != nil {
+				bad[i] = verr
+			}
+		}
+		duplicatesInFile(e, rows, records, bad)
+		if len(bad) > 0 {
+			return errImportAbort
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	bad := map[int]*ValidationError{}
-	for i, verr := range refused {
-		if verr != nil {
-			bad[i] = verr
-		}
-	}
-	duplicatesInFile(e, rows, records, bad)
 
 	// Write every valid row in one transaction. A clean file is written
 	// straight through, the parents' rollups recomputed once each at the
@@ -221,26 +229,35 @@ func (rt *Runtime) importWith(ctx context.Context, actor Actor, app, entity stri
 			return nil
 		})
 	}
+	steps, why := rt.copyPlan(e)
+	if why == "" && eventsCol >= 0 {
+		why = "the _events column fires events record by record"
+	}
 	err = errImportRetry
-	if len(bad) == 0 {
-		report.Method = ImportByRows
-		steps, why := rt.copyPlan(e)
-		if why == "" && eventsCol >= 0 {
-			why = "the _events column fires events record by record"
+	if why == "" && len(records) > 0 {
+		err = rt.copyImported(ctx, s, actor, v, steps, progress, settle, func(tx *sql.Tx) error {
+			if last == nil {
+				return nil
+			}
+			report.Imported = len(records)
+			return last(tx, report)
+		})
+		if errors.Is(err, errImportAbort) {
+			// Bad rows (settle lists them below): the per-row pass names
+			// what else the database refuses.
+			err = errImportRetry
 		}
-		report.Why = why
-		if why == "" && len(records) > 0 {
-			report.Method, report.Why = ImportByCopy, ""
-			err = rt.copyImported(ctx, s, actor, records, steps, progress, func(tx *sql.Tx) error {
-				if last == nil {
-					return nil
-				}
-				report.Imported = len(records)
-				return last(tx, report)
-			})
-		} else {
-			err = write(false)
-		}
+	}
+	switch serr := settle(); {
+	case errors.Is(serr, errImportAbort):
+		err = errImportRetry
+	case serr != nil:
+		return nil, serr
+	case why == "" && len(records) > 0:
+		report.Method = ImportByCopy
+	default:
+		report.Method, report.Why = ImportByRows, why
+		err = write(false)
 	}
 	if errors.Is(err, errImportRetry) {
 		if report.Method == ImportByCopy {
@@ -325,6 +342,7 @@ func inParallel(n, grain int, fn func(lo, hi int) error) error {
 var (
 	errImportRejected = errors.New("import rejected")
 	errImportRetry    = errors.New("import: write again row by row")
+	errImportAbort    = errors.New("import: rows are bad")
 )
 
 // insertImported is Create's write step for one validated record, inside the

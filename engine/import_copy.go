@@ -3,11 +3,14 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/growth-gov/growth/engine/filter"
@@ -63,6 +66,11 @@ var (
 // compare the two paths.
 var importCopyEnabled = true
 
+// copyTxObserver, when a benchmark sets it, is called as the COPY
+// transaction begins and returns what to call once it has ended: the import
+// benchmarks read the database server's CPU time for it.
+var copyTxObserver func(tx *sql.Tx) (ended func())
+
 // Import methods, as ImportReport.Method names them.
 const (
 	ImportByCopy = "copy"
@@ -81,58 +89,69 @@ func (rt *Runtime) copyPlan(e *metamodel.Entity) (steps []BulkStep, why string) 
 	return rt.bulkPlan(e)
 }
 
-// copyImported writes validated records with COPY in one transaction; see
-// the top of this file. A row the database or an effect refuses returns
-// errImportRetry, having written nothing.
-func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, recs []*Record, steps []BulkStep, progress func(done, total int), last func(tx *sql.Tx) error) error {
-	err := rt.DB.copyTx(ctx, func(tx *sql.Tx, copyFrom copyFunc) error {
-		if err := rt.checkDefinitions(ctx, tx); err != nil {
-			return err
+// copyImported writes the records of v with COPY in one transaction; see
+// the top of this file. The rows stream as they are validated; a refused
+// row stops the COPY (errImportAbort), and so does settle, called once the
+// rows are in: it waits for every row's checks and says whether any row was
+// bad (errImportAbort) or the checks failed. A row the database or an
+// effect refuses returns errImportRetry, having written nothing.
+func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor, v *rowValidation, steps []BulkStep, progress func(done, total int), settle func() error, last func(tx *sql.Tx) error) error {
+	recs := v.records
+	var ended func()
+	err := rt.DB.copyTx(ctx, func(tx *sql.Tx, copyFrom copyFunc, copyRaw copyRawFunc) error {
+		if copyTxObserver != nil && ended == nil {
+			ended = copyTxObserver(tx)
 		}
-		if err := rt.checkRefsBulk(ctx, tx, actor, s.entity, recs); err != nil {
+		if err := rt.checkDefinitions(ctx, tx); err != nil {
 			return err
 		}
 		ids, err := rt.takeIDs(ctx, tx, s, len(recs))
 		if err != nil {
 			return err
 		}
-		for i, rec := range recs {
-			rec.ID = ids[i]
+		// The rows of the table, and what the audit rows say of each
+		// record, are worked out on the CPUs as the rows are validated; the
+		// COPY sends each chunk of rows as soon as it is ready, and progress
+		// follows the rows sent.
+		changes, images := make([]string, len(recs)), make([]string, len(recs))
+		stream := newCopyStream(len(v.chunks))
+		if progress != nil {
+			stream.onChunk = func(c int) {
+				for i := c * validateChunk; i < min(len(recs), (c+1)*validateChunk); i++ {
+					progress(i+1, len(recs))
+				}
+			}
 		}
-		// What the audit rows say of each record is worked out on the CPUs
-		// while the rows stream into the table.
-		var changes, images []string
 		var prepErr error
 		prepared := make(chan struct{})
 		go func() {
 			defer close(prepared)
-			changes, images, prepErr = s.createdAudit(recs)
+			prepErr = s.createdAudit(v, ids, changes, images, stream)
 		}()
 		defer func() { <-prepared }()
-		cols := []string{"id", "version", "created_by", "created_at", "updated_at", "def_version"}
-		if s.hasState {
-			cols = append(cols, "state")
+		cols := s.copyColumns()
+		for i, c := range cols {
+			cols[i] = rt.DB.Quote(c)
 		}
-		for _, f := range s.fields {
-			cols = append(cols, f.Name)
-		}
-		// pgx reads the rows on its own goroutine while it streams them, and
-		// calls here one at a time; progress follows the rows sent.
-		src := pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) {
-			rec := recs[i]
-			row := make([]any, 0, len(cols))
-			row = append(row, rec.ID, rec.Version, rec.CreatedBy, rt.DB.timeArg(rec.CreatedAt), rt.DB.timeArg(rec.UpdatedAt), rec.DefVersion)
-			if s.hasState {
-				row = append(row, rec.State)
+		if _, err := copyRaw(`COPY `+rt.DB.Quote(s.table)+` (`+strings.Join(cols, ", ")+`) FROM STDIN (FORMAT binary)`, stream); err != nil {
+			<-prepared
+			switch {
+			case v.bad.Load() || v.stop.Load():
+				return errImportAbort
+			case prepErr != nil:
+				return prepErr
 			}
-			row = append(row, s.fieldArgs(rt.DB, rec.Values)...)
-			if progress != nil {
-				progress(i+1, len(recs))
-			}
-			return row, nil
-		})
-		if _, err := copyFrom(s.table, cols, src); err != nil {
 			return rt.copyError(s, err)
+		}
+		if err := settle(); err != nil {
+			return err
+		}
+		if err := rt.checkRefsBulk(ctx, tx, actor, s.entity, recs); err != nil {
+			return err
+		}
+		// The records have their ids from here on.
+		if <-prepared; prepErr != nil {
+			return prepErr
 		}
 		batch := &CreatedBatch{Actor: actor, Entity: s.entity, Records: recs, ledgerRows: make([][]string, len(recs)), copyFrom: copyFrom}
 		ec := EffectContext{Context: ctx, Tx: tx, RT: rt}
@@ -141,15 +160,12 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 				return rowRetry(err)
 			}
 		}
-		if <-prepared; prepErr != nil {
-			return prepErr
-		}
 		entries := make([]AuditEntry, len(recs))
 		for i, rec := range recs {
 			entries[i] = AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: rec.CreatedAt,
 				DefVersion: rec.DefVersion, Version: rec.Version, Image: images[i], Ledger: batch.ledgerRows[i]}
 		}
-		if err := rt.DB.appendAuditBatch(ctx, tx, copyFrom, entries, changes); err != nil {
+		if err := rt.DB.appendAuditBatch(ctx, tx, copyRaw, entries, changes); err != nil {
 			return err
 		}
 		for _, fn := range batch.after {
@@ -159,29 +175,67 @@ func (rt *Runtime) copyImported(ctx context.Context, s *entityStore, actor Actor
 		}
 		return last(tx)
 	})
+	if ended != nil {
+		ended()
+	}
 	if err != nil {
+		_ = v.wait()
 		for _, rec := range recs {
-			rec.ID = 0
+			if rec != nil {
+				rec.ID = 0
+			}
 		}
 	}
 	return err
 }
 
-// createdAudit is what the audit rows of creating recs say of each: its
-// changes as JSON and the image of its row.
-func (s *entityStore) createdAudit(recs []*Record) (changes, images []string, err error) {
-	changes, images = make([]string, len(recs)), make([]string, len(recs))
-	err = inParallel(len(recs), 64, func(lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			b, err := json.Marshal(diffValues(s.entity, nil, recs[i].Values))
-			if err != nil {
-				return fmt.Errorf("audit changes: %w", err)
+// createdAudit works out, chunk by chunk as the records of v are
+// validated, each record's row of the table in binary COPY form (handed to
+// rows, when not nil) and what its audit row says of it: its changes as
+// JSON and the image of its row (import_canonical.go), the record having
+// taken its id from ids. A refused row gives its chunk up: the COPY stops
+// there.
+func (s *entityStore) createdAudit(v *rowValidation, ids []int64, changes, images []string, rows *copyStream) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, max(1, min(runtime.GOMAXPROCS(0), len(v.chunks))))
+	for p := range errs {
+		wg.Go(func() {
+			w := newCreatedAuditWriter(s)
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(v.chunks) {
+					return
+				}
+				lo, hi := v.chunk(c)
+				var buf []byte
+				for i := lo; i < hi && errs[p] == nil; i++ {
+					rec := v.records[i]
+					if rec == nil {
+						break
+					}
+					rec.ID = ids[i]
+					if changes[i], images[i], errs[p] = w.write(rec); errs[p] == nil && rows != nil {
+						buf, errs[p] = appendRecordCopyRow(buf, s, ids[i], rec)
+						if i == lo {
+							// Room for the chunk's rows, if they are alike.
+							buf = slices.Grow(buf, len(buf)*(hi-lo))
+						}
+					}
+				}
+				if rows == nil {
+					continue
+				}
+				if errs[p] != nil || v.bad.Load() || v.stop.Load() {
+					rows.abort(c)
+				} else {
+					rows.ready(c, buf)
+				}
 			}
-			changes[i], images[i] = string(b), s.recordImage(recs[i])
-		}
-		return nil
-	})
-	return changes, images, err
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // rowRetry turns a row's refusal in the COPY transaction into
@@ -238,9 +292,13 @@ func (rt *Runtime) checkRefsBulk(ctx context.Context, tx *sql.Tx, actor Actor, e
 }
 
 // takeIDs draws n ids from the identity sequence of s's table, ascending, so
-// that records get them in file order as they would row by row.
+// that records get them in file order as they would row by row. The
+// sequence is looked up once (pg_get_serial_sequence reads the catalogue's
+// dependencies: per row, it was most of the statement's 30-40 ms for 10,000
+// ids).
 func (rt *Runtime) takeIDs(ctx context.Context, tx *sql.Tx, s *entityStore, n int) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, rt.DB.Quote(s.table), n)
+	rows, err := tx.QueryContext(ctx, `WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence($1, 'id')::regclass AS seq)
+SELECT nextval(s.seq) FROM s, generate_series(1, $2)`, rt.DB.Quote(s.table), n)
 	if err != nil {
 		return nil, rt.dbError(s, "import ids", err)
 	}
@@ -278,9 +336,13 @@ func (rt *Runtime) copyError(s *entityStore, err error) error {
 // copyFunc copies rows into a table on the import transaction's connection.
 type copyFunc func(table string, columns []string, src pgx.CopyFromSource) (int64, error)
 
+// copyRawFunc runs a COPY … FROM STDIN statement on the import
+// transaction's connection, with r as its data.
+type copyRawFunc func(sql string, r io.Reader) (int64, error)
+
 // copyTx is Tx on one connection taken from the pool, whose pgx connection
-// fn may COPY into through copyFrom, inside the transaction.
-func (db *DB) copyTx(ctx context.Context, fn func(tx *sql.Tx, copyFrom copyFunc) error) (err error) {
+// fn may COPY into through copyFrom and copyRaw, inside the transaction.
+func (db *DB) copyTx(ctx context.Context, fn func(tx *sql.Tx, copyFrom copyFunc, copyRaw copyRawFunc) error) (err error) {
 	conn, err := db.Write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -312,7 +374,19 @@ func (db *DB) copyTx(ctx context.Context, fn func(tx *sql.Tx, copyFrom copyFunc)
 		})
 		return n, err
 	}
-	if err = fn(tx, copyFrom); err != nil {
+	copyRaw := func(sql string, r io.Reader) (n int64, err error) {
+		err = conn.Raw(func(driverConn any) error {
+			c, ok := driverConn.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("copy: the PostgreSQL connection is a %T, not pgx", driverConn)
+			}
+			tag, err := c.Conn().PgConn().CopyFrom(ctx, r, sql)
+			n = tag.RowsAffected()
+			return err
+		})
+		return n, err
+	}
+	if err = fn(tx, copyFrom, copyRaw); err != nil {
 		if retryable(err) {
 			return errRetry(err)
 		}

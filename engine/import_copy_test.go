@@ -114,6 +114,9 @@ func budgetFile(first, n int) string {
 	return b.String()
 }
 
+// lineAfter is the number of the line that follows text in a file.
+func lineAfter(text string) int { return strings.Count(text, "\n") + 1 }
+
 // dump reads every row of a query as text, for comparing two databases.
 func dump(t *testing.T, rt *engine.Runtime, query string) []string {
 	t.Helper()
@@ -251,6 +254,18 @@ func TestImportCopyRefusals(t *testing.T) {
 			name: "a reference to nothing",
 			file: budgetFile(8, 3) + "2026,D-99,101001,99,1.00,,,,,,,\n",
 			want: []string{"5 project: 项目 #99 不存在"},
+		},
+		{
+			// The first rows are on their way into the table by then.
+			name: "a row refused by a rule, late in the file",
+			file: budgetFile(100, 300) + "2026,D-99,101001,,1.00,5.00,,,,,,\n" + strings.SplitN(budgetFile(400, 300), "\n", 2)[1],
+			want: []string{fmt.Sprintf("%d used: 已用金额不能超过金额", lineAfter(budgetFile(100, 300)))},
+		},
+		{
+			// Found once every row is checked, after the COPY of the rows.
+			name: "a row repeating an earlier row's unique values",
+			file: budgetFile(1000, 300) + strings.SplitN(budgetFile(1100, 1), "\n", 2)[1],
+			want: []string{fmt.Sprintf("%d year: 已存在相同的值", lineAfter(budgetFile(1000, 300))), fmt.Sprintf("%d doc_no: 已存在相同的值", lineAfter(budgetFile(1000, 300)))},
 		},
 	}
 	for _, sc := range scenarios {
