@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -186,9 +187,17 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	if err := checkPage(page); err != nil {
 		return nil, err
 	}
-	n := len(args)
-	sqlText := s.selectSQL + where + order + fmt.Sprintf(" LIMIT %s OFFSET %s", rt.DB.Placeholder(n+1), rt.DB.Placeholder(n+2))
-	rows, err := rt.DB.Read.QueryContext(ctx, sqlText, append(args, size+1, (page-1)*size)...)
+	sqlText, pageArgs := s.selectSQL+where+order, args
+	if rt.DB.Dialect == Postgres && page == 1 {
+		// The first page's LIMIT is written into the SQL, not bound: see
+		// firstPageLimit.
+		sqlText += firstPageLimit(size)
+	} else {
+		n := len(args)
+		sqlText += fmt.Sprintf(" LIMIT %s OFFSET %s", rt.DB.Placeholder(n+1), rt.DB.Placeholder(n+2))
+		pageArgs = append(args, size+1, (page-1)*size)
+	}
+	rows, err := rt.DB.Read.QueryContext(ctx, sqlText, pageArgs...)
 	if err != nil {
 		return nil, rt.dbError(s, "list", err)
 	}
@@ -367,4 +376,24 @@ func (rt *Runtime) orderBy(actor Actor, s *entityStore, sort string) (string, er
 		parts = append(parts, rt.DB.Quote("id")+" DESC")
 	}
 	return " ORDER BY " + strings.Join(parts, ", "), nil
+}
+
+// firstPageLimit is the LIMIT of a first page on PostgreSQL, a number in the
+// SQL text: one more row than the page holds, to tell whether more follow.
+//
+// pgx runs every statement as a named prepared statement, and PostgreSQL
+// plans a prepared statement anew for its values on each of its first five
+// executions; after that it keeps one generic plan, made without the values,
+// when that plan's estimated cost is no higher than the value-specific ones'
+// (plan_cache_mode auto). With LIMIT and OFFSET bound as parameters the
+// planner cannot know how many rows are wanted, assumes a tenth of the
+// table, and the generic plan never looks cheap enough: every list was
+// planned again, which was a third of PostgreSQL's CPU per list
+// (docs/performance.md). With the first page's LIMIT written out, the plan
+// of a list is made once per connection and SQL text. Only the first page,
+// the one nearly every list asks for, so that paging does not leave a
+// prepared statement per offset on every connection; size is at most
+// MaxPageSize, so there are at most that many texts per filter shape.
+func firstPageLimit(size int) string {
+	return " LIMIT " + strconv.Itoa(size+1)
 }
