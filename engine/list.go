@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -163,7 +162,7 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		return nil, Forbidden("您无权查看%s", entityLabel(s.entity))
 	}
 	rt.DB.freshenStatistics()
-	where, args, err := rt.where(actor, s, q.Filter)
+	where, args, node, scoped, err := rt.where(actor, s, q.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -188,9 +187,8 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		return nil, err
 	}
 	sqlText, pageArgs := s.selectSQL+where+order, args
-	if rt.DB.Dialect == Postgres && page == 1 {
-		// The first page's LIMIT is written into the SQL, not bound: see
-		// firstPageLimit.
+	if rt.plannedOnce(s, q, page, node, scoped) {
+		// list_plan.go
 		sqlText += firstPageLimit(size)
 	} else {
 		n := len(args)
@@ -262,11 +260,13 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 }
 
 // where builds the WHERE clause of a list: the user's filter AND the actor's
-// data scope, both parameterised.
-func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any, error) {
+// data scope, both parameterised. It also returns the parsed filter and
+// whether the scope's condition was added to it.
+func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any, filter.Node, bool, error) {
 	var conds []string
 	var args []any
 	var node filter.Node
+	scoped := false
 	if strings.TrimSpace(src) != "" {
 		var err error
 		node, err = filter.Parse(src)
@@ -274,25 +274,26 @@ func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any
 			node, err = rt.expandTags(node, nil)
 		}
 		if err != nil {
-			return "", nil, filterError(err)
+			return "", nil, nil, false, filterError(err)
 		}
 		cond, a, err := filter.Compile(node, rt.resolver(actor, s), binder{rt.DB}, 0)
 		if err != nil {
-			return "", nil, filterError(err)
+			return "", nil, nil, false, filterError(err)
 		}
 		conds, args = append(conds, "("+cond+")"), a
 	}
 	if scope := rt.Access.Scope(actor, s.entity); scope != nil && !scopeImplied(node, scope, s.entity) {
 		cond, a, err := filter.Compile(scope, rt.scopeResolver(s), binder{rt.DB}, len(args))
 		if err != nil {
-			return "", nil, fmt.Errorf("data scope of %s: %w", s.entity.QualifiedName(), err)
+			return "", nil, nil, false, fmt.Errorf("data scope of %s: %w", s.entity.QualifiedName(), err)
 		}
 		conds, args = append(conds, "("+cond+")"), append(args, a...)
+		scoped = true
 	}
 	if len(conds) == 0 {
-		return "", nil, nil
+		return "", nil, node, false, nil
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+	return " WHERE " + strings.Join(conds, " AND "), args, node, scoped, nil
 }
 
 // MaxSearch caps the length of a search text, in characters.
@@ -376,24 +377,4 @@ func (rt *Runtime) orderBy(actor Actor, s *entityStore, sort string) (string, er
 		parts = append(parts, rt.DB.Quote("id")+" DESC")
 	}
 	return " ORDER BY " + strings.Join(parts, ", "), nil
-}
-
-// firstPageLimit is the LIMIT of a first page on PostgreSQL, a number in the
-// SQL text: one more row than the page holds, to tell whether more follow.
-//
-// pgx runs every statement as a named prepared statement, and PostgreSQL
-// plans a prepared statement anew for its values on each of its first five
-// executions; after that it keeps one generic plan, made without the values,
-// when that plan's estimated cost is no higher than the value-specific ones'
-// (plan_cache_mode auto). With LIMIT and OFFSET bound as parameters the
-// planner cannot know how many rows are wanted, assumes a tenth of the
-// table, and the generic plan never looks cheap enough: every list was
-// planned again, which was a third of PostgreSQL's CPU per list
-// (docs/performance.md). With the first page's LIMIT written out, the plan
-// of a list is made once per connection and SQL text. Only the first page,
-// the one nearly every list asks for, so that paging does not leave a
-// prepared statement per offset on every connection; size is at most
-// MaxPageSize, so there are at most that many texts per filter shape.
-func firstPageLimit(size int) string {
-	return " LIMIT " + strconv.Itoa(size+1)
 }

@@ -1,0 +1,230 @@
+package engine
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/growth-gov/growth/engine/filter"
+	"github.com/growth-gov/growth/metamodel"
+)
+
+// Planning a list was a third of PostgreSQL's CPU per list
+// (docs/performance.md, "PostgreSQL lists planned once"). pgx runs every
+// statement as a named prepared statement, and PostgreSQL plans a prepared
+// statement anew for its values on each of its first five executions; after
+// that it keeps one generic plan, made without the values, when that plan's
+// estimated cost is no higher than the value-specific ones' (plan_cache_mode
+// auto). With LIMIT and OFFSET bound as parameters the planner cannot know
+// how many rows are wanted, assumes a tenth of the table, and the generic
+// plan never looked cheap enough: every list was planned again.
+//
+// Writing the LIMIT into the SQL lets PostgreSQL keep the generic plan, but
+// a generic plan is made for a value of average frequency: on a column
+// where one value holds nearly every row (one department's records so far)
+// it walks the primary key and filters, which for a value with few or no
+// rows reads the whole table (24 ms at 100,000 rows, against 0.02 ms when
+// planned for that value). So the LIMIT is written out only for a first
+// page whose filter is nothing but `field = value` terms (or no filter, and
+// no data scope condition left), each value being one of the column's most
+// common values in PostgreSQL's statistics, with a share of the rows within
+// commonBand of the average share the generic plan assumes. Every other
+// list binds LIMIT and OFFSET and is planned for its values, as before. A
+// first page of a given size is one SQL text per filter shape (size is at
+// most MaxPageSize); later pages keep their offset bound, so that paging
+// does not leave a prepared statement per offset on every connection.
+
+// commonBand is how far, as a factor either way, a value's share of the rows
+// may be from the average share a generic plan assumes for its column.
+const commonBand = 10
+
+// plannedOnce reports whether a list may run with its LIMIT written into
+// the SQL, so that PostgreSQL may keep a generic plan for it: a first page on
+// PostgreSQL, without a search or a data scope condition, whose filter's
+// values are common ones (above).
+func (rt *Runtime) plannedOnce(s *entityStore, q ListQuery, page int, node filter.Node, scoped bool) bool {
+	return rt.DB.Dialect == Postgres && page == 1 && strings.TrimSpace(q.Search) == "" && !scoped &&
+		rt.DB.statistics.common(rt.DB, s, node)
+}
+
+// firstPageLimit is the LIMIT of a first page written into the SQL: one more
+// row than the page holds, to tell whether more follow.
+func firstPageLimit(size int) string {
+	return " LIMIT " + strconv.Itoa(size+1)
+}
+
+// columnShares is what PostgreSQL's statistics say of one column: the
+// share of rows a generic plan assumes for `column = $1`, and the share of
+// each of its most common values.
+type columnShares struct {
+	average float64
+	common  map[string]float64
+}
+
+// tableShares are the columnShares of one table, as last read.
+type tableShares struct {
+	columns map[string]columnShares
+	read    time.Time
+	reading bool
+}
+
+// commonValues keeps the tableShares of the tables listed, read again in
+// the background at most every statisticsCheckEvery.
+type commonValues struct {
+	mu     sync.Mutex
+	tables map[string]*tableShares
+}
+
+// common reports whether every term of the list's filter is `field =
+// value` with value a common one of its column (see above), so that the
+// first page may be run with a generic plan. A table whose statistics were
+// not read yet is read in the background and answers false meanwhile.
+func (k *statisticsKeeper) common(db *DB, s *entityStore, node filter.Node) bool {
+	terms, ok := equalityTerms(s, node)
+	if !ok {
+		return false
+	}
+	if len(terms) == 0 {
+		return true // no values: the generic plan is the plan
+	}
+	c := &k.values
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.tables[s.table]
+	if t == nil {
+		if c.tables == nil {
+			c.tables = map[string]*tableShares{}
+		}
+		t = &tableShares{}
+		c.tables[s.table] = t
+	}
+	if !t.reading && time.Since(t.read) >= statisticsCheckEvery {
+		t.reading = true
+		go c.read(db, s.table, t)
+	}
+	for _, term := range terms {
+		col, ok := t.columns[term.column]
+		if !ok || col.average <= 0 {
+			return false
+		}
+		share, ok := col.common[term.value]
+		if !ok || share < col.average/commonBand || share > col.average*commonBand {
+			return false
+		}
+	}
+	return true
+}
+
+// read reads the statistics of table into t.
+func (c *commonValues) read(db *DB, table string, t *tableShares) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	columns, err := db.columnShares(ctx, table)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t.reading, t.read = false, time.Now()
+	if err == nil {
+		t.columns = columns
+	}
+}
+
+// columnShares reads PostgreSQL's statistics of table's columns. The
+// average share is what the planner assumes for `column = $1` without the
+// value: the non-null share over the number of distinct values, never more
+// than the most common value's share.
+func (db *DB) columnShares(ctx context.Context, table string) (map[string]columnShares, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT s.attname, s.null_frac, s.n_distinct, GREATEST(c.reltuples, 0), v.val, v.share
+FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = to_regnamespace(s.schemaname)
+LEFT JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, share) ON true
+WHERE s.schemaname = current_schema() AND s.tablename = $1`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]columnShares{}
+	for rows.Next() {
+		var name string
+		var nullFrac, distinct, tuples float64
+		var val *string
+		var share *float64
+		if err := rows.Scan(&name, &nullFrac, &distinct, &tuples, &val, &share); err != nil {
+			return nil, err
+		}
+		col, ok := out[name]
+		if !ok {
+			if distinct < 0 { // a fraction of the rows
+				distinct = -distinct * tuples
+			}
+			col = columnShares{average: 1 - nullFrac, common: map[string]float64{}}
+			if distinct > 1 {
+				col.average /= distinct
+			}
+		}
+		if val != nil && share != nil {
+			col.common[*val] = *share
+		}
+		out[name] = col
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for name, col := range out {
+		top := 0.0
+		for _, share := range col.common {
+			top = max(top, share)
+		}
+		if top > 0 && col.average > top {
+			col.average = top
+			out[name] = col
+		}
+	}
+	return out, nil
+}
+
+// equalityTerm is `column = value`, value as PostgreSQL writes it as text.
+type equalityTerm struct{ column, value string }
+
+// equalityTerms returns the terms of a filter made only of `field = 'text'`
+// on text columns and `field = number` on integer ones, ANDed; false for any
+// other filter.
+func equalityTerms(s *entityStore, node filter.Node) ([]equalityTerm, bool) {
+	if node == nil {
+		return nil, true
+	}
+	terms := []filter.Node{node}
+	if and, ok := node.(*filter.And); ok {
+		terms = and.Terms
+	}
+	out := make([]equalityTerm, 0, len(terms))
+	for _, t := range terms {
+		c, ok := t.(*filter.Compare)
+		if !ok || c.Op != filter.Eq {
+			return nil, false
+		}
+		var kind metamodel.ColumnKind
+		switch c.Field {
+		case "created_by", "state":
+			kind = metamodel.ColumnText
+		default:
+			f := s.entity.Field(c.Field)
+			if f == nil {
+				return nil, false
+			}
+			col := f.Kind.Column(f)
+			if col.Kind == metamodel.ColumnInt && col.Scale != 0 {
+				return nil, false
+			}
+			kind = col.Kind
+		}
+		switch {
+		case kind == metamodel.ColumnText && c.Value.Kind == filter.String:
+		case kind == metamodel.ColumnInt && c.Value.Kind == filter.Number:
+		default:
+			return nil, false
+		}
+		out = append(out, equalityTerm{column: c.Field, value: c.Value.Text})
+	}
+	return out, true
+}
