@@ -188,7 +188,8 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	}
 	sqlText, pageArgs := s.selectSQL+where+order, args
 	if rt.plannedOnce(s, q, page, node, scoped) {
-		// list_plan.go
+		// The LIMIT written out, so that PostgreSQL may keep one plan
+		// (list_plan.go).
 		sqlText += firstPageLimit(size)
 	} else {
 		n := len(args)
