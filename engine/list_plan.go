@@ -27,11 +27,13 @@ import (
 // it walks the primary key and filters, which for a value with few or no
 // rows reads the whole table (24 ms at 100,000 rows, against 0.02 ms when
 // planned for that value). So the LIMIT is written out only for a first
-// page whose filter is nothing but `field = value` terms (or no filter, and
-// no data scope condition left), each value being one of the column's most
-// common values in PostgreSQL's statistics, with a share of the rows within
-// commonBand of the average share the generic plan assumes. Every other
-// list binds LIMIT and OFFSET and is planned for its values, as before. A
+// page without a search whose filter and data scope condition are nothing
+// but `field = value` terms and department prefixes (`substr(org, 1, n) =
+// code`, statistics of the schema's index of that prefix), ANDed, or none
+// at all, each value being one of its column's most common values in
+// PostgreSQL's statistics, with a share of the rows within commonBand of the
+// average share the generic plan assumes. Every other list binds LIMIT and
+// OFFSET and is planned for its values, as before. A
 // first page of a given size is one SQL text per filter shape (size is at
 // most MaxPageSize); later pages keep their offset bound, so that paging
 // does not leave a prepared statement per offset on every connection.
@@ -42,11 +44,12 @@ const commonBand = 10
 
 // plannedOnce reports whether a list may run with its LIMIT written into
 // the SQL, so that PostgreSQL may keep a generic plan for it: a first page on
-// PostgreSQL, without a search or a data scope condition, whose filter's
-// values are common ones (above).
-func (rt *Runtime) plannedOnce(s *entityStore, q ListQuery, page int, node filter.Node, scoped bool) bool {
-	return rt.DB.Dialect == Postgres && page == 1 && strings.TrimSpace(q.Search) == "" && !scoped &&
-		rt.DB.statistics.common(rt.DB, s, node)
+// PostgreSQL, without a search, whose filter's and data scope condition's
+// values are common ones (above). scope is the scope's condition when it is
+// part of the SQL.
+func (rt *Runtime) plannedOnce(s *entityStore, q ListQuery, page int, node, scope filter.Node) bool {
+	return rt.DB.Dialect == Postgres && page == 1 && strings.TrimSpace(q.Search) == "" &&
+		rt.DB.statistics.common(rt.DB, s, node, scope)
 }
 
 // firstPageLimit is the LIMIT of a first page written into the SQL: one more
@@ -77,12 +80,13 @@ type commonValues struct {
 	tables map[string]*tableShares
 }
 
-// common reports whether every term of the list's filter is `field =
-// value` with value a common one of its column (see above), so that the
-// first page may be run with a generic plan. A table whose statistics were
-// not read yet is read in the background and answers false meanwhile.
-func (k *statisticsKeeper) common(db *DB, s *entityStore, node filter.Node) bool {
-	terms, ok := equalityTerms(s, node)
+// common reports whether every term of the list's filter and scope is
+// `field = value` or a department prefix with a common value (see above),
+// so that the first page may be run with a generic plan. A table whose
+// statistics were not read yet is read in the background and answers false
+// meanwhile.
+func (k *statisticsKeeper) common(db *DB, s *entityStore, nodes ...filter.Node) bool {
+	terms, ok := equalityTerms(s, nodes...)
 	if !ok {
 		return false
 	}
@@ -102,7 +106,7 @@ func (k *statisticsKeeper) common(db *DB, s *entityStore, node filter.Node) bool
 	}
 	if !t.reading && time.Since(t.read) >= statisticsCheckEvery {
 		t.reading = true
-		go c.read(db, s.table, t)
+		go c.read(db, s, t)
 	}
 	for _, term := range terms {
 		col, ok := t.columns[term.column]
@@ -117,11 +121,18 @@ func (k *statisticsKeeper) common(db *DB, s *entityStore, node filter.Node) bool
 	return true
 }
 
-// read reads the statistics of table into t.
-func (c *commonValues) read(db *DB, table string, t *tableShares) {
+// read reads the statistics of the store's table and of its department
+// prefix indexes into t.
+func (c *commonValues) read(db *DB, s *entityStore, t *tableShares) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	columns, err := db.columnShares(ctx, table)
+	columns := map[string]columnShares{}
+	err := db.columnShares(ctx, s.table, "", columns)
+	for _, ix := range Spec(s.entity).Indexes {
+		if err == nil && ix.PrefixLen > 0 {
+			err = db.columnShares(ctx, ix.Name, ix.Name+".", columns)
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t.reading, t.read = false, time.Now()
@@ -130,29 +141,30 @@ func (c *commonValues) read(db *DB, table string, t *tableShares) {
 	}
 }
 
-// columnShares reads PostgreSQL's statistics of table's columns. The
-// average share is what the planner assumes for `column = $1` without the
-// value: the non-null share over the number of distinct values, never more
-// than the most common value's share.
-func (db *DB) columnShares(ctx context.Context, table string) (map[string]columnShares, error) {
+// columnShares reads PostgreSQL's statistics of the columns of relation (a
+// table, or an index's expressions) into out, under prefix + the column's
+// name. The average share is what the planner assumes for `column = $1`
+// without the value: the non-null share over the number of distinct values,
+// never more than the most common value's share.
+func (db *DB) columnShares(ctx context.Context, relation, prefix string, out map[string]columnShares) error {
 	rows, err := db.Read.QueryContext(ctx, `SELECT s.attname, s.null_frac, s.n_distinct, GREATEST(c.reltuples, 0), v.val, v.share
 FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = to_regnamespace(s.schemaname)
 LEFT JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, share) ON true
-WHERE s.schemaname = current_schema() AND s.tablename = $1`, table)
+WHERE s.schemaname = current_schema() AND s.tablename = $1`, relation)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := map[string]columnShares{}
+	read := map[string]columnShares{}
 	for rows.Next() {
 		var name string
 		var nullFrac, distinct, tuples float64
 		var val *string
 		var share *float64
 		if err := rows.Scan(&name, &nullFrac, &distinct, &tuples, &val, &share); err != nil {
-			return nil, err
+			return err
 		}
-		col, ok := out[name]
+		col, ok := read[name]
 		if !ok {
 			if distinct < 0 { // a fraction of the rows
 				distinct = -distinct * tuples
@@ -165,40 +177,49 @@ WHERE s.schemaname = current_schema() AND s.tablename = $1`, table)
 		if val != nil && share != nil {
 			col.common[*val] = *share
 		}
-		out[name] = col
+		read[name] = col
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	for name, col := range out {
+	for name, col := range read {
 		top := 0.0
 		for _, share := range col.common {
 			top = max(top, share)
 		}
 		if top > 0 && col.average > top {
 			col.average = top
-			out[name] = col
 		}
+		out[prefix+name] = col
 	}
-	return out, nil
+	return nil
 }
 
-// equalityTerm is `column = value`, value as PostgreSQL writes it as text.
+// equalityTerm is `column = value`, value as PostgreSQL writes it as text;
+// column is a column of the table, or index.substr for the expression of a
+// department prefix index.
 type equalityTerm struct{ column, value string }
 
-// equalityTerms returns the terms of a filter made only of `field = 'text'`
-// on text columns and `field = number` on integer ones, ANDed; false for any
-// other filter.
-func equalityTerms(s *entityStore, node filter.Node) ([]equalityTerm, bool) {
-	if node == nil {
-		return nil, true
-	}
-	terms := []filter.Node{node}
-	if and, ok := node.(*filter.And); ok {
-		terms = and.Terms
+// equalityTerms returns the terms of conditions made only of `field =
+// 'text'` on text columns, `field = number` on integer ones and department
+// prefixes, ANDed; false for any other condition. Nil conditions have none.
+func equalityTerms(s *entityStore, nodes ...filter.Node) ([]equalityTerm, bool) {
+	var terms []filter.Node
+	for _, node := range nodes {
+		if and, ok := node.(*filter.And); ok {
+			terms = append(terms, and.Terms...)
+		} else if node != nil {
+			terms = append(terms, node)
+		}
 	}
 	out := make([]equalityTerm, 0, len(terms))
 	for _, t := range terms {
+		if p, ok := t.(*filter.Prefix); ok {
+			// The index schema.go gives each level of the org field.
+			ix := indexName("ix", s.table, []string{p.Field, "p" + strconv.Itoa(len(p.Code)), "id"})
+			out = append(out, equalityTerm{column: ix + ".substr", value: p.Code})
+			continue
+		}
 		c, ok := t.(*filter.Compare)
 		if !ok || c.Op != filter.Eq {
 			return nil, false

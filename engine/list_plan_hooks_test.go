@@ -7,9 +7,9 @@ func ListPlannedOnce(rt *Runtime, actor Actor, app, entity string, q ListQuery) 
 	if err != nil {
 		return false, err
 	}
-	_, _, node, scoped, err := rt.where(actor, s, q.Filter)
+	_, _, node, scope, err := rt.where(actor, s, q.Filter)
 	if err != nil {
 		return false, err
 	}
-	return rt.plannedOnce(s, q, 1, node, scoped), nil
+	return rt.plannedOnce(s, q, 1, node, scope), nil
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/growth-gov/growth/engine/enginetest"
 )
 
-// TestListPlannedOnce (PostgreSQL): a first page whose filter names only
-// common values runs with its LIMIT written out, so that PostgreSQL may keep
-// one plan for it; a value few rows hold, one no row holds, a comparison
-// other than =, a data scope condition or a later page are planned for their
+// TestListPlannedOnce (PostgreSQL): a first page whose filter and data scope
+// name only common values runs with its LIMIT written out, so that
+// PostgreSQL may keep one plan for it; a value few rows hold, one no row
+// holds, a comparison other than = or a later page are planned for their
 // values as before. Either way a user sees the same pages, however often the
 // list is asked for (PostgreSQL switches to a kept plan after five).
 func TestListPlannedOnce(t *testing.T) {
@@ -32,6 +32,7 @@ func TestListPlannedOnce(t *testing.T) {
 	slices.Reverse(ids) // newest first, the order of a list
 	dept := accActor("d1", "101", "grants.department")
 	auditor := accActor("a1", "101", "grants.auditor")
+	otherDept := accActor("d2", "102", "grants.department")
 	once := func(actor engine.Actor, q engine.ListQuery) bool {
 		t.Helper()
 		ok, err := engine.ListPlannedOnce(rt, actor, "grants", "grant", q)
@@ -54,7 +55,9 @@ func TestListPlannedOnce(t *testing.T) {
 		want  bool
 	}{
 		{"no filter, no scope", auditor, engine.ListQuery{}, true},
-		{"no filter, the department's scope", dept, engine.ListQuery{}, false},
+		{"no filter, the scope of the department every row is in", dept, engine.ListQuery{}, true},
+		{"no filter, the scope of a department no row is in", otherDept, engine.ListQuery{}, false},
+		{"the department's scope and a comparison", dept, engine.ListQuery{Filter: "amount > 5"}, false},
 		{"a value one row in 46 holds", dept, engine.ListQuery{Filter: "agency = '101002'"}, false},
 		{"a value no row holds", auditor, engine.ListQuery{Filter: "agency = '102001'"}, false},
 		{"a comparison", dept, engine.ListQuery{Filter: "agency = '101001' and amount > 5"}, false},
@@ -69,6 +72,8 @@ func TestListPlannedOnce(t *testing.T) {
 		third := enginetest.Must(rt.List(ctx, dept, "grants", "grant", engine.ListQuery{Filter: "agency = '101001'", PageSize: 20, Page: 3}))
 		rare := enginetest.Must(rt.List(ctx, dept, "grants", "grant", engine.ListQuery{Filter: "agency = '101002'", PageSize: 20}))
 		none := enginetest.Must(rt.List(ctx, auditor, "grants", "grant", engine.ListQuery{Filter: "agency = '102001'", PageSize: 20}))
+		scoped := enginetest.Must(rt.List(ctx, dept, "grants", "grant", engine.ListQuery{PageSize: 20}))
+		outside := enginetest.Must(rt.List(ctx, otherDept, "grants", "grant", engine.ListQuery{PageSize: 20}))
 		if got := recordIDs(first.Items); !slices.Equal(got, ids[:20]) || !first.HasMore {
 			t.Fatalf("round %d, first page: %v (has_more %v), want %v and more", round, got, first.HasMore, ids[:20])
 		}
@@ -80,6 +85,12 @@ func TestListPlannedOnce(t *testing.T) {
 		}
 		if len(none.Items) != 0 || none.HasMore {
 			t.Fatalf("round %d, 102001: %d records", round, len(none.Items))
+		}
+		if want := append([]int64{other.ID}, ids[:19]...); !slices.Equal(recordIDs(scoped.Items), want) || !scoped.HasMore {
+			t.Fatalf("round %d, department 101: %v (has_more %v), want %v and more", round, recordIDs(scoped.Items), scoped.HasMore, want)
+		}
+		if len(outside.Items) != 0 || outside.HasMore {
+			t.Fatalf("round %d, department 102: %d records", round, len(outside.Items))
 		}
 	}
 }
