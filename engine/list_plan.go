@@ -25,7 +25,7 @@ import (
 // a generic plan is made for a value of average frequency: on a column
 // where one value holds nearly every row (one department's records so far)
 // it walks the primary key and filters, which for a value with few or no
-// rows reads the whole table (24 ms at 100,000 rows, against 0.02 ms when
+// rows reads the whole table (24 ms at 100,000 rows, against 0.03 ms when
 // planned for that value). So the LIMIT is written out only for a first
 // page without a search whose filter and data scope condition are nothing
 // but `field = value` terms and department prefixes (`substr(org, 1, n) =
@@ -148,7 +148,7 @@ func (c *commonValues) read(db *DB, s *entityStore, t *tableShares) {
 // never more than the most common value's share.
 func (db *DB) columnShares(ctx context.Context, relation, prefix string, out map[string]columnShares) error {
 	rows, err := db.Read.QueryContext(ctx, `SELECT s.attname, s.null_frac, s.n_distinct, GREATEST(c.reltuples, 0), v.val, v.share
-FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = to_regnamespace(s.schemaname)
+FROM pg_stats s JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = n.oid
 LEFT JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(val, share) ON true
 WHERE s.schemaname = current_schema() AND s.tablename = $1`, relation)
 	if err != nil {
