@@ -31,6 +31,8 @@ type statisticsKeeper struct {
 	mu      sync.Mutex
 	checked time.Time
 	running bool
+	// values are the most common values of the tables listed (list_plan.go).
+	values commonValues
 }
 
 // freshenStatistics starts, at most every statisticsCheckEvery and never

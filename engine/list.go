@@ -162,7 +162,7 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		return nil, Forbidden("您无权查看%s", entityLabel(s.entity))
 	}
 	rt.DB.freshenStatistics()
-	where, args, err := rt.where(actor, s, q.Filter)
+	where, args, node, scope, err := rt.where(actor, s, q.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -186,9 +186,17 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	if err := checkPage(page); err != nil {
 		return nil, err
 	}
-	n := len(args)
-	sqlText := s.selectSQL + where + order + fmt.Sprintf(" LIMIT %s OFFSET %s", rt.DB.Placeholder(n+1), rt.DB.Placeholder(n+2))
-	rows, err := rt.DB.Read.QueryContext(ctx, sqlText, append(args, size+1, (page-1)*size)...)
+	sqlText, pageArgs := s.selectSQL+where+order, args
+	if rt.plannedOnce(s, q, page, node, scope) {
+		// The LIMIT written out, so that PostgreSQL may keep one plan
+		// (list_plan.go).
+		sqlText += firstPageLimit(size)
+	} else {
+		n := len(args)
+		sqlText += fmt.Sprintf(" LIMIT %s OFFSET %s", rt.DB.Placeholder(n+1), rt.DB.Placeholder(n+2))
+		pageArgs = append(args, size+1, (page-1)*size)
+	}
+	rows, err := rt.DB.Read.QueryContext(ctx, sqlText, pageArgs...)
 	if err != nil {
 		return nil, rt.dbError(s, "list", err)
 	}
@@ -253,11 +261,13 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 }
 
 // where builds the WHERE clause of a list: the user's filter AND the actor's
-// data scope, both parameterised.
-func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any, error) {
+// data scope, both parameterised. It also returns the parsed filter and the
+// scope's condition when it was added (nil when there is none or the filter
+// implies it).
+func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any, filter.Node, filter.Node, error) {
 	var conds []string
 	var args []any
-	var node filter.Node
+	var node, scoped filter.Node
 	if strings.TrimSpace(src) != "" {
 		var err error
 		node, err = filter.Parse(src)
@@ -265,25 +275,26 @@ func (rt *Runtime) where(actor Actor, s *entityStore, src string) (string, []any
 			node, err = rt.expandTags(node, nil)
 		}
 		if err != nil {
-			return "", nil, filterError(err)
+			return "", nil, nil, nil, filterError(err)
 		}
 		cond, a, err := filter.Compile(node, rt.resolver(actor, s), binder{rt.DB}, 0)
 		if err != nil {
-			return "", nil, filterError(err)
+			return "", nil, nil, nil, filterError(err)
 		}
 		conds, args = append(conds, "("+cond+")"), a
 	}
 	if scope := rt.Access.Scope(actor, s.entity); scope != nil && !scopeImplied(node, scope, s.entity) {
 		cond, a, err := filter.Compile(scope, rt.scopeResolver(s), binder{rt.DB}, len(args))
 		if err != nil {
-			return "", nil, fmt.Errorf("data scope of %s: %w", s.entity.QualifiedName(), err)
+			return "", nil, nil, nil, fmt.Errorf("data scope of %s: %w", s.entity.QualifiedName(), err)
 		}
 		conds, args = append(conds, "("+cond+")"), append(args, a...)
+		scoped = scope
 	}
 	if len(conds) == 0 {
-		return "", nil, nil
+		return "", nil, node, nil, nil
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+	return " WHERE " + strings.Join(conds, " AND "), args, node, scoped, nil
 }
 
 // MaxSearch caps the length of a search text, in characters.

@@ -10,7 +10,9 @@
 # a fresh database. Prints each round, the medians and the ratios.
 #
 # Environment:
-#   PEER_PG=postgres://…     also run Growth on PostgreSQL (a fresh schema per round)
+#   PEER_PG=postgres://…     also run Growth on PostgreSQL (a fresh schema per round);
+#                            with PostgreSQL on this machine, its backends' CPU per
+#                            request is printed too (create_db_cpu_ms, list_db_cpu_ms)
 #   PEER_PB_VERSION=v0.36.8  the PocketBase module version to build
 #   PEER_BIN=DIR             reuse binaries built before into DIR (else a temp dir)
 #   PEER_BEFORE=FILE         also run this other growth binary, as "before" (and, with
@@ -76,19 +78,37 @@ wait_up() { for _ in $(seq 1 150); do curl -fs "$1" >/dev/null 2>&1 && return 0;
 rate() { awk '/Requests\/sec/ {print $2}'; }
 # cpu PID: the CPU time the process has used, in clock ticks
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# dbcpu: "pid ticks" of each PostgreSQL backend whose application_name is
+# $DBAPP (the Growth server under load on PostgreSQL), when PostgreSQL runs on
+# this machine; nothing otherwise.
+dbcpu() {
+  [ -n "${DBAPP:-}" ] || return 0
+  for p in $(psql "$PEER_PG" -Atqc "SELECT pid FROM pg_stat_activity WHERE application_name = '$DBAPP'"); do
+    [ -r "/proc/$p/stat" ] && echo "$p $(awk '{print $14 + $15}' "/proc/$p/stat")"
+  done
+  return 0
+}
+# dbms BEFORE AFTER: the backends' CPU between two dbcpu snapshots, in ms per request
+dbms() {
+  awk -v n="$N" -v hz="$(getconf CLK_TCK)" 'NR == FNR {b[$1] = $2; next} {s += $2 - ($1 in b ? b[$1] : 0)} END {printf "%.3f", s*1000/hz/n}' \
+    <(echo "$1") <(echo "$2")
+}
 # load PID URL_CREATE BODY URL_LIST [HEADER…]: prints the figures of one server,
 # "creates/s=… list/s=… create_cpu_ms=… list_cpu_ms=…", the CPU time being the
-# server process's own per request (what the load of other processes changes least)
+# server process's own per request (what the load of other processes changes least);
+# on PostgreSQL also "create_db_cpu_ms=… list_db_cpu_ms=…", its backends' CPU per request
 load() {
   local pid=$1 create=$2 body=$3 list=$4; shift 4
-  local h=() c l t0 t1 t2 hz; hz=$(getconf CLK_TCK)
+  local h=() c l t0 t1 t2 d0 d1 d2 hz; hz=$(getconf CLK_TCK)
   for x in "$@"; do h+=(-H "$x"); done
-  t0=$(cpu "$pid")
+  t0=$(cpu "$pid"); d0=$(dbcpu)
   c=$(hey -n "$N" -c "$C" -m POST -T application/json "${h[@]}" -d "$body" "$create" | rate)
-  t1=$(cpu "$pid")
+  t1=$(cpu "$pid"); d1=$(dbcpu)
   l=$(hey -n "$N" -c "$C" "${h[@]}" "$list" | rate)
-  t2=$(cpu "$pid")
-  echo "creates/s=$c list/s=$l create_cpu_ms=$(awk -v a="$t0" -v b="$t1" -v n="$N" -v hz="$hz" 'BEGIN {printf "%.3f", (b-a)*1000/hz/n}') list_cpu_ms=$(awk -v a="$t1" -v b="$t2" -v n="$N" -v hz="$hz" 'BEGIN {printf "%.3f", (b-a)*1000/hz/n}')"
+  t2=$(cpu "$pid"); d2=$(dbcpu)
+  local db=""
+  [ -n "${DBAPP:-}" ] && db=" create_db_cpu_ms=$(dbms "$d0" "$d1") list_db_cpu_ms=$(dbms "$d1" "$d2")"
+  echo "creates/s=$c list/s=$l create_cpu_ms=$(awk -v a="$t0" -v b="$t1" -v n="$N" -v hz="$hz" 'BEGIN {printf "%.3f", (b-a)*1000/hz/n}') list_cpu_ms=$(awk -v a="$t1" -v b="$t2" -v n="$N" -v hz="$hz" 'BEGIN {printf "%.3f", (b-a)*1000/hz/n}')$db"
 }
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
@@ -167,7 +187,7 @@ run_growth_pg() {
   local schema; schema="peer_$(date +%s%N)"
   psql "$PEER_PG" -qc "CREATE SCHEMA $schema" >/dev/null
   local sep='?'; [[ "$PEER_PG" == *\?* ]] && sep='&'
-  run_growth "$1" "$PEER_PG${sep}search_path=$schema" "${2:-}"
+  DBAPP=$schema run_growth "$1" "$PEER_PG${sep}search_path=$schema&application_name=$schema" "${2:-}"
   PGOPTIONS="-c client_min_messages=warning" psql "$PEER_PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
 }
 
@@ -192,8 +212,17 @@ for line in open(sys.argv[1]):
     if all(k in vals for k in keys):
         runs.setdefault(name, []).append([float(vals[k]) for k in keys])
 med = {k: [statistics.median(r[i] for r in v) for i in range(len(keys))] for k, v in runs.items()}
+db = {}
+for line in open(sys.argv[1]):
+    name, *fields = line.split()
+    vals = dict(f.split("=", 1) for f in fields if "=" in f)
+    if "list_db_cpu_ms" in vals:
+        db.setdefault(name, []).append((float(vals["create_db_cpu_ms"]), float(vals["list_db_cpu_ms"])))
 for k, m in med.items():
-    print(f"median {k}: creates/s={m[0]:.0f} list/s={m[1]:.0f} create_cpu_ms={m[2]:.3f} list_cpu_ms={m[3]:.3f}")
+    extra = ""
+    if k in db:
+        extra = f" create_db_cpu_ms={statistics.median(d[0] for d in db[k]):.3f} list_db_cpu_ms={statistics.median(d[1] for d in db[k]):.3f}"
+    print(f"median {k}: creates/s={m[0]:.0f} list/s={m[1]:.0f} create_cpu_ms={m[2]:.3f} list_cpu_ms={m[3]:.3f}{extra}")
 for g in ("growth", "growth-pg"):
     for other in ("pocketbase", "before", "before-pg", "ceiling", "growth"):
         if g != other and g in med and other in med and not (g == "growth" and other == "before-pg"):
