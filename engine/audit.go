@@ -98,24 +98,47 @@ func AuditChain(app, entity string, recordID int64) string {
 	return fmt.Sprintf("%s.%s#%02d", app, entity, recordID%AuditShards)
 }
 
-// auditSQL is the text of the audit trail's statements: read a chain's head
-// (locking it on PostgreSQL), insert a row, move the head; and, on
-// PostgreSQL, insert a row and move the head in one statement.
-func (db *DB) auditSQL() (head, insertRow, updateHead, insertAndMove string) {
-	ph := db.Placeholder
+// auditStatements are the texts of the audit trail's statements: read a
+// chain's head (locking it on PostgreSQL), insert a row, move the head; and,
+// on PostgreSQL, the head read that also reads the current definitions (a
+// write's definitions check, writeTx) and the insert of a row and move of
+// the head in one statement. Built once per dialect.
+type auditStatements struct {
+	head, headChecked, insertRow, updateHead, insertAndMove string
+}
+
+var auditStatementsOf = map[Dialect]*auditStatements{SQLite: buildAuditSQL(SQLite), Postgres: buildAuditSQL(Postgres)}
+
+func buildAuditSQL(d Dialect) *auditStatements {
+	ph := d.Placeholder
 	lock := ""
-	if db.Dialect == Postgres {
+	if d == Postgres {
 		lock = " FOR UPDATE"
 	}
-	head = `SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
-	insertRow = `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger) VALUES (` +
+	st := &auditStatements{}
+	st.head = `SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
+	st.headChecked = `SELECT chain_seq, hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
+	st.insertRow = `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger) VALUES (` +
 		ph(1) + `, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `, ` + ph(5) + `, ` + ph(6) + `, ` + ph(7) + `, ` + ph(8) + `, ` + ph(9) + `, ` + ph(10) + `, ` + ph(11) + `, ` + ph(12) +
 		`, ` + ph(13) + `, ` + ph(14) + `, ` + ph(15) + `, ` + ph(16) + `)`
-	updateHead = `UPDATE growth_audit_heads SET chain_seq = ` + ph(1) + `, hash = ` + ph(2) + ` WHERE chain = ` + ph(3)
-	if db.Dialect == Postgres {
-		insertAndMove = `WITH r AS (` + insertRow + `) UPDATE growth_audit_heads SET chain_seq = $2, hash = $12 WHERE chain = $1`
+	st.updateHead = `UPDATE growth_audit_heads SET chain_seq = ` + ph(1) + `, hash = ` + ph(2) + ` WHERE chain = ` + ph(3)
+	if d == Postgres {
+		st.insertAndMove = `WITH r AS (` + st.insertRow + `) UPDATE growth_audit_heads SET chain_seq = $2, hash = $12 WHERE chain = $1`
 	}
-	return head, insertRow, updateHead, insertAndMove
+	return st
+}
+
+// auditSQL is the text of the audit trail's statements (auditStatements).
+func (db *DB) auditSQL() (head, insertRow, updateHead, insertAndMove string) {
+	st := db.auditStatements()
+	return st.head, st.insertRow, st.updateHead, st.insertAndMove
+}
+
+func (db *DB) auditStatements() *auditStatements {
+	if st := auditStatementsOf[db.Dialect]; st != nil {
+		return st
+	}
+	return buildAuditSQL(db.Dialect)
 }
 
 // auditSlot is a chain's head, locked inside a write's transaction: the
@@ -171,19 +194,36 @@ func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, app, entity string,
 	return ctx, slot, nil
 }
 
-// readAuditHead reads and locks a chain's head, creating it if missing.
+// readAuditHead reads and locks a chain's head, creating it if missing. In
+// a PostgreSQL write whose definitions are still to be checked (writeTx), the
+// same statement reads the current definitions.
 func (db *DB) readAuditHead(ctx context.Context, tx *sql.Tx, chain string) (*auditSlot, error) {
 	slot := &auditSlot{chain: chain}
-	head, _, _, _ := db.auditSQL()
-	err := tx.QueryRowContext(ctx, head, slot.chain).Scan(&slot.seq, &slot.prev)
+	st := db.auditStatements()
+	head := st.head
+	var chk *defsCheck
+	var current sql.NullString
+	dest := []any{&slot.seq, &slot.prev}
+	if db.Dialect == Postgres {
+		if chk = pendingDefsCheck(tx); chk != nil {
+			head = st.headChecked
+			dest = append(dest, &current)
+		}
+	}
+	err := tx.QueryRowContext(ctx, head, slot.chain).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) VALUES (`+db.Placeholder(1)+`, 0, '`+genesisHash+`') ON CONFLICT (chain) DO NOTHING`, slot.chain); err != nil {
 			return slot, fmt.Errorf("audit head: %w", err)
 		}
-		err = tx.QueryRowContext(ctx, head, slot.chain).Scan(&slot.seq, &slot.prev)
+		err = tx.QueryRowContext(ctx, head, slot.chain).Scan(dest...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	if chk != nil {
+		if err := chk.note(current.String); err != nil {
+			return nil, err
+		}
 	}
 	return slot, nil
 }

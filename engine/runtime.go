@@ -41,6 +41,9 @@ type Runtime struct {
 	now       func() time.Time
 	// exchange holds the keys and outbound messages of the exchanges (exchange.go).
 	exchange *exchangeState
+	// definitions remembers the write transaction whose definitions were
+	// checked last (writeTx, definitions_current.go).
+	definitions *definitionsChecked
 }
 
 // StartOptions tune Start.
@@ -147,7 +150,7 @@ func NewRuntime(db *DB, p *metamodel.Project, access Access, log *slog.Logger) (
 	if err := check(p, db.Dialect, stores); err != nil {
 		return nil, err
 	}
-	rt := &Runtime{DB: db, Project: p, Log: log, Access: access, stores: stores, now: time.Now}
+	rt := &Runtime{DB: db, Project: p, Log: log, Access: access, stores: stores, now: time.Now, definitions: &definitionsChecked{}}
 	rt.initWorkflows()
 	if err := addRecordLinks(rt); err != nil {
 		return nil, err
