@@ -62,8 +62,7 @@ const genesisHash = "00000000000000000000000000000000000000000000000000000000000
 // auditHashFull is the hash of a row in the full form: the chained content
 // and the record version, after-image and ledger digest.
 func auditHashFull(chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string, version int64, image, ledger string) string {
-	canonical, _ := json.Marshal([]any{chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev, proofFull, version, image, ledger})
-	sum := sha256.Sum256(canonical)
+	sum := sha256.Sum256(canonical(chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev, proofFull, version, image, ledger))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -81,8 +80,7 @@ func ledgerDigest(hashes []string) string {
 
 // auditHash is the hash of a row in the chained form (proof 1).
 func auditHash(chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string) string {
-	canonical, _ := json.Marshal([]any{chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev})
-	sum := sha256.Sum256(canonical)
+	sum := sha256.Sum256(canonical(chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -241,8 +239,9 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 func (db *DB) writeAudit(ctx context.Context, tx *sql.Tx, slot *auditSlot, e AuditEntry) error {
 	_, insertRow, updateHead, insertAndMove := db.auditSQL()
 	seq := slot.seq + 1
-	changes, err := json.Marshal(e.Changes)
-	if err != nil {
+	changes, ok := appendCanonical(nil, e.Changes)
+	if !ok {
+		_, err := json.Marshal(e.Changes)
 		return fmt.Errorf("audit changes: %w", err)
 	}
 	at := e.At.UTC().Truncate(time.Microsecond)

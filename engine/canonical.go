@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// The hashes of audit rows and record images are taken over JSON texts as
+// encoding/json.Marshal writes them; rows written long ago are verified
+// with the same texts, so they must never change by a byte. The writer
+// below writes the few kinds of values those texts are made of (strings,
+// integers, booleans, null, the field maps) itself, and hands any other
+// value, or a string it would have to escape, to encoding/json.
+
+// canonical is what json.Marshal gives for parts (a JSON array of them).
+func canonical(parts ...any) []byte {
+	buf := make([]byte, 0, 256)
+	buf = append(buf, '[')
+	for i, v := range parts {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var ok bool
+		if buf, ok = appendCanonical(buf, v); !ok {
+			return marshalParts(parts)
+		}
+	}
+	return append(buf, ']')
+}
+
+// marshalParts is json.Marshal of parts, a canonicalFields given as its map.
+func marshalParts(parts []any) []byte {
+	parts = slices.Clone(parts)
+	for i, v := range parts {
+		if fs, ok := v.(canonicalFields); ok {
+			m := make(map[string]any, len(fs))
+			for _, f := range fs {
+				m[f.name] = f.value
+			}
+			parts[i] = m
+		}
+	}
+	b, _ := json.Marshal(parts)
+	return b
+}
+
+// appendCanonical appends v as json.Marshal writes it; false when
+// json.Marshal fails on it.
+func appendCanonical(dst []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), true
+	case string:
+		return appendCanonicalString(dst, x), true
+	case int64:
+		return strconv.AppendInt(dst, x, 10), true
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), true
+	case bool:
+		return strconv.AppendBool(dst, x), true
+	case canonicalFields:
+		return x.append(dst)
+	case map[string][2]any:
+		if x == nil {
+			return append(dst, "null"...), true
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendCanonicalString(dst, k)
+			dst = append(dst, ':', '[')
+			var ok bool
+			if dst, ok = appendCanonical(dst, x[k][0]); !ok {
+				return dst, false
+			}
+			dst = append(dst, ',')
+			if dst, ok = appendCanonical(dst, x[k][1]); !ok {
+				return dst, false
+			}
+			dst = append(dst, ']')
+		}
+		return append(dst, '}'), true
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return dst, false
+	}
+	return append(dst, b...), true
+}
+
+// appendCanonicalString appends s quoted as json.Marshal quotes it: as it
+// is when nothing in it needs escaping, else by encoding/json.
+func appendCanonicalString(dst []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			plain = false
+			break
+		}
+	}
+	if plain && !isASCII(s) && (!utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029")) {
+		plain = false
+	}
+	if !plain {
+		b, _ := json.Marshal(s)
+		return append(dst, b...)
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalFields is a map[string]any given as its entries, written as
+// json.Marshal writes the map (keys sorted).
+type canonicalFields []canonicalField
+
+type canonicalField struct {
+	name  string
+	value any
+}
+
+func (fs canonicalFields) append(dst []byte) ([]byte, bool) {
+	slices.SortFunc(fs, func(a, b canonicalField) int { return strings.Compare(a.name, b.name) })
+	dst = append(dst, '{')
+	for i, f := range fs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendCanonicalString(dst, f.name)
+		dst = append(dst, ':')
+		var ok bool
+		if dst, ok = appendCanonical(dst, f.value); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, '}'), true
+}
