@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -183,13 +184,56 @@ func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, app, entity string,
 	if err != nil {
 		return ctx, nil, err
 	}
+	return db.holdAuditHead(ctx, slot, ch), slot, nil
+}
+
+// holdAuditHead notes a locked head's slot and its change in the context
+// the change's effects run in (lockAuditHead).
+func (db *DB) holdAuditHead(ctx context.Context, slot *auditSlot, ch *Change) context.Context {
+	p, _ := ctx.Value(pendingSlotsKey{}).(*pendingSlots)
 	if p == nil {
 		p = &pendingSlots{}
 		ctx = context.WithValue(ctx, pendingSlotsKey{}, p)
 	}
 	p.slots = append(p.slots, slot)
 	p.changes = append(p.changes, ch)
-	return ctx, slot, nil
+	return ctx
+}
+
+// insertLockingHeadSQL holds, by entity store, the text of its create's
+// INSERT that also locks the audit head (insertLockingHead).
+var insertLockingHeadSQL sync.Map
+
+// insertLockingHead runs a create's INSERT on PostgreSQL and, in the same
+// statement, locks the head of the new record's audit chain and reads the current
+// definitions: one round trip where the INSERT, then lockAuditHead, took
+// two, the head locked at the same point of the transaction. When the
+// write has still to check its definitions (writeTx), they are checked
+// here. The slot is nil when the chain has no head yet: lockAuditHead
+// then creates it. Only for a create not nested in another change's
+// effects, whose balance updates lockAuditHead runs first.
+func (db *DB) insertLockingHead(ctx context.Context, tx *sql.Tx, s *entityStore, app, entity string, args []any) (int64, *auditSlot, error) {
+	text, ok := insertLockingHeadSQL.Load(s)
+	if !ok {
+		text, _ = insertLockingHeadSQL.LoadOrStore(s, `WITH r AS (`+s.insertSQL+`) SELECT r.id, h.chain_seq, h.hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM r`+
+			` LEFT JOIN LATERAL (SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = CAST(`+db.Placeholder(len(args)+1)+` AS text)`+
+			` || lpad((r.id % `+strconv.Itoa(AuditShards)+`)::text, 2, '0') FOR UPDATE) h ON true`)
+	}
+	var id int64
+	var seq sql.NullInt64
+	var prev, current sql.NullString
+	if err := tx.QueryRowContext(ctx, text.(string), append(args, app+"."+entity+"#")...).Scan(&id, &seq, &prev, &current); err != nil {
+		return 0, nil, err
+	}
+	if chk := pendingDefsCheck(tx); chk != nil {
+		if err := chk.note(current.String); err != nil {
+			return 0, nil, err
+		}
+	}
+	if !seq.Valid {
+		return id, nil, nil
+	}
+	return id, &auditSlot{chain: AuditChain(app, entity, id), seq: seq.Int64, prev: prev.String}, nil
 }
 
 // readAuditHead reads and locks a chain's head, creating it if missing. In
