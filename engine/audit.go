@@ -283,7 +283,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 func (db *DB) writeAudit(ctx context.Context, tx *sql.Tx, slot *auditSlot, e AuditEntry) error {
 	_, insertRow, updateHead, insertAndMove := db.auditSQL()
 	seq := slot.seq + 1
-	changes, ok := appendCanonical(nil, e.Changes)
+	changes, ok := appendCanonical(make([]byte, 0, 64*len(e.Changes)+2), e.Changes)
 	if !ok {
 		_, err := json.Marshal(e.Changes)
 		return fmt.Errorf("audit changes: %w", err)

@@ -17,7 +17,15 @@ import (
 
 // canonical is what json.Marshal gives for parts (a JSON array of them).
 func canonical(parts ...any) []byte {
-	buf := make([]byte, 0, 256)
+	size := 2
+	for _, v := range parts {
+		if s, ok := v.(string); ok {
+			size += len(s) + len(s)/8 + 3
+		} else {
+			size += 24
+		}
+	}
+	buf := make([]byte, 0, size)
 	buf = append(buf, '[')
 	for i, v := range parts {
 		if i > 0 {
