@@ -200,8 +200,8 @@ func (db *DB) holdAuditHead(ctx context.Context, slot *auditSlot, ch *Change) co
 	return ctx
 }
 
-// insertLockingHeadSQL holds, by entity store, the text of its create's
-// INSERT that also locks the audit head (insertLockingHead).
+// insertLockingHeadSQL holds, by the text of an entity's INSERT, the text
+// of the INSERT that also locks the audit head (insertLockingHead).
 var insertLockingHeadSQL sync.Map
 
 // insertLockingHead runs a create's INSERT on PostgreSQL and, in the same
@@ -213,9 +213,9 @@ var insertLockingHeadSQL sync.Map
 // then creates it. Only for a create not nested in another change's
 // effects, whose balance updates lockAuditHead runs first.
 func (db *DB) insertLockingHead(ctx context.Context, tx *sql.Tx, s *entityStore, app, entity string, args []any) (int64, *auditSlot, error) {
-	text, ok := insertLockingHeadSQL.Load(s)
+	text, ok := insertLockingHeadSQL.Load(s.insertSQL)
 	if !ok {
-		text, _ = insertLockingHeadSQL.LoadOrStore(s, `WITH r AS (`+s.insertSQL+`) SELECT r.id, h.chain_seq, h.hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM r`+
+		text, _ = insertLockingHeadSQL.LoadOrStore(s.insertSQL, `WITH r AS (`+s.insertSQL+`) SELECT r.id, h.chain_seq, h.hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM r`+
 			` LEFT JOIN LATERAL (SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = CAST(`+db.Placeholder(len(args)+1)+` AS text)`+
 			` || lpad((r.id % `+strconv.Itoa(AuditShards)+`)::text, 2, '0') FOR UPDATE) h ON true`)
 	}
