@@ -126,10 +126,11 @@ func short(hash string) string {
 // one transaction (db_group.go): the definitions are read once per database
 // transaction, by its first write, not once per write.
 //
-// On PostgreSQL the check is not a statement of its own: the first audit
-// head the write locks reads the current definitions in the same statement
-// (readAuditHead), later in the transaction than a check first would, so a
-// write committing after another server took over is refused all the same.
+// On PostgreSQL the check is not a statement of its own: the statement that
+// locks the write's first audit head reads the current definitions too (a
+// create's INSERT, insertLockingHead; else readAuditHead). That is later in
+// the transaction than a check first was, so a write under way when another
+// server takes over is refused more often than before, never less.
 // A write that locks no audit head reads them at its end; one that fails
 // before its check reads them then, so that a write refused because the
 // database is no longer on its definitions (a column gone) says so.
