@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/growth-gov/growth/engine/web"
@@ -146,4 +147,279 @@ func where(path string) errcode.Text {
 		return errcode.Text{}
 	}
 	return errcode.Malformed.Format("（在 %s 中）", path)
+}
+
+// decodeWellFormed decodes body in one pass when it is what nearly every
+// request sends: a UTF-8 JSON object, each key given once, no escaped
+// surrogate. It gives what checkJSON then the decoder would give (numbers
+// as json.Number, objects as map[string]any, arrays as []any). ok is false
+// for anything else, and decodeObject then takes the two passes, whose
+// messages say what is wrong and where.
+func decodeWellFormed(body []byte) (obj map[string]any, ok bool) {
+	if !utf8.Valid(body) {
+		return nil, false
+	}
+	p := onePass{b: body}
+	p.space()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		return nil, false
+	}
+	obj, ok = p.object(0)
+	if !ok {
+		return nil, false
+	}
+	p.space()
+	return obj, p.i == len(p.b)
+}
+
+// onePass reads a JSON text for decodeWellFormed; every method returns
+// false on anything it does not take.
+type onePass struct {
+	b []byte
+	i int
+}
+
+// maxDepth bounds the nesting decodeWellFormed takes (deeper: two passes).
+const maxDepth = 200
+
+func (p *onePass) space() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *onePass) value(depth int) (any, bool) {
+	if p.i >= len(p.b) {
+		return nil, false
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		m, ok := p.object(depth + 1)
+		return m, ok
+	case c == '[':
+		return p.array(depth + 1)
+	case c == '"':
+		return p.str()
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	case c == 't':
+		return true, p.literal("true")
+	case c == 'f':
+		return false, p.literal("false")
+	case c == 'n':
+		return nil, p.literal("null")
+	}
+	return nil, false
+}
+
+func (p *onePass) literal(word string) bool {
+	if len(p.b)-p.i < len(word) || string(p.b[p.i:p.i+len(word)]) != word {
+		return false
+	}
+	p.i += len(word)
+	return true
+}
+
+// object reads an object, p.i at its '{'.
+func (p *onePass) object(depth int) (map[string]any, bool) {
+	if depth > maxDepth {
+		return nil, false
+	}
+	p.i++
+	obj := map[string]any{}
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return obj, true
+	}
+	for {
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return nil, false
+		}
+		key, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		if _, twice := obj[key]; twice {
+			return nil, false
+		}
+		p.space()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return nil, false
+		}
+		p.i++
+		p.space()
+		v, ok := p.value(depth)
+		if !ok {
+			return nil, false
+		}
+		obj[key] = v
+		p.space()
+		if p.i >= len(p.b) {
+			return nil, false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			p.space()
+		case '}':
+			p.i++
+			return obj, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// array reads an array, p.i at its '['.
+func (p *onePass) array(depth int) (any, bool) {
+	if depth > maxDepth {
+		return nil, false
+	}
+	p.i++
+	arr := []any{}
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return arr, true
+	}
+	for {
+		v, ok := p.value(depth)
+		if !ok {
+			return nil, false
+		}
+		arr = append(arr, v)
+		p.space()
+		if p.i >= len(p.b) {
+			return nil, false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			p.space()
+		case ']':
+			p.i++
+			return arr, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// str reads a string, p.i at its opening quote.
+func (p *onePass) str() (string, bool) {
+	p.i++
+	start := p.i
+	for p.i < len(p.b) {
+		switch c := p.b[p.i]; {
+		case c == '"':
+			s := string(p.b[start:p.i])
+			p.i++
+			return s, true
+		case c == '\\':
+			return p.escaped(start)
+		case c < 0x20:
+			return "", false
+		}
+		p.i++
+	}
+	return "", false
+}
+
+// escaped reads the rest of a string that holds an escape, p.i at the
+// first backslash.
+func (p *onePass) escaped(start int) (string, bool) {
+	out := append([]byte(nil), p.b[start:p.i]...)
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(out), true
+		case c < 0x20:
+			return "", false
+		case c != '\\':
+			out = append(out, c)
+			p.i++
+			continue
+		}
+		if p.i+1 >= len(p.b) {
+			return "", false
+		}
+		switch e := p.b[p.i+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(p.b, p.i+2)
+			if !ok || r >= 0xDC00 && r <= 0xDFFF {
+				return "", false
+			}
+			if r >= 0xD800 && r <= 0xDBFF { // the first half of a pair
+				low, ok := hex4(p.b, p.i+8)
+				if !ok || p.b[p.i+6] != '\\' || p.b[p.i+7] != 'u' || low < 0xDC00 || low > 0xDFFF {
+					return "", false // unpaired: checkEscapes says so
+				}
+				r = utf16.DecodeRune(r, low)
+				p.i += 6
+			}
+			out = utf8.AppendRune(out, r)
+			p.i += 4
+		default:
+			return "", false
+		}
+		p.i += 2
+	}
+	return "", false
+}
+
+// number reads a number as JSON writes them, into a json.Number.
+func (p *onePass) number() (any, bool) {
+	start := p.i
+	if p.b[p.i] == '-' {
+		p.i++
+	}
+	digits := func() int {
+		n := 0
+		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.i < len(p.b) && p.b[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return nil, false
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	return json.Number(p.b[start:p.i]), true
 }

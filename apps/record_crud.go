@@ -16,6 +16,9 @@ import (
 // decodeObject reads a JSON object body, keeping numbers exact (json.Number)
 // so that no amount passes through a float.
 func decodeObject(body []byte) (map[string]any, error) {
+	if obj, ok := decodeWellFormed(body); ok {
+		return obj, nil
+	}
 	if err := checkJSON(body); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,8 +63,7 @@ const genesisHash = "00000000000000000000000000000000000000000000000000000000000
 // auditHashFull is the hash of a row in the full form: the chained content
 // and the record version, after-image and ledger digest.
 func auditHashFull(chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string, version int64, image, ledger string) string {
-	canonical, _ := json.Marshal([]any{chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev, proofFull, version, image, ledger})
-	sum := sha256.Sum256(canonical)
+	sum := sha256.Sum256(canonical(chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev, proofFull, version, image, ledger))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -81,8 +81,7 @@ func ledgerDigest(hashes []string) string {
 
 // auditHash is the hash of a row in the chained form (proof 1).
 func auditHash(chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string) string {
-	canonical, _ := json.Marshal([]any{chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev})
-	sum := sha256.Sum256(canonical)
+	sum := sha256.Sum256(canonical(chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -98,24 +97,47 @@ func AuditChain(app, entity string, recordID int64) string {
 	return fmt.Sprintf("%s.%s#%02d", app, entity, recordID%AuditShards)
 }
 
-// auditSQL is the text of the audit trail's statements: read a chain's head
-// (locking it on PostgreSQL), insert a row, move the head; and, on
-// PostgreSQL, insert a row and move the head in one statement.
-func (db *DB) auditSQL() (head, insertRow, updateHead, insertAndMove string) {
-	ph := db.Placeholder
+// auditStatements are the texts of the audit trail's statements: read a
+// chain's head (locking it on PostgreSQL), insert a row, move the head; and,
+// on PostgreSQL, the head read that also reads the current definitions (a
+// write's definitions check, writeTx) and the insert of a row and move of
+// the head in one statement. Built once per dialect.
+type auditStatements struct {
+	head, headChecked, insertRow, updateHead, insertAndMove string
+}
+
+var auditStatementsOf = map[Dialect]*auditStatements{SQLite: buildAuditSQL(SQLite), Postgres: buildAuditSQL(Postgres)}
+
+func buildAuditSQL(d Dialect) *auditStatements {
+	ph := d.Placeholder
 	lock := ""
-	if db.Dialect == Postgres {
+	if d == Postgres {
 		lock = " FOR UPDATE"
 	}
-	head = `SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
-	insertRow = `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger) VALUES (` +
+	st := &auditStatements{}
+	st.head = `SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
+	st.headChecked = `SELECT chain_seq, hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
+	st.insertRow = `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger) VALUES (` +
 		ph(1) + `, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `, ` + ph(5) + `, ` + ph(6) + `, ` + ph(7) + `, ` + ph(8) + `, ` + ph(9) + `, ` + ph(10) + `, ` + ph(11) + `, ` + ph(12) +
 		`, ` + ph(13) + `, ` + ph(14) + `, ` + ph(15) + `, ` + ph(16) + `)`
-	updateHead = `UPDATE growth_audit_heads SET chain_seq = ` + ph(1) + `, hash = ` + ph(2) + ` WHERE chain = ` + ph(3)
-	if db.Dialect == Postgres {
-		insertAndMove = `WITH r AS (` + insertRow + `) UPDATE growth_audit_heads SET chain_seq = $2, hash = $12 WHERE chain = $1`
+	st.updateHead = `UPDATE growth_audit_heads SET chain_seq = ` + ph(1) + `, hash = ` + ph(2) + ` WHERE chain = ` + ph(3)
+	if d == Postgres {
+		st.insertAndMove = `WITH r AS (` + st.insertRow + `) UPDATE growth_audit_heads SET chain_seq = $2, hash = $12 WHERE chain = $1`
 	}
-	return head, insertRow, updateHead, insertAndMove
+	return st
+}
+
+// auditSQL is the text of the audit trail's statements (auditStatements).
+func (db *DB) auditSQL() (head, insertRow, updateHead, insertAndMove string) {
+	st := db.auditStatements()
+	return st.head, st.insertRow, st.updateHead, st.insertAndMove
+}
+
+func (db *DB) auditStatements() *auditStatements {
+	if st := auditStatementsOf[db.Dialect]; st != nil {
+		return st
+	}
+	return buildAuditSQL(db.Dialect)
 }
 
 // auditSlot is a chain's head, locked inside a write's transaction: the
@@ -162,28 +184,88 @@ func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, app, entity string,
 	if err != nil {
 		return ctx, nil, err
 	}
+	return db.holdAuditHead(ctx, slot, ch), slot, nil
+}
+
+// holdAuditHead notes a locked head's slot and its change in the context
+// the change's effects run in (lockAuditHead).
+func (db *DB) holdAuditHead(ctx context.Context, slot *auditSlot, ch *Change) context.Context {
+	p, _ := ctx.Value(pendingSlotsKey{}).(*pendingSlots)
 	if p == nil {
 		p = &pendingSlots{}
 		ctx = context.WithValue(ctx, pendingSlotsKey{}, p)
 	}
 	p.slots = append(p.slots, slot)
 	p.changes = append(p.changes, ch)
-	return ctx, slot, nil
+	return ctx
 }
 
-// readAuditHead reads and locks a chain's head, creating it if missing.
+// insertLockingHeadSQL holds, by the text of an entity's INSERT, the text
+// of the INSERT that also locks the audit head (insertLockingHead).
+var insertLockingHeadSQL sync.Map
+
+// insertLockingHead runs a create's INSERT on PostgreSQL and, in the same
+// statement, locks the head of the new record's audit chain and reads the current
+// definitions: one round trip where the INSERT, then lockAuditHead, took
+// two, the head locked at the same point of the transaction. When the
+// write has still to check its definitions (writeTx), they are checked
+// here. The slot is nil when the chain has no head yet: lockAuditHead
+// then creates it. Only for a create not nested in another change's
+// effects, whose balance updates lockAuditHead runs first.
+func (db *DB) insertLockingHead(ctx context.Context, tx *sql.Tx, s *entityStore, app, entity string, args []any) (int64, *auditSlot, error) {
+	text, ok := insertLockingHeadSQL.Load(s.insertSQL)
+	if !ok {
+		text, _ = insertLockingHeadSQL.LoadOrStore(s.insertSQL, `WITH r AS (`+s.insertSQL+`) SELECT r.id, h.chain_seq, h.hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM r`+
+			` LEFT JOIN LATERAL (SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = CAST(`+db.Placeholder(len(args)+1)+` AS text)`+
+			` || lpad((r.id % `+strconv.Itoa(AuditShards)+`)::text, 2, '0') FOR UPDATE) h ON true`)
+	}
+	var id int64
+	var seq sql.NullInt64
+	var prev, current sql.NullString
+	if err := tx.QueryRowContext(ctx, text.(string), append(args, app+"."+entity+"#")...).Scan(&id, &seq, &prev, &current); err != nil {
+		return 0, nil, err
+	}
+	if chk := pendingDefsCheck(tx); chk != nil {
+		if err := chk.note(current.String); err != nil {
+			return 0, nil, err
+		}
+	}
+	if !seq.Valid {
+		return id, nil, nil
+	}
+	return id, &auditSlot{chain: AuditChain(app, entity, id), seq: seq.Int64, prev: prev.String}, nil
+}
+
+// readAuditHead reads and locks a chain's head, creating it if missing. In
+// a PostgreSQL write whose definitions are still to be checked (writeTx), the
+// same statement reads the current definitions.
 func (db *DB) readAuditHead(ctx context.Context, tx *sql.Tx, chain string) (*auditSlot, error) {
 	slot := &auditSlot{chain: chain}
-	head, _, _, _ := db.auditSQL()
-	err := tx.QueryRowContext(ctx, head, slot.chain).Scan(&slot.seq, &slot.prev)
+	st := db.auditStatements()
+	head := st.head
+	var chk *defsCheck
+	var current sql.NullString
+	dest := []any{&slot.seq, &slot.prev}
+	if db.Dialect == Postgres {
+		if chk = pendingDefsCheck(tx); chk != nil {
+			head = st.headChecked
+			dest = append(dest, &current)
+		}
+	}
+	err := tx.QueryRowContext(ctx, head, slot.chain).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) VALUES (`+db.Placeholder(1)+`, 0, '`+genesisHash+`') ON CONFLICT (chain) DO NOTHING`, slot.chain); err != nil {
 			return slot, fmt.Errorf("audit head: %w", err)
 		}
-		err = tx.QueryRowContext(ctx, head, slot.chain).Scan(&slot.seq, &slot.prev)
+		err = tx.QueryRowContext(ctx, head, slot.chain).Scan(dest...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	if chk != nil {
+		if err := chk.note(current.String); err != nil {
+			return nil, err
+		}
 	}
 	return slot, nil
 }
@@ -201,8 +283,9 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
 func (db *DB) writeAudit(ctx context.Context, tx *sql.Tx, slot *auditSlot, e AuditEntry) error {
 	_, insertRow, updateHead, insertAndMove := db.auditSQL()
 	seq := slot.seq + 1
-	changes, err := json.Marshal(e.Changes)
-	if err != nil {
+	changes, ok := appendCanonical(make([]byte, 0, 64*len(e.Changes)+2), e.Changes)
+	if !ok {
+		_, err := json.Marshal(e.Changes)
 		return fmt.Errorf("audit changes: %w", err)
 	}
 	at := e.At.UTC().Truncate(time.Microsecond)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/growth-gov/growth/metamodel/errcode"
@@ -115,15 +117,104 @@ func short(hash string) string {
 	return hash
 }
 
-// writeTx is DB.Tx for a write of records: it first checks that the
+// writeTx is DB.Tx for a write of records: the write commits only if the
 // database is on this server's definitions.
+//
+// On SQLite a write transaction holds the database's write lock from its
+// BEGIN (IMMEDIATE) to its COMMIT, so what it reads of the current
+// definitions cannot change under it, and group commit runs many writes in
+// one transaction (db_group.go): the definitions are read once per database
+// transaction, by its first write, not once per write.
+//
+// On PostgreSQL the check is not a statement of its own: the statement that
+// locks the write's first audit head reads the current definitions too (a
+// create's INSERT, insertLockingHead; else readAuditHead). That is later in
+// the transaction than a check first was, so a write under way when another
+// server takes over is refused more often than before, never less.
+// A write that locks no audit head reads them at its end; one that fails
+// before its check reads them then, so that a write refused because the
+// database is no longer on its definitions (a column gone) says so.
 func (rt *Runtime) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if rt.DB.Dialect == Postgres {
+		return rt.DB.Tx(ctx, func(tx *sql.Tx) error { return rt.checkedWrite(ctx, tx, fn) })
+	}
 	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := rt.checkDefinitions(ctx, tx); err != nil {
-			return err
+		if rt.definitions == nil || rt.definitions.checked.Load() != tx {
+			if err := rt.checkDefinitions(ctx, tx); err != nil {
+				return err
+			}
+			if rt.definitions != nil {
+				rt.definitions.checked.Store(tx)
+			}
 		}
 		return fn(tx)
 	})
+}
+
+// definitionsChecked remembers the SQLite transaction whose definitions were
+// last checked. Holding the *sql.Tx keeps it from being collected, so no
+// later transaction can have the same address.
+type definitionsChecked struct {
+	checked atomic.Pointer[sql.Tx]
+}
+
+// defsCheck is the definitions check of one PostgreSQL write transaction,
+// made by the first audit head it locks (readAuditHead).
+type defsCheck struct {
+	want    string
+	differ  func(current string) error
+	done    bool
+	current string
+}
+
+// pendingDefsChecks holds the defsCheck of each PostgreSQL write
+// transaction in progress, by its *sql.Tx.
+var pendingDefsChecks sync.Map
+
+// pendingDefsCheck is the check tx has still to make, or nil.
+func pendingDefsCheck(tx *sql.Tx) *defsCheck {
+	v, ok := pendingDefsChecks.Load(tx)
+	if !ok {
+		return nil
+	}
+	if chk := v.(*defsCheck); !chk.done {
+		return chk
+	}
+	return nil
+}
+
+// note records the current definitions the write's transaction read, and
+// refuses the write if they are not this server's.
+func (chk *defsCheck) note(current string) error {
+	chk.done, chk.current = true, current
+	if current != chk.want {
+		return chk.differ(current)
+	}
+	return nil
+}
+
+// checkedWrite runs fn in tx on PostgreSQL, the definitions being checked
+// by the statement that locks the first audit head, or else after fn.
+func (rt *Runtime) checkedWrite(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) error {
+	chk := &defsCheck{want: rt.Project.Hash, differ: rt.definitionsDiffer}
+	pendingDefsChecks.Store(tx, chk)
+	err := func() error {
+		defer pendingDefsChecks.Delete(tx)
+		return fn(tx)
+	}()
+	switch {
+	case chk.done && chk.current != chk.want:
+		return rt.definitionsDiffer(chk.current)
+	case chk.done:
+		return err
+	case err != nil:
+		// The transaction may be aborted: read outside it.
+		if current, cerr := rt.DB.currentDefinition(ctx, rt.DB.Read); cerr == nil && current != rt.Project.Hash {
+			return rt.definitionsDiffer(current)
+		}
+		return err
+	}
+	return rt.checkDefinitions(ctx, tx)
 }
 
 // Ready reports whether this server can serve: the database answers and is

@@ -29,15 +29,15 @@ import (
 // fields are left out, so a field added to the definitions (a new, empty
 // column) does not change the image of the records written before.
 func (s *entityStore) recordImage(rec *Record) string {
-	fields := make(map[string]any, len(s.fields))
+	fields := make(canonicalFields, 0, len(s.fields))
 	for _, f := range s.fields {
 		if v := rec.Values[f.Name]; v != nil {
-			fields[f.Name] = f.Kind.JSON(f, v)
+			fields = append(fields, canonicalField{f.Name, f.Kind.JSON(f, v)})
 		}
 	}
-	canonical, _ := json.Marshal([]any{rec.App, rec.Entity, rec.ID, rec.Version, rec.State, rec.CreatedBy,
-		imageTime(rec.CreatedAt), imageTime(rec.UpdatedAt), rec.DefVersion, fields})
-	sum := sha256.Sum256(canonical)
+	text := canonical(rec.App, rec.Entity, rec.ID, rec.Version, rec.State, rec.CreatedBy,
+		imageTime(rec.CreatedAt), imageTime(rec.UpdatedAt), rec.DefVersion, fields)
+	sum := sha256.Sum256(text)
 	return hex.EncodeToString(sum[:])
 }
 

@@ -41,6 +41,9 @@ type Runtime struct {
 	now       func() time.Time
 	// exchange holds the keys and outbound messages of the exchanges (exchange.go).
 	exchange *exchangeState
+	// definitions remembers the write transaction whose definitions were
+	// checked last (writeTx, definitions_current.go).
+	definitions *definitionsChecked
 }
 
 // StartOptions tune Start.
@@ -147,7 +150,7 @@ func NewRuntime(db *DB, p *metamodel.Project, access Access, log *slog.Logger) (
 	if err := check(p, db.Dialect, stores); err != nil {
 		return nil, err
 	}
-	rt := &Runtime{DB: db, Project: p, Log: log, Access: access, stores: stores, now: time.Now}
+	rt := &Runtime{DB: db, Project: p, Log: log, Access: access, stores: stores, now: time.Now, definitions: &definitionsChecked{}}
 	rt.initWorkflows()
 	if err := addRecordLinks(rt); err != nil {
 		return nil, err
@@ -289,7 +292,18 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 		args = append(args, rec.State)
 	}
 	args = append(args, s.fieldArgs(rt.DB, values)...)
-	if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
+	// On PostgreSQL a create that is not nested in another change's effects
+	// locks its audit chain's head in its INSERT (insertLockingHead).
+	var held *auditSlot
+	if rt.DB.Dialect == Postgres && ctx.Value(pendingSlotsKey{}) == nil {
+		var err error
+		if rec.ID, held, err = rt.DB.insertLockingHead(ctx, tx, s, rec.App, rec.Entity, args); err != nil {
+			if _, refused := errors.AsType[*UnavailableError](err); refused {
+				return nil, err
+			}
+			return nil, rt.dbError(s, "create", err)
+		}
+	} else if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
 		return nil, rt.dbError(s, "create", err)
 	}
 	changes := diffValues(e, nil, values)
@@ -300,9 +314,14 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	// ledger rows they wrote (proof.go); its chain is locked before them.
 	ch := &Change{Actor: actor, Entity: e, Action: "create", New: rec, IdempotencyKey: opt.idempotency.Key, request: opt.idempotency.Request,
 		scheduleGuard: opt.guard, rollups: opt.rollups}
-	actx, slot, err := rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch)
-	if err != nil {
-		return nil, err
+	actx, slot := ctx, held
+	if held != nil {
+		actx = rt.DB.holdAuditHead(ctx, held, ch)
+	} else {
+		var err error
+		if actx, slot, err = rt.DB.lockAuditHead(ctx, tx, rec.App, rec.Entity, rec.ID, ch); err != nil {
+			return nil, err
+		}
 	}
 	if err := rt.applyEffects(actx, tx, ch); err != nil {
 		return nil, err

@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// The hashes of audit rows and record images are taken over JSON texts as
+// encoding/json.Marshal writes them; rows written long ago are verified
+// with the same texts, so they must never change by a byte. The writer
+// below writes the few kinds of values those texts are made of (strings,
+// integers, booleans, null, the field maps) itself, and hands any other
+// value, or a string it would have to escape, to encoding/json.
+
+// canonical is what json.Marshal gives for parts (a JSON array of them).
+func canonical(parts ...any) []byte {
+	size := 2
+	for _, v := range parts {
+		if s, ok := v.(string); ok {
+			size += len(s) + len(s)/8 + 3
+		} else {
+			size += 24
+		}
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, '[')
+	for i, v := range parts {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var ok bool
+		if buf, ok = appendCanonical(buf, v); !ok {
+			return marshalParts(parts)
+		}
+	}
+	return append(buf, ']')
+}
+
+// marshalParts is json.Marshal of parts, a canonicalFields given as its map.
+func marshalParts(parts []any) []byte {
+	parts = slices.Clone(parts)
+	for i, v := range parts {
+		if fs, ok := v.(canonicalFields); ok {
+			m := make(map[string]any, len(fs))
+			for _, f := range fs {
+				m[f.name] = f.value
+			}
+			parts[i] = m
+		}
+	}
+	b, _ := json.Marshal(parts)
+	return b
+}
+
+// appendCanonical appends v as json.Marshal writes it; false when
+// json.Marshal fails on it.
+func appendCanonical(dst []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), true
+	case string:
+		return appendCanonicalString(dst, x), true
+	case int64:
+		return strconv.AppendInt(dst, x, 10), true
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), true
+	case bool:
+		return strconv.AppendBool(dst, x), true
+	case canonicalFields:
+		return x.append(dst)
+	case map[string][2]any:
+		if x == nil {
+			return append(dst, "null"...), true
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendCanonicalString(dst, k)
+			dst = append(dst, ':', '[')
+			var ok bool
+			if dst, ok = appendCanonical(dst, x[k][0]); !ok {
+				return dst, false
+			}
+			dst = append(dst, ',')
+			if dst, ok = appendCanonical(dst, x[k][1]); !ok {
+				return dst, false
+			}
+			dst = append(dst, ']')
+		}
+		return append(dst, '}'), true
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return dst, false
+	}
+	return append(dst, b...), true
+}
+
+// appendCanonicalString appends s quoted as json.Marshal quotes it (HTML
+// characters, control characters, U+2028 and U+2029 escaped, bytes that are
+// not UTF-8 written as U+FFFD).
+func appendCanonicalString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// canonicalFields is a map[string]any given as its entries, written as
+// json.Marshal writes the map (keys sorted).
+type canonicalFields []canonicalField
+
+type canonicalField struct {
+	name  string
+	value any
+}
+
+func (fs canonicalFields) append(dst []byte) ([]byte, bool) {
+	slices.SortFunc(fs, func(a, b canonicalField) int { return strings.Compare(a.name, b.name) })
+	dst = append(dst, '{')
+	for i, f := range fs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendCanonicalString(dst, f.name)
+		dst = append(dst, ':')
+		var ok bool
+		if dst, ok = appendCanonical(dst, f.value); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, '}'), true
+}
