@@ -63,8 +63,8 @@ const genesisHash = "00000000000000000000000000000000000000000000000000000000000
 // auditHashFull is the hash of a row in the full form: the chained content
 // and the record version, after-image and ledger digest.
 func auditHashFull(chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string, version int64, image, ledger string) string {
-	sum := sha256.Sum256(canonical(chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev, proofFull, version, image, ledger))
-	return hex.EncodeToString(sum[:])
+	hash, _ := auditRowHash(nil, chain, seq, at, actor, app, entity, recordID, action, changes, defVersion, prev, version, image, ledger)
+	return hash
 }
 
 // ledgerDigest is what an audit row keeps of its change's ledger rows: their

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // The hashes of audit rows and record images are taken over JSON texts as
@@ -39,6 +38,44 @@ func canonical(parts ...any) []byte {
 	return append(buf, ']')
 }
 
+// auditRowHash is the hash of an audit row in the full form
+// (auditHashFull): its parts written as json.Marshal writes them as an
+// array, and hashed. buf is the caller's scratch space, returned grown.
+func auditRowHash(buf []byte, chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string, version int64, image, ledger string) (string, []byte) {
+	b := append(buf[:0], '[')
+	b = AppendJSONString(b, chain)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, ',')
+	b = AppendJSONString(b, at)
+	b = append(b, ',')
+	b = AppendJSONString(b, actor)
+	b = append(b, ',')
+	b = AppendJSONString(b, app)
+	b = append(b, ',')
+	b = AppendJSONString(b, entity)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, recordID, 10)
+	b = append(b, ',')
+	b = AppendJSONString(b, action)
+	b = append(b, ',')
+	b = AppendJSONString(b, changes)
+	b = append(b, ',')
+	b = AppendJSONString(b, defVersion)
+	b = append(b, ',')
+	b = AppendJSONString(b, prev)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, proofFull, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, version, 10)
+	b = append(b, ',')
+	b = AppendJSONString(b, image)
+	b = append(b, ',')
+	b = AppendJSONString(b, ledger)
+	b = append(b, ']')
+	return hashHex(b), b
+}
+
 // marshalParts is json.Marshal of parts, a canonicalFields given as its map.
 func marshalParts(parts []any) []byte {
 	parts = slices.Clone(parts)
@@ -62,7 +99,7 @@ func appendCanonical(dst []byte, v any) ([]byte, bool) {
 	case nil:
 		return append(dst, "null"...), true
 	case string:
-		return appendCanonicalString(dst, x), true
+		return AppendJSONString(dst, x), true
 	case int64:
 		return strconv.AppendInt(dst, x, 10), true
 	case int:
@@ -85,7 +122,7 @@ func appendCanonical(dst []byte, v any) ([]byte, bool) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendCanonicalString(dst, k)
+			dst = AppendJSONString(dst, k)
 			dst = append(dst, ':', '[')
 			var ok bool
 			if dst, ok = appendCanonical(dst, x[k][0]); !ok {
@@ -106,61 +143,6 @@ func appendCanonical(dst []byte, v any) ([]byte, bool) {
 	return append(dst, b...), true
 }
 
-// appendCanonicalString appends s quoted as json.Marshal quotes it (HTML
-// characters, control characters, U+2028 and U+2029 escaped, bytes that are
-// not UTF-8 written as U+FFFD).
-func appendCanonicalString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
 // canonicalFields is a map[string]any given as its entries, written as
 // json.Marshal writes the map (keys sorted).
 type canonicalFields []canonicalField
@@ -177,7 +159,7 @@ func (fs canonicalFields) append(dst []byte) ([]byte, bool) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendCanonicalString(dst, f.name)
+		dst = AppendJSONString(dst, f.name)
 		dst = append(dst, ':')
 		var ok bool
 		if dst, ok = appendCanonical(dst, f.value); !ok {

@@ -4,13 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/shopspring/decimal"
@@ -26,92 +24,6 @@ import (
 // hand-written text, where it writes the same as it would nested.
 // import_canonical_test.go compares both with the originals over every kind
 // of field and the strings that encoding/json escapes.
-
-// canonString appends s as encoding/json writes a string (HTML-safe: < > &
-// escaped, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD).
-func canonString(dst []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if canonSafe[b] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// canonSafe marks the ASCII bytes a JSON string holds as they are.
-var canonSafe = func() (safe [utf8.RuneSelf]bool) {
-	for b := range safe {
-		safe[b] = b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
-	}
-	return safe
-}()
-
-// canonValue appends v as encoding/json writes it.
-func canonValue(dst []byte, v any) ([]byte, error) {
-	switch v := v.(type) {
-	case nil:
-		return append(dst, "null"...), nil
-	case string:
-		return canonString(dst, v), nil
-	case int64:
-		return strconv.AppendInt(dst, v, 10), nil
-	case int:
-		return strconv.AppendInt(dst, int64(v), 10), nil
-	case int32:
-		return strconv.AppendInt(dst, int64(v), 10), nil
-	case bool:
-		return strconv.AppendBool(dst, v), nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return dst, err
-	}
-	return append(dst, b...), nil
-}
 
 // createdAuditWriter works out the audit rows' changes and images of
 // records created in one import, the same as diffValues(e, nil, values)
@@ -155,9 +67,9 @@ func (w *createdAuditWriter) write(rec *Record) (changes, image string, err erro
 			b = append(b, ',')
 		}
 		first = false
-		b = canonString(b, w.s.fields[i].Name)
+		b = AppendJSONString(b, w.s.fields[i].Name)
 		b = append(b, ":[null,"...)
-		if b, err = canonValue(b, w.vals[i]); err != nil {
+		if b, err = AppendJSONValue(b, w.vals[i]); err != nil {
 			return "", "", fmt.Errorf("audit changes: %w", err)
 		}
 		b = append(b, ']')
@@ -167,23 +79,23 @@ func (w *createdAuditWriter) write(rec *Record) (changes, image string, err erro
 
 	// [app,entity,id,version,state,created_by,created_at,updated_at,def_version,{fields}]
 	b = append(b[:0], '[')
-	b = canonString(b, rec.App)
+	b = AppendJSONString(b, rec.App)
 	b = append(b, ',')
-	b = canonString(b, rec.Entity)
+	b = AppendJSONString(b, rec.Entity)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, rec.ID, 10)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, rec.Version, 10)
 	b = append(b, ',')
-	b = canonString(b, rec.State)
+	b = AppendJSONString(b, rec.State)
 	b = append(b, ',')
-	b = canonString(b, rec.CreatedBy)
+	b = AppendJSONString(b, rec.CreatedBy)
 	b = append(b, ',')
-	b = canonString(b, w.times.text(rec.CreatedAt))
+	b = AppendJSONString(b, w.times.text(rec.CreatedAt))
 	b = append(b, ',')
-	b = canonString(b, w.times.text(rec.UpdatedAt))
+	b = AppendJSONString(b, w.times.text(rec.UpdatedAt))
 	b = append(b, ',')
-	b = canonString(b, rec.DefVersion)
+	b = AppendJSONString(b, rec.DefVersion)
 	b = append(b, ",{"...)
 	first = true
 	for _, i := range w.byName {
@@ -194,9 +106,9 @@ func (w *createdAuditWriter) write(rec *Record) (changes, image string, err erro
 			b = append(b, ',')
 		}
 		first = false
-		b = canonString(b, w.s.fields[i].Name)
+		b = AppendJSONString(b, w.s.fields[i].Name)
 		b = append(b, ':')
-		if b, err = canonValue(b, w.vals[i]); err != nil {
+		if b, err = AppendJSONValue(b, w.vals[i]); err != nil {
 			// recordImage hashes what json.Marshal returned: nothing.
 			b = b[:0]
 			break
@@ -227,43 +139,6 @@ func (c *timeText) text(t time.Time) string {
 func hashHex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// auditRowHash is auditHashFull, with at already in its text form; buf is
-// the caller's scratch space, returned grown.
-func auditRowHash(buf []byte, chain string, seq int64, at, actor, app, entity string, recordID int64, action, changes, defVersion, prev string, version int64, image, ledger string) (string, []byte) {
-	b := append(buf[:0], '[')
-	b = canonString(b, chain)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, seq, 10)
-	b = append(b, ',')
-	b = canonString(b, at)
-	b = append(b, ',')
-	b = canonString(b, actor)
-	b = append(b, ',')
-	b = canonString(b, app)
-	b = append(b, ',')
-	b = canonString(b, entity)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, recordID, 10)
-	b = append(b, ',')
-	b = canonString(b, action)
-	b = append(b, ',')
-	b = canonString(b, changes)
-	b = append(b, ',')
-	b = canonString(b, defVersion)
-	b = append(b, ',')
-	b = canonString(b, prev)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, proofFull, 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, version, 10)
-	b = append(b, ',')
-	b = canonString(b, image)
-	b = append(b, ',')
-	b = canonString(b, ledger)
-	b = append(b, ']')
-	return hashHex(b), b
 }
 
 // appendRecordCopyRow appends rec, whose id is id, as a row of s's table in

@@ -62,9 +62,9 @@ func CompareCreatedAudit(rt *Runtime, app, entity string, recs []*Record) error 
 	return nil
 }
 
-// CanonicalJSON is v as the import's audit rows write it (canonValue).
+// CanonicalJSON is v as the import's audit rows write it (AppendJSONValue).
 func CanonicalJSON(v any) (string, error) {
-	b, err := canonValue(nil, v)
+	b, err := AppendJSONValue(nil, v)
 	return string(b), err
 }
 

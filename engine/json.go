@@ -388,12 +388,14 @@ func AppendJSONValue(dst []byte, v any) ([]byte, error) {
 		return strconv.AppendInt(dst, v, 10), nil
 	case int:
 		return strconv.AppendInt(dst, int64(v), 10), nil
+	case int32:
+		return strconv.AppendInt(dst, int64(v), 10), nil
 	case bool:
 		return strconv.AppendBool(dst, v), nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
 	return append(dst, b...), nil
 }
