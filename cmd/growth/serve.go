@@ -70,7 +70,6 @@ func runServe(args []string) int {
 	if listen == "" {
 		listen = "127.0.0.1:8080"
 	}
-	tuneGC(os.Getenv)
 	log := newLogger(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -177,6 +176,9 @@ func runServe(args []string) int {
 		defer func() { stop(); <-done }()
 	}
 	errc := make(chan error, 1)
+	// Serving, not loading and migrating, gets the higher target: the
+	// start's garbage is collected as before (gc.go).
+	tuneGC(os.Getenv)
 	go func() { errc <- app.Listen(listen) }()
 	log.Info("growth is serving", "addr", "http://"+listen, "db", db.Name, "apps", len(p.Apps), "definition_version", p.Hash[:12])
 	select {
