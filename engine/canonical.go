@@ -96,16 +96,9 @@ func marshalParts(parts []any) []byte {
 // json.Marshal fails on it.
 func appendCanonical(dst []byte, v any) ([]byte, bool) {
 	switch x := v.(type) {
-	case nil:
-		return append(dst, "null"...), true
-	case string:
-		return AppendJSONString(dst, x), true
-	case int64:
-		return strconv.AppendInt(dst, x, 10), true
-	case int:
-		return strconv.AppendInt(dst, int64(x), 10), true
-	case bool:
-		return strconv.AppendBool(dst, x), true
+	case nil, string, int64, int, bool:
+		out, _ := AppendJSONValue(dst, x)
+		return out, true
 	case canonicalFields:
 		return x.append(dst)
 	case map[string][2]any:
