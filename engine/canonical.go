@@ -4,15 +4,15 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // The hashes of audit rows and record images are taken over JSON texts as
 // encoding/json.Marshal writes them; rows written long ago are verified
-// with the same texts, so they must never change by a byte. The writer
-// below writes the few kinds of values those texts are made of (strings,
-// integers, booleans, null, the field maps) itself, and hands any other
-// value, or a string it would have to escape, to encoding/json.
+// with the same texts, so they must never change by a byte. The writers
+// here (and appendImage in proof.go) write the few kinds of values those
+// texts are made of (strings, integers, booleans, null, the change map)
+// themselves, and hand any other value to encoding/json. The tests compare
+// them with json.Marshal (canonical_test.go, import_canonical_test.go).
 
 // canonical is what json.Marshal gives for parts (a JSON array of them).
 func canonical(parts ...any) []byte {
@@ -32,7 +32,8 @@ func canonical(parts ...any) []byte {
 		}
 		var ok bool
 		if buf, ok = appendCanonical(buf, v); !ok {
-			return marshalParts(parts)
+			b, _ := json.Marshal(parts)
+			return b
 		}
 	}
 	return append(buf, ']')
@@ -76,22 +77,6 @@ func auditRowHash(buf []byte, chain string, seq int64, at, actor, app, entity st
 	return hashHex(b), b
 }
 
-// marshalParts is json.Marshal of parts, a canonicalFields given as its map.
-func marshalParts(parts []any) []byte {
-	parts = slices.Clone(parts)
-	for i, v := range parts {
-		if fs, ok := v.(canonicalFields); ok {
-			m := make(map[string]any, len(fs))
-			for _, f := range fs {
-				m[f.name] = f.value
-			}
-			parts[i] = m
-		}
-	}
-	b, _ := json.Marshal(parts)
-	return b
-}
-
 // appendCanonical appends v as json.Marshal writes it; false when
 // json.Marshal fails on it.
 func appendCanonical(dst []byte, v any) ([]byte, bool) {
@@ -99,8 +84,6 @@ func appendCanonical(dst []byte, v any) ([]byte, bool) {
 	case nil, string, int64, int, bool:
 		out, _ := AppendJSONValue(dst, x)
 		return out, true
-	case canonicalFields:
-		return x.append(dst)
 	case map[string][2]any:
 		if x == nil {
 			return append(dst, "null"...), true
@@ -134,30 +117,4 @@ func appendCanonical(dst []byte, v any) ([]byte, bool) {
 		return dst, false
 	}
 	return append(dst, b...), true
-}
-
-// canonicalFields is a map[string]any given as its entries, written as
-// json.Marshal writes the map (keys sorted).
-type canonicalFields []canonicalField
-
-type canonicalField struct {
-	name  string
-	value any
-}
-
-func (fs canonicalFields) append(dst []byte) ([]byte, bool) {
-	slices.SortFunc(fs, func(a, b canonicalField) int { return strings.Compare(a.name, b.name) })
-	dst = append(dst, '{')
-	for i, f := range fs {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = AppendJSONString(dst, f.name)
-		dst = append(dst, ':')
-		var ok bool
-		if dst, ok = appendCanonical(dst, f.value); !ok {
-			return dst, false
-		}
-	}
-	return append(dst, '}'), true
 }

@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/growth-gov/growth/metamodel"
@@ -29,23 +27,15 @@ import (
 // records created in one import, the same as diffValues(e, nil, values)
 // marshalled and recordImage.
 type createdAuditWriter struct {
-	s      *entityStore
-	byName []int // field indexes in the order of their names (JSON object keys)
-	vals   []any // each field's JSON value of the record at hand
-	has    []bool
-	buf    []byte
-	times  timeText
+	s     *entityStore
+	vals  []any // each field's JSON value of the record at hand
+	has   []bool
+	buf   []byte
+	times [2]timeText
 }
 
 func newCreatedAuditWriter(s *entityStore) *createdAuditWriter {
-	w := &createdAuditWriter{s: s, vals: make([]any, len(s.fields)), has: make([]bool, len(s.fields))}
-	for i := range s.fields {
-		w.byName = append(w.byName, i)
-	}
-	slices.SortFunc(w.byName, func(a, b int) int {
-		return strings.Compare(s.fields[a].Name, s.fields[b].Name)
-	})
-	return w
+	return &createdAuditWriter{s: s, vals: make([]any, len(s.fields)), has: make([]bool, len(s.fields))}
 }
 
 // write returns rec's changes as JSON and the image of its row.
@@ -59,7 +49,7 @@ func (w *createdAuditWriter) write(rec *Record) (changes, image string, err erro
 	// {"field":[null,value],…} of the fields with a value, by name.
 	b := append(w.buf[:0], '{')
 	first := true
-	for _, i := range w.byName {
+	for _, i := range w.s.byName {
 		if w.vals[i] == nil {
 			continue
 		}
@@ -77,45 +67,9 @@ func (w *createdAuditWriter) write(rec *Record) (changes, image string, err erro
 	b = append(b, '}')
 	changes = string(b)
 
-	// [app,entity,id,version,state,created_by,created_at,updated_at,def_version,{fields}]
-	b = append(b[:0], '[')
-	b = AppendJSONString(b, rec.App)
-	b = append(b, ',')
-	b = AppendJSONString(b, rec.Entity)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, rec.ID, 10)
-	b = append(b, ',')
-	b = strconv.AppendInt(b, rec.Version, 10)
-	b = append(b, ',')
-	b = AppendJSONString(b, rec.State)
-	b = append(b, ',')
-	b = AppendJSONString(b, rec.CreatedBy)
-	b = append(b, ',')
-	b = AppendJSONString(b, w.times.text(rec.CreatedAt))
-	b = append(b, ',')
-	b = AppendJSONString(b, w.times.text(rec.UpdatedAt))
-	b = append(b, ',')
-	b = AppendJSONString(b, rec.DefVersion)
-	b = append(b, ",{"...)
-	first = true
-	for _, i := range w.byName {
-		if !w.has[i] {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = AppendJSONString(b, w.s.fields[i].Name)
-		b = append(b, ':')
-		if b, err = AppendJSONValue(b, w.vals[i]); err != nil {
-			// recordImage hashes what json.Marshal returned: nothing.
-			b = b[:0]
-			break
-		}
-	}
-	if err == nil {
-		b = append(b, "}]"...)
+	b, err = w.s.appendImage(b[:0], rec, w.vals, w.has, w.times[0].text(rec.CreatedAt), w.times[1].text(rec.UpdatedAt))
+	if err != nil {
+		b = b[:0] // recordImage hashes what json.Marshal returned: nothing
 	}
 	w.buf = b
 	return changes, hashHex(b), nil

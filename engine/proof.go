@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -29,16 +30,61 @@ import (
 // fields are left out, so a field added to the definitions (a new, empty
 // column) does not change the image of the records written before.
 func (s *entityStore) recordImage(rec *Record) string {
-	fields := make(canonicalFields, 0, len(s.fields))
-	for _, f := range s.fields {
+	vals, has := make([]any, len(s.fields)), make([]bool, len(s.fields))
+	for i, f := range s.fields {
 		if v := rec.Values[f.Name]; v != nil {
-			fields = append(fields, canonicalField{f.Name, f.Kind.JSON(f, v)})
+			vals[i], has[i] = f.Kind.JSON(f, v), true
 		}
 	}
-	text := canonical(rec.App, rec.Entity, rec.ID, rec.Version, rec.State, rec.CreatedBy,
-		imageTime(rec.CreatedAt), imageTime(rec.UpdatedAt), rec.DefVersion, fields)
-	sum := sha256.Sum256(text)
-	return hex.EncodeToString(sum[:])
+	text, err := s.appendImage(nil, rec, vals, has, imageTime(rec.CreatedAt), imageTime(rec.UpdatedAt))
+	if err != nil {
+		text = nil // what json.Marshal gave for a value it cannot write: nothing
+	}
+	return hashHex(text)
+}
+
+// appendImage appends the text recordImage hashes, as json.Marshal wrote it:
+// [app, entity, id, version, state, created_by, created_at, updated_at,
+// def_version, {field: value, …}], the fields that have a value (has, by
+// the index of s.fields) with their JSON values (vals), by name. The times
+// come as imageTime gives them.
+func (s *entityStore) appendImage(b []byte, rec *Record, vals []any, has []bool, created, updated string) ([]byte, error) {
+	b = append(b, '[')
+	b = AppendJSONString(b, rec.App)
+	b = append(b, ',')
+	b = AppendJSONString(b, rec.Entity)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, rec.ID, 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, rec.Version, 10)
+	b = append(b, ',')
+	b = AppendJSONString(b, rec.State)
+	b = append(b, ',')
+	b = AppendJSONString(b, rec.CreatedBy)
+	b = append(b, ',')
+	b = AppendJSONString(b, created)
+	b = append(b, ',')
+	b = AppendJSONString(b, updated)
+	b = append(b, ',')
+	b = AppendJSONString(b, rec.DefVersion)
+	b = append(b, ",{"...)
+	first := true
+	for _, i := range s.byName {
+		if !has[i] {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = AppendJSONString(b, s.fields[i].Name)
+		b = append(b, ':')
+		var err error
+		if b, err = AppendJSONValue(b, vals[i]); err != nil {
+			return b, err
+		}
+	}
+	return append(b, "}]"...), nil
 }
 
 func imageTime(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(sqliteTime) }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,13 +62,19 @@ type entityStore struct {
 	existsSQL string
 	json      *jsonLayout // the key order of its JSON answers (json.go)
 	scanBufs  sync.Pool   // of *scanBuf
+	// byName are the indexes of fields in the order of their names: the
+	// order of the keys of the record image and the audit changes
+	// (appendImage), as json.Marshal sorts a map's keys.
+	byName []int
 }
 
 func newEntityStore(d Dialect, e *metamodel.Entity) *entityStore {
 	s := &entityStore{entity: e, table: TableName(e), fields: e.Fields, hasState: e.Workflow != nil, json: newJSONLayout(e)}
-	for _, f := range e.Fields {
+	for i, f := range e.Fields {
 		s.columns = append(s.columns, f.Kind.Column(f))
+		s.byName = append(s.byName, i)
 	}
+	slices.SortFunc(s.byName, func(a, b int) int { return strings.Compare(e.Fields[a].Name, e.Fields[b].Name) })
 	q := d.Quote
 	var sel []string
 	for _, c := range systemColumns {
