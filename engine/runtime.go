@@ -303,6 +303,12 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 			}
 			return nil, rt.dbError(s, "create", err)
 		}
+	} else if rt.DB.Dialect == SQLite && ctx.Value(pendingSlotsKey{}) == nil {
+		// On SQLite it reads the head in its INSERT (insertReadingHead).
+		var err error
+		if rec.ID, held, err = rt.DB.insertReadingHead(ctx, tx, s, rec.App, rec.Entity, args); err != nil {
+			return nil, rt.dbError(s, "create", err)
+		}
 	} else if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
 		return nil, rt.dbError(s, "create", err)
 	}
