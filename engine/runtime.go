@@ -213,9 +213,13 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	if verr != nil {
 		return nil, verr
 	}
+	opt := createOptions{idempotency: idem}
+	if opt.prepared, err = rt.prepareCreate(ctx, actor, s, values, opt); err != nil {
+		return nil, err
+	}
 	var rec *Record
 	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
-		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{idempotency: idem})
+		rec, err = rt.createInTx(ctx, tx, actor, s, values, opt)
 		return err
 	})
 	if err != nil {
@@ -242,6 +246,9 @@ type createOptions struct {
 	// rollups, when set, collects the rollups the new record makes due
 	// instead of running them (generate runs them once, at the end).
 	rollups *rollupBatch
+	// prepared is the new record checked before the write's turn
+	// (create_prepared.go), or nil: createInTx checks it.
+	prepared *newRecord
 }
 
 // createInTx stores a new record of decoded values inside tx: defaults,
@@ -249,49 +256,14 @@ type createOptions struct {
 // its audit row and the effects. Create and generated records share it.
 func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *entityStore, values map[string]any, opt createOptions) (*Record, error) {
 	e := s.entity
-	applyDefaults(e, values)
-	now := rt.now().UTC().Truncate(time.Microsecond)
-	rec := &Record{App: e.App.Name, Entity: e.Name, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-	if e.Workflow != nil {
-		rec.State = e.Workflow.Initial
-	}
-	var by *namedRefs
-	if !opt.system {
-		by = &namedRefs{actor: actor, named: values}
-	}
-	if err := rt.loadRefs(ctx, tx, e, rec, by); err != nil {
-		return nil, err
-	}
-	// The actor's scope is checked on the computed, well-formed record
-	// before its rules run: a record outside it is refused whatever its rules
-	// would say (they may read references the actor cannot see).
-	if err := rt.compute(e, rec); err != nil {
-		return nil, err
-	}
-	if verr := validateFields(e, rec.Values); verr != nil {
-		return nil, verr
-	}
-	if !opt.system && !rt.sees(actor, e, "create", rec) {
-		return nil, Forbidden("不能为您的数据范围以外的单位新建%s", entityLabel(e))
-	}
-	if verr := validateRules(e, rec, rec.Values); verr != nil {
-		return nil, verr
-	}
-	// The actor's scope first: a reference to an entity the actor may not
-	// read is refused whether or not the record exists.
-	if !opt.system {
-		if err := rt.checkRefScope(ctx, tx, actor, e, values); err != nil {
+	nr := opt.prepared
+	if nr == nil {
+		var err error
+		if nr, err = rt.newRecord(ctx, tx, actor, s, values, opt); err != nil {
 			return nil, err
 		}
 	}
-	if err := rt.checkRefs(ctx, tx, e, values); err != nil {
-		return nil, err
-	}
-	args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(now), rt.DB.timeArg(now), rec.DefVersion}
-	if s.hasState {
-		args = append(args, rec.State)
-	}
-	args = append(args, s.fieldArgs(rt.DB, values)...)
+	rec, now, args := nr.rec, nr.rec.CreatedAt, nr.args
 	// On PostgreSQL a create that is not nested in another change's effects
 	// locks its audit chain's head in its INSERT (insertLockingHead).
 	var held *auditSlot
@@ -303,10 +275,16 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 			}
 			return nil, rt.dbError(s, "create", err)
 		}
+	} else if rt.DB.Dialect == SQLite && ctx.Value(pendingSlotsKey{}) == nil {
+		// On SQLite it reads the head in its INSERT (insertReadingHead).
+		var err error
+		if rec.ID, held, err = rt.DB.insertReadingHead(ctx, tx, s, rec.App, rec.Entity, args); err != nil {
+			return nil, rt.dbError(s, "create", err)
+		}
 	} else if err := tx.QueryRowContext(ctx, s.insertSQL, args...).Scan(&rec.ID); err != nil {
 		return nil, rt.dbError(s, "create", err)
 	}
-	changes := diffValues(e, nil, values)
+	changes := nr.changes
 	if opt.origin != "" {
 		changes["_generated_by"] = [2]any{nil, opt.origin}
 	}

@@ -148,7 +148,12 @@ func Spec(e *metamodel.Entity) TableSpec {
 	}
 	addIndex([]string{"created_by", "id"}, false)
 	for _, f := range e.Fields {
-		if f.Is(metamodel.RecordRef) || slices.Contains(e.Filters, f.Name) {
+		// A (field, id) index already serves what (field) would: SQLite
+		// ends every index with the rowid, which id is, so the two hold the
+		// same entries in the same order, and on PostgreSQL (field, id)
+		// also gives a filtered list its order. A second one would only be
+		// kept up to date by every insert (docs/performance.md, perf-sqlcreate).
+		if (f.Is(metamodel.RecordRef) || slices.Contains(e.Filters, f.Name)) && !indexed[f.Name+",id"] {
 			addIndex([]string{f.Name}, false)
 		}
 	}

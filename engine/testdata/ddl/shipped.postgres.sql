@@ -70,7 +70,6 @@ CREATE INDEX "ix_budget_budget_agency_p6_id" ON "budget_budget" (substr("agency"
 CREATE INDEX "ix_budget_budget_created_by_id" ON "budget_budget" ("created_by", "id");
 CREATE INDEX "ix_budget_budget_year" ON "budget_budget" ("year");
 CREATE INDEX "ix_budget_budget_division" ON "budget_budget" ("division");
-CREATE INDEX "ix_budget_budget_agency" ON "budget_budget" ("agency");
 
 -- create table budget_line for entity budget.line
 CREATE TABLE "budget_line" (
@@ -98,7 +97,6 @@ CREATE INDEX "ix_budget_line_agency_p6_id" ON "budget_line" (substr("agency", 1,
 CREATE INDEX "ix_budget_line_created_by_id" ON "budget_line" ("created_by", "id");
 CREATE INDEX "ix_budget_line_budget" ON "budget_line" ("budget");
 CREATE INDEX "ix_budget_line_year" ON "budget_line" ("year");
-CREATE INDEX "ix_budget_line_agency" ON "budget_line" ("agency");
 CREATE INDEX "ix_budget_line_kind" ON "budget_line" ("kind");
 CREATE INDEX "ix_budget_line_project" ON "budget_line" ("project");
 CREATE INDEX "ix_budget_line_func_class" ON "budget_line" ("func_class");
@@ -135,7 +133,6 @@ CREATE UNIQUE INDEX "ux_debt_limit_division_year_kind" ON "debt_limit" ("divisio
 CREATE INDEX "ix_debt_limit_division_id" ON "debt_limit" ("division", "id");
 CREATE INDEX "ix_debt_limit_created_by_id" ON "debt_limit" ("created_by", "id");
 CREATE INDEX "ix_debt_limit_year" ON "debt_limit" ("year");
-CREATE INDEX "ix_debt_limit_division" ON "debt_limit" ("division");
 CREATE INDEX "ix_debt_limit_kind" ON "debt_limit" ("kind");
 CREATE INDEX "ix_debt_limit_parent" ON "debt_limit" ("parent");
 CREATE INDEX "ix_debt_limit_over_warning_line" ON "debt_limit" ("over_warning_line");
@@ -225,7 +222,6 @@ CREATE INDEX "ix_debt_onlending_bond" ON "debt_onlending" ("bond");
 CREATE INDEX "ix_debt_onlending_source" ON "debt_onlending" ("source");
 CREATE INDEX "ix_debt_onlending_kind" ON "debt_onlending" ("kind");
 CREATE INDEX "ix_debt_onlending_from_division" ON "debt_onlending" ("from_division");
-CREATE INDEX "ix_debt_onlending_division" ON "debt_onlending" ("division");
 CREATE INDEX "ix_debt_onlending_limit" ON "debt_onlending" ("limit");
 
 -- create table debt_allocation for entity debt.allocation
@@ -257,7 +253,6 @@ CREATE INDEX "ix_debt_allocation_year" ON "debt_allocation" ("year");
 CREATE INDEX "ix_debt_allocation_bond" ON "debt_allocation" ("bond");
 CREATE INDEX "ix_debt_allocation_onlending" ON "debt_allocation" ("onlending");
 CREATE INDEX "ix_debt_allocation_kind" ON "debt_allocation" ("kind");
-CREATE INDEX "ix_debt_allocation_division" ON "debt_allocation" ("division");
 CREATE INDEX "ix_debt_allocation_func_class" ON "debt_allocation" ("func_class");
 
 -- create table debt_repayment for entity debt.repayment
@@ -284,7 +279,6 @@ CREATE INDEX "ix_debt_repayment_state" ON "debt_repayment" ("state");
 CREATE INDEX "ix_debt_repayment_division_id" ON "debt_repayment" ("division", "id");
 CREATE INDEX "ix_debt_repayment_created_by_id" ON "debt_repayment" ("created_by", "id");
 CREATE INDEX "ix_debt_repayment_year" ON "debt_repayment" ("year");
-CREATE INDEX "ix_debt_repayment_division" ON "debt_repayment" ("division");
 CREATE INDEX "ix_debt_repayment_limit" ON "debt_repayment" ("limit");
 CREATE INDEX "ix_debt_repayment_bond" ON "debt_repayment" ("bond");
 CREATE INDEX "ix_debt_repayment_schedule" ON "debt_repayment" ("schedule");
@@ -315,7 +309,6 @@ CREATE TABLE "disaster_fund" (
 CREATE INDEX "ix_disaster_fund_division_id" ON "disaster_fund" ("division", "id");
 CREATE INDEX "ix_disaster_fund_created_by_id" ON "disaster_fund" ("created_by", "id");
 CREATE INDEX "ix_disaster_fund_year" ON "disaster_fund" ("year");
-CREATE INDEX "ix_disaster_fund_division" ON "disaster_fund" ("division");
 CREATE INDEX "ix_disaster_fund_disaster" ON "disaster_fund" ("disaster");
 CREATE INDEX "ix_disaster_fund_source" ON "disaster_fund" ("source");
 
@@ -352,7 +345,6 @@ CREATE INDEX "ix_disaster_project_state" ON "disaster_project" ("state");
 CREATE UNIQUE INDEX "ux_disaster_project_code" ON "disaster_project" ("code");
 CREATE INDEX "ix_disaster_project_division_id" ON "disaster_project" ("division", "id");
 CREATE INDEX "ix_disaster_project_created_by_id" ON "disaster_project" ("created_by", "id");
-CREATE INDEX "ix_disaster_project_division" ON "disaster_project" ("division");
 CREATE INDEX "ix_disaster_project_disaster" ON "disaster_project" ("disaster");
 CREATE INDEX "ix_disaster_project_category" ON "disaster_project" ("category");
 
@@ -378,7 +370,6 @@ CREATE INDEX "ix_disaster_allocation_state" ON "disaster_allocation" ("state");
 CREATE INDEX "ix_disaster_allocation_division_id" ON "disaster_allocation" ("division", "id");
 CREATE INDEX "ix_disaster_allocation_created_by_id" ON "disaster_allocation" ("created_by", "id");
 CREATE INDEX "ix_disaster_allocation_year" ON "disaster_allocation" ("year");
-CREATE INDEX "ix_disaster_allocation_division" ON "disaster_allocation" ("division");
 CREATE INDEX "ix_disaster_allocation_fund" ON "disaster_allocation" ("fund");
 CREATE INDEX "ix_disaster_allocation_project" ON "disaster_allocation" ("project");
 
@@ -402,7 +393,6 @@ CREATE INDEX "ix_disaster_progress_state" ON "disaster_progress" ("state");
 CREATE INDEX "ix_disaster_progress_division_id" ON "disaster_progress" ("division", "id");
 CREATE INDEX "ix_disaster_progress_created_by_id" ON "disaster_progress" ("created_by", "id");
 CREATE INDEX "ix_disaster_progress_project" ON "disaster_progress" ("project");
-CREATE INDEX "ix_disaster_progress_division" ON "disaster_progress" ("division");
 CREATE INDEX "ix_disaster_progress_report_date" ON "disaster_progress" ("report_date");
 
 -- create table disaster_payment for entity disaster.payment
@@ -436,7 +426,6 @@ CREATE UNIQUE INDEX "ux_disaster_payment_pay_no" ON "disaster_payment" ("pay_no"
 CREATE INDEX "ix_disaster_payment_division_id" ON "disaster_payment" ("division", "id");
 CREATE INDEX "ix_disaster_payment_created_by_id" ON "disaster_payment" ("created_by", "id");
 CREATE INDEX "ix_disaster_payment_year" ON "disaster_payment" ("year");
-CREATE INDEX "ix_disaster_payment_division" ON "disaster_payment" ("division");
 CREATE INDEX "ix_disaster_payment_allocation" ON "disaster_payment" ("allocation");
 CREATE INDEX "ix_disaster_payment_fund" ON "disaster_payment" ("fund");
 CREATE INDEX "ix_disaster_payment_project" ON "disaster_payment" ("project");
@@ -465,7 +454,6 @@ CREATE UNIQUE INDEX "ux_disaster_beneficiary_payment_id_no" ON "disaster_benefic
 CREATE INDEX "ix_disaster_beneficiary_division_id" ON "disaster_beneficiary" ("division", "id");
 CREATE INDEX "ix_disaster_beneficiary_created_by_id" ON "disaster_beneficiary" ("created_by", "id");
 CREATE INDEX "ix_disaster_beneficiary_payment" ON "disaster_beneficiary" ("payment");
-CREATE INDEX "ix_disaster_beneficiary_division" ON "disaster_beneficiary" ("division");
 CREATE INDEX "ix_disaster_beneficiary_village" ON "disaster_beneficiary" ("village");
 CREATE INDEX "ix_disaster_beneficiary_month" ON "disaster_beneficiary" ("month");
 
@@ -492,7 +480,6 @@ CREATE TABLE "disaster_warning" (
 CREATE INDEX "ix_disaster_warning_state" ON "disaster_warning" ("state");
 CREATE INDEX "ix_disaster_warning_division_id" ON "disaster_warning" ("division", "id");
 CREATE INDEX "ix_disaster_warning_created_by_id" ON "disaster_warning" ("created_by", "id");
-CREATE INDEX "ix_disaster_warning_division" ON "disaster_warning" ("division");
 CREATE INDEX "ix_disaster_warning_rule" ON "disaster_warning" ("rule");
 CREATE INDEX "ix_disaster_warning_level" ON "disaster_warning" ("level");
 CREATE INDEX "ix_disaster_warning_payment" ON "disaster_warning" ("payment");
@@ -534,7 +521,6 @@ CREATE INDEX "ix_indicator_indicator_agency_p6_id" ON "indicator_indicator" (sub
 CREATE INDEX "ix_indicator_indicator_created_by_id" ON "indicator_indicator" ("created_by", "id");
 CREATE INDEX "ix_indicator_indicator_year" ON "indicator_indicator" ("year");
 CREATE INDEX "ix_indicator_indicator_division" ON "indicator_indicator" ("division");
-CREATE INDEX "ix_indicator_indicator_agency" ON "indicator_indicator" ("agency");
 CREATE INDEX "ix_indicator_indicator_project" ON "indicator_indicator" ("project");
 CREATE INDEX "ix_indicator_indicator_func_class" ON "indicator_indicator" ("func_class");
 CREATE INDEX "ix_indicator_indicator_gov_econ" ON "indicator_indicator" ("gov_econ");
@@ -570,7 +556,6 @@ CREATE INDEX "ix_indicator_adjustment_agency_p3_id" ON "indicator_adjustment" (s
 CREATE INDEX "ix_indicator_adjustment_agency_p6_id" ON "indicator_adjustment" (substr("agency", 1, 6), "id");
 CREATE INDEX "ix_indicator_adjustment_created_by_id" ON "indicator_adjustment" ("created_by", "id");
 CREATE INDEX "ix_indicator_adjustment_year" ON "indicator_adjustment" ("year");
-CREATE INDEX "ix_indicator_adjustment_agency" ON "indicator_adjustment" ("agency");
 CREATE INDEX "ix_indicator_adjustment_kind" ON "indicator_adjustment" ("kind");
 CREATE INDEX "ix_indicator_adjustment_indicator" ON "indicator_adjustment" ("indicator");
 CREATE INDEX "ix_indicator_adjustment_target_indicator" ON "indicator_adjustment" ("target_indicator");
@@ -607,7 +592,6 @@ CREATE INDEX "ix_payment_plan_created_by_id" ON "payment_plan" ("created_by", "i
 CREATE INDEX "ix_payment_plan_indicator" ON "payment_plan" ("indicator");
 CREATE INDEX "ix_payment_plan_year" ON "payment_plan" ("year");
 CREATE INDEX "ix_payment_plan_month" ON "payment_plan" ("month");
-CREATE INDEX "ix_payment_plan_agency" ON "payment_plan" ("agency");
 CREATE INDEX "ix_payment_plan_project" ON "payment_plan" ("project");
 CREATE INDEX "ix_payment_plan_func_class" ON "payment_plan" ("func_class");
 
@@ -656,7 +640,6 @@ CREATE INDEX "ix_payment_payment_year" ON "payment_payment" ("year");
 CREATE INDEX "ix_payment_payment_division" ON "payment_payment" ("division");
 CREATE INDEX "ix_payment_payment_indicator" ON "payment_payment" ("indicator");
 CREATE INDEX "ix_payment_payment_plan" ON "payment_payment" ("plan");
-CREATE INDEX "ix_payment_payment_agency" ON "payment_payment" ("agency");
 CREATE INDEX "ix_payment_payment_project" ON "payment_payment" ("project");
 CREATE INDEX "ix_payment_payment_func_class" ON "payment_payment" ("func_class");
 CREATE INDEX "ix_payment_payment_payee_bank" ON "payment_payment" ("payee_bank");
@@ -701,7 +684,6 @@ CREATE INDEX "ix_payroll_person_agency_id" ON "payroll_person" ("agency", "id");
 CREATE INDEX "ix_payroll_person_agency_p3_id" ON "payroll_person" (substr("agency", 1, 3), "id");
 CREATE INDEX "ix_payroll_person_agency_p6_id" ON "payroll_person" (substr("agency", 1, 6), "id");
 CREATE INDEX "ix_payroll_person_created_by_id" ON "payroll_person" ("created_by", "id");
-CREATE INDEX "ix_payroll_person_agency" ON "payroll_person" ("agency");
 CREATE INDEX "ix_payroll_person_staff_type" ON "payroll_person" ("staff_type");
 CREATE INDEX "ix_payroll_person_in_payroll" ON "payroll_person" ("in_payroll");
 CREATE INDEX "ix_payroll_person_status" ON "payroll_person" ("status");
@@ -750,7 +732,6 @@ CREATE INDEX "ix_payroll_batch_year" ON "payroll_batch" ("year");
 CREATE INDEX "ix_payroll_batch_month" ON "payroll_batch" ("month");
 CREATE INDEX "ix_payroll_batch_salary_type" ON "payroll_batch" ("salary_type");
 CREATE INDEX "ix_payroll_batch_division" ON "payroll_batch" ("division");
-CREATE INDEX "ix_payroll_batch_agency" ON "payroll_batch" ("agency");
 CREATE INDEX "ix_payroll_batch_basic_indicator" ON "payroll_batch" ("basic_indicator");
 CREATE INDEX "ix_payroll_batch_allowance_indicator" ON "payroll_batch" ("allowance_indicator");
 CREATE INDEX "ix_payroll_batch_performance_indicator" ON "payroll_batch" ("performance_indicator");
@@ -798,7 +779,6 @@ CREATE INDEX "ix_payroll_line_batch" ON "payroll_line" ("batch");
 CREATE INDEX "ix_payroll_line_person" ON "payroll_line" ("person");
 CREATE INDEX "ix_payroll_line_year" ON "payroll_line" ("year");
 CREATE INDEX "ix_payroll_line_month" ON "payroll_line" ("month");
-CREATE INDEX "ix_payroll_line_agency" ON "payroll_line" ("agency");
 CREATE INDEX "ix_payroll_line_id_no" ON "payroll_line" ("id_no");
 
 -- create table payroll_voucher for entity payroll.voucher
@@ -826,7 +806,6 @@ CREATE INDEX "ix_payroll_voucher_agency_p6_id" ON "payroll_voucher" (substr("age
 CREATE INDEX "ix_payroll_voucher_created_by_id" ON "payroll_voucher" ("created_by", "id");
 CREATE INDEX "ix_payroll_voucher_year" ON "payroll_voucher" ("year");
 CREATE INDEX "ix_payroll_voucher_month" ON "payroll_voucher" ("month");
-CREATE INDEX "ix_payroll_voucher_agency" ON "payroll_voucher" ("agency");
 
 -- create table project_project for entity project.project
 CREATE TABLE "project_project" (
@@ -861,7 +840,6 @@ CREATE INDEX "ix_project_project_agency_id" ON "project_project" ("agency", "id"
 CREATE INDEX "ix_project_project_agency_p3_id" ON "project_project" (substr("agency", 1, 3), "id");
 CREATE INDEX "ix_project_project_agency_p6_id" ON "project_project" (substr("agency", 1, 6), "id");
 CREATE INDEX "ix_project_project_created_by_id" ON "project_project" ("created_by", "id");
-CREATE INDEX "ix_project_project_agency" ON "project_project" ("agency");
 CREATE INDEX "ix_project_project_category" ON "project_project" ("category");
 CREATE INDEX "ix_project_project_func_class" ON "project_project" ("func_class");
 CREATE INDEX "ix_project_project_start_year" ON "project_project" ("start_year");
@@ -886,7 +864,6 @@ CREATE INDEX "ix_project_yearly_agency_p3_id" ON "project_yearly" (substr("agenc
 CREATE INDEX "ix_project_yearly_agency_p6_id" ON "project_yearly" (substr("agency", 1, 6), "id");
 CREATE INDEX "ix_project_yearly_created_by_id" ON "project_yearly" ("created_by", "id");
 CREATE INDEX "ix_project_yearly_project" ON "project_yearly" ("project");
-CREATE INDEX "ix_project_yearly_agency" ON "project_yearly" ("agency");
 CREATE INDEX "ix_project_yearly_year" ON "project_yearly" ("year");
 
 -- create table project_review for entity project.review
@@ -909,6 +886,5 @@ CREATE INDEX "ix_project_review_agency_p3_id" ON "project_review" (substr("agenc
 CREATE INDEX "ix_project_review_agency_p6_id" ON "project_review" (substr("agency", 1, 6), "id");
 CREATE INDEX "ix_project_review_created_by_id" ON "project_review" ("created_by", "id");
 CREATE INDEX "ix_project_review_project" ON "project_review" ("project");
-CREATE INDEX "ix_project_review_agency" ON "project_review" ("agency");
 CREATE INDEX "ix_project_review_reviewer" ON "project_review" ("reviewer");
 
