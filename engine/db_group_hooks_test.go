@@ -9,6 +9,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestGroupCommit: 200 writes at once on SQLite. Each in three fails (and
@@ -30,6 +31,12 @@ func TestGroupCommit(t *testing.T) {
 	errFail := errors.New("refused")
 	results := make([]error, writes)
 	panics := make([]any, writes)
+	// A gate write holds the writer until all 200 have queued, so that they
+	// arrive while a transaction is under way however the goroutines are
+	// scheduled on a busy machine.
+	release, gateDone := make(chan struct{}), make(chan error, 1)
+	go func() { gateDone <- db.Tx(ctx, func(*sql.Tx) error { <-release; return nil }) }()
+	waitQueued(t, db, 0)
 	var wg sync.WaitGroup
 	for i := range writes {
 		wg.Add(1)
@@ -52,7 +59,12 @@ func TestGroupCommit(t *testing.T) {
 			})
 		}()
 	}
+	waitQueued(t, db, writes)
+	close(release)
 	wg.Wait()
+	if err := <-gateDone; err != nil {
+		t.Fatal(err)
+	}
 	var want []int
 	for i := range writes {
 		switch {
@@ -89,8 +101,27 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("rows written: %d, want the %d of the committed writes, two each", len(got), len(want))
 	}
 	groups, grouped := db.group.groups.Load(), db.group.writes.Load()
-	if grouped != writes || groups >= writes {
-		t.Errorf("%d writes in %d groups, want all %d writes in fewer groups", grouped, groups, writes)
+	if grouped != writes+1 || groups >= writes {
+		t.Errorf("%d writes in %d groups, want all %d writes and the gate in fewer groups", grouped, groups, writes)
 	}
 	t.Logf("%d writes in %d groups", grouped, groups)
+}
+
+// waitQueued waits until n writes wait in the group-commit queue, behind the
+// group under way.
+func waitQueued(t *testing.T, db *DB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		db.group.mu.Lock()
+		queued, leading := len(db.group.queue), db.group.leading
+		db.group.mu.Unlock()
+		if leading && queued == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes queued (leading %v), want %d", queued, leading, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
