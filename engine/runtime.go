@@ -215,7 +215,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	}
 	var rec *Record
 	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
-		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{idempotency: idem})
+		rec, err = rt.createInTx(ctx, tx, actor, s, values, createOptions{idempotency: idem, lastInTx: true})
 		return err
 	})
 	if err != nil {
@@ -242,6 +242,9 @@ type createOptions struct {
 	// rollups, when set, collects the rollups the new record makes due
 	// instead of running them (generate runs them once, at the end).
 	rollups *rollupBatch
+	// lastInTx: the create is the whole transaction, which commits when it
+	// returns; on PostgreSQL its balance updates go with the COMMIT.
+	lastInTx bool
 }
 
 // createInTx stores a new record of decoded values inside tx: defaults,
@@ -329,6 +332,9 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
 		Changes: changes, DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows}); err != nil {
 		return nil, err
+	}
+	if opt.lastInTx {
+		ch.commitPipe = commitPipeOf(tx)
 	}
 	if err := ch.runBalanceUpdates(); err != nil {
 		return nil, err
