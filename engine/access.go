@@ -81,6 +81,10 @@ type Change struct {
 	// row is then locked from its update to the commit, as long as before
 	// the audit row committed to the ledger rows.
 	balanceUpdates []func() error
+	// commitPipe, when set, takes the balance updates still to run: they are
+	// the transaction's last statements and go with its COMMIT
+	// (ledger_pipeline.go).
+	commitPipe *commitPipe
 }
 
 // runBalanceUpdates runs the change's pending balance updates, in order.

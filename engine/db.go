@@ -117,10 +117,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
-	pool, err := sql.Open("pgx", dsn)
+	// pgx's database/sql driver, whose transactions may send their last
+	// statements with the COMMIT (ledger_pipeline.go).
+	connector, err := newPgConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres %s: %w", redact(dsn), err)
 	}
+	pool := sql.OpenDB(connector)
 	pool.SetMaxOpenConns(20)
 	pool.SetMaxIdleConns(20)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
@@ -182,10 +185,14 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	if db.group != nil {
 		return db.group.run(ctx, fn)
 	}
-	tx, err := db.Write.BeginTx(ctx, nil)
+	// On PostgreSQL the transaction may send its last statements with its
+	// COMMIT (ledger_pipeline.go); a failure of one of them is that
+	// statement's, not the commit's.
+	tx, pipe, err := db.beginPiped(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer endPiped(tx, pipe)
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
@@ -204,6 +211,9 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	if err = tx.Commit(); err != nil {
 		if retryable(err) {
 			return errRetry(err)
+		}
+		if err, piped := pipe.commitError(ctx, err); piped {
+			return err
 		}
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/growth-gov/growth/metamodel"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // On PostgreSQL a clean import file is written with COPY when its records
@@ -365,22 +364,22 @@ func (db *DB) copyTx(ctx context.Context, fn func(tx *sql.Tx, copyFrom copyFunc,
 		// The pgx connection may be used only inside Raw; the transaction is
 		// open on it, so the COPY is part of it.
 		err = conn.Raw(func(driverConn any) error {
-			c, ok := driverConn.(*stdlib.Conn)
+			c, ok := pgxConnOf(driverConn)
 			if !ok {
 				return fmt.Errorf("copy: the PostgreSQL connection is a %T, not pgx", driverConn)
 			}
-			n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+			n, err = c.CopyFrom(ctx, pgx.Identifier{table}, columns, src)
 			return err
 		})
 		return n, err
 	}
 	copyRaw := func(sql string, r io.Reader) (n int64, err error) {
 		err = conn.Raw(func(driverConn any) error {
-			c, ok := driverConn.(*stdlib.Conn)
+			c, ok := pgxConnOf(driverConn)
 			if !ok {
 				return fmt.Errorf("copy: the PostgreSQL connection is a %T, not pgx", driverConn)
 			}
-			tag, err := c.Conn().PgConn().CopyFrom(ctx, r, sql)
+			tag, err := c.PgConn().CopyFrom(ctx, r, sql)
 			n = tag.RowsAffected()
 			return err
 		})

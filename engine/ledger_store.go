@@ -110,6 +110,9 @@ const noFloor = -(int64(1) << 62)
 // ledgerSQL holds the ledger's statements for one dialect.
 type ledgerSQL struct {
 	update, insertRow, open, read, holdings, sourceRows string
+	// updateOrFail (PostgreSQL) is update, failing when it matches no row,
+	// for the commit pipe.
+	updateOrFail string
 }
 
 func newLedgerSQL(db *DB) ledgerSQL {
@@ -131,7 +134,7 @@ func newLedgerSQL(db *DB) ledgerSQL {
 	acct := func(from int) string {
 		return "account_app = " + p(from) + " AND account_entity = " + p(from+1) + " AND account_id = " + p(from+2)
 	}
-	return ledgerSQL{
+	q := ledgerSQL{
 		// $1..$4 deltas, $5 updated_at, $6..$8 account, $9 floor of available.
 		update: "UPDATE growth_balances SET approved = approved + " + p(1) + ", reserved = reserved + " + p(2) +
 			", consumed = consumed + " + p(3) + ", frozen = frozen + " + p(4) + ", version = version + 1, updated_at = " + p(5) +
@@ -147,6 +150,10 @@ func newLedgerSQL(db *DB) ledgerSQL {
 			" AND source_id = " + p(3) + " AND " + acct(4) + " GROUP BY kind",
 		sourceRows: "SELECT COUNT(*) FROM growth_ledger WHERE source_app = " + p(1) + " AND source_entity = " + p(2) + " AND source_id = " + p(3),
 	}
+	if db.Dialect == Postgres {
+		q.updateOrFail = failingWithoutRow(q.update)
+	}
+	return q
 }
 
 // readBalance reads an account's amounts; ok is false when it is not open.
@@ -299,10 +306,22 @@ func (l *ledger) settle(src ledgerSource) error {
 	return src.change.runBalanceUpdates()
 }
 
-// updateBalance is the one conditional UPDATE of a move.
+// updateBalance is the one conditional UPDATE of a move. When the change's
+// balance updates go with its COMMIT (ledger_pipeline.go) it is handed to
+// the commit, as a statement that fails when it matches no row; its failure
+// is then reported as here.
 func (l *ledger) updateBalance(ctx context.Context, tx *sql.Tx, src ledgerSource, r moveRequest, d Amounts, floor int64) error {
-	res, err := tx.ExecContext(ctx, l.sql.update, d.Approved, d.Reserved, d.Consumed, d.Frozen, l.db.timeArg(src.at),
-		r.account.App, r.account.Entity, r.account.ID, floor)
+	args := []any{d.Approved, d.Reserved, d.Consumed, d.Frozen, l.db.timeArg(src.at), r.account.App, r.account.Entity, r.account.ID, floor}
+	if src.change != nil && src.change.commitPipe != nil && l.sql.updateOrFail != "" {
+		src.change.commitPipe.add(pipedStatement{sql: l.sql.updateOrFail, args: args, failed: func(ctx context.Context, err error, noRow bool) error {
+			if noRow {
+				return l.refusal(ctx, l.db.Read, r, d)
+			}
+			return fmt.Errorf("ledger update: %w", err)
+		}})
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, l.sql.update, args...)
 	if err != nil {
 		return fmt.Errorf("ledger update: %w", err)
 	}
@@ -324,8 +343,8 @@ func (l *ledger) overdraftNote(src ledgerSource, r moveRequest, cur, d Amounts) 
 }
 
 // refusal explains why a balance update matched no row.
-func (l *ledger) refusal(ctx context.Context, tx *sql.Tx, r moveRequest, d Amounts) error {
-	cur, ok, err := l.readBalance(ctx, tx, r.account)
+func (l *ledger) refusal(ctx context.Context, q queryer, r moveRequest, d Amounts) error {
+	cur, ok, err := l.readBalance(ctx, q, r.account)
 	if err != nil {
 		return fmt.Errorf("ledger read: %w", err)
 	}

@@ -213,7 +213,7 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	if verr != nil {
 		return nil, verr
 	}
-	opt := createOptions{idempotency: idem}
+	opt := createOptions{idempotency: idem, lastInTx: true}
 	if opt.prepared, err = rt.prepareCreate(ctx, actor, s, values, opt); err != nil {
 		return nil, err
 	}
@@ -249,6 +249,9 @@ type createOptions struct {
 	// prepared is the new record checked before the write's turn
 	// (create_prepared.go), or nil: createInTx checks it.
 	prepared *newRecord
+	// lastInTx: the create is the whole transaction, which commits when it
+	// returns; on PostgreSQL its balance updates go with the COMMIT.
+	lastInTx bool
 }
 
 // createInTx stores a new record of decoded values inside tx: defaults,
@@ -307,6 +310,9 @@ func (rt *Runtime) createInTx(ctx context.Context, tx *sql.Tx, actor Actor, s *e
 	if err := rt.DB.writeAudit(actx, tx, slot, AuditEntry{App: rec.App, Entity: rec.Entity, RecordID: rec.ID, Action: "create", Actor: actor.User, At: now,
 		Changes: changes, DefVersion: rec.DefVersion, Version: rec.Version, Image: s.recordImage(rec), Ledger: ch.ledgerRows}); err != nil {
 		return nil, err
+	}
+	if opt.lastInTx {
+		ch.commitPipe = commitPipeOf(tx)
 	}
 	if err := ch.runBalanceUpdates(); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -134,6 +135,7 @@ func benchServers(b *testing.B, n int, work string) {
 	const clients = 32
 	var next atomic.Int64
 	var failed atomic.Int64
+	var firstFailures sync.Map // the first few unexpected answers, for the failure message
 	serverCPU := func() (d time.Duration) {
 		for _, c := range cmds {
 			d += procCPU(c.Process.Pid)
@@ -157,18 +159,18 @@ func benchServers(b *testing.B, n int, work string) {
 				}
 				addr := addrs[(int(i)+c)%n]
 				var status, want int
+				var body map[string]any
 				switch work {
 				case "create":
-					status, _ = call(addr, "POST", "/api/fund/grant", token, map[string]any{"name": "x", "amount": "1.00"})
+					status, body = call(addr, "POST", "/api/fund/grant", token, map[string]any{"name": "x", "amount": "1.00"})
 					want = 201
 				case "pay":
-					status, _ = call(addr, "POST", "/api/fund/spend", token, map[string]any{"grant": grantID, "amount": "0.01"})
+					status, body = call(addr, "POST", "/api/fund/spend", token, map[string]any{"grant": grantID, "amount": "0.01"})
 					want = 201
 				case "list":
-					status, _ = call(addr, "GET", "/api/fund/grant?page_size=20", token, nil)
+					status, body = call(addr, "GET", "/api/fund/grant?page_size=20", token, nil)
 					want = 200
 				case "hot":
-					var body map[string]any
 					status, body = call(addr, "POST", "/api/fund/spend", token, map[string]any{"grant": hotID, "amount": "1.00"})
 					want = 201
 					switch code, _ := body["error"].(map[string]any); {
@@ -181,7 +183,9 @@ func benchServers(b *testing.B, n int, work string) {
 					}
 				}
 				if status != want {
-					failed.Add(1)
+					if n := failed.Add(1); n <= 3 {
+						firstFailures.Store(n, fmt.Sprintf("%d %v", status, body))
+					}
 				}
 			}
 		}()
@@ -190,7 +194,9 @@ func benchServers(b *testing.B, n int, work string) {
 	elapsed := time.Since(began)
 	b.StopTimer()
 	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d requests failed", f, b.N)
+		var first []string
+		firstFailures.Range(func(_, v any) bool { first = append(first, v.(string)); return true })
+		b.Fatalf("%d of %d requests failed, such as: %s", f, b.N, strings.Join(first, "; "))
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
 	if work == "hot" {
