@@ -2,7 +2,7 @@ package engine
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"maps"
@@ -12,6 +12,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Batched creates on PostgreSQL. PostgreSQL's cost of a create is mostly per
@@ -60,6 +64,11 @@ import (
 // maxCreateBatch bounds the creates written by one batch.
 const maxCreateBatch = 64
 
+// createBatchLeaders is how many batches of one entity a server writes at
+// once. One: with more, batches are smaller and wait for each other's heads
+// (three were slower, docs/performance.md).
+const createBatchLeaders = 1
+
 // batchLockTimeout bounds how long a batch waits for a lock (above).
 const batchLockTimeout = "100ms"
 
@@ -80,7 +89,7 @@ type pgCreateQueue struct {
 	eligible bool
 	mu       sync.Mutex
 	queue    []*pgCreate
-	leading  bool
+	leaders  int // batches being written
 	// texts[n] is the statement inserting n records (built by the leader).
 	texts [maxCreateBatch + 1]string
 }
@@ -188,8 +197,8 @@ func (rt *Runtime) prepareBatchedCreate(ctx context.Context, actor Actor, s *ent
 func (q *pgCreateQueue) run(rt *Runtime, s *entityStore, w *pgCreate) {
 	q.mu.Lock()
 	q.queue = append(q.queue, w)
-	if !q.leading {
-		q.leading = true
+	if q.leaders < createBatchLeaders {
+		q.leaders++
 		w.turn <- struct{}{}
 	}
 	q.mu.Unlock()
@@ -218,7 +227,7 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 		if len(q.queue) > 0 {
 			q.queue[0].turn <- struct{}{}
 		} else {
-			q.leading = false
+			q.leaders--
 		}
 		q.mu.Unlock()
 	}()
@@ -251,6 +260,15 @@ func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreat
 		return
 	}
 	if err := rt.writeBatchTx(q, s, live); err != nil {
+		if errors.Is(err, errCommitUnknown) {
+			// As a create alone whose COMMIT went unanswered: it fails,
+			// and is not written again.
+			rt.Log.Error("database error", "op", "create batch commit", "table", s.table, "error", err.Error())
+			for _, w := range live {
+				w.err = fmt.Errorf("commit %s: %w", s.table, errInternal)
+			}
+			return
+		}
 		rt.Log.Debug("create batch ran alone", "entity", s.entity.QualifiedName(), "creates", len(live), "error", err.Error())
 		return
 	}
@@ -267,26 +285,42 @@ type batchHead struct {
 	hash string
 }
 
-// writeBatchTx is the batch's transaction (the top of this file). Any error
-// rolls it back whole.
-func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCreate) (err error) {
+// errCommitUnknown is a batch whose COMMIT was sent but not answered: it
+// may have committed, so its creates must not run again.
+var errCommitUnknown = errors.New("the batch's commit was not answered")
+
+// writeBatchTx is the batch's transaction (the top of this file), on a
+// connection of the pool used through pgx, so that its statements go in two
+// round trips: BEGIN, SET LOCAL and the INSERT together; then, once the
+// audit rows are hashed, their INSERT and the COMMIT together. Any error
+// before the COMMIT rolls it back whole. An error of the COMMIT's round trip
+// that the server did not answer is errCommitUnknown.
+func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCreate) error {
 	ctx := context.Background()
-	tx, err := rt.DB.Write.BeginTx(ctx, nil)
+	conn, err := rt.DB.Write.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("%w: the PostgreSQL connection is a %T, not pgx", errBatchGaveUp, driverConn)
 		}
-		if err != nil {
-			_ = tx.Rollback()
+		pc := c.Conn()
+		err := rt.pipelineBatch(ctx, pc, q, s, batch)
+		if err != nil && !pc.IsClosed() && pc.PgConn().TxStatus() != 'I' {
+			if _, rerr := pc.Exec(ctx, "rollback"); rerr != nil {
+				// The connection is in no known state: the pool drops it.
+				return errors.Join(err, driver.ErrBadConn)
+			}
 		}
-	}()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+batchLockTimeout+`'`); err != nil {
 		return err
-	}
+	})
+}
+
+// pipelineBatch runs the batch's statements on pc (writeBatchTx).
+func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQueue, s *entityStore, batch []*pgCreate) error {
 	e := s.entity
 	app, entity := e.App.Name, e.Name
 	n := len(batch)
@@ -300,32 +334,49 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 		args = append(args, w.args...)
 	}
 	args = append(args, app+"."+entity+"#")
-	rows, err := tx.QueryContext(ctx, text, args...)
-	if err != nil {
-		return err
-	}
+	b := &pgx.Batch{}
+	b.Queue("begin")
+	b.Queue(`SET LOCAL lock_timeout = '` + batchLockTimeout + `'`)
+	b.Queue(text, args...)
+	br := pc.SendBatch(ctx, b)
 	ids := make([]int64, 0, n)
 	heads := map[string]*batchHead{}
 	missing := false
 	current := ""
-	for rows.Next() {
-		var id int64
-		var chain, hash, cur sql.NullString
-		var seq sql.NullInt64
-		if err := rows.Scan(&id, &chain, &seq, &hash, &cur); err != nil {
-			rows.Close()
+	err := func() error {
+		for range 2 {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		rows, err := br.Query()
+		if err != nil {
 			return err
 		}
-		ids = append(ids, id)
-		current = cur.String
-		if !chain.Valid {
-			missing = true
-			continue
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var chain, hash, cur *string
+			var seq *int64
+			if err := rows.Scan(&id, &chain, &seq, &hash, &cur); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+			if cur != nil {
+				current = *cur
+			}
+			if chain == nil || seq == nil || hash == nil {
+				missing = true
+				continue
+			}
+			heads[*chain] = &batchHead{*seq, *hash}
 		}
-		heads[chain.String] = &batchHead{seq.Int64, hash.String}
+		return rows.Err()
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return err
 	}
 	if len(ids) != n {
@@ -348,7 +399,7 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 	}
 	if missing || len(chains) > 0 {
 		// A chain's first row: its head is created, as lockAuditHead does.
-		if err := lockNewHeads(ctx, tx, chains, heads); err != nil {
+		if err := lockNewHeads(ctx, pc, chains, heads); err != nil {
 			return err
 		}
 	}
@@ -381,12 +432,27 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 	for i, c := range hChains {
 		hSeq[i], hHash[i] = heads[c].seq, heads[c].hash
 	}
-	if _, err := tx.ExecContext(ctx, batchAuditSQL, aChain, aSeq, aAt, aActor, app, entity, aRecord, aChanges, batch[0].rec.DefVersion, aPrev, aHash, aImage,
-		hChains, hSeq, hHash); err != nil {
-		return err
+	b = &pgx.Batch{}
+	b.Queue(batchAuditSQL, aChain, aSeq, aAt, aActor, app, entity, aRecord, aChanges, batch[0].rec.DefVersion, aPrev, aHash, aImage, hChains, hSeq, hHash)
+	b.Queue("commit")
+	br = pc.SendBatch(ctx, b)
+	_, err = br.Exec()
+	var tag pgconn.CommandTag
+	if err == nil {
+		tag, err = br.Exec()
 	}
-	if err := tx.Commit(); err != nil {
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	var pgErr *pgconn.PgError
+	switch {
+	case err != nil && !errors.As(err, &pgErr):
+		// Sent, and not answered: it may have committed.
+		return fmt.Errorf("%w: %v", errCommitUnknown, err)
+	case err != nil:
 		return err
+	case tag.String() != "COMMIT":
+		return fmt.Errorf("%w: commit answered %q", errBatchGaveUp, tag.String())
 	}
 	return nil
 }
@@ -394,13 +460,13 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 // lockNewHeads creates the heads of chains (sorted here) that have none yet
 // and locks them, adding them to heads; a head another write created
 // meanwhile is locked as it is.
-func lockNewHeads(ctx context.Context, tx *sql.Tx, chains []string, heads map[string]*batchHead) error {
+func lockNewHeads(ctx context.Context, pc *pgx.Conn, chains []string, heads map[string]*batchHead) error {
 	slices.Sort(chains)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) SELECT c, 0, $2 FROM unnest($1::text[]) AS c ORDER BY c ON CONFLICT (chain) DO NOTHING`,
+	if _, err := pc.Exec(ctx, `INSERT INTO growth_audit_heads (chain, chain_seq, hash) SELECT c, 0, $2 FROM unnest($1::text[]) AS c ORDER BY c ON CONFLICT (chain) DO NOTHING`,
 		chains, genesisHash); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT chain, chain_seq, hash FROM growth_audit_heads WHERE chain = ANY($1) ORDER BY chain FOR UPDATE`, chains)
+	rows, err := pc.Query(ctx, `SELECT chain, chain_seq, hash FROM growth_audit_heads WHERE chain = ANY($1) ORDER BY chain FOR UPDATE`, chains)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -182,5 +183,39 @@ func TestBatchedCreateAnswersAsAlone(t *testing.T) {
 			t.Fatalf("%d creates batched, want 1", n)
 		}
 		checkTrail(t, rt, 2)
+	})
+}
+
+// A server whose definitions another server has replaced refuses every
+// create, batched or not, with definitions_changed, and writes nothing.
+func TestBatchedCreatesRefusedAfterAnotherServerMigrates(t *testing.T) {
+	v2 := map[string]string{"demo/app.yaml": strings.Replace(batchDefs["demo/app.yaml"], "      year:   {type: int, label: 年度, required: true}\n",
+		"      year:   {type: int, label: 年度, required: true}\n      note:   string\n", 1)}
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		ctx := context.Background()
+		dsn := enginetest.FreshDSN(t, d)
+		start := func(files map[string]string) *engine.Runtime {
+			return enginetest.Must(engine.Start(ctx, enginetest.Connect(t, dsn), enginetest.Load(t, files),
+				engine.StartOptions{Access: engine.OpenAccess{}, Logger: enginetest.QuietLogger()}))
+		}
+		old := start(batchDefs)
+		_, errs := createTogether(t, []*engine.Runtime{old}, grantInputs(20, "a"))
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("create %d: %v", i, err)
+			}
+		}
+		start(v2)
+		_, errs = createTogether(t, []*engine.Runtime{old}, grantInputs(20, "b"))
+		for i, err := range errs {
+			var ue *engine.UnavailableError
+			if !errors.As(err, &ue) || ue.Code != "definitions_changed" {
+				t.Fatalf("create %d on the old server: %v, want definitions_changed", i, err)
+			}
+		}
+		if _, _, fellBack := old.CreateBatchCounts(); d == engine.Postgres && fellBack == 0 {
+			t.Fatal("no batch gave up on the changed definitions")
+		}
+		checkTrail(t, old, 20)
 	})
 }
