@@ -64,9 +64,11 @@ import (
 // maxCreateBatch bounds the creates written by one batch.
 const maxCreateBatch = 64
 
-// createBatchLeaders is how many batches of one entity a server writes at
-// once. One: with more, batches are smaller and wait for each other's heads
-// (three were slower, docs/performance.md).
+// createBatchLeaders is how many creates of one entity lead batches at
+// once. One: a leader hands the lead on as soon as its batch has its rows in
+// and its heads locked (lead), so that the next batch inserts while this one
+// commits; more leaders made smaller batches that waited for each other's
+// heads (three were slower, docs/performance.md).
 const createBatchLeaders = 1
 
 // batchLockTimeout bounds how long a batch waits for a lock (above).
@@ -220,18 +222,24 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 	batch := append([]*pgCreate(nil), q.queue[:n]...)
 	q.queue = append(q.queue[:0], q.queue[n:]...)
 	q.mu.Unlock()
-	// The lead passes on even if the batch panics (the panic goes on in
-	// this create's goroutine; the others run alone).
-	defer func() {
-		q.mu.Lock()
-		if len(q.queue) > 0 {
-			q.queue[0].turn <- struct{}{}
-		} else {
-			q.leaders--
-		}
-		q.mu.Unlock()
-	}()
-	rt.writeBatch(q, s, batch)
+	// The lead passes on once the batch has its rows in and its heads
+	// locked (handoff), so that the next batch inserts its rows while this
+	// one commits; and in any case when it ends, even by a panic (which
+	// goes on in this create's goroutine; the others run alone).
+	var once sync.Once
+	handoff := func() {
+		once.Do(func() {
+			q.mu.Lock()
+			if len(q.queue) > 0 {
+				q.queue[0].turn <- struct{}{}
+			} else {
+				q.leaders--
+			}
+			q.mu.Unlock()
+		})
+	}
+	defer handoff()
+	rt.writeBatch(q, s, batch, handoff)
 }
 
 // errBatchGaveUp marks a batch that did not commit: its creates run alone.
@@ -242,7 +250,7 @@ var errBatchGaveUp = errors.New("create batch gave up")
 // client giving up must not end the others' transaction; a create whose
 // client has gone before the batch starts is left out with its context's
 // error, as it would have failed to begin.
-func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreate) {
+func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func()) {
 	defer func() {
 		for _, w := range batch {
 			close(w.done)
@@ -259,7 +267,7 @@ func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreat
 	if len(live) == 0 {
 		return
 	}
-	if err := rt.writeBatchTx(q, s, live); err != nil {
+	if err := rt.writeBatchTx(q, s, live, handoff); err != nil {
 		if errors.Is(err, errCommitUnknown) {
 			// As a create alone whose COMMIT went unanswered: it fails,
 			// and is not written again.
@@ -295,7 +303,7 @@ var errCommitUnknown = errors.New("the batch's commit was not answered")
 // audit rows are hashed, their INSERT and the COMMIT together. Any error
 // before the COMMIT rolls it back whole. An error of the COMMIT's round trip
 // that the server did not answer is errCommitUnknown.
-func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCreate) error {
+func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func()) error {
 	ctx := context.Background()
 	conn, err := rt.DB.Write.Conn(ctx)
 	if err != nil {
@@ -308,7 +316,7 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 			return fmt.Errorf("%w: the PostgreSQL connection is a %T, not pgx", errBatchGaveUp, driverConn)
 		}
 		pc := c.Conn()
-		err := rt.pipelineBatch(ctx, pc, q, s, batch)
+		err := rt.pipelineBatch(ctx, pc, q, s, batch, handoff)
 		if err != nil && !pc.IsClosed() && pc.PgConn().TxStatus() != 'I' {
 			if _, rerr := pc.Exec(ctx, "rollback"); rerr != nil {
 				// The connection is in no known state: the pool drops it.
@@ -320,7 +328,7 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 }
 
 // pipelineBatch runs the batch's statements on pc (writeBatchTx).
-func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQueue, s *entityStore, batch []*pgCreate) error {
+func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func()) error {
 	e := s.entity
 	app, entity := e.App.Name, e.Name
 	n := len(batch)
@@ -432,6 +440,7 @@ func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQ
 	for i, c := range hChains {
 		hSeq[i], hHash[i] = heads[c].seq, heads[c].hash
 	}
+	handoff()
 	b = &pgx.Batch{}
 	b.Queue(batchAuditSQL, aChain, aSeq, aAt, aActor, app, entity, aRecord, aChanges, batch[0].rec.DefVersion, aPrev, aHash, aImage, hChains, hSeq, hHash)
 	b.Queue("commit")
