@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/growth-gov/growth/metamodel"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -92,8 +93,8 @@ type pgCreateQueue struct {
 	mu       sync.Mutex
 	queue    []*pgCreate
 	leaders  int // batches being written
-	// texts[n] is the statement inserting n records (built by the leader).
-	texts [maxCreateBatch + 1]string
+	// insertText is the batch's INSERT (batchInsertSQL), built once.
+	insertText string
 }
 
 // pgCreate is one create waiting for, or in, a batch.
@@ -332,14 +333,14 @@ func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQ
 	e := s.entity
 	app, entity := e.App.Name, e.Name
 	n := len(batch)
-	text := q.texts[n]
+	text := q.insertText
 	if text == "" {
-		text = batchInsertSQL(rt.DB, s, n, len(batch[0].args))
-		q.texts[n] = text
+		text = batchInsertSQL(rt.DB, s)
+		q.insertText = text
 	}
-	args := make([]any, 0, n*len(batch[0].args)+1)
-	for _, w := range batch {
-		args = append(args, w.args...)
+	args, err := batchColumns(s, batch)
+	if err != nil {
+		return err
 	}
 	args = append(args, app+"."+entity+"#")
 	b := &pgx.Batch{}
@@ -351,7 +352,7 @@ func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQ
 	heads := map[string]*batchHead{}
 	missing := false
 	current := ""
-	err := func() error {
+	err = func() error {
 		for range 2 {
 			if _, err := br.Exec(); err != nil {
 				return err
@@ -393,7 +394,7 @@ func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQ
 	if current != rt.Project.Hash {
 		return fmt.Errorf("%w: the definitions changed", errBatchGaveUp)
 	}
-	// The ids were drawn in the order of the VALUES rows, which the INSERT
+	// The ids were drawn in the order of the arrays' rows, which the INSERT
 	// takes one after another: the i-th smallest is the i-th record's.
 	slices.Sort(ids)
 	chainOf := make([]string, n)
@@ -491,38 +492,121 @@ func lockNewHeads(ctx context.Context, pc *pgx.Conn, chains []string, heads map[
 	return rows.Err()
 }
 
-// batchInsertSQL is the statement that inserts n records of s (k arguments
-// each), locks the heads of the audit chains of their ids in chain order,
-// and reads the current definitions: a row per record, with its chain's
-// head (none when the chain has no head yet). The last argument is the
-// prefix of the entity's chains.
-func batchInsertSQL(db *DB, s *entityStore, n, k int) string {
-	var b strings.Builder
+// batchInsertSQL is the statement that inserts a batch of records of s,
+// each column given as one array (batchColumns), locks the heads of the
+// audit chains of their ids in chain order, and reads the current
+// definitions: a row per record, with its chain's head (none when the chain
+// has no head yet). The last argument is the prefix of the entity's chains.
+// Its text is the same whatever the number of records, so that each
+// connection prepares it once.
+func batchInsertSQL(db *DB, s *entityStore) string {
 	head, _, _ := strings.Cut(s.insertSQL, " VALUES ")
-	b.WriteString("WITH r AS (")
-	b.WriteString(head)
-	b.WriteString(" VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
+	var sel, arrays, names []string
+	for i, typ := range batchColumnTypes(s) {
+		name := "c" + strconv.Itoa(i+1)
+		names = append(names, name)
+		col := name
+		if typ == "date" {
+			col, typ = name+"::date", "text"
 		}
-		b.WriteByte('(')
-		for j := range k {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(db.Placeholder(i*k + j + 1))
-		}
-		b.WriteByte(')')
+		sel = append(sel, col)
+		arrays = append(arrays, db.Placeholder(i+1)+"::"+typ+"[]")
 	}
-	prefix := "CAST(" + db.Placeholder(n*k+1) + " AS text)"
+	prefix := "CAST(" + db.Placeholder(len(names)+1) + " AS text)"
 	chainOf := func(id string) string {
 		return prefix + " || lpad((" + id + " % " + strconv.Itoa(AuditShards) + ")::text, 2, '0')"
 	}
-	b.WriteString(" RETURNING " + db.Quote("id") + "), h AS MATERIALIZED (SELECT chain, chain_seq, hash FROM growth_audit_heads WHERE chain IN (SELECT " +
-		chainOf("r.id") + " FROM r) ORDER BY chain FOR UPDATE)")
-	b.WriteString(" SELECT r.id, h.chain, h.chain_seq, h.hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM r LEFT JOIN h ON h.chain = " + chainOf("r.id"))
-	return b.String()
+	return "WITH r AS (" + head + " SELECT " + strings.Join(sel, ", ") + " FROM unnest(" + strings.Join(arrays, ", ") + ") AS u(" + strings.Join(names, ", ") + ")" +
+		" RETURNING " + db.Quote("id") + "), h AS MATERIALIZED (SELECT chain, chain_seq, hash FROM growth_audit_heads WHERE chain IN (SELECT " +
+		chainOf("r.id") + " FROM r) ORDER BY chain FOR UPDATE)" +
+		" SELECT r.id, h.chain, h.chain_seq, h.hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM r LEFT JOIN h ON h.chain = " + chainOf("r.id")
+}
+
+// batchColumnTypes are the PostgreSQL types of the INSERT's arguments, in
+// its order (version, created_by, created_at, updated_at, def_version, the
+// fields); "date" is sent as text and cast.
+func batchColumnTypes(s *entityStore) []string {
+	types := []string{"bigint", "text", "timestamptz", "timestamptz", "text"}
+	for _, c := range s.columns {
+		switch c.Kind {
+		case metamodel.ColumnInt, metamodel.ColumnScaled:
+			types = append(types, "bigint")
+		case metamodel.ColumnBool:
+			types = append(types, "boolean")
+		case metamodel.ColumnDate:
+			types = append(types, "date")
+		case metamodel.ColumnTimestamp:
+			types = append(types, "timestamptz")
+		default:
+			types = append(types, "text")
+		}
+	}
+	return types
+}
+
+// batchColumns gathers the INSERT arguments of the batch's records into one
+// array per column, of the column's Go type (nil for NULL). A value of
+// another type than expected gives the batch up: its creates run alone.
+func batchColumns(s *entityStore, batch []*pgCreate) ([]any, error) {
+	types := batchColumnTypes(s)
+	cols := make([]any, len(types))
+	n := len(batch)
+	for j, typ := range types {
+		switch typ {
+		case "bigint":
+			a := make([]*int64, n)
+			for i, w := range batch {
+				switch v := w.args[j].(type) {
+				case nil:
+				case int64:
+					a[i] = &v
+				case int:
+					x := int64(v)
+					a[i] = &x
+				default:
+					return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
+				}
+			}
+			cols[j] = a
+		case "boolean":
+			a := make([]*bool, n)
+			for i, w := range batch {
+				switch v := w.args[j].(type) {
+				case nil:
+				case bool:
+					a[i] = &v
+				default:
+					return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
+				}
+			}
+			cols[j] = a
+		case "timestamptz":
+			a := make([]*time.Time, n)
+			for i, w := range batch {
+				switch v := w.args[j].(type) {
+				case nil:
+				case time.Time:
+					a[i] = &v
+				default:
+					return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
+				}
+			}
+			cols[j] = a
+		default: // text, and dates as text
+			a := make([]*string, n)
+			for i, w := range batch {
+				switch v := w.args[j].(type) {
+				case nil:
+				case string:
+					a[i] = &v
+				default:
+					return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
+				}
+			}
+			cols[j] = a
+		}
+	}
+	return cols, nil
 }
 
 // batchAuditSQL inserts a batch's audit rows and moves each chain's head to

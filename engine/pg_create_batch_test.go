@@ -27,6 +27,10 @@ entities:
       code:   {type: string, label: 编号, unique: true}
       year:   {type: int, label: 年度, required: true}
       amount: {type: money, label: 金额, required: true}
+      due:    {type: date, label: 到期日}
+      urgent: {type: bool, label: 加急}
+      sent:   {type: datetime, label: 发送时间}
+      note:   {type: string, label: 备注}
     rules:
       - assert: "amount > 0"
         message: 金额应大于零
@@ -76,6 +80,9 @@ func grantInputs(n int, tag string) []map[string]any {
 	out := make([]map[string]any, n)
 	for i := range out {
 		out[i] = map[string]any{"code": fmt.Sprintf("%s-%d", tag, i), "year": json.Number("2026"), "amount": fmt.Sprintf("%d.50", i+1)}
+		if i%2 == 0 { // every other one with the fields of other kinds; the rest NULL
+			out[i]["due"], out[i]["urgent"], out[i]["sent"], out[i]["note"] = "2026-12-31", i%4 == 0, "2026-12-06T20:00:00Z", "备注"
+		}
 	}
 	return out
 }
@@ -99,8 +106,10 @@ func TestBatchedCreatesFailAlone(t *testing.T) {
 				t.Fatalf("create %d answered record %d with code %v", i, recs[i].ID, recs[i].Values["code"])
 			}
 			got := enginetest.Must(rt.Get(context.Background(), engine.SystemActor, "demo", "grant", recs[i].ID))
-			if got.Values["code"] != recs[i].Values["code"] || fmt.Sprint(got.Values["amount"]) != fmt.Sprint(recs[i].Values["amount"]) {
-				t.Fatalf("record %d holds %v, its create was answered with %v", recs[i].ID, got.Values, recs[i].Values)
+			for _, f := range []string{"code", "year", "amount", "due", "urgent", "sent", "note"} {
+				if fmt.Sprint(got.Values[f]) != fmt.Sprint(recs[i].Values[f]) {
+					t.Fatalf("record %d holds %s = %v, its create was answered with %v", recs[i].ID, f, got.Values[f], recs[i].Values[f])
+				}
 			}
 		}
 		batches, batched, _ := rt.CreateBatchCounts()
@@ -190,7 +199,7 @@ func TestBatchedCreateAnswersAsAlone(t *testing.T) {
 // create, batched or not, with definitions_changed, and writes nothing.
 func TestBatchedCreatesRefusedAfterAnotherServerMigrates(t *testing.T) {
 	v2 := map[string]string{"demo/app.yaml": strings.Replace(batchDefs["demo/app.yaml"], "      year:   {type: int, label: 年度, required: true}\n",
-		"      year:   {type: int, label: 年度, required: true}\n      note:   string\n", 1)}
+		"      year:   {type: int, label: 年度, required: true}\n      extra:  string\n", 1)}
 	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
 		ctx := context.Background()
 		dsn := enginetest.FreshDSN(t, d)
