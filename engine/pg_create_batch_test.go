@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,4 +230,44 @@ func TestBatchedCreatesRefusedAfterAnotherServerMigrates(t *testing.T) {
 		}
 		checkTrail(t, old, 20)
 	})
+}
+
+// BenchmarkBatchedCreates creates b.N records from 50 goroutines through
+// Runtime.Create on PostgreSQL (no HTTP), batched and each alone, and
+// reports how many creates a batch wrote on average and how many ran alone
+// (docs/performance.md).
+func BenchmarkBatchedCreates(b *testing.B) {
+	if os.Getenv(enginetest.PostgresEnv) == "" {
+		b.Skipf("needs %s", enginetest.PostgresEnv)
+	}
+	p := enginetest.Load(b, batchDefs)
+	for _, batching := range []bool{true, false} {
+		b.Run(map[bool]string{true: "batched", false: "alone"}[batching], func(b *testing.B) {
+			before := engine.SetCreateBatching(batching)
+			defer engine.SetCreateBatching(before)
+			rt := enginetest.Start(b, engine.Postgres, p, engine.OpenAccess{})
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for range 50 {
+				wg.Go(func() {
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						if _, err := rt.Create(context.Background(), engine.SystemActor, "demo", "grant", map[string]any{"code": strconv.FormatInt(i, 10), "year": 2026, "amount": "1.00"}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			batches, batched, fellBack := rt.CreateBatchCounts()
+			b.ReportMetric(float64(batched)/float64(max(batches, 1)), "creates/batch")
+			b.ReportMetric(float64(fellBack), "ran-alone")
+		})
+	}
 }
