@@ -25,13 +25,15 @@ import (
 // COMMIT), and PostgreSQL's backends used more CPU for them than Growth
 // itself (docs/performance.md). Creates of one entity that arrive while
 // another batch of that entity is being written now wait together and are
-// written by one transaction of six statements, whatever their number:
+// written by one transaction of five statements in two round trips (a pgx
+// pipeline each), whatever their number:
 //
 //  1. BEGIN;
 //  2. SET LOCAL lock_timeout (below);
-//  3. one multi-row INSERT … RETURNING id, which in the same statement locks
-//     the heads of the audit chains the new ids fall in, in chain order, and
-//     reads the current definitions (the write's definitions check);
+//  3. one multi-row INSERT … SELECT FROM unnest(…) RETURNING id, which in the
+//     same statement locks the heads of the audit chains the new ids fall in,
+//     in chain order, and reads the current definitions (the write's
+//     definitions check);
 //  4. the audit rows of all, hashed in Go chain by chain in id order, in one
 //     INSERT, and every head moved once to its chain's last row, in the same
 //     statement;
@@ -455,8 +457,9 @@ func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQ
 		err = cerr
 	}
 	var pgErr *pgconn.PgError
+	var unsent pgx.ErrPreprocessingBatch
 	switch {
-	case err != nil && !errors.As(err, &pgErr):
+	case err != nil && !errors.As(err, &pgErr) && !errors.As(err, &unsent) && !pgconn.SafeToRetry(err):
 		// Sent, and not answered: it may have committed.
 		return fmt.Errorf("%w: %v", errCommitUnknown, err)
 	case err != nil:
