@@ -44,6 +44,8 @@ type Runtime struct {
 	// definitions remembers the write transaction whose definitions were
 	// checked last (writeTx, definitions_current.go).
 	definitions *definitionsChecked
+	// creates batches creates on PostgreSQL (pg_create_batch.go).
+	creates *pgCreateBatches
 }
 
 // StartOptions tune Start.
@@ -150,7 +152,7 @@ func NewRuntime(db *DB, p *metamodel.Project, access Access, log *slog.Logger) (
 	if err := check(p, db.Dialect, stores); err != nil {
 		return nil, err
 	}
-	rt := &Runtime{DB: db, Project: p, Log: log, Access: access, stores: stores, now: time.Now, definitions: &definitionsChecked{}}
+	rt := &Runtime{DB: db, Project: p, Log: log, Access: access, stores: stores, now: time.Now, definitions: &definitionsChecked{}, creates: &pgCreateBatches{}}
 	rt.initWorkflows()
 	if err := addRecordLinks(rt); err != nil {
 		return nil, err
@@ -212,6 +214,12 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 	values, verr := decodeInput(e, input, rt.writable(actor, e))
 	if verr != nil {
 		return nil, verr
+	}
+	if rec, err, ok := rt.createBatched(ctx, actor, s, values, idem); ok {
+		if err == nil {
+			rt.DB.freshenStatistics()
+		}
+		return rec, err
 	}
 	opt := createOptions{idempotency: idem, lastInTx: true}
 	if opt.prepared, err = rt.prepareCreate(ctx, actor, s, values, opt); err != nil {

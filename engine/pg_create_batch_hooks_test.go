@@ -1,0 +1,21 @@
+package engine
+
+import "time"
+
+// CreateBatchCounts are the batches of creates a runtime committed, the
+// creates they wrote, and the creates of batches that gave up and ran alone
+// (pg_create_batch.go).
+func (rt *Runtime) CreateBatchCounts() (batches, batched, fellBack int64) {
+	return rt.creates.batches.Load(), rt.creates.batched.Load(), rt.creates.fellBack.Load()
+}
+
+// SetCreateBatching switches batched creates on or off for every runtime
+// and returns the setting before.
+func SetCreateBatching(on bool) bool {
+	before := pgCreateBatchEnabled
+	pgCreateBatchEnabled = on
+	return before
+}
+
+// SetClock makes the runtime's clock always read t.
+func (rt *Runtime) SetClock(t time.Time) { rt.now = func() time.Time { return t } }
