@@ -163,36 +163,21 @@ func (rt *Runtime) createBatched(ctx context.Context, actor Actor, s *entityStor
 	return w.rec, nil, true
 }
 
-// prepareBatchedCreate does what createInTx does before its INSERT, for an
-// entity without references (whose checks read nothing in the database):
-// defaults, computed fields, field checks, the actor's data scope, the
-// rules; and works out the INSERT's arguments and the audit row's changes.
-// ok is false when anything refuses the record: the ordinary path then
-// answers it.
+// prepareBatchedCreate checks a create for a batch, as the ordinary path
+// does before its INSERT (newRecord: for an entity without references, whose
+// checks read nothing in the database), and works out the audit row's
+// changes. ok is false when anything refuses the record: the ordinary path
+// then answers it.
 func (rt *Runtime) prepareBatchedCreate(ctx context.Context, actor Actor, s *entityStore, values map[string]any) (*pgCreate, bool) {
-	e := s.entity
-	applyDefaults(e, values)
-	now := rt.now().UTC().Truncate(time.Microsecond)
-	rec := &Record{App: e.App.Name, Entity: e.Name, Version: 1, CreatedBy: actor.User, CreatedAt: now, UpdatedAt: now, DefVersion: rt.Project.Hash, Values: values}
-	if err := rt.compute(e, rec); err != nil {
+	nr, err := rt.newRecord(ctx, nil, actor, s, values, createOptions{})
+	if err != nil {
 		return nil, false
 	}
-	if verr := validateFields(e, rec.Values); verr != nil {
-		return nil, false
-	}
-	if !rt.sees(actor, e, "create", rec) {
-		return nil, false
-	}
-	if verr := validateRules(e, rec, rec.Values); verr != nil {
-		return nil, false
-	}
-	changes, ok := appendCanonical(nil, diffValues(e, nil, values))
+	changes, ok := appendCanonical(nil, nr.changes)
 	if !ok {
 		return nil, false
 	}
-	args := []any{rec.Version, rec.CreatedBy, rt.DB.timeArg(now), rt.DB.timeArg(now), rec.DefVersion}
-	args = append(args, s.fieldArgs(rt.DB, values)...)
-	return &pgCreate{ctx: ctx, rec: rec, args: args, changes: string(changes), turn: make(chan struct{}, 1), done: make(chan struct{})}, true
+	return &pgCreate{ctx: ctx, rec: nr.rec, args: nr.args, changes: string(changes), turn: make(chan struct{}, 1), done: make(chan struct{})}, true
 }
 
 // run writes w in the next batch of q and returns once that batch committed
