@@ -71,6 +71,10 @@ type tableShares struct {
 	columns map[string]columnShares
 	read    time.Time
 	reading bool
+	// analysed is set when this server analysed the table: the next list
+	// reads its statistics again, and a read under way is not taken as
+	// current.
+	analysed bool
 }
 
 // commonValues keeps the tableShares of the tables listed, read again in
@@ -105,7 +109,7 @@ func (k *statisticsKeeper) common(db *DB, s *entityStore, nodes ...filter.Node) 
 		c.tables[s.table] = t
 	}
 	if !t.reading && time.Since(t.read) >= statisticsCheckEvery {
-		t.reading = true
+		t.reading, t.analysed = true, false
 		go c.read(db, s, t)
 	}
 	for _, term := range terms {
@@ -135,9 +139,24 @@ func (c *commonValues) read(db *DB, s *entityStore, t *tableShares) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t.reading, t.read = false, time.Now()
+	t.reading = false
+	if !t.analysed {
+		t.read = time.Now()
+	}
 	if err == nil {
 		t.columns = columns
+	}
+}
+
+// analysed makes the next list of table read its statistics again: this
+// server has just analysed it. Right after a table was filled, its first
+// lists found no statistics yet and would otherwise have been planned for
+// their values until the next read, statisticsCheckEvery later.
+func (c *commonValues) analysed(table string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.tables[table]; t != nil {
+		t.analysed, t.read = true, time.Time{}
 	}
 }
 
