@@ -88,7 +88,8 @@ type commonValues struct {
 // `field = value` or a department prefix with a common value (see above),
 // so that the first page may be run with a generic plan. A table whose
 // statistics were not read yet is read in the background and answers false
-// meanwhile.
+// meanwhile; one that has rows but no statistics at all is analysed then
+// (read).
 func (k *statisticsKeeper) common(db *DB, s *entityStore, nodes ...filter.Node) bool {
 	terms, ok := equalityTerms(s, nodes...)
 	if !ok {
@@ -132,6 +133,18 @@ func (c *commonValues) read(db *DB, s *entityStore, t *tableShares) {
 	defer cancel()
 	columns := map[string]columnShares{}
 	err := db.columnShares(ctx, s.table, "", columns)
+	if err == nil && len(columns) == 0 {
+		// No statistics: a table filled moments ago, before this
+		// server's next check for stale statistics (db_statistics.go)
+		// or while the counts it reads still lagged. Analyse it now
+		// if it has rows, and read again.
+		var rows bool
+		if err = db.Read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+db.Quote(s.table)+`)`).Scan(&rows); err == nil && rows {
+			if err = db.analyze(ctx, s.table); err == nil {
+				err = db.columnShares(ctx, s.table, "", columns)
+			}
+		}
+	}
 	for _, ix := range Spec(s.entity).Indexes {
 		if err == nil && ix.PrefixLen > 0 {
 			err = db.columnShares(ctx, ix.Name, ix.Name+".", columns)
