@@ -31,9 +31,11 @@ import (
 //
 // What a list sees does not change: each query is sent after its request
 // arrived, and PostgreSQL takes each statement's snapshot when it runs it
-// (READ COMMITTED: a snapshot per statement), so every write committed
-// before the list started is seen, also one made by another server. The
-// statements of one pipeline run in one implicit read-only transaction; if
+// (READ COMMITTED: a snapshot per statement; under a stricter default
+// isolation, one for the pipeline at its first statement, still after every
+// list in it arrived), so every write committed before the list started is
+// seen, also one made by another server. Nothing is kept between lists. The
+// statements of one pipeline run in one implicit transaction of SELECTs; if
 // one fails, PostgreSQL skips the rest until the Sync, so a list whose
 // query failed in a pipeline, for whatever reason, runs again alone on its
 // own connection (list.go) and fails only if it fails alone.
