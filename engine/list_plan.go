@@ -140,7 +140,11 @@ func (c *commonValues) read(db *DB, s *entityStore, t *tableShares) {
 		// if it has rows, and read again.
 		var rows bool
 		if err = db.Read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+db.Quote(s.table)+`)`).Scan(&rows); err == nil && rows {
-			if err = db.analyze(ctx, s.table); err == nil {
+			// Not db.analyze: this read is the new one, and a table
+			// that still has no statistics after it (an ANALYZE the
+			// role may not run) is tried again only after
+			// statisticsCheckEvery.
+			if _, err = db.Write.ExecContext(ctx, `ANALYZE `+db.Quote(s.table)); err == nil {
 				err = db.columnShares(ctx, s.table, "", columns)
 			}
 		}
