@@ -56,6 +56,8 @@ type DB struct {
 	statistics statisticsKeeper
 	// group commits SQLite's write transactions in groups (db_group.go).
 	group *groupCommit
+	// lists sends PostgreSQL's lists together (list_pipeline.go).
+	lists listPipeline
 }
 
 // Open opens "sqlite:PATH" (PATH may be ":memory:") or a postgres:// URL.

@@ -87,9 +87,19 @@ WHERE s.schemaname = current_schema() AND s.n_mod_since_analyze >= $1 + 0.2 * GR
 		return err
 	}
 	for _, t := range tables {
-		if _, err := db.Write.ExecContext(ctx, `ANALYZE `+db.Quote(t)); err != nil {
+		if err := db.analyze(ctx, t); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// analyze analyses table, and has the next list of it read the new
+// statistics (list_plan.go).
+func (db *DB) analyze(ctx context.Context, table string) error {
+	if _, err := db.Write.ExecContext(ctx, `ANALYZE `+db.Quote(table)); err != nil {
+		return err
+	}
+	db.statistics.values.analysed(table)
 	return nil
 }

@@ -187,40 +187,28 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		return nil, err
 	}
 	sqlText, pageArgs := s.selectSQL+where+order, args
+	res := &ListResult{Page: page, PageSize: size}
 	if rt.plannedOnce(s, q, page, node, scope) {
 		// The LIMIT written out, so that PostgreSQL may keep one plan
-		// (list_plan.go).
+		// (list_plan.go), and the query sent with the other lists of the
+		// moment (list_pipeline.go); run alone if that did not answer.
 		sqlText += firstPageLimit(size)
+		res.Items, res.HasMore, err = rt.DB.pipelinedPage(ctx, s, sqlText, pageArgs, size)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, rt.dbError(s, "list", err)
+			}
+			res.Items = nil
+		}
 	} else {
 		n := len(args)
 		sqlText += fmt.Sprintf(" LIMIT %s OFFSET %s", rt.DB.Placeholder(n+1), rt.DB.Placeholder(n+2))
 		pageArgs = append(args, size+1, (page-1)*size)
 	}
-	rows, err := rt.DB.Read.QueryContext(ctx, sqlText, pageArgs...)
-	if err != nil {
-		return nil, rt.dbError(s, "list", err)
-	}
-	defer rows.Close()
-	res := &ListResult{Page: page, PageSize: size, Items: make([]*Record, 0, size)}
-	for rows.Next() {
-		rec, err := s.scan(rows)
-		if err != nil {
-			return nil, rt.dbError(s, "list", err)
+	if res.Items == nil {
+		if res.Items, res.HasMore, err = rt.page(ctx, s, sqlText, pageArgs, size); err != nil {
+			return nil, err
 		}
-		if len(res.Items) == size {
-			res.HasMore = true
-			break
-		}
-		res.Items = append(res.Items, rec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, rt.dbError(s, "list", err)
-	}
-	// Give the connection back before counting: a page that is not the last
-	// leaves its rows open, and holding one connection while waiting for
-	// another deadlocks once every connection of the pool is held so.
-	if err := rows.Close(); err != nil {
-		return nil, rt.dbError(s, "list", err)
 	}
 	if q.Total {
 		sel := []string{"COUNT(*)"}
@@ -258,6 +246,38 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 		}
 	}
 	return res, nil
+}
+
+// page runs a page's query alone and returns its records (at most size)
+// and whether more follow.
+func (rt *Runtime) page(ctx context.Context, s *entityStore, sqlText string, args []any, size int) ([]*Record, bool, error) {
+	rows, err := rt.DB.Read.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, false, rt.dbError(s, "list", err)
+	}
+	defer rows.Close()
+	items, more := make([]*Record, 0, size), false
+	for rows.Next() {
+		if len(items) == size {
+			more = true
+			break
+		}
+		rec, err := s.scan(rows)
+		if err != nil {
+			return nil, false, rt.dbError(s, "list", err)
+		}
+		items = append(items, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, rt.dbError(s, "list", err)
+	}
+	// Give the connection back before counting: a page that is not the last
+	// leaves its rows open, and holding one connection while waiting for
+	// another deadlocks once every connection of the pool is held so.
+	if err := rows.Close(); err != nil {
+		return nil, false, rt.dbError(s, "list", err)
+	}
+	return items, more, nil
 }
 
 // where builds the WHERE clause of a list: the user's filter AND the actor's

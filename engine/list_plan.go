@@ -71,6 +71,10 @@ type tableShares struct {
 	columns map[string]columnShares
 	read    time.Time
 	reading bool
+	// analysed is set when this server analysed the table: the next list
+	// reads its statistics again, and a read under way is not taken as
+	// current.
+	analysed bool
 }
 
 // commonValues keeps the tableShares of the tables listed, read again in
@@ -84,7 +88,8 @@ type commonValues struct {
 // `field = value` or a department prefix with a common value (see above),
 // so that the first page may be run with a generic plan. A table whose
 // statistics were not read yet is read in the background and answers false
-// meanwhile.
+// meanwhile; one that has rows but no statistics at all is analysed then
+// (read).
 func (k *statisticsKeeper) common(db *DB, s *entityStore, nodes ...filter.Node) bool {
 	terms, ok := equalityTerms(s, nodes...)
 	if !ok {
@@ -105,7 +110,7 @@ func (k *statisticsKeeper) common(db *DB, s *entityStore, nodes ...filter.Node) 
 		c.tables[s.table] = t
 	}
 	if !t.reading && time.Since(t.read) >= statisticsCheckEvery {
-		t.reading = true
+		t.reading, t.analysed = true, false
 		go c.read(db, s, t)
 	}
 	for _, term := range terms {
@@ -128,6 +133,22 @@ func (c *commonValues) read(db *DB, s *entityStore, t *tableShares) {
 	defer cancel()
 	columns := map[string]columnShares{}
 	err := db.columnShares(ctx, s.table, "", columns)
+	if err == nil && len(columns) == 0 {
+		// No statistics: a table filled moments ago, before this
+		// server's next check for stale statistics (db_statistics.go)
+		// or while the counts it reads still lagged. Analyse it now
+		// if it has rows, and read again.
+		var rows bool
+		if err = db.Read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+db.Quote(s.table)+`)`).Scan(&rows); err == nil && rows {
+			// Not db.analyze: this read is the new one, and a table
+			// that still has no statistics after it (an ANALYZE the
+			// role may not run) is tried again only after
+			// statisticsCheckEvery.
+			if _, err = db.Write.ExecContext(ctx, `ANALYZE `+db.Quote(s.table)); err == nil {
+				err = db.columnShares(ctx, s.table, "", columns)
+			}
+		}
+	}
 	for _, ix := range Spec(s.entity).Indexes {
 		if err == nil && ix.PrefixLen > 0 {
 			err = db.columnShares(ctx, ix.Name, ix.Name+".", columns)
@@ -135,9 +156,24 @@ func (c *commonValues) read(db *DB, s *entityStore, t *tableShares) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t.reading, t.read = false, time.Now()
+	t.reading = false
+	if !t.analysed {
+		t.read = time.Now()
+	}
 	if err == nil {
 		t.columns = columns
+	}
+}
+
+// analysed makes the next list of table read its statistics again: this
+// server has just analysed it. Right after a table was filled, its first
+// lists found no statistics yet and would otherwise have been planned for
+// their values until the next read, statisticsCheckEvery later.
+func (c *commonValues) analysed(table string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.tables[table]; t != nil {
+		t.analysed, t.read = true, time.Time{}
 	}
 }
 

@@ -102,3 +102,81 @@ func recordIDs(recs []*engine.Record) []int64 {
 	}
 	return out
 }
+
+// When this server analyses a table (its stale-statistics check after many
+// writes), the next list reads the table's most common values again at
+// once, rather than up to five seconds later: right after a table was
+// filled, the first lists found no statistics and were planned for their
+// values until then.
+func TestListReadsStatisticsAgainAfterAnalyze(t *testing.T) {
+	p, access := accessProject(t)
+	rt := enginetest.Start(t, engine.Postgres, p, access)
+	ctx := context.Background()
+	for range 3 {
+		enginetest.Must(rt.Create(ctx, engine.SystemActor, "grants", "grant", map[string]any{"agency": "101001", "amount": "10.00"}))
+	}
+	q := engine.ListQuery{Filter: "agency = '101001'"}
+	dept := accActor("d1", "101", "grants.department")
+	// The first list reads the statistics; wait until that read is done.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := engine.ListPlannedOnce(rt, dept, "grants", "grant", q); err != nil {
+			t.Fatal(err)
+		}
+		if due, reading := engine.CommonValuesDue(rt, "grants_grant"); !due && !reading {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the statistics were not read within 10 s")
+		}
+	}
+	if err := engine.Analyze(rt, "grants_grant"); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := engine.CommonValuesDue(rt, "grants_grant"); !due {
+		t.Fatal("after this server analysed the table, its statistics are not read again on the next list")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		once, err := engine.ListPlannedOnce(rt, dept, "grants", "grant", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if once {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a list of the value every row holds was not planned once after the table was analysed")
+		}
+	}
+}
+
+// A table with rows but no statistics yet (filled moments ago, fewer rows
+// than the stale-statistics check waits for) is analysed by the first list
+// that finds it so, and its lists of common values are then planned once;
+// without statistics they were planned for their values until autovacuum
+// came by, which for a small table is never.
+func TestListAnalysesATableWithoutStatistics(t *testing.T) {
+	p, access := accessProject(t)
+	rt := enginetest.Start(t, engine.Postgres, p, access)
+	ctx := context.Background()
+	for range 45 {
+		enginetest.Must(rt.Create(ctx, engine.SystemActor, "grants", "grant", map[string]any{"agency": "101001", "amount": "10.00"}))
+	}
+	q := engine.ListQuery{Filter: "agency = '101001'"}
+	dept := accActor("d1", "101", "grants.department")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		once, err := engine.ListPlannedOnce(rt, dept, "grants", "grant", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if once {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a list of the value every row holds was not planned once: the table was not analysed")
+		}
+	}
+	got := enginetest.Must(rt.List(ctx, dept, "grants", "grant", engine.ListQuery{Filter: "agency = '101001'", PageSize: 20}))
+	if len(got.Items) != 20 || !got.HasMore {
+		t.Fatalf("first page: %d records, has_more %v", len(got.Items), got.HasMore)
+	}
+}
