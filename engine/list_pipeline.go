@@ -15,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // On PostgreSQL a list's own cost to the database is mostly the round trip:
@@ -152,7 +151,7 @@ func (db *DB) sendLists(batch []*listCall) {
 	}
 	defer conn.Close()
 	_ = conn.Raw(func(dc any) error {
-		pc, ok := dc.(*stdlib.Conn)
+		pc, ok := pgxConnOf(dc)
 		if !ok {
 			return errNotSent
 		}
@@ -160,7 +159,7 @@ func (db *DB) sendLists(batch []*listCall) {
 		for _, c := range batch {
 			b.Queue(c.sql, c.args...)
 		}
-		br := pc.Conn().SendBatch(ctx, b)
+		br := pc.SendBatch(ctx, b)
 		defer br.Close()
 		for _, c := range batch {
 			rows, err := br.Query()
