@@ -6,11 +6,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/growth-gov/growth/engine"
+	"github.com/growth-gov/growth/metamodel"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -23,6 +25,22 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	handler  fiber.Handler
+
+	// series keeps the counter and histogram of each set of labels seen,
+	// so that a request does not hash and check its labels again. Its keys
+	// are bounded as the registry's series are (observe).
+	seriesMu sync.RWMutex
+	series   map[seriesKey]*requestSeries
+}
+
+type seriesKey struct {
+	app, entity, method string
+	status              int
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 // NewMetrics registers the series; pools are the database pools to report
@@ -48,8 +66,24 @@ func NewMetrics(pools map[string]*sql.DB) *Metrics {
 // not exist must not add a series, or anyone could grow the registry
 // without bound.
 func (m *Metrics) observe(app, entity, method string, status int, took time.Duration) {
-	m.requests.WithLabelValues(app, entity, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(app, entity, method).Observe(took.Seconds())
+	key := seriesKey{app, entity, method, status}
+	m.seriesMu.RLock()
+	ser := m.series[key]
+	m.seriesMu.RUnlock()
+	if ser == nil {
+		ser = &requestSeries{
+			requests: m.requests.WithLabelValues(app, entity, method, strconv.Itoa(status)),
+			latency:  m.latency.WithLabelValues(app, entity, method),
+		}
+		m.seriesMu.Lock()
+		if m.series == nil {
+			m.series = map[seriesKey]*requestSeries{}
+		}
+		m.series[key] = ser
+		m.seriesMu.Unlock()
+	}
+	ser.requests.Inc()
+	ser.latency.Observe(took.Seconds())
 }
 
 // metricsMiddleware counts every request under the app and entity it
@@ -58,7 +92,9 @@ func (s *Server) metricsMiddleware(c *fiber.Ctx) error {
 	start := time.Now()
 	err := c.Next()
 	app, entity := "-", "-"
-	if e, lerr := s.rt.Entity(c.Params("app"), c.Params("entity")); lerr == nil {
+	if e, ok := c.Locals(requestEntity{}).(*metamodel.Entity); ok {
+		app, entity = e.App.Name, e.Name
+	} else if e, lerr := s.rt.Entity(c.Params("app"), c.Params("entity")); lerr == nil {
 		app, entity = e.App.Name, e.Name
 	}
 	if err != nil {

@@ -3,7 +3,6 @@ package apps
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 
@@ -110,7 +109,7 @@ func (s *Server) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Location(fmt.Sprintf("/api/%s/%s/%d", e.App.Name, e.Name, rec.ID))
+	c.Location("/api/" + e.App.Name + "/" + e.Name + "/" + strconv.FormatInt(rec.ID, 10))
 	return s.sendRecord(c, fiber.StatusCreated, actor, e, rec)
 }
 

@@ -183,8 +183,17 @@ func (s *Server) entityTarget(c *fiber.Ctx) (engine.Actor, *metamodel.Entity, er
 		return engine.Actor{}, nil, err
 	}
 	e, err := s.rt.Entity(c.Params("app"), c.Params("entity"))
+	if err == nil && s.metrics != nil {
+		// The metrics middleware labels the request with it, without
+		// looking the entity up again.
+		c.Locals(requestEntity{}, e)
+	}
 	return actor, e, err
 }
+
+// requestEntity is the c.Locals key of the entity a request named, once
+// entityTarget has resolved it.
+type requestEntity struct{}
 
 // recordTarget is entityTarget and the record id of /api/{app}/{entity}/{id}.
 func (s *Server) recordTarget(c *fiber.Ctx) (engine.Actor, *metamodel.Entity, int64, error) {

@@ -55,6 +55,18 @@ type roleRules struct {
 	app, name, scope string
 	granted          map[string]bool            // entities ("app.entity") with any grant
 	hidden, readonly map[string]map[string]bool // entity → field → true
+	// decided holds casbin's answer, asked once when the definitions
+	// load, for every action of every entity the role is granted on: the
+	// policy does not change after NewRoleAccess, so the answer does not
+	// either. An entity or action not in it is asked of casbin.
+	decided map[decisionKey]bool
+}
+
+// decisionKey is one question put to casbin for a role: an action on an
+// entity (of the definitions the role was built from).
+type decisionKey struct {
+	e      *metamodel.Entity
+	action string
 }
 
 // casbinModel is RBAC with domains: a role is named within its app (the
@@ -135,7 +147,41 @@ func NewRoleAccess(p *metamodel.Project) (*RoleAccess, error) {
 			return nil, fmt.Errorf("access policy: %w", err)
 		}
 	}
+	// Every request asks whether the caller's roles may take an action: ask
+	// casbin each question once, now that the policy is complete.
+	for _, rr := range a.roles {
+		rr.decided = map[decisionKey]bool{}
+		for _, app := range p.Apps {
+			for _, e := range app.Entities {
+				qn := e.QualifiedName()
+				if !rr.granted[qn] {
+					continue
+				}
+				for _, act := range entityActions(e) {
+					ok, err := enf.Enforce(rr.name, rr.app, qn, act)
+					if err != nil {
+						return nil, fmt.Errorf("access policy: %w", err)
+					}
+					rr.decided[decisionKey{e, act}] = ok
+				}
+			}
+		}
+	}
 	return a, nil
+}
+
+// entityActions are the actions isAction accepts on e: the record actions
+// and the events of its workflow.
+func entityActions(e *metamodel.Entity) []string {
+	acts := slices.Clone(metamodel.BasicActions)
+	if e.Workflow != nil {
+		for _, t := range e.Workflow.Transitions {
+			if !slices.Contains(acts, t.Event) {
+				acts = append(acts, t.Event)
+			}
+		}
+	}
+	return acts
 }
 
 // transitionAllows reports whether a transition of event on e lets role (of
@@ -177,6 +223,9 @@ func (a *RoleAccess) HasRole(role string) bool {
 
 // allows asks casbin whether one role may take action on e.
 func (a *RoleAccess) allows(rr *roleRules, e *metamodel.Entity, action string) bool {
+	if ok, decided := rr.decided[decisionKey{e, action}]; decided {
+		return ok
+	}
 	if !rr.granted[e.QualifiedName()] || !isAction(e, action) {
 		// Only the actions of the definitions reach casbin, whose decision
 		// cache would otherwise grow with whatever a caller passes.
@@ -308,7 +357,11 @@ func (a *RoleAccess) ReadOnly(actor Actor, e *metamodel.Entity, field string) bo
 		return false
 	}
 	qn := e.QualifiedName()
-	for _, rr := range a.rolesWith(actor, e, "create", "update") {
+	for _, name := range actor.Roles {
+		rr := a.roles[name]
+		if rr == nil || !rr.granted[qn] || !(a.allows(rr, e, "create") || a.allows(rr, e, "update")) {
+			continue
+		}
 		if !rr.readonly[qn][field] && !rr.hidden[qn][field] {
 			return false
 		}

@@ -446,6 +446,13 @@ func AppendJSONString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
+		// Three bytes that are a whole, valid character other than U+2028
+		// and U+2029 (every Chinese character): kept as they are.
+		if i+2 < len(s) && b >= 0xE1 && b <= 0xEF && b != 0xED && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
+			(b != 0xE2 || s[i+1] != 0x80 || s[i+2]&0xFE != 0xA8) {
+			i += 3
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:

@@ -337,6 +337,18 @@ func TestAppendJSONString(t *testing.T) {
 	for _, s := range oddStrings {
 		check(s)
 	}
+	// Every three bytes led by 0xE0–0xEF (the encoder passes whole valid
+	// ones through without decoding them), with continuation bytes and
+	// their neighbours, whole and cut short.
+	for b0 := 0xE0; b0 <= 0xEF; b0++ {
+		for b1 := 0x7F; b1 <= 0xC0; b1++ {
+			for b2 := 0x7F; b2 <= 0xC0; b2++ {
+				check(string([]byte{byte(b0), byte(b1), byte(b2)}))
+				check("a" + string([]byte{byte(b0), byte(b1), byte(b2)}) + "\"")
+			}
+			check(string([]byte{byte(b0), byte(b1)}))
+		}
+	}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 20000 {
 		b := make([]byte, r.IntN(16))
