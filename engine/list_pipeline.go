@@ -14,6 +14,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+
+	"github.com/growth-gov/growth/metamodel"
 )
 
 // On PostgreSQL a list's own cost to the database is mostly the round trip:
@@ -411,6 +414,13 @@ func (r *rawRow) record(s *entityStore) (*Record, error) {
 		i++
 	}
 	for j, f := range s.fields {
+		if c := s.columns[j]; c.Kind == metamodel.ColumnScaled {
+			// money and decimals: the bigint straight into the decimal
+			if n, ok := int8(i + j); ok {
+				rec.Values[f.Name] = decimal.New(n, -int32(c.Scale))
+				continue
+			}
+		}
 		if v, err = col(i + j); err != nil {
 			return nil, err
 		}
