@@ -350,7 +350,8 @@ func (r *rawRow) record(s *entityStore) (*Record, error) {
 	}
 	// int8 is column i's binary bigint, unboxed, read only if it is one.
 	int8 := func(i int) (int64, bool) {
-		if ends[i] < 0 || p.fields[i].Format != pgtype.BinaryFormatCode || ends[i]-r.start != 8 {
+		fd := p.fields[i]
+		if ends[i] < 0 || fd.DataTypeOID != pgtype.Int8OID || fd.Format != pgtype.BinaryFormatCode || ends[i]-r.start != 8 {
 			return 0, false
 		}
 		v := int64(be.Uint64(p.data[r.start:ends[i]]))
