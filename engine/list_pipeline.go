@@ -8,13 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+
+	"github.com/growth-gov/growth/metamodel"
 )
 
 // On PostgreSQL a list's own cost to the database is mostly the round trip:
@@ -102,10 +104,12 @@ func (db *DB) pipelinedPage(ctx context.Context, s *entityStore, sqlText string,
 		return nil, false, call.err
 	}
 	items, err := call.page.records(s)
+	more := call.page.more
+	call.page.release()
 	if err != nil {
 		return nil, false, err
 	}
-	return items, call.page.more, nil
+	return items, more, nil
 }
 
 // drain sends the queued lists, a pipeline at a time, until none is left.
@@ -182,7 +186,10 @@ func (db *DB) sendLists(batch []*listCall) {
 // read copies at most size rows from rows, and notes whether more follow.
 func (p *rawPage) read(rows pgx.Rows, size int) error {
 	defer rows.Close()
-	p.fields = slices.Clone(rows.FieldDescriptions())
+	if b, _ := pageBufs.Get().(*rawPage); b != nil {
+		p.fields, p.data, p.ends = b.fields[:0], b.data[:0], b.ends[:0]
+	}
+	p.fields = append(p.fields, rows.FieldDescriptions()...)
 	for rows.Next() {
 		if p.rows == size {
 			p.more = true
@@ -202,12 +209,35 @@ func (p *rawPage) read(rows pgx.Rows, size int) error {
 	return rows.Err()
 }
 
+// pageBufs keeps the buffers of pages already turned into records, so that
+// a page's rows are copied without growing new ones.
+var pageBufs sync.Pool // of *rawPage
+
+// maxPageBuf is the largest page buffer kept for reuse.
+const maxPageBuf = 64 << 10
+
+// release hands the page's buffers back for reuse; p's rows are gone.
+func (p *rawPage) release() {
+	if cap(p.data) > maxPageBuf {
+		return
+	}
+	pageBufs.Put(&rawPage{fields: p.fields[:0], data: p.data[:0], ends: p.ends[:0]})
+	*p = rawPage{}
+}
+
 // records decodes the page's rows into records.
 func (p *rawPage) records(s *entityStore) ([]*Record, error) {
 	items := make([]*Record, 0, p.rows)
 	r := &rawRow{page: p}
+	direct := p.direct(s)
 	for i := 0; i < p.rows; i++ {
-		rec, err := s.scan(r)
+		var rec *Record
+		var err error
+		if direct {
+			rec, err = r.record(s)
+		} else {
+			rec, err = s.scan(r)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -220,14 +250,42 @@ func (p *rawPage) records(s *entityStore) ([]*Record, error) {
 	return items, nil
 }
 
+// direct reports whether the page's columns are the entity's system
+// columns (and state) in the types Growth's PostgreSQL tables give them,
+// followed by its fields: then record reads a row without entityStore.scan.
+func (p *rawPage) direct(s *entityStore) bool {
+	n := len(systemColumns) + len(s.fields)
+	if s.hasState {
+		n++
+	}
+	if len(p.fields) != n {
+		return false
+	}
+	text := func(i int) bool {
+		oid := p.fields[i].DataTypeOID
+		return oid == pgtype.TextOID || oid == pgtype.VarcharOID
+	}
+	for i, oid := range [...]uint32{pgtype.Int8OID, pgtype.Int8OID, 0, pgtype.TimestamptzOID, pgtype.TimestamptzOID, 0} {
+		if oid == 0 && !text(i) || oid != 0 && p.fields[i].DataTypeOID != oid {
+			return false
+		}
+	}
+	return !s.hasState || text(len(systemColumns))
+}
+
 // rawRow scans one row of a rawPage into *any destinations as database/sql
 // with pgx's stdlib driver does (stdlib.Rows.Next), so that
-// entityStore.scan reads the same values either way.
+// entityStore.scan reads the same values either way; record makes the same
+// record as entityStore.scan straight from the row.
 type rawRow struct {
 	page    *rawPage
 	row     int
 	start   int32
 	typeMap *pgtype.Map
+	// texts are the text values of the row before, by column, boxed: a
+	// text equal to the one above it (a page's creator, definition
+	// version, agency…) is not allocated again.
+	texts []any
 }
 
 // typeMaps are pgx type maps for decoding values off their connection.
@@ -258,6 +316,121 @@ func (r *rawRow) Scan(dest ...any) error {
 		*dst = v
 	}
 	return nil
+}
+
+// record is entityStore.scan of the row, for a page whose columns are as
+// direct expects: the system columns decoded without going through any,
+// the fields with value and fromDB as scan converts them.
+func (r *rawRow) record(s *entityStore) (*Record, error) {
+	p := r.page
+	n := len(p.fields)
+	ends := p.ends[r.row*n : (r.row+1)*n]
+	if r.texts == nil {
+		r.texts = make([]any, n)
+	}
+	// col is column i's value as Scan would put it in its *any.
+	col := func(i int) (any, error) {
+		if ends[i] < 0 {
+			return nil, nil
+		}
+		src := p.data[r.start:ends[i]]
+		r.start = ends[i]
+		fd := p.fields[i]
+		if fd.DataTypeOID == pgtype.TextOID || fd.DataTypeOID == pgtype.VarcharOID {
+			if t, ok := r.texts[i].(string); !ok || t != string(src) {
+				r.texts[i] = string(src)
+			}
+			return r.texts[i], nil
+		}
+		v, err := r.value(fd, src)
+		if err != nil {
+			return nil, fmt.Errorf("convert field %d failed: %w", i, err)
+		}
+		return v, nil
+	}
+	// int8 is column i's binary bigint, unboxed, read only if it is one.
+	int8 := func(i int) (int64, bool) {
+		fd := p.fields[i]
+		if ends[i] < 0 || fd.DataTypeOID != pgtype.Int8OID || fd.Format != pgtype.BinaryFormatCode || ends[i]-r.start != 8 {
+			return 0, false
+		}
+		v := int64(be.Uint64(p.data[r.start:ends[i]]))
+		r.start = ends[i]
+		return v, true
+	}
+	// instant is column i's timestamptz as scanTime makes it.
+	instant := func(i int) (time.Time, error) {
+		if ends[i] >= 0 && p.fields[i].Format == pgtype.BinaryFormatCode && ends[i]-r.start == 8 {
+			us := int64(be.Uint64(p.data[r.start:ends[i]]))
+			if us != math.MaxInt64 && us != math.MinInt64 { // ±infinity
+				r.start = ends[i]
+				return time.Unix(pgEpochSeconds+us/1_000_000, us%1_000_000*1_000).UTC(), nil
+			}
+		}
+		v, err := col(i)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return scanTime(v)
+	}
+	rec := &Record{App: s.entity.App.Name, Entity: s.entity.Name, Values: make(map[string]any, len(s.fields))}
+	var ok bool
+	if rec.ID, ok = int8(0); !ok {
+		v, err := col(0)
+		if err != nil {
+			return nil, err
+		}
+		if rec.ID, ok = asInt64(v); !ok {
+			return nil, fmt.Errorf("id: unexpected %T", v)
+		}
+	}
+	if rec.Version, ok = int8(1); !ok {
+		v, err := col(1)
+		if err != nil {
+			return nil, err
+		}
+		rec.Version, _ = asInt64(v)
+	}
+	v, err := col(2)
+	if err != nil {
+		return nil, err
+	}
+	rec.CreatedBy = asString(v)
+	if rec.CreatedAt, err = instant(3); err != nil {
+		return nil, err
+	}
+	if rec.UpdatedAt, err = instant(4); err != nil {
+		return nil, err
+	}
+	if v, err = col(5); err != nil {
+		return nil, err
+	}
+	rec.DefVersion = asString(v)
+	i := len(systemColumns)
+	if s.hasState {
+		if v, err = col(i); err != nil {
+			return nil, err
+		}
+		rec.State = asString(v)
+		i++
+	}
+	for j, f := range s.fields {
+		if c := s.columns[j]; c.Kind == metamodel.ColumnScaled {
+			// money and decimals: the bigint straight into the decimal
+			if n, ok := int8(i + j); ok {
+				rec.Values[f.Name] = decimal.New(n, -int32(c.Scale))
+				continue
+			}
+		}
+		if v, err = col(i + j); err != nil {
+			return nil, err
+		}
+		if v, err = fromDB(s.columns[j], v); err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", s.table, f.Name, err)
+		}
+		rec.Values[f.Name] = v
+	}
+	return rec, nil
 }
 
 // value is what stdlib.Rows.Next makes of one column's value, and

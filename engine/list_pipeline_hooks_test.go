@@ -1,6 +1,9 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // PipelinedPage runs `selectSQL + where ORDER BY id DESC` for one page of
 // size through the list pipeline (list_pipeline.go), for
@@ -56,4 +59,47 @@ func SendTogether(rt *Runtime, app, entity string, size int, qs ...PipelineQuery
 		}
 	}
 	return out, nil
+}
+
+// PipelinePageDecoder reads one page of size through a pipeline and returns
+// a function that turns its rows into records again, the way the pipeline
+// does (direct) or through entityStore.scan (as before the direct path),
+// for BenchmarkListPipelineRecords.
+func PipelinePageDecoder(rt *Runtime, app, entity string, size int) (func(direct bool) ([]*Record, error), error) {
+	s, err := rt.store(app, entity)
+	if err != nil {
+		return nil, err
+	}
+	c := &listCall{sql: s.selectSQL + ` ORDER BY "id" DESC` + firstPageLimit(size), size: size, done: make(chan struct{})}
+	rt.DB.sendLists([]*listCall{c})
+	<-c.done
+	if c.err != nil {
+		return nil, c.err
+	}
+	if !c.page.direct(s) {
+		oids := []uint32{}
+		for _, f := range c.page.fields {
+			oids = append(oids, f.DataTypeOID)
+		}
+		return nil, fmt.Errorf("not direct: %v state %v", oids, s.hasState)
+	}
+	return func(direct bool) ([]*Record, error) {
+		if direct {
+			return c.page.records(s)
+		}
+		items := make([]*Record, 0, c.page.rows)
+		r := &rawRow{page: &c.page}
+		for i := 0; i < c.page.rows; i++ {
+			rec, err := s.scan(r)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, rec)
+			r.row++
+		}
+		if r.typeMap != nil {
+			typeMaps.Put(r.typeMap)
+		}
+		return items, nil
+	}, nil
 }
