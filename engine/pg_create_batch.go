@@ -62,6 +62,16 @@ import (
 // far below PostgreSQL's deadlock_timeout, and then runs its creates alone:
 // in such a cycle it is always the batch that gives way, never the other
 // write.
+//
+// A batch hands the lead on before its COMMIT, so the next batch may find
+// heads that the one before it still holds; a COMMIT that takes longer
+// than batchLockTimeout (a disk busy with a checkpoint) then made the next
+// batch give up, its creates run alone, and those held heads across their
+// own commits, so that the batches after them gave up too: one run of the
+// side-by-side benchmark fell to a tenth of its rate for ten seconds. A
+// batch refused a lock therefore waits until every batch of its entity
+// begun before it has ended, and tries again, batchAttempts times in all,
+// before its creates run alone.
 
 // maxCreateBatch bounds the creates written by one batch.
 const maxCreateBatch = 64
@@ -76,6 +86,9 @@ const createBatchLeaders = 1
 // batchLockTimeout bounds how long a batch waits for a lock (above).
 const batchLockTimeout = "100ms"
 
+// batchAttempts is how many times a batch refused a lock is tried (above).
+const batchAttempts = 3
+
 // pgCreateBatchEnabled lets tests and benchmarks switch batching off, to
 // compare with the path of one transaction per create.
 var pgCreateBatchEnabled = true
@@ -84,8 +97,9 @@ var pgCreateBatchEnabled = true
 type pgCreateBatches struct {
 	queues sync.Map // *entityStore → *pgCreateQueue
 	// batches counts the batches committed and batched the creates they
-	// wrote; fellBack counts the creates of failed batches that ran alone.
-	batches, batched, fellBack atomic.Int64
+	// wrote; fellBack counts the creates of failed batches that ran alone;
+	// retried the batches tried again after a lock was refused.
+	batches, batched, fellBack, retried atomic.Int64
 }
 
 // pgCreateQueue is the creates of one entity waiting for, or in, a batch.
@@ -96,6 +110,9 @@ type pgCreateQueue struct {
 	leaders  int // batches being written
 	// insertText is the batch's INSERT (batchInsertSQL), built once.
 	insertText string
+	// last is closed once the latest batch begun, and every batch begun
+	// before it, has ended.
+	last chan struct{}
 }
 
 // pgCreate is one create waiting for, or in, a batch.
@@ -208,7 +225,19 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 	n := min(len(q.queue), maxCreateBatch)
 	batch := append([]*pgCreate(nil), q.queue[:n]...)
 	q.queue = append(q.queue[:0], q.queue[n:]...)
+	earlier, ended := q.last, make(chan struct{})
+	q.last = ended
 	q.mu.Unlock()
+	defer func() {
+		if earlier == nil {
+			close(ended)
+			return
+		}
+		go func() {
+			<-earlier
+			close(ended)
+		}()
+	}()
 	// The lead passes on once the batch has its rows in and its heads
 	// locked (handoff), so that the next batch inserts its rows while this
 	// one commits; and in any case when it ends, even by a panic (which
@@ -226,7 +255,7 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 		})
 	}
 	defer handoff()
-	rt.writeBatch(q, s, batch, handoff)
+	rt.writeBatch(q, s, batch, handoff, earlier)
 }
 
 // errBatchGaveUp marks a batch that did not commit: its creates run alone.
@@ -237,7 +266,8 @@ var errBatchGaveUp = errors.New("create batch gave up")
 // client giving up must not end the others' transaction; a create whose
 // client has gone before the batch starts is left out with its context's
 // error, as it would have failed to begin.
-func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func()) {
+// earlier is closed once every batch of q begun before this one has ended.
+func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func(), earlier <-chan struct{}) {
 	defer func() {
 		for _, w := range batch {
 			close(w.done)
@@ -254,7 +284,15 @@ func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreat
 	if len(live) == 0 {
 		return
 	}
-	if err := rt.writeBatchTx(q, s, live, handoff); err != nil {
+	err := rt.writeBatchTx(q, s, live, handoff)
+	for attempt := 1; err != nil && attempt < batchAttempts && lockNotGranted(err); attempt++ {
+		if earlier != nil {
+			<-earlier
+		}
+		rt.creates.retried.Add(1)
+		err = rt.writeBatchTx(q, s, live, handoff)
+	}
+	if err != nil {
 		if errors.Is(err, errCommitUnknown) {
 			// As a create alone whose COMMIT went unanswered: it fails,
 			// and is not written again.
@@ -601,3 +639,10 @@ const batchAuditSQL = `WITH a AS (INSERT INTO growth_audit (chain, chain_seq, at
 SELECT v.chain, v.seq, v.at, v.actor, $5::text, $6::text, v.record_id, 'create', v.changes, $9::text, v.prev, v.hash, 2, 1, v.image, ''
 FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $7::bigint[], $8::text[], $10::text[], $11::text[], $12::text[]) AS v(chain, seq, at, actor, record_id, changes, prev, hash, image))
 UPDATE growth_audit_heads AS h SET chain_seq = u.seq, hash = u.hash FROM unnest($13::text[], $14::bigint[], $15::text[]) AS u(chain, seq, hash) WHERE h.chain = u.chain`
+
+// lockNotGranted reports a statement that PostgreSQL stopped because a lock
+// was not granted within the lock timeout (55P03): nothing was written.
+func lockNotGranted(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "55P03"
+}

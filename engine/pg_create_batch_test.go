@@ -271,3 +271,49 @@ func BenchmarkBatchedCreates(b *testing.B) {
 		})
 	}
 }
+
+// A batch that PostgreSQL refuses a lock, because another transaction holds
+// its audit heads a little longer than a batch waits (as a batch before it
+// still committing on a busy disk does), tries again instead of running its
+// creates alone: every create is written, in batches, and the trail
+// verifies.
+func TestBatchRefusedALockTriesAgain(t *testing.T) {
+	rt := enginetest.Start(t, engine.Postgres, enginetest.Load(t, batchDefs), engine.OpenAccess{})
+	ctx := context.Background()
+	rts := []*engine.Runtime{rt}
+	for i, err := range second(createTogether(t, rts, grantInputs(32, "a"))) {
+		if err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+	}
+	tx, err := rt.DB.Write.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := tx.ExecContext(ctx, `SELECT chain FROM growth_audit_heads WHERE chain LIKE 'demo.grant#%' FOR UPDATE`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := held.RowsAffected(); n != 16 {
+		t.Fatalf("%d heads held, want the entity's 16", n)
+	}
+	_, _, fellBefore := rt.CreateBatchCounts()
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		_ = tx.Rollback()
+	}()
+	for i, err := range second(createTogether(t, rts, grantInputs(32, "b"))) {
+		if err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+	}
+	if _, _, fell := rt.CreateBatchCounts(); fell != fellBefore {
+		t.Fatalf("%d creates ran alone after their batch was refused a lock, want none", fell-fellBefore)
+	}
+	if rt.CreateBatchRetries() == 0 {
+		t.Fatal("no batch was tried again, yet the heads were held past the batch's lock timeout")
+	}
+	checkTrail(t, rt, 64)
+}
+
+func second[A, B any](_ A, b B) B { return b }
