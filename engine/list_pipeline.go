@@ -227,9 +227,14 @@ func (p *rawPage) release() {
 
 // records decodes the page's rows into records.
 func (p *rawPage) records(s *entityStore) ([]*Record, error) {
+	return p.recordsBy(s, p.direct(s))
+}
+
+// recordsBy decodes the page's rows into records, straight from the row
+// (rawRow.record) when direct, else through entityStore.scan.
+func (p *rawPage) recordsBy(s *entityStore, direct bool) ([]*Record, error) {
 	items := make([]*Record, 0, p.rows)
 	r := &rawRow{page: p}
-	direct := p.direct(s)
 	for i := 0; i < p.rows; i++ {
 		var rec *Record
 		var err error

@@ -84,22 +84,6 @@ func PipelinePageDecoder(rt *Runtime, app, entity string, size int) (func(direct
 		return nil, fmt.Errorf("not direct: %v state %v", oids, s.hasState)
 	}
 	return func(direct bool) ([]*Record, error) {
-		if direct {
-			return c.page.records(s)
-		}
-		items := make([]*Record, 0, c.page.rows)
-		r := &rawRow{page: &c.page}
-		for i := 0; i < c.page.rows; i++ {
-			rec, err := s.scan(r)
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, rec)
-			r.row++
-		}
-		if r.typeMap != nil {
-			typeMaps.Put(r.typeMap)
-		}
-		return items, nil
+		return c.page.recordsBy(s, direct)
 	}, nil
 }
