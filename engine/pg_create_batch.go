@@ -574,63 +574,55 @@ func batchColumnTypes(s *entityStore) []string {
 func batchColumns(s *entityStore, batch []*pgCreate) ([]any, error) {
 	types := batchColumnTypes(s)
 	cols := make([]any, len(types))
-	n := len(batch)
+	var err error
 	for j, typ := range types {
 		switch typ {
 		case "bigint":
-			a := make([]*int64, n)
-			for i, w := range batch {
-				switch v := w.args[j].(type) {
-				case nil:
+			cols[j], err = batchColumn(batch, j, func(v any) (int64, bool) {
+				switch x := v.(type) {
 				case int64:
-					a[i] = &v
+					return x, true
 				case int:
-					x := int64(v)
-					a[i] = &x
-				default:
-					return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
+					return int64(x), true
 				}
-			}
-			cols[j] = a
+				return 0, false
+			})
 		case "boolean":
-			a := make([]*bool, n)
-			for i, w := range batch {
-				switch v := w.args[j].(type) {
-				case nil:
-				case bool:
-					a[i] = &v
-				default:
-					return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
-				}
-			}
-			cols[j] = a
+			cols[j], err = batchColumn(batch, j, asType[bool])
 		case "timestamptz":
-			a := make([]*time.Time, n)
-			for i, w := range batch {
-				switch v := w.args[j].(type) {
-				case nil:
-				case time.Time:
-					a[i] = &v
-				default:
-					return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
-				}
-			}
-			cols[j] = a
+			cols[j], err = batchColumn(batch, j, asType[time.Time])
 		default: // text, and dates as text
-			a := make([]*string, n)
-			for i, w := range batch {
-				switch v := w.args[j].(type) {
-				case nil:
-				case string:
-					a[i] = &v
-				default:
-					return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
-				}
-			}
-			cols[j] = a
+			cols[j], err = batchColumn(batch, j, asType[string])
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return cols, nil
+}
+
+// batchColumn is argument j of every create of batch, as the elements of a
+// PostgreSQL array (nil for NULL); conv takes a non-nil argument.
+func batchColumn[T any](batch []*pgCreate, j int, conv func(any) (T, bool)) ([]*T, error) {
+	a := make([]*T, len(batch))
+	for i, w := range batch {
+		v := w.args[j]
+		if v == nil {
+			continue
+		}
+		x, ok := conv(v)
+		if !ok {
+			return nil, fmt.Errorf("%w: column %d is a %T", errBatchGaveUp, j, v)
+		}
+		a[i] = &x
+	}
+	return a, nil
+}
+
+// asType is v as a T, when it is one.
+func asType[T any](v any) (T, bool) {
+	x, ok := v.(T)
+	return x, ok
 }
 
 // batchAuditSQL inserts a batch's audit rows and moves each chain's head to
