@@ -259,19 +259,10 @@ func (p *onePass) object(depth int) (map[string]any, bool) {
 			return nil, false
 		}
 		obj[key] = v
-		p.space()
-		if p.i >= len(p.b) {
+		if end, ok := p.next('}'); !ok {
 			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case '}':
-			p.i++
+		} else if end {
 			return obj, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -294,21 +285,32 @@ func (p *onePass) array(depth int) (any, bool) {
 			return nil, false
 		}
 		arr = append(arr, v)
-		p.space()
-		if p.i >= len(p.b) {
+		if end, ok := p.next(']'); !ok {
 			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case ']':
-			p.i++
+		} else if end {
 			return arr, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// next reads what follows a member or an element: a ',' and the space after
+// it (more follow), or close (end: the object or array is over); ok is false
+// for anything else.
+func (p *onePass) next(close byte) (end, ok bool) {
+	p.space()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		p.space()
+		return false, true
+	case close:
+		p.i++
+		return true, true
+	}
+	return false, false
 }
 
 // str reads a string, p.i at its opening quote.
