@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,9 @@ type sqliteCreate struct {
 	nr *newRecord
 	// changes is the audit row's changes, canonical JSON.
 	changes string
+	// imageBefore and imageAfter are the text of the record's image
+	// before and after its id (entityStore.imageAroundID).
+	imageBefore, imageAfter []byte
 }
 
 // jointCreate is the create of nr written together with others when
@@ -58,7 +62,11 @@ func (rt *Runtime) jointCreate(s *entityStore, nr *newRecord, idem Idempotency) 
 	if !ok {
 		return nil
 	}
-	return &sqliteCreate{rt: rt, s: s, nr: nr, changes: string(changes)}
+	before, after, ok := s.imageAroundID(nr.rec)
+	if !ok {
+		return nil
+	}
+	return &sqliteCreate{rt: rt, s: s, nr: nr, changes: string(changes), imageBefore: before, imageAfter: after}
 }
 
 func (c *sqliteCreate) jointKind() any { return c.s }
@@ -162,12 +170,13 @@ func (c *sqliteCreate) writePart(ctx context.Context, tx *sql.Tx, creates []*sql
 	// The audit rows, chain by chain in id order (ids ascend, so each
 	// chain's rows come in id order), as writeAudit writes one.
 	audit := make([]any, 0, n*len(auditColumns))
-	var scratch []byte
+	var scratch, imageText []byte
 	for i, w := range creates {
 		rec := w.nr.rec
 		h := heads[chainOf[i]]
 		at := rec.CreatedAt.UTC().Truncate(time.Microsecond)
-		image := s.recordImage(rec)
+		imageText = append(strconv.AppendInt(append(imageText[:0], w.imageBefore...), rec.ID, 10), w.imageAfter...)
+		image := hashHex(imageText)
 		seq := h.seq + 1
 		var hash string
 		hash, scratch = auditRowHash(scratch, chainOf[i], seq, at.Format(sqliteTime), rec.CreatedBy, app, entity, rec.ID, "create", w.changes, rec.DefVersion, h.hash, rec.Version, image, "")
