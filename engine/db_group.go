@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -106,6 +107,14 @@ func (g *groupCommit) run(ctx context.Context, joint jointWrite, fn func(tx *sql
 // hands the lead to the first write that arrived meanwhile.
 func (g *groupCommit) lead() {
 	g.mu.Lock()
+	if len(g.queue) == 1 {
+		// Alone so far: let the goroutines ready to run (requests being
+		// read and checked on a busy server) queue their writes first.
+		// It waits for nothing when there are none.
+		g.mu.Unlock()
+		runtime.Gosched()
+		g.mu.Lock()
+	}
 	n := min(len(g.queue), maxGroup)
 	group := append([]*groupWrite(nil), g.queue[:n]...)
 	g.queue = append(g.queue[:0], g.queue[n:]...)
@@ -258,4 +267,15 @@ func runWrite(fn func(tx *sql.Tx) error, tx *sql.Tx) (panicked any, err error) {
 		}
 	}()
 	return nil, fn(tx)
+}
+
+// WriteGroups are the counts of SQLite's group commit since the server
+// started: the groups committed, the writes they held, and the creates
+// written together with others of their entity (sqlite_create_batch.go).
+// ok is false on PostgreSQL.
+func (db *DB) WriteGroups() (groups, writes, together int64, ok bool) {
+	if db.group == nil {
+		return 0, 0, 0, false
+	}
+	return db.group.groups.Load(), db.group.writes.Load(), db.group.joint.Load(), true
 }
