@@ -200,14 +200,14 @@ func (c *sqliteCreate) writePart(ctx context.Context, tx *sql.Tx, creates []*sql
 	return nil
 }
 
-// jointTexts holds the statements of joint creates by entity, kind and
-// number of rows, built once each.
+// jointTexts holds the statements of joint creates by kind, number of rows
+// and, for the records' INSERT, the text of the entity's one-row INSERT
+// (which changes with its definitions), built once each.
 var jointTexts sync.Map // jointTextKey → string
 
 type jointTextKey struct {
-	s    *entityStore
-	kind string
-	n    int
+	insert, kind string
+	n            int
 }
 
 // jointText is the statement of kind for n rows (records, audit rows or
@@ -218,7 +218,10 @@ type jointTextKey struct {
 //   - audit: n audit rows;
 //   - move: n heads moved, by (chain, chain_seq, hash) triples.
 func jointText(s *entityStore, kind string, n int) string {
-	key := jointTextKey{s, kind, n}
+	key := jointTextKey{kind: kind, n: n}
+	if kind == "insert" {
+		key.insert = s.insertSQL
+	}
 	if text, ok := jointTexts.Load(key); ok {
 		return text.(string)
 	}
