@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -153,7 +154,9 @@ func TestMetricsUnderLoad(t *testing.T) {
 		}
 		return apps.Anonymous, nil
 	}
-	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: actor, Metrics: apps.NewMetrics(nil), MetricsToken: "scrape-secret-1"})
+	metrics := apps.NewMetrics(nil)
+	metrics.CountWriteGroups(rt.DB)
+	app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Actor: actor, Metrics: metrics, MetricsToken: "scrape-secret-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,8 +175,34 @@ func TestMetricsUnderLoad(t *testing.T) {
 		raw, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(raw), err
 	}
+	// SQLite's group commit is counted: the create is one more write in
+	// one more group, written alone.
+	scrapes := 0 // each counted as a request
+	counter := func(name string) int {
+		scrapes++
+		_, body, err := get("/metrics", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("metrics lack %s:\n%s", name, body)
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	sqliteCounters := []string{"growth_sqlite_write_groups_total", "growth_sqlite_grouped_writes_total", "growth_sqlite_creates_together_total"}
+	var before []int
+	for _, name := range sqliteCounters {
+		before = append(before, counter(name))
+	}
 	if _, err := rt.Create(t.Context(), engine.SystemActor, "demo", "grant", map[string]any{"year": 2026, "agency": "101001", "amount": "1.00"}); err != nil {
 		t.Fatal(err)
+	}
+	for i, want := range []int{1, 1, 0} {
+		if got := counter(sqliteCounters[i]) - before[i]; got != want {
+			t.Errorf("%s grew by %d with one create, want %d", sqliteCounters[i], got, want)
+		}
 	}
 
 	const n = 600
@@ -226,8 +255,8 @@ func TestMetricsUnderLoad(t *testing.T) {
 		fmt.Sscan(m[5], &c)
 		total += c
 	}
-	if total != n {
-		t.Errorf("the counters add up to %d requests, want %d:\n%s", total, n, body)
+	if total != n+scrapes {
+		t.Errorf("the counters add up to %d requests, want %d:\n%s", total, n+scrapes, body)
 	}
 	for _, want := range []string{`app="demo",entity="grant",method="GET",status="200"} 300`, `app="-",entity="-",method="GET",status="404"} 150`} {
 		if !strings.Contains(body, want) {

@@ -61,6 +61,24 @@ func NewMetrics(pools map[string]*sql.DB) *Metrics {
 	return m
 }
 
+// CountWriteGroups reports SQLite's group commit (engine.DB.WriteGroups):
+// how many writes a group holds on average is how much of the one writer's
+// work they share. Nothing on PostgreSQL.
+func (m *Metrics) CountWriteGroups(db *engine.DB) {
+	if _, _, _, ok := db.WriteGroups(); !ok {
+		return
+	}
+	count := func(name, help string, pick func(groups, writes, together int64) int64) {
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
+			groups, writes, together, _ := db.WriteGroups()
+			return float64(pick(groups, writes, together))
+		}))
+	}
+	count("growth_sqlite_write_groups_total", "SQLite write transactions committed, each holding a group of writes.", func(g, _, _ int64) int64 { return g })
+	count("growth_sqlite_grouped_writes_total", "Writes committed in SQLite's write groups (those that failed alone included).", func(_, w, _ int64) int64 { return w })
+	count("growth_sqlite_creates_together_total", "Creates written together with other creates of their entity in a SQLite write group.", func(_, _, t int64) int64 { return t })
+}
+
 // observe counts one request. The labels are names of the definitions (or
 // "-"), never text of the request: a request for an app or entity that does
 // not exist must not add a series, or anyone could grow the registry

@@ -108,6 +108,10 @@ type auditStatements struct {
 
 var auditStatementsOf = map[Dialect]*auditStatements{SQLite: buildAuditSQL(SQLite), Postgres: buildAuditSQL(Postgres)}
 
+// auditColumns are the columns of an audit row, in the order of the
+// arguments of writeAudit's INSERT.
+var auditColumns = []string{"chain", "chain_seq", "at", "actor", "app", "entity", "record_id", "action", "changes", "def_version", "prev_hash", "hash", "proof", "record_version", "image", "ledger"}
+
 func buildAuditSQL(d Dialect) *auditStatements {
 	ph := d.Placeholder
 	lock := ""
@@ -117,9 +121,11 @@ func buildAuditSQL(d Dialect) *auditStatements {
 	st := &auditStatements{}
 	st.head = `SELECT chain_seq, hash FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
 	st.headChecked = `SELECT chain_seq, hash, (SELECT hash FROM growth_definition_current WHERE id = 1) FROM growth_audit_heads WHERE chain = ` + ph(1) + lock
-	st.insertRow = `INSERT INTO growth_audit (chain, chain_seq, at, actor, app, entity, record_id, action, changes, def_version, prev_hash, hash, proof, record_version, image, ledger) VALUES (` +
-		ph(1) + `, ` + ph(2) + `, ` + ph(3) + `, ` + ph(4) + `, ` + ph(5) + `, ` + ph(6) + `, ` + ph(7) + `, ` + ph(8) + `, ` + ph(9) + `, ` + ph(10) + `, ` + ph(11) + `, ` + ph(12) +
-		`, ` + ph(13) + `, ` + ph(14) + `, ` + ph(15) + `, ` + ph(16) + `)`
+	args := make([]string, len(auditColumns))
+	for i := range args {
+		args[i] = ph(i + 1)
+	}
+	st.insertRow = `INSERT INTO growth_audit (` + strings.Join(auditColumns, ", ") + `) VALUES (` + strings.Join(args, ", ") + `)`
 	st.updateHead = `UPDATE growth_audit_heads SET chain_seq = ` + ph(1) + `, hash = ` + ph(2) + ` WHERE chain = ` + ph(3)
 	if d == Postgres {
 		st.insertAndMove = `WITH r AS (` + st.insertRow + `) UPDATE growth_audit_heads SET chain_seq = $2, hash = $12 WHERE chain = $1`

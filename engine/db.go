@@ -184,8 +184,14 @@ func quoteName(name string) string { return `"` + strings.ReplaceAll(name, `"`, 
 // writes that arrived with it (db_group.go); Tx returns once that
 // transaction committed.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	return db.jointTx(ctx, nil, fn)
+}
+
+// jointTx is Tx for a write that SQLite's group commit may write together
+// with others of its kind (joint, when not nil; db_group.go).
+func (db *DB) jointTx(ctx context.Context, joint jointWrite, fn func(tx *sql.Tx) error) (err error) {
 	if db.group != nil {
-		return db.group.run(ctx, fn)
+		return db.group.run(ctx, joint, fn)
 	}
 	// On PostgreSQL the transaction may send its last statements with its
 	// COMMIT (ledger_pipeline.go); a failure of one of them is that

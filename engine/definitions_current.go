@@ -135,20 +135,37 @@ func short(hash string) string {
 // before its check reads them then, so that a write refused because the
 // database is no longer on its definitions (a column gone) says so.
 func (rt *Runtime) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return rt.jointWriteTx(ctx, nil, fn)
+}
+
+// jointWriteTx is writeTx for a write that SQLite's group commit may write
+// together with others of its kind (joint, when not nil; db_group.go), whose
+// writeJointly checks the definitions with sqliteDefinitionsChecked.
+func (rt *Runtime) jointWriteTx(ctx context.Context, joint jointWrite, fn func(tx *sql.Tx) error) error {
 	if rt.DB.Dialect == Postgres {
 		return rt.DB.Tx(ctx, func(tx *sql.Tx) error { return rt.checkedWrite(ctx, tx, fn) })
 	}
-	return rt.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if rt.definitions == nil || rt.definitions.checked.Load() != tx {
-			if err := rt.checkDefinitions(ctx, tx); err != nil {
-				return err
-			}
-			if rt.definitions != nil {
-				rt.definitions.checked.Store(tx)
-			}
+	return rt.DB.jointTx(ctx, joint, func(tx *sql.Tx) error {
+		if err := rt.sqliteDefinitionsChecked(ctx, tx); err != nil {
+			return err
 		}
 		return fn(tx)
 	})
+}
+
+// sqliteDefinitionsChecked checks the definitions in tx, a SQLite write
+// transaction, unless a write before this one in it did (writeTx).
+func (rt *Runtime) sqliteDefinitionsChecked(ctx context.Context, tx *sql.Tx) error {
+	if rt.definitions != nil && rt.definitions.checked.Load() == tx {
+		return nil
+	}
+	if err := rt.checkDefinitions(ctx, tx); err != nil {
+		return err
+	}
+	if rt.definitions != nil {
+		rt.definitions.checked.Store(tx)
+	}
+	return nil
 }
 
 // definitionsChecked remembers the SQLite transaction whose definitions were

@@ -138,10 +138,11 @@ func (b *pgCreateBatches) queue(rt *Runtime, s *entityStore) *pgCreateQueue {
 }
 
 // batchableCreates reports whether creates of s need nothing but their row
-// and audit row (see the top of this file).
+// and audit row (see the top of this file); on SQLite, whether they can be
+// written together (sqlite_create_batch.go).
 func (rt *Runtime) batchableCreates(s *entityStore) bool {
 	e := s.entity
-	if rt.DB.Dialect != Postgres || e.Workflow != nil || s.hasState || rt.links.refs[e] != nil {
+	if e.Workflow != nil || s.hasState || rt.links.refs[e] != nil {
 		return false
 	}
 	for _, f := range e.Fields {

@@ -30,17 +30,39 @@ import (
 // fields are left out, so a field added to the definitions (a new, empty
 // column) does not change the image of the records written before.
 func (s *entityStore) recordImage(rec *Record) string {
+	text, err := s.imageText(rec)
+	if err != nil {
+		text = nil // what json.Marshal gave for a value it cannot write: nothing
+	}
+	return hashHex(text)
+}
+
+// imageText is the text recordImage hashes.
+func (s *entityStore) imageText(rec *Record) ([]byte, error) {
 	vals, has := make([]any, len(s.fields)), make([]bool, len(s.fields))
 	for i, f := range s.fields {
 		if v := rec.Values[f.Name]; v != nil {
 			vals[i], has[i] = f.Kind.JSON(f, v), true
 		}
 	}
-	text, err := s.appendImage(nil, rec, vals, has, imageTime(rec.CreatedAt), imageTime(rec.UpdatedAt))
-	if err != nil {
-		text = nil // what json.Marshal gave for a value it cannot write: nothing
+	return s.appendImage(nil, rec, vals, has, imageTime(rec.CreatedAt), imageTime(rec.UpdatedAt))
+}
+
+// imageAroundID is the text recordImage hashes for a new record whose id is
+// not drawn yet, as the text before the id and the text after it: a create
+// written together with others builds it before its turn on the one writer,
+// which then only puts the id in between and hashes (sqlite_create_batch.go).
+// ok is false when the image has no text (imageText failed).
+func (s *entityStore) imageAroundID(rec *Record) (before, after []byte, ok bool) {
+	id := rec.ID
+	rec.ID = 0
+	text, err := s.imageText(rec)
+	rec.ID = id
+	n := len(AppendJSONString(append(AppendJSONString([]byte{'['}, rec.App), ','), rec.Entity)) + 1
+	if err != nil || len(text) < n+2 || string(text[n:n+2]) != "0," {
+		return nil, nil, false
 	}
-	return hashHex(text)
+	return text[:n], text[n+1:], true
 }
 
 // appendImage appends the text recordImage hashes, as json.Marshal wrote it:

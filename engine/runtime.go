@@ -226,12 +226,16 @@ func (rt *Runtime) Create(ctx context.Context, actor Actor, app, entity string, 
 		return nil, err
 	}
 	var rec *Record
-	err = rt.writeTx(ctx, func(tx *sql.Tx) error {
+	err = rt.jointWriteTx(ctx, rt.jointCreate(s, opt.prepared, idem), func(tx *sql.Tx) error {
 		rec, err = rt.createInTx(ctx, tx, actor, s, values, opt)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if rec == nil {
+		// Written together with other creates (sqlite_create_batch.go).
+		rec = opt.prepared.rec
 	}
 	rt.DB.freshenStatistics()
 	return rec, nil

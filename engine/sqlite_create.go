@@ -12,6 +12,16 @@ import (
 // (insertReadingHead).
 var insertReadingHeadSQL sync.Map
 
+// headReadingColumns are the columns an INSERT … RETURNING "id" on SQLite
+// adds to read the head of each new record's audit chain: its chain_seq and
+// hash, NULL when the chain has no head yet. Both arguments are the prefix
+// of the entity's chains.
+var headReadingColumns = func() string {
+	chain := `? || printf('%02d', "id" % ` + strconv.Itoa(AuditShards) + `)`
+	return `, (SELECT chain_seq FROM growth_audit_heads WHERE chain = ` + chain + `)` +
+		`, (SELECT hash FROM growth_audit_heads WHERE chain = ` + chain + `)`
+}()
+
 // insertReadingHead runs a create's INSERT on SQLite and, in the same
 // statement, reads the head of the new record's audit chain: one statement
 // where the INSERT, then lockAuditHead's SELECT, took two, on the one write
@@ -25,10 +35,7 @@ var insertReadingHeadSQL sync.Map
 func (db *DB) insertReadingHead(ctx context.Context, tx *sql.Tx, s *entityStore, app, entity string, args []any) (int64, *auditSlot, error) {
 	text, ok := insertReadingHeadSQL.Load(s.insertSQL)
 	if !ok {
-		chain := `? || printf('%02d', "id" % ` + strconv.Itoa(AuditShards) + `)`
-		text, _ = insertReadingHeadSQL.LoadOrStore(s.insertSQL, s.insertSQL+
-			`, (SELECT chain_seq FROM growth_audit_heads WHERE chain = `+chain+`)`+
-			`, (SELECT hash FROM growth_audit_heads WHERE chain = `+chain+`)`)
+		text, _ = insertReadingHeadSQL.LoadOrStore(s.insertSQL, s.insertSQL+headReadingColumns)
 	}
 	prefix := app + "." + entity + "#"
 	var id int64

@@ -143,7 +143,9 @@ func runServe(args []string) int {
 	if err != nil {
 		return fail("serve", err)
 	}
-	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: apps.NewMetrics(pools), Auth: auth, TrustedProxies: splitList(*proxies), MetricsToken: scrapeToken, Health: health})
+	metrics := apps.NewMetrics(pools)
+	metrics.CountWriteGroups(rt.DB)
+	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: metrics, Auth: auth, TrustedProxies: splitList(*proxies), MetricsToken: scrapeToken, Health: health})
 	if err != nil {
 		return fail("serve", err)
 	}
