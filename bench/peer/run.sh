@@ -7,7 +7,9 @@
 #
 # N creates then N filtered lists (20 a page, no total) at concurrency C, with
 # `hey` (Debian package hey), ROUNDS times each. Every round starts each server on
-# a fresh database. Prints each round, the medians and the ratios.
+# a fresh database. Prints each round, the medians and the ratios; a Growth
+# server on SQLite also prints how many writes its group commits held on
+# average (writes_per_group, from /metrics).
 #
 # Environment:
 #   PEER_PG=postgres://…     also run Growth on PostgreSQL (a fresh schema per round);
@@ -166,7 +168,9 @@ run_growth() {
   fi
   local r; r=$(load "$pid" "$base" "$body" "$list" "Authorization: Bearer $tok")
   local n; n=$(curl -fs -H "Authorization: Bearer $tok" "$base?page_size=1&total=true" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("total"))')
-  echo "$name $r records=$n rss_mb=$(rss_mb "$pid")"
+  # On SQLite: the writes per group commit, from /metrics (growth_sqlite_*)
+  local grp; grp=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^growth_sqlite_write_groups_total/ {g = $2} /^growth_sqlite_grouped_writes_total/ {w = $2} END {if (g > 0) printf " writes_per_group=%.1f", w / g}')
+  echo "$name $r records=$n rss_mb=$(rss_mb "$pid")$grp"
   stop "$pid"
 }
 
