@@ -101,8 +101,8 @@ type commonValues struct {
 // fresh table, an import) it has no statistics, and PostgreSQL, planning a
 // list for its values, reads and sorts every matching row: 5 ms a list at
 // 10,000 rows where the kept plan takes 0.05 ms. The lists that went alone
-// while the first read analysed the table (100–200 ms) were 40 % of
-// PostgreSQL's CPU per list in the benchmark's 10,000 lists
+// while the first read analysed the table (100–250 ms under load) were a
+// third of PostgreSQL's CPU per list in the benchmark's 10,000 lists
 // (docs/performance.md, "PostgreSQL lists: the first ones after a fill").
 func (k *statisticsKeeper) common(ctx context.Context, db *DB, s *entityStore, nodes ...filter.Node) bool {
 	terms, ok := equalityTerms(s, nodes...)
