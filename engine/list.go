@@ -188,7 +188,7 @@ func (rt *Runtime) List(ctx context.Context, actor Actor, app, entity string, q 
 	}
 	sqlText, pageArgs := s.selectSQL+where+order, args
 	res := &ListResult{Page: page, PageSize: size}
-	if rt.plannedOnce(s, q, page, node, scope) {
+	if rt.plannedOnce(ctx, s, q, page, node, scope) {
 		// The LIMIT written out, so that PostgreSQL may keep one plan
 		// (list_plan.go), and the query sent with the other lists of the
 		// moment (list_pipeline.go); run alone if that did not answer.

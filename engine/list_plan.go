@@ -38,6 +38,10 @@ import (
 // most MaxPageSize); later pages keep their offset bound, so that paging
 // does not leave a prepared statement per offset on every connection.
 
+// firstReadWait is how long at most a list waits for the first read of its
+// table's statistics (common).
+const firstReadWait = time.Second
+
 // commonBand is how far, as a factor either way, a value's share of the rows
 // may be from the average share a generic plan assumes for its column.
 const commonBand = 10
@@ -47,9 +51,9 @@ const commonBand = 10
 // PostgreSQL, without a search, whose filter's and data scope condition's
 // values are common ones (above). scope is the scope's condition when it is
 // part of the SQL.
-func (rt *Runtime) plannedOnce(s *entityStore, q ListQuery, page int, node, scope filter.Node) bool {
+func (rt *Runtime) plannedOnce(ctx context.Context, s *entityStore, q ListQuery, page int, node, scope filter.Node) bool {
 	return rt.DB.Dialect == Postgres && page == 1 && strings.TrimSpace(q.Search) == "" &&
-		rt.DB.statistics.common(rt.DB, s, node, scope)
+		rt.DB.statistics.common(ctx, rt.DB, s, node, scope)
 }
 
 // firstPageLimit is the LIMIT of a first page written into the SQL: one more
@@ -71,6 +75,8 @@ type tableShares struct {
 	columns map[string]columnShares
 	read    time.Time
 	reading bool
+	// done is closed when the read under way ends.
+	done chan struct{}
 	// analysed is set when this server analysed the table: the next list
 	// reads its statistics again, and a read under way is not taken as
 	// current.
@@ -86,11 +92,19 @@ type commonValues struct {
 
 // common reports whether every term of the list's filter and scope is
 // `field = value` or a department prefix with a common value (see above),
-// so that the first page may be run with a generic plan. A table whose
-// statistics were not read yet is read in the background and answers false
-// meanwhile; one that has rows but no statistics at all is analysed then
-// (read).
-func (k *statisticsKeeper) common(db *DB, s *entityStore, nodes ...filter.Node) bool {
+// so that the first page may be run with a generic plan. A table's
+// statistics are read in the background; one that has rows but no
+// statistics at all is analysed then (read).
+//
+// Lists of a table whose statistics this server has not read yet wait for
+// that first read, up to firstReadWait. Right after a table was filled (a
+// fresh table, an import) it has no statistics, and PostgreSQL, planning a
+// list for its values, reads and sorts every matching row: 5 ms a list at
+// 10,000 rows where the kept plan takes 0.05 ms. The lists that went alone
+// while the first read analysed the table (100–250 ms under load) were a
+// third of PostgreSQL's CPU per list in the benchmark's 10,000 lists
+// (docs/performance.md, "PostgreSQL lists: the first ones after a fill").
+func (k *statisticsKeeper) common(ctx context.Context, db *DB, s *entityStore, nodes ...filter.Node) bool {
 	terms, ok := equalityTerms(s, nodes...)
 	if !ok {
 		return false
@@ -111,7 +125,20 @@ func (k *statisticsKeeper) common(db *DB, s *entityStore, nodes ...filter.Node) 
 	}
 	if !t.reading && time.Since(t.read) >= statisticsCheckEvery {
 		t.reading, t.analysed = true, false
+		t.done = make(chan struct{})
 		go c.read(db, s, t)
+	}
+	if t.reading && t.columns == nil {
+		done := t.done
+		c.mu.Unlock()
+		wait := time.NewTimer(firstReadWait)
+		select {
+		case <-done:
+		case <-wait.C:
+		case <-ctx.Done():
+		}
+		wait.Stop()
+		c.mu.Lock()
 	}
 	for _, term := range terms {
 		col, ok := t.columns[term.column]
@@ -157,6 +184,7 @@ func (c *commonValues) read(db *DB, s *entityStore, t *tableShares) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t.reading = false
+	close(t.done)
 	if !t.analysed {
 		t.read = time.Now()
 	}

@@ -16,7 +16,7 @@ func ListPlannedOnce(rt *Runtime, actor Actor, app, entity string, q ListQuery) 
 	if err != nil {
 		return false, err
 	}
-	return rt.plannedOnce(s, q, 1, node, scope), nil
+	return rt.plannedOnce(context.Background(), s, q, 1, node, scope), nil
 }
 
 // Analyze analyses table as the stale-statistics check does

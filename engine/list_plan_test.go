@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,6 +157,33 @@ func TestListAnalysesATableWithoutStatistics(t *testing.T) {
 	got := enginetest.Must(rt.List(ctx, dept, "grants", "grant", engine.ListQuery{Filter: "agency = '101001'", PageSize: 20}))
 	if len(got.Items) != 20 || !got.HasMore {
 		t.Fatalf("first page: %d records, has_more %v", len(got.Items), got.HasMore)
+	}
+}
+
+// The first lists of a table filled moments ago, all arriving at once, wait
+// for the first read of its statistics (which analyses it) rather than
+// being planned for their values without statistics, which reads and sorts
+// every matching row: each of them is planned once.
+func TestListFirstListsWaitForStatistics(t *testing.T) {
+	p, access := accessProject(t)
+	rt := enginetest.Start(t, engine.Postgres, p, access)
+	ctx := context.Background()
+	for range 45 {
+		enginetest.Must(rt.Create(ctx, engine.SystemActor, "grants", "grant", map[string]any{"agency": "101001", "amount": "10.00"}))
+	}
+	q := engine.ListQuery{Filter: "agency = '101001'"}
+	dept := accActor("d1", "101", "grants.department")
+	once := make([]bool, 20)
+	errs := make([]error, len(once))
+	var wg sync.WaitGroup
+	for i := range once {
+		wg.Go(func() { once[i], errs[i] = engine.ListPlannedOnce(rt, dept, "grants", "grant", q) })
+	}
+	wg.Wait()
+	for i := range once {
+		if errs[i] != nil || !once[i] {
+			t.Fatalf("list %d of the first %d: planned once %v, %v", i, len(once), once[i], errs[i])
+		}
 	}
 }
 
