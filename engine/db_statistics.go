@@ -24,9 +24,9 @@ const statisticsCheckEvery = 5 * time.Second
 // unsampledTables are the platform's tables that the check leaves to
 // autovacuum, though creates fill them as fast as the entity's table: no
 // query of Growth depends on their sampled statistics, and ANALYZE of
-// growth_audit, a sample of wide rows whose text columns it sorts, cost
-// seven times the entity table's and a sixth of PostgreSQL's CPU under a
-// long create load (docs/performance.md). Every reader goes through a unique
+// growth_audit, a sample of wide rows whose text columns it sorts, cost five
+// to seven times the entity table's, and a sixth of PostgreSQL's CPU under
+// a long create load (docs/performance.md). Every reader goes through a unique
 // key or an index prefix of equalities, or reads the whole table:
 //   - growth_audit: by chain and chain_seq (the unique key; anchors, proof
 //     marks), the last chain_seq of a chain (the same key), by app, entity
