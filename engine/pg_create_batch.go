@@ -204,7 +204,8 @@ func (rt *Runtime) prepareBatchedCreate(ctx context.Context, actor Actor, s *ent
 
 // run writes w in the next batch of q and returns once that batch committed
 // or gave up. The first create waiting leads the next batch, so no create
-// waits for more than the batch in progress and its own.
+// waits for more than the batch in progress and its own (and, when it leads
+// with few others, at most cohortWait between them).
 func (q *pgCreateQueue) run(rt *Runtime, s *entityStore, w *pgCreate) {
 	q.mu.Lock()
 	q.queue = append(q.queue, w)
