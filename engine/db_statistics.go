@@ -21,6 +21,25 @@ import (
 // statistics are stale.
 const statisticsCheckEvery = 5 * time.Second
 
+// unsampledTables are the platform's tables that the check leaves to
+// autovacuum, though creates fill them as fast as the entity's table: no
+// query of Growth depends on their sampled statistics, and ANALYZE of
+// growth_audit, a sample of wide rows whose text columns it sorts, cost five
+// to seven times the entity table's, and a sixth of PostgreSQL's CPU under
+// a long create load (docs/performance.md). Every reader goes through a unique
+// key or an index prefix of equalities, or reads the whole table:
+//   - growth_audit: by chain and chain_seq (the unique key; anchors, proof
+//     marks), the last chain_seq of a chain (the same key), by app, entity
+//     and record_id (ix_growth_audit_record; a record's history, workflow
+//     not_by), and audit verify's read of every row in chain order;
+//   - growth_audit_heads: by chain (its primary key), chain = ANY or IN a
+//     list of chains, joined to a list of chains by chain (batched creates,
+//     imports), and audit verify's read of every head.
+//
+// A key's uniqueness comes from its index, and the number of rows from the
+// table's current size, so none of these plans changes with statistics.
+var unsampledTables = []string{"growth_audit", "growth_audit_heads"}
+
 // statisticsMinChanges is the least number of rows changed since the last
 // ANALYZE that makes this server analyse a table (plus a fifth of its rows).
 const statisticsMinChanges = 500
@@ -64,12 +83,12 @@ func (db *DB) freshenStatistics() {
 }
 
 // analyzeStale analyses the tables of the current schema whose statistics
-// are stale.
+// are stale, except unsampledTables.
 func (db *DB) analyzeStale(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	rows, err := db.Read.QueryContext(ctx, `SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-WHERE s.schemaname = current_schema() AND s.n_mod_since_analyze >= $1 + 0.2 * GREATEST(c.reltuples, 0)`, statisticsMinChanges)
+WHERE s.schemaname = current_schema() AND s.n_mod_since_analyze >= $1 + 0.2 * GREATEST(c.reltuples, 0) AND s.relname <> ALL ($2)`, statisticsMinChanges, unsampledTables)
 	if err != nil {
 		return err
 	}

@@ -113,6 +113,11 @@ type pgCreateQueue struct {
 	// last is closed once the latest batch begun, and every batch begun
 	// before it, has ended.
 	last chan struct{}
+	// lastSize is the number of creates of the latest batch begun.
+	lastSize int
+	// grew has a value once a create joined the queue since a leader last
+	// looked (cohort).
+	grew chan struct{}
 }
 
 // pgCreate is one create waiting for, or in, a batch.
@@ -133,7 +138,7 @@ func (b *pgCreateBatches) queue(rt *Runtime, s *entityStore) *pgCreateQueue {
 	if q, ok := b.queues.Load(s); ok {
 		return q.(*pgCreateQueue)
 	}
-	q, _ := b.queues.LoadOrStore(s, &pgCreateQueue{eligible: rt.batchableCreates(s)})
+	q, _ := b.queues.LoadOrStore(s, &pgCreateQueue{eligible: rt.batchableCreates(s), grew: make(chan struct{}, 1)})
 	return q.(*pgCreateQueue)
 }
 
@@ -200,10 +205,15 @@ func (rt *Runtime) prepareBatchedCreate(ctx context.Context, actor Actor, s *ent
 
 // run writes w in the next batch of q and returns once that batch committed
 // or gave up. The first create waiting leads the next batch, so no create
-// waits for more than the batch in progress and its own.
+// waits for more than the batch in progress and its own (and, when it leads
+// with few others, at most cohortWait between them).
 func (q *pgCreateQueue) run(rt *Runtime, s *entityStore, w *pgCreate) {
 	q.mu.Lock()
 	q.queue = append(q.queue, w)
+	select {
+	case q.grew <- struct{}{}:
+	default:
+	}
 	if q.leaders < createBatchLeaders {
 		q.leaders++
 		w.turn <- struct{}{}
@@ -222,12 +232,13 @@ func (q *pgCreateQueue) run(rt *Runtime, s *entityStore, w *pgCreate) {
 // lead writes the creates waiting now (this one first) as one batch, then
 // hands the lead to the first that arrived meanwhile.
 func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
+	q.cohort()
 	q.mu.Lock()
 	n := min(len(q.queue), maxCreateBatch)
 	batch := append([]*pgCreate(nil), q.queue[:n]...)
 	q.queue = append(q.queue[:0], q.queue[n:]...)
 	earlier, ended := q.last, make(chan struct{})
-	q.last = ended
+	q.last, q.lastSize = ended, n
 	q.mu.Unlock()
 	defer func() {
 		if earlier == nil {
@@ -257,6 +268,56 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 	}
 	defer handoff()
 	rt.writeBatch(q, s, batch, handoff, earlier)
+}
+
+// cohortWait bounds how long a leader waits for the creates of the batch
+// before it to come back (cohort).
+var cohortWait = time.Millisecond
+
+// cohort holds a leader that finds fewer than half as many creates
+// waiting as the batch before it wrote, while that batch is still being
+// written: it waits for that batch to end, then until that many are waiting,
+// or at most cohortWait.
+//
+// Without it, batches at 50 clients ran 1 48 1 48 1 47 …: the one create
+// that arrived while a batch of 48 wrote its audit rows led the next batch
+// alone, sent its INSERT at once and waited in PostgreSQL for the heads of
+// the 48; these, answered meanwhile, came back as the batch after it. A
+// batch of one costs PostgreSQL and Growth a whole batch's statements and
+// round trips, and the 48 a turn behind it. Its INSERT could not have gone
+// further than that lock before the batch of 48 ended anyway; waiting for
+// that end and for the creates coming back makes one batch of them
+// (docs/performance.md). Where few come back, the wait is at most
+// cohortWait after that end.
+func (q *pgCreateQueue) cohort() {
+	q.mu.Lock()
+	earlier, want := q.last, q.lastSize/2
+	few := len(q.queue) < want
+	q.mu.Unlock()
+	if !few || earlier == nil {
+		return
+	}
+	select {
+	case <-earlier:
+		return // ended: its creates are back, or not coming
+	default:
+	}
+	<-earlier
+	t := time.NewTimer(cohortWait)
+	defer t.Stop()
+	for {
+		q.mu.Lock()
+		enough := len(q.queue) >= want
+		q.mu.Unlock()
+		if enough {
+			return
+		}
+		select {
+		case <-q.grew:
+		case <-t.C:
+			return
+		}
+	}
 }
 
 // errBatchGaveUp marks a batch that did not commit: its creates run alone.

@@ -317,3 +317,52 @@ func TestBatchRefusedALockTriesAgain(t *testing.T) {
 }
 
 func second[A, B any](_ A, b B) B { return b }
+
+// Fifty clients creating one after another: the creates that one batch
+// answers come back while the next batch is being led, and join one batch
+// instead of leaving a batch of one or two between every two batches of
+// nearly all the clients (pg_create_batch.go, cohort). Every create is
+// still written, in batches, and the trail verifies.
+func TestBatchesGatherTheCreatesComingBack(t *testing.T) {
+	rt := enginetest.Start(t, engine.Postgres, enginetest.Load(t, batchDefs), engine.OpenAccess{})
+	ctx := context.Background()
+	const clients, each = 50, 40
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for i := next.Add(1); i <= clients*each; i = next.Add(1) {
+				if _, err := rt.Create(ctx, engine.SystemActor, "demo", "grant", map[string]any{"code": strconv.FormatInt(i, 10), "year": 2026, "amount": "1.00"}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	checkTrail(t, rt, clients*each)
+	// The audit rows of one batch share its transaction.
+	rows, err := rt.DB.Read.QueryContext(ctx, `SELECT COUNT(*) FROM growth_audit WHERE app = 'demo' AND entity = 'grant' GROUP BY xmin::text`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var batches, small int
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		batches++
+		if n <= 2 {
+			small++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if small*10 > batches {
+		t.Errorf("%d of %d batches wrote one or two creates; want under a tenth", small, batches)
+	}
+	t.Logf("%d batches for %d creates, %d of one or two", batches, clients*each, small)
+}
