@@ -96,6 +96,19 @@ func TestListPlannedOnce(t *testing.T) {
 	}
 }
 
+// freshGrants is a server on PostgreSQL whose grants table holds n records
+// of agency 101001, written moments ago, with a department's actor and the
+// list of that agency.
+func freshGrants(t *testing.T, n int) (*engine.Runtime, engine.Actor, engine.ListQuery) {
+	t.Helper()
+	p, access := accessProject(t)
+	rt := enginetest.Start(t, engine.Postgres, p, access)
+	for range n {
+		enginetest.Must(rt.Create(context.Background(), engine.SystemActor, "grants", "grant", map[string]any{"agency": "101001", "amount": "10.00"}))
+	}
+	return rt, accActor("d1", "101", "grants.department"), engine.ListQuery{Filter: "agency = '101001'"}
+}
+
 func recordIDs(recs []*engine.Record) []int64 {
 	out := make([]int64, len(recs))
 	for i, r := range recs {
@@ -110,14 +123,7 @@ func recordIDs(recs []*engine.Record) []int64 {
 // filled, the first lists found no statistics and were planned for their
 // values until then.
 func TestListReadsStatisticsAgainAfterAnalyze(t *testing.T) {
-	p, access := accessProject(t)
-	rt := enginetest.Start(t, engine.Postgres, p, access)
-	ctx := context.Background()
-	for range 3 {
-		enginetest.Must(rt.Create(ctx, engine.SystemActor, "grants", "grant", map[string]any{"agency": "101001", "amount": "10.00"}))
-	}
-	q := engine.ListQuery{Filter: "agency = '101001'"}
-	dept := accActor("d1", "101", "grants.department")
+	rt, dept, q := freshGrants(t, 3)
 	// The first list reads the statistics; wait until that read is done.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if _, err := engine.ListPlannedOnce(rt, dept, "grants", "grant", q); err != nil {
@@ -145,14 +151,8 @@ func TestListReadsStatisticsAgainAfterAnalyze(t *testing.T) {
 // without statistics they were planned for their values until autovacuum
 // came by, which for a small table is never.
 func TestListAnalysesATableWithoutStatistics(t *testing.T) {
-	p, access := accessProject(t)
-	rt := enginetest.Start(t, engine.Postgres, p, access)
+	rt, dept, q := freshGrants(t, 45)
 	ctx := context.Background()
-	for range 45 {
-		enginetest.Must(rt.Create(ctx, engine.SystemActor, "grants", "grant", map[string]any{"agency": "101001", "amount": "10.00"}))
-	}
-	q := engine.ListQuery{Filter: "agency = '101001'"}
-	dept := accActor("d1", "101", "grants.department")
 	waitPlannedOnce(t, rt, dept, q, "the table was not analysed")
 	got := enginetest.Must(rt.List(ctx, dept, "grants", "grant", engine.ListQuery{Filter: "agency = '101001'", PageSize: 20}))
 	if len(got.Items) != 20 || !got.HasMore {
@@ -165,14 +165,7 @@ func TestListAnalysesATableWithoutStatistics(t *testing.T) {
 // being planned for their values without statistics, which reads and sorts
 // every matching row: each of them is planned once.
 func TestListFirstListsWaitForStatistics(t *testing.T) {
-	p, access := accessProject(t)
-	rt := enginetest.Start(t, engine.Postgres, p, access)
-	ctx := context.Background()
-	for range 45 {
-		enginetest.Must(rt.Create(ctx, engine.SystemActor, "grants", "grant", map[string]any{"agency": "101001", "amount": "10.00"}))
-	}
-	q := engine.ListQuery{Filter: "agency = '101001'"}
-	dept := accActor("d1", "101", "grants.department")
+	rt, dept, q := freshGrants(t, 45)
 	once := make([]bool, 20)
 	errs := make([]error, len(once))
 	var wg sync.WaitGroup

@@ -79,6 +79,37 @@ func checkTrail(t *testing.T, rt *engine.Runtime, records int) {
 	}
 }
 
+// withBadOnes makes create 17 of in take the code taken, already written,
+// and create 30 break the rule (checkBadOnesFailAlone).
+func withBadOnes(in []map[string]any, taken string) []map[string]any {
+	in[17]["code"] = taken
+	in[30]["amount"] = "-1.00"
+	return in
+}
+
+// checkBadOnesFailAlone fails unless the creates of withBadOnes failed, each
+// with its own answer, and every other one was written.
+func checkBadOnesFailAlone(t *testing.T, errs []error) {
+	t.Helper()
+	for i, err := range errs {
+		switch i {
+		case 17:
+			if !errors.Is(err, errcode.Duplicate) {
+				t.Fatalf("the create of a taken code: %v, want duplicate", err)
+			}
+		case 30:
+			var ve *engine.ValidationError
+			if !errors.As(err, &ve) || ve.Fields["amount"] == nil {
+				t.Fatalf("the create breaking the rule: %v, want a validation error on amount", err)
+			}
+		default:
+			if err != nil {
+				t.Fatalf("create %d failed beside a bad request: %v", i, err)
+			}
+		}
+	}
+}
+
 func grantInputs(n int, tag string) []map[string]any {
 	out := make([]map[string]any, n)
 	for i := range out {
@@ -121,27 +152,8 @@ func TestBatchedCreatesFailAlone(t *testing.T) {
 		}
 		t.Logf("%d creates: %d batches, %d creates batched", len(recs), batches, batched)
 
-		in := grantInputs(48, "b")
-		in[17]["code"] = "a-3" // taken
-		in[30]["amount"] = "-1.00"
-		_, errs = createTogether(t, rts, in)
-		for i, err := range errs {
-			switch i {
-			case 17:
-				if !errors.Is(err, errcode.Duplicate) {
-					t.Fatalf("the create of a taken code: %v, want duplicate", err)
-				}
-			case 30:
-				var ve *engine.ValidationError
-				if !errors.As(err, &ve) || ve.Fields["amount"] == nil {
-					t.Fatalf("the create breaking the rule: %v, want a validation error on amount", err)
-				}
-			default:
-				if err != nil {
-					t.Fatalf("create %d failed beside a bad request: %v", i, err)
-				}
-			}
-		}
+		_, errs = createTogether(t, rts, withBadOnes(grantInputs(48, "b"), "a-3"))
+		checkBadOnesFailAlone(t, errs)
 		if _, _, fellBack := rt.CreateBatchCounts(); d == engine.Postgres && fellBack == 0 {
 			t.Fatal("the batch holding the taken code did not run its creates alone")
 		}

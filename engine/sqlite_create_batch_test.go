@@ -2,14 +2,12 @@ package engine_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
-	"github.com/growth-gov/growth/metamodel/errcode"
 )
 
 // On SQLite the creates of one entity that queue for the writer together
@@ -53,27 +51,8 @@ func TestSQLiteCreatesWrittenTogether(t *testing.T) {
 	}
 	checkTrail(t, rt, 40)
 
-	in := grantInputs(40, "b")
-	in[17]["code"] = "a-3" // taken
-	in[30]["amount"] = "-1.00"
-	_, errs = queueTogether(in, 39)
-	for i, err := range errs {
-		switch i {
-		case 17:
-			if !errors.Is(err, errcode.Duplicate) {
-				t.Fatalf("the create of a taken code: %v, want duplicate", err)
-			}
-		case 30:
-			var ve *engine.ValidationError
-			if !errors.As(err, &ve) || ve.Fields["amount"] == nil {
-				t.Fatalf("the create breaking the rule: %v, want a validation error on amount", err)
-			}
-		default:
-			if err != nil {
-				t.Fatalf("create %d failed beside a bad request: %v", i, err)
-			}
-		}
-	}
+	_, errs = queueTogether(withBadOnes(grantInputs(40, "b"), "a-3"), 39)
+	checkBadOnesFailAlone(t, errs)
 	if sets, together, apart := rt.CreateBatchCounts(); sets != 1 || together != 40 || apart != 39 {
 		t.Fatalf("%d sets of %d creates written together, %d ran alone; want the 39 queued to run alone", sets, together, apart)
 	}
