@@ -110,6 +110,27 @@ func checkBadOnesFailAlone(t *testing.T, errs []error) {
 	}
 }
 
+// checkAsAnswered fails unless every create of grantInputs(…, tag) was
+// written and answered with its own record, and each record holds what its
+// create was answered with.
+func checkAsAnswered(t *testing.T, rt *engine.Runtime, tag string, recs []*engine.Record, errs []error) {
+	t.Helper()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+		if recs[i].Values["code"] != fmt.Sprintf("%s-%d", tag, i) {
+			t.Fatalf("create %d answered record %d with code %v", i, recs[i].ID, recs[i].Values["code"])
+		}
+		got := enginetest.Must(rt.Get(context.Background(), engine.SystemActor, "demo", "grant", recs[i].ID))
+		for _, f := range []string{"code", "year", "amount", "due", "urgent", "sent", "note"} {
+			if fmt.Sprint(got.Values[f]) != fmt.Sprint(recs[i].Values[f]) {
+				t.Fatalf("record %d holds %s = %v, its create was answered with %v", recs[i].ID, f, got.Values[f], recs[i].Values[f])
+			}
+		}
+	}
+}
+
 func grantInputs(n int, tag string) []map[string]any {
 	out := make([]map[string]any, n)
 	for i := range out {
@@ -132,20 +153,7 @@ func TestBatchedCreatesFailAlone(t *testing.T) {
 		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
 		rts := []*engine.Runtime{rt}
 		recs, errs := createTogether(t, rts, grantInputs(48, "a"))
-		for i, err := range errs {
-			if err != nil {
-				t.Fatalf("create %d: %v", i, err)
-			}
-			if recs[i].Values["code"] != fmt.Sprintf("a-%d", i) {
-				t.Fatalf("create %d answered record %d with code %v", i, recs[i].ID, recs[i].Values["code"])
-			}
-			got := enginetest.Must(rt.Get(context.Background(), engine.SystemActor, "demo", "grant", recs[i].ID))
-			for _, f := range []string{"code", "year", "amount", "due", "urgent", "sent", "note"} {
-				if fmt.Sprint(got.Values[f]) != fmt.Sprint(recs[i].Values[f]) {
-					t.Fatalf("record %d holds %s = %v, its create was answered with %v", recs[i].ID, f, got.Values[f], recs[i].Values[f])
-				}
-			}
-		}
+		checkAsAnswered(t, rt, "a", recs, errs)
 		batches, batched, _ := rt.CreateBatchCounts()
 		if d == engine.Postgres && (batches == 0 || batched == 0) {
 			t.Fatalf("no create was batched (%d batches, %d creates)", batches, batched)

@@ -71,9 +71,10 @@ func (rt *Runtime) jointCreate(s *entityStore, nr *newRecord, idem Idempotency) 
 
 func (c *sqliteCreate) jointKind() any { return c.s }
 
-// jointRowLimit bounds the arguments of one statement: SQLite refuses more
-// than 32,766; a set of creates with more is written in parts.
-const jointRowLimit = 32000
+// jointArgumentLimit bounds the arguments of one statement: SQLite refuses
+// more than 32,766; a set of creates with more is written in parts (a
+// variable for the test of parts).
+var jointArgumentLimit = 32000
 
 // writeJointly writes the creates of all, creates of c's entity, in tx
 // (the top of this file).
@@ -86,7 +87,7 @@ func (c *sqliteCreate) writeJointly(tx *sql.Tx, all []jointWrite) error {
 	for i, w := range all {
 		creates[i] = w.(*sqliteCreate)
 	}
-	per := max(1, jointRowLimit/(len(c.nr.args)+len(auditColumns)))
+	per := max(1, jointArgumentLimit/(len(c.nr.args)+len(auditColumns)))
 	for part := range slices.Chunk(creates, per) {
 		if err := c.writePart(ctx, tx, part); err != nil {
 			return err

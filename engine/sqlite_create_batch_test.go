@@ -2,13 +2,29 @@ package engine_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/growth-gov/growth/engine"
 	"github.com/growth-gov/growth/engine/enginetest"
 )
+
+// queueCreates creates demo.grant records of inputs on SQLite while the
+// writer is held, lets it go once queued of them wait for it, and returns
+// each one's record and error.
+func queueCreates(t *testing.T, rt *engine.Runtime, inputs []map[string]any, queued int) ([]*engine.Record, []error) {
+	t.Helper()
+	release := rt.DB.HoldWriter(t)
+	recs, errs := make([]*engine.Record, len(inputs)), make([]error, len(inputs))
+	var wg sync.WaitGroup
+	for i, in := range inputs {
+		wg.Go(func() { recs[i], errs[i] = rt.Create(context.Background(), engine.SystemActor, "demo", "grant", in) })
+	}
+	rt.DB.WaitQueuedWrites(t, queued)
+	release()
+	wg.Wait()
+	return recs, errs
+}
 
 // On SQLite the creates of one entity that queue for the writer together
 // are written together (sqlite_create_batch.go): each is answered with its
@@ -18,43 +34,33 @@ import (
 // others are written. One that its own checks refuse never queues.
 func TestSQLiteCreatesWrittenTogether(t *testing.T) {
 	rt := enginetest.Start(t, engine.SQLite, enginetest.Load(t, batchDefs), engine.OpenAccess{})
-	ctx := context.Background()
-	// queueTogether creates inputs while the writer is held, once queued
-	// of them wait for it, and returns each one's record and error.
-	queueTogether := func(inputs []map[string]any, queued int) ([]*engine.Record, []error) {
-		release := rt.DB.HoldWriter(t)
-		recs, errs := make([]*engine.Record, len(inputs)), make([]error, len(inputs))
-		var wg sync.WaitGroup
-		for i, in := range inputs {
-			wg.Go(func() { recs[i], errs[i] = rt.Create(ctx, engine.SystemActor, "demo", "grant", in) })
-		}
-		rt.DB.WaitQueuedWrites(t, queued)
-		release()
-		wg.Wait()
-		return recs, errs
-	}
-
-	recs, errs := queueTogether(grantInputs(40, "a"), 40)
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("create %d: %v", i, err)
-		}
-		got := enginetest.Must(rt.Get(ctx, engine.SystemActor, "demo", "grant", recs[i].ID))
-		for _, f := range []string{"code", "year", "amount", "due", "urgent", "sent", "note"} {
-			if fmt.Sprint(got.Values[f]) != fmt.Sprint(recs[i].Values[f]) {
-				t.Fatalf("record %d holds %s = %v, its create was answered with %v", recs[i].ID, f, got.Values[f], recs[i].Values[f])
-			}
-		}
-	}
+	recs, errs := queueCreates(t, rt, grantInputs(40, "a"), 40)
+	checkAsAnswered(t, rt, "a", recs, errs)
 	if sets, together, apart := rt.CreateBatchCounts(); sets != 1 || together != 40 || apart != 0 {
 		t.Fatalf("%d sets of %d creates written together, %d ran alone; want the 40 creates in one set", sets, together, apart)
 	}
 	checkTrail(t, rt, 40)
 
-	_, errs = queueTogether(withBadOnes(grantInputs(40, "b"), "a-3"), 39)
+	_, errs = queueCreates(t, rt, withBadOnes(grantInputs(40, "b"), "a-3"), 39)
 	checkBadOnesFailAlone(t, errs)
 	if sets, together, apart := rt.CreateBatchCounts(); sets != 1 || together != 40 || apart != 39 {
 		t.Fatalf("%d sets of %d creates written together, %d ran alone; want the 39 queued to run alone", sets, together, apart)
 	}
 	checkTrail(t, rt, 40+38)
+}
+
+// A set of creates with more arguments than one SQLite statement takes is
+// written in parts, each part's audit rows following the heads the part
+// before it moved: 40 creates in parts of five are one set, each record
+// holds what it was answered with, and the chains verify.
+func TestSQLiteCreatesWrittenTogetherInParts(t *testing.T) {
+	// grant's INSERT takes 12 arguments, its audit row 16: five rows a part.
+	defer engine.SetJointArgumentLimit(5 * (12 + 16))()
+	rt := enginetest.Start(t, engine.SQLite, enginetest.Load(t, batchDefs), engine.OpenAccess{})
+	recs, errs := queueCreates(t, rt, grantInputs(40, "a"), 40)
+	checkAsAnswered(t, rt, "a", recs, errs)
+	if sets, together, apart := rt.CreateBatchCounts(); sets != 1 || together != 40 || apart != 0 {
+		t.Fatalf("%d sets of %d creates written together, %d ran alone; want the 40 creates in one set", sets, together, apart)
+	}
+	checkTrail(t, rt, 40)
 }

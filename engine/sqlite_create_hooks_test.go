@@ -36,3 +36,11 @@ func (db *DB) WaitQueuedWrites(t *testing.T, n int) {
 	t.Helper()
 	waitQueued(t, db, n)
 }
+
+// SetJointArgumentLimit sets the arguments one statement of creates written
+// together may take, and returns the function that sets it back.
+func SetJointArgumentLimit(n int) (restore func()) {
+	before := jointArgumentLimit
+	jointArgumentLimit = n
+	return func() { jointArgumentLimit = before }
+}
