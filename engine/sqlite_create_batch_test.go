@@ -26,6 +26,15 @@ func queueCreates(t *testing.T, rt *engine.Runtime, inputs []map[string]any, que
 	return recs, errs
 }
 
+// checkJointCounts fails unless rt's SQLite writer has written sets sets of
+// together creates, and apart creates ran alone after their set failed.
+func checkJointCounts(t *testing.T, rt *engine.Runtime, sets, together, apart int64) {
+	t.Helper()
+	if s, w, a := rt.CreateBatchCounts(); s != sets || w != together || a != apart {
+		t.Fatalf("%d sets of %d creates written together, %d ran alone; want %d, %d, %d", s, w, a, sets, together, apart)
+	}
+}
+
 // On SQLite the creates of one entity that queue for the writer together
 // are written together (sqlite_create_batch.go): each is answered with its
 // own record, every record holds what its create was answered with, and the
@@ -36,16 +45,12 @@ func TestSQLiteCreatesWrittenTogether(t *testing.T) {
 	rt := enginetest.Start(t, engine.SQLite, enginetest.Load(t, batchDefs), engine.OpenAccess{})
 	recs, errs := queueCreates(t, rt, grantInputs(40, "a"), 40)
 	checkAsAnswered(t, rt, "a", recs, errs)
-	if sets, together, apart := rt.CreateBatchCounts(); sets != 1 || together != 40 || apart != 0 {
-		t.Fatalf("%d sets of %d creates written together, %d ran alone; want the 40 creates in one set", sets, together, apart)
-	}
+	checkJointCounts(t, rt, 1, 40, 0)
 	checkTrail(t, rt, 40)
 
 	_, errs = queueCreates(t, rt, withBadOnes(grantInputs(40, "b"), "a-3"), 39)
 	checkBadOnesFailAlone(t, errs)
-	if sets, together, apart := rt.CreateBatchCounts(); sets != 1 || together != 40 || apart != 39 {
-		t.Fatalf("%d sets of %d creates written together, %d ran alone; want the 39 queued to run alone", sets, together, apart)
-	}
+	checkJointCounts(t, rt, 1, 40, 39)
 	checkTrail(t, rt, 40+38)
 }
 
@@ -59,8 +64,6 @@ func TestSQLiteCreatesWrittenTogetherInParts(t *testing.T) {
 	rt := enginetest.Start(t, engine.SQLite, enginetest.Load(t, batchDefs), engine.OpenAccess{})
 	recs, errs := queueCreates(t, rt, grantInputs(40, "a"), 40)
 	checkAsAnswered(t, rt, "a", recs, errs)
-	if sets, together, apart := rt.CreateBatchCounts(); sets != 1 || together != 40 || apart != 0 {
-		t.Fatalf("%d sets of %d creates written together, %d ran alone; want the 40 creates in one set", sets, together, apart)
-	}
+	checkJointCounts(t, rt, 1, 40, 0)
 	checkTrail(t, rt, 40)
 }
