@@ -392,3 +392,58 @@ func TestDocumentedFilterLimitsFit(t *testing.T) {
 		}
 	}
 }
+
+// On PostgreSQL, /metrics counts the batches of creates: 40 concurrent
+// creates of one entity are written in batches whose creates add up to 40,
+// fewer batches than creates; on SQLite, whose group commit has counters of
+// its own, the PostgreSQL ones are absent.
+func TestMetricsCountCreateBatches(t *testing.T) {
+	p := enginetest.Load(t, crudApp)
+	enginetest.ForEachDB(t, func(t *testing.T, d engine.Dialect) {
+		rt := enginetest.Start(t, d, p, engine.OpenAccess{})
+		metrics := apps.NewMetrics(nil)
+		metrics.CountWriteGroups(rt.DB)
+		metrics.CountCreateBatches(rt)
+		app, err := apps.New(rt, apps.Options{Logger: enginetest.QuietLogger(), Metrics: metrics, MetricsToken: "scrape-secret-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := listenApp(t, app)
+		scrape := func() map[string]int {
+			resp, err := http.Get(base + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			out := map[string]int{}
+			for _, m := range regexp.MustCompile(`(?m)^(growth_pg_\w+) (\d+)$`).FindAllStringSubmatch(string(raw), -1) {
+				out[m[1]], _ = strconv.Atoi(m[2])
+			}
+			return out
+		}
+		const n = 40
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := rt.Create(t.Context(), engine.SystemActor, "demo", "grant", map[string]any{"year": 2000 + i, "agency": "101001", "amount": "1.00"}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		got := scrape()
+		if d == engine.SQLite {
+			if len(got) != 0 {
+				t.Errorf("SQLite's metrics show PostgreSQL's batch counters: %v", got)
+			}
+			return
+		}
+		batches, batched, alone := got["growth_pg_create_batches_total"], got["growth_pg_batched_creates_total"], got["growth_pg_creates_run_alone_total"]
+		if batched+alone != n || batches < 1 || batches >= n || batched < batches {
+			t.Errorf("40 concurrent creates counted as %d batches of %d creates, %d run alone", batches, batched, alone)
+		}
+	})
+}

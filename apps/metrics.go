@@ -79,6 +79,24 @@ func (m *Metrics) CountWriteGroups(db *engine.DB) {
 	count("growth_sqlite_creates_together_total", "Creates written together with other creates of their entity in a SQLite write group.", func(_, _, t int64) int64 { return t })
 }
 
+// CountCreateBatches reports PostgreSQL's batched creates
+// (engine.Runtime.CreateBatchCounts): creates per batch is how many
+// concurrent creates of one entity share a transaction's statements and its
+// commit. Nothing on SQLite, whose group commit CountWriteGroups reports.
+func (m *Metrics) CountCreateBatches(rt *engine.Runtime) {
+	if rt.DB.Dialect != engine.Postgres {
+		return
+	}
+	count := func(name, help string, pick func(batches, batched, alone int64) int64) {
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
+			return float64(pick(rt.CreateBatchCounts()))
+		}))
+	}
+	count("growth_pg_create_batches_total", "PostgreSQL transactions committed, each writing a batch of creates of one entity.", func(b, _, _ int64) int64 { return b })
+	count("growth_pg_batched_creates_total", "Creates written in PostgreSQL's batches.", func(_, n, _ int64) int64 { return n })
+	count("growth_pg_creates_run_alone_total", "Creates of batches that did not commit, run again alone.", func(_, _, a int64) int64 { return a })
+}
+
 // observe counts one request. The labels are names of the definitions (or
 // "-"), never text of the request: a request for an app or entity that does
 // not exist must not add a series, or anyone could grow the registry

@@ -132,6 +132,21 @@ type pgCreate struct {
 	done    chan struct{} // its batch committed or gave up
 }
 
+// CreateBatchCounts are the batches of creates a runtime committed, the
+// creates they wrote, and the creates of batches that gave up and ran alone
+// (pg_create_batch.go); on SQLite, the sets of creates written together, the
+// creates in them, and those that ran alone because that failed
+// (sqlite_create_batch.go).
+func (rt *Runtime) CreateBatchCounts() (batches, batched, fellBack int64) {
+	if g := rt.DB.group; g != nil {
+		return g.jointSets.Load(), g.joint.Load(), g.apart.Load()
+	}
+	if rt.creates == nil {
+		return 0, 0, 0
+	}
+	return rt.creates.batches.Load(), rt.creates.batched.Load(), rt.creates.fellBack.Load()
+}
+
 // queue returns the queue of s's creates, deciding once whether they can be
 // batched.
 func (b *pgCreateBatches) queue(rt *Runtime, s *entityStore) *pgCreateQueue {

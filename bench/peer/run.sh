@@ -9,7 +9,8 @@
 # `hey` (Debian package hey), ROUNDS times each. Every round starts each server on
 # a fresh database. Prints each round, the medians and the ratios; a Growth
 # server on SQLite also prints how many writes its group commits held on
-# average (writes_per_group, from /metrics).
+# average (writes_per_group, from /metrics), one on PostgreSQL how many creates
+# its batches held (creates_per_batch).
 #
 # Environment:
 #   PEER_PG=postgres://…     also run Growth on PostgreSQL (a fresh schema per round);
@@ -169,7 +170,10 @@ run_growth() {
   local r; r=$(load "$pid" "$base" "$body" "$list" "Authorization: Bearer $tok")
   local n; n=$(curl -fs -H "Authorization: Bearer $tok" "$base?page_size=1&total=true" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("total"))')
   # On SQLite: the writes per group commit, from /metrics (growth_sqlite_*)
-  local grp; grp=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^growth_sqlite_write_groups_total/ {g = $2} /^growth_sqlite_grouped_writes_total/ {w = $2} END {if (g > 0) printf " writes_per_group=%.1f", w / g}')
+  # On PostgreSQL: the creates per batch (growth_pg_*)
+  local grp; grp=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^growth_sqlite_write_groups_total/ {g = $2} /^growth_sqlite_grouped_writes_total/ {w = $2}
+    /^growth_pg_create_batches_total/ {b = $2} /^growth_pg_batched_creates_total/ {c = $2}
+    END {if (g > 0) printf " writes_per_group=%.1f", w / g; if (b > 0) printf " creates_per_batch=%.1f", c / b}')
   echo "$name $r records=$n rss_mb=$(rss_mb "$pid")$grp"
   stop "$pid"
 }

@@ -145,6 +145,7 @@ func runServe(args []string) int {
 	}
 	metrics := apps.NewMetrics(pools)
 	metrics.CountWriteGroups(rt.DB)
+	metrics.CountCreateBatches(rt)
 	app, err := apps.New(rt, apps.Options{Logger: log, Metrics: metrics, Auth: auth, TrustedProxies: splitList(*proxies), MetricsToken: scrapeToken, Health: health})
 	if err != nil {
 		return fail("serve", err)
