@@ -63,24 +63,27 @@ import (
 // in such a cycle it is always the batch that gives way, never the other
 // write.
 //
-// A batch hands the lead on before its COMMIT, so the next batch may find
-// heads that the one before it still holds; a COMMIT that takes longer
-// than batchLockTimeout (a disk busy with a checkpoint) then made the next
-// batch give up, its creates run alone, and those held heads across their
-// own commits, so that the batches after them gave up too: one run of the
-// side-by-side benchmark fell to a tenth of its rate for ten seconds. A
-// batch refused a lock therefore waits until every batch of its entity
-// begun before it has ended, and tries again, batchAttempts times in all,
-// before its creates run alone.
+// A batch hands the lead on when it has ended (lead), so the batches of an
+// entity in one server never wait for each other's heads. (Handing it on
+// before the COMMIT, so that the next batch inserted its rows meanwhile,
+// made smaller batches whose INSERT then waited in PostgreSQL for the
+// heads: more CPU per create on both sides, docs/performance.md.) A batch
+// may still find heads held by another server's batch or another write,
+// and a COMMIT that takes longer than batchLockTimeout (a disk busy with a
+// checkpoint) then makes it give up; when its creates ran alone they held
+// heads across their own commits, so that the batches after them gave up
+// too: one run of the side-by-side benchmark fell to a tenth of its rate
+// for ten seconds. A batch refused a lock therefore waits until every batch
+// of its entity begun before it has ended, and tries again, batchAttempts
+// times in all, before its creates run alone.
 
 // maxCreateBatch bounds the creates written by one batch.
 const maxCreateBatch = 64
 
 // createBatchLeaders is how many creates of one entity lead batches at
-// once. One: a leader hands the lead on as soon as its batch has its rows in
-// and its heads locked (lead), so that the next batch inserts while this one
-// commits; more leaders made smaller batches that waited for each other's
-// heads (three were slower, docs/performance.md).
+// once. One, handing the lead on when its batch has ended (lead): more
+// leaders, or one handing it on before its COMMIT, made smaller batches
+// that waited for each other's heads (docs/performance.md).
 const createBatchLeaders = 1
 
 // batchLockTimeout bounds how long a batch waits for a lock (above).
@@ -265,45 +268,39 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 			close(ended)
 		}()
 	}()
-	// The lead passes on once the batch has its rows in and its heads
-	// locked (handoff), so that the next batch inserts its rows while this
-	// one commits; and in any case when it ends, even by a panic (which
+	// The lead passes on when the batch has ended, even by a panic (which
 	// goes on in this create's goroutine; the others run alone).
-	var once sync.Once
-	handoff := func() {
-		once.Do(func() {
-			q.mu.Lock()
-			if len(q.queue) > 0 {
-				q.queue[0].turn <- struct{}{}
-			} else {
-				q.leaders--
-			}
-			q.mu.Unlock()
-		})
-	}
-	defer handoff()
-	rt.writeBatch(q, s, batch, handoff, earlier)
+	defer func() {
+		q.mu.Lock()
+		if len(q.queue) > 0 {
+			q.queue[0].turn <- struct{}{}
+		} else {
+			q.leaders--
+		}
+		q.mu.Unlock()
+	}()
+	rt.writeBatch(q, s, batch, earlier)
 }
 
 // cohortWait bounds how long a leader waits for the creates of the batch
-// before it to come back (cohort).
-var cohortWait = time.Millisecond
+// before it to come back (cohort): long enough for the creates a batch of
+// 50 answered to be decoded and checked again on two busy cores.
+var cohortWait = 3 * time.Millisecond
 
 // cohort holds a leader that finds fewer than half as many creates
-// waiting as the batch before it wrote, while that batch is still being
-// written: it waits for that batch to end, then until that many are waiting,
-// or at most cohortWait.
+// waiting as the batch before it wrote: it waits for that batch to end
+// (it has, or is about to: the lead passes on at its end), then until that
+// many are waiting, or at most cohortWait.
 //
-// Without it, batches at 50 clients ran 1 48 1 48 1 47 …: the one create
-// that arrived while a batch of 48 wrote its audit rows led the next batch
-// alone, sent its INSERT at once and waited in PostgreSQL for the heads of
-// the 48; these, answered meanwhile, came back as the batch after it. A
-// batch of one costs PostgreSQL and Growth a whole batch's statements and
-// round trips, and the 48 a turn behind it. Its INSERT could not have gone
-// further than that lock before the batch of 48 ended anyway; waiting for
-// that end and for the creates coming back makes one batch of them
-// (docs/performance.md). Where few come back, the wait is at most
-// cohortWait after that end.
+// Without it, batches at 50 clients ran 48 2 48 2 or 1 49 1 49: the few
+// creates that arrived while a batch of 48 was written were the next batch,
+// led at once, while the 48, just answered, were still on their way back;
+// they came back as the batch after it. A batch of two costs PostgreSQL and
+// Growth a whole batch's statements and round trips, and the 48 a turn
+// behind it. Waiting for the creates coming back makes batches of about
+// half the clients each, written one after another while the other half
+// are answered and come back (docs/performance.md). Where few come back,
+// the wait is at most cohortWait.
 func (q *pgCreateQueue) cohort() {
 	q.mu.Lock()
 	earlier, want := q.last, q.lastSize/2
@@ -311,11 +308,6 @@ func (q *pgCreateQueue) cohort() {
 	q.mu.Unlock()
 	if !few || earlier == nil {
 		return
-	}
-	select {
-	case <-earlier:
-		return // ended: its creates are back, or not coming
-	default:
 	}
 	<-earlier
 	t := time.NewTimer(cohortWait)
@@ -344,7 +336,7 @@ var errBatchGaveUp = errors.New("create batch gave up")
 // client has gone before the batch starts is left out with its context's
 // error, as it would have failed to begin.
 // earlier is closed once every batch of q begun before this one has ended.
-func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func(), earlier <-chan struct{}) {
+func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreate, earlier <-chan struct{}) {
 	defer func() {
 		for _, w := range batch {
 			close(w.done)
@@ -361,13 +353,13 @@ func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreat
 	if len(live) == 0 {
 		return
 	}
-	err := rt.writeBatchTx(q, s, live, handoff)
+	err := rt.writeBatchTx(q, s, live)
 	for attempt := 1; err != nil && attempt < batchAttempts && lockNotGranted(err); attempt++ {
 		if earlier != nil {
 			<-earlier
 		}
 		rt.creates.retried.Add(1)
-		err = rt.writeBatchTx(q, s, live, handoff)
+		err = rt.writeBatchTx(q, s, live)
 	}
 	if err != nil {
 		if errors.Is(err, errCommitUnknown) {
@@ -405,7 +397,7 @@ var errCommitUnknown = errors.New("the batch's commit was not answered")
 // audit rows are hashed, their INSERT and the COMMIT together. Any error
 // before the COMMIT rolls it back whole. An error of the COMMIT's round trip
 // that the server did not answer is errCommitUnknown.
-func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func()) error {
+func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCreate) error {
 	ctx := context.Background()
 	conn, err := rt.DB.Write.Conn(ctx)
 	if err != nil {
@@ -417,7 +409,7 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 		if !ok {
 			return fmt.Errorf("%w: the PostgreSQL connection is a %T, not pgx", errBatchGaveUp, driverConn)
 		}
-		err := rt.pipelineBatch(ctx, pc, q, s, batch, handoff)
+		err := rt.pipelineBatch(ctx, pc, q, s, batch)
 		if err != nil && !pc.IsClosed() && pc.PgConn().TxStatus() != 'I' {
 			if _, rerr := pc.Exec(ctx, "rollback"); rerr != nil {
 				// The connection is in no known state: the pool drops it.
@@ -429,7 +421,7 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 }
 
 // pipelineBatch runs the batch's statements on pc (writeBatchTx).
-func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func()) error {
+func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQueue, s *entityStore, batch []*pgCreate) error {
 	e := s.entity
 	app, entity := e.App.Name, e.Name
 	n := len(batch)
@@ -541,7 +533,6 @@ func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQ
 	for i, c := range hChains {
 		hSeq[i], hHash[i] = heads[c].seq, heads[c].hash
 	}
-	handoff()
 	b = &pgx.Batch{}
 	b.Queue(batchAuditSQL, aChain, aSeq, aAt, aActor, app, entity, aRecord, aChanges, batch[0].rec.DefVersion, aPrev, aHash, aImage, hChains, hSeq, hHash)
 	b.Queue("commit")
