@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"time"
 )
@@ -99,6 +100,7 @@ func (db *DB) appendAuditBatch(ctx context.Context, tx *sql.Tx, copyRaw copyRawF
 					h.seq, h.hash = seq, hash
 				}
 				stream.ready(k, out)
+				runtime.Gosched() // the COPY's writes wait for a CPU (validateRows)
 			}
 			return nil
 		})

@@ -230,6 +230,7 @@ func (s *entityStore) createdAudit(v *rowValidation, ids []int64, changes, image
 				} else {
 					rows.ready(c, buf)
 				}
+				runtime.Gosched() // the COPY's writes wait for a CPU (validateRows)
 			}
 		})
 	}
