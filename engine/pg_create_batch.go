@@ -63,27 +63,28 @@ import (
 // in such a cycle it is always the batch that gives way, never the other
 // write.
 //
-// A batch hands the lead on when it has ended (lead), so the batches of an
-// entity in one server never wait for each other's heads. (Handing it on
-// before the COMMIT, so that the next batch inserted its rows meanwhile,
-// made smaller batches whose INSERT then waited in PostgreSQL for the
-// heads: more CPU per create on both sides, docs/performance.md.) A batch
-// may still find heads held by another server's batch or another write,
-// and a COMMIT that takes longer than batchLockTimeout (a disk busy with a
-// checkpoint) then makes it give up; when its creates ran alone they held
-// heads across their own commits, so that the batches after them gave up
-// too: one run of the side-by-side benchmark fell to a tenth of its rate
-// for ten seconds. A batch refused a lock therefore waits until every batch
-// of its entity begun before it has ended, and tries again, batchAttempts
-// times in all, before its creates run alone.
+// A batch hands the lead on either when it has ended, so that the batches
+// of an entity in one server never wait for each other's heads, or early,
+// once its rows are in and its heads locked, so that the next batch's
+// INSERT travels while this one commits and then waits in PostgreSQL for
+// its heads; each queue measures which answers its creates sooner
+// (handOnChoice). A batch may find heads held by the batch before it,
+// another server's batch or another write, and a COMMIT that takes longer
+// than batchLockTimeout (a disk busy with a checkpoint) then makes it give
+// up; when its creates ran alone they held heads across their own commits,
+// so that the batches after them gave up too: one run of the side-by-side
+// benchmark fell to a tenth of its rate for ten seconds. A batch refused a
+// lock therefore waits until every batch of its entity begun before it has
+// ended, and tries again, batchAttempts times in all, before its creates
+// run alone.
 
 // maxCreateBatch bounds the creates written by one batch.
 const maxCreateBatch = 64
 
 // createBatchLeaders is how many creates of one entity lead batches at
-// once. One, handing the lead on when its batch has ended (lead): more
-// leaders, or one handing it on before its COMMIT, made smaller batches
-// that waited for each other's heads (docs/performance.md).
+// once. One, handing the lead on early or at its batch's end (lead): more
+// leaders made smaller batches that waited for each other's heads (three
+// were slower, docs/performance.md).
 const createBatchLeaders = 1
 
 // batchLockTimeout bounds how long a batch waits for a lock (above).
@@ -121,11 +122,14 @@ type pgCreateQueue struct {
 	// grew has a value once a create joined the queue since a leader last
 	// looked (cohort).
 	grew chan struct{}
+	// handOn chooses when a batch hands the lead on (handOnEarly).
+	handOn handOnChoice
 }
 
 // pgCreate is one create waiting for, or in, a batch.
 type pgCreate struct {
 	ctx     context.Context
+	queued  time.Time // when it joined the queue
 	rec     *Record
 	args    []any  // the INSERT's arguments
 	changes string // the audit row's changes, canonical JSON
@@ -156,7 +160,7 @@ func (b *pgCreateBatches) queue(rt *Runtime, s *entityStore) *pgCreateQueue {
 	if q, ok := b.queues.Load(s); ok {
 		return q.(*pgCreateQueue)
 	}
-	q, _ := b.queues.LoadOrStore(s, &pgCreateQueue{eligible: rt.batchableCreates(s), grew: make(chan struct{}, 1)})
+	q, _ := b.queues.LoadOrStore(s, &pgCreateQueue{eligible: rt.batchableCreates(s), grew: make(chan struct{}, 1), handOn: handOnChoice{left: handOnTrial}})
 	return q.(*pgCreateQueue)
 }
 
@@ -227,6 +231,7 @@ func (rt *Runtime) prepareBatchedCreate(ctx context.Context, actor Actor, s *ent
 // with few others, at most cohortWait between them).
 func (q *pgCreateQueue) run(rt *Runtime, s *entityStore, w *pgCreate) {
 	q.mu.Lock()
+	w.queued = time.Now()
 	q.queue = append(q.queue, w)
 	select {
 	case q.grew <- struct{}{}:
@@ -257,6 +262,7 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 	q.queue = append(q.queue[:0], q.queue[n:]...)
 	earlier, ended := q.last, make(chan struct{})
 	q.last, q.lastSize = ended, n
+	early := q.handOn.early()
 	q.mu.Unlock()
 	defer func() {
 		if earlier == nil {
@@ -269,17 +275,96 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 		}()
 	}()
 	// The lead passes on when the batch has ended, even by a panic (which
-	// goes on in this create's goroutine; the others run alone).
-	defer func() {
-		q.mu.Lock()
-		if len(q.queue) > 0 {
-			q.queue[0].turn <- struct{}{}
-		} else {
-			q.leaders--
+	// goes on in this create's goroutine; the others run alone) — or, when
+	// handing on early answers creates sooner (handOnChoice), as soon as
+	// the batch has its rows in and its heads locked, so that the next batch
+	// sends its INSERT while this one commits.
+	var once sync.Once
+	handoff := func() {
+		once.Do(func() {
+			q.mu.Lock()
+			if len(q.queue) > 0 {
+				q.queue[0].turn <- struct{}{}
+			} else {
+				q.leaders--
+			}
+			q.mu.Unlock()
+		})
+	}
+	defer handoff()
+	if !early {
+		handoff = func() {}
+	}
+	rt.writeBatch(q, s, batch, handoff, earlier)
+	var waited time.Duration
+	now := time.Now()
+	for _, w := range batch {
+		waited += now.Sub(w.queued)
+	}
+	q.mu.Lock()
+	q.handOn.measured(early, waited, len(batch))
+	q.mu.Unlock()
+}
+
+// handOnChoice chooses when the batches of a queue hand the lead on, by
+// trying both: handing it on early, once a batch has its rows in and its
+// heads locked, lets the next batch send its INSERT while this one commits —
+// what pays where a batch's time is mostly waiting for PostgreSQL (a
+// network hop, a slow WAL flush); handing it on when the batch has ended
+// makes larger batches that never wait in PostgreSQL for each other's
+// heads — what pays where the CPUs are busy (docs/performance.md). Each
+// way is tried for handOnTrial batches, then the one whose creates waited
+// less on average, from joining the queue to their batch's end (early only
+// when clearly less), is kept for handOnKeep batches, and both are tried
+// again.
+type handOnChoice struct {
+	phase   int // 0 trying early, 1 trying at the end, 2 keeping keepEarly
+	left    int // batches left in the phase
+	keep    bool
+	waited  [2]time.Duration // by the creates of each trial: [at the end, early]
+	creates [2]int
+}
+
+// handOnTrial and handOnKeep are the lengths of a trial of one way and of
+// keeping the better one, in batches.
+const handOnTrial, handOnKeep = 64, 1024
+
+// early reports whether the batch beginning now hands the lead on early.
+func (h *handOnChoice) early() bool {
+	switch h.phase {
+	case 0:
+		return true
+	case 1:
+		return false
+	}
+	return h.keep
+}
+
+// measured counts a batch that ended: its creates waited so long in all.
+func (h *handOnChoice) measured(early bool, waited time.Duration, creates int) {
+	if h.phase < 2 && early == (h.phase == 0) {
+		i := 0
+		if early {
+			i = 1
 		}
-		q.mu.Unlock()
-	}()
-	rt.writeBatch(q, s, batch, earlier)
+		h.waited[i] += waited
+		h.creates[i] += creates
+	}
+	if h.left--; h.left > 0 {
+		return
+	}
+	switch h.phase {
+	case 0:
+		h.phase, h.left = 1, handOnTrial
+	case 1:
+		// Early when its creates waited a twentieth less per create, or
+		// more: else handing on at the end, which costs less CPU.
+		h.keep = h.creates[1] > 0 && h.creates[0] > 0 &&
+			20*h.waited[1]*time.Duration(h.creates[0]) < 19*h.waited[0]*time.Duration(h.creates[1])
+		h.phase, h.left = 2, handOnKeep
+	default:
+		*h = handOnChoice{left: handOnTrial}
+	}
 }
 
 // cohortWait bounds how long a leader waits for the creates of the batch
@@ -336,7 +421,7 @@ var errBatchGaveUp = errors.New("create batch gave up")
 // client has gone before the batch starts is left out with its context's
 // error, as it would have failed to begin.
 // earlier is closed once every batch of q begun before this one has ended.
-func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreate, earlier <-chan struct{}) {
+func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func(), earlier <-chan struct{}) {
 	defer func() {
 		for _, w := range batch {
 			close(w.done)
@@ -353,13 +438,13 @@ func (rt *Runtime) writeBatch(q *pgCreateQueue, s *entityStore, batch []*pgCreat
 	if len(live) == 0 {
 		return
 	}
-	err := rt.writeBatchTx(q, s, live)
+	err := rt.writeBatchTx(q, s, live, handoff)
 	for attempt := 1; err != nil && attempt < batchAttempts && lockNotGranted(err); attempt++ {
 		if earlier != nil {
 			<-earlier
 		}
 		rt.creates.retried.Add(1)
-		err = rt.writeBatchTx(q, s, live)
+		err = rt.writeBatchTx(q, s, live, handoff)
 	}
 	if err != nil {
 		if errors.Is(err, errCommitUnknown) {
@@ -397,7 +482,7 @@ var errCommitUnknown = errors.New("the batch's commit was not answered")
 // audit rows are hashed, their INSERT and the COMMIT together. Any error
 // before the COMMIT rolls it back whole. An error of the COMMIT's round trip
 // that the server did not answer is errCommitUnknown.
-func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCreate) error {
+func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func()) error {
 	ctx := context.Background()
 	conn, err := rt.DB.Write.Conn(ctx)
 	if err != nil {
@@ -409,7 +494,7 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 		if !ok {
 			return fmt.Errorf("%w: the PostgreSQL connection is a %T, not pgx", errBatchGaveUp, driverConn)
 		}
-		err := rt.pipelineBatch(ctx, pc, q, s, batch)
+		err := rt.pipelineBatch(ctx, pc, q, s, batch, handoff)
 		if err != nil && !pc.IsClosed() && pc.PgConn().TxStatus() != 'I' {
 			if _, rerr := pc.Exec(ctx, "rollback"); rerr != nil {
 				// The connection is in no known state: the pool drops it.
@@ -421,7 +506,7 @@ func (rt *Runtime) writeBatchTx(q *pgCreateQueue, s *entityStore, batch []*pgCre
 }
 
 // pipelineBatch runs the batch's statements on pc (writeBatchTx).
-func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQueue, s *entityStore, batch []*pgCreate) error {
+func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQueue, s *entityStore, batch []*pgCreate, handoff func()) error {
 	e := s.entity
 	app, entity := e.App.Name, e.Name
 	n := len(batch)
@@ -533,6 +618,7 @@ func (rt *Runtime) pipelineBatch(ctx context.Context, pc *pgx.Conn, q *pgCreateQ
 	for i, c := range hChains {
 		hSeq[i], hHash[i] = heads[c].seq, heads[c].hash
 	}
+	handoff()
 	b = &pgx.Batch{}
 	b.Queue(batchAuditSQL, aChain, aSeq, aAt, aActor, app, entity, aRecord, aChanges, batch[0].rec.DefVersion, aPrev, aHash, aImage, hChains, hSeq, hHash)
 	b.Queue("commit")
