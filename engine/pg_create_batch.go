@@ -122,7 +122,7 @@ type pgCreateQueue struct {
 	// grew has a value once a create joined the queue since a leader last
 	// looked (cohort).
 	grew chan struct{}
-	// handOn chooses when a batch hands the lead on (handOnEarly).
+	// handOn chooses when a batch hands the lead on (handOnChoice).
 	handOn handOnChoice
 }
 
@@ -262,7 +262,7 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 	q.queue = append(q.queue[:0], q.queue[n:]...)
 	earlier, ended := q.last, make(chan struct{})
 	q.last, q.lastSize = ended, n
-	early := q.handOn.early()
+	handEarly := q.handOn.early()
 	q.mu.Unlock()
 	defer func() {
 		if earlier == nil {
@@ -292,17 +292,18 @@ func (q *pgCreateQueue) lead(rt *Runtime, s *entityStore) {
 		})
 	}
 	defer handoff()
-	if !early {
-		handoff = func() {}
+	early := handoff // called by the batch once its rows are in
+	if !handEarly {
+		early = func() {}
 	}
-	rt.writeBatch(q, s, batch, handoff, earlier)
+	rt.writeBatch(q, s, batch, early, earlier)
 	var waited time.Duration
 	now := time.Now()
 	for _, w := range batch {
 		waited += now.Sub(w.queued)
 	}
 	q.mu.Lock()
-	q.handOn.measured(early, waited, len(batch))
+	q.handOn.measured(handEarly, waited, len(batch))
 	q.mu.Unlock()
 }
 
