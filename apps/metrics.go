@@ -68,15 +68,13 @@ func (m *Metrics) CountWriteGroups(db *engine.DB) {
 	if _, _, _, ok := db.WriteGroups(); !ok {
 		return
 	}
-	count := func(name, help string, pick func(groups, writes, together int64) int64) {
-		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
-			groups, writes, together, _ := db.WriteGroups()
-			return float64(pick(groups, writes, together))
-		}))
-	}
-	count("growth_sqlite_write_groups_total", "SQLite write transactions committed, each holding a group of writes.", func(g, _, _ int64) int64 { return g })
-	count("growth_sqlite_grouped_writes_total", "Writes committed in SQLite's write groups (those that failed alone included).", func(_, w, _ int64) int64 { return w })
-	count("growth_sqlite_creates_together_total", "Creates written together with other creates of their entity in a SQLite write group.", func(_, _, t int64) int64 { return t })
+	m.countEach(func() [3]int64 {
+		groups, writes, together, _ := db.WriteGroups()
+		return [3]int64{groups, writes, together}
+	},
+		counterDesc{"growth_sqlite_write_groups_total", "SQLite write transactions committed, each holding a group of writes."},
+		counterDesc{"growth_sqlite_grouped_writes_total", "Writes committed in SQLite's write groups (those that failed alone included)."},
+		counterDesc{"growth_sqlite_creates_together_total", "Creates written together with other creates of their entity in a SQLite write group."})
 }
 
 // CountCreateBatches reports PostgreSQL's batched creates
@@ -87,14 +85,26 @@ func (m *Metrics) CountCreateBatches(rt *engine.Runtime) {
 	if rt.DB.Dialect != engine.Postgres {
 		return
 	}
-	count := func(name, help string, pick func(batches, batched, alone int64) int64) {
-		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
-			return float64(pick(rt.CreateBatchCounts()))
+	m.countEach(func() [3]int64 {
+		batches, batched, alone := rt.CreateBatchCounts()
+		return [3]int64{batches, batched, alone}
+	},
+		counterDesc{"growth_pg_create_batches_total", "PostgreSQL transactions committed, each writing a batch of creates of one entity."},
+		counterDesc{"growth_pg_batched_creates_total", "Creates written in PostgreSQL's batches."},
+		counterDesc{"growth_pg_creates_run_alone_total", "Creates of batches that did not commit, run again alone."})
+}
+
+// counterDesc names a counter of countEach.
+type counterDesc struct{ name, help string }
+
+// countEach registers a counter per desc, the i-th reading the i-th of
+// what read returns when scraped.
+func (m *Metrics) countEach(read func() [3]int64, descs ...counterDesc) {
+	for i, d := range descs {
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: d.name, Help: d.help}, func() float64 {
+			return float64(read()[i])
 		}))
 	}
-	count("growth_pg_create_batches_total", "PostgreSQL transactions committed, each writing a batch of creates of one entity.", func(b, _, _ int64) int64 { return b })
-	count("growth_pg_batched_creates_total", "Creates written in PostgreSQL's batches.", func(_, n, _ int64) int64 { return n })
-	count("growth_pg_creates_run_alone_total", "Creates of batches that did not commit, run again alone.", func(_, _, a int64) int64 { return a })
 }
 
 // observe counts one request. The labels are names of the definitions (or
